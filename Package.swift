@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+// Kiln: an ahead-of-time ONNX compiler that lives inside the Swift build.
+
+import PackageDescription
+
+let package = Package(
+    name: "Kiln",
+    products: [
+        .library(name: "Kiln", targets: ["Kiln"]),
+        .executable(name: "kilnc", targets: ["kilnc"]),
+        .plugin(name: "KilnPlugin", targets: ["KilnPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        // LLVM 14's C API from Debian's llvm-dev. Only the compiler links it.
+        .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
+        // The C ABI shared by compiled models and the runtime.
+        .target(name: "CKiln"),
+        // The runtime users import: small, no Foundation, no LLVM.
+        .target(name: "Kiln", dependencies: ["CKiln"]),
+        // The compiler library: ONNX → IR → passes → LLVM / Swift API.
+        .target(
+            name: "KilnCompiler",
+            dependencies: [
+                "CLLVM", "CKiln",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["ONNX/onnx.proto"]
+        ),
+        // Compile-and-load for tools and tests: builds a shared object with the
+        // toolchain's clang and runs it through the runtime.
+        .target(name: "KilnDriver", dependencies: ["KilnCompiler", "Kiln"]),
+        .executableTarget(
+            name: "kilnc",
+            dependencies: [
+                "KilnDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .plugin(name: "KilnPlugin", capability: .buildTool(), dependencies: ["kilnc"]),
+        .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"]),
+        .testTarget(name: "KilnDriverTests", dependencies: ["KilnDriver"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,24 @@
+// Errors the runtime reports when loading or feeding a compiled model.
+
+/// A problem loading or calling a compiled model.
+public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The model was compiled for another runtime ABI; rebuild it with this Kiln.
+    case abiMismatch(model: String, compiled: UInt32, runtime: UInt32)
+    /// The descriptor does not match what the generated API expects.
+    case signatureMismatch(model: String, detail: String)
+    /// A tensor was given the wrong number of elements.
+    case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
+
+    public var description: String {
+        switch self {
+        case .abiMismatch(let model, let compiled, let runtime):
+            "\(model) was compiled for Kiln runtime ABI \(compiled), but this runtime speaks ABI \(runtime); "
+                + "rebuild the model with the same Kiln version"
+        case .signatureMismatch(let model, let detail):
+            "\(model): the compiled model does not match its generated Swift API (\(detail)); "
+                + "clean the build folder and rebuild"
+        case .shapeMismatch(let tensor, let shape, let count):
+            "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// Emits the KilnModelDescriptor constant (layout of CKiln/include/kiln_abi.h)
+// and the exported getter `const void *kiln_<model>_model(void)`.
+
+import CKiln
+import CLLVM
+
+/// Builds the descriptor that the runtime loads.
+struct DescriptorEmitter {
+    let graph: Graph
+    let plan: MemoryPlan
+    let modelName: String
+    let context: LLVMContextRef
+    let module: LLVMModuleRef
+
+    private var i32: LLVMTypeRef { LLVMInt32TypeInContext(context) }
+    private var i64: LLVMTypeRef { LLVMInt64TypeInContext(context) }
+    private var i8Pointer: LLVMTypeRef { LLVMPointerType(LLVMInt8TypeInContext(context), 0) }
+
+    func emit(kernels: [(name: String, function: IRValue, tileCount: Int)], weights: WeightsBlob, builder: LLVMBuilderRef) {
+        let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), i64, i64, i32, i32])
+        let kernelFunctionType: LLVMTypeRef = {
+            var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32]
+            return LLVMPointerType(LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 3, 0), 0)
+        }()
+        let kernelType = structType([i8Pointer, kernelFunctionType, i32, i32])
+        let modelType = structType([
+            i32, i32, i32, i32, i64, i64, i64, i64, i8Pointer, LLVMPointerType(tensorType, 0),
+            LLVMPointerType(tensorType, 0), LLVMPointerType(kernelType, 0),
+        ])
+
+        func tensorTable(_ ids: [ValueID], _ label: String) -> IRValue {
+            let entries = ids.enumerated().map { position, id -> IRValue? in
+                let type = graph.type(of: id)
+                let shape = constantArray(i64, type.shape.map { int64($0) }, name: "kiln.\(label)\(position).shape")
+                return constStruct(tensorType, [
+                    string(graph[id].name), shape, int64(plan.offsets[id] ?? 0), int64(type.byteCount),
+                    int32(type.dtype.rawValue), int32(type.rank),
+                ])
+            }
+            return constantArray(tensorType, entries, name: "kiln.\(label)s")
+        }
+        let kernelEntries = kernels.map { kernel -> IRValue? in
+            constStruct(kernelType, [
+                string(kernel.name), LLVMConstBitCast(kernel.function, kernelFunctionType), int32(kernel.tileCount),
+                int32(0),
+            ])
+        }
+        let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))
+        let descriptor = constStruct(modelType, [
+            int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(kernels.count),
+            int64(plan.arenaSize), int64(plan.alignment), int64(weights.bytes.count),
+            LLVMConstInt(i64, weights.digest, 0), string(modelFile), tensorTable(graph.inputs, "input"),
+            tensorTable(graph.outputs, "output"), constantArray(kernelType, kernelEntries, name: "kiln.kernels"),
+        ])
+        let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor")!
+        LLVMSetInitializer(global, descriptor)
+        LLVMSetGlobalConstant(global, 1)
+        LLVMSetLinkage(global, LLVMInternalLinkage)
+
+        var noParameters: [LLVMTypeRef?] = []
+        let getterType = LLVMFunctionType(i8Pointer, &noParameters, 0, 0)
+        let getter = LLVMAddFunction(module, "kiln_\(modelName)_model", getterType)!
+        LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, getter, "entry"))
+        LLVMBuildRet(builder, LLVMConstBitCast(global, i8Pointer))
+    }
+
+    // MARK: - Constant helpers
+
+    private func structType(_ fields: [LLVMTypeRef]) -> LLVMTypeRef {
+        var fields: [LLVMTypeRef?] = fields
+        return LLVMStructTypeInContext(context, &fields, UInt32(fields.count), 0)
+    }
+
+    private func constStruct(_ type: LLVMTypeRef, _ values: [IRValue?]) -> IRValue {
+        var values = values
+        return LLVMConstNamedStruct(type, &values, UInt32(values.count))
+    }
+
+    private func int32(_ value: Int) -> IRValue { LLVMConstInt(i32, UInt64(value), 0) }
+    private func int64(_ value: Int) -> IRValue { LLVMConstInt(i64, UInt64(bitPattern: Int64(value)), 1) }
+
+    /// A private constant array; returns a pointer to its first element (null when empty).
+    private func constantArray(_ element: LLVMTypeRef, _ values: [IRValue?], name: String) -> IRValue {
+        guard !values.isEmpty else { return LLVMConstNull(LLVMPointerType(element, 0)) }
+        var values = values
+        let array = LLVMConstArray(element, &values, UInt32(values.count))
+        let global = LLVMAddGlobal(module, LLVMTypeOf(array), name)!
+        LLVMSetInitializer(global, array)
+        LLVMSetGlobalConstant(global, 1)
+        LLVMSetLinkage(global, LLVMPrivateLinkage)
+        return LLVMConstBitCast(global, LLVMPointerType(element, 0))
+    }
+
+    /// A pointer to a NUL-terminated private string.
+    private func string(_ text: String) -> IRValue {
+        let value = LLVMConstStringInContext(context, text, UInt32(text.utf8.count), 0)!
+        let global = LLVMAddGlobal(module, LLVMTypeOf(value), ".str")!
+        LLVMSetInitializer(global, value)
+        LLVMSetGlobalConstant(global, 1)
+        LLVMSetLinkage(global, LLVMPrivateLinkage)
+        LLVMSetUnnamedAddress(global, LLVMGlobalUnnamedAddr)
+        return LLVMConstBitCast(global, i8Pointer)
+    }
+}

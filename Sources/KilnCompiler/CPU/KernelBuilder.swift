@@ -1,0 +1,237 @@
+// A thin, typed layer over LLVM's IRBuilder for writing kernels: counted
+// loops, index arithmetic, float loads/stores and vectorizable math.
+
+import CLLVM
+
+/// An LLVM value (an `LLVMValueRef`).
+typealias IRValue = OpaquePointer
+
+/// Builds the body of one kernel function. All index arithmetic is i64;
+/// all tensor elements are float.
+final class KernelBuilder {
+    let context: LLVMContextRef
+    let module: LLVMModuleRef
+    let builder: LLVMBuilderRef
+    let function: IRValue
+    /// The kernel's `i8* arena` parameter.
+    let arena: IRValue
+
+    let i1: LLVMTypeRef
+    let i32: LLVMTypeRef
+    let i64: LLVMTypeRef
+    let f32: LLVMTypeRef
+    let f32Pointer: LLVMTypeRef
+    let i8Pointer: LLVMTypeRef
+
+    init(context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef, function: IRValue) {
+        self.context = context
+        self.module = module
+        self.builder = builder
+        self.function = function
+        self.arena = LLVMGetParam(function, 0)
+        i1 = LLVMInt1TypeInContext(context)
+        i32 = LLVMInt32TypeInContext(context)
+        i64 = LLVMInt64TypeInContext(context)
+        f32 = LLVMFloatTypeInContext(context)
+        f32Pointer = LLVMPointerType(f32, 0)
+        i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)
+    }
+
+    // MARK: - Constants
+
+    func constant(_ value: Int) -> IRValue { LLVMConstInt(i64, UInt64(bitPattern: Int64(value)), 1) }
+    func constant(_ value: Float) -> IRValue { LLVMConstReal(f32, Double(value)) }
+
+    // MARK: - Integer index arithmetic (no signed wrap: indices are in range by construction)
+
+    func add(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWAdd(builder, lhs, rhs, "") }
+    func add(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 0 ? lhs : add(lhs, constant(rhs)) }
+    func mul(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 1 ? lhs : LLVMBuildNSWMul(builder, lhs, constant(rhs), "") }
+    func mul(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWMul(builder, lhs, rhs, "") }
+    func divide(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 1 ? lhs : LLVMBuildUDiv(builder, lhs, constant(rhs), "") }
+    func remainder(_ lhs: IRValue, _ rhs: Int) -> IRValue { LLVMBuildURem(builder, lhs, constant(rhs), "") }
+
+    /// min(lhs, rhs) on signed indices.
+    func minimum(_ lhs: IRValue, _ rhs: Int) -> IRValue {
+        let value = constant(rhs)
+        return LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSLT, lhs, value, ""), lhs, value, "")
+    }
+
+    /// Σ index[i] × stride[i] + base, skipping zero strides.
+    func linear(_ indices: [IRValue], _ strides: [Int], base: Int = 0) -> IRValue {
+        var result: IRValue? = nil
+        for (index, stride) in zip(indices, strides) where stride != 0 {
+            let term = mul(index, stride)
+            result = result.map { add($0, term) } ?? term
+        }
+        guard let result else { return constant(base) }
+        return add(result, base)
+    }
+
+    // MARK: - Memory
+
+    /// A float pointer `byteOffset` bytes into the arena.
+    func arenaPointer(byteOffset: Int) -> IRValue {
+        var index: IRValue? = constant(byteOffset)
+        let raw = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), arena, &index, 1, "")
+        return LLVMBuildBitCast(builder, raw, f32Pointer, "")
+    }
+
+    /// A float pointer `byteOffset` bytes into a byte-array global.
+    func globalPointer(_ global: IRValue, byteOffset: Int) -> IRValue {
+        let raw = LLVMBuildBitCast(builder, global, i8Pointer, "")
+        var index: IRValue? = constant(byteOffset)
+        let shifted = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), raw, &index, 1, "")
+        return LLVMBuildBitCast(builder, shifted, f32Pointer, "")
+    }
+
+    func elementPointer(_ base: IRValue, _ index: IRValue) -> IRValue {
+        var index: IRValue? = index
+        return LLVMBuildInBoundsGEP2(builder, f32, base, &index, 1, "")
+    }
+
+    func load(_ base: IRValue, _ index: IRValue) -> IRValue {
+        LLVMBuildLoad2(builder, f32, elementPointer(base, index), "")
+    }
+
+    func store(_ value: IRValue, _ base: IRValue, _ index: IRValue) {
+        LLVMBuildStore(builder, value, elementPointer(base, index))
+    }
+
+    /// A float scalar that loops can update (a stack slot in the entry block,
+    /// which mem2reg turns back into SSA registers).
+    func variable(_ initial: IRValue) -> IRValue {
+        let entry = LLVMGetEntryBasicBlock(function)
+        let scratch = LLVMCreateBuilderInContext(context)!
+        defer { LLVMDisposeBuilder(scratch) }
+        if let first = LLVMGetFirstInstruction(entry) {
+            LLVMPositionBuilderBefore(scratch, first)
+        } else {
+            LLVMPositionBuilderAtEnd(scratch, entry)
+        }
+        let slot = LLVMBuildAlloca(scratch, f32, "")!
+        LLVMBuildStore(builder, initial, slot)
+        return slot
+    }
+
+    func read(_ variable: IRValue) -> IRValue { LLVMBuildLoad2(builder, f32, variable, "") }
+    func write(_ variable: IRValue, _ value: IRValue) { LLVMBuildStore(builder, value, variable) }
+
+    // MARK: - Control flow
+
+    func appendBlock(_ name: String) -> LLVMBasicBlockRef { LLVMAppendBasicBlockInContext(context, function, name) }
+
+    /// Emits `for i in lower..<upper { body(i) }` with i64 bounds.
+    func loop(from lower: IRValue, to upper: IRValue, _ body: (IRValue) -> Void) {
+        let preheader = LLVMGetInsertBlock(builder)
+        let header = appendBlock("loop")
+        let bodyBlock = appendBlock("body")
+        let exit = appendBlock("exit")
+        LLVMBuildBr(builder, header)
+
+        LLVMPositionBuilderAtEnd(builder, header)
+        let index = LLVMBuildPhi(builder, i64, "i")!
+        let more = LLVMBuildICmp(builder, LLVMIntSLT, index, upper, "")
+        LLVMBuildCondBr(builder, more, bodyBlock, exit)
+
+        LLVMPositionBuilderAtEnd(builder, bodyBlock)
+        body(index)
+        let next = add(index, 1)
+        let latch = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, header)
+
+        var incoming: [IRValue?] = [lower, next]
+        var blocks: [LLVMBasicBlockRef?] = [preheader, latch]
+        LLVMAddIncoming(index, &incoming, &blocks, 2)
+        LLVMPositionBuilderAtEnd(builder, exit)
+    }
+
+    /// Emits a loop over a compile-time range; an empty range emits nothing.
+    func loop(_ range: Range<Int>, _ body: (IRValue) -> Void) {
+        guard !range.isEmpty else { return }
+        if range.count == 1 {
+            body(constant(range.lowerBound))
+            return
+        }
+        loop(from: constant(range.lowerBound), to: constant(range.upperBound), body)
+    }
+
+    /// Emits nested loops over `shape` (outermost first).
+    func loopNest(_ shape: [Int], _ body: ([IRValue]) -> Void) {
+        func level(_ axis: Int, _ indices: [IRValue]) {
+            if axis == shape.count {
+                body(indices)
+                return
+            }
+            loop(0..<shape[axis]) { index in level(axis + 1, indices + [index]) }
+        }
+        level(0, [])
+    }
+
+    // MARK: - Float math
+
+    func fadd(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildFAdd(builder, lhs, rhs, "") }
+    func fsub(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildFSub(builder, lhs, rhs, "") }
+    func fmul(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildFMul(builder, lhs, rhs, "") }
+    func fdiv(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildFDiv(builder, lhs, rhs, "") }
+
+    /// a × b + c, contractible into one FMA by the backend.
+    func fmuladd(_ a: IRValue, _ b: IRValue, _ c: IRValue) -> IRValue { intrinsic("llvm.fmuladd.f32", [a, b, c]) }
+
+    /// max(a, b); with ONNX semantics for the finite values models produce.
+    func fmax(_ a: IRValue, _ b: IRValue) -> IRValue {
+        LLVMBuildSelect(builder, LLVMBuildFCmp(builder, LLVMRealOGT, a, b, ""), a, b, "")
+    }
+
+    func fmin(_ a: IRValue, _ b: IRValue) -> IRValue {
+        LLVMBuildSelect(builder, LLVMBuildFCmp(builder, LLVMRealOLT, a, b, ""), a, b, "")
+    }
+
+    func floor(_ x: IRValue) -> IRValue { intrinsic("llvm.floor.f32", [x]) }
+
+    private func intrinsic(_ name: String, _ arguments: [IRValue]) -> IRValue {
+        var parameterTypes: [LLVMTypeRef?] = Array(repeating: f32, count: arguments.count)
+        let type = LLVMFunctionType(f32, &parameterTypes, UInt32(arguments.count), 0)
+        let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
+        var arguments: [IRValue?] = arguments
+        return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")
+    }
+
+    /// eˣ by range reduction and a degree-6 polynomial (Cephes' expf
+    /// coefficients): inline, so loops that use it still vectorize, and within
+    /// a few ulp over the clamped range [-87.3, 88].
+    func exp(_ input: IRValue) -> IRValue {
+        let x0 = fmin(fmax(input, constant(Float(-87.33654))), constant(Float(88.0)))
+        let n = floor(fadd(fmul(x0, constant(Float(1.44269504088896341))), constant(Float(0.5))))
+        var x = fsub(x0, fmul(n, constant(Float(0.693359375))))
+        x = fsub(x, fmul(n, constant(Float(-2.12194440e-4))))
+        let z = fmul(x, x)
+        var y = constant(Float(1.9875691500e-4))
+        for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1] {
+            y = fmuladd(y, x, constant(coefficient))
+        }
+        y = fadd(fmuladd(y, z, x), constant(Float(1)))
+        let exponent = LLVMBuildAdd(builder, LLVMBuildFPToSI(builder, n, i32, ""), LLVMConstInt(i32, 127, 0), "")
+        let bits = LLVMBuildShl(builder, exponent, LLVMConstInt(i32, 23, 0), "")
+        return fmul(y, LLVMBuildBitCast(builder, bits, f32, ""))
+    }
+
+    /// Applies an activation to one element.
+    func apply(_ activation: Activation, _ x: IRValue) -> IRValue {
+        switch activation {
+        case .relu:
+            return fmax(x, constant(Float(0)))
+        case .leakyRelu(let alpha):
+            let negative = LLVMBuildFCmp(builder, LLVMRealOLT, x, constant(Float(0)), "")
+            return LLVMBuildSelect(builder, negative, fmul(x, constant(alpha)), x, "")
+        case .clip(let low, let high):
+            return fmin(fmax(x, constant(low)), constant(high))
+        case .sigmoid:
+            return fdiv(constant(Float(1)), fadd(constant(Float(1)), exp(fsub(constant(Float(0)), x))))
+        case .tanh:
+            // tanh(x) = 1 - 2 / (e^{2x} + 1): exact at the tails, absolute error ~1e-7 near 0.
+            let e = exp(fmul(x, constant(Float(2))))
+            return fsub(constant(Float(1)), fdiv(constant(Float(2)), fadd(e, constant(Float(1)))))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// What a kernel lowering sees: its node, the types of its values, and where
+// each value's bytes live (arena offset or weights blob).
+
+import CLLVM
+
+/// The body of one kernel: `tileCount` independent tiles, each emitted by
+/// `emitTile(builder, tileIndex)` with an i64 tile index.
+struct KernelPlan {
+    var tileCount: Int
+    var emitTile: (KernelBuilder, IRValue) -> Void
+}
+
+/// Per-node lowering context.
+struct KernelContext {
+    let graph: Graph
+    let node: Node
+    let plan: MemoryPlan
+    let weights: WeightsBlob
+    /// The weights global (a placeholder until the blob's size is known).
+    let weightsGlobal: IRValue
+
+    var location: SourceLocation { graph.location(of: node) }
+
+    func type(_ id: ValueID) -> TensorType { graph.type(of: id) }
+    func input(_ position: Int) -> ValueID? { node.input(position) }
+    var output: ValueID { node.outputs[0] }
+
+    /// The constant contents of an input, if it is a constant.
+    func constant(_ id: ValueID) -> TensorData? { graph[id].constant }
+
+    /// Emits a float pointer to `id`'s first element.
+    func pointer(_ id: ValueID, _ builder: KernelBuilder) -> IRValue {
+        if let data = graph[id].constant {
+            return constantPointer(key: "value:\(id.index)", builder) { data.floatBytes }
+        }
+        guard let offset = plan.offsets[id] else {
+            preconditionFailure("value '\(graph[id].name)' has no arena offset")
+        }
+        return builder.arenaPointer(byteOffset: offset)
+    }
+
+    /// Emits a float pointer to compile-time data placed in the weights blob.
+    func constantPointer(key: String, _ builder: KernelBuilder, _ bytes: () -> [UInt8]) -> IRValue {
+        let offset = weights.offset(for: key, bytes)
+        return builder.globalPointer(weightsGlobal, byteOffset: offset)
+    }
+
+    /// Emits a pointer to a float array computed at compile time (prepacked
+    /// weights, per-channel factors, divisor tables).
+    func constantPointer(_ values: [Float], key: String, _ builder: KernelBuilder) -> IRValue {
+        constantPointer(key: "\(node.name):\(key)", builder) { TensorData(shape: [values.count], floats: values).bytes }
+    }
+}
+
+extension TensorData {
+    /// The elements as float32 bytes (int64 constants are converted).
+    var floatBytes: [UInt8] {
+        dtype == .float32 ? bytes : TensorData(shape: shape, floats: floats).bytes
+    }
+}

@@ -1,0 +1,84 @@
+// Which machine the generated code is for: the host by default, or what the
+// user names (triple, CPU, features), turned into an LLVM target machine.
+
+import CLLVM
+
+/// The code-generation target.
+public struct TargetSelection: Sendable, Equatable {
+    public var triple: String
+    public var cpu: String
+    public var features: String
+
+    public init(triple: String, cpu: String, features: String) {
+        self.triple = triple
+        self.cpu = cpu
+        self.features = features
+    }
+
+    /// The machine kilnc runs on, with its exact feature string: LLVM 14 names
+    /// newer CPUs after an older family (`znver3` on Zen 4), so the CPU name
+    /// alone would lose AVX-512.
+    public static var host: TargetSelection {
+        LLVMTarget.initialize()
+        return TargetSelection(
+            triple: LLVMTarget.takeString(LLVMGetDefaultTargetTriple()),
+            cpu: LLVMTarget.takeString(LLVMGetHostCPUName()),
+            features: LLVMTarget.takeString(LLVMGetHostCPUFeatures()))
+    }
+
+    /// The host, with any of the three overridden.
+    public static func resolve(triple: String?, cpu: String?, features: String?) -> TargetSelection {
+        let host = TargetSelection.host
+        let crossCompiling = triple != nil && triple != host.triple
+        return TargetSelection(
+            triple: triple ?? host.triple,
+            cpu: cpu ?? (crossCompiling ? "generic" : host.cpu),
+            features: features ?? (cpu != nil || crossCompiling ? "" : host.features))
+    }
+}
+
+/// One-time LLVM initialisation and small C-string helpers.
+enum LLVMTarget {
+    private static let initialized: Bool = {
+        LLVMInitializeX86TargetInfo()
+        LLVMInitializeX86Target()
+        LLVMInitializeX86TargetMC()
+        LLVMInitializeX86AsmPrinter()
+        LLVMInitializeX86AsmParser()
+        LLVMInitializeAArch64TargetInfo()
+        LLVMInitializeAArch64Target()
+        LLVMInitializeAArch64TargetMC()
+        LLVMInitializeAArch64AsmPrinter()
+        LLVMInitializeAArch64AsmParser()
+        return true
+    }()
+
+    static func initialize() { _ = initialized }
+
+    /// Copies and frees a string LLVM allocated.
+    static func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+        guard let pointer else { return "" }
+        defer { LLVMDisposeMessage(pointer) }
+        return String(cString: pointer)
+    }
+
+    /// Creates a target machine for position-independent code (so the same
+    /// assembly links into executables and shared objects).
+    static func makeMachine(_ selection: TargetSelection, location: SourceLocation) throws -> LLVMTargetMachineRef {
+        initialize()
+        var target: LLVMTargetRef?
+        var error: UnsafeMutablePointer<CChar>?
+        guard LLVMGetTargetFromTriple(selection.triple, &target, &error) == 0, let target else {
+            throw CompileError(
+                .backend, at: location, "unknown target triple '\(selection.triple)': \(takeString(error))")
+        }
+        guard
+            let machine = LLVMCreateTargetMachine(
+                target, selection.triple, selection.cpu, selection.features, LLVMCodeGenLevelAggressive, LLVMRelocPIC,
+                LLVMCodeModelDefault)
+        else {
+            throw CompileError(.backend, at: location, "LLVM cannot create a target machine for \(selection)")
+        }
+        return machine
+    }
+}

@@ -1,0 +1,31 @@
+// The model's constant data as one binary blob, embedded with `.incbin`:
+// it lands in .rodata untouched, paged in lazily, never decoded at load.
+
+/// Accumulates constant tensors at 64-byte aligned offsets.
+final class WeightsBlob {
+    static let alignment = 64
+    private(set) var bytes: [UInt8] = []
+    private var offsets: [String: Int] = [:]
+
+    /// Adds `data` under `key` (once per key) and returns its byte offset.
+    func offset(for key: String, _ data: () -> [UInt8]) -> Int {
+        if let existing = offsets[key] { return existing }
+        let padding = (WeightsBlob.alignment - bytes.count % WeightsBlob.alignment) % WeightsBlob.alignment
+        bytes.append(contentsOf: repeatElement(0, count: padding))
+        let offset = bytes.count
+        bytes.append(contentsOf: data())
+        offsets[key] = offset
+        return offset
+    }
+
+    /// FNV-1a over the bytes: the descriptor records it so the assembly text
+    /// changes (and is reassembled) whenever the weights change.
+    var digest: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

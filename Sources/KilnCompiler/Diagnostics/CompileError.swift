@@ -1,0 +1,70 @@
+// Errors the compiler reports: each names the model file and, where one is
+// involved, the node and its op, so a user can find the problem without a debugger.
+
+/// Where in a model a problem was found.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    /// The model file as given to the compiler.
+    public var file: String
+    /// The ONNX node's name (or a synthesized `#index` when it has none).
+    public var node: String?
+    /// The node's op type, e.g. `Conv`.
+    public var opType: String?
+    /// The opset the model imports for the default domain.
+    public var opset: Int?
+
+    public init(file: String, node: String? = nil, opType: String? = nil, opset: Int? = nil) {
+        self.file = file
+        self.node = node
+        self.opType = opType
+        self.opset = opset
+    }
+
+    public var description: String {
+        var text = file
+        if let node { text += ": node '\(node)'" }
+        if let opType {
+            text += " (\(opType)"
+            if let opset { text += ", opset \(opset)" }
+            text += ")"
+        }
+        return text
+    }
+}
+
+/// A problem that stops compilation. `description` is the user-facing message.
+public struct CompileError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem this is, for tests and tooling.
+    public enum Kind: String, Sendable {
+        case unreadableFile
+        case malformedModel
+        case unsupportedOp
+        case unsupportedFeature
+        case dynamicShape
+        case invalidInitializer
+        case shapeMismatch
+        case invalidAttribute
+        case invalidConfig
+        case backend
+    }
+
+    public var kind: Kind
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ kind: Kind, at location: SourceLocation, _ message: String) {
+        self.kind = kind
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { "error: \(location): \(message)" }
+}
+
+/// Several problems found in one pass (e.g. every unsupported op at once).
+public struct CompileErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [CompileError]
+
+    public init(_ errors: [CompileError]) { self.errors = errors }
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,68 @@
+// A value's static type: element type and a fully known shape.
+
+/// The type of a tensor value: all dimensions are known at compile time.
+public struct TensorType: Sendable, Equatable, CustomStringConvertible {
+    public var dtype: DType
+    public var shape: [Int]
+
+    public init(_ dtype: DType, _ shape: [Int]) {
+        self.dtype = dtype
+        self.shape = shape
+    }
+
+    public var rank: Int { shape.count }
+    public var elementCount: Int { shape.reduce(1, *) }
+    public var byteCount: Int { elementCount * dtype.byteSize }
+
+    /// Row-major strides in elements.
+    public var strides: [Int] { Shape.strides(of: shape) }
+
+    public var description: String { "\(dtype)[\(shape.map(String.init).joined(separator: ","))]" }
+}
+
+/// Shape arithmetic shared by inference, folding and kernels.
+public enum Shape {
+    /// Row-major strides in elements.
+    public static func strides(of shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in shape.indices.reversed() {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+
+    /// NumPy-style broadcast of several shapes, or nil when they are incompatible.
+    public static func broadcast(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var result = [Int](repeating: 1, count: rank)
+        for shape in shapes {
+            let offset = rank - shape.count
+            for (axis, dim) in shape.enumerated() {
+                let current = result[offset + axis]
+                if current == dim || dim == 1 { continue }
+                if current == 1 { result[offset + axis] = dim } else { return nil }
+            }
+        }
+        return result
+    }
+
+    /// Strides (in elements) for reading a tensor of `shape` broadcast to
+    /// `target`: broadcast axes get stride 0.
+    public static func broadcastStrides(from shape: [Int], to target: [Int]) -> [Int] {
+        let own = strides(of: shape)
+        let offset = target.count - shape.count
+        return target.indices.map { axis in
+            let source = axis - offset
+            guard source >= 0, shape[source] != 1 else { return 0 }
+            return own[source]
+        }
+    }
+
+    /// Normalises a possibly negative axis, or nil when out of range.
+    public static func normalize(axis: Int, rank: Int) -> Int? {
+        let value = axis < 0 ? axis + rank : axis
+        return (0..<max(rank, 1)).contains(value) || (rank == 0 && value == 0) ? value : nil
+    }
+}

@@ -1,0 +1,319 @@
+// Decodes an ONNX ModelProto and imports it into the graph IR: inputs with
+// static shapes, initializers as constants, nodes with decoded attributes.
+
+import Foundation
+import SwiftProtobuf
+
+/// Turns ONNX bytes into a `Graph`. Problems are `CompileError`s naming the file.
+public struct ONNXImporter {
+    /// The model file, for diagnostics and for resolving external data.
+    public var modelPath: String
+    public var config: ModelConfig
+
+    public init(modelPath: String, config: ModelConfig = ModelConfig()) {
+        self.modelPath = modelPath
+        self.config = config
+    }
+
+    private var fileLocation: SourceLocation { SourceLocation(file: modelPath) }
+
+    /// Reads the model file and imports it.
+    public func importModel() throws -> Graph {
+        guard let data = FileManager.default.contents(atPath: modelPath) else {
+            throw CompileError(.unreadableFile, at: fileLocation, "cannot read the model file (does it exist?)")
+        }
+        return try importModel(data: data)
+    }
+
+    /// Imports a model from its serialized bytes.
+    public func importModel(data: Data) throws -> Graph {
+        let model: Onnx_ModelProto
+        do {
+            model = try Onnx_ModelProto(serializedBytes: data)
+        } catch {
+            throw CompileError(
+                .malformedModel, at: fileLocation,
+                "not a valid ONNX model: the protobuf could not be decoded (\(error)); "
+                    + "the file may be truncated or not an ONNX file")
+        }
+        guard model.irVersion > 0, model.hasGraph, !model.graph.output.isEmpty else {
+            throw CompileError(
+                .malformedModel, at: fileLocation,
+                "not a valid ONNX model: it has no IR version or no graph with outputs")
+        }
+        let opset = try defaultOpset(of: model)
+        return try importGraph(model.graph, opset: opset)
+    }
+
+    private func defaultOpset(of model: Onnx_ModelProto) throws -> Int {
+        let versions = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version)
+        guard let version = versions.max() else {
+            throw CompileError(.malformedModel, at: fileLocation, "the model imports no opset for the default ONNX domain")
+        }
+        return Int(version)
+    }
+
+    private func importGraph(_ proto: Onnx_GraphProto, opset: Int) throws -> Graph {
+        var graph = Graph(modelFile: modelPath, opset: opset)
+        var byName: [String: ValueID] = [:]
+
+        for initializer in proto.initializer {
+            let data = try tensorData(initializer, what: "initializer '\(initializer.name)'")
+            byName[initializer.name] = graph.addValue(Value(name: initializer.name, constant: data))
+        }
+        for input in proto.input where byName[input.name] == nil {
+            let type = try inputType(input)
+            let id = graph.addValue(Value(name: input.name, type: type))
+            byName[input.name] = id
+            graph.inputs.append(id)
+        }
+        for (index, nodeProto) in proto.node.enumerated() {
+            let name = nodeProto.name.isEmpty ? "\(nodeProto.opType)_\(index)" : nodeProto.name
+            let location = SourceLocation(file: modelPath, node: name, opType: nodeProto.opType, opset: opset)
+            var inputs: [ValueID?] = []
+            for inputName in nodeProto.input {
+                if inputName.isEmpty {
+                    inputs.append(nil)
+                    continue
+                }
+                guard let id = byName[inputName] else {
+                    throw CompileError(
+                        .malformedModel, at: location,
+                        "input '\(inputName)' is not a graph input, an initializer or an earlier node's output "
+                            + "(is the graph topologically sorted?)")
+                }
+                inputs.append(id)
+            }
+            var outputs: [ValueID] = []
+            for (position, outputName) in nodeProto.output.enumerated() {
+                let valueName = outputName.isEmpty ? "\(name):\(position)" : outputName
+                let id = graph.addValue(Value(name: valueName))
+                if !outputName.isEmpty { byName[outputName] = id }
+                outputs.append(id)
+            }
+            var attributes: [String: Attribute] = [:]
+            for attribute in nodeProto.attribute {
+                attributes[attribute.name] = try decode(attribute, at: location)
+            }
+            graph.nodes.append(
+                Node(
+                    name: name, opType: nodeProto.opType, domain: nodeProto.domain, inputs: inputs,
+                    outputs: outputs, attributes: attributes))
+        }
+        for output in proto.output {
+            guard let id = byName[output.name] else {
+                throw CompileError(
+                    .malformedModel, at: fileLocation, "graph output '\(output.name)' is not produced by any node")
+            }
+            graph.outputs.append(id)
+        }
+        return graph
+    }
+
+    // MARK: - Inputs
+
+    private func inputType(_ info: Onnx_ValueInfoProto) throws -> TensorType {
+        let location = fileLocation
+        guard case .tensorType(let tensor)? = info.type.value else {
+            throw CompileError(
+                .unsupportedFeature, at: location, "input '\(info.name)' is not a tensor; only tensor inputs are supported")
+        }
+        guard let dtype = DType(rawValue: Int(tensor.elemType)), dtype == .float32 else {
+            throw CompileError(
+                .unsupportedFeature, at: location,
+                "input '\(info.name)' has element type \(Self.dataTypeName(tensor.elemType)); Kiln supports float32 inputs")
+        }
+        guard tensor.hasShape else {
+            throw CompileError(
+                .dynamicShape, at: location,
+                "input '\(info.name)' has no shape; Kiln needs static shapes (export the model with fixed input sizes)")
+        }
+        var shape: [Int] = []
+        for (axis, dim) in tensor.shape.dim.enumerated() {
+            switch dim.value {
+            case .dimValue(let value)? where value > 0:
+                shape.append(Int(value))
+            case .dimParam(let param)? where !param.isEmpty:
+                guard let size = config.dims[param] else {
+                    throw CompileError(
+                        .dynamicShape, at: location,
+                        "input '\(info.name)' has dynamic dimension '\(param)' (axis \(axis)) with no size; "
+                            + "give it one in \(configFileName): {\"dims\": {\"\(param)\": 1}}")
+                }
+                shape.append(size)
+            default:
+                throw CompileError(
+                    .dynamicShape, at: location,
+                    "input '\(info.name)' has an unknown dimension at axis \(axis); "
+                        + "export the model with a fixed size or a named dimension sized in \(configFileName)")
+            }
+        }
+        return TensorType(dtype, shape)
+    }
+
+    private var configFileName: String {
+        let file = String(modelPath.split(separator: "/").last ?? Substring(modelPath))
+        return (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
+    }
+
+    // MARK: - Tensors
+
+    /// Decodes a TensorProto, checking that its payload matches its dims.
+    package func tensorData(_ proto: Onnx_TensorProto, what: String) throws -> TensorData {
+        let location = fileLocation
+        var shape: [Int] = []
+        for dim in proto.dims {
+            guard dim >= 0 else {
+                throw CompileError(.invalidInitializer, at: location, "\(what) has a negative dimension \(dim)")
+            }
+            shape.append(Int(dim))
+        }
+        let count = shape.reduce(1, *)
+        let raw = try rawBytes(proto, what: what)
+
+        func checkCount(_ actual: Int, bytesPerElement: Int?) throws {
+            guard actual == count else {
+                let detail =
+                    bytesPerElement.map { "\(actual * $0) bytes of data, but shape \(shape) needs \(count * $0)" }
+                    ?? "\(actual) elements, but shape \(shape) needs \(count)"
+                throw CompileError(.invalidInitializer, at: location, "\(what) has \(detail)")
+            }
+        }
+
+        switch Int(proto.dataType) {
+        case DType.float32.rawValue:
+            if let raw {
+                guard raw.count == count * 4 else {
+                    throw CompileError(
+                        .invalidInitializer, at: location,
+                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of float32 needs \(count * 4)")
+                }
+                return TensorData(shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt32.self).map(Float.init(bitPattern:)))
+            }
+            try checkCount(proto.floatData.count, bytesPerElement: nil)
+            return TensorData(shape: shape, floats: proto.floatData)
+        case DType.float64.rawValue:
+            if let raw {
+                guard raw.count == count * 8 else {
+                    throw CompileError(
+                        .invalidInitializer, at: location,
+                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of float64 needs \(count * 8)")
+                }
+                return TensorData(
+                    shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt64.self).map { Float(Double(bitPattern: $0)) })
+            }
+            try checkCount(proto.doubleData.count, bytesPerElement: nil)
+            return TensorData(shape: shape, floats: proto.doubleData.map { Float($0) })
+        case DType.int64.rawValue:
+            if let raw {
+                guard raw.count == count * 8 else {
+                    throw CompileError(
+                        .invalidInitializer, at: location,
+                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of int64 needs \(count * 8)")
+                }
+                return TensorData(shape: shape, int64s: Self.decodeLittleEndian(raw, as: UInt64.self).map { Int64(bitPattern: $0) })
+            }
+            try checkCount(proto.int64Data.count, bytesPerElement: nil)
+            return TensorData(shape: shape, int64s: proto.int64Data)
+        case DType.int32.rawValue, DType.bool.rawValue, 2 /* uint8 */, 3 /* int8 */, 4 /* uint16 */, 5 /* int16 */:
+            let width = [6: 4, 9: 1, 2: 1, 3: 1, 4: 2, 5: 2][Int(proto.dataType)] ?? 4
+            if let raw {
+                guard raw.count == count * width else {
+                    throw CompileError(
+                        .invalidInitializer, at: location,
+                        "\(what) has \(raw.count) bytes of data, but shape \(shape) needs \(count * width)")
+                }
+                let signed = proto.dataType == 6 || proto.dataType == 3 || proto.dataType == 5
+                return TensorData(shape: shape, int64s: Self.decodeIntegers(raw, width: width, signed: signed))
+            }
+            try checkCount(proto.int32Data.count, bytesPerElement: nil)
+            return TensorData(shape: shape, int64s: proto.int32Data.map { Int64($0) })
+        default:
+            throw CompileError(
+                .unsupportedFeature, at: location,
+                "\(what) has element type \(Self.dataTypeName(proto.dataType)), which Kiln does not support")
+        }
+    }
+
+    /// The raw payload: `raw_data`, or the external file it points to; nil
+    /// when the tensor uses the typed repeated fields instead.
+    private func rawBytes(_ proto: Onnx_TensorProto, what: String) throws -> [UInt8]? {
+        if proto.dataLocation == .external {
+            let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+            guard let file = entries["location"], !file.contains("..") else {
+                throw CompileError(.invalidInitializer, at: fileLocation, "\(what) has external data with no valid 'location'")
+            }
+            let directory = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
+            let path = directory.appendingPathComponent(file).path
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw CompileError(.invalidInitializer, at: fileLocation, "\(what) stores its data in '\(path)', which cannot be read")
+            }
+            let offset = Int(entries["offset"] ?? "0") ?? -1
+            let length = entries["length"].flatMap { Int($0) } ?? (contents.count - max(offset, 0))
+            guard offset >= 0, length >= 0, offset + length <= contents.count else {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) reads bytes \(offset)..<\(offset + length) of '\(file)', which has \(contents.count)")
+            }
+            return [UInt8](contents[contents.startIndex + offset..<contents.startIndex + offset + length])
+        }
+        return proto.hasRawData ? [UInt8](proto.rawData) : nil
+    }
+
+    private static func decodeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], as: T.Type) -> [T] {
+        let width = MemoryLayout<T>.size
+        var result = [T]()
+        result.reserveCapacity(bytes.count / width)
+        var index = 0
+        while index + width <= bytes.count {
+            var value: T = 0
+            for byte in 0..<width { value |= T(bytes[index + byte]) << (8 * byte) }
+            result.append(value)
+            index += width
+        }
+        return result
+    }
+
+    private static func decodeIntegers(_ bytes: [UInt8], width: Int, signed: Bool) -> [Int64] {
+        stride(from: 0, to: bytes.count - width + 1, by: width).map { start in
+            var value: UInt64 = 0
+            for byte in 0..<width { value |= UInt64(bytes[start + byte]) << (8 * byte) }
+            guard signed else { return Int64(value) }
+            let shift = UInt64(64 - 8 * width)
+            return Int64(bitPattern: value << shift) >> Int64(shift)
+        }
+    }
+
+    static func dataTypeName(_ code: Int32) -> String {
+        let names: [Int32: String] = [
+            0: "undefined", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
+            8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64",
+            15: "complex128", 16: "bfloat16",
+        ]
+        return names[code] ?? "type \(code)"
+    }
+
+    // MARK: - Attributes
+
+    private func decode(_ attribute: Onnx_AttributeProto, at location: SourceLocation) throws -> Attribute {
+        switch attribute.type {
+        case .float: return .float(attribute.f)
+        case .int: return .int(Int(attribute.i))
+        case .string: return .string(String(decoding: attribute.s, as: UTF8.self))
+        case .tensor: return .tensor(try tensorData(attribute.t, what: "attribute '\(attribute.name)' of node '\(location.node ?? "")'"))
+        case .floats: return .floats(attribute.floats)
+        case .ints: return .ints(attribute.ints.map { Int($0) })
+        case .strings: return .strings(attribute.strings.map { String(decoding: $0, as: UTF8.self) })
+        default:
+            // Older exporters leave `type` unset; infer it from the populated field.
+            if attribute.hasF { return .float(attribute.f) }
+            if attribute.hasI { return .int(Int(attribute.i)) }
+            if attribute.hasS { return .string(String(decoding: attribute.s, as: UTF8.self)) }
+            if !attribute.ints.isEmpty { return .ints(attribute.ints.map { Int($0) }) }
+            if !attribute.floats.isEmpty { return .floats(attribute.floats) }
+            throw CompileError(
+                .unsupportedFeature, at: location,
+                "attribute '\(attribute.name)' has a type Kiln does not support (graphs, sparse tensors, type protos)")
+        }
+    }
+}

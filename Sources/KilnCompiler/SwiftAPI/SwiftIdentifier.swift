@@ -1,0 +1,45 @@
+// Turns ONNX value names into Swift identifiers for the generated API.
+
+/// Naming rules for generated Swift members.
+enum SwiftIdentifier {
+    static let keywords: Set<String> = [
+        "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout",
+        "internal", "let", "open", "operator", "private", "protocol", "public", "rethrows", "static", "struct",
+        "subscript", "typealias", "var", "break", "case", "continue", "default", "defer", "do", "else",
+        "fallthrough", "for", "guard", "if", "in", "repeat", "return", "switch", "where", "while", "as", "Any",
+        "catch", "false", "is", "nil", "super", "self", "Self", "throw", "throws", "true", "try", "_",
+    ]
+
+    /// `input.1` → `input1`, `pixel_values` → `pixelValues`, `3d` → `t3d`.
+    static func lowerCamel(_ name: String) -> String {
+        let words = name.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }).map(String.init)
+        var result = ""
+        for (index, word) in words.enumerated() {
+            if index == 0 {
+                result += word.prefix(1).lowercased() + word.dropFirst()
+            } else {
+                result += word.prefix(1).uppercased() + word.dropFirst()
+            }
+        }
+        if result.isEmpty { result = "tensor" }
+        if let first = result.first, first.isNumber { result = "t" + result }
+        return result
+    }
+
+    /// Unique lowerCamel names for `names`, avoiding keywords and `reserved`.
+    static func unique(_ names: [String], reserved: Set<String>) -> [String] {
+        var taken = reserved
+        return names.map { name in
+            var candidate = lowerCamel(name)
+            if keywords.contains(candidate) || taken.contains(candidate) { candidate += "Tensor" }
+            var suffix = 2
+            let base = candidate
+            while taken.contains(candidate) {
+                candidate = "\(base)\(suffix)"
+                suffix += 1
+            }
+            taken.insert(candidate)
+            return candidate
+        }
+    }
+}

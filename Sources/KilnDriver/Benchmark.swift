@@ -1,0 +1,46 @@
+// Times repeated calls of a loaded model: medians and percentiles, since these
+// machines are noisy.
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Kiln
+
+/// Latency statistics of one model.
+public struct BenchmarkResult: Sendable, Codable {
+    public var model: String
+    public var device: String
+    public var threads: Int
+    public var runs: Int
+    public var median_ms: Double
+    public var p10_ms: Double
+    public var p90_ms: Double
+}
+
+public enum Benchmark {
+    /// Runs `warmup` untimed calls, then times `runs` calls one by one.
+    public static func measure(_ model: KilnModel, name: String, runs: Int, warmup: Int) -> BenchmarkResult {
+        for _ in 0..<warmup { model.run() }
+        var samples: [Double] = []
+        samples.reserveCapacity(runs)
+        for _ in 0..<runs {
+            let start = now()
+            model.run()
+            samples.append((now() - start) * 1e3)
+        }
+        samples.sort()
+        func percentile(_ p: Double) -> Double {
+            guard !samples.isEmpty else { return 0 }
+            return samples[min(samples.count - 1, Int((Double(samples.count - 1) * p).rounded()))]
+        }
+        return BenchmarkResult(
+            model: name, device: "cpu", threads: 1, runs: runs, median_ms: percentile(0.5), p10_ms: percentile(0.1),
+            p90_ms: percentile(0.9))
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}

@@ -1,0 +1,97 @@
+// Builds a compiled model into a shared object with the toolchain's clang and
+// loads it through the runtime: how `kilnc run`, `kilnc bench` and the tests
+// execute exactly the code the plugin ships.
+
+import Foundation
+import Kiln
+import KilnCompiler
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A compiled model loaded into this process.
+public final class LoadedModel {
+    public let outputs: CompiledOutputs
+    public let runtime: KilnModel
+    private let handle: UnsafeMutableRawPointer
+    private let directory: URL
+
+    /// Compiles `modelPath`, links it into a shared object and loads it.
+    public convenience init(
+        modelPath: String, config: ModelConfig = ModelConfig(), target: TargetSelection = .host
+    ) throws {
+        let prepared = try Compiler.prepare(modelPath: modelPath, config: config)
+        try self.init(prepared: prepared, target: target)
+    }
+
+    public init(prepared: PreparedModel, target: TargetSelection = .host) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-\(prepared.name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        let weights = directory.appendingPathComponent("\(prepared.name).kiln.weights").path
+        let compiled = try Compiler.compile(prepared, target: target, weightsPath: weights)
+        let assembly = directory.appendingPathComponent("\(prepared.name).kiln.S").path
+        try OutputWriter.write(compiled.assembly, to: assembly)
+        let library = directory.appendingPathComponent("lib\(prepared.name).so").path
+        try Toolchain.run(Toolchain.clang(), ["-shared", "-fPIC", "-o", library, assembly])
+
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+            throw DriverError("cannot load \(library): \(String(cString: dlerror()))")
+        }
+        self.handle = handle
+        guard let getter = dlsym(handle, "kiln_\(prepared.name)_model") else {
+            dlclose(handle)
+            throw DriverError("\(library) does not export kiln_\(prepared.name)_model")
+        }
+        typealias Getter = @convention(c) () -> UnsafeRawPointer
+        let descriptor = unsafeBitCast(getter, to: Getter.self)()
+        outputs = compiled
+        runtime = try KilnModel(descriptor: descriptor)
+    }
+
+    deinit {
+        dlclose(handle)
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A driver-level failure (toolchain missing, process failed).
+public struct DriverError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Finds and runs the C toolchain.
+public enum Toolchain {
+    /// clang from the Swift toolchain (beside `swift`), else from PATH.
+    public static func clang() throws -> String {
+        var candidates: [String] = []
+        if let override = ProcessInfo.processInfo.environment["KILN_CLANG"] { candidates.append(override) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        candidates += path.split(separator: ":").map { "\($0)/clang" }
+        candidates.append("/opt/swift/usr/bin/clang")
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw DriverError("clang was not found on PATH; install a Swift toolchain or set KILN_CLANG")
+        }
+        return found
+    }
+
+    /// Runs a tool and throws with its output when it fails.
+    public static func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DriverError(
+                "\(tool) \(arguments.joined(separator: " ")) failed:\n\(String(decoding: output, as: UTF8.self))")
+        }
+    }
+}

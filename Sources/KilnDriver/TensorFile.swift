@@ -1,0 +1,54 @@
+// Reads and writes tensors as ONNX TensorProto files, the layout of ONNX's
+// backend tests (`test_data_set_N/input_0.pb`, `output_0.pb`, …).
+
+import Foundation
+import KilnCompiler
+
+/// A named float tensor loaded from or saved to a `.pb` file.
+public struct TensorFile: Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+
+    /// Reads a serialized `TensorProto`.
+    public static func read(path: String) throws -> TensorFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DriverError("cannot read tensor file \(path)")
+        }
+        let proto: Onnx_TensorProto
+        do {
+            proto = try Onnx_TensorProto(serializedBytes: data)
+        } catch {
+            throw DriverError("\(path) is not a serialized ONNX TensorProto: \(error)")
+        }
+        let tensor = try ONNXImporter(modelPath: path).tensorData(proto, what: "tensor '\(proto.name)'")
+        return TensorFile(name: proto.name, shape: tensor.shape, values: tensor.floats)
+    }
+
+    /// Writes a float32 `TensorProto` with raw little-endian data.
+    public func write(path: String) throws {
+        var proto = Onnx_TensorProto()
+        proto.name = name
+        proto.dims = shape.map { Int64($0) }
+        proto.dataType = Int32(DType.float32.rawValue)
+        proto.rawData = Data(TensorData(shape: shape, floats: values).bytes)
+        try OutputWriter.write(try proto.serializedData(), to: path)
+    }
+
+    /// `input_0.pb`, `input_1.pb`, … (or `output_…`) in a directory, in order.
+    public static func readAll(directory: String, prefix: String) throws -> [TensorFile] {
+        var tensors: [TensorFile] = []
+        while true {
+            let path = "\(directory)/\(prefix)_\(tensors.count).pb"
+            guard FileManager.default.fileExists(atPath: path) else { break }
+            tensors.append(try read(path: path))
+        }
+        return tensors
+    }
+}

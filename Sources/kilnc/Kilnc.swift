@@ -1,0 +1,198 @@
+// kilnc: the Kiln compiler's command line. The build plugin runs `compile`
+// and `swift-api`; people run `inspect`, `run` and `bench`.
+
+import ArgumentParser
+import Foundation
+import KilnCompiler
+import KilnDriver
+
+@main
+struct Kilnc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kilnc",
+        abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
+        version: kilnVersion,
+        subcommands: [Compile.self, SwiftAPI.self, Inspect.self, Run.self, Bench.self])
+
+    /// Prints compiler errors as `error: file: node 'x' (Op): message` lines,
+    /// the form SwiftPM and editors show, and exits with status 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CompileError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            Foundation.exit(1)
+        } catch let error as CompileErrors {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            Foundation.exit(1)
+        } catch let error as DriverError {
+            FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command that reads a model shares.
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "The ONNX model file.")
+    var model: String
+
+    @Option(help: "A <model>.kiln.json config file (default: the one beside the model, if any).")
+    var config: String?
+
+    func loadConfig() throws -> ModelConfig {
+        if let config { return try ModelConfig.load(path: config) }
+        let sibling = String(model.dropLast(model.hasSuffix(".onnx") ? 5 : 0)) + ".kiln.json"
+        return FileManager.default.fileExists(atPath: sibling) ? try ModelConfig.load(path: sibling) : ModelConfig()
+    }
+
+    func prepare() throws -> (PreparedModel, ModelConfig) {
+        let config = try loadConfig()
+        return (try Compiler.prepare(modelPath: model, config: config), config)
+    }
+}
+
+/// Target overrides; the host CPU and its exact features by default.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "LLVM target triple (default: the host's, or the config's).")
+    var triple: String?
+    @Option(help: "LLVM CPU name (default: the host's, or the config's).")
+    var cpu: String?
+    @Option(help: "LLVM feature string, e.g. +avx2,+fma (default: the host's, or the config's).")
+    var features: String?
+
+    func resolve(_ config: ModelConfig) -> TargetSelection {
+        TargetSelection.resolve(
+            triple: triple ?? config.triple, cpu: cpu ?? config.cpu, features: features ?? config.features)
+    }
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a model into <name>.kiln.S, <name>.kiln.weights and include/<name>.kiln.h.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var target: TargetOptions
+    @Option(help: "Where to write the outputs.")
+    var outputDir: String
+
+    func run() throws {
+        let (prepared, config) = try model.prepare()
+        let directory = URL(fileURLWithPath: outputDir).standardizedFileURL.path
+        let weightsPath = "\(directory)/\(prepared.name).kiln.weights"
+        let compiled = try Compiler.compile(prepared, target: target.resolve(config), weightsPath: weightsPath)
+        try OutputWriter.write(compiled.assembly, to: "\(directory)/\(prepared.name).kiln.S")
+        try OutputWriter.write(compiled.header, to: "\(directory)/include/\(prepared.name).kiln.h")
+    }
+}
+
+struct SwiftAPI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swift-api", abstract: "Write the typed Swift class for a model.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "The C target (Swift module) that holds the compiled model.")
+    var module: String
+    @Option(help: "The Swift file to write.")
+    var output: String
+    @Option(help: "The class name (default: from the file name, e.g. DigitsModel).")
+    var className: String?
+
+    func run() throws {
+        let (prepared, _) = try model.prepare()
+        let name = className ?? CIdentifier.className(forModel: prepared.name)
+        try OutputWriter.write(SwiftAPIEmitter.source(for: prepared, module: module, className: name), to: output)
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's ops, shapes, memory plan and weights, or every unsupported op.")
+
+    @OptionGroup var model: ModelOptions
+
+    func run() throws {
+        let (prepared, _) = try model.prepare()
+        let graph = prepared.graph
+        print("model: \(prepared.fileName)  (name \(prepared.name), opset \(graph.opset))")
+        for input in graph.inputs { print("input  \(graph[input].name): \(graph.type(of: input))") }
+        for output in graph.outputs { print("output \(graph[output].name): \(graph.type(of: output))") }
+        let weightBytes = Set(graph.nodes.flatMap { $0.inputs.compactMap { $0 } })
+            .compactMap { graph[$0].constant.map { $0.elementCount * 4 } }.reduce(0, +)
+        print("arena: \(prepared.plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
+        var counts: [String: Int] = [:]
+        for node in graph.nodes { counts[node.opType, default: 0] += 1 }
+        print("ops: " + counts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))
+        for node in graph.nodes {
+            let inputs = node.inputs.map { input in
+                input.map { id in
+                    graph[id].constant == nil
+                        ? "\(graph.type(of: id)) @\(prepared.plan.offsets[id] ?? -1)" : "const \(graph.type(of: id))"
+                } ?? "-"
+            }
+            let fused = node.epilogue.map { " + \($0)" } ?? ""
+            let results = node.outputs.map { "\(graph.type(of: $0)) @\(prepared.plan.offsets[$0] ?? -1)" }
+            print("  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))")
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile, load and run a model on TensorProto inputs (input_0.pb, …), writing output_0.pb, ….")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var target: TargetOptions
+    @Option(help: "Directory holding input_0.pb, input_1.pb, ….")
+    var inputs: String
+    @Option(help: "Directory to write output_0.pb, … into.")
+    var outputs: String
+
+    func run() throws {
+        let (prepared, config) = try model.prepare()
+        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
+        let runtime = loaded.runtime
+        guard tensors.count == runtime.inputs.count else {
+            throw ValidationError("the model has \(runtime.inputs.count) inputs, \(inputs) holds \(tensors.count)")
+        }
+        for (index, tensor) in tensors.enumerated() { try runtime.setInput(index, tensor.values) }
+        runtime.run()
+        for (index, info) in runtime.outputs.enumerated() {
+            try TensorFile(name: info.name, shape: info.shape, values: Array(runtime.output(index)))
+                .write(path: "\(outputs)/output_\(index).pb")
+        }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time a compiled model on the CPU.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var target: TargetOptions
+    @Option(help: "Timed runs.") var runs = 100
+    @Option(help: "Untimed warm-up runs.") var warmup = 10
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let (prepared, config) = try model.prepare()
+        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        for index in loaded.runtime.inputs.indices {
+            let buffer = loaded.runtime.input(index)
+            for i in buffer.indices { buffer[i] = Float((i * 7919) % 1000) / 1000 - 0.5 }
+        }
+        let result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(
+                "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
+                    + "(\(result.runs) runs, \(result.threads) thread, \(result.device))")
+        }
+    }
+}

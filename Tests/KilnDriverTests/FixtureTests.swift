@@ -1,0 +1,64 @@
+// Numeric fixtures: every model under Fixtures/ is compiled, linked, loaded
+// and run through the runtime, and its outputs compared with ONNX Runtime's.
+
+import Foundation
+import Testing
+
+import KilnCompiler
+import KilnDriver
+
+/// The repository's Fixtures/ folder, found from this file (SwiftPM resources
+/// must live inside a target, so tests reach the shared folder by path).
+let fixturesDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
+
+/// Every fixture folder holding `model.onnx` and `test_data_set_0/`, relative to Fixtures/.
+func numericFixtures() -> [String] {
+    guard let enumerator = FileManager.default.enumerator(atPath: fixturesDirectory.path) else { return [] }
+    var found: [String] = []
+    while let path = enumerator.nextObject() as? String {
+        guard path.hasSuffix("model.onnx") else { continue }
+        let folder = String(path.dropLast("model.onnx".count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        if FileManager.default.fileExists(atPath: "\(fixturesDirectory.path)/\(folder)/test_data_set_0") {
+            found.append(folder)
+        }
+    }
+    return found.sorted()
+}
+
+@Suite struct FixtureTests {
+    @Test func fixturesArePresent() {
+        let fixtures = numericFixtures()
+        #expect(fixtures.count >= 90)
+        for required in ["mlp", "lenet", "resnet_small", "shape_subgraph", "digits"] {
+            #expect(fixtures.contains(required), "missing fixture \(required)")
+        }
+    }
+
+    /// Tolerance: |actual − expected| ≤ 1e-4 + 1e-4·|expected| per element.
+    @Test(arguments: numericFixtures())
+    func matchesONNXRuntime(_ fixture: String) throws {
+        let folder = "\(fixturesDirectory.path)/\(fixture)"
+        let loaded = try LoadedModel(modelPath: "\(folder)/model.onnx")
+        let runtime = loaded.runtime
+        let inputs = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "input")
+        let expected = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "output")
+        try #require(inputs.count == runtime.inputs.count)
+        try #require(expected.count == runtime.outputs.count)
+        for (index, tensor) in inputs.enumerated() {
+            #expect(runtime.inputs[index].shape == tensor.shape)
+            try runtime.setInput(index, tensor.values)
+        }
+        runtime.run()
+        for (index, reference) in expected.enumerated() {
+            #expect(runtime.outputs[index].shape == reference.shape, "output \(index) shape")
+            let comparison = Comparison(name: reference.name, actual: runtime.output(index), expected: reference.values)
+            #expect(comparison.passed, "\(fixture): \(comparison)")
+        }
+        // A second call on the same arena must give the same answer (no state leaks between calls).
+        let first = (0..<runtime.outputs.count).map { Array(runtime.output($0)) }
+        runtime.run()
+        #expect((0..<runtime.outputs.count).map { Array(runtime.output($0)) } == first)
+    }
+}
