@@ -1085,6 +1085,15 @@ extern const unsigned char digits_test_labels[];
 /// (accuracy {accuracy * 100:.2f} % against digits_test_labels).
 extern const unsigned char digits_test_ort_predictions[];
 
+/// Image `index` (64 floats); Swift cannot index C arrays of unknown size directly.
+const float *digits_test_image(int index);
+
+/// The true digit of image `index`.
+int digits_test_label(int index);
+
+/// ONNX Runtime's predicted digit for image `index`.
+int digits_test_ort_prediction(int index);
+
 #ifdef __cplusplus
 }}
 #endif
@@ -1122,6 +1131,14 @@ extern const unsigned char digits_test_ort_predictions[];
 
     lines += byte_array("digits_test_labels", y_te)
     lines += byte_array("digits_test_ort_predictions", ort_pred)
+    lines += [
+        "const float *digits_test_image(int index) { return digits_test_images + (long)index * 64; }",
+        "",
+        "int digits_test_label(int index) { return digits_test_labels[index]; }",
+        "",
+        "int digits_test_ort_prediction(int index) { return digits_test_ort_predictions[index]; }",
+        "",
+    ]
     (DIGITS_APP / "DigitsTestSet" / "digits_test_set.c").write_text("\n".join(lines))
 
 

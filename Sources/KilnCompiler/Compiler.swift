@@ -41,7 +41,7 @@ public enum Compiler {
         let plan = MemoryPlanner.plan(graph)
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(
-            name: config.name ?? CIdentifier.modelName(forFile: fileName), graph: graph, plan: plan, fileName: fileName)
+            name: CIdentifier.modelName(forFile: fileName), graph: graph, plan: plan, fileName: fileName)
     }
 
     /// Compiles a prepared model for `target`, writing the weights blob to

@@ -98,12 +98,13 @@ struct SwiftAPI: ParsableCommand {
     var module: String
     @Option(help: "The Swift file to write.")
     var output: String
-    @Option(help: "The class name (default: from the file name, e.g. DigitsModel).")
+    @Option(help: "The class name (default: the output file's name, e.g. DigitsModel.swift → DigitsModel).")
     var className: String?
 
     func run() throws {
         let (prepared, _) = try model.prepare()
-        let name = className ?? CIdentifier.className(forModel: prepared.name)
+        let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
+        let name = className ?? (stem.isEmpty ? CIdentifier.className(forModel: prepared.name) : stem)
         try OutputWriter.write(SwiftAPIEmitter.source(for: prepared, module: module, className: name), to: output)
     }
 }

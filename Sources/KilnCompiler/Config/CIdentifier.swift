@@ -23,11 +23,11 @@ public enum CIdentifier {
         return sanitize(stem)
     }
 
-    /// The generated Swift class name: `my-net_v2` → `MyNetV2Model`.
-    public static func className(forModel name: String) -> String {
-        let parts = name.split(whereSeparator: { "_-. ".contains($0) })
-        var result = parts.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        if result.isEmpty || result.first?.isNumber == true { result = "M" + result }
-        return result + "Model"
+    /// The generated Swift class name from the model file's stem:
+    /// `my-net_v2` → `MyNetV2Model`, `2layer` → `_2layerModel`.
+    public static func className(forModel stem: String) -> String {
+        let parts = stem.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) })
+        let result = parts.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Model"
+        return result.first?.isNumber == true ? "_" + result : result
     }
 }

@@ -17,8 +17,6 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public var cpu: String?
     /// LLVM feature string such as `+avx2,+fma`; the host's when absent.
     public var features: String?
-    /// Overrides the model's C identifier (the `<name>` in generated symbols).
-    public var name: String?
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,
@@ -28,11 +26,10 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         self.triple = triple
         self.cpu = cpu
         self.features = features
-        self.name = name
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, name
+        case dims, triple, cpu, features
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,7 +38,6 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         triple = try container.decodeIfPresent(String.self, forKey: .triple)
         cpu = try container.decodeIfPresent(String.self, forKey: .cpu)
         features = try container.decodeIfPresent(String.self, forKey: .features)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
     }
 
     /// Reads and validates a config file; unknown keys and bad values are errors
@@ -79,10 +75,6 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         }
         for (name, size) in config.dims where size < 1 {
             throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")
-        }
-        if let name = config.name, CIdentifier.sanitize(name) != name {
-            throw CompileError(
-                .invalidConfig, at: location, "name '\(name)' must be a C identifier (letters, digits, _)")
         }
         return config
     }

@@ -3288,3 +3288,9 @@ const unsigned char digits_test_ort_predictions[360] = {
     1, 5, 3, 1, 4, 1, 5, 0, 3, 1, 2, 0, 0, 3, 5, 8, 0, 0, 5, 3,
     0, 4, 0, 4, 1, 9, 2, 7, 7, 1, 4, 3, 7, 7, 7, 4, 0, 6, 3, 7,
 };
+
+const float *digits_test_image(int index) { return digits_test_images + (long)index * 64; }
+
+int digits_test_label(int index) { return digits_test_labels[index]; }
+
+int digits_test_ort_prediction(int index) { return digits_test_ort_predictions[index]; }

@@ -22,6 +22,15 @@ extern const unsigned char digits_test_labels[];
 /// (accuracy 98.89 % against digits_test_labels).
 extern const unsigned char digits_test_ort_predictions[];
 
+/// Image `index` (64 floats); Swift cannot index C arrays of unknown size directly.
+const float *digits_test_image(int index);
+
+/// The true digit of image `index`.
+int digits_test_label(int index);
+
+/// ONNX Runtime's predicted digit for image `index`.
+int digits_test_ort_prediction(int index);
+
 #ifdef __cplusplus
 }
 #endif
