@@ -31,7 +31,7 @@ enum SwiftIdentifier {
         var taken = reserved
         return names.map { name in
             var candidate = lowerCamel(name)
-            if keywords.contains(candidate) || taken.contains(candidate) { candidate += "Tensor" }
+            if keywords.contains(candidate) || reserved.contains(candidate) { candidate += "Tensor" }
             var suffix = 2
             let base = candidate
             while taken.contains(candidate) {

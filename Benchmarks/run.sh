@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models.
+#
+# Builds kilnc (release, scratch path .build-release), makes sure the pinned
+# Python venv Scripts/.venv exists, then for every model runs `kilnc bench`
+# and Benchmarks/ort_bench.py INTERLEAVED (kiln, ort, kiln, ort, ... ROUNDS
+# rounds each) so machine noise hits both engines alike. Each engine's figure
+# is the median over rounds of that round's median (p10/p90 likewise: median
+# over rounds of each round's p10/p90). Prints the machine, versions and a
+# Markdown table; the raw JSON lines go to a file under ${TMPDIR:-/tmp}.
+#
+# Usage: bash Benchmarks/run.sh
+# Environment: RUNS (default 200), WARMUP (default 20), ROUNDS (default 3),
+#              MODELS (default "mlp lenet resnet_small digits"), PYTHON (python3).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+RUNS="${RUNS:-200}"
+WARMUP="${WARMUP:-20}"
+ROUNDS="${ROUNDS:-3}"
+MODELS="${MODELS:-mlp lenet resnet_small digits}"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/Scripts/.venv"
+KILNC="$ROOT/.build-release/release/kilnc"
+
+echo "Building kilnc (release)..." >&2
+swift build -c release --product kilnc --scratch-path .build-release >&2
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating venv at $VENV..." >&2
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r Scripts/requirements.txt >&2
+fi
+PY="$VENV/bin/python"
+
+# One thread everywhere (ORT sets its own thread counts; this keeps numpy quiet).
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+RAW="$(mktemp "${TMPDIR:-/tmp}/kiln-bench.XXXXXX.jsonl")"
+
+# Tags one JSON line with the fixture, engine and round, and appends it to $RAW.
+record() { # fixture engine round json
+    "$PY" -c '
+import json, sys
+line = json.loads(sys.argv[4])
+line.update(fixture=sys.argv[1], engine=sys.argv[2], round=int(sys.argv[3]))
+print(json.dumps(line, sort_keys=True, separators=(",", ":")))
+' "$@" >>"$RAW"
+}
+
+for model in $MODELS; do
+    path="Fixtures/$model/model.onnx"
+    [ -f "$path" ] || { echo "run.sh: no $path" >&2; exit 1; }
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "  $model round $round/$ROUNDS: kiln" >&2
+        record "$model" kiln "$round" "$("$KILNC" bench "$path" --runs "$RUNS" --warmup "$WARMUP" --json)"
+        echo "  $model round $round/$ROUNDS: ort" >&2
+        record "$model" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$RUNS" --warmup "$WARMUP")"
+    done
+done
+
+echo
+echo "## Environment"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(getconf _NPROCESSORS_ONLN) CPUs, $(uname -sr)"
+echo "- kilnc: $("$KILNC" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(swift --version 2>/dev/null | head -1)"
+echo "- onnxruntime: $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
+echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved rounds per engine, 1 thread"
+echo "- raw JSON lines: $RAW"
+echo
+
+"$PY" - "$RAW" "$MODELS" <<'EOF'
+import json, math, statistics, sys
+
+rows = [json.loads(line) for line in open(sys.argv[1])]
+models = sys.argv[2].split()
+
+def agg(model, engine, key):
+    return statistics.median(r[key] for r in rows if r["fixture"] == model and r["engine"] == engine)
+
+def fmt(ms):
+    """Three significant digits, fixed notation (0.000701, 0.0903, 1.87)."""
+    if ms <= 0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(ms)))
+    return f"{ms:.{digits}f}"
+
+print("| model | Kiln median ms | Kiln p10 / p90 | ORT median ms | ORT p10 / p90 | ORT mode | ORT/Kiln |")
+print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+for m in models:
+    k, o = agg(m, "kiln", "median_ms"), agg(m, "ort", "median_ms")
+    modes = sorted({r["mode"] for r in rows if r["fixture"] == m and r["engine"] == "ort"})
+    print(
+        f"| {m} | {fmt(k)} | {fmt(agg(m, 'kiln', 'p10_ms'))} / {fmt(agg(m, 'kiln', 'p90_ms'))} "
+        f"| {fmt(o)} | {fmt(agg(m, 'ort', 'p10_ms'))} / {fmt(agg(m, 'ort', 'p90_ms'))} "
+        f"| {'/'.join(modes)} | {o / k:.2f} |"
+    )
+print()
+print("ORT/Kiln > 1 means Kiln is faster. Medians are medians over rounds of each round's median.")
+print()
+print("Per-round medians (ms), kiln | ort (run / iobinding):")
+for m in models:
+    kr = [fmt(r["median_ms"]) for r in rows if r["fixture"] == m and r["engine"] == "kiln"]
+    orr = [f"{fmt(r['run_median_ms'])}/{fmt(r['iobinding_median_ms'])}"
+           for r in rows if r["fixture"] == m and r["engine"] == "ort"]
+    print(f"- {m}: kiln {', '.join(kr)} | ort {', '.join(orr)}")
+EOF

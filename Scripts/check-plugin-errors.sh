@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End-to-end checks of the errors a user sees from `swift build` when a
+# Kiln model target is set up wrong or a model cannot be compiled. One scratch
+# package is rewritten per case, so kilnc is built only once.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$repo/.build-plugin-errors"
+package="$work/Package"
+mkdir -p "$package"
+fixtures="$repo/Fixtures"
+good_model="$fixtures/mlp/model.onnx"
+failures=0
+passed=0
+
+write_manifest() {
+    cat > "$package/Package.swift" <<MANIFEST
+// swift-tools-version: 6.3;(experimentalCGen)
+import PackageDescription
+let package = Package(
+    name: "PluginErrors",
+    dependencies: [.package(name: "Kiln", path: "$repo")],
+    targets: [
+        .target(name: "Models", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
+        .executableTarget(
+            name: "App", dependencies: ["Models", .product(name: "Kiln", package: "Kiln")],
+            plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
+    ]
+)
+MANIFEST
+}
+
+# reset: a valid layout with one model `net` that each case then breaks.
+reset() {
+    rm -rf "$package/Sources"
+    mkdir -p "$package/Sources/Models/include" "$package/Sources/App"
+    cp "$good_model" "$package/Sources/Models/net.onnx"
+    echo '#include "net.kiln.h"' > "$package/Sources/Models/include/Models.h"
+    cat > "$package/Sources/App/main.swift" <<'SWIFT'
+let model = try NetModel()
+print(try model.predict(input: [Float](repeating: 0.5, count: 64)).probabilities.count)
+SWIFT
+}
+
+# expect NAME PATTERN...: the build must fail and print every pattern.
+expect_failure() {
+    local name="$1"
+    shift
+    local log="$work/$name.log"
+    if (cd "$package" && swift build >"$log" 2>&1); then
+        echo "FAIL $name: swift build succeeded, expected an error"
+        failures=$((failures + 1))
+        return
+    fi
+    for pattern in "$@"; do
+        if ! grep -qF -- "$pattern" "$log"; then
+            echo "FAIL $name: missing '$pattern' in the build output:"
+            grep -iE "error|problem" "$log" | head -20
+            failures=$((failures + 1))
+            return
+        fi
+    done
+    echo "ok   $name"
+    passed=$((passed + 1))
+}
+
+write_manifest
+
+# The valid layout must build and run (and builds kilnc once for the cases below).
+reset
+if (cd "$package" && swift build >"$work/valid.log" 2>&1) && [ "$(cd "$package" && swift run -q App 2>/dev/null)" = "10" ]; then
+    echo "ok   valid-layout"
+    passed=$((passed + 1))
+else
+    echo "FAIL valid-layout: the valid package did not build and print 10"
+    tail -30 "$work/valid.log"
+    failures=$((failures + 1))
+fi
+
+reset
+cp "$good_model" "$package/Sources/App/stray.onnx"
+expect_failure model-in-swift-target "stray.onnx: a model cannot live in Swift target 'App'" "Move it into a C target"
+
+reset
+echo '// no include of the generated header' > "$package/Sources/Models/include/Models.h"
+expect_failure header-not-included "does not include the generated header net.kiln.h" '#include "net.kiln.h"'
+
+reset
+cp "$good_model" "$package/Sources/Models/net-.onnx"
+cp "$good_model" "$package/Sources/Models/net_.onnx"
+echo '#include "net_.kiln.h"' >> "$package/Sources/Models/include/Models.h"
+expect_failure duplicate-names "models generate the same C name 'net_'"
+
+reset
+echo '{}' > "$package/Sources/Models/other.kiln.json"
+expect_failure config-without-model "other.kiln.json: config in target 'Models' has no matching model"
+
+reset
+echo '{"dimz": {"batch": 1}}' > "$package/Sources/Models/net.kiln.json"
+expect_failure bad-config "net.kiln.json" "unknown key(s) 'dimz'"
+
+reset
+rm "$package/Sources/Models/net.onnx"
+cp "$fixtures/invalid/unsupported_op.onnx" "$package/Sources/Models/net.onnx"
+expect_failure unsupported-op "net.onnx: node 'my_topk' (TopK, opset" "op 'TopK' is not supported"
+
+reset
+rm "$package/Sources/Models/net.onnx"
+cp "$fixtures/invalid/dynamic_dim.onnx" "$package/Sources/Models/net.onnx"
+expect_failure dynamic-dim "net.onnx" "dynamic dimension 'batch'" "net.kiln.json"
+
+echo "plugin-errors: $passed passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,124 @@
+// Bad input gets a clear error naming the file and the problem, never a crash.
+
+import Foundation
+import Testing
+
+@testable import KilnCompiler
+
+let invalidDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/invalid")
+
+/// The single error `prepare` throws for a model, with its message.
+func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> CompileError? {
+    do {
+        _ = try Compiler.prepare(modelPath: invalidDirectory.appendingPathComponent(file).path, config: config)
+        return nil
+    } catch let error as CompileError {
+        return error
+    } catch {
+        Issue.record("unexpected error type \(type(of: error)): \(error)")
+        return nil
+    }
+}
+
+@Suite struct InvalidModelTests {
+    @Test func truncatedFile() throws {
+        let error = try #require(prepareError("truncated.onnx"))
+        #expect(error.kind == .malformedModel)
+        #expect(error.description.contains("truncated.onnx"))
+        #expect(error.description.contains("not a valid ONNX model"))
+    }
+
+    @Test func notONNX() throws {
+        let error = try #require(prepareError("not_onnx.onnx"))
+        #expect(error.kind == .malformedModel)
+        #expect(error.description.contains("not_onnx.onnx"))
+    }
+
+    @Test func unsupportedOpNamesNodeOpAndOpset() throws {
+        let error = try #require(prepareError("unsupported_op.onnx"))
+        #expect(error.kind == .unsupportedOp)
+        #expect(error.location.node == "my_topk")
+        #expect(error.location.opType == "TopK")
+        #expect(error.location.opset == 13)
+        #expect(error.description.contains("unsupported_op.onnx: node 'my_topk' (TopK, opset 13)"))
+    }
+
+    @Test func dynamicDimensionWithoutBound() throws {
+        let error = try #require(prepareError("dynamic_dim.onnx"))
+        #expect(error.kind == .dynamicShape)
+        #expect(error.description.contains("dynamic dimension 'batch'"))
+        #expect(error.description.contains("dynamic_dim.kiln.json"))
+    }
+
+    @Test func dynamicDimensionSizedByConfigCompiles() throws {
+        #expect(prepareError("dynamic_dim.onnx", config: ModelConfig(dims: ["batch": 2])) == nil)
+    }
+
+    @Test func initializerSizeMismatch() throws {
+        let error = try #require(prepareError("bad_initializer.onnx"))
+        #expect(error.kind == .invalidInitializer)
+        #expect(error.description.contains("bad_initializer.onnx"))
+        #expect(error.description.contains("bytes of data, but shape"))
+    }
+
+    @Test func missingFile() throws {
+        let error = try #require(prepareError("does_not_exist.onnx"))
+        #expect(error.kind == .unreadableFile)
+    }
+
+    @Test func everyUnsupportedOpIsListedAtOnce() throws {
+        var graph = Graph(modelFile: "two.onnx", opset: 13)
+        let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [4])))
+        graph.inputs = [x]
+        let y = graph.addValue(Value(name: "y"))
+        let z = graph.addValue(Value(name: "z"))
+        graph.nodes = [
+            Node(name: "a", opType: "TopK", inputs: [x], outputs: [y]),
+            Node(name: "b", opType: "NonZero", inputs: [y], outputs: [z]),
+        ]
+        #expect(throws: CompileErrors.self) { try OpSupport.check(graph) }
+        do {
+            try OpSupport.check(graph)
+        } catch let errors as CompileErrors {
+            #expect(errors.errors.map(\.location.node) == ["a", "b"])
+        }
+    }
+}
+
+@Suite struct ConfigTests {
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString).kiln.json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func readsDimsAndTarget() throws {
+        let config = try ModelConfig.load(path: write(#"{"dims": {"batch": 4}, "cpu": "x86-64-v3"}"#))
+        #expect(config.dims == ["batch": 4])
+        #expect(config.cpu == "x86-64-v3")
+    }
+
+    @Test func rejectsUnknownKeys() throws {
+        let path = try write(#"{"dimz": {}}"#)
+        #expect { try ModelConfig.load(path: path) } throws: { error in
+            (error as? CompileError)?.description.contains("unknown key(s) 'dimz'") == true
+        }
+    }
+
+    @Test func rejectsBadValues() throws {
+        let path = try write(#"{"dims": {"batch": 0}}"#)
+        #expect { try ModelConfig.load(path: path) } throws: { error in
+            (error as? CompileError)?.description.contains("dims.batch must be a positive size") == true
+        }
+        let wrongType = try write(#"{"dims": [1]}"#)
+        #expect { try ModelConfig.load(path: wrongType) } throws: { error in
+            (error as? CompileError)?.kind == .invalidConfig
+        }
+        let notJSON = try write("{")
+        #expect { try ModelConfig.load(path: notJSON) } throws: { error in
+            (error as? CompileError)?.description.contains("not valid JSON") == true
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// Unit tests for the graph passes: folding, canonicalisation, fusion, planning.
+
+import Foundation
+import Testing
+
+@testable import KilnCompiler
+
+let fixtureRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
+
+@Suite struct PassTests {
+    @Test func shapeSubgraphFoldsAway() throws {
+        let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("shape_subgraph/model.onnx").path)
+        let ops = model.graph.nodes.map(\.opType)
+        #expect(ops == ["Relu", "Reshape", "Sigmoid"])
+        #expect(model.graph.type(of: model.graph.outputs[0]).shape == [2, 60])
+    }
+
+    @Test func batchNormFoldsIntoConvAndReluFuses() throws {
+        let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("resnet_small/model.onnx").path)
+        let ops = model.graph.nodes.map(\.opType)
+        #expect(!ops.contains("BatchNormalization"))
+        #expect(!ops.contains("Relu"))
+        #expect(model.graph.nodes.contains { $0.opType == "Conv" && $0.epilogue == .relu })
+        #expect(model.graph.nodes.contains { $0.opType == "Add" && $0.epilogue == .relu })
+    }
+
+    @Test func foldsGatherConcatAndArithmetic() throws {
+        var graph = Graph(modelFile: "fold.onnx", opset: 13)
+        let data = graph.addValue(Value(name: "d", constant: TensorData(shape: [4], int64s: [2, 3, 5, 7])))
+        let index = graph.addValue(Value(name: "i", constant: TensorData(shape: [], int64s: [-1])))
+        let picked = graph.addValue(Value(name: "p"))
+        let doubled = graph.addValue(Value(name: "q"))
+        let joined = graph.addValue(Value(name: "j"))
+        graph.nodes = [
+            Node(name: "g", opType: "Gather", inputs: [data, index], outputs: [picked]),
+            Node(name: "m", opType: "Mul", inputs: [picked, index], outputs: [doubled]),
+            Node(name: "c", opType: "Concat", inputs: [data, data], outputs: [joined], attributes: ["axis": .int(0)]),
+        ]
+        graph.outputs = [doubled, joined]
+        try graph.inferShapesAndFold()
+        #expect(graph.nodes.isEmpty)
+        #expect(graph[doubled].constant == TensorData(shape: [], int64s: [-7]))
+        #expect(graph[joined].constant?.int64s == [2, 3, 5, 7, 2, 3, 5, 7])
+    }
+
+    @Test func passThroughChainsAreRemoved() throws {
+        var graph = Graph(modelFile: "chain.onnx", opset: 13)
+        let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [3])))
+        let a = graph.addValue(Value(name: "a"))
+        let b = graph.addValue(Value(name: "b"))
+        let y = graph.addValue(Value(name: "y"))
+        graph.inputs = [x]
+        graph.nodes = [
+            Node(name: "i", opType: "Identity", inputs: [x], outputs: [a]),
+            Node(name: "d", opType: "Dropout", inputs: [a], outputs: [b]),
+            Node(name: "r", opType: "Relu", inputs: [b], outputs: [y]),
+        ]
+        graph.outputs = [y]
+        try graph.inferShapesAndFold()
+        graph.removePassThroughOps()
+        try graph.verify()
+        #expect(graph.nodes.map(\.opType) == ["Relu"])
+        #expect(graph.nodes[0].inputs == [x])
+    }
+
+    @Test func plannerNeverOverlapsLiveBuffers() throws {
+        for fixture in ["mlp", "lenet", "resnet_small", "digits"] {
+            let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
+            let graph = model.graph
+            let plan = model.plan
+            // Live range of every run-time value (views share their source's bytes, so skip them).
+            var ranges: [ValueID: (Int, Int)] = [:]
+            func touch(_ id: ValueID, _ time: Int) {
+                guard graph[id].constant == nil else { return }
+                let range = ranges[id] ?? (time, time)
+                ranges[id] = (min(range.0, time), max(range.1, time))
+            }
+            for input in graph.inputs { touch(input, -1); touch(input, graph.nodes.count) }
+            for (time, node) in graph.nodes.enumerated() {
+                for case let input? in node.inputs { touch(input, time) }
+                for output in node.outputs { touch(output, time) }
+            }
+            for output in graph.outputs { touch(output, graph.nodes.count) }
+            let views = Set(graph.nodes.filter { MemoryPlanner.viewOps.contains($0.opType) }.flatMap(\.outputs))
+            let ids = ranges.keys.filter { !views.contains($0) }.sorted()
+            for (i, a) in ids.enumerated() {
+                let offsetA = try #require(plan.offsets[a])
+                #expect(offsetA % plan.alignment == 0)
+                #expect(offsetA + graph.type(of: a).byteCount <= plan.arenaSize)
+                for b in ids[(i + 1)...] {
+                    let (ra, rb) = (ranges[a]!, ranges[b]!)
+                    guard ra.0 <= rb.1 && rb.0 <= ra.1 else { continue }
+                    let offsetB = try #require(plan.offsets[b])
+                    let disjoint =
+                        offsetA + graph.type(of: a).byteCount <= offsetB
+                        || offsetB + graph.type(of: b).byteCount <= offsetA
+                    #expect(disjoint, "\(fixture): \(graph[a].name) and \(graph[b].name) overlap while both live")
+                }
+            }
+            // Reuse must actually happen: the arena is smaller than all buffers laid end to end.
+            let total = ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)
+            if fixture != "mlp" { #expect(plan.arenaSize < total, "\(fixture): no buffer reuse") }
+        }
+    }
+
+    @Test func outputsThatAreInputsOrConstantsGetCopies() throws {
+        var graph = Graph(modelFile: "copies.onnx", opset: 13)
+        let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [2])))
+        let c = graph.addValue(Value(name: "c", constant: TensorData(shape: [2], floats: [1, 2])))
+        graph.inputs = [x]
+        graph.outputs = [x, c, x]
+        graph.materializeOutputs()
+        try graph.verify()
+        #expect(graph.nodes.count == 3)
+        #expect(Set(graph.outputs).count == 3)
+        #expect(!graph.outputs.contains(x) && !graph.outputs.contains(c))
+    }
+}
+
+@Suite struct NamingTests {
+    @Test func modelAndClassNames() {
+        #expect(CIdentifier.modelName(forFile: "/a/my-net_v2.onnx") == "my_net_v2")
+        #expect(CIdentifier.modelName(forFile: "2layer.onnx") == "_2layer")
+        #expect(CIdentifier.className(forModel: "my-net_v2") == "MyNetV2Model")
+        #expect(CIdentifier.className(forModel: "digits") == "DigitsModel")
+        #expect(CIdentifier.className(forModel: "2layer") == "_2layerModel")
+    }
+
+    @Test func swiftMemberNames() {
+        #expect(SwiftIdentifier.lowerCamel("input.1") == "input1")
+        #expect(SwiftIdentifier.lowerCamel("pixel_values") == "pixelValues")
+        #expect(SwiftIdentifier.lowerCamel("3d") == "t3d")
+        #expect(SwiftIdentifier.unique(["x", "x", "run", "class"], reserved: ["run"]) == ["x", "x2", "runTensor", "classTensor"])
+    }
+}
