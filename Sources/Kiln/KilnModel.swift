@@ -37,9 +37,11 @@ public final class KilnModel {
             throw .abiMismatch(model: name, compiled: model.abiVersion, runtime: runtimeVersion)
         }
         func tensors(_ table: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) -> [TensorInfo] {
-            (0..<Int(count)).map { index in
-                let tensor = table![index]
-                let shape = (0..<Int(tensor.rank)).map { Int(tensor.shape![$0]) }
+            guard let table else { return [] }
+            return (0..<Int(count)).map { index in
+                let tensor = table[index]
+                let dims = tensor.shape
+                let shape = (0..<Int(tensor.rank)).map { axis in dims.map { Int($0[axis]) } ?? 0 }
                 return TensorInfo(
                     name: tensor.name.map { String(cString: $0) } ?? "#\(index)", shape: shape,
                     elementCount: shape.reduce(1, *), offset: Int(tensor.offset))

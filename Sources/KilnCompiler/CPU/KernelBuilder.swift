@@ -216,6 +216,15 @@ final class KernelBuilder {
         return fmul(y, LLVMBuildBitCast(builder, bits, f32, ""))
     }
 
+    /// Applies `activation` in place to `count` elements at `pointer[base...]`.
+    func apply(_ activation: Activation?, toElementsOf pointer: IRValue, from base: IRValue, count: Int) {
+        guard let activation else { return }
+        loop(0..<count) { index in
+            let at = add(base, index)
+            store(apply(activation, load(pointer, at)), pointer, at)
+        }
+    }
+
     /// Applies an activation to one element.
     func apply(_ activation: Activation, _ x: IRValue) -> IRValue {
         switch activation {

@@ -60,6 +60,29 @@ public enum Shape {
         }
     }
 
+    /// For every element of `shape` in row-major order, its element offset
+    /// under each of `strides` (one array per stride set).
+    public static func offsets(of shape: [Int], strides: [[Int]]) -> [[Int]] {
+        let count = shape.reduce(1, *)
+        var result = strides.map { _ in [Int](repeating: 0, count: count) }
+        var coordinate = [Int](repeating: 0, count: shape.count)
+        for flat in 0..<count {
+            for (set, setStrides) in strides.enumerated() {
+                var offset = 0
+                for axis in shape.indices { offset += coordinate[axis] * setStrides[axis] }
+                result[set][flat] = offset
+            }
+            var axis = shape.count - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                if coordinate[axis] < shape[axis] { break }
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        return result
+    }
+
     /// Normalises a possibly negative axis, or nil when out of range.
     public static func normalize(axis: Int, rank: Int) -> Int? {
         let value = axis < 0 ? axis + rank : axis

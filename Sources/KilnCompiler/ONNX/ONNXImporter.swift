@@ -171,62 +171,52 @@ public struct ONNXImporter {
         let count = shape.reduce(1, *)
         let raw = try rawBytes(proto, what: what)
 
-        func checkCount(_ actual: Int, bytesPerElement: Int?) throws {
+        func checkCount(_ actual: Int) throws {
             guard actual == count else {
-                let detail =
-                    bytesPerElement.map { "\(actual * $0) bytes of data, but shape \(shape) needs \(count * $0)" }
-                    ?? "\(actual) elements, but shape \(shape) needs \(count)"
-                throw CompileError(.invalidInitializer, at: location, "\(what) has \(detail)")
+                throw CompileError(
+                    .invalidInitializer, at: location, "\(what) has \(actual) elements, but shape \(shape) needs \(count)")
+            }
+        }
+        func checkBytes(_ raw: [UInt8], width: Int) throws {
+            guard raw.count == count * width else {
+                throw CompileError(
+                    .invalidInitializer, at: location,
+                    "\(what) has \(raw.count) bytes of data, but shape \(shape) of "
+                        + "\(Self.dataTypeName(proto.dataType)) needs \(count * width)")
             }
         }
 
         switch Int(proto.dataType) {
         case DType.float32.rawValue:
             if let raw {
-                guard raw.count == count * 4 else {
-                    throw CompileError(
-                        .invalidInitializer, at: location,
-                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of float32 needs \(count * 4)")
-                }
+                try checkBytes(raw, width: 4)
                 return TensorData(shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt32.self).map(Float.init(bitPattern:)))
             }
-            try checkCount(proto.floatData.count, bytesPerElement: nil)
+            try checkCount(proto.floatData.count)
             return TensorData(shape: shape, floats: proto.floatData)
         case DType.float64.rawValue:
             if let raw {
-                guard raw.count == count * 8 else {
-                    throw CompileError(
-                        .invalidInitializer, at: location,
-                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of float64 needs \(count * 8)")
-                }
+                try checkBytes(raw, width: 8)
                 return TensorData(
                     shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt64.self).map { Float(Double(bitPattern: $0)) })
             }
-            try checkCount(proto.doubleData.count, bytesPerElement: nil)
+            try checkCount(proto.doubleData.count)
             return TensorData(shape: shape, floats: proto.doubleData.map { Float($0) })
         case DType.int64.rawValue:
             if let raw {
-                guard raw.count == count * 8 else {
-                    throw CompileError(
-                        .invalidInitializer, at: location,
-                        "\(what) has \(raw.count) bytes of data, but shape \(shape) of int64 needs \(count * 8)")
-                }
+                try checkBytes(raw, width: 8)
                 return TensorData(shape: shape, int64s: Self.decodeLittleEndian(raw, as: UInt64.self).map { Int64(bitPattern: $0) })
             }
-            try checkCount(proto.int64Data.count, bytesPerElement: nil)
+            try checkCount(proto.int64Data.count)
             return TensorData(shape: shape, int64s: proto.int64Data)
         case DType.int32.rawValue, DType.bool.rawValue, 2 /* uint8 */, 3 /* int8 */, 4 /* uint16 */, 5 /* int16 */:
             let width = [6: 4, 9: 1, 2: 1, 3: 1, 4: 2, 5: 2][Int(proto.dataType)] ?? 4
             if let raw {
-                guard raw.count == count * width else {
-                    throw CompileError(
-                        .invalidInitializer, at: location,
-                        "\(what) has \(raw.count) bytes of data, but shape \(shape) needs \(count * width)")
-                }
+                try checkBytes(raw, width: width)
                 let signed = proto.dataType == 6 || proto.dataType == 3 || proto.dataType == 5
                 return TensorData(shape: shape, int64s: Self.decodeIntegers(raw, width: width, signed: signed))
             }
-            try checkCount(proto.int32Data.count, bytesPerElement: nil)
+            try checkCount(proto.int32Data.count)
             return TensorData(shape: shape, int64s: proto.int32Data.map { Int64($0) })
         default:
             throw CompileError(

@@ -196,19 +196,7 @@ struct ConstantFolder {
     private func transpose(_ data: TensorData, perm: [Int]) -> TensorData {
         let shape = perm.map { data.shape[$0] }
         let sourceStrides = Shape.strides(of: data.shape)
-        let count = data.elementCount
-        var sourceIndex = [Int](repeating: 0, count: count)
-        var coordinate = [Int](repeating: 0, count: shape.count)
-        for flat in 0..<count {
-            sourceIndex[flat] = zip(coordinate, perm).reduce(0) { $0 + $1.0 * sourceStrides[$1.1] }
-            var axis = shape.count - 1
-            while axis >= 0 {
-                coordinate[axis] += 1
-                if coordinate[axis] < shape[axis] { break }
-                coordinate[axis] = 0
-                axis -= 1
-            }
-        }
+        let sourceIndex = Shape.offsets(of: shape, strides: [perm.map { sourceStrides[$0] }])[0]
         switch data.storage {
         case .float32(let values): return TensorData(shape: shape, floats: sourceIndex.map { values[$0] })
         case .int64(let values): return TensorData(shape: shape, int64s: sourceIndex.map { values[$0] })
@@ -221,26 +209,8 @@ struct ConstantFolder {
         }
         let lhsStrides = Shape.broadcastStrides(from: lhs.shape, to: shape)
         let rhsStrides = Shape.broadcastStrides(from: rhs.shape, to: shape)
-        let count = shape.reduce(1, *)
-        var pairs: [(Int, Int)] = []
-        pairs.reserveCapacity(count)
-        var coordinate = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<count {
-            var l = 0
-            var r = 0
-            for axis in shape.indices {
-                l += coordinate[axis] * lhsStrides[axis]
-                r += coordinate[axis] * rhsStrides[axis]
-            }
-            pairs.append((l, r))
-            var axis = shape.count - 1
-            while axis >= 0 {
-                coordinate[axis] += 1
-                if coordinate[axis] < shape[axis] { break }
-                coordinate[axis] = 0
-                axis -= 1
-            }
-        }
+        let offsets = Shape.offsets(of: shape, strides: [lhsStrides, rhsStrides])
+        let pairs = zip(offsets[0], offsets[1])
         if lhs.dtype == .int64 && rhs.dtype == .int64 {
             let a = lhs.int64s
             let b = rhs.int64s

@@ -27,12 +27,7 @@ enum MatrixMultiply {
                 b.store(b.fmuladd(factor, bValue, b.load(output, index)), output, index)
             }
         }
-        if let epilogue {
-            b.loop(0..<n) { j in
-                let index = b.add(outputBase, j)
-                b.store(b.apply(epilogue, b.load(output, index)), output, index)
-            }
-        }
+        b.apply(epilogue, toElementsOf: output, from: outputBase, count: n)
     }
 
     /// B as a row-major [K, N] matrix: transposed constants are prepacked at

@@ -13,8 +13,7 @@ enum Pooling {
             node: node, input: (x[2], x[3]), kernel: (kernel[0], kernel[1]),
             ceilMode: node.int("ceil_mode", default: 0) != 0, location: context.location)
         let (height, width) = (x[2], x[3])
-        let (outHeight, outWidth) = geometry.output
-        let plane = outHeight * outWidth
+        let plane = geometry.output.h * geometry.output.w
         let reciprocals = isMax ? [] : averageReciprocals(geometry, includePadding: node.int("count_include_pad", default: 0) != 0)
 
         return KernelPlan(tileCount: x[0] * x[1]) { b, tile in
@@ -24,25 +23,11 @@ enum Pooling {
             let inBase = b.mul(tile, height * width)
             let initial = b.constant(isMax ? -Float.infinity : 0)
             b.loop(0..<plane) { index in b.store(initial, output, b.add(outBase, index)) }
-            for kh in 0..<geometry.kernel.h {
-                let rowOffset = kh * geometry.dilations.h - geometry.padBegin.h
-                let rows = WindowGeometry.validRange(
-                    size: height, outputs: outHeight, stride: geometry.strides.h, offset: rowOffset)
-                for kw in 0..<geometry.kernel.w {
-                    let columnOffset = kw * geometry.dilations.w - geometry.padBegin.w
-                    let columns = WindowGeometry.validRange(
-                        size: width, outputs: outWidth, stride: geometry.strides.w, offset: columnOffset)
-                    guard !rows.isEmpty, !columns.isEmpty else { continue }
-                    b.loop(rows) { oh in
-                        let outRow = b.add(outBase, b.mul(oh, outWidth))
-                        let inRow = b.add(inBase, b.mul(b.add(b.mul(oh, geometry.strides.h), rowOffset), width))
-                        b.loop(columns) { ow in
-                            let outIndex = b.add(outRow, ow)
-                            let value = b.load(input, b.add(inRow, b.add(b.mul(ow, geometry.strides.w), columnOffset)))
-                            let current = b.load(output, outIndex)
-                            b.store(isMax ? b.fmax(current, value) : b.fadd(current, value), output, outIndex)
-                        }
-                    }
+            geometry.emitTaps(b, outBase: outBase, inBase: inBase) { _ in
+                { outIndex, inIndex in
+                    let value = b.load(input, inIndex)
+                    let current = b.load(output, outIndex)
+                    b.store(isMax ? b.fmax(current, value) : b.fadd(current, value), output, outIndex)
                 }
             }
             if !isMax {
