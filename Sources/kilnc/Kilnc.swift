@@ -12,7 +12,7 @@ struct Kilnc: ParsableCommand {
         commandName: "kilnc",
         abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
         version: kilnVersion,
-        subcommands: [Compile.self, SwiftAPI.self, Inspect.self, Run.self, Bench.self])
+        subcommands: [Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self])
 
     /// Prints compiler errors as `error: file: node 'x' (Op): message` lines,
     /// the form SwiftPM and editors show, and exits with status 1.
@@ -166,6 +166,44 @@ struct Run: ParsableCommand {
             try TensorFile(name: info.name, shape: info.shape, values: Array(runtime.output(index)))
                 .write(path: "\(outputs)/output_\(index).pb")
         }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on reference inputs and compare with reference outputs (ONNX test_data_set layout).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var target: TargetOptions
+    @Option(help: "A test_data_set directory (default: test_data_set_0 beside the model).")
+    var data: String?
+    @Option(help: "Absolute tolerance.") var atol: Float = 1e-4
+    @Option(help: "Relative tolerance.") var rtol: Float = 1e-4
+
+    func run() throws {
+        let (prepared, config) = try model.prepare()
+        let directory = data ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
+            .appendingPathComponent("test_data_set_0").path
+        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        let runtime = loaded.runtime
+        let inputs = try TensorFile.readAll(directory: directory, prefix: "input")
+        let expected = try TensorFile.readAll(directory: directory, prefix: "output")
+        guard inputs.count == runtime.inputs.count, expected.count == runtime.outputs.count else {
+            throw ValidationError(
+                "\(directory) holds \(inputs.count) inputs and \(expected.count) outputs; the model has "
+                    + "\(runtime.inputs.count) and \(runtime.outputs.count)")
+        }
+        for (index, tensor) in inputs.enumerated() { try runtime.setInput(index, tensor.values) }
+        runtime.run()
+        var failed = false
+        for (index, reference) in expected.enumerated() {
+            let comparison = Comparison(
+                name: runtime.outputs[index].name, actual: runtime.output(index), expected: reference.values,
+                absolute: atol, relative: rtol)
+            print(comparison)
+            failed = failed || !comparison.passed
+        }
+        if failed { throw ExitCode.failure }
     }
 }
 

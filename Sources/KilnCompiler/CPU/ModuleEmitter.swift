@@ -21,7 +21,7 @@ struct ModuleEmitter {
     let plan: MemoryPlan
     let modelName: String
     let target: TargetSelection
-    /// Where the weights blob is written (before assembly is printed); `.incbin` names it.
+    /// Where the weights blob will be; `.incbin` names it.
     let weightsPath: String
 
     func emit() throws -> CPUArtifacts {
@@ -63,8 +63,6 @@ struct ModuleEmitter {
             LLVMSetAlignment(real, UInt32(WeightsBlob.alignment))
             LLVMReplaceAllUsesWith(placeholder, LLVMConstBitCast(real, LLVMTypeOf(placeholder)))
             LLVMDeleteGlobal(placeholder)
-            let asm = Self.incbinAssembly(symbol: symbol, path: weightsPath, size: weights.bytes.count)
-            LLVMSetModuleInlineAsm2(module, asm, asm.utf8.count)
         }
 
         DescriptorEmitter(graph: graph, plan: plan, modelName: modelName, context: context, module: module)
@@ -86,13 +84,6 @@ struct ModuleEmitter {
                 .backend, at: location, "internal error: LLVM optimisation failed: \(LLVMTarget.takeString(LLVMGetErrorMessage(error)))")
         }
 
-        // LLVM's assembly printer reads `.incbin` files, so the blob must exist first.
-        do {
-            try OutputWriter.write(Data(weights.bytes), to: weightsPath)
-        } catch {
-            throw CompileError(.backend, at: location, "cannot write the weights to \(weightsPath): \(error)")
-        }
-
         var buffer: LLVMMemoryBufferRef?
         var emitError: UnsafeMutablePointer<CChar>?
         guard LLVMTargetMachineEmitToMemoryBuffer(machine, module, LLVMAssemblyFile, &emitError, &buffer) == 0,
@@ -105,8 +96,15 @@ struct ModuleEmitter {
             decoding: UnsafeRawBufferPointer(
                 start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)),
             as: UTF8.self)
-        return CPUArtifacts(
-            assembly: Self.preprocessorSafe(text), weights: weights.bytes, kernelNames: kernels.map(\.name))
+        // The weights are defined after LLVM's output, not as module inline
+        // asm: LLVM would parse that and print the whole blob as `.ascii`.
+        var assembly = Self.preprocessorSafe(text)
+        if !weights.bytes.isEmpty {
+            assembly += "\n" + Self.incbinAssembly(
+                symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
+                digest: weights.digest)
+        }
+        return CPUArtifacts(assembly: assembly, weights: weights.bytes, kernelNames: kernels.map(\.name))
     }
 
     /// LLVM's attribute index for the function itself (~0U in the C API).
@@ -147,10 +145,13 @@ struct ModuleEmitter {
         return function
     }
 
-    /// Module-level assembly defining the weights symbol from the blob file (ELF).
-    static func incbinAssembly(symbol: String, path: String, size: Int) -> String {
+    /// Assembly defining the weights symbol from the blob file (ELF). The
+    /// digest comment makes the `.S` change whenever the blob does: the
+    /// assembler's dependency file does not list `.incbin` files.
+    static func incbinAssembly(symbol: String, path: String, size: Int, digest: UInt64) -> String {
         let quoted = path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return """
+            /* weights: \(size) bytes, FNV-1a \(String(digest, radix: 16)) */
             .section .rodata.\(symbol),"a",@progbits
             .p2align 6
             .hidden \(symbol)
@@ -158,7 +159,6 @@ struct ModuleEmitter {
             \(symbol):
             .incbin "\(quoted)"
             .size \(symbol), \(size)
-            .text
 
             """
     }

@@ -1,0 +1,119 @@
+// End-to-end tests of the kilnc command line, run as a separate process the
+// way the plugin and users run it.
+
+import Foundation
+import Testing
+
+import KilnDriver
+
+/// The kilnc binary built next to this test bundle.
+func kilncPath() throws -> String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var directory = bundle
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("kilnc").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory.deleteLastPathComponent()
+    }
+    throw DriverError("kilnc not found near \(bundle.path); build it with `swift build --build-tests`")
+}
+
+/// Runs kilnc; returns (status, stdout, stderr).
+func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try kilncPath())
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite struct CLITests {
+    let lenet = fixturesDirectory.appendingPathComponent("lenet").path
+
+    @Test func inspectShowsOpsShapesAndArena() throws {
+        let (status, out, _) = try kilnc(["inspect", "\(lenet)/model.onnx"])
+        #expect(status == 0)
+        #expect(out.contains("input  image: float32[1,1,28,28]"))
+        #expect(out.contains("output logits: float32[1,10]"))
+        #expect(out.contains("arena: "))
+        #expect(out.contains("Conv + relu"))
+    }
+
+    @Test func runWritesOutputsMatchingTheReference() throws {
+        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("kilnc-run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputs) }
+        let (status, _, err) = try kilnc([
+            "run", "\(lenet)/model.onnx", "--inputs", "\(lenet)/test_data_set_0", "--outputs", outputs,
+        ])
+        #expect(status == 0, "\(err)")
+        let actual = try TensorFile.read(path: "\(outputs)/output_0.pb")
+        let expected = try TensorFile.read(path: "\(lenet)/test_data_set_0/output_0.pb")
+        #expect(actual.name == "logits")
+        #expect(actual.shape == expected.shape)
+        #expect(Comparison(name: "logits", actual: actual.values, expected: expected.values).passed)
+    }
+
+    @Test func verifyPassesAndFailsOnTolerance() throws {
+        let (status, out, _) = try kilnc(["verify", "\(lenet)/model.onnx"])
+        #expect(status == 0)
+        #expect(out.contains("logits: ok"))
+        // With an impossible tolerance the same run must fail: the comparison is real.
+        let (strict, strictOut, _) = try kilnc(["verify", "\(lenet)/model.onnx", "--atol", "0", "--rtol", "0"])
+        let exact = strictOut.contains("0/10 outside tolerance")
+        #expect(strict != 0 || exact)
+    }
+
+    @Test func benchPrintsJSON() throws {
+        let (status, out, err) = try kilnc(["bench", "\(lenet)/model.onnx", "--runs", "5", "--warmup", "1", "--json"])
+        #expect(status == 0, "\(err)")
+        let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        let json = try #require(object)
+        #expect(Set(json.keys) == ["model", "device", "threads", "runs", "median_ms", "p10_ms", "p90_ms"])
+        #expect(json["runs"] as? Int == 5)
+        #expect((json["median_ms"] as? Double ?? -1) > 0)
+    }
+
+    @Test func compileWritesTheThreeOutputsAndSkipsUnchangedFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kilnc-compile-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arguments = ["compile", "\(lenet)/model.onnx", "--output-dir", directory]
+        #expect(try kilnc(arguments).0 == 0)
+        let files = ["model.kiln.S", "model.kiln.weights", "include/model.kiln.h"].map { "\(directory)/\($0)" }
+        for file in files { #expect(FileManager.default.fileExists(atPath: file), "\(file)") }
+        let assembly = try String(contentsOfFile: files[0], encoding: .utf8)
+        #expect(assembly.contains(".incbin"))
+        #expect(assembly.contains("kiln_model_model"))
+        let before = try files.map { try FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try kilnc(arguments).0 == 0)
+        let after = try files.map { try FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        #expect(before == after, "unchanged outputs must not be rewritten")
+    }
+
+    @Test func compileErrorsNameFileNodeAndOp() throws {
+        let model = fixturesDirectory.appendingPathComponent("invalid/unsupported_op.onnx").path
+        let (status, _, err) = try kilnc(["compile", model, "--output-dir", NSTemporaryDirectory()])
+        #expect(status == 1)
+        #expect(err.hasPrefix("error: \(model): node 'my_topk' (TopK, opset 13): op 'TopK' is not supported"))
+    }
+
+    @Test func generatedSwiftAPIHasTypedMembers() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("LenetModel.swift").path
+        let (status, _, err) = try kilnc(["swift-api", "\(lenet)/model.onnx", "--module", "Lenet", "--output", output])
+        #expect(status == 0, "\(err)")
+        let source = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(source.hasPrefix("// DO NOT EDIT."))
+        #expect(source.contains("public final class LenetModel"))
+        #expect(source.contains("public var image: UnsafeMutableBufferPointer<Float>"))
+        #expect(source.contains("public var logits: UnsafeBufferPointer<Float>"))
+        #expect(source.contains("public func predict(image: some Collection<Float>) throws(KilnError) -> Outputs"))
+        #expect(source.contains("kiln_model_model()"))
+    }
+}
