@@ -42,7 +42,10 @@ let package = Package(
         ),
         .plugin(name: "KilnPlugin", capability: .buildTool(), dependencies: ["kilnc"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"]),
-        .testTarget(name: "KilnDriverTests", dependencies: ["KilnDriver"]),
+        .testTarget(name: "KilnTests", dependencies: ["Kiln", "CKiln"]),
+        // Counts heap allocations per thread, to prove calls allocate nothing.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "KilnDriverTests", dependencies: ["KilnDriver", "CAllocationCounter"]),
     ],
     swiftLanguageModes: [.v6]
 )
