@@ -30,7 +30,19 @@ public struct CompiledOutputs: Sendable {
 public enum Compiler {
     /// Imports and optimises a model: the work every command shares.
     public static func prepare(modelPath: String, config: ModelConfig = ModelConfig()) throws -> PreparedModel {
-        var graph = try ONNXImporter(modelPath: modelPath, config: config).importModel()
+        try prepare(graph: ONNXImporter(modelPath: modelPath, config: config).importModel(), modelPath: modelPath)
+    }
+
+    /// Imports and optimises a model from bytes already in memory;
+    /// `modelPath` names it in diagnostics.
+    public static func prepare(data: Data, modelPath: String, config: ModelConfig = ModelConfig()) throws
+        -> PreparedModel
+    {
+        try prepare(graph: ONNXImporter(modelPath: modelPath, config: config).importModel(data: data), modelPath: modelPath)
+    }
+
+    private static func prepare(graph imported: Graph, modelPath: String) throws -> PreparedModel {
+        var graph = imported
         try OpSupport.check(graph)
         try graph.inferShapesAndFold()
         graph.removePassThroughOps()

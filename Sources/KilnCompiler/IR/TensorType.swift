@@ -22,6 +22,23 @@ public struct TensorType: Sendable, Equatable, CustomStringConvertible {
 
 /// Shape arithmetic shared by inference, folding and kernels.
 public enum Shape {
+    /// The largest tensor Kiln accepts, in elements: far above any real
+    /// model, low enough that byte counts and offsets never overflow.
+    public static let maxElements = 1 << 34
+
+    /// The element count, or nil when a dimension is negative or the count
+    /// exceeds `maxElements` (model files can claim any sizes).
+    public static func checkedElementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dim in shape {
+            guard dim >= 0, dim <= maxElements else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= maxElements else { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// Row-major strides in elements.
     public static func strides(of shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

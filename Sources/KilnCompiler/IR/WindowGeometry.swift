@@ -25,7 +25,7 @@ public struct WindowGeometry: Sendable, Equatable {
     {
         func pair(_ name: String, default value: Int) throws -> (Int, Int) {
             guard let values = node.ints(name) else { return (value, value) }
-            guard values.count == 2, values.allSatisfy({ $0 >= 1 }) else {
+            guard values.count == 2, values.allSatisfy({ (1...4096).contains($0) }) else {
                 throw CompileError(
                     .invalidAttribute, at: location, "attribute '\(name)' must hold two positive values, got \(values)")
             }
@@ -42,7 +42,7 @@ public struct WindowGeometry: Sendable, Equatable {
         switch autoPad {
         case "NOTSET":
             let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
+            guard pads.count == 4, pads.allSatisfy({ (0...4096).contains($0) }) else {
                 throw CompileError(
                     .invalidAttribute, at: location, "attribute 'pads' must hold four non-negative values, got \(pads)")
             }

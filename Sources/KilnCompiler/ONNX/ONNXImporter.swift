@@ -148,6 +148,9 @@ public struct ONNXImporter {
                         + "export the model with a fixed size or a named dimension sized in \(configFileName)")
             }
         }
+        guard Shape.checkedElementCount(shape) != nil else {
+            throw CompileError(.malformedModel, at: location, "input '\(info.name)' has an impossible shape \(shape)")
+        }
         return TensorType(dtype, shape)
     }
 
@@ -168,7 +171,9 @@ public struct ONNXImporter {
             }
             shape.append(Int(dim))
         }
-        let count = shape.reduce(1, *)
+        guard let count = Shape.checkedElementCount(shape) else {
+            throw CompileError(.invalidInitializer, at: location, "\(what) has an impossible shape \(shape)")
+        }
         let raw = try rawBytes(proto, what: what)
 
         func checkCount(_ actual: Int) throws {

@@ -5,6 +5,10 @@
 struct ConstantFolder {
     let graph: Graph
 
+    /// Constants the folder may create, in elements (a model file cannot
+    /// make the compiler allocate without bound).
+    static let maxFoldedElements = 1 << 26
+
     /// The node's outputs when it can be evaluated now, or nil when it must
     /// run at run time. `Shape` folds even with a non-constant input: shapes are static.
     func fold(_ node: Node) throws -> [TensorData]? {
@@ -28,10 +32,9 @@ struct ConstantFolder {
         case "ConstantOfShape":
             guard let shapeTensor = constant(0) else { return nil }
             let shape = shapeTensor.int64s.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw CompileError(.invalidAttribute, at: location, "negative dimension in shape \(shape)")
+            guard let count = Shape.checkedElementCount(shape), count <= ConstantFolder.maxFoldedElements else {
+                throw CompileError(.invalidAttribute, at: location, "invalid or too large shape \(shape)")
             }
-            let count = shape.reduce(1, *)
             if case .tensor(let value)? = node.attributes["value"] {
                 switch value.storage {
                 case .float32(let v): return [TensorData(shape: shape, floats: .init(repeating: v.first ?? 0, count: count))]
@@ -81,6 +84,9 @@ struct ConstantFolder {
             return [inputs[0].reshaped(shape)]
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<inputs[0].shape.count).reversed())
+            guard perm.sorted() == Array(0..<inputs[0].shape.count) else {
+                throw CompileError(.invalidAttribute, at: location, "perm \(perm) is not a permutation of the axes")
+            }
             return [transpose(inputs[0], perm: perm)]
         case "Add", "Sub", "Mul", "Div":
             return try binary(node.opType, inputs[0], inputs[1], location: location).map { [$0] }

@@ -8,6 +8,10 @@ extension Graph {
         var kept: [Node] = []
         for node in nodes {
             if let results = try ConstantFolder(graph: self).fold(node), results.count == node.outputs.count {
+                for result in results where Shape.checkedElementCount(result.shape) == nil {
+                    throw CompileError(
+                        .shapeMismatch, at: location(of: node), "the result shape \(result.shape) is too large or invalid")
+                }
                 for (id, data) in zip(node.outputs, results) {
                     self[id].constant = data
                     self[id].type = data.type
@@ -15,6 +19,10 @@ extension Graph {
                 continue
             }
             let types = try ShapeInference.infer(node, in: self)
+            for type in types where Shape.checkedElementCount(type.shape) == nil {
+                throw CompileError(
+                    .shapeMismatch, at: location(of: node), "the result shape \(type.shape) is too large or invalid")
+            }
             for (id, type) in zip(node.outputs, types) { self[id].type = type }
             kept.append(node)
         }

@@ -120,8 +120,9 @@ enum ShapeInference {
 
         case "MaxPool", "AveragePool":
             try requireRank(x, 4, "input X")
-            guard let kernel = node.ints("kernel_shape"), kernel.count == 2 else {
-                throw CompileError(.invalidAttribute, at: location, "kernel_shape must hold two values")
+            guard let kernel = node.ints("kernel_shape"), kernel.count == 2, kernel.allSatisfy({ (1...4096).contains($0) })
+            else {
+                throw CompileError(.invalidAttribute, at: location, "kernel_shape must hold two positive values")
             }
             if node.opType == "MaxPool", node.outputs.count > 1 {
                 throw CompileError(.unsupportedFeature, at: location, "MaxPool's Indices output is not supported")
@@ -225,13 +226,13 @@ enum ShapeInference {
             throw CompileError(.shapeMismatch, at: location, "invalid target shape \(requested)")
         }
         if let axis = inferred.first {
-            let known = shape.enumerated().filter { $0.offset != axis }.map(\.element).reduce(1, *)
-            guard known > 0, count % known == 0 else {
+            let others = shape.enumerated().filter { $0.offset != axis }.map(\.element)
+            guard let known = Shape.checkedElementCount(others), known > 0, count % known == 0 else {
                 throw CompileError(.shapeMismatch, at: location, "cannot reshape \(input) to \(requested)")
             }
             shape[axis] = count / known
         }
-        guard shape.reduce(1, *) == count else {
+        guard Shape.checkedElementCount(shape) == count else {
             throw CompileError(.shapeMismatch, at: location, "cannot reshape \(input) (\(count) elements) to \(shape)")
         }
         return shape
