@@ -50,7 +50,7 @@ public enum Compiler {
         graph.fuseActivations()
         graph.materializeOutputs()
         try graph.verify()
-        let plan = MemoryPlanner.plan(graph)
+        let plan = MemoryPlanner.plan(graph) { node in 4 * KernelLowering.scratchElements(node, in: graph) }
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(
             name: CIdentifier.modelName(forFile: fileName), graph: graph, plan: plan, fileName: fileName)

@@ -99,8 +99,20 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
                     #expect(disjoint, "\(fixture): \(graph[a].name) and \(graph[b].name) overlap while both live")
                 }
             }
+            // Scratch (im2col) buffers must not overlap anything live while their node runs.
+            for (node, offset) in plan.scratchOffsets {
+                let size = 4 * KernelLowering.scratchElements(graph.nodes[node], in: graph)
+                #expect(offset + size <= plan.arenaSize)
+                for id in ids where ranges[id]!.0 <= node && node <= ranges[id]!.1 {
+                    let other = plan.offsets[id]!
+                    #expect(offset + size <= other || other + graph.type(of: id).byteCount <= offset,
+                            "\(fixture): scratch of node \(node) overlaps \(graph[id].name)")
+                }
+            }
             // Reuse must actually happen: the arena is smaller than all buffers laid end to end.
+            let scratch = graph.nodes.map { MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph), plan.alignment) }
             let total = ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)
+                + scratch.reduce(0, +)
             if fixture != "mlp" { #expect(plan.arenaSize < total, "\(fixture): no buffer reuse") }
         }
     }

@@ -2,6 +2,7 @@
 // loops, index arithmetic, float loads/stores and vectorizable math.
 
 import CLLVM
+import Foundation
 
 /// An LLVM value (an `LLVMValueRef`).
 typealias IRValue = OpaquePointer
@@ -101,6 +102,7 @@ final class KernelBuilder {
     /// A float scalar that loops can update (a stack slot in the entry block,
     /// which mem2reg turns back into SSA registers).
     func variable(_ initial: IRValue) -> IRValue {
+        let type = LLVMTypeOf(initial)!
         let entry = LLVMGetEntryBasicBlock(function)
         let scratch = LLVMCreateBuilderInContext(context)!
         defer { LLVMDisposeBuilder(scratch) }
@@ -109,15 +111,69 @@ final class KernelBuilder {
         } else {
             LLVMPositionBuilderAtEnd(scratch, entry)
         }
-        let slot = LLVMBuildAlloca(scratch, f32, "")!
+        let slot = LLVMBuildAlloca(scratch, type, "")!
         LLVMBuildStore(builder, initial, slot)
         return slot
     }
 
-    func read(_ variable: IRValue) -> IRValue { LLVMBuildLoad2(builder, f32, variable, "") }
+    func read(_ variable: IRValue) -> IRValue {
+        LLVMBuildLoad2(builder, LLVMGetAllocatedType(variable), variable, "")
+    }
     func write(_ variable: IRValue, _ value: IRValue) { LLVMBuildStore(builder, value, variable) }
 
+    // MARK: - Vectors
+
+    func vectorType(_ width: Int) -> LLVMTypeRef { LLVMVectorType(f32, UInt32(width)) }
+
+    /// `width` consecutive floats from `base[index]` (4-byte aligned).
+    func loadVector(_ base: IRValue, _ index: IRValue, width: Int) -> IRValue {
+        let type = vectorType(width)
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")
+        let load = LLVMBuildLoad2(builder, type, pointer, "")!
+        LLVMSetAlignment(load, 4)
+        return load
+    }
+
+    func storeVector(_ value: IRValue, _ base: IRValue, _ index: IRValue) {
+        let type = LLVMTypeOf(value)!
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")
+        LLVMSetAlignment(LLVMBuildStore(builder, value, pointer), 4)
+    }
+
+    /// A vector with `scalar` in every lane.
+    func splat(_ scalar: IRValue, width: Int) -> IRValue {
+        let type = vectorType(width)
+        let single = LLVMBuildInsertElement(builder, LLVMGetUndef(type), scalar, LLVMConstInt(i32, 0, 0), "")
+        return LLVMBuildShuffleVector(
+            builder, single, LLVMGetUndef(type), LLVMConstNull(LLVMVectorType(i32, UInt32(width))), "")
+    }
+
     // MARK: - Control flow
+
+    /// Emits `if condition { then() } else { otherwise() }`.
+    func ifElse(_ condition: IRValue, then: () -> Void, otherwise: () -> Void) {
+        let thenBlock = appendBlock("then")
+        let elseBlock = appendBlock("else")
+        let merge = appendBlock("merge")
+        LLVMBuildCondBr(builder, condition, thenBlock, elseBlock)
+        LLVMPositionBuilderAtEnd(builder, thenBlock)
+        then()
+        LLVMBuildBr(builder, merge)
+        LLVMPositionBuilderAtEnd(builder, elseBlock)
+        otherwise()
+        LLVMBuildBr(builder, merge)
+        LLVMPositionBuilderAtEnd(builder, merge)
+    }
+
+    /// lhs ≥ rhs on signed indices.
+    func notLessThan(_ lhs: IRValue, _ rhs: Int) -> IRValue {
+        LLVMBuildICmp(builder, LLVMIntSGE, lhs, constant(rhs), "")
+    }
+
+    func and(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildAnd(builder, lhs, rhs, "") }
+
+    /// lhs < rhs on signed indices.
+    func lessThan(_ lhs: IRValue, _ rhs: Int) -> IRValue { LLVMBuildICmp(builder, LLVMIntSLT, lhs, constant(rhs), "") }
 
     func appendBlock(_ name: String) -> LLVMBasicBlockRef { LLVMAppendBasicBlockInContext(context, function, name) }
 
@@ -189,9 +245,14 @@ final class KernelBuilder {
 
     func floor(_ x: IRValue) -> IRValue { intrinsic("llvm.floor.f32", [x]) }
 
-    private func intrinsic(_ name: String, _ arguments: [IRValue]) -> IRValue {
-        var parameterTypes: [LLVMTypeRef?] = Array(repeating: f32, count: arguments.count)
-        let type = LLVMFunctionType(f32, &parameterTypes, UInt32(arguments.count), 0)
+    /// Calls a float intrinsic overloaded on its argument type
+    /// (`llvm.fmuladd.f32`, `llvm.fmuladd.v16f32`, …).
+    private func intrinsic(_ base: String, _ arguments: [IRValue]) -> IRValue {
+        let valueType = LLVMTypeOf(arguments[0])!
+        let isVector = LLVMGetTypeKind(valueType) == LLVMVectorTypeKind
+        let name = isVector ? base.replacingOccurrences(of: ".f32", with: ".v\(LLVMGetVectorSize(valueType))f32") : base
+        var parameterTypes: [LLVMTypeRef?] = Array(repeating: valueType, count: arguments.count)
+        let type = LLVMFunctionType(valueType, &parameterTypes, UInt32(arguments.count), 0)
         let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
         var arguments: [IRValue?] = arguments
         return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")

@@ -18,6 +18,10 @@ struct KernelContext {
     let weights: WeightsBlob
     /// The weights global (a placeholder until the blob's size is known).
     let weightsGlobal: IRValue
+    /// Floats per SIMD register on the target.
+    let vectorWidth: Int
+    /// Arena offset of this node's scratch buffer, if the plan gave it one.
+    let scratchOffset: Int?
 
     var location: SourceLocation { graph.location(of: node) }
 
@@ -37,6 +41,12 @@ struct KernelContext {
             preconditionFailure("value '\(graph[id].name)' has no arena offset")
         }
         return builder.arenaPointer(byteOffset: offset)
+    }
+
+    /// Emits a float pointer to this node's scratch buffer.
+    func scratchPointer(_ builder: KernelBuilder) -> IRValue {
+        guard let scratchOffset else { preconditionFailure("node '\(node.name)' has no scratch buffer") }
+        return builder.arenaPointer(byteOffset: scratchOffset)
     }
 
     /// Emits a float pointer to compile-time data placed in the weights blob.

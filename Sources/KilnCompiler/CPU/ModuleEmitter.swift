@@ -47,11 +47,13 @@ struct ModuleEmitter {
 
         for (index, node) in graph.nodes.enumerated() {
             let kernelContext = KernelContext(
-                graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder)
-            guard let kernel = try KernelLowering.lower(kernelContext) else { continue }
-            let function = makeKernelFunction(
-                "kiln_\(modelName)_k\(index)", kernel, context: context, module: module, builder: builder)
-            kernels.append(("\(node.name) (\(node.opType))", function, kernel.tileCount))
+                graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
+                vectorWidth: target.vectorWidth, scratchOffset: plan.scratchOffsets[index])
+            for (part, kernel) in try KernelLowering.lower(kernelContext).enumerated() {
+                let function = makeKernelFunction(
+                    "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
+                kernels.append(("\(node.name) (\(node.opType))", function, kernel.tileCount))
+            }
         }
 
         if weights.bytes.isEmpty {

@@ -9,6 +9,14 @@ public struct TargetSelection: Sendable, Equatable {
     public var cpu: String
     public var features: String
 
+    /// Floats per SIMD register the kernels are blocked for.
+    public var vectorWidth: Int {
+        let enabled = Set(features.split(separator: ",").filter { $0.hasPrefix("+") }.map { $0.dropFirst() })
+        if enabled.contains("avx512f") { return 16 }
+        if enabled.contains("avx") { return 8 }
+        return 4
+    }
+
     public init(triple: String, cpu: String, features: String) {
         self.triple = triple
         self.cpu = cpu

@@ -5,6 +5,8 @@
 public struct MemoryPlan: Sendable {
     /// Byte offset of each run-time value in the arena.
     public var offsets: [ValueID: Int]
+    /// Byte offset of the scratch buffer of node `index`, for nodes that need one.
+    public var scratchOffsets: [Int: Int] = [:]
     /// Total arena bytes (a multiple of `alignment`).
     public var arenaSize: Int
     /// Alignment of the arena and of every buffer in it.
@@ -19,7 +21,10 @@ public enum MemoryPlanner {
     /// Plans `graph`, whose nodes run in order. Graph inputs and outputs are
     /// live for the whole call, so the caller can write inputs before and read
     /// outputs after a call without copies, and a call never clobbers its inputs.
-    public static func plan(_ graph: Graph, alignment: Int = 64) -> MemoryPlan {
+    /// `scratchBytes(node)` is the scratch a node's kernels need while it runs.
+    public static func plan(
+        _ graph: Graph, alignment: Int = 64, scratchBytes: (Node) -> Int = { _ in 0 }
+    ) -> MemoryPlan {
         // Views alias their source: resolve every value to the buffer that owns its bytes.
         var root: [ValueID: ValueID] = [:]
         func owner(_ id: ValueID) -> ValueID { root[id].map(owner) ?? id }
@@ -54,6 +59,15 @@ public enum MemoryPlanner {
             for output in node.outputs { touch(output, at: time) }
         }
         for output in graph.outputs { touch(output, at: graph.nodes.count) }
+        // Scratch buffers live for their node only; they get keys past every value.
+        var scratchKeys: [ValueID: Int] = [:]
+        for (time, node) in graph.nodes.enumerated() {
+            let size = scratchBytes(node)
+            guard size > 0 else { continue }
+            let key = ValueID(graph.values.count + time)
+            scratchKeys[key] = time
+            buffers[key] = Buffer(size: size, start: time, end: time)
+        }
 
         // Largest first; each at the lowest aligned offset free for its whole lifetime.
         let order = buffers.keys.sorted { lhs, rhs in
@@ -80,7 +94,12 @@ public enum MemoryPlanner {
         for id in graph.values.indices.map(ValueID.init) where graph[id].constant == nil {
             if let offset = offsets[owner(id)], offsets[id] == nil { offsets[id] = offset }
         }
-        return MemoryPlan(offsets: offsets, arenaSize: max(arenaSize, alignment), alignment: alignment)
+        var scratchOffsets: [Int: Int] = [:]
+        for (key, node) in scratchKeys {
+            scratchOffsets[node] = offsets.removeValue(forKey: key)
+        }
+        return MemoryPlan(
+            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment)
     }
 
     static func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }

@@ -4,9 +4,130 @@
 // applies all taps of a block of input channels per pass; only the edges
 // go tap by tap.
 
-/// Direct convolution lowering.
+/// Convolution lowering: im2col + register-blocked GEMM when there are
+/// enough output channels per group to fill a row block, else direct loops.
 enum Convolution {
-    static func conv(_ context: KernelContext) throws -> KernelPlan {
+    /// The shapes a Conv node lowers with.
+    struct Shapes {
+        var batch: Int
+        var channels: Int
+        var outChannels: Int
+        var group: Int
+        var plane: Int  // output positions per image
+        var taps: Int
+        var pointwise: Bool  // 1×1, stride 1, no padding: the input already is the im2col matrix
+
+        init?(_ node: Node, in graph: Graph) {
+            guard let x = node.input(0).flatMap({ graph[$0].type?.shape }), x.count == 4,
+                let w = node.input(1).flatMap({ graph[$0].type?.shape }), w.count == 4,
+                let y = node.outputs.first.flatMap({ graph[$0].type?.shape }), y.count == 4
+            else { return nil }
+            batch = x[0]
+            channels = x[1]
+            outChannels = y[1]
+            group = max(node.int("group", default: 1), 1)
+            plane = y[2] * y[3]
+            taps = w[2] * w[3]
+            let unitStrides = (node.ints("strides") ?? [1, 1]) == [1, 1]
+            let noPadding = (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy { $0 == 0 }
+            pointwise = taps == 1 && unitStrides && noPadding && x[2] * x[3] == plane
+        }
+
+        /// GEMM pays off once a group has a few output channels to block.
+        var usesGEMM: Bool { outChannels / group >= 2 }
+    }
+
+    static func scratchElements(_ node: Node, in graph: Graph) -> Int {
+        guard let shapes = Shapes(node, in: graph), shapes.usesGEMM, !shapes.pointwise else { return 0 }
+        return shapes.batch * shapes.channels * shapes.taps * shapes.plane
+    }
+
+    static func lower(_ context: KernelContext) throws -> [KernelPlan] {
+        guard let shapes = Shapes(context.node, in: context.graph), shapes.usesGEMM else {
+            return [try direct(context)]
+        }
+        return try shapes.pointwise ? [gemm(context, shapes, columns: nil)] : [im2col(context, shapes), gemm(context, shapes, columns: context.scratchPointer)]
+    }
+
+    /// Unrolls each input channel's windows into `taps` rows of the column
+    /// matrix [batch][channels·taps][plane], zeros where a tap reads padding.
+    static func im2col(_ context: KernelContext, _ shapes: Shapes) throws -> KernelPlan {
+        let node = context.node
+        let xID = node.inputs[0]!
+        let x = context.type(xID).shape
+        let geometry = try WindowGeometry(
+            node: node, input: (x[2], x[3]), kernel: context.type(node.inputs[1]!).shape[2...3].pairValue,
+            ceilMode: false, location: context.location)
+        let inPlane = x[2] * x[3]
+        return KernelPlan(tileCount: shapes.batch * shapes.channels) { b, tile in
+            let input = context.pointer(xID, b)
+            let columns = context.scratchPointer(b)
+            let inBase = b.mul(tile, inPlane)
+            let zero = b.constant(Float(0))
+            for tap in 0..<shapes.taps {
+                let rowBase = b.mul(b.add(b.mul(tile, shapes.taps), tap), shapes.plane)
+                let kh = tap / geometry.kernel.w
+                let kw = tap % geometry.kernel.w
+                let rows = geometry.validRows(kh)
+                let valid = geometry.validColumns(kw)
+                b.loop(0..<geometry.output.h) { oh in
+                    let outRow = b.add(rowBase, b.mul(oh, geometry.output.w))
+                    // Whole rows above/below the image are zero; inside, pad the edges.
+                    let inside = b.and(b.notLessThan(oh, rows.lowerBound), b.lessThan(oh, rows.upperBound))
+                    b.ifElse(inside) {
+                        b.loop(0..<valid.lowerBound) { ow in b.store(zero, columns, b.add(outRow, ow)) }
+                        b.loop(valid) { ow in
+                            let value = b.load(input, geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw))
+                            b.store(value, columns, b.add(outRow, ow))
+                        }
+                        b.loop(valid.upperBound..<geometry.output.w) { ow in b.store(zero, columns, b.add(outRow, ow)) }
+                    } otherwise: {
+                        b.loop(0..<geometry.output.w) { ow in b.store(zero, columns, b.add(outRow, ow)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Y[n][g] = W[g] · Columns[n][g] per (image, group, block of output channels).
+    /// `columns` nil means the input itself is the column matrix (pointwise).
+    static func gemm(_ context: KernelContext, _ shapes: Shapes, columns: ((KernelBuilder) -> IRValue)?) -> KernelPlan {
+        let node = context.node
+        let xID = node.inputs[0]!
+        let wID = node.inputs[1]!
+        let outputsPerGroup = shapes.outChannels / shapes.group
+        let depth = shapes.channels / shapes.group * shapes.taps  // K
+        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup)
+        let blocksPerGroup = outputsPerGroup / rowBlock
+        let bias = node.input(2)
+        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup) { b, tile in
+            let image = b.divide(tile, shapes.group * blocksPerGroup)
+            let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
+            let firstRow = b.mul(b.remainder(tile, blocksPerGroup), rowBlock)  // within the group
+            let groupRow = b.add(b.mul(group, outputsPerGroup), firstRow)  // output channel of the first row
+            let source = columns?(b) ?? context.pointer(xID, b)
+            // Column matrix of this image and group: depth rows of `plane` values.
+            let imageColumns = b.mul(b.add(b.mul(image, shapes.group), group), depth * shapes.plane)
+            let weights = context.pointer(wID, b)
+            let start: GEMMKernel.Start =
+                bias.map { id in
+                    let pointer = context.pointer(id, b)
+                    return .rowValues((0..<rowBlock).map { b.load(pointer, b.add(groupRow, $0)) })
+                } ?? .zero
+            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                firstRow: b.constant(0), rows: rowBlock, n: shapes.plane, k: depth,
+                a: .init(pointer: weights, base: b.mul(groupRow, depth), rowStride: depth),
+                b: .init(pointer: source, base: imageColumns, rowStride: shapes.plane),
+                c: .init(
+                    pointer: context.pointer(context.output, b),
+                    base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), shapes.plane),
+                    rowStride: shapes.plane),
+                start: start, epilogue: node.epilogue)
+        }
+    }
+
+    /// Direct convolution (depthwise and other thin groups).
+    static func direct(_ context: KernelContext) throws -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
         let wID = node.inputs[1]!

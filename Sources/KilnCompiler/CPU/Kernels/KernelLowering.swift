@@ -1,8 +1,19 @@
 // Chooses the kernel for each node.
 
-/// Maps a node to its kernel plan (nil when the node needs no code).
+/// Maps a node to its kernels, run in order (none when the node needs no code).
 enum KernelLowering {
-    static func lower(_ context: KernelContext) throws -> KernelPlan? {
+    /// Float elements of arena scratch a node's kernels need (0 for none);
+    /// the memory planner reserves them for the node's duration.
+    static func scratchElements(_ node: Node, in graph: Graph) -> Int {
+        node.opType == "Conv" ? Convolution.scratchElements(node, in: graph) : 0
+    }
+
+    static func lower(_ context: KernelContext) throws -> [KernelPlan] {
+        if context.node.opType == "Conv" { return try Convolution.lower(context) }
+        return try single(context).map { [$0] } ?? []
+    }
+
+    private static func single(_ context: KernelContext) throws -> KernelPlan? {
         let node = context.node
         switch node.opType {
         case "Add", "Sub", "Mul", "Div":
@@ -19,7 +30,7 @@ enum KernelLowering {
         case "MatMul":
             return MatrixMultiply.matMul(context)
         case "Conv":
-            return try Convolution.conv(context)
+            return nil
         case "MaxPool", "AveragePool":
             return try Pooling.pool(context)
         case "GlobalAveragePool":

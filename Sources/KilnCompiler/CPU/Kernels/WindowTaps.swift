@@ -11,12 +11,12 @@ struct OutputRegion {
 
 extension WindowGeometry {
     /// Rows (or columns) where tap offset `offset` reads inside the input.
-    private func validRows(_ kh: Int) -> Range<Int> {
+    func validRows(_ kh: Int) -> Range<Int> {
         WindowGeometry.validRange(
             size: input.h, outputs: output.h, stride: strides.h, offset: kh * dilations.h - padBegin.h)
     }
 
-    private func validColumns(_ kw: Int) -> Range<Int> {
+    func validColumns(_ kw: Int) -> Range<Int> {
         WindowGeometry.validRange(
             size: input.w, outputs: output.w, stride: strides.w, offset: kw * dilations.w - padBegin.w)
     }
@@ -76,4 +76,9 @@ extension WindowGeometry {
             }
         }
     }
+}
+
+extension ArraySlice where Element == Int {
+    /// The two values of a two-element slice, e.g. a kernel's (height, width).
+    var pairValue: (h: Int, w: Int) { (self[startIndex], self[startIndex + 1]) }
 }

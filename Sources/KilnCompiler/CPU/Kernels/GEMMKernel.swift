@@ -1,0 +1,99 @@
+// The dense inner loop behind Gemm, MatMul and most convolutions: a block of
+// rows of C accumulated in vector registers over the whole K dimension, B read
+// one row panel (two vectors) at a time, each A element broadcast once.
+
+/// Emits register-blocked C (+)= A·B for a block of rows.
+struct GEMMKernel {
+    /// Element (row, column) of a matrix is `pointer[base + row·rowStride + column·columnStride]`.
+    struct Matrix {
+        var pointer: IRValue
+        var base: IRValue
+        var rowStride: Int
+        var columnStride: Int = 1
+    }
+
+    /// How C starts before the products are added.
+    enum Start {
+        case zero
+        /// C already holds values to add to (e.g. beta·C).
+        case accumulate
+        /// One value per row (a bias), given as IR scalars.
+        case rowValues([IRValue])
+    }
+
+    let builder: KernelBuilder
+    /// Floats per hardware vector on the target.
+    let vectorWidth: Int
+
+    /// Computes rows `firstRow ..< firstRow + rows` of C = alpha·A·B (+ start),
+    /// C being `n` columns wide, with `k` the shared dimension; then applies
+    /// `epilogue` to those rows. `rows` should be small (≤ 6): the block
+    /// lives in registers.
+    func emit(
+        firstRow: IRValue, rows: Int, n: Int, k: Int, a: Matrix, b matrixB: Matrix, c: Matrix, alpha: Float = 1,
+        start: Start, epilogue: Activation?
+    ) {
+        let b = builder
+        let rowBases = (0..<rows).map { b.add(c.base, b.mul(b.add(firstRow, $0), c.rowStride)) }
+        let aRows = (0..<rows).map { b.add(a.base, b.mul(b.add(firstRow, $0), a.rowStride)) }
+
+        /// One panel: `vectors` vectors of `width` columns starting at `column`.
+        func panel(_ column: IRValue, vectors: Int, width: Int) {
+            let accumulators = (0..<rows).map { row in
+                (0..<vectors).map { v -> IRValue in
+                    let offset = b.add(column, v * width)
+                    let initial: IRValue
+                    switch start {
+                    case .zero: initial = b.splat(b.constant(Float(0)), width: width)
+                    case .accumulate: initial = b.loadVector(c.pointer, b.add(rowBases[row], offset), width: width)
+                    case .rowValues(let values): initial = b.splat(values[row], width: width)
+                    }
+                    return b.variable(initial)
+                }
+            }
+            b.loop(0..<k) { kk in
+                let bRow = b.add(matrixB.base, b.mul(kk, matrixB.rowStride))
+                let panelValues = (0..<vectors).map { v in
+                    b.loadVector(matrixB.pointer, b.add(bRow, b.add(column, v * width)), width: width)
+                }
+                for row in 0..<rows {
+                    var scalar = b.load(a.pointer, b.add(aRows[row], b.mul(kk, a.columnStride)))
+                    if alpha != 1 { scalar = b.fmul(scalar, b.constant(alpha)) }
+                    let broadcast = b.splat(scalar, width: width)
+                    for v in 0..<vectors {
+                        let accumulator = accumulators[row][v]
+                        b.write(accumulator, b.fmuladd(broadcast, panelValues[v], b.read(accumulator)))
+                    }
+                }
+            }
+            for row in 0..<rows {
+                for v in 0..<vectors {
+                    b.storeVector(b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, v * width)))
+                }
+            }
+        }
+
+        precondition(matrixB.columnStride == 1, "B panels are read as contiguous vectors")
+        let wide = 2 * vectorWidth
+        if n / wide > 0 {
+            b.loop(0..<(n / wide)) { block in panel(b.mul(block, wide), vectors: 2, width: vectorWidth) }
+        }
+        var column = n / wide * wide
+        if n - column >= vectorWidth {
+            panel(b.constant(column), vectors: 1, width: vectorWidth)
+            column += vectorWidth
+        }
+        if column < n {
+            b.loop(column..<n) { j in panel(j, vectors: 1, width: 1) }
+        }
+        for row in 0..<rows {
+            b.apply(epilogue, toElementsOf: c.pointer, from: rowBases[row], count: n)
+        }
+    }
+
+    /// Rows per register block for a matrix of `m` rows: a divisor of `m`
+    /// so every tile is a full block.
+    static func rowBlock(for m: Int) -> Int {
+        [6, 4, 5, 3, 2, 1].first { m % $0 == 0 } ?? 1
+    }
+}
