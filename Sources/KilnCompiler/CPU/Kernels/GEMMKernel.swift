@@ -84,7 +84,9 @@ struct GEMMKernel {
             column += vectorWidth
         }
         if column < n {
-            b.loop(column..<n) { j in panel(j, vectors: 1, width: 1) }
+            // The last few columns as one short vector (LLVM splits odd widths),
+            // not one scalar dependency chain per column.
+            panel(b.constant(column), vectors: 1, width: n - column)
         }
         for row in 0..<rows {
             b.apply(epilogue, toElementsOf: c.pointer, from: rowBases[row], count: n)

@@ -1,5 +1,5 @@
-// Gemm and MatMul: one output row at a time, accumulated as rank-1 updates so
-// the innermost loop runs along a contiguous row of B and the output.
+// Gemm and MatMul on the register-blocked GEMM kernel; B transposed at run
+// time (rare: weights are prepacked) falls back to rank-1 row updates.
 
 /// Lowerings for Gemm and (batched, broadcast) MatMul.
 enum MatrixMultiply {
@@ -10,13 +10,14 @@ enum MatrixMultiply {
         var columnStride: Int
     }
 
-    /// Y[row, :] (+)= alpha × Σₖ A[row, k] · B[k, :], then the epilogue.
+    /// Y[row, :] (+)= alpha × Σₖ A[row, k] · B[k, :] with B read through
+    /// strides, then the epilogue: the fallback for a transposed run-time B.
     private static func emitRow(
         _ b: KernelBuilder, a: IRValue, aRowBase: IRValue, aStride: Int, k: Int, alpha: Float,
         matrix: MatrixAccess, matrixBase: IRValue, output: IRValue, outputBase: IRValue, n: Int,
-        initialize: (IRValue) -> IRValue, epilogue: Activation?
+        accumulate: Bool, epilogue: Activation?
     ) {
-        b.loop(0..<n) { j in b.store(initialize(j), output, b.add(outputBase, j)) }
+        if !accumulate { b.loop(0..<n) { j in b.store(b.constant(Float(0)), output, b.add(outputBase, j)) } }
         b.loop(0..<k) { kk in
             var factor = b.load(a, b.add(aRowBase, b.mul(kk, aStride)))
             if alpha != 1 { factor = b.fmul(factor, b.constant(alpha)) }
@@ -59,22 +60,42 @@ enum MatrixMultiply {
         let (m, n) = (outputShape[0], outputShape[1])
         let aShape = context.type(aID).shape
         let k = transA ? aShape[0] : aShape[1]
-        let cID = node.input(2)
+        let cID = beta == 0 ? nil : node.input(2)
         let cStrides = cID.map { Shape.broadcastStrides(from: context.type($0).shape, to: [m, n]) }
+        // A transposed run-time B cannot be read as row panels; take the strided path.
+        let blocked = !(transB && context.constant(bID) == nil)
+        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m) : 1
 
-        return KernelPlan(tileCount: m) { b, row in
+        return KernelPlan(tileCount: m / rowBlock) { b, tile in
             let a = context.pointer(aID, b)
             let bMatrix = matrix(context, bID, k: k, n: n, transposed: transB, b)
             let output = context.pointer(context.output, b)
-            let c = cID.map { context.pointer($0, b) }
-            emitRow(
-                b, a: a, aRowBase: transA ? row : b.mul(row, k), aStride: transA ? m : 1, k: k, alpha: alpha,
-                matrix: bMatrix, matrixBase: b.constant(0), output: output, outputBase: b.mul(row, n), n: n,
-                initialize: { j in
-                    guard let c, let strides = cStrides, beta != 0 else { return b.constant(Float(0)) }
-                    let value = b.load(c, b.linear([row, j], strides))
-                    return beta == 1 ? value : b.fmul(value, b.constant(beta))
-                }, epilogue: node.epilogue)
+            let firstRow = b.mul(tile, rowBlock)
+            // Y starts as beta·C (broadcast), or zero.
+            if let cID, let cStrides {
+                let c = context.pointer(cID, b)
+                for r in 0..<rowBlock {
+                    let row = b.add(firstRow, r)
+                    b.loop(0..<n) { j in
+                        let value = b.load(c, b.linear([row, j], cStrides))
+                        b.store(beta == 1 ? value : b.fmul(value, b.constant(beta)), output, b.add(b.mul(row, n), j))
+                    }
+                }
+            }
+            let aMatrix = GEMMKernel.Matrix(
+                pointer: a, base: b.constant(0), rowStride: transA ? 1 : k, columnStride: transA ? m : 1)
+            if blocked {
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: firstRow, rows: rowBlock, n: n, k: k, a: aMatrix,
+                    b: .init(pointer: bMatrix.pointer, base: b.constant(0), rowStride: bMatrix.rowStride),
+                    c: .init(pointer: output, base: b.constant(0), rowStride: n), alpha: alpha,
+                    start: cID == nil ? .zero : .accumulate, epilogue: node.epilogue)
+            } else {
+                emitRow(
+                    b, a: a, aRowBase: transA ? firstRow : b.mul(firstRow, k), aStride: transA ? m : 1, k: k,
+                    alpha: alpha, matrix: bMatrix, matrixBase: b.constant(0), output: output,
+                    outputBase: b.mul(firstRow, n), n: n, accumulate: cID != nil, epilogue: node.epilogue)
+            }
         }
     }
 
@@ -96,21 +117,21 @@ enum MatrixMultiply {
         let aBatchStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
         let bBatchStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let batchShapeStrides = Shape.strides(of: batch)
+        let rowBlock = GEMMKernel.rowBlock(for: m)
+        let blocksPerMatrix = m / rowBlock
 
-        return KernelPlan(tileCount: batchCount * m) { b, tile in
-            let batchIndex = b.divide(tile, m)
-            let row = m == 1 ? b.constant(0) : b.remainder(tile, m)
+        return KernelPlan(tileCount: batchCount * blocksPerMatrix) { b, tile in
+            let batchIndex = b.divide(tile, blocksPerMatrix)
+            let firstRow = b.mul(b.remainder(tile, blocksPerMatrix), rowBlock)
             let coordinates = batchShapeStrides.enumerated().map { axis, stride in
                 b.remainder(b.divide(batchIndex, stride), batch[axis])
             }
-            let aBase = b.add(b.linear(coordinates, aBatchStrides), b.mul(row, k))
-            let bBase = b.linear(coordinates, bBatchStrides)
-            let output = context.pointer(context.output, b)
-            emitRow(
-                b, a: context.pointer(aID, b), aRowBase: aBase, aStride: 1, k: k, alpha: 1,
-                matrix: MatrixAccess(pointer: context.pointer(bID, b), rowStride: n, columnStride: 1),
-                matrixBase: bBase, output: output, outputBase: b.mul(tile, n), n: n,
-                initialize: { _ in b.constant(Float(0)) }, epilogue: node.epilogue)
+            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                firstRow: firstRow, rows: rowBlock, n: n, k: k,
+                a: .init(pointer: context.pointer(aID, b), base: b.linear(coordinates, aBatchStrides), rowStride: k),
+                b: .init(pointer: context.pointer(bID, b), base: b.linear(coordinates, bBatchStrides), rowStride: n),
+                c: .init(pointer: context.pointer(context.output, b), base: b.mul(batchIndex, m * n), rowStride: n),
+                start: .zero, epilogue: node.epilogue)
         }
     }
 }
