@@ -38,6 +38,11 @@ reset() {
     cat > "$package/Sources/App/main.swift" <<'SWIFT'
 let model = try NetModel()
 print(try model.predict(input: [Float](repeating: 0.5, count: 64)).probabilities.count)
+do {
+    _ = try model.predict(input: [Float](repeating: 0.5, count: 3))
+} catch {
+    print(error)
+}
 SWIFT
 }
 
@@ -67,11 +72,13 @@ write_manifest
 
 # The valid layout must build and run (and builds kilnc once for the cases below).
 reset
-if (cd "$package" && swift build >"$work/valid.log" 2>&1) && [ "$(cd "$package" && swift run -q App 2>/dev/null)" = "10" ]; then
+expected_output="10
+tensor 'input' expects shape [1, 64] (64 elements), but 3 were given"
+if (cd "$package" && swift build >"$work/valid.log" 2>&1) && [ "$(cd "$package" && swift run -q App 2>/dev/null)" = "$expected_output" ]; then
     echo "ok   valid-layout"
     passed=$((passed + 1))
 else
-    echo "FAIL valid-layout: the valid package did not build and print 10"
+    echo "FAIL valid-layout: the valid package did not build and print: $expected_output"
     tail -30 "$work/valid.log"
     failures=$((failures + 1))
 fi

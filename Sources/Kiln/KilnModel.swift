@@ -22,7 +22,7 @@ public final class KilnModel {
 
     private let arena: UnsafeMutableRawPointer
     private let kernels: UnsafePointer<KilnKernelDescriptor>?
-    private let kernelCount: Int
+    private let kernelTableCount: Int
 
     /// Loads the model described by `descriptor` (a `KilnModelDescriptor`).
     ///
@@ -53,7 +53,7 @@ public final class KilnModel {
         arenaSize = Int(model.arenaSize)
         weightsSize = Int(model.weightsSize)
         kernels = model.kernels
-        kernelCount = Int(model.kernelCount)
+        kernelTableCount = Int(model.kernelCount)
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: max(Int(model.arenaAlignment), 64))
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
     }
@@ -97,11 +97,28 @@ public final class KilnModel {
         _ = buffer.update(fromContentsOf: values)
     }
 
+    /// Number of kernels in the compiled model (for profiling tools).
+    public var kernelCount: Int { kernelTableCount }
+
+    /// The name of kernel `index`: "<node> (<op>)".
+    public func kernelName(_ index: Int) -> String {
+        guard let kernels, let name = kernels[index].name else { return "#\(index)" }
+        return String(cString: name)
+    }
+
+    /// Runs kernel `index` alone (all its tiles): ``run()`` is these in order.
+    /// For profiling; inputs of the kernel must have been computed already.
+    public func runKernel(_ index: Int) {
+        guard let kernels else { return }
+        let kernel = kernels[index]
+        kernel.function?(arena.assumingMemoryBound(to: UInt8.self), 0, kernel.tileCount)
+    }
+
     /// Runs every kernel in order on the calling thread.
     public func run() {
         guard let kernels else { return }
         let bytes = arena.assumingMemoryBound(to: UInt8.self)
-        for index in 0..<kernelCount {
+        for index in 0..<kernelTableCount {
             let kernel = kernels[index]
             kernel.function?(bytes, 0, kernel.tileCount)
         }

@@ -38,6 +38,22 @@ public enum Benchmark {
             p90_ms: percentile(0.9))
     }
 
+    /// Median time per kernel over `runs` calls, in kernel order.
+    public static func profile(_ model: KilnModel, runs: Int, warmup: Int) -> [(name: String, median_ms: Double)] {
+        for _ in 0..<warmup { model.run() }
+        var samples = [[Double]](repeating: [], count: model.kernelCount)
+        for _ in 0..<runs {
+            for kernel in 0..<model.kernelCount {
+                let start = now()
+                model.runKernel(kernel)
+                samples[kernel].append((now() - start) * 1e3)
+            }
+        }
+        return samples.enumerated().map { kernel, times in
+            (model.kernelName(kernel), times.sorted()[times.count / 2])
+        }
+    }
+
     private static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)

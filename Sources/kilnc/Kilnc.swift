@@ -215,6 +215,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs.") var runs = 100
     @Option(help: "Untimed warm-up runs.") var warmup = 10
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Also time each kernel (median per kernel, slowest first).") var profile = false
 
     func run() throws {
         let (prepared, config) = try model.prepare()
@@ -232,6 +233,14 @@ struct Bench: ParsableCommand {
             print(
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
                     + "(\(result.runs) runs, \(result.threads) thread, \(result.device))")
+        }
+        if profile {
+            let kernels = Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)
+            let total = kernels.map(\.median_ms).reduce(0, +)
+            for kernel in kernels.sorted(by: { $0.median_ms > $1.median_ms }) {
+                let share = total > 0 ? Int((kernel.median_ms / total * 100).rounded()) : 0
+                print("  \(String(format: "%9.4f", kernel.median_ms)) ms \(String(format: "%3d", share)) %  \(kernel.name)")
+            }
         }
     }
 }

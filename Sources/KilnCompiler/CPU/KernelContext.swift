@@ -7,6 +7,8 @@ import CLLVM
 /// `emitTile(builder, tileIndex)` with an i64 tile index.
 struct KernelPlan {
     var tileCount: Int
+    /// Which step of the node this kernel is, when a node lowers to several (e.g. "im2col").
+    var label: String? = nil
     var emitTile: (KernelBuilder, IRValue) -> Void
 }
 

@@ -52,7 +52,8 @@ struct ModuleEmitter {
             for (part, kernel) in try KernelLowering.lower(kernelContext).enumerated() {
                 let function = makeKernelFunction(
                     "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
-                kernels.append(("\(node.name) (\(node.opType))", function, kernel.tileCount))
+                let step = kernel.label.map { " \($0)" } ?? ""
+                kernels.append(("\(node.name) (\(node.opType)\(step))", function, kernel.tileCount))
             }
         }
 

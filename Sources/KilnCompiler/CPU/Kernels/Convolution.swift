@@ -59,7 +59,7 @@ enum Convolution {
             node: node, input: (x[2], x[3]), kernel: context.type(node.inputs[1]!).shape[2...3].pairValue,
             ceilMode: false, location: context.location)
         let inPlane = x[2] * x[3]
-        return KernelPlan(tileCount: shapes.batch * shapes.channels) { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "im2col") { b, tile in
             let input = context.pointer(xID, b)
             let columns = context.scratchPointer(b)
             let inBase = b.mul(tile, inPlane)
@@ -100,7 +100,7 @@ enum Convolution {
         let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup)
         let blocksPerGroup = outputsPerGroup / rowBlock
         let bias = node.input(2)
-        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup) { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup, label: "gemm") { b, tile in
             let image = b.divide(tile, shapes.group * blocksPerGroup)
             let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
             let firstRow = b.mul(b.remainder(tile, blocksPerGroup), rowBlock)  // within the group
