@@ -86,6 +86,11 @@ final class KernelBuilder {
         return LLVMBuildBitCast(builder, shifted, f32Pointer, "")
     }
 
+    /// `base + elements` as a float pointer.
+    func offset(_ base: IRValue, _ elements: Int) -> IRValue {
+        elements == 0 ? base : elementPointer(base, constant(elements))
+    }
+
     func elementPointer(_ base: IRValue, _ index: IRValue) -> IRValue {
         var index: IRValue? = index
         return LLVMBuildInBoundsGEP2(builder, f32, base, &index, 1, "")

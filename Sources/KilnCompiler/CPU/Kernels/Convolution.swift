@@ -15,12 +15,16 @@ enum Convolution {
         var group: Int
         var plane: Int  // output positions per image
         var taps: Int
+        var geometry: WindowGeometry
         var pointwise: Bool  // 1×1, stride 1, no padding: the input already is the im2col matrix
 
         init?(_ node: Node, in graph: Graph) {
             guard let x = node.input(0).flatMap({ graph[$0].type?.shape }), x.count == 4,
                 let w = node.input(1).flatMap({ graph[$0].type?.shape }), w.count == 4,
-                let y = node.outputs.first.flatMap({ graph[$0].type?.shape }), y.count == 4
+                let y = node.outputs.first.flatMap({ graph[$0].type?.shape }), y.count == 4,
+                let geometry = try? WindowGeometry(
+                    node: node, input: (x[2], x[3]), kernel: (w[2], w[3]), ceilMode: false,
+                    location: graph.location(of: node))
             else { return nil }
             batch = x[0]
             channels = x[1]
@@ -28,17 +32,30 @@ enum Convolution {
             group = max(node.int("group", default: 1), 1)
             plane = y[2] * y[3]
             taps = w[2] * w[3]
-            let unitStrides = (node.ints("strides") ?? [1, 1]) == [1, 1]
-            let noPadding = (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy { $0 == 0 }
-            pointwise = taps == 1 && unitStrides && noPadding && x[2] * x[3] == plane
+            self.geometry = geometry
+            let unitStrides = geometry.strides == (1, 1)
+            let noPadding = geometry.padBegin == (0, 0) && geometry.padEnd == (0, 0)
+            pointwise = taps == 1 && unitStrides && noPadding
         }
 
         /// GEMM pays off once a group has a few output channels to block.
         var usesGEMM: Bool { outChannels / group >= 2 }
+        /// Stride 1: B rows are shifted views of the (padded) image, no im2col.
+        var implicit: Bool { !pointwise && geometry.strides == (1, 1) }
+        var padded: Bool { geometry.padBegin != (0, 0) || geometry.padEnd != (0, 0) }
+        /// The padded image's size.
+        var paddedHeight: Int { geometry.input.h + geometry.padBegin.h + geometry.padEnd.h }
+        var paddedWidth: Int { geometry.input.w + geometry.padBegin.w + geometry.padEnd.w }
+        /// Output positions computed per channel in the padded image's row
+        /// pitch: rows are `paddedWidth` apart, the last `(kernel.w-1)·dilation`
+        /// of each row are discarded.
+        var wideColumns: Int { (geometry.output.h - 1) * paddedWidth + geometry.output.w }
+        var paddedElements: Int { padded ? batch * channels * paddedHeight * paddedWidth : 0 }
     }
 
     static func scratchElements(_ node: Node, in graph: Graph) -> Int {
         guard let shapes = Shapes(node, in: graph), shapes.usesGEMM, !shapes.pointwise else { return 0 }
+        if shapes.implicit { return shapes.paddedElements + shapes.batch * shapes.outChannels * shapes.wideColumns }
         return shapes.batch * shapes.channels * shapes.taps * shapes.plane
     }
 
@@ -46,19 +63,113 @@ enum Convolution {
         guard let shapes = Shapes(context.node, in: context.graph), shapes.usesGEMM else {
             return [try direct(context)]
         }
-        return try shapes.pointwise ? [gemm(context, shapes, columns: nil)] : [im2col(context, shapes), gemm(context, shapes, columns: context.scratchPointer)]
+        if shapes.pointwise { return [gemm(context, shapes, columns: nil)] }
+        if shapes.implicit {
+            return (shapes.padded ? [pad(context, shapes)] : []) + [implicitGEMM(context, shapes), compact(context, shapes)]
+        }
+        return [im2col(context, shapes), gemm(context, shapes, columns: context.scratchPointer)]
+    }
+
+    /// Copies each image channel into the scratch with its zero border.
+    static func pad(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
+        let xID = context.node.inputs[0]!
+        let geometry = shapes.geometry
+        let (height, width) = geometry.input
+        let (paddedHeight, paddedWidth) = (shapes.paddedHeight, shapes.paddedWidth)
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "pad") { b, tile in
+            let input = context.pointer(xID, b)
+            let padded = context.scratchPointer(b)
+            let zero = b.constant(Float(0))
+            let outBase = b.mul(tile, paddedHeight * paddedWidth)
+            let inBase = b.mul(tile, height * width)
+            let top = geometry.padBegin.h * paddedWidth
+            b.loop(0..<top) { i in b.store(zero, padded, b.add(outBase, i)) }
+            b.loop((top + height * paddedWidth)..<(paddedHeight * paddedWidth)) { i in
+                b.store(zero, padded, b.add(outBase, i))
+            }
+            b.loop(0..<height) { row in
+                let outRow = b.add(outBase, b.add(b.mul(row, paddedWidth), top))
+                b.loop(0..<geometry.padBegin.w) { i in b.store(zero, padded, b.add(outRow, i)) }
+                b.loop(0..<width) { column in
+                    b.store(
+                        b.load(input, b.add(b.add(inBase, b.mul(row, width)), column)), padded,
+                        b.add(outRow, b.add(column, geometry.padBegin.w)))
+                }
+                b.loop((geometry.padBegin.w + width)..<paddedWidth) { i in b.store(zero, padded, b.add(outRow, i)) }
+            }
+        }
+    }
+
+    /// Stride-1 convolution as a GEMM whose B rows are shifted views of the
+    /// padded image: reduction step (channel, tap) reads the plane at
+    /// offset kh·dilation·pitch + kw·dilation. Results land in "wide" rows.
+    static func implicitGEMM(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
+        let node = context.node
+        let geometry = shapes.geometry
+        let outputsPerGroup = shapes.outChannels / shapes.group
+        let channelsPerGroup = shapes.channels / shapes.group
+        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup)
+        let blocksPerGroup = outputsPerGroup / rowBlock
+        let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
+        let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
+        let tapOffsets = (0..<shapes.taps).map { tap in
+            (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w) * geometry.dilations.w
+        }
+        let wide = shapes.wideColumns
+        let bias = node.input(2)
+        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup, label: "gemm") { b, tile in
+            let image = b.divide(tile, shapes.group * blocksPerGroup)
+            let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
+            let groupRow = b.add(b.mul(group, outputsPerGroup), b.mul(b.remainder(tile, blocksPerGroup), rowBlock))
+            let source = shapes.padded ? context.scratchPointer(b) : context.pointer(node.inputs[0]!, b)
+            let firstChannel = b.add(b.mul(image, shapes.channels), b.mul(group, channelsPerGroup))
+            let weights = context.pointer(node.inputs[1]!, b)
+            let start: GEMMKernel.Start =
+                bias.map { id in
+                    let pointer = context.pointer(id, b)
+                    return .rowValues((0..<rowBlock).map { b.load(pointer, b.add(groupRow, $0)) })
+                } ?? .zero
+            let reduction = GEMMKernel.Reduction(
+                outer: channelsPerGroup, inner: shapes.taps,
+                aOffset: { channel, tap in b.add(b.mul(channel, shapes.taps), tap) },
+                bOffset: { channel, tap in b.add(b.mul(channel, planeSize), tapOffsets[tap]) })
+            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                firstRow: b.constant(0), rows: rowBlock, n: wide, reduction: reduction,
+                a: .init(pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps), rowStride: channelsPerGroup * shapes.taps),
+                b: .init(pointer: source, base: b.mul(firstChannel, planeSize), rowStride: 0),
+                c: .init(
+                    pointer: b.offset(context.scratchPointer(b), shapes.paddedElements),
+                    base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), wide), rowStride: wide),
+                start: start, epilogue: nil)
+        }
+    }
+
+    /// Copies the valid columns of the wide rows into the output, applying the epilogue.
+    static func compact(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
+        let geometry = shapes.geometry
+        let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
+        let wide = shapes.wideColumns
+        let epilogue = context.node.epilogue
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "compact") { b, tile in
+            let source = b.offset(context.scratchPointer(b), shapes.paddedElements)
+            let output = context.pointer(context.output, b)
+            b.loop(0..<geometry.output.h) { row in
+                let from = b.add(b.mul(tile, wide), b.mul(row, pitch))
+                let to = b.add(b.mul(tile, shapes.plane), b.mul(row, geometry.output.w))
+                b.loop(0..<geometry.output.w) { column in
+                    let value = b.load(source, b.add(from, column))
+                    b.store(epilogue.map { b.apply($0, value) } ?? value, output, b.add(to, column))
+                }
+            }
+        }
     }
 
     /// Unrolls each input channel's windows into `taps` rows of the column
     /// matrix [batch][channels·taps][plane], zeros where a tap reads padding.
-    static func im2col(_ context: KernelContext, _ shapes: Shapes) throws -> KernelPlan {
-        let node = context.node
-        let xID = node.inputs[0]!
-        let x = context.type(xID).shape
-        let geometry = try WindowGeometry(
-            node: node, input: (x[2], x[3]), kernel: context.type(node.inputs[1]!).shape[2...3].pairValue,
-            ceilMode: false, location: context.location)
-        let inPlane = x[2] * x[3]
+    static func im2col(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
+        let xID = context.node.inputs[0]!
+        let geometry = shapes.geometry
+        let inPlane = geometry.input.h * geometry.input.w
         return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "im2col") { b, tile in
             let input = context.pointer(xID, b)
             let columns = context.scratchPointer(b)

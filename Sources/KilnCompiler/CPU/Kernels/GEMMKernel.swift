@@ -21,6 +21,18 @@ struct GEMMKernel {
         case rowValues([IRValue])
     }
 
+    /// How the shared dimension is walked: `outer` iterations of an IR loop,
+    /// each unrolling `inner` steps; step (o, i) reads A's column and B's row
+    /// at the given element offsets (from the row start of A, from B's base).
+    /// A plain matrix product is `outer = k, inner = 1`; a convolution reads
+    /// input channels × kernel taps straight from the (padded) image.
+    struct Reduction {
+        var outer: Int
+        var inner: Int
+        var aOffset: (_ outer: IRValue, _ inner: Int) -> IRValue
+        var bOffset: (_ outer: IRValue, _ inner: Int) -> IRValue
+    }
+
     let builder: KernelBuilder
     /// Floats per hardware vector on the target.
     let vectorWidth: Int
@@ -32,6 +44,20 @@ struct GEMMKernel {
     func emit(
         firstRow: IRValue, rows: Int, n: Int, k: Int, a: Matrix, b matrixB: Matrix, c: Matrix, alpha: Float = 1,
         start: Start, epilogue: Activation?
+    ) {
+        let b = builder
+        let reduction = Reduction(
+            outer: k, inner: 1, aOffset: { kk, _ in b.mul(kk, a.columnStride) },
+            bOffset: { kk, _ in b.mul(kk, matrixB.rowStride) })
+        emit(
+            firstRow: firstRow, rows: rows, n: n, reduction: reduction, a: a, b: matrixB, c: c, alpha: alpha,
+            start: start, epilogue: epilogue)
+    }
+
+    /// The general form: the shared dimension walked as `reduction` says.
+    func emit(
+        firstRow: IRValue, rows: Int, n: Int, reduction: Reduction, a: Matrix, b matrixB: Matrix, c: Matrix,
+        alpha: Float = 1, start: Start, epilogue: Activation?
     ) {
         let b = builder
         let rowBases = (0..<rows).map { b.add(c.base, b.mul(b.add(firstRow, $0), c.rowStride)) }
@@ -51,18 +77,21 @@ struct GEMMKernel {
                     return b.variable(initial)
                 }
             }
-            b.loop(0..<k) { kk in
-                let bRow = b.add(matrixB.base, b.mul(kk, matrixB.rowStride))
-                let panelValues = (0..<vectors).map { v in
-                    b.loadVector(matrixB.pointer, b.add(bRow, b.add(column, v * width)), width: width)
-                }
-                for row in 0..<rows {
-                    var scalar = b.load(a.pointer, b.add(aRows[row], b.mul(kk, a.columnStride)))
-                    if alpha != 1 { scalar = b.fmul(scalar, b.constant(alpha)) }
-                    let broadcast = b.splat(scalar, width: width)
-                    for v in 0..<vectors {
-                        let accumulator = accumulators[row][v]
-                        b.write(accumulator, b.fmuladd(broadcast, panelValues[v], b.read(accumulator)))
+            b.loop(0..<reduction.outer) { outer in
+                for inner in 0..<reduction.inner {
+                    let bRow = b.add(matrixB.base, reduction.bOffset(outer, inner))
+                    let panelValues = (0..<vectors).map { v in
+                        b.loadVector(matrixB.pointer, b.add(bRow, b.add(column, v * width)), width: width)
+                    }
+                    let aColumn = reduction.aOffset(outer, inner)
+                    for row in 0..<rows {
+                        var scalar = b.load(a.pointer, b.add(aRows[row], aColumn))
+                        if alpha != 1 { scalar = b.fmul(scalar, b.constant(alpha)) }
+                        let broadcast = b.splat(scalar, width: width)
+                        for v in 0..<vectors {
+                            let accumulator = accumulators[row][v]
+                            b.write(accumulator, b.fmuladd(broadcast, panelValues[v], b.read(accumulator)))
+                        }
                     }
                 }
             }

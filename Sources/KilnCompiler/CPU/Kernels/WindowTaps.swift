@@ -77,8 +77,3 @@ extension WindowGeometry {
         }
     }
 }
-
-extension ArraySlice where Element == Int {
-    /// The two values of a two-element slice, e.g. a kernel's (height, width).
-    var pairValue: (h: Int, w: Int) { (self[startIndex], self[startIndex + 1]) }
-}
