@@ -48,19 +48,21 @@ struct KilnPlugin: BuildToolPlugin {
             for model in models.models {
                 var arguments = ["compile", model.url.path, "--output-dir", outputDir.path]
                 arguments += model.configArguments
-                commands.append(.buildCommand(
-                    displayName: "Compiling model \(model.url.lastPathComponent) (Kiln)",
-                    executable: kilnc,
-                    arguments: arguments,
-                    inputFiles: model.inputFiles,
-                    outputFiles: [
-                        outputDir.appending(path: "\(model.cName).kiln.S"),
-                        outputDir.appending(path: "include/\(model.cName).kiln.h"),
-                    ]
-                ))
+                commands.append(
+                    .buildCommand(
+                        displayName: "Compiling model \(model.url.lastPathComponent) (Kiln)",
+                        executable: kilnc,
+                        arguments: arguments,
+                        inputFiles: model.inputFiles,
+                        outputFiles: [
+                            outputDir.appending(path: "\(model.cName).kiln.S"),
+                            outputDir.appending(path: "include/\(model.cName).kiln.h"),
+                        ]
+                    ))
             }
             if models.models.isEmpty && problems.isEmpty {
-                Diagnostics.warning("""
+                Diagnostics.warning(
+                    """
                     KilnPlugin is applied to C target '\(target.name)' but \(target.directoryURL.path) \
                     holds no .onnx model.
                     """)
@@ -69,7 +71,8 @@ struct KilnPlugin: BuildToolPlugin {
             // A Swift target: models must not live here.
             let own = ModelSet(scanning: target, problems: &problems)
             for model in own.models {
-                problems.append("""
+                problems.append(
+                    """
                     \(model.url.path): a model cannot live in Swift target '\(target.name)'. \
                     Move it into a C target: create Sources/<Name>/ holding the model and \
                     include/<Name>.h with the line `#include "\(model.cName).kiln.h"`, declare \
@@ -86,16 +89,19 @@ struct KilnPlugin: BuildToolPlugin {
                 all += models
                 for model in models {
                     let output = context.pluginWorkDirectoryURL.appending(path: "\(model.className).swift")
-                    var arguments = ["swift-api", model.url.path, "--module", cTarget.moduleName,
-                                     "--output", output.path]
+                    var arguments = [
+                        "swift-api", model.url.path, "--module", cTarget.moduleName,
+                        "--output", output.path,
+                    ]
                     arguments += model.configArguments
-                    commands.append(.buildCommand(
-                        displayName: "Generating \(model.className).swift (Kiln)",
-                        executable: kilnc,
-                        arguments: arguments,
-                        inputFiles: model.inputFiles,
-                        outputFiles: [output]
-                    ))
+                    commands.append(
+                        .buildCommand(
+                            displayName: "Generating \(model.className).swift (Kiln)",
+                            executable: kilnc,
+                            arguments: arguments,
+                            inputFiles: model.inputFiles,
+                            outputFiles: [output]
+                        ))
                 }
             }
             problems += ModelSet(all).duplicateProblems(in: target)
@@ -103,7 +109,8 @@ struct KilnPlugin: BuildToolPlugin {
                 Diagnostics.warning(hint)
             }
             if all.isEmpty && own.models.isEmpty && problems.isEmpty {
-                Diagnostics.warning("""
+                Diagnostics.warning(
+                    """
                     KilnPlugin is applied to Swift target '\(target.name)' but none of the C targets \
                     it depends on holds an .onnx model.
                     """)
@@ -164,7 +171,8 @@ struct ModelSet {
         }
         for config in configs.sorted(by: { $0.path < $1.path }) where !used.contains(config.path) {
             let stem = String(config.lastPathComponent.dropLast(".kiln.json".count))
-            problems.append("""
+            problems.append(
+                """
                 \(config.path): config in target '\(target.name)' has no matching model: expected \
                 \(stem).onnx in the same folder. Rename the config to <model stem>.kiln.json or \
                 delete it.
@@ -175,14 +183,16 @@ struct ModelSet {
     /// Two models whose generated C symbols/headers or Swift classes would collide.
     func duplicateProblems(in swiftTarget: Target? = nil) -> [String] {
         var problems: [String] = []
-        let keys: [(String, (Model) -> String)] = swiftTarget == nil
+        let keys: [(String, (Model) -> String)] =
+            swiftTarget == nil
             ? [("C name", { $0.cName })]
             : [("C name", { $0.cName }), ("Swift class", { $0.className })]
         for (kind, key) in keys {
             for (name, clash) in Dictionary(grouping: models, by: key) where clash.count > 1 {
                 let files = clash.map { "\($0.url.path) (target '\($0.owner)')" }.sorted()
                 let scope = swiftTarget.map { " for Swift target '\($0.name)'" } ?? ""
-                problems.append("""
+                problems.append(
+                    """
                     models generate the same \(kind) '\(name)'\(scope): \
                     \(files.joined(separator: ", ")). Rename one of the .onnx files \
                     (and its .kiln.json).
@@ -197,7 +207,8 @@ struct ModelSet {
 /// public `include/` folder; otherwise Swift cannot see the model.
 func missingHeaderProblems(_ target: ClangSourceModuleTarget, _ models: [Model]) -> [String] {
     guard !models.isEmpty else { return [] }
-    let includeDir = target.publicHeadersDirectoryURL
+    let includeDir =
+        target.publicHeadersDirectoryURL
         ?? target.directoryURL.appending(path: "include")
     let umbrella = includeDir.appending(path: "\(target.moduleName).h")
     var headerText = ""
@@ -239,8 +250,9 @@ func directCTargetDependencies(of target: SourceModuleTarget) -> [ClangSourceMod
 func droppedTargetHints(_ package: Package) -> [String] {
     let sources = package.directoryURL.appending(path: "Sources")
     let known = Set(package.targets.map { $0.name })
-    let dirs = (try? FileManager.default.contentsOfDirectory(
-        at: sources, includingPropertiesForKeys: nil)) ?? []
+    let dirs =
+        (try? FileManager.default.contentsOfDirectory(
+            at: sources, includingPropertiesForKeys: nil)) ?? []
     var hints: [String] = []
     let sourceExtensions: Set<String> = ["c", "h", "s", "cc", "cpp", "cxx", "hpp", "m", "mm", "swift"]
     for dir in dirs.sorted(by: { $0.path < $1.path }) where !known.contains(dir.lastPathComponent) {
@@ -251,7 +263,8 @@ func droppedTargetHints(_ package: Package) -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         for file in files.sorted() where file.lowercased().hasSuffix(".onnx") {
             let stem = String(file.dropLast(".onnx".count))
-            hints.append("""
+            hints.append(
+                """
                 \(dir.path)/\(file): SwiftPM built no target from \(dir.lastPathComponent)/ \
                 because it has no header or source file, so this model is not compiled. \
                 If it is a Kiln model target, create \(dir.path)/include/\(dir.lastPathComponent).h \
@@ -264,9 +277,11 @@ func droppedTargetHints(_ package: Package) -> [String] {
 
 /// Non-[A-Za-z0-9_] scalars become `_`; a leading digit gets a `_` prefix.
 func cIdentifier(_ stem: String) -> String {
-    var name = String(String.UnicodeScalarView(stem.unicodeScalars.map {
-        isASCIIAlphanumeric($0) || $0 == "_" ? $0 : "_"
-    }))
+    var name = String(
+        String.UnicodeScalarView(
+            stem.unicodeScalars.map {
+                isASCIIAlphanumeric($0) || $0 == "_" ? $0 : "_"
+            }))
     if let first = name.unicodeScalars.first, ("0"..."9").contains(first) { name = "_" + name }
     return name
 }

@@ -54,7 +54,8 @@ public final class KilnModel {
         weightsSize = Int(model.weightsSize)
         kernels = model.kernels
         kernelTableCount = Int(model.kernelCount)
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: max(Int(model.arenaAlignment), 64))
+        arena = UnsafeMutableRawPointer.allocate(
+            byteCount: max(arenaSize, 1), alignment: max(Int(model.arenaAlignment), 64))
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
     }
 
@@ -92,7 +93,8 @@ public final class KilnModel {
     public func setInput<C: Collection>(_ index: Int, _ values: C) throws(KilnError) where C.Element == Float {
         let buffer = input(index)
         guard values.count == buffer.count else {
-            throw .shapeMismatch(tensor: inputs[index].name, expectedShape: inputs[index].shape, givenCount: values.count)
+            throw .shapeMismatch(
+                tensor: inputs[index].name, expectedShape: inputs[index].shape, givenCount: values.count)
         }
         _ = buffer.update(fromContentsOf: values)
     }

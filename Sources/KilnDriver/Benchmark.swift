@@ -1,10 +1,11 @@
 // Times repeated calls of a loaded model: medians and percentiles, since these
 // machines are noisy.
 
+import Kiln
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Kiln
 
 /// Latency statistics of one model.
 public struct BenchmarkResult: Sendable, Codable {

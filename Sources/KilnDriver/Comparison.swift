@@ -11,7 +11,9 @@ public struct Comparison: Sendable, CustomStringConvertible {
     public var passed: Bool { mismatches == 0 }
 
     /// Compares element by element; a count or shape difference is a failure.
-    public init(name: String, actual: some Collection<Float>, expected: [Float], absolute: Float = 1e-4, relative: Float = 1e-4) {
+    public init(
+        name: String, actual: some Collection<Float>, expected: [Float], absolute: Float = 1e-4, relative: Float = 1e-4
+    ) {
         self.name = name
         count = expected.count
         guard actual.count == expected.count else {

@@ -136,7 +136,9 @@ struct Inspect: ParsableCommand {
             }
             let fused = node.epilogue.map { " + \($0)" } ?? ""
             let results = node.outputs.map { "\(graph.type(of: $0)) @\(prepared.plan.offsets[$0] ?? -1)" }
-            print("  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))")
+            print(
+                "  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))"
+            )
         }
     }
 }
@@ -182,7 +184,9 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let (prepared, config) = try model.prepare()
-        let directory = data ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
+        let directory =
+            data
+            ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
             .appendingPathComponent("test_data_set_0").path
         let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
         let runtime = loaded.runtime
@@ -239,7 +243,9 @@ struct Bench: ParsableCommand {
             let total = kernels.map(\.median_ms).reduce(0, +)
             for kernel in kernels.sorted(by: { $0.median_ms > $1.median_ms }) {
                 let share = total > 0 ? Int((kernel.median_ms / total * 100).rounded()) : 0
-                print("  \(String(format: "%9.4f", kernel.median_ms)) ms \(String(format: "%3d", share)) %  \(kernel.name)")
+                print(
+                    "  \(String(format: "%9.4f", kernel.median_ms)) ms \(String(format: "%3d", share)) %  \(kernel.name)"
+                )
             }
         }
     }

@@ -89,7 +89,8 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
 
 @Suite struct ConfigTests {
     func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString).kiln.json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString).kiln.json")
+            .path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }

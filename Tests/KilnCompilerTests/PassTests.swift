@@ -11,7 +11,8 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
 
 @Suite struct PassTests {
     @Test func shapeSubgraphFoldsAway() throws {
-        let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("shape_subgraph/model.onnx").path)
+        let model = try Compiler.prepare(
+            modelPath: fixtureRoot.appendingPathComponent("shape_subgraph/model.onnx").path)
         let ops = model.graph.nodes.map(\.opType)
         #expect(ops == ["Relu", "Reshape", "Sigmoid"])
         #expect(model.graph.type(of: model.graph.outputs[0]).shape == [2, 60])
@@ -67,7 +68,8 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
 
     @Test func plannerNeverOverlapsLiveBuffers() throws {
         for fixture in ["mlp", "lenet", "resnet_small", "digits"] {
-            let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
+            let model = try Compiler.prepare(
+                modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
             let graph = model.graph
             let plan = model.plan
             // Live range of every run-time value (views share their source's bytes, so skip them).
@@ -105,13 +107,17 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
                 #expect(offset + size <= plan.arenaSize)
                 for id in ids where ranges[id]!.0 <= node && node <= ranges[id]!.1 {
                     let other = plan.offsets[id]!
-                    #expect(offset + size <= other || other + graph.type(of: id).byteCount <= offset,
-                            "\(fixture): scratch of node \(node) overlaps \(graph[id].name)")
+                    #expect(
+                        offset + size <= other || other + graph.type(of: id).byteCount <= offset,
+                        "\(fixture): scratch of node \(node) overlaps \(graph[id].name)")
                 }
             }
             // Reuse must actually happen: the arena is smaller than all buffers laid end to end.
-            let scratch = graph.nodes.map { MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph), plan.alignment) }
-            let total = ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)
+            let scratch = graph.nodes.map {
+                MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph), plan.alignment)
+            }
+            let total =
+                ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)
                 + scratch.reduce(0, +)
             if fixture != "mlp" { #expect(plan.arenaSize < total, "\(fixture): no buffer reuse") }
         }
@@ -144,6 +150,9 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(SwiftIdentifier.lowerCamel("input.1") == "input1")
         #expect(SwiftIdentifier.lowerCamel("pixel_values") == "pixelValues")
         #expect(SwiftIdentifier.lowerCamel("3d") == "t3d")
-        #expect(SwiftIdentifier.unique(["x", "x", "run", "class"], reserved: ["run"]) == ["x", "x2", "runTensor", "classTensor"])
+        #expect(
+            SwiftIdentifier.unique(["x", "x", "run", "class"], reserved: ["run"]) == [
+                "x", "x2", "runTensor", "classTensor",
+            ])
     }
 }

@@ -41,7 +41,9 @@ struct SplitMix64 {
         return false
     }
 
-    @Test(arguments: ["mlp", "lenet", "shape_subgraph", "ops/conv_same_upper", "ops/gemm_transA_alpha", "ops/concat_axis1"])
+    @Test(arguments: [
+        "mlp", "lenet", "shape_subgraph", "ops/conv_same_upper", "ops/gemm_transA_alpha", "ops/concat_axis1",
+    ])
     func corruptedModelsFailCleanly(_ fixture: String) throws {
         let path = fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path
         let original = try #require(FileManager.default.contents(atPath: path))

@@ -1,9 +1,8 @@
 // A model call must not touch the heap: everything is allocated at load.
 
-import Testing
-
 import CAllocationCounter
 import KilnDriver
+import Testing
 
 @Suite struct AllocationTests {
     @Test func countingSeesAllocations() {

@@ -2,9 +2,8 @@
 // way the plugin and users run it.
 
 import Foundation
-import Testing
-
 import KilnDriver
+import Testing
 
 /// The kilnc binary built next to this test bundle.
 func kilncPath() throws -> String {
@@ -47,7 +46,8 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
     }
 
     @Test func runWritesOutputsMatchingTheReference() throws {
-        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("kilnc-run-\(UUID().uuidString)").path
+        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("kilnc-run-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: outputs) }
         let (status, _, err) = try kilnc([
             "run", "\(lenet)/model.onnx", "--inputs", "\(lenet)/test_data_set_0", "--outputs", outputs,
@@ -81,7 +81,9 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
     }
 
     @Test func compileWritesTheThreeOutputsAndSkipsUnchangedFiles() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kilnc-compile-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kilnc-compile-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let arguments = ["compile", "\(lenet)/model.onnx", "--output-dir", directory]
         #expect(try kilnc(arguments).0 == 0)

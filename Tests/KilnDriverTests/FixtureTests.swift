@@ -2,10 +2,9 @@
 // and run through the runtime, and its outputs compared with ONNX Runtime's.
 
 import Foundation
-import Testing
-
 import KilnCompiler
 import KilnDriver
+import Testing
 
 /// The repository's Fixtures/ folder, found from this file (SwiftPM resources
 /// must live inside a target, so tests reach the shared folder by path).

@@ -16,7 +16,9 @@ struct DescriptorEmitter {
     private var i64: LLVMTypeRef { LLVMInt64TypeInContext(context) }
     private var i8Pointer: LLVMTypeRef { LLVMPointerType(LLVMInt8TypeInContext(context), 0) }
 
-    func emit(kernels: [(name: String, function: IRValue, tileCount: Int)], weights: WeightsBlob, builder: LLVMBuilderRef) {
+    func emit(
+        kernels: [(name: String, function: IRValue, tileCount: Int)], weights: WeightsBlob, builder: LLVMBuilderRef
+    ) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), i64, i64, i32, i32])
         let kernelFunctionType: LLVMTypeRef = {
             var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32]
@@ -32,26 +34,33 @@ struct DescriptorEmitter {
             let entries = ids.enumerated().map { position, id -> IRValue? in
                 let type = graph.type(of: id)
                 let shape = constantArray(i64, type.shape.map { int64($0) }, name: "kiln.\(label)\(position).shape")
-                return constStruct(tensorType, [
-                    string(graph[id].name), shape, int64(plan.offsets[id] ?? 0), int64(type.byteCount),
-                    int32(type.dtype.rawValue), int32(type.rank),
-                ])
+                return constStruct(
+                    tensorType,
+                    [
+                        string(graph[id].name), shape, int64(plan.offsets[id] ?? 0), int64(type.byteCount),
+                        int32(type.dtype.rawValue), int32(type.rank),
+                    ])
             }
             return constantArray(tensorType, entries, name: "kiln.\(label)s")
         }
         let kernelEntries = kernels.map { kernel -> IRValue? in
-            constStruct(kernelType, [
-                string(kernel.name), LLVMConstBitCast(kernel.function, kernelFunctionType), int32(kernel.tileCount),
-                int32(0),
-            ])
+            constStruct(
+                kernelType,
+                [
+                    string(kernel.name), LLVMConstBitCast(kernel.function, kernelFunctionType), int32(kernel.tileCount),
+                    int32(0),
+                ])
         }
         let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))
-        let descriptor = constStruct(modelType, [
-            int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(kernels.count),
-            int64(plan.arenaSize), int64(plan.alignment), int64(weights.bytes.count),
-            LLVMConstInt(i64, weights.digest, 0), string(modelFile), tensorTable(graph.inputs, "input"),
-            tensorTable(graph.outputs, "output"), constantArray(kernelType, kernelEntries, name: "kiln.kernels"),
-        ])
+        let descriptor = constStruct(
+            modelType,
+            [
+                int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count),
+                int32(kernels.count),
+                int64(plan.arenaSize), int64(plan.alignment), int64(weights.bytes.count),
+                LLVMConstInt(i64, weights.digest, 0), string(modelFile), tensorTable(graph.inputs, "input"),
+                tensorTable(graph.outputs, "output"), constantArray(kernelType, kernelEntries, name: "kiln.kernels"),
+            ])
         let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor")!
         LLVMSetInitializer(global, descriptor)
         LLVMSetGlobalConstant(global, 1)

@@ -47,9 +47,13 @@ final class KernelBuilder {
 
     func add(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWAdd(builder, lhs, rhs, "") }
     func add(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 0 ? lhs : add(lhs, constant(rhs)) }
-    func mul(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 1 ? lhs : LLVMBuildNSWMul(builder, lhs, constant(rhs), "") }
+    func mul(_ lhs: IRValue, _ rhs: Int) -> IRValue {
+        rhs == 1 ? lhs : LLVMBuildNSWMul(builder, lhs, constant(rhs), "")
+    }
     func mul(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWMul(builder, lhs, rhs, "") }
-    func divide(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 1 ? lhs : LLVMBuildUDiv(builder, lhs, constant(rhs), "") }
+    func divide(_ lhs: IRValue, _ rhs: Int) -> IRValue {
+        rhs == 1 ? lhs : LLVMBuildUDiv(builder, lhs, constant(rhs), "")
+    }
     func remainder(_ lhs: IRValue, _ rhs: Int) -> IRValue { LLVMBuildURem(builder, lhs, constant(rhs), "") }
 
     /// min(lhs, rhs) on signed indices.
@@ -273,7 +277,8 @@ final class KernelBuilder {
         x = fsub(x, fmul(n, constant(Float(-2.12194440e-4))))
         let z = fmul(x, x)
         var y = constant(Float(1.9875691500e-4))
-        for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1] {
+        for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+        {
             y = fmuladd(y, x, constant(coefficient))
         }
         y = fadd(fmuladd(y, z, x), constant(Float(1)))

@@ -2,8 +2,8 @@
 // declaration, the descriptor, then optimises and prints assembly.
 
 import CKiln
-import Foundation
 import CLLVM
+import Foundation
 
 /// The CPU backend's product for one model.
 public struct CPUArtifacts: Sendable {
@@ -73,7 +73,8 @@ struct ModuleEmitter {
 
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
-            throw CompileError(.backend, at: location, "internal error: invalid LLVM IR: \(LLVMTarget.takeString(message))")
+            throw CompileError(
+                .backend, at: location, "internal error: invalid LLVM IR: \(LLVMTarget.takeString(message))")
         }
         LLVMDisposeMessage(message)
 
@@ -84,7 +85,8 @@ struct ModuleEmitter {
         LLVMPassBuilderOptionsSetLoopUnrolling(options, 1)
         if let error = LLVMRunPasses(module, "default<O3>", machine, options) {
             throw CompileError(
-                .backend, at: location, "internal error: LLVM optimisation failed: \(LLVMTarget.takeString(LLVMGetErrorMessage(error)))")
+                .backend, at: location,
+                "internal error: LLVM optimisation failed: \(LLVMTarget.takeString(LLVMGetErrorMessage(error)))")
         }
 
         var buffer: LLVMMemoryBufferRef?
@@ -92,7 +94,8 @@ struct ModuleEmitter {
         guard LLVMTargetMachineEmitToMemoryBuffer(machine, module, LLVMAssemblyFile, &emitError, &buffer) == 0,
             let buffer
         else {
-            throw CompileError(.backend, at: location, "LLVM could not emit assembly: \(LLVMTarget.takeString(emitError))")
+            throw CompileError(
+                .backend, at: location, "LLVM could not emit assembly: \(LLVMTarget.takeString(emitError))")
         }
         defer { LLVMDisposeMemoryBuffer(buffer) }
         let text = String(
@@ -103,9 +106,11 @@ struct ModuleEmitter {
         // asm: LLVM would parse that and print the whole blob as `.ascii`.
         var assembly = Self.preprocessorSafe(text)
         if !weights.bytes.isEmpty {
-            assembly += "\n" + Self.incbinAssembly(
-                symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
-                digest: weights.digest)
+            assembly +=
+                "\n"
+                + Self.incbinAssembly(
+                    symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
+                    digest: weights.digest)
         }
         return CPUArtifacts(assembly: assembly, weights: weights.bytes, kernelNames: kernels.map(\.name))
     }

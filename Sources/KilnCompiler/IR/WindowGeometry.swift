@@ -20,7 +20,9 @@ public struct WindowGeometry: Sendable, Equatable {
 
     /// Resolves the geometry of `node` applied to an NCHW input of spatial
     /// size `input`, with `kernel` from the weights (Conv) or `kernel_shape`.
-    public init(node: Node, input: (h: Int, w: Int), kernel: (h: Int, w: Int), ceilMode: Bool, location: SourceLocation)
+    public init(
+        node: Node, input: (h: Int, w: Int), kernel: (h: Int, w: Int), ceilMode: Bool, location: SourceLocation
+    )
         throws
     {
         func pair(_ name: String, default value: Int) throws -> (Int, Int) {

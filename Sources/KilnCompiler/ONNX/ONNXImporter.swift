@@ -48,7 +48,8 @@ public struct ONNXImporter {
     private func defaultOpset(of model: Onnx_ModelProto) throws -> Int {
         let versions = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version)
         guard let version = versions.max() else {
-            throw CompileError(.malformedModel, at: fileLocation, "the model imports no opset for the default ONNX domain")
+            throw CompileError(
+                .malformedModel, at: fileLocation, "the model imports no opset for the default ONNX domain")
         }
         return Int(version)
     }
@@ -116,12 +117,14 @@ public struct ONNXImporter {
         let location = fileLocation
         guard case .tensorType(let tensor)? = info.type.value else {
             throw CompileError(
-                .unsupportedFeature, at: location, "input '\(info.name)' is not a tensor; only tensor inputs are supported")
+                .unsupportedFeature, at: location,
+                "input '\(info.name)' is not a tensor; only tensor inputs are supported")
         }
         guard let dtype = DType(rawValue: Int(tensor.elemType)), dtype == .float32 else {
             throw CompileError(
                 .unsupportedFeature, at: location,
-                "input '\(info.name)' has element type \(Self.dataTypeName(tensor.elemType)); Kiln supports float32 inputs")
+                "input '\(info.name)' has element type \(Self.dataTypeName(tensor.elemType)); Kiln supports float32 inputs"
+            )
         }
         guard tensor.hasShape else {
             throw CompileError(
@@ -179,7 +182,8 @@ public struct ONNXImporter {
         func checkCount(_ actual: Int) throws {
             guard actual == count else {
                 throw CompileError(
-                    .invalidInitializer, at: location, "\(what) has \(actual) elements, but shape \(shape) needs \(count)")
+                    .invalidInitializer, at: location,
+                    "\(what) has \(actual) elements, but shape \(shape) needs \(count)")
             }
         }
         func checkBytes(_ raw: [UInt8], width: Int) throws {
@@ -195,7 +199,8 @@ public struct ONNXImporter {
         case DType.float32.rawValue:
             if let raw {
                 try checkBytes(raw, width: 4)
-                return TensorData(shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt32.self).map(Float.init(bitPattern:)))
+                return TensorData(
+                    shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt32.self).map(Float.init(bitPattern:)))
             }
             try checkCount(proto.floatData.count)
             return TensorData(shape: shape, floats: proto.floatData)
@@ -203,14 +208,16 @@ public struct ONNXImporter {
             if let raw {
                 try checkBytes(raw, width: 8)
                 return TensorData(
-                    shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt64.self).map { Float(Double(bitPattern: $0)) })
+                    shape: shape,
+                    floats: Self.decodeLittleEndian(raw, as: UInt64.self).map { Float(Double(bitPattern: $0)) })
             }
             try checkCount(proto.doubleData.count)
             return TensorData(shape: shape, floats: proto.doubleData.map { Float($0) })
         case DType.int64.rawValue:
             if let raw {
                 try checkBytes(raw, width: 8)
-                return TensorData(shape: shape, int64s: Self.decodeLittleEndian(raw, as: UInt64.self).map { Int64(bitPattern: $0) })
+                return TensorData(
+                    shape: shape, int64s: Self.decodeLittleEndian(raw, as: UInt64.self).map { Int64(bitPattern: $0) })
             }
             try checkCount(proto.int64Data.count)
             return TensorData(shape: shape, int64s: proto.int64Data)
@@ -236,12 +243,14 @@ public struct ONNXImporter {
         if proto.dataLocation == .external {
             let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
             guard let file = entries["location"], !file.contains("..") else {
-                throw CompileError(.invalidInitializer, at: fileLocation, "\(what) has external data with no valid 'location'")
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation, "\(what) has external data with no valid 'location'")
             }
             let directory = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             let path = directory.appendingPathComponent(file).path
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw CompileError(.invalidInitializer, at: fileLocation, "\(what) stores its data in '\(path)', which cannot be read")
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation, "\(what) stores its data in '\(path)', which cannot be read")
             }
             let offset = Int(entries["offset"] ?? "0") ?? -1
             let length = entries["length"].flatMap { Int($0) } ?? (contents.count - max(offset, 0))
@@ -255,7 +264,8 @@ public struct ONNXImporter {
         return proto.hasRawData ? [UInt8](proto.rawData) : nil
     }
 
-    private static func decodeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], as: T.Type) -> [T] {
+    private static func decodeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], as: T.Type) -> [T]
+    {
         let width = MemoryLayout<T>.size
         var result = [T]()
         result.reserveCapacity(bytes.count / width)
@@ -295,7 +305,9 @@ public struct ONNXImporter {
         case .float: return .float(attribute.f)
         case .int: return .int(Int(attribute.i))
         case .string: return .string(String(decoding: attribute.s, as: UTF8.self))
-        case .tensor: return .tensor(try tensorData(attribute.t, what: "attribute '\(attribute.name)' of node '\(location.node ?? "")'"))
+        case .tensor:
+            return .tensor(
+                try tensorData(attribute.t, what: "attribute '\(attribute.name)' of node '\(location.node ?? "")'"))
         case .floats: return .floats(attribute.floats)
         case .ints: return .ints(attribute.ints.map { Int($0) })
         case .strings: return .strings(attribute.strings.map { String(decoding: $0, as: UTF8.self) })

@@ -26,7 +26,9 @@ extension Graph {
         for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
         var removed = Set<Int>()
         for (index, node) in nodes.enumerated() where node.opType == "BatchNormalization" {
-            guard let x = node.input(0), let convIndex = producer[x], uses[x] == 1, !outputs.contains(x) else { continue }
+            guard let x = node.input(0), let convIndex = producer[x], uses[x] == 1, !outputs.contains(x) else {
+                continue
+            }
             let conv = nodes[convIndex]
             guard conv.opType == "Conv", conv.epilogue == nil, let weightID = conv.input(1),
                 let weights = self[weightID].constant, let affine = batchNormAffine(node)
@@ -37,7 +39,8 @@ extension Graph {
             for channel in 0..<outChannels {
                 for offset in 0..<perChannel { scaled[channel * perChannel + offset] *= affine.scale[channel] }
             }
-            let oldBias = conv.input(2).flatMap { self[$0].constant?.floats } ?? [Float](repeating: 0, count: outChannels)
+            let oldBias =
+                conv.input(2).flatMap { self[$0].constant?.floats } ?? [Float](repeating: 0, count: outChannels)
             let bias = (0..<outChannels).map { oldBias[$0] * affine.scale[$0] + affine.shift[$0] }
             let newWeights = addValue(
                 Value(name: self[weightID].name + "_bn", constant: TensorData(shape: weights.shape, floats: scaled)))
@@ -92,8 +95,9 @@ extension Graph {
         case "Tanh": return .tanh
         case "Clip":
             if opset < 11 {
-                return .clip(min: node.float("min", default: -.greatestFiniteMagnitude),
-                             max: node.float("max", default: .greatestFiniteMagnitude))
+                return .clip(
+                    min: node.float("min", default: -.greatestFiniteMagnitude),
+                    max: node.float("max", default: .greatestFiniteMagnitude))
             }
             let low = node.input(1).flatMap { self[$0].constant?.floats.first } ?? -.greatestFiniteMagnitude
             let high = node.input(2).flatMap { self[$0].constant?.floats.first } ?? .greatestFiniteMagnitude

@@ -37,8 +37,10 @@ struct ConstantFolder {
             }
             if case .tensor(let value)? = node.attributes["value"] {
                 switch value.storage {
-                case .float32(let v): return [TensorData(shape: shape, floats: .init(repeating: v.first ?? 0, count: count))]
-                case .int64(let v): return [TensorData(shape: shape, int64s: .init(repeating: v.first ?? 0, count: count))]
+                case .float32(let v):
+                    return [TensorData(shape: shape, floats: .init(repeating: v.first ?? 0, count: count))]
+                case .int64(let v):
+                    return [TensorData(shape: shape, int64s: .init(repeating: v.first ?? 0, count: count))]
                 }
             }
             return [TensorData(shape: shape, floats: .init(repeating: 0, count: count))]
@@ -71,7 +73,9 @@ struct ConstantFolder {
             return [try gather(inputs[0], indices: inputs[1], axis: node.int("axis", default: 0), location: location)]
         case "Unsqueeze", "Squeeze":
             let axes = try axesInput(node, constants: constants, location: location)
-            return [try squeezeOrUnsqueeze(inputs[0], axes: axes, unsqueeze: node.opType == "Unsqueeze", location: location)]
+            return [
+                try squeezeOrUnsqueeze(inputs[0], axes: axes, unsqueeze: node.opType == "Unsqueeze", location: location)
+            ]
         case "Concat":
             return [try concat(inputs, axis: node.int("axis", default: 0), location: location)]
         case "Reshape":
@@ -80,7 +84,9 @@ struct ConstantFolder {
                 location: location)
             return [inputs[0].reshaped(shape)]
         case "Flatten":
-            guard let shape = try? ShapeInference.flatten(inputs[0].shape, axis: node.int("axis", default: 1)) else { return nil }
+            guard let shape = try? ShapeInference.flatten(inputs[0].shape, axis: node.int("axis", default: 1)) else {
+                return nil
+            }
             return [inputs[0].reshaped(shape)]
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<inputs[0].shape.count).reversed())
@@ -98,17 +104,21 @@ struct ConstantFolder {
     // MARK: - Ops
 
     private func constantValue(_ node: Node, location: SourceLocation) throws -> TensorData {
-        switch (node.attributes["value"], node.attributes["value_float"], node.attributes["value_floats"],
-            node.attributes["value_int"], node.attributes["value_ints"])
+        switch (
+            node.attributes["value"], node.attributes["value_float"], node.attributes["value_floats"],
+            node.attributes["value_int"], node.attributes["value_ints"]
+        )
         {
         case (.tensor(let value)?, _, _, _, _): return value
         case (_, .float(let value)?, _, _, _): return TensorData(shape: [], floats: [value])
         case (_, _, .floats(let values)?, _, _): return TensorData(shape: [values.count], floats: values)
         case (_, _, _, .int(let value)?, _): return TensorData(shape: [], int64s: [Int64(value)])
-        case (_, _, _, _, .ints(let values)?): return TensorData(shape: [values.count], int64s: values.map { Int64($0) })
+        case (_, _, _, _, .ints(let values)?):
+            return TensorData(shape: [values.count], int64s: values.map { Int64($0) })
         default:
             throw CompileError(
-                .unsupportedFeature, at: location, "Constant needs a 'value', 'value_float(s)' or 'value_int(s)' attribute")
+                .unsupportedFeature, at: location,
+                "Constant needs a 'value', 'value_float(s)' or 'value_int(s)' attribute")
         }
     }
 
@@ -119,7 +129,9 @@ struct ConstantFolder {
         throw CompileError(.invalidAttribute, at: location, "Unsqueeze needs 'axes'")
     }
 
-    private func gather(_ data: TensorData, indices: TensorData, axis rawAxis: Int, location: SourceLocation) throws
+    private func gather(
+        _ data: TensorData, indices: TensorData, axis rawAxis: Int, location: SourceLocation
+    ) throws
         -> TensorData
     {
         let rank = data.shape.count
@@ -155,7 +167,9 @@ struct ConstantFolder {
         }
     }
 
-    private func squeezeOrUnsqueeze(_ data: TensorData, axes: [Int], unsqueeze: Bool, location: SourceLocation) throws
+    private func squeezeOrUnsqueeze(
+        _ data: TensorData, axes: [Int], unsqueeze: Bool, location: SourceLocation
+    ) throws
         -> TensorData
     {
         if unsqueeze {
@@ -209,7 +223,9 @@ struct ConstantFolder {
         }
     }
 
-    private func binary(_ op: String, _ lhs: TensorData, _ rhs: TensorData, location: SourceLocation) throws -> TensorData? {
+    private func binary(
+        _ op: String, _ lhs: TensorData, _ rhs: TensorData, location: SourceLocation
+    ) throws -> TensorData? {
         guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else {
             throw CompileError(.shapeMismatch, at: location, "shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
         }

@@ -10,7 +10,8 @@ extension Graph {
             if let results = try ConstantFolder(graph: self).fold(node), results.count == node.outputs.count {
                 for result in results where Shape.checkedElementCount(result.shape) == nil {
                     throw CompileError(
-                        .shapeMismatch, at: location(of: node), "the result shape \(result.shape) is too large or invalid")
+                        .shapeMismatch, at: location(of: node),
+                        "the result shape \(result.shape) is too large or invalid")
                 }
                 for (id, data) in zip(node.outputs, results) {
                     self[id].constant = data

@@ -79,7 +79,8 @@ public enum MemoryPlanner {
         var arenaSize = 0
         for key in order {
             let buffer = buffers[key]!
-            let conflicts = placed
+            let conflicts =
+                placed
                 .filter { $0.buffer.start <= buffer.end && buffer.start <= $0.buffer.end }
                 .sorted { $0.offset < $1.offset }
             var offset = 0
@@ -99,7 +100,8 @@ public enum MemoryPlanner {
             scratchOffsets[node] = offsets.removeValue(forKey: key)
         }
         return MemoryPlan(
-            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment)
+            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment
+        )
     }
 
     static func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }

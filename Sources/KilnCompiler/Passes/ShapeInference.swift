@@ -36,7 +36,8 @@ enum ShapeInference {
                 for position in [1, 2] {
                     if let id = node.input(position), graph[id].constant == nil {
                         throw CompileError(
-                            .unsupportedFeature, at: location, "Clip bounds must be constants (input \(position) is computed)")
+                            .unsupportedFeature, at: location,
+                            "Clip bounds must be constants (input \(position) is computed)")
                     }
                 }
             }
@@ -74,7 +75,8 @@ enum ShapeInference {
                     "inner dimensions differ: A is \(x.shape)\(transA ? "ᵀ" : ""), B is \(b.shape)\(transB ? "ᵀ" : "")")
             }
             if let cID = node.input(2), let c = graph[cID].type, Shape.broadcast([c.shape, [m, n]]) != [m, n] {
-                throw CompileError(.shapeMismatch, at: location, "C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
+                throw CompileError(
+                    .shapeMismatch, at: location, "C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
             }
             return [TensorType(.float32, [m, n])]
 
@@ -90,7 +92,8 @@ enum ShapeInference {
                 throw CompileError(.shapeMismatch, at: location, "inner dimensions differ: \(x.shape) × \(b.shape)")
             }
             guard let batch = Shape.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) else {
-                throw CompileError(.shapeMismatch, at: location, "batch dimensions of \(x.shape) and \(b.shape) do not broadcast")
+                throw CompileError(
+                    .shapeMismatch, at: location, "batch dimensions of \(x.shape) and \(b.shape) do not broadcast")
             }
             var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
             if x.rank == 1 { shape.remove(at: shape.count - 2) }
@@ -105,10 +108,12 @@ enum ShapeInference {
             guard group >= 1, x.shape[1] % group == 0, w.shape[0] % group == 0, w.shape[1] * group == x.shape[1] else {
                 throw CompileError(
                     .shapeMismatch, at: location,
-                    "weights \(w.shape) with group \(group) do not match the \(x.shape[1]) input channels of \(x.shape)")
+                    "weights \(w.shape) with group \(group) do not match the \(x.shape[1]) input channels of \(x.shape)"
+                )
             }
             if let kernel = node.ints("kernel_shape"), kernel != [w.shape[2], w.shape[3]] {
-                throw CompileError(.shapeMismatch, at: location, "kernel_shape \(kernel) differs from weights \(w.shape)")
+                throw CompileError(
+                    .shapeMismatch, at: location, "kernel_shape \(kernel) differs from weights \(w.shape)")
             }
             if let bID = node.input(2), let bias = graph[bID].type, bias.shape != [w.shape[0]] {
                 throw CompileError(.shapeMismatch, at: location, "bias shape \(bias.shape) is not [\(w.shape[0])]")
@@ -120,7 +125,8 @@ enum ShapeInference {
 
         case "MaxPool", "AveragePool":
             try requireRank(x, 4, "input X")
-            guard let kernel = node.ints("kernel_shape"), kernel.count == 2, kernel.allSatisfy({ (1...4096).contains($0) })
+            guard let kernel = node.ints("kernel_shape"), kernel.count == 2,
+                kernel.allSatisfy({ (1...4096).contains($0) })
             else {
                 throw CompileError(.invalidAttribute, at: location, "kernel_shape must hold two positive values")
             }
@@ -143,7 +149,8 @@ enum ShapeInference {
 
         case "BatchNormalization":
             if node.int("training_mode", default: 0) != 0 || node.outputs.count > 1 {
-                throw CompileError(.unsupportedFeature, at: location, "BatchNormalization in training mode is not supported")
+                throw CompileError(
+                    .unsupportedFeature, at: location, "BatchNormalization in training mode is not supported")
             }
             guard x.rank >= 2 else {
                 throw CompileError(.shapeMismatch, at: location, "BatchNormalization needs rank ≥ 2, got \(x.shape)")
@@ -180,7 +187,8 @@ enum ShapeInference {
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<x.rank).reversed())
             guard perm.sorted() == Array(0..<x.rank) else {
-                throw CompileError(.invalidAttribute, at: location, "perm \(perm) is not a permutation of 0..<\(x.rank)")
+                throw CompileError(
+                    .invalidAttribute, at: location, "perm \(perm) is not a permutation of 0..<\(x.rank)")
             }
             return [TensorType(.float32, perm.map { x.shape[$0] })]
 
@@ -193,7 +201,8 @@ enum ShapeInference {
             }
             let rawAxis = node.int("axis", default: 0)
             guard let axis = Shape.normalize(axis: rawAxis, rank: x.rank) else {
-                throw CompileError(.invalidAttribute, at: location, "axis \(rawAxis) is out of range for rank \(x.rank)")
+                throw CompileError(
+                    .invalidAttribute, at: location, "axis \(rawAxis) is out of range for rank \(x.rank)")
             }
             return [TensorType(.float32, try concatShape(shapes, axis: axis, location: location))]
 
@@ -210,12 +219,15 @@ enum ShapeInference {
         let axis = rawAxis < 0 ? rawAxis + shape.count : rawAxis
         guard (0...shape.count).contains(axis) else {
             throw CompileError(
-                .invalidAttribute, at: location ?? SourceLocation(file: "?"), "axis \(rawAxis) is out of range for \(shape)")
+                .invalidAttribute, at: location ?? SourceLocation(file: "?"),
+                "axis \(rawAxis) is out of range for \(shape)")
         }
         return [shape[..<axis].reduce(1, *), shape[axis...].reduce(1, *)]
     }
 
-    static func reshapeTarget(input: [Int], requested: [Int64], allowZero: Bool, location: SourceLocation) throws -> [Int] {
+    static func reshapeTarget(
+        input: [Int], requested: [Int64], allowZero: Bool, location: SourceLocation
+    ) throws -> [Int] {
         var shape = requested.enumerated().map { axis, dim -> Int in
             if dim == 0 && !allowZero && axis < input.count { return input[axis] }
             return Int(dim)

@@ -98,7 +98,8 @@ public enum SwiftAPIEmitter {
         out += "    }\n\n"
         out += "    /// Copies the inputs in, runs the model and returns copies of the outputs.\n    ///\n"
         for (input, name) in zip(inputs, inputNames) {
-            out += "    /// - Parameter \(name): `\(input.name)`, \(input.type.elementCount) values (\(typeText(input.type))), row-major.\n"
+            out +=
+                "    /// - Parameter \(name): `\(input.name)`, \(input.type.elementCount) values (\(typeText(input.type))), row-major.\n"
         }
         out += "    /// - Returns: the outputs.\n"
         out += "    /// - Throws: `KilnError.shapeMismatch` naming the tensor when a count is wrong.\n"

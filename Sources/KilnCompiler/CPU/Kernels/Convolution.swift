@@ -65,7 +65,9 @@ enum Convolution {
         }
         if shapes.pointwise { return [gemm(context, shapes, columns: nil)] }
         if shapes.implicit {
-            return (shapes.padded ? [pad(context, shapes)] : []) + [implicitGEMM(context, shapes), compact(context, shapes)]
+            return (shapes.padded ? [pad(context, shapes)] : []) + [
+                implicitGEMM(context, shapes), compact(context, shapes),
+            ]
         }
         return [im2col(context, shapes), gemm(context, shapes, columns: context.scratchPointer)]
     }
@@ -135,7 +137,9 @@ enum Convolution {
                 bOffset: { channel, tap in b.add(b.mul(channel, planeSize), tapOffsets[tap]) })
             GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
                 firstRow: b.constant(0), rows: rowBlock, n: wide, reduction: reduction,
-                a: .init(pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps), rowStride: channelsPerGroup * shapes.taps),
+                a: .init(
+                    pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps),
+                    rowStride: channelsPerGroup * shapes.taps),
                 b: .init(pointer: source, base: b.mul(firstChannel, planeSize), rowStride: 0),
                 c: .init(
                     pointer: b.offset(context.scratchPointer(b), shapes.paddedElements),
@@ -188,7 +192,8 @@ enum Convolution {
                     b.ifElse(inside) {
                         b.loop(0..<valid.lowerBound) { ow in b.store(zero, columns, b.add(outRow, ow)) }
                         b.loop(valid) { ow in
-                            let value = b.load(input, geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw))
+                            let value = b.load(
+                                input, geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw))
                             b.store(value, columns, b.add(outRow, ow))
                         }
                         b.loop(valid.upperBound..<geometry.output.w) { ow in b.store(zero, columns, b.add(outRow, ow)) }
@@ -275,7 +280,9 @@ enum Convolution {
             b.loop(0..<(channelsPerGroup / channelBlock)) { block in
                 let ic0 = b.mul(block, channelBlock)
                 let inBases = (0..<channelBlock).map { b.mul(b.add(firstChannel, b.add(ic0, $0)), height * width) }
-                let weightBases = (0..<channelBlock).map { b.mul(b.add(b.mul(oc, channelsPerGroup), b.add(ic0, $0)), taps) }
+                let weightBases = (0..<channelBlock).map {
+                    b.mul(b.add(b.mul(oc, channelsPerGroup), b.add(ic0, $0)), taps)
+                }
                 // Edges: tap by tap, each over the outputs where it reads inside the image.
                 for region in border {
                     for (inBase, weightBase) in zip(inBases, weightBases) {
@@ -283,7 +290,8 @@ enum Convolution {
                             let weight = b.load(weights, b.add(weightBase, tap))
                             return { outIndex, inIndex in
                                 b.store(
-                                    b.fmuladd(weight, b.load(input, inIndex), b.load(output, outIndex)), output, outIndex)
+                                    b.fmuladd(weight, b.load(input, inIndex), b.load(output, outIndex)), output,
+                                    outIndex)
                             }
                         }
                     }

@@ -97,7 +97,8 @@ struct GEMMKernel {
             }
             for row in 0..<rows {
                 for v in 0..<vectors {
-                    b.storeVector(b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, v * width)))
+                    b.storeVector(
+                        b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, v * width)))
                 }
             }
         }

@@ -40,7 +40,8 @@ enum MatrixMultiply {
             let values = data.floats
             var packed = [Float](repeating: 0, count: k * n)
             for row in 0..<n { for column in 0..<k { packed[column * n + row] = values[row * k + column] } }
-            return MatrixAccess(pointer: context.constantPointer(packed, key: "packedB", b), rowStride: n, columnStride: 1)
+            return MatrixAccess(
+                pointer: context.constantPointer(packed, key: "packedB", b), rowStride: n, columnStride: 1)
         }
         let pointer = context.pointer(id, b)
         return transposed

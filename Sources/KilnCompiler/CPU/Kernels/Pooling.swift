@@ -14,7 +14,8 @@ enum Pooling {
             ceilMode: node.int("ceil_mode", default: 0) != 0, location: context.location)
         let (height, width) = (x[2], x[3])
         let plane = geometry.output.h * geometry.output.w
-        let reciprocals = isMax ? [] : averageReciprocals(geometry, includePadding: node.int("count_include_pad", default: 0) != 0)
+        let reciprocals =
+            isMax ? [] : averageReciprocals(geometry, includePadding: node.int("count_include_pad", default: 0) != 0)
 
         return KernelPlan(tileCount: x[0] * x[1]) { b, tile in
             let input = context.pointer(xID, b)
@@ -44,7 +45,9 @@ enum Pooling {
     /// with `count_include_pad` the declared padding counts, never the
     /// extra area a ceil-mode window hangs over.
     static func averageReciprocals(_ geometry: WindowGeometry, includePadding: Bool) -> [Float] {
-        func counts(size: Int, outputs: Int, stride: Int, kernel: Int, dilation: Int, padBegin: Int, padEnd: Int) -> [Int] {
+        func counts(
+            size: Int, outputs: Int, stride: Int, kernel: Int, dilation: Int, padBegin: Int, padEnd: Int
+        ) -> [Int] {
             (0..<outputs).map { o in
                 (0..<kernel).filter { k in
                     let index = o * stride + k * dilation - padBegin
