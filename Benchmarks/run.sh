@@ -11,7 +11,8 @@
 #
 # Usage: bash Benchmarks/run.sh
 # Environment: RUNS (default 200), WARMUP (default 20), ROUNDS (default 3),
-#              MODELS (default "mlp lenet resnet_small digits"), PYTHON (python3).
+#              MODELS (default "ops/relu mlp lenet resnet_small digits"; ops/relu, 24
+#              elements, measures each engine's per-call floor), PYTHON (python3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ cd "$ROOT"
 RUNS="${RUNS:-200}"
 WARMUP="${WARMUP:-20}"
 ROUNDS="${ROUNDS:-3}"
-MODELS="${MODELS:-mlp lenet resnet_small digits}"
+MODELS="${MODELS:-ops/relu mlp lenet resnet_small digits}"
 PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/Scripts/.venv"
 KILNC="$ROOT/.build-release/release/kilnc"

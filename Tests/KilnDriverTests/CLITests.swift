@@ -99,6 +99,22 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         #expect(before == after, "unchanged outputs must not be rewritten")
     }
 
+    @Test func crossCompilesForAArch64() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kilnc-arm-\(UUID().uuidString)"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let triple = "aarch64-unknown-linux-gnu"
+        let (status, _, err) = try kilnc(["compile", "\(lenet)/model.onnx", "--output-dir", directory, "--triple", triple])
+        #expect(status == 0, "\(err)")
+        let assembly = "\(directory)/model.kiln.S"
+        #expect(try String(contentsOfFile: assembly, encoding: .utf8).contains("for \(triple)"))
+        // The toolchain's clang must assemble it for that target (not the host's).
+        try Toolchain.run(try Toolchain.clang(), ["--target=\(triple)", "-c", assembly, "-o", "\(directory)/model.o"])
+        let object = try #require(FileManager.default.contents(atPath: "\(directory)/model.o"))
+        #expect(object.count > 20 && object[18] == 0xB7)  // ELF e_machine EM_AARCH64
+    }
+
     @Test func compileErrorsNameFileNodeAndOp() throws {
         let model = fixturesDirectory.appendingPathComponent("invalid/unsupported_op.onnx").path
         let (status, _, err) = try kilnc(["compile", model, "--output-dir", NSTemporaryDirectory()])
