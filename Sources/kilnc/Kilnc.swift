@@ -64,9 +64,13 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "LLVM feature string, e.g. +avx2,+fma (default: the host's, or the config's).")
     var features: String?
 
+    @Option(help: "L2 cache per core of the target in KiB, for blocking (default: 1024, or the config's).")
+    var l2CacheKB: Int?
+
     func resolve(_ config: ModelConfig) -> TargetSelection {
         TargetSelection.resolve(
-            triple: triple ?? config.triple, cpu: cpu ?? config.cpu, features: features ?? config.features)
+            triple: triple ?? config.triple, cpu: cpu ?? config.cpu, features: features ?? config.features,
+            cacheBytes: (l2CacheKB ?? config.l2CacheKB).map { $0 * 1024 })
     }
 }
 

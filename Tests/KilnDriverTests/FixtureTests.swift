@@ -38,8 +38,22 @@ func numericFixtures() -> [String] {
     /// Tolerance: |actual − expected| ≤ 1e-4 + 1e-4·|expected| per element.
     @Test(arguments: numericFixtures())
     func matchesONNXRuntime(_ fixture: String) throws {
+        try check(fixture, target: .host)
+    }
+
+    /// The matrix-product kernels split columns into chunks sized for the L2
+    /// cache; the fixtures are small enough to fit one chunk. A 4 KiB "cache"
+    /// forces many chunks (and short last chunks) through the same checks.
+    @Test(arguments: numericFixtures().filter { ["conv", "gemm", "matmul", "lenet", "resnet", "mlp", "digits"].contains(where: $0.contains) })
+    func matchesWithSmallCacheBlocking(_ fixture: String) throws {
+        var target = TargetSelection.host
+        target.cacheBytes = 4096
+        try check(fixture, target: target)
+    }
+
+    func check(_ fixture: String, target: TargetSelection) throws {
         let folder = "\(fixturesDirectory.path)/\(fixture)"
-        let loaded = try LoadedModel(modelPath: "\(folder)/model.onnx")
+        let loaded = try LoadedModel(modelPath: "\(folder)/model.onnx", target: target)
         let runtime = loaded.runtime
         let inputs = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "input")
         let expected = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "output")

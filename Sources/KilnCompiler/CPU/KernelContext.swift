@@ -22,6 +22,8 @@ struct KernelContext {
     let weightsGlobal: IRValue
     /// Floats per SIMD register on the target.
     let vectorWidth: Int
+    /// L2 cache bytes per core on the target.
+    let cacheBytes: Int
     /// Arena offset of this node's scratch buffer, if the plan gave it one.
     let scratchOffset: Int?
 

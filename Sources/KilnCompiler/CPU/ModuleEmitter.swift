@@ -48,7 +48,8 @@ struct ModuleEmitter {
         for (index, node) in graph.nodes.enumerated() {
             let kernelContext = KernelContext(
                 graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
-                vectorWidth: target.vectorWidth, scratchOffset: plan.scratchOffsets[index])
+                vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
+                scratchOffset: plan.scratchOffsets[index])
             for (part, kernel) in try KernelLowering.lower(kernelContext).enumerated() {
                 let function = makeKernelFunction(
                     "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)

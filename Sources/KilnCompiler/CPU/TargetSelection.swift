@@ -8,6 +8,8 @@ public struct TargetSelection: Sendable, Equatable {
     public var triple: String
     public var cpu: String
     public var features: String
+    /// L2 cache bytes per core the kernels block for (GEMM column chunks).
+    public var cacheBytes: Int
 
     /// Floats per SIMD register the kernels are blocked for.
     public var vectorWidth: Int {
@@ -17,10 +19,11 @@ public struct TargetSelection: Sendable, Equatable {
         return 4
     }
 
-    public init(triple: String, cpu: String, features: String) {
+    public init(triple: String, cpu: String, features: String, cacheBytes: Int = 1 << 20) {
         self.triple = triple
         self.cpu = cpu
         self.features = features
+        self.cacheBytes = cacheBytes
     }
 
     /// The machine kilnc runs on, with its exact feature string: LLVM 14 names
@@ -34,14 +37,17 @@ public struct TargetSelection: Sendable, Equatable {
             features: LLVMTarget.takeString(LLVMGetHostCPUFeatures()))
     }
 
-    /// The host, with any of the three overridden.
-    public static func resolve(triple: String?, cpu: String?, features: String?) -> TargetSelection {
+    /// The host, with any of the settings overridden.
+    public static func resolve(triple: String?, cpu: String?, features: String?, cacheBytes: Int? = nil)
+        -> TargetSelection
+    {
         let host = TargetSelection.host
         let crossCompiling = triple != nil && triple != host.triple
         return TargetSelection(
             triple: triple ?? host.triple,
             cpu: cpu ?? (crossCompiling ? "generic" : host.cpu),
-            features: features ?? (cpu != nil || crossCompiling ? "" : host.features))
+            features: features ?? (cpu != nil || crossCompiling ? "" : host.features),
+            cacheBytes: cacheBytes ?? host.cacheBytes)
     }
 }
 

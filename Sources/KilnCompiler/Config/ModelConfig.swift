@@ -1,5 +1,5 @@
 // The optional `<model>.kiln.json` that sits beside a model: facts the ONNX file
-// does not carry (sizes for symbolic dims, the CPU to tune for, names).
+// does not carry (sizes for symbolic dims, the CPU to tune for).
 
 import Foundation
 
@@ -17,19 +17,22 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public var cpu: String?
     /// LLVM feature string such as `+avx2,+fma`; the host's when absent.
     public var features: String?
+    /// L2 cache per core of the target, in KiB (blocking of matrix products); 1024 when absent.
+    public var l2CacheKB: Int?
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,
-        name: String? = nil
+        l2CacheKB: Int? = nil
     ) {
         self.dims = dims
         self.triple = triple
         self.cpu = cpu
         self.features = features
+        self.l2CacheKB = l2CacheKB
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features
+        case dims, triple, cpu, features, l2CacheKB
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +41,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         triple = try container.decodeIfPresent(String.self, forKey: .triple)
         cpu = try container.decodeIfPresent(String.self, forKey: .cpu)
         features = try container.decodeIfPresent(String.self, forKey: .features)
+        l2CacheKB = try container.decodeIfPresent(Int.self, forKey: .l2CacheKB)
     }
 
     /// Reads and validates a config file; unknown keys and bad values are errors
@@ -72,6 +76,9 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
             throw CompileError(.invalidConfig, at: location, "'\(key)' must be of type \(type)")
         } catch {
             throw CompileError(.invalidConfig, at: location, "\(error)")
+        }
+        if let cache = config.l2CacheKB, !(1...65536).contains(cache) {
+            throw CompileError(.invalidConfig, at: location, "l2CacheKB must be between 1 and 65536, got \(cache)")
         }
         for (name, size) in config.dims where size < 1 {
             throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")

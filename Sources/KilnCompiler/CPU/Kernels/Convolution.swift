@@ -110,7 +110,7 @@ enum Convolution {
         let geometry = shapes.geometry
         let outputsPerGroup = shapes.outChannels / shapes.group
         let channelsPerGroup = shapes.channels / shapes.group
-        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup)
+        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, vectorWidth: context.vectorWidth)
         let blocksPerGroup = outputsPerGroup / rowBlock
         let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
         let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
@@ -119,7 +119,11 @@ enum Convolution {
         }
         let wide = shapes.wideColumns
         let bias = node.input(2)
-        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup, label: "gemm") { b, tile in
+        let blocks = shapes.batch * shapes.group * blocksPerGroup
+        let chunks = GEMMKernel.ColumnChunks(
+            columns: wide, depth: channelsPerGroup * shapes.taps, context: context)
+        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
             let image = b.divide(tile, shapes.group * blocksPerGroup)
             let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
             let groupRow = b.add(b.mul(group, outputsPerGroup), b.mul(b.remainder(tile, blocksPerGroup), rowBlock))
@@ -135,16 +139,19 @@ enum Convolution {
                 outer: channelsPerGroup, inner: shapes.taps,
                 aOffset: { channel, tap in b.add(b.mul(channel, shapes.taps), tap) },
                 bOffset: { channel, tap in b.add(b.mul(channel, planeSize), tapOffsets[tap]) })
-            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                firstRow: b.constant(0), rows: rowBlock, n: wide, reduction: reduction,
-                a: .init(
-                    pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps),
-                    rowStride: channelsPerGroup * shapes.taps),
-                b: .init(pointer: source, base: b.mul(firstChannel, planeSize), rowStride: 0),
-                c: .init(
-                    pointer: b.offset(context.scratchPointer(b), shapes.paddedElements),
-                    base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), wide), rowStride: wide),
-                start: start, epilogue: nil)
+            let wideOutput = b.offset(context.scratchPointer(b), shapes.paddedElements)
+            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: b.constant(0), rows: rowBlock, n: columns, columnStart: columnStart, reduction: reduction,
+                    a: .init(
+                        pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps),
+                        rowStride: channelsPerGroup * shapes.taps),
+                    b: .init(pointer: source, base: b.mul(firstChannel, planeSize), rowStride: 0),
+                    c: .init(
+                        pointer: wideOutput, base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), wide),
+                        rowStride: wide),
+                    start: start, epilogue: nil)
+            }
         }
     }
 
@@ -213,10 +220,13 @@ enum Convolution {
         let wID = node.inputs[1]!
         let outputsPerGroup = shapes.outChannels / shapes.group
         let depth = shapes.channels / shapes.group * shapes.taps  // K
-        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup)
+        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, vectorWidth: context.vectorWidth)
         let blocksPerGroup = outputsPerGroup / rowBlock
         let bias = node.input(2)
-        return KernelPlan(tileCount: shapes.batch * shapes.group * blocksPerGroup, label: "gemm") { b, tile in
+        let blocks = shapes.batch * shapes.group * blocksPerGroup
+        let chunks = GEMMKernel.ColumnChunks(columns: shapes.plane, depth: depth, context: context)
+        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
             let image = b.divide(tile, shapes.group * blocksPerGroup)
             let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
             let firstRow = b.mul(b.remainder(tile, blocksPerGroup), rowBlock)  // within the group
@@ -230,15 +240,18 @@ enum Convolution {
                     let pointer = context.pointer(id, b)
                     return .rowValues((0..<rowBlock).map { b.load(pointer, b.add(groupRow, $0)) })
                 } ?? .zero
-            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                firstRow: b.constant(0), rows: rowBlock, n: shapes.plane, k: depth,
-                a: .init(pointer: weights, base: b.mul(groupRow, depth), rowStride: depth),
-                b: .init(pointer: source, base: imageColumns, rowStride: shapes.plane),
-                c: .init(
-                    pointer: context.pointer(context.output, b),
-                    base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), shapes.plane),
-                    rowStride: shapes.plane),
-                start: start, epilogue: node.epilogue)
+            let output = context.pointer(context.output, b)
+            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: b.constant(0), rows: rowBlock, n: columns, columnStart: columnStart, k: depth,
+                    a: .init(pointer: weights, base: b.mul(groupRow, depth), rowStride: depth),
+                    b: .init(pointer: source, base: imageColumns, rowStride: shapes.plane),
+                    c: .init(
+                        pointer: output,
+                        base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), shapes.plane),
+                        rowStride: shapes.plane),
+                    start: start, epilogue: node.epilogue)
+            }
         }
     }
 

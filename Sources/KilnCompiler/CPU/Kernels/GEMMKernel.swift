@@ -42,29 +42,32 @@ struct GEMMKernel {
     /// `epilogue` to those rows. `rows` should be small (≤ 6): the block
     /// lives in registers.
     func emit(
-        firstRow: IRValue, rows: Int, n: Int, k: Int, a: Matrix, b matrixB: Matrix, c: Matrix, alpha: Float = 1,
-        start: Start, epilogue: Activation?
+        firstRow: IRValue, rows: Int, n: Int, columnStart: IRValue? = nil, k: Int, a: Matrix, b matrixB: Matrix,
+        c: Matrix, alpha: Float = 1, start: Start, epilogue: Activation?
     ) {
         let b = builder
         let reduction = Reduction(
             outer: k, inner: 1, aOffset: { kk, _ in b.mul(kk, a.columnStride) },
             bOffset: { kk, _ in b.mul(kk, matrixB.rowStride) })
         emit(
-            firstRow: firstRow, rows: rows, n: n, reduction: reduction, a: a, b: matrixB, c: c, alpha: alpha,
-            start: start, epilogue: epilogue)
+            firstRow: firstRow, rows: rows, n: n, columnStart: columnStart, reduction: reduction, a: a, b: matrixB,
+            c: c, alpha: alpha, start: start, epilogue: epilogue)
     }
 
-    /// The general form: the shared dimension walked as `reduction` says.
+    /// The general form: the shared dimension walked as `reduction` says;
+    /// the `n` columns computed start at `columnStart` (0 by default).
     func emit(
-        firstRow: IRValue, rows: Int, n: Int, reduction: Reduction, a: Matrix, b matrixB: Matrix, c: Matrix,
-        alpha: Float = 1, start: Start, epilogue: Activation?
+        firstRow: IRValue, rows: Int, n: Int, columnStart: IRValue? = nil, reduction: Reduction, a: Matrix,
+        b matrixB: Matrix, c: Matrix, alpha: Float = 1, start: Start, epilogue: Activation?
     ) {
         let b = builder
+        let columnStart = columnStart ?? b.constant(0)
         let rowBases = (0..<rows).map { b.add(c.base, b.mul(b.add(firstRow, $0), c.rowStride)) }
         let aRows = (0..<rows).map { b.add(a.base, b.mul(b.add(firstRow, $0), a.rowStride)) }
 
-        /// One panel: `vectors` vectors of `width` columns starting at `column`.
-        func panel(_ column: IRValue, vectors: Int, width: Int) {
+        /// One panel: `vectors` vectors of `width` columns starting at `local` (within the chunk).
+        func panel(_ local: IRValue, vectors: Int, width: Int) {
+            let column = b.add(columnStart, local)
             let accumulators = (0..<rows).map { row in
                 (0..<vectors).map { v -> IRValue in
                     let offset = b.add(column, v * width)
@@ -119,13 +122,50 @@ struct GEMMKernel {
             panel(b.constant(column), vectors: 1, width: n - column)
         }
         for row in 0..<rows {
-            b.apply(epilogue, toElementsOf: c.pointer, from: rowBases[row], count: n)
+            b.apply(epilogue, toElementsOf: c.pointer, from: b.add(rowBases[row], columnStart), count: n)
+        }
+    }
+
+    /// Splits C's columns into chunks small enough that a chunk of B (all
+    /// `depth` rows) stays in the L2 cache while every row block passes over
+    /// it. Tiles are (chunk, row block), chunk-major, so consecutive tiles
+    /// reuse the chunk.
+    struct ColumnChunks {
+        let total: Int
+        let size: Int
+        var count: Int { (total + size - 1) / size }
+
+        init(columns: Int, depth: Int, context: KernelContext) {
+            let budget = context.cacheBytes * 3 / 8 / 4  // floats: B gets 3/8 of L2, A and C the rest
+            let panel = 2 * context.vectorWidth
+            total = columns
+            size = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
+        }
+
+        /// Emits `body(start, count)` for chunk `index`; the last, shorter
+        /// chunk gets its own code so every loop bound stays constant.
+        func emit(_ b: KernelBuilder, index: IRValue, _ body: (IRValue, Int) -> Void) {
+            let last = total - (count - 1) * size
+            if count == 1 {
+                body(b.constant(0), total)
+            } else if last == size {
+                body(b.mul(index, size), size)
+            } else {
+                b.ifElse(b.lessThan(index, count - 1)) {
+                    body(b.mul(index, size), size)
+                } otherwise: {
+                    body(b.constant((count - 1) * size), last)
+                }
+            }
         }
     }
 
     /// Rows per register block for a matrix of `m` rows: a divisor of `m`
-    /// so every tile is a full block.
-    static func rowBlock(for m: Int) -> Int {
-        [6, 4, 5, 3, 2, 1].first { m % $0 == 0 } ?? 1
+    /// so every tile is a full block, and at most what the register file
+    /// holds: rows × 2 accumulators + 2 panel vectors + 1 broadcast (32
+    /// registers with AVX-512, 16 below).
+    static func rowBlock(for m: Int, vectorWidth: Int) -> Int {
+        let candidates = vectorWidth >= 16 ? [8, 6, 4, 5, 7, 3, 2] : [6, 4, 5, 3, 2]
+        return candidates.first { m % $0 == 0 } ?? 1
     }
 }

@@ -65,19 +65,24 @@ enum MatrixMultiply {
         let cStrides = cID.map { Shape.broadcastStrides(from: context.type($0).shape, to: [m, n]) }
         // A transposed run-time B cannot be read as row panels; take the strided path.
         let blocked = !(transB && context.constant(bID) == nil)
-        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m) : 1
+        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m, vectorWidth: context.vectorWidth) : 1
 
-        return KernelPlan(tileCount: m / rowBlock) { b, tile in
+        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
+        let blocks = m / rowBlock
+        return KernelPlan(tileCount: (blocked ? chunks.count : 1) * blocks) { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
             let a = context.pointer(aID, b)
             let bMatrix = matrix(context, bID, k: k, n: n, transposed: transB, b)
             let output = context.pointer(context.output, b)
             let firstRow = b.mul(tile, rowBlock)
-            // Y starts as beta·C (broadcast), or zero.
-            if let cID, let cStrides {
+            // Y starts as beta·C (broadcast) over the columns a tile computes, or zero.
+            func initialize(_ columnStart: IRValue, _ columns: Int) {
+                guard let cID, let cStrides else { return }
                 let c = context.pointer(cID, b)
                 for r in 0..<rowBlock {
                     let row = b.add(firstRow, r)
-                    b.loop(0..<n) { j in
+                    b.loop(0..<columns) { local in
+                        let j = b.add(columnStart, local)
                         let value = b.load(c, b.linear([row, j], cStrides))
                         b.store(beta == 1 ? value : b.fmul(value, b.constant(beta)), output, b.add(b.mul(row, n), j))
                     }
@@ -86,12 +91,16 @@ enum MatrixMultiply {
             let aMatrix = GEMMKernel.Matrix(
                 pointer: a, base: b.constant(0), rowStride: transA ? 1 : k, columnStride: transA ? m : 1)
             if blocked {
-                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                    firstRow: firstRow, rows: rowBlock, n: n, k: k, a: aMatrix,
-                    b: .init(pointer: bMatrix.pointer, base: b.constant(0), rowStride: bMatrix.rowStride),
-                    c: .init(pointer: output, base: b.constant(0), rowStride: n), alpha: alpha,
-                    start: cID == nil ? .zero : .accumulate, epilogue: node.epilogue)
+                chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                    initialize(columnStart, columns)
+                    GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                        firstRow: firstRow, rows: rowBlock, n: columns, columnStart: columnStart, k: k, a: aMatrix,
+                        b: .init(pointer: bMatrix.pointer, base: b.constant(0), rowStride: bMatrix.rowStride),
+                        c: .init(pointer: output, base: b.constant(0), rowStride: n), alpha: alpha,
+                        start: cID == nil ? .zero : .accumulate, epilogue: node.epilogue)
+                }
             } else {
+                initialize(b.constant(0), n)
                 emitRow(
                     b, a: a, aRowBase: transA ? firstRow : b.mul(firstRow, k), aStride: transA ? m : 1, k: k,
                     alpha: alpha, matrix: bMatrix, matrixBase: b.constant(0), output: output,
@@ -118,21 +127,27 @@ enum MatrixMultiply {
         let aBatchStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
         let bBatchStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let batchShapeStrides = Shape.strides(of: batch)
-        let rowBlock = GEMMKernel.rowBlock(for: m)
+        let rowBlock = GEMMKernel.rowBlock(for: m, vectorWidth: context.vectorWidth)
         let blocksPerMatrix = m / rowBlock
 
-        return KernelPlan(tileCount: batchCount * blocksPerMatrix) { b, tile in
+        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
+        let blocks = batchCount * blocksPerMatrix
+        return KernelPlan(tileCount: chunks.count * blocks) { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
             let batchIndex = b.divide(tile, blocksPerMatrix)
             let firstRow = b.mul(b.remainder(tile, blocksPerMatrix), rowBlock)
             let coordinates = batchShapeStrides.enumerated().map { axis, stride in
                 b.remainder(b.divide(batchIndex, stride), batch[axis])
             }
-            GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                firstRow: firstRow, rows: rowBlock, n: n, k: k,
-                a: .init(pointer: context.pointer(aID, b), base: b.linear(coordinates, aBatchStrides), rowStride: k),
-                b: .init(pointer: context.pointer(bID, b), base: b.linear(coordinates, bBatchStrides), rowStride: n),
-                c: .init(pointer: context.pointer(context.output, b), base: b.mul(batchIndex, m * n), rowStride: n),
-                start: .zero, epilogue: node.epilogue)
+            let (a, bMatrix, c) = (context.pointer(aID, b), context.pointer(bID, b), context.pointer(context.output, b))
+            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: firstRow, rows: rowBlock, n: columns, columnStart: columnStart, k: k,
+                    a: .init(pointer: a, base: b.linear(coordinates, aBatchStrides), rowStride: k),
+                    b: .init(pointer: bMatrix, base: b.linear(coordinates, bBatchStrides), rowStride: n),
+                    c: .init(pointer: c, base: b.mul(batchIndex, m * n), rowStride: n),
+                    start: .zero, epilogue: node.epilogue)
+            }
         }
     }
 }
