@@ -105,7 +105,9 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let triple = "aarch64-unknown-linux-gnu"
-        let (status, _, err) = try kilnc(["compile", "\(lenet)/model.onnx", "--output-dir", directory, "--triple", triple])
+        let (status, _, err) = try kilnc([
+            "compile", "\(lenet)/model.onnx", "--output-dir", directory, "--triple", triple,
+        ])
         #expect(status == 0, "\(err)")
         let assembly = "\(directory)/model.kiln.S"
         #expect(try String(contentsOfFile: assembly, encoding: .utf8).contains("for \(triple)"))

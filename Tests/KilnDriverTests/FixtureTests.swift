@@ -44,7 +44,10 @@ func numericFixtures() -> [String] {
     /// The matrix-product kernels split columns into chunks sized for the L2
     /// cache; the fixtures are small enough to fit one chunk. A 4 KiB "cache"
     /// forces many chunks (and short last chunks) through the same checks.
-    @Test(arguments: numericFixtures().filter { ["conv", "gemm", "matmul", "lenet", "resnet", "mlp", "digits"].contains(where: $0.contains) })
+    @Test(
+        arguments: numericFixtures().filter {
+            ["conv", "gemm", "matmul", "lenet", "resnet", "mlp", "digits"].contains(where: $0.contains)
+        })
     func matchesWithSmallCacheBlocking(_ fixture: String) throws {
         var target = TargetSelection.host
         target.cacheBytes = 4096

@@ -38,7 +38,9 @@ public struct TargetSelection: Sendable, Equatable {
     }
 
     /// The host, with any of the settings overridden.
-    public static func resolve(triple: String?, cpu: String?, features: String?, cacheBytes: Int? = nil)
+    public static func resolve(
+        triple: String?, cpu: String?, features: String?, cacheBytes: Int? = nil
+    )
         -> TargetSelection
     {
         let host = TargetSelection.host

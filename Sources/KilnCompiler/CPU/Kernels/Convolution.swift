@@ -106,53 +106,17 @@ enum Convolution {
     /// padded image: reduction step (channel, tap) reads the plane at
     /// offset kh·dilation·pitch + kw·dilation. Results land in "wide" rows.
     static func implicitGEMM(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
-        let node = context.node
         let geometry = shapes.geometry
-        let outputsPerGroup = shapes.outChannels / shapes.group
-        let channelsPerGroup = shapes.channels / shapes.group
-        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, vectorWidth: context.vectorWidth)
-        let blocksPerGroup = outputsPerGroup / rowBlock
         let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
         let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
         let tapOffsets = (0..<shapes.taps).map { tap in
             (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w) * geometry.dilations.w
         }
-        let wide = shapes.wideColumns
-        let bias = node.input(2)
-        let blocks = shapes.batch * shapes.group * blocksPerGroup
-        let chunks = GEMMKernel.ColumnChunks(
-            columns: wide, depth: channelsPerGroup * shapes.taps, context: context)
-        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
-            let tile = b.remainder(chunkedTile, blocks)
-            let image = b.divide(tile, shapes.group * blocksPerGroup)
-            let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
-            let groupRow = b.add(b.mul(group, outputsPerGroup), b.mul(b.remainder(tile, blocksPerGroup), rowBlock))
-            let source = shapes.padded ? context.scratchPointer(b) : context.pointer(node.inputs[0]!, b)
-            let firstChannel = b.add(b.mul(image, shapes.channels), b.mul(group, channelsPerGroup))
-            let weights = context.pointer(node.inputs[1]!, b)
-            let start: GEMMKernel.Start =
-                bias.map { id in
-                    let pointer = context.pointer(id, b)
-                    return .rowValues((0..<rowBlock).map { b.load(pointer, b.add(groupRow, $0)) })
-                } ?? .zero
-            let reduction = GEMMKernel.Reduction(
-                outer: channelsPerGroup, inner: shapes.taps,
-                aOffset: { channel, tap in b.add(b.mul(channel, shapes.taps), tap) },
-                bOffset: { channel, tap in b.add(b.mul(channel, planeSize), tapOffsets[tap]) })
-            let wideOutput = b.offset(context.scratchPointer(b), shapes.paddedElements)
-            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
-                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                    firstRow: b.constant(0), rows: rowBlock, n: columns, columnStart: columnStart, reduction: reduction,
-                    a: .init(
-                        pointer: weights, base: b.mul(groupRow, channelsPerGroup * shapes.taps),
-                        rowStride: channelsPerGroup * shapes.taps),
-                    b: .init(pointer: source, base: b.mul(firstChannel, planeSize), rowStride: 0),
-                    c: .init(
-                        pointer: wideOutput, base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), wide),
-                        rowStride: wide),
-                    start: start, epilogue: nil)
-            }
-        }
+        return groupedGEMM(
+            context, shapes, columns: shapes.wideColumns, channelStride: planeSize, taps: shapes.taps,
+            tapOffset: { tapOffsets[$0] },
+            source: { b in shapes.padded ? context.scratchPointer(b) : context.pointer(context.node.inputs[0]!, b) },
+            output: { b in b.offset(context.scratchPointer(b), shapes.paddedElements) }, epilogue: nil)
     }
 
     /// Copies the valid columns of the wide rows into the output, applying the epilogue.
@@ -215,42 +179,61 @@ enum Convolution {
     /// Y[n][g] = W[g] · Columns[n][g] per (image, group, block of output channels).
     /// `columns` nil means the input itself is the column matrix (pointwise).
     static func gemm(_ context: KernelContext, _ shapes: Shapes, columns: ((KernelBuilder) -> IRValue)?) -> KernelPlan {
+        // Each (channel, tap) is one row of the column matrix: the reduction is flat.
+        groupedGEMM(
+            context, shapes, columns: shapes.plane, channelStride: shapes.taps * shapes.plane, taps: shapes.taps,
+            tapOffset: { $0 * shapes.plane },
+            source: { b in columns?(b) ?? context.pointer(context.node.inputs[0]!, b) },
+            output: { b in context.pointer(context.output, b) }, epilogue: context.node.epilogue)
+    }
+
+    /// The GEMM every lowering shares: tiles are (column chunk, image, group,
+    /// block of output channels); row `oc` of the weights multiplies the
+    /// group's B matrix, whose row (channel c, tap t) starts at
+    /// `c·channelStride + tapOffset(t)` in `source`; C rows are `columns`
+    /// wide in `output`, starting at the bias.
+    static func groupedGEMM(
+        _ context: KernelContext, _ shapes: Shapes, columns: Int, channelStride: Int, taps: Int,
+        tapOffset: @escaping (Int) -> Int, source: @escaping (KernelBuilder) -> IRValue,
+        output: @escaping (KernelBuilder) -> IRValue, epilogue: Activation?
+    ) -> KernelPlan {
         let node = context.node
-        let xID = node.inputs[0]!
-        let wID = node.inputs[1]!
         let outputsPerGroup = shapes.outChannels / shapes.group
-        let depth = shapes.channels / shapes.group * shapes.taps  // K
+        let channelsPerGroup = shapes.channels / shapes.group
+        let depth = channelsPerGroup * taps
         let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, vectorWidth: context.vectorWidth)
         let blocksPerGroup = outputsPerGroup / rowBlock
-        let bias = node.input(2)
         let blocks = shapes.batch * shapes.group * blocksPerGroup
-        let chunks = GEMMKernel.ColumnChunks(columns: shapes.plane, depth: depth, context: context)
+        let chunks = GEMMKernel.ColumnChunks(columns: columns, depth: depth, context: context)
+        let bias = node.input(2)
         return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
             let tile = b.remainder(chunkedTile, blocks)
             let image = b.divide(tile, shapes.group * blocksPerGroup)
             let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
-            let firstRow = b.mul(b.remainder(tile, blocksPerGroup), rowBlock)  // within the group
-            let groupRow = b.add(b.mul(group, outputsPerGroup), firstRow)  // output channel of the first row
-            let source = columns?(b) ?? context.pointer(xID, b)
-            // Column matrix of this image and group: depth rows of `plane` values.
-            let imageColumns = b.mul(b.add(b.mul(image, shapes.group), group), depth * shapes.plane)
-            let weights = context.pointer(wID, b)
+            // The output channel of the block's first row.
+            let groupRow = b.add(b.mul(group, outputsPerGroup), b.mul(b.remainder(tile, blocksPerGroup), rowBlock))
+            let firstChannel = b.add(b.mul(image, shapes.channels), b.mul(group, channelsPerGroup))
             let start: GEMMKernel.Start =
                 bias.map { id in
                     let pointer = context.pointer(id, b)
                     return .rowValues((0..<rowBlock).map { b.load(pointer, b.add(groupRow, $0)) })
                 } ?? .zero
-            let output = context.pointer(context.output, b)
-            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+            let reduction = GEMMKernel.Reduction(
+                outer: channelsPerGroup, inner: taps,
+                aOffset: { channel, tap in b.add(b.mul(channel, taps), tap) },
+                bOffset: { channel, tap in b.add(b.mul(channel, channelStride), tapOffset(tap)) })
+            let (weights, sourcePointer, outputPointer) = (
+                context.pointer(node.inputs[1]!, b), source(b), output(b)
+            )
+            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, count in
                 GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                    firstRow: b.constant(0), rows: rowBlock, n: columns, columnStart: columnStart, k: depth,
+                    firstRow: b.constant(0), rows: rowBlock, n: count, columnStart: columnStart, reduction: reduction,
                     a: .init(pointer: weights, base: b.mul(groupRow, depth), rowStride: depth),
-                    b: .init(pointer: source, base: imageColumns, rowStride: shapes.plane),
+                    b: .init(pointer: sourcePointer, base: b.mul(firstChannel, channelStride), rowStride: 0),
                     c: .init(
-                        pointer: output,
-                        base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), shapes.plane),
-                        rowStride: shapes.plane),
-                    start: start, epilogue: node.epilogue)
+                        pointer: outputPointer, base: b.mul(b.add(b.mul(image, shapes.outChannels), groupRow), columns),
+                        rowStride: columns),
+                    start: start, epilogue: epilogue)
             }
         }
     }
