@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models.
+# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models and
+# on realistic single layers.
 #
 # Builds kilnc (release, scratch path .build-release), makes sure the pinned
 # Python venv Scripts/.venv exists, then for every model runs `kilnc bench`
@@ -9,10 +10,22 @@
 # over rounds of each round's p10/p90). Prints the machine, versions and a
 # Markdown table; the raw JSON lines go to a file under ${TMPDIR:-/tmp}.
 #
+# Layers: Benchmarks/make_layers.py writes single-layer models of real-network
+# shapes (ResNet-18 convolutions, pointwise/depthwise Conv, a Gemm classifier,
+# a MatMul) with ORT reference outputs into a temp dir. Right after the build,
+# before any timing, `kilnc verify` checks every layer against its reference;
+# one mismatch stops the script with a non-zero status (timing wrong numbers
+# is pointless) and keeps the temp dir for inspection. The layers are then
+# timed after the fixture models, interleaved the same way, and their table
+# rows also get GFLOP/s per engine (2 x multiply-adds / median time).
+#
 # Usage: bash Benchmarks/run.sh
 # Environment: RUNS (default 200), WARMUP (default 20), ROUNDS (default 3),
 #              MODELS (default "ops/relu mlp lenet resnet_small digits"; ops/relu, 24
-#              elements, measures each engine's per-call floor), PYTHON (python3).
+#              elements, measures each engine's per-call floor), PYTHON (python3),
+#              LAYERS (default: every layer make_layers.py writes; empty skips
+#              the layers), RUNS_LAYERS (default 50), WARMUP_LAYERS (default 5),
+#              ROUNDS_LAYERS (default: ROUNDS).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +36,9 @@ WARMUP="${WARMUP:-20}"
 ROUNDS="${ROUNDS:-3}"
 MODELS="${MODELS:-ops/relu mlp lenet resnet_small digits}"
 PYTHON="${PYTHON:-python3}"
+RUNS_LAYERS="${RUNS_LAYERS:-50}"
+WARMUP_LAYERS="${WARMUP_LAYERS:-5}"
+ROUNDS_LAYERS="${ROUNDS_LAYERS:-$ROUNDS}"
 VENV="$ROOT/Scripts/.venv"
 KILNC="$ROOT/.build-release/release/kilnc"
 
@@ -41,25 +57,60 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 RAW="$(mktemp "${TMPDIR:-/tmp}/kiln-bench.XXXXXX.jsonl")"
 
-# Tags one JSON line with the fixture, engine and round, and appends it to $RAW.
-record() { # fixture engine round json
+# Generate the layer models and verify Kiln on every one before timing anything.
+LAYERS_DIR=""
+if [ "${LAYERS-all}" != "" ]; then
+    LAYERS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kiln-layers.XXXXXX")"
+    trap 'rm -rf "$LAYERS_DIR"' EXIT
+    echo "Writing layer models to $LAYERS_DIR..." >&2
+    "$PY" Benchmarks/make_layers.py "$LAYERS_DIR" >&2
+    if [ "${LAYERS-all}" = "all" ]; then
+        LAYERS="$("$PY" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))))' "$LAYERS_DIR/layers.json")"
+    fi
+    failed=""
+    for layer in $LAYERS; do
+        path="$LAYERS_DIR/$layer/model.onnx"
+        [ -f "$path" ] || { echo "run.sh: make_layers.py wrote no layer '$layer'" >&2; exit 1; }
+        echo "  verify $layer: $("$KILNC" verify "$path" 2>&1 | tr '\n' ' ')" >&2 || true
+        "$KILNC" verify "$path" >/dev/null 2>&1 || failed="$failed $layer"
+    done
+    if [ -n "$failed" ]; then
+        trap - EXIT
+        echo "run.sh: FAILED: kilnc verify does not match ONNX Runtime on:$failed" >&2
+        echo "run.sh: models and reference data kept in $LAYERS_DIR" >&2
+        exit 1
+    fi
+else
+    LAYERS=""
+fi
+
+# Tags one JSON line with the model, its set, engine and round, and appends it to $RAW.
+record() { # name set engine round json
     "$PY" -c '
 import json, sys
-line = json.loads(sys.argv[4])
-line.update(fixture=sys.argv[1], engine=sys.argv[2], round=int(sys.argv[3]))
+line = json.loads(sys.argv[5])
+line.update(fixture=sys.argv[1], set=sys.argv[2], engine=sys.argv[3], round=int(sys.argv[4]))
 print(json.dumps(line, sort_keys=True, separators=(",", ":")))
 ' "$@" >>"$RAW"
 }
 
-for model in $MODELS; do
-    path="Fixtures/$model/model.onnx"
+# Times kiln and ORT on one model, interleaved, ROUNDS rounds each.
+bench_model() { # name set path runs warmup rounds
+    local name="$1" set="$2" path="$3" runs="$4" warmup="$5" rounds="$6" round
     [ -f "$path" ] || { echo "run.sh: no $path" >&2; exit 1; }
-    for round in $(seq 1 "$ROUNDS"); do
-        echo "  $model round $round/$ROUNDS: kiln" >&2
-        record "$model" kiln "$round" "$("$KILNC" bench "$path" --runs "$RUNS" --warmup "$WARMUP" --json)"
-        echo "  $model round $round/$ROUNDS: ort" >&2
-        record "$model" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$RUNS" --warmup "$WARMUP")"
+    for round in $(seq 1 "$rounds"); do
+        echo "  $name round $round/$rounds: kiln" >&2
+        record "$name" "$set" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --json)"
+        echo "  $name round $round/$rounds: ort" >&2
+        record "$name" "$set" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup")"
     done
+}
+
+for model in $MODELS; do
+    bench_model "$model" fixture "Fixtures/$model/model.onnx" "$RUNS" "$WARMUP" "$ROUNDS"
+done
+for layer in $LAYERS; do
+    bench_model "$layer" layer "$LAYERS_DIR/$layer/model.onnx" "$RUNS_LAYERS" "$WARMUP_LAYERS" "$ROUNDS_LAYERS"
 done
 
 echo
@@ -70,6 +121,9 @@ echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(
 echo "- kilnc: $("$KILNC" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(swift --version 2>/dev/null | head -1)"
 echo "- onnxruntime: $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
 echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved rounds per engine, 1 thread"
+if [ -n "$LAYERS" ]; then
+    echo "- layers: $RUNS_LAYERS timed runs, $WARMUP_LAYERS warm-up runs, $ROUNDS_LAYERS interleaved rounds per engine; every layer passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
+fi
 echo "- raw JSON lines: $RAW"
 echo
 

@@ -29,12 +29,14 @@ let package = Package(
 MANIFEST
 }
 
-# reset: a valid layout with one model `net` that each case then breaks.
+# reset: a valid layout with two models, `net` (an MLP) and `small-cnn` (LeNet),
+# in one C target, that each case then breaks.
 reset() {
     rm -rf "$package/Sources"
     mkdir -p "$package/Sources/Models/include" "$package/Sources/App"
     cp "$good_model" "$package/Sources/Models/net.onnx"
-    echo '#include "net.kiln.h"' > "$package/Sources/Models/include/Models.h"
+    cp "$fixtures/lenet/model.onnx" "$package/Sources/Models/small-cnn.onnx"
+    printf '#include "net.kiln.h"\n#include "small_cnn.kiln.h"\n' > "$package/Sources/Models/include/Models.h"
     cat > "$package/Sources/App/main.swift" <<'SWIFT'
 let model = try NetModel()
 print(try model.predict(input: [Float](repeating: 0.5, count: 64)).probabilities.count)
@@ -43,6 +45,8 @@ do {
 } catch {
     print(error)
 }
+let cnn = try SmallCnnModel()
+print(try cnn.predict(image: [Float](repeating: 0.25, count: 784)).logits.count)
 SWIFT
 }
 
@@ -73,7 +77,8 @@ write_manifest
 # The valid layout must build and run (and builds kilnc once for the cases below).
 reset
 expected_output="10
-tensor 'input' expects shape [1, 64] (64 elements), but 3 were given"
+tensor 'input' expects shape [1, 64] (64 elements), but 3 were given
+10"
 if (cd "$package" && swift build >"$work/valid.log" 2>&1) && [ "$(cd "$package" && swift run -q App 2>/dev/null)" = "$expected_output" ]; then
     echo "ok   valid-layout"
     passed=$((passed + 1))
