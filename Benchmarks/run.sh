@@ -71,8 +71,12 @@ if [ "${LAYERS-all}" != "" ]; then
     for layer in $LAYERS; do
         path="$LAYERS_DIR/$layer/model.onnx"
         [ -f "$path" ] || { echo "run.sh: make_layers.py wrote no layer '$layer'" >&2; exit 1; }
-        echo "  verify $layer: $("$KILNC" verify "$path" 2>&1 | tr '\n' ' ')" >&2 || true
-        "$KILNC" verify "$path" >/dev/null 2>&1 || failed="$failed $layer"
+        if result="$("$KILNC" verify "$path" 2>&1)"; then
+            echo "  verify $layer: $result" >&2
+        else
+            echo "  verify $layer: FAILED: $result" >&2
+            failed="$failed $layer"
+        fi
     done
     if [ -n "$failed" ]; then
         trap - EXIT
@@ -84,25 +88,25 @@ else
     LAYERS=""
 fi
 
-# Tags one JSON line with the model, its set, engine and round, and appends it to $RAW.
-record() { # name set engine round json
+# Tags one JSON line with the model, its kind (fixture or layer), engine and round, and appends it to $RAW.
+record() { # name kind engine round json
     "$PY" -c '
 import json, sys
 line = json.loads(sys.argv[5])
-line.update(fixture=sys.argv[1], set=sys.argv[2], engine=sys.argv[3], round=int(sys.argv[4]))
+line.update(fixture=sys.argv[1], kind=sys.argv[2], engine=sys.argv[3], round=int(sys.argv[4]))
 print(json.dumps(line, sort_keys=True, separators=(",", ":")))
 ' "$@" >>"$RAW"
 }
 
 # Times kiln and ORT on one model, interleaved, ROUNDS rounds each.
-bench_model() { # name set path runs warmup rounds
-    local name="$1" set="$2" path="$3" runs="$4" warmup="$5" rounds="$6" round
+bench_model() { # name kind path runs warmup rounds
+    local name="$1" kind="$2" path="$3" runs="$4" warmup="$5" rounds="$6" round
     [ -f "$path" ] || { echo "run.sh: no $path" >&2; exit 1; }
     for round in $(seq 1 "$rounds"); do
         echo "  $name round $round/$rounds: kiln" >&2
-        record "$name" "$set" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --json)"
+        record "$name" "$kind" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --json)"
         echo "  $name round $round/$rounds: ort" >&2
-        record "$name" "$set" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup")"
+        record "$name" "$kind" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup")"
     done
 }
 
@@ -127,14 +131,20 @@ fi
 echo "- raw JSON lines: $RAW"
 echo
 
-"$PY" - "$RAW" "$MODELS" <<'EOF'
+"$PY" - "$RAW" "$MODELS" "$LAYERS" "${LAYERS_DIR:+$LAYERS_DIR/layers.json}" <<'EOF'
 import json, math, statistics, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
-models = sys.argv[2].split()
+# (name, kind) in table order: the fixture models, then the layers.
+entries = [(m, "fixture") for m in sys.argv[2].split()] + [(m, "layer") for m in sys.argv[3].split()]
+layers = json.load(open(sys.argv[4])) if sys.argv[4] else {}
 
-def agg(model, engine, key):
-    return statistics.median(r[key] for r in rows if r["fixture"] == model and r["engine"] == engine)
+def select(entry, engine):
+    name, kind = entry
+    return [r for r in rows if r["fixture"] == name and r.get("kind", "fixture") == kind and r["engine"] == engine]
+
+def agg(entry, engine, key):
+    return statistics.median(r[key] for r in select(entry, engine))
 
 def fmt(ms):
     """Three significant digits, fixed notation (0.000701, 0.0903, 1.87)."""
@@ -143,23 +153,37 @@ def fmt(ms):
     digits = max(0, 2 - math.floor(math.log10(ms)))
     return f"{ms:.{digits}f}"
 
-print("| model | Kiln median ms | Kiln p10 / p90 | ORT median ms | ORT p10 / p90 | ORT mode | ORT/Kiln |")
-print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
-for m in models:
-    k, o = agg(m, "kiln", "median_ms"), agg(m, "ort", "median_ms")
-    modes = sorted({r["mode"] for r in rows if r["fixture"] == m and r["engine"] == "ort"})
+def gflops(entry, ms):
+    """2 x multiply-adds / median time, for the layers (whose counts make_layers.py wrote)."""
+    name, kind = entry
+    if kind != "layer" or ms <= 0:
+        return "–"
+    return fmt(2 * layers[name]["macs"] / (ms * 1e6))
+
+print("| model | Kiln median ms | Kiln p10 / p90 | ORT median ms | ORT p10 / p90 | ORT mode | ORT/Kiln "
+      "| Kiln GFLOP/s | ORT GFLOP/s |")
+print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+for e in entries:
+    k, o = agg(e, "kiln", "median_ms"), agg(e, "ort", "median_ms")
+    modes = sorted({r["mode"] for r in select(e, "ort")})
     print(
-        f"| {m} | {fmt(k)} | {fmt(agg(m, 'kiln', 'p10_ms'))} / {fmt(agg(m, 'kiln', 'p90_ms'))} "
-        f"| {fmt(o)} | {fmt(agg(m, 'ort', 'p10_ms'))} / {fmt(agg(m, 'ort', 'p90_ms'))} "
-        f"| {'/'.join(modes)} | {o / k:.2f} |"
+        f"| {e[0]} | {fmt(k)} | {fmt(agg(e, 'kiln', 'p10_ms'))} / {fmt(agg(e, 'kiln', 'p90_ms'))} "
+        f"| {fmt(o)} | {fmt(agg(e, 'ort', 'p10_ms'))} / {fmt(agg(e, 'ort', 'p90_ms'))} "
+        f"| {'/'.join(modes)} | {o / k:.2f} | {gflops(e, k)} | {gflops(e, o)} |"
     )
 print()
 print("ORT/Kiln > 1 means Kiln is faster. Medians are medians over rounds of each round's median.")
+if layers:
+    print("GFLOP/s = 2 x multiply-adds / median time (layers only; bias and Relu not counted).")
+    print()
+    print("Layers (batch 1, float32; Benchmarks/make_layers.py):")
+    for name, kind in entries:
+        if kind == "layer":
+            print(f"- {name}: {layers[name]['description']}; {layers[name]['macs'] / 1e6:.2f} M multiply-adds")
 print()
 print("Per-round medians (ms), kiln | ort (run / iobinding):")
-for m in models:
-    kr = [fmt(r["median_ms"]) for r in rows if r["fixture"] == m and r["engine"] == "kiln"]
-    orr = [f"{fmt(r['run_median_ms'])}/{fmt(r['iobinding_median_ms'])}"
-           for r in rows if r["fixture"] == m and r["engine"] == "ort"]
-    print(f"- {m}: kiln {', '.join(kr)} | ort {', '.join(orr)}")
+for e in entries:
+    kr = [fmt(r["median_ms"]) for r in select(e, "kiln")]
+    orr = [f"{fmt(r['run_median_ms'])}/{fmt(r['iobinding_median_ms'])}" for r in select(e, "ort")]
+    print(f"- {e[0]}: kiln {', '.join(kr)} | ort {', '.join(orr)}")
 EOF
