@@ -675,6 +675,18 @@ _conv_cases = [
                pads=[0, 1, 1, 1])),
     ("conv_batch2", "Conv 3x3 pads 1 on a batch of 2: [2,3,5,5]",
      conv_case("conv_batch2", [2, 3, 5, 5], [4, 3, 3, 3], kernel_shape=[3, 3], pads=[1, 1, 1, 1])),
+    # Small images with many output channels: Kiln vectorizes these along
+    # output channels instead of positions (one case per way it reads A).
+    ("conv_channels_pointwise", "Pointwise Conv on a small image with many channels: [1,16,6,6] * W[64,16,1,1]",
+     conv_case("conv_channels_pointwise", [1, 16, 6, 6], [64, 16, 1, 1])),
+    ("conv_channels_padded", "Conv 3x3 pads 1, group 2, small image: [1,32,7,7] * W[64,16,3,3]",
+     conv_case("conv_channels_padded", [1, 32, 7, 7], [64, 16, 3, 3], kernel_shape=[3, 3], group=2,
+               pads=[1, 1, 1, 1])),
+    ("conv_channels_valid", "Conv 3x3 no padding, 40 output channels (not a multiple of 16): [2,24,9,9]",
+     conv_case("conv_channels_valid", [2, 24, 9, 9], [40, 24, 3, 3], kernel_shape=[3, 3])),
+    ("conv_channels_stride2", "Conv 3x3 stride 2 pads 1, small image: [1,16,12,12] * W[48,16,3,3]",
+     conv_case("conv_channels_stride2", [1, 16, 12, 12], [48, 16, 3, 3], kernel_shape=[3, 3], strides=[2, 2],
+               pads=[1, 1, 1, 1])),
 ]
 OP_CASES.extend(_conv_cases)
 

@@ -12,7 +12,6 @@ public struct PreparedModel: Sendable {
     /// The model's C identifier (symbols are `kiln_<name>_…`).
     public var name: String
     public var graph: Graph
-    public var plan: MemoryPlan
     /// The model file's base name, e.g. `digits.onnx`.
     public var fileName: String
 }
@@ -53,10 +52,17 @@ public enum Compiler {
         graph.fuseActivations()
         graph.materializeOutputs()
         try graph.verify()
-        let plan = MemoryPlanner.plan(graph) { node in 4 * KernelLowering.scratchElements(node, in: graph) }
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(
-            name: CIdentifier.modelName(forFile: fileName), graph: graph, plan: plan, fileName: fileName)
+            name: CIdentifier.modelName(forFile: fileName), graph: graph, fileName: fileName)
+    }
+
+    /// The arena layout of a prepared model on `target` (kernels' scratch
+    /// needs depend on the target's vector width).
+    public static func plan(_ model: PreparedModel, target: TargetSelection) -> MemoryPlan {
+        MemoryPlanner.plan(model.graph) { node in
+            4 * KernelLowering.scratchElements(node, in: model.graph, target: target)
+        }
     }
 
     /// Compiles a prepared model for `target`, writing the weights blob to
@@ -67,7 +73,8 @@ public enum Compiler {
         -> CompiledOutputs
     {
         let artifacts = try ModuleEmitter(
-            graph: model.graph, plan: model.plan, modelName: model.name, target: target, weightsPath: weightsPath
+            graph: model.graph, plan: plan(model, target: target), modelName: model.name, target: target,
+            weightsPath: weightsPath
         ).emit()
         do {
             try OutputWriter.write(Data(artifacts.weights), to: weightsPath)

@@ -127,7 +127,8 @@ struct Inspect: ParsableCommand {
         for output in graph.outputs { print("output \(graph[output].name): \(graph.type(of: output))") }
         let weightBytes = Set(graph.nodes.flatMap { $0.inputs.compactMap { $0 } })
             .compactMap { graph[$0].constant.map { $0.elementCount * 4 } }.reduce(0, +)
-        print("arena: \(prepared.plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
+        let plan = Compiler.plan(prepared, target: .host)
+        print("arena: \(plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
         var counts: [String: Int] = [:]
         for node in graph.nodes { counts[node.opType, default: 0] += 1 }
         print("ops: " + counts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))
@@ -135,11 +136,11 @@ struct Inspect: ParsableCommand {
             let inputs = node.inputs.map { input in
                 input.map { id in
                     graph[id].constant == nil
-                        ? "\(graph.type(of: id)) @\(prepared.plan.offsets[id] ?? -1)" : "const \(graph.type(of: id))"
+                        ? "\(graph.type(of: id)) @\(plan.offsets[id] ?? -1)" : "const \(graph.type(of: id))"
                 } ?? "-"
             }
             let fused = node.epilogue.map { " + \($0)" } ?? ""
-            let results = node.outputs.map { "\(graph.type(of: $0)) @\(prepared.plan.offsets[$0] ?? -1)" }
+            let results = node.outputs.map { "\(graph.type(of: $0)) @\(plan.offsets[$0] ?? -1)" }
             print(
                 "  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))"
             )

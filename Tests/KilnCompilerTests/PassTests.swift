@@ -71,7 +71,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             let model = try Compiler.prepare(
                 modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
             let graph = model.graph
-            let plan = model.plan
+            let plan = Compiler.plan(model, target: .host)
             // Live range of every run-time value (views share their source's bytes, so skip them).
             var ranges: [ValueID: (Int, Int)] = [:]
             func touch(_ id: ValueID, _ time: Int) {
@@ -103,7 +103,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             }
             // Scratch (im2col) buffers must not overlap anything live while their node runs.
             for (node, offset) in plan.scratchOffsets {
-                let size = 4 * KernelLowering.scratchElements(graph.nodes[node], in: graph)
+                let size = 4 * KernelLowering.scratchElements(graph.nodes[node], in: graph, target: .host)
                 #expect(offset + size <= plan.arenaSize)
                 for id in ids where ranges[id]!.0 <= node && node <= ranges[id]!.1 {
                     let other = plan.offsets[id]!
@@ -114,7 +114,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             }
             // Reuse must actually happen: the arena is smaller than all buffers laid end to end.
             let scratch = graph.nodes.map {
-                MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph), plan.alignment)
+                MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph, target: .host), plan.alignment)
             }
             let total =
                 ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)

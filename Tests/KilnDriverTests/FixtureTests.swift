@@ -54,6 +54,18 @@ func numericFixtures() -> [String] {
         try check(fixture, target: target)
     }
 
+    /// Code for older CPUs (AVX2 with 8-float vectors and 16 registers;
+    /// baseline x86-64 with SSE2) blocks differently and must agree too.
+    @Test(arguments: ["x86-64-v3", "x86-64"])
+    func matchesOnOlderCPUs(_ cpu: String) throws {
+        let target = TargetSelection.resolve(triple: nil, cpu: cpu, features: nil)
+        #expect(target.vectorWidth == (cpu == "x86-64-v3" ? 8 : 4))
+        for fixture in numericFixtures()
+        where ["conv", "gemm", "matmul", "lenet", "resnet"].contains(where: fixture.contains) {
+            try check(fixture, target: target)
+        }
+    }
+
     func check(_ fixture: String, target: TargetSelection) throws {
         let folder = "\(fixturesDirectory.path)/\(fixture)"
         let loaded = try LoadedModel(modelPath: "\(folder)/model.onnx", target: target)

@@ -47,6 +47,7 @@ final class KernelBuilder {
 
     func add(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWAdd(builder, lhs, rhs, "") }
     func add(_ lhs: IRValue, _ rhs: Int) -> IRValue { rhs == 0 ? lhs : add(lhs, constant(rhs)) }
+    func sub(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildNSWSub(builder, lhs, rhs, "") }
     func mul(_ lhs: IRValue, _ rhs: Int) -> IRValue {
         rhs == 1 ? lhs : LLVMBuildNSWMul(builder, lhs, constant(rhs), "")
     }
@@ -147,6 +148,41 @@ final class KernelBuilder {
         let type = LLVMTypeOf(value)!
         let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")
         LLVMSetAlignment(LLVMBuildStore(builder, value, pointer), 4)
+    }
+
+    /// The first `count` lanes of a `width`-lane vector at `base[index]`;
+    /// the other lanes are neither read nor written (masked), so a short
+    /// tail costs one vector operation and never touches a neighbour's memory.
+    func loadVector(_ base: IRValue, _ index: IRValue, width: Int, count: Int) -> IRValue {
+        guard count < width else { return loadVector(base, index, width: width) }
+        let type = vectorType(width)
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")!
+        return call(
+            "llvm.masked.load.v\(width)f32.p0v\(width)f32", returning: type,
+            [pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count), LLVMGetUndef(type)])
+    }
+
+    func storeVector(_ value: IRValue, _ base: IRValue, _ index: IRValue, count: Int) {
+        let width = Int(LLVMGetVectorSize(LLVMTypeOf(value)))
+        guard count < width else { return storeVector(value, base, index) }
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(vectorType(width), 0), "")!
+        _ = call(
+            "llvm.masked.store.v\(width)f32.p0v\(width)f32", returning: LLVMVoidTypeInContext(context),
+            [value, pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
+    }
+
+    private func laneMask(width: Int, count: Int) -> IRValue {
+        var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
+        return LLVMConstVector(&lanes, UInt32(width))
+    }
+
+    /// Calls a function by name, declaring it from the argument types.
+    private func call(_ name: String, returning result: LLVMTypeRef, _ arguments: [IRValue]) -> IRValue {
+        var parameterTypes: [LLVMTypeRef?] = arguments.map { LLVMTypeOf($0) }
+        let type = LLVMFunctionType(result, &parameterTypes, UInt32(arguments.count), 0)
+        let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
+        var arguments: [IRValue?] = arguments
+        return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")
     }
 
     /// A vector with `scalar` in every lane.

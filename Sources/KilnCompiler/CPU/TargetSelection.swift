@@ -11,11 +11,32 @@ public struct TargetSelection: Sendable, Equatable {
     /// L2 cache bytes per core the kernels block for (GEMM column chunks).
     public var cacheBytes: Int
 
-    /// Floats per SIMD register the kernels are blocked for.
+    /// Floats per SIMD register the kernels are blocked for: what the CPU
+    /// name implies, adjusted by explicit `+feature`/`-feature` entries.
     public var vectorWidth: Int {
-        let enabled = Set(features.split(separator: ",").filter { $0.hasPrefix("+") }.map { $0.dropFirst() })
-        if enabled.contains("avx512f") { return 16 }
-        if enabled.contains("avx") { return 8 }
+        guard triple.hasPrefix("x86_64") || triple.hasPrefix("i686") || triple.hasPrefix("i386") else { return 4 }
+        let entries = features.split(separator: ",")
+        let enabled = Set(entries.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) })
+        let disabled = Set(entries.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) })
+        var width = Self.x86VectorWidth(cpu: cpu)
+        if enabled.contains("avx512f") { width = 16 } else if enabled.contains("avx") { width = max(width, 8) }
+        if disabled.contains("avx512f") { width = min(width, 8) }
+        if disabled.contains("avx") { width = 4 }
+        return width
+    }
+
+    /// The vector width LLVM 14's x86 CPU names imply (their AVX / AVX-512 support).
+    static func x86VectorWidth(cpu: String) -> Int {
+        let avx512: Set<String> = [
+            "x86-64-v4", "knl", "knm", "skylake-avx512", "skx", "cascadelake", "cooperlake", "cannonlake",
+            "icelake-client", "icelake-server", "rocketlake", "tigerlake", "sapphirerapids",
+        ]
+        let avx: Set<String> = [
+            "x86-64-v3", "sandybridge", "corei7-avx", "ivybridge", "core-avx-i", "haswell", "core-avx2", "broadwell",
+            "skylake", "alderlake", "bdver1", "bdver2", "bdver3", "bdver4", "btver2", "znver1", "znver2", "znver3",
+        ]
+        if avx512.contains(cpu) { return 16 }
+        if avx.contains(cpu) { return 8 }
         return 4
     }
 

@@ -51,17 +51,26 @@ enum Convolution {
         /// of each row are discarded.
         var wideColumns: Int { (geometry.output.h - 1) * paddedWidth + geometry.output.w }
         var paddedElements: Int { padded ? batch * channels * paddedHeight * paddedWidth : 0 }
+        /// The im2col matrix: [batch][channels·taps][plane].
+        var columnElements: Int { batch * channels * taps * plane }
     }
 
-    static func scratchElements(_ node: Node, in graph: Graph) -> Int {
-        guard let shapes = Shapes(node, in: graph), shapes.usesGEMM, !shapes.pointwise else { return 0 }
-        if shapes.implicit { return shapes.paddedElements + shapes.batch * shapes.outChannels * shapes.wideColumns }
-        return shapes.batch * shapes.channels * shapes.taps * shapes.plane
+    static func scratchElements(_ node: Node, in graph: Graph, vectorWidth: Int) -> Int {
+        guard let shapes = Shapes(node, in: graph), shapes.usesGEMM else { return 0 }
+        let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
+        if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) {
+            return prefix + transposedElements(shapes)
+        }
+        if shapes.pointwise { return 0 }
+        return shapes.implicit ? prefix + shapes.batch * shapes.outChannels * shapes.wideColumns : prefix
     }
 
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {
         guard let shapes = Shapes(context.node, in: context.graph), shapes.usesGEMM else {
             return [try direct(context)]
+        }
+        if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
+            return channelVectorKernels(context, shapes)
         }
         if shapes.pointwise { return [gemm(context, shapes, columns: nil)] }
         if shapes.implicit {
@@ -70,6 +79,42 @@ enum Convolution {
             ]
         }
         return [im2col(context, shapes), gemm(context, shapes, columns: context.scratchPointer)]
+    }
+
+    /// Channel-vector lowering: A from the padded image (stride 1), the
+    /// im2col matrix (other strides) or the input itself (pointwise).
+    static func channelVectorKernels(_ context: KernelContext, _ shapes: Shapes) -> [KernelPlan] {
+        let geometry = shapes.geometry
+        let input: (KernelBuilder) -> IRValue = { b in context.pointer(context.node.inputs[0]!, b) }
+        let source: PositionSource
+        var prologue: [KernelPlan] = []
+        if shapes.pointwise {
+            source = PositionSource(
+                pointer: input, channelStride: shapes.plane, tapOffset: { _ in 0 },
+                positionOffset: { _, p in p }, scratchPrefix: 0)
+        } else if shapes.implicit {
+            let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
+            let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
+            if shapes.padded { prologue = [pad(context, shapes)] }
+            source = PositionSource(
+                pointer: { b in shapes.padded ? context.scratchPointer(b) : input(b) }, channelStride: planeSize,
+                tapOffset: { tap in
+                    (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w)
+                        * geometry.dilations.w
+                },
+                positionOffset: { b, p in
+                    b.add(b.mul(b.divide(p, geometry.output.w), pitch), b.remainder(p, geometry.output.w))
+                }, scratchPrefix: shapes.paddedElements)
+        } else {
+            prologue = [im2col(context, shapes)]
+            source = PositionSource(
+                pointer: context.scratchPointer, channelStride: shapes.taps * shapes.plane,
+                tapOffset: { $0 * shapes.plane }, positionOffset: { _, p in p }, scratchPrefix: shapes.columnElements)
+        }
+        return prologue + [
+            channelVectorGEMM(context, shapes, source: source),
+            transposeOut(context, shapes, scratchPrefix: source.scratchPrefix),
+        ]
     }
 
     /// Copies each image channel into the scratch with its zero border.
@@ -201,7 +246,7 @@ enum Convolution {
         let outputsPerGroup = shapes.outChannels / shapes.group
         let channelsPerGroup = shapes.channels / shapes.group
         let depth = channelsPerGroup * taps
-        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, vectorWidth: context.vectorWidth)
+        let rowBlock = GEMMKernel.rowBlock(for: outputsPerGroup, columns: columns, vectorWidth: context.vectorWidth)
         let blocksPerGroup = outputsPerGroup / rowBlock
         let blocks = shapes.batch * shapes.group * blocksPerGroup
         let chunks = GEMMKernel.ColumnChunks(columns: columns, depth: depth, context: context)

@@ -55,26 +55,34 @@ struct GEMMKernel {
     }
 
     /// The general form: the shared dimension walked as `reduction` says;
-    /// the `n` columns computed start at `columnStart` (0 by default).
+    /// the `n` columns computed start at `columnStart` (0 by default);
+    /// `aRowBases`, when given, are the element offsets of A's `rows` rows.
     func emit(
         firstRow: IRValue, rows: Int, n: Int, columnStart: IRValue? = nil, reduction: Reduction, a: Matrix,
-        b matrixB: Matrix, c: Matrix, alpha: Float = 1, start: Start, epilogue: Activation?
+        aRowBases: [IRValue]? = nil, b matrixB: Matrix, c: Matrix, alpha: Float = 1, start: Start,
+        epilogue: Activation?
     ) {
         let b = builder
         let columnStart = columnStart ?? b.constant(0)
         let rowBases = (0..<rows).map { b.add(c.base, b.mul(b.add(firstRow, $0), c.rowStride)) }
-        let aRows = (0..<rows).map { b.add(a.base, b.mul(b.add(firstRow, $0), a.rowStride)) }
+        // Rows of A are evenly spaced unless the caller places each one.
+        let aRows = aRowBases ?? (0..<rows).map { b.add(a.base, b.mul(b.add(firstRow, $0), a.rowStride)) }
 
-        /// One panel: `vectors` vectors of `width` columns starting at `local` (within the chunk).
-        func panel(_ local: IRValue, vectors: Int, width: Int) {
+        /// One panel: consecutive full-width vectors holding `lanes` valid
+        /// columns each (a short last vector is masked), starting at column
+        /// `local` of the chunk, accumulated over the whole reduction.
+        func panel(_ local: IRValue, lanes: [Int]) {
+            let width = vectorWidth
             let column = b.add(columnStart, local)
+            let offsets = lanes.indices.map { $0 * width }
             let accumulators = (0..<rows).map { row in
-                (0..<vectors).map { v -> IRValue in
-                    let offset = b.add(column, v * width)
+                zip(lanes, offsets).map { count, offset -> IRValue in
                     let initial: IRValue
                     switch start {
                     case .zero: initial = b.splat(b.constant(Float(0)), width: width)
-                    case .accumulate: initial = b.loadVector(c.pointer, b.add(rowBases[row], offset), width: width)
+                    case .accumulate:
+                        initial = b.loadVector(
+                            c.pointer, b.add(rowBases[row], b.add(column, offset)), width: width, count: count)
                     case .rowValues(let values): initial = b.splat(values[row], width: width)
                     }
                     return b.variable(initial)
@@ -83,15 +91,15 @@ struct GEMMKernel {
             b.loop(0..<reduction.outer) { outer in
                 for inner in 0..<reduction.inner {
                     let bRow = b.add(matrixB.base, reduction.bOffset(outer, inner))
-                    let panelValues = (0..<vectors).map { v in
-                        b.loadVector(matrixB.pointer, b.add(bRow, b.add(column, v * width)), width: width)
+                    let panelValues = zip(lanes, offsets).map { count, offset in
+                        b.loadVector(matrixB.pointer, b.add(bRow, b.add(column, offset)), width: width, count: count)
                     }
                     let aColumn = reduction.aOffset(outer, inner)
                     for row in 0..<rows {
                         var scalar = b.load(a.pointer, b.add(aRows[row], aColumn))
                         if alpha != 1 { scalar = b.fmul(scalar, b.constant(alpha)) }
                         let broadcast = b.splat(scalar, width: width)
-                        for v in 0..<vectors {
+                        for v in lanes.indices {
                             let accumulator = accumulators[row][v]
                             b.write(accumulator, b.fmuladd(broadcast, panelValues[v], b.read(accumulator)))
                         }
@@ -99,27 +107,29 @@ struct GEMMKernel {
                 }
             }
             for row in 0..<rows {
-                for v in 0..<vectors {
+                for (v, offset) in offsets.enumerated() {
                     b.storeVector(
-                        b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, v * width)))
+                        b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, offset)),
+                        count: lanes[v])
                 }
             }
         }
 
         precondition(matrixB.columnStride == 1, "B panels are read as contiguous vectors")
-        let wide = 2 * vectorWidth
-        if n / wide > 0 {
-            b.loop(0..<(n / wide)) { block in panel(b.mul(block, wide), vectors: 2, width: vectorWidth) }
-        }
-        var column = n / wide * wide
-        if n - column >= vectorWidth {
-            panel(b.constant(column), vectors: 1, width: vectorWidth)
-            column += vectorWidth
-        }
-        if column < n {
-            // The last few columns as one short vector (LLVM splits odd widths),
-            // not one scalar dependency chain per column.
-            panel(b.constant(column), vectors: 1, width: n - column)
+        let full = n / vectorWidth
+        let tail = n % vectorWidth
+        let tailLanes = tail > 0 ? [tail] : []
+        if full + tailLanes.count <= GEMMKernel.maxPanelVectors {
+            // Narrow C: every column in one pass over the reduction.
+            panel(b.constant(0), lanes: Array(repeating: vectorWidth, count: full) + tailLanes)
+        } else {
+            let wide = 2 * vectorWidth
+            b.loop(0..<(n / wide)) { block in panel(b.mul(block, wide), lanes: [vectorWidth, vectorWidth]) }
+            let column = n / wide * wide
+            let rest = n - column
+            if rest > 0 {
+                panel(b.constant(column), lanes: rest > vectorWidth ? [vectorWidth, rest - vectorWidth] : [rest])
+            }
         }
         for row in 0..<rows {
             b.apply(epilogue, toElementsOf: c.pointer, from: b.add(rowBases[row], columnStart), count: n)
@@ -162,10 +172,17 @@ struct GEMMKernel {
 
     /// Rows per register block for a matrix of `m` rows: a divisor of `m`
     /// so every tile is a full block, and at most what the register file
-    /// holds: rows × 2 accumulators + 2 panel vectors + 1 broadcast (32
-    /// registers with AVX-512, 16 below).
-    static func rowBlock(for m: Int, vectorWidth: Int) -> Int {
-        let candidates = vectorWidth >= 16 ? [8, 6, 4, 5, 7, 3, 2] : [6, 4, 5, 3, 2]
+    /// holds: rows × panel vectors accumulators + the panel + 1 broadcast
+    /// (32 registers with AVX-512, 16 below).
+    static func rowBlock(for m: Int, columns: Int, vectorWidth: Int) -> Int {
+        let vectors = (columns + vectorWidth - 1) / vectorWidth
+        let panelVectors = vectors <= maxPanelVectors ? max(vectors, 1) : 2
+        let registers = vectorWidth >= 16 ? 32 : 16
+        let maxRows = max(1, (registers - panelVectors - 1) / panelVectors)
+        let candidates = [8, 7, 6, 5, 4, 3, 2].filter { $0 <= maxRows }
         return candidates.first { m % $0 == 0 } ?? 1
     }
+
+    /// C narrower than this many vectors is computed in a single panel.
+    static let maxPanelVectors = 4
 }

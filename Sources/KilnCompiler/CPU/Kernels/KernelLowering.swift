@@ -4,8 +4,8 @@
 enum KernelLowering {
     /// Float elements of arena scratch a node's kernels need (0 for none);
     /// the memory planner reserves them for the node's duration.
-    static func scratchElements(_ node: Node, in graph: Graph) -> Int {
-        node.opType == "Conv" ? Convolution.scratchElements(node, in: graph) : 0
+    static func scratchElements(_ node: Node, in graph: Graph, target: TargetSelection) -> Int {
+        node.opType == "Conv" ? Convolution.scratchElements(node, in: graph, vectorWidth: target.vectorWidth) : 0
     }
 
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {

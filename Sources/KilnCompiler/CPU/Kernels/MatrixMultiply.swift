@@ -65,7 +65,7 @@ enum MatrixMultiply {
         let cStrides = cID.map { Shape.broadcastStrides(from: context.type($0).shape, to: [m, n]) }
         // A transposed run-time B cannot be read as row panels; take the strided path.
         let blocked = !(transB && context.constant(bID) == nil)
-        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m, vectorWidth: context.vectorWidth) : 1
+        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m, columns: n, vectorWidth: context.vectorWidth) : 1
 
         let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
         let blocks = m / rowBlock
@@ -127,7 +127,7 @@ enum MatrixMultiply {
         let aBatchStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
         let bBatchStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let batchShapeStrides = Shape.strides(of: batch)
-        let rowBlock = GEMMKernel.rowBlock(for: m, vectorWidth: context.vectorWidth)
+        let rowBlock = GEMMKernel.rowBlock(for: m, columns: n, vectorWidth: context.vectorWidth)
         let blocksPerMatrix = m / rowBlock
 
         let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)

@@ -1,0 +1,109 @@
+// Convolutions over small images (late CNN layers: 7×7, 8×8) with many output
+// channels: vectors run along output channels instead of output positions,
+// so no lane is spent on a short row or a padded pitch. C is computed as
+// Yᵀ (positions × channels) into scratch and transposed out with the bias
+// and the fused activation.
+
+extension Convolution {
+    /// Where A (positions × reduction) is read from for a channel-vector GEMM.
+    struct PositionSource {
+        /// The image data (padded image, im2col matrix or the input).
+        var pointer: (KernelBuilder) -> IRValue
+        /// Elements between consecutive input channels of one image.
+        var channelStride: Int
+        /// Offset of tap `t` within a channel.
+        var tapOffset: (Int) -> Int
+        /// Offset of output position `p` (row-major over the output plane).
+        var positionOffset: (KernelBuilder, IRValue) -> IRValue
+        /// Scratch elements in front of the transposed result (the padded
+        /// image or im2col matrix), 0 when A is the input itself.
+        var scratchPrefix: Int
+    }
+
+    /// Vectors along output channels pay off when the output plane is small
+    /// and each group has at least two vectors of output channels; the
+    /// weights must be constants to be repacked at compile time.
+    static func usesChannelVectors(_ shapes: Shapes, _ node: Node, in graph: Graph, vectorWidth: Int) -> Bool {
+        guard let weights = node.input(1), graph[weights].constant != nil else { return false }
+        return shapes.plane <= 16 * vectorWidth && shapes.outChannels / shapes.group >= 2 * vectorWidth
+    }
+
+    /// Elements of the transposed result Yᵀ.
+    static func transposedElements(_ shapes: Shapes) -> Int { shapes.batch * shapes.plane * shapes.outChannels }
+
+    /// Yᵀ[n][p][g·OCg + j] = Σ A[p][(c, t)] · Wᵀ[g][(c, t)][j], with Wᵀ packed at compile time.
+    static func channelVectorGEMM(_ context: KernelContext, _ shapes: Shapes, source: PositionSource) -> KernelPlan {
+        let node = context.node
+        let outputsPerGroup = shapes.outChannels / shapes.group
+        let channelsPerGroup = shapes.channels / shapes.group
+        let depth = channelsPerGroup * shapes.taps
+        let rowBlock = GEMMKernel.rowBlock(
+            for: shapes.plane, columns: outputsPerGroup, vectorWidth: context.vectorWidth)
+        let blocksPerImage = shapes.plane / rowBlock
+        let blocks = shapes.batch * shapes.group * blocksPerImage
+        let chunks = GEMMKernel.ColumnChunks(columns: outputsPerGroup, depth: depth, context: context)
+        let weights = context.constant(node.inputs[1]!)?.floats ?? []
+        // Wᵀ packed chunk by chunk, [group][chunk][depth][chunk size] (the last
+        // chunk zero-padded), so a tile streams one contiguous block of B.
+        let panel = depth * chunks.size
+        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
+            let packed = context.constantPointer(key: "\(node.name):transposedWeights", b) {
+                var values = [Float](repeating: 0, count: shapes.group * chunks.count * panel)
+                for group in 0..<shapes.group {
+                    for j in 0..<outputsPerGroup {
+                        let row = (group * outputsPerGroup + j) * depth
+                        let destination = (group * chunks.count + j / chunks.size) * panel + j % chunks.size
+                        for k in 0..<depth { values[destination + k * chunks.size] = weights[row + k] }
+                    }
+                }
+                return TensorData(shape: [values.count], floats: values).bytes
+            }
+            let tile = b.remainder(chunkedTile, blocks)
+            let image = b.divide(tile, shapes.group * blocksPerImage)
+            let group = b.remainder(b.divide(tile, blocksPerImage), shapes.group)
+            let firstPosition = b.mul(b.remainder(tile, blocksPerImage), rowBlock)
+            let firstChannel = b.add(b.mul(image, shapes.channels), b.mul(group, channelsPerGroup))
+            let imageBase = b.mul(firstChannel, source.channelStride)
+            let rowBases = (0..<rowBlock).map { b.add(imageBase, source.positionOffset(b, b.add(firstPosition, $0))) }
+            let reduction = GEMMKernel.Reduction(
+                outer: channelsPerGroup, inner: shapes.taps,
+                aOffset: { channel, tap in b.add(b.mul(channel, source.channelStride), source.tapOffset(tap)) },
+                bOffset: { channel, tap in b.mul(b.add(b.mul(channel, shapes.taps), tap), chunks.size) })
+            let (input, result) = (source.pointer(b), b.offset(context.scratchPointer(b), source.scratchPrefix))
+            let chunk = b.divide(chunkedTile, blocks)
+            // B columns are chunk-local in the packing; C's are absolute, so B's
+            // base steps back by the chunk's first column.
+            let panelBase = b.mul(b.add(b.mul(group, chunks.count), chunk), panel)
+            chunks.emit(b, index: chunk) { columnStart, count in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: firstPosition, rows: rowBlock, n: count, columnStart: columnStart, reduction: reduction,
+                    a: .init(pointer: input, base: b.constant(0), rowStride: 0), aRowBases: rowBases,
+                    b: .init(pointer: packed, base: b.sub(panelBase, columnStart), rowStride: 0),
+                    c: .init(
+                        pointer: result,
+                        base: b.add(b.mul(image, shapes.plane * shapes.outChannels), b.mul(group, outputsPerGroup)),
+                        rowStride: shapes.outChannels),
+                    start: .zero, epilogue: nil)
+            }
+        }
+    }
+
+    /// Y[n][oc][p] = activation(Yᵀ[n][p][oc] + bias[oc]).
+    static func transposeOut(_ context: KernelContext, _ shapes: Shapes, scratchPrefix: Int) -> KernelPlan {
+        let node = context.node
+        let bias = node.input(2)
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "transpose") { b, tile in
+            let result = b.offset(context.scratchPointer(b), scratchPrefix)
+            let output = context.pointer(context.output, b)
+            let image = b.divide(tile, shapes.outChannels)
+            let channel = b.remainder(tile, shapes.outChannels)
+            let offset = bias.map { b.load(context.pointer($0, b), channel) }
+            let from = b.add(b.mul(image, shapes.plane * shapes.outChannels), channel)
+            b.loop(0..<shapes.plane) { p in
+                var value = b.load(result, b.add(from, b.mul(p, shapes.outChannels)))
+                if let offset { value = b.fadd(value, offset) }
+                b.store(node.epilogue.map { b.apply($0, value) } ?? value, output, b.add(b.mul(tile, shapes.plane), p))
+            }
+        }
+    }
+}
