@@ -303,24 +303,46 @@ final class KernelBuilder {
         return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")
     }
 
+    /// `value` as a scalar, or splatted across `x`'s lanes when `x` is a vector.
+    func constant(_ value: Float, like x: IRValue) -> IRValue {
+        lanes(of: x).map { splatConstant(LLVMConstReal(f32, Double(value)), lanes: $0) } ?? constant(value)
+    }
+
+    private func lanes(of x: IRValue) -> Int? {
+        let type = LLVMTypeOf(x)!
+        return LLVMGetTypeKind(type) == LLVMVectorTypeKind ? Int(LLVMGetVectorSize(type)) : nil
+    }
+
+    private func splatConstant(_ scalar: IRValue, lanes: Int) -> IRValue {
+        var elements: [IRValue?] = Array(repeating: scalar, count: lanes)
+        return LLVMConstVector(&elements, UInt32(lanes))
+    }
+
     /// eˣ by range reduction and a degree-6 polynomial (Cephes' expf
     /// coefficients): inline, so loops that use it still vectorize, and within
-    /// a few ulp over the clamped range [-87.3, 88].
+    /// a few ulp over the clamped range [-87.3, 88]. Scalars or vectors.
     func exp(_ input: IRValue) -> IRValue {
-        let x0 = fmin(fmax(input, constant(Float(-87.33654))), constant(Float(88.0)))
-        let n = floor(fadd(fmul(x0, constant(Float(1.44269504088896341))), constant(Float(0.5))))
-        var x = fsub(x0, fmul(n, constant(Float(0.693359375))))
-        x = fsub(x, fmul(n, constant(Float(-2.12194440e-4))))
+        func c(_ value: Float) -> IRValue { constant(value, like: input) }
+        let x0 = fmin(fmax(input, c(-87.33654)), c(88.0))
+        let n = floor(fadd(fmul(x0, c(1.44269504088896341)), c(0.5)))
+        var x = fsub(x0, fmul(n, c(0.693359375)))
+        x = fsub(x, fmul(n, c(-2.12194440e-4)))
         let z = fmul(x, x)
-        var y = constant(Float(1.9875691500e-4))
+        var y = c(1.9875691500e-4)
         for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
         {
-            y = fmuladd(y, x, constant(coefficient))
+            y = fmuladd(y, x, c(coefficient))
         }
-        y = fadd(fmuladd(y, z, x), constant(Float(1)))
-        let exponent = LLVMBuildAdd(builder, LLVMBuildFPToSI(builder, n, i32, ""), LLVMConstInt(i32, 127, 0), "")
-        let bits = LLVMBuildShl(builder, exponent, LLVMConstInt(i32, 23, 0), "")
-        return fmul(y, LLVMBuildBitCast(builder, bits, f32, ""))
+        y = fadd(fmuladd(y, z, x), c(1))
+        let integers = lanes(of: input).map { LLVMVectorType(i32, UInt32($0))! } ?? i32
+        let floats = lanes(of: input).map { vectorType($0) } ?? f32
+        func integer(_ value: UInt64) -> IRValue {
+            let scalar = LLVMConstInt(i32, value, 0)!
+            return lanes(of: input).map { splatConstant(scalar, lanes: $0) } ?? scalar
+        }
+        let exponent = LLVMBuildAdd(builder, LLVMBuildFPToSI(builder, n, integers, ""), integer(127), "")
+        let bits = LLVMBuildShl(builder, exponent, integer(23), "")
+        return fmul(y, LLVMBuildBitCast(builder, bits, floats, ""))
     }
 
     /// Applies `activation` in place to `count` elements at `pointer[base...]`.
@@ -332,22 +354,23 @@ final class KernelBuilder {
         }
     }
 
-    /// Applies an activation to one element.
+    /// Applies an activation to one element or to every lane of a vector.
     func apply(_ activation: Activation, _ x: IRValue) -> IRValue {
+        func c(_ value: Float) -> IRValue { constant(value, like: x) }
         switch activation {
         case .relu:
-            return fmax(x, constant(Float(0)))
+            return fmax(x, c(0))
         case .leakyRelu(let alpha):
-            let negative = LLVMBuildFCmp(builder, LLVMRealOLT, x, constant(Float(0)), "")
-            return LLVMBuildSelect(builder, negative, fmul(x, constant(alpha)), x, "")
+            let negative = LLVMBuildFCmp(builder, LLVMRealOLT, x, c(0), "")
+            return LLVMBuildSelect(builder, negative, fmul(x, c(alpha)), x, "")
         case .clip(let low, let high):
-            return fmin(fmax(x, constant(low)), constant(high))
+            return fmin(fmax(x, c(low)), c(high))
         case .sigmoid:
-            return fdiv(constant(Float(1)), fadd(constant(Float(1)), exp(fsub(constant(Float(0)), x))))
+            return fdiv(c(1), fadd(c(1), exp(fsub(c(0), x))))
         case .tanh:
             // tanh(x) = 1 - 2 / (e^{2x} + 1): exact at the tails, absolute error ~1e-7 near 0.
-            let e = exp(fmul(x, constant(Float(2))))
-            return fsub(constant(Float(1)), fdiv(constant(Float(2)), fadd(e, constant(Float(1)))))
+            let e = exp(fmul(x, c(2)))
+            return fsub(c(1), fdiv(c(2), fadd(e, c(1))))
         }
     }
 }

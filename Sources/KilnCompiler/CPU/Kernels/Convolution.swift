@@ -56,7 +56,8 @@ enum Convolution {
     }
 
     static func scratchElements(_ node: Node, in graph: Graph, vectorWidth: Int) -> Int {
-        guard let shapes = Shapes(node, in: graph), shapes.usesGEMM else { return 0 }
+        guard let shapes = Shapes(node, in: graph) else { return 0 }
+        guard shapes.usesGEMM else { return shapes.paddedElements }
         let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
         if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) {
             return prefix + transposedElements(shapes)
@@ -66,8 +67,11 @@ enum Convolution {
     }
 
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {
-        guard let shapes = Shapes(context.node, in: context.graph), shapes.usesGEMM else {
-            return [try direct(context)]
+        guard let shapes = Shapes(context.node, in: context.graph) else { return [try direct(context, padded: false)] }
+        guard shapes.usesGEMM else {
+            // Padding the image first leaves no edges: every output takes the fast path.
+            return shapes.padded
+                ? [pad(context, shapes), try direct(context, padded: true)] : [try direct(context, padded: false)]
         }
         if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
             return channelVectorKernels(context, shapes)
@@ -283,8 +287,9 @@ enum Convolution {
         }
     }
 
-    /// Direct convolution (depthwise and other thin groups).
-    static func direct(_ context: KernelContext) throws -> KernelPlan {
+    /// Direct convolution (depthwise and other thin groups); with `padded`
+    /// it reads the zero-bordered image the `pad` kernel wrote to scratch.
+    static func direct(_ context: KernelContext, padded: Bool) throws -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
         let wID = node.inputs[1]!
@@ -292,9 +297,18 @@ enum Convolution {
         let w = context.type(wID).shape
         let y = context.type(context.output).shape
         let group = node.int("group", default: 1)
-        let geometry = try WindowGeometry(
+        var geometry = try WindowGeometry(
             node: node, input: (x[2], x[3]), kernel: (w[2], w[3]), ceilMode: false, location: context.location)
-        let (batch, inChannels, height, width) = (x[0], x[1], x[2], x[3])
+        if padded {
+            geometry.input = (
+                geometry.input.h + geometry.padBegin.h + geometry.padEnd.h,
+                geometry.input.w + geometry.padBegin.w + geometry.padEnd.w
+            )
+            geometry.padBegin = (0, 0)
+            geometry.padEnd = (0, 0)
+        }
+        let (batch, inChannels) = (x[0], x[1])
+        let (height, width) = geometry.input
         let outChannels = y[1]
         let channelsPerGroup = inChannels / group
         let outputsPerGroup = outChannels / group
@@ -308,14 +322,30 @@ enum Convolution {
         let channelBlock = [8, 4, 3, 2, 1].first { channelsPerGroup % $0 == 0 && $0 * taps <= 32 } ?? 1
 
         return KernelPlan(tileCount: batch * outChannels) { b, tile in
-            let input = context.pointer(xID, b)
+            let input = padded ? context.scratchPointer(b) : context.pointer(xID, b)
             let weights = context.pointer(wID, b)
             let output = context.pointer(context.output, b)
             let n = b.divide(tile, outChannels)
             let oc = b.remainder(tile, outChannels)
             let outBase = b.mul(tile, plane)
             let initial = bias.map { b.load(context.pointer($0, b), oc) } ?? b.constant(Float(0))
-            b.loop(0..<plane) { index in b.store(initial, output, b.add(outBase, index)) }
+            // With one channel block (depthwise, thin groups) the interior is
+            // finished in a single pass: it starts from the bias in registers
+            // and stores the activated result; only the edges go through memory.
+            let singlePass = channelBlock == channelsPerGroup && !interior.isEmpty
+            func eachEdgePosition(_ body: (IRValue) -> Void) {
+                for region in border {
+                    b.loop(region.rows) { oh in
+                        let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
+                        b.loop(region.columns) { ow in body(b.add(outRow, ow)) }
+                    }
+                }
+            }
+            if singlePass {
+                eachEdgePosition { index in b.store(initial, output, index) }
+            } else {
+                b.loop(0..<plane) { index in b.store(initial, output, b.add(outBase, index)) }
+            }
 
             let firstChannel = b.add(b.mul(n, inChannels), b.mul(b.divide(oc, outputsPerGroup), channelsPerGroup))
             b.loop(0..<(channelsPerGroup / channelBlock)) { block in
@@ -341,24 +371,54 @@ enum Convolution {
                 // output element is loaded and stored once per block, not per tap.
                 guard !interior.isEmpty else { return }
                 let tapWeights = weightBases.map { base in (0..<taps).map { b.load(weights, b.add(base, $0)) } }
+                // Unit column stride: explicit vectors along the row (a masked
+                // one for the tail); otherwise scalar code the vectorizer may widen.
+                let width = geometry.strides.w == 1 ? context.vectorWidth : 1
+                let columns = interior.columns
                 b.loop(interior.rows) { oh in
                     let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
-                    b.loop(interior.columns) { ow in
+                    func compute(_ ow: IRValue, _ count: Int) {
                         let outIndex = b.add(outRow, ow)
-                        var sum = b.load(output, outIndex)
+                        func load(_ pointer: IRValue, _ index: IRValue) -> IRValue {
+                            width == 1
+                                ? b.load(pointer, index) : b.loadVector(pointer, index, width: width, count: count)
+                        }
+                        func broadcast(_ scalar: IRValue) -> IRValue {
+                            width == 1 ? scalar : b.splat(scalar, width: width)
+                        }
+                        var sum = singlePass ? broadcast(initial) : load(output, outIndex)
                         for (inBase, weights) in zip(inBases, tapWeights) {
                             for kh in 0..<geometry.kernel.h {
                                 for kw in 0..<geometry.kernel.w {
                                     let inIndex = geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw)
-                                    sum = b.fmuladd(weights[kh * geometry.kernel.w + kw], b.load(input, inIndex), sum)
+                                    sum = b.fmuladd(
+                                        broadcast(weights[kh * geometry.kernel.w + kw]), load(input, inIndex), sum)
                                 }
                             }
                         }
-                        b.store(sum, output, outIndex)
+                        if singlePass, let epilogue = node.epilogue { sum = b.apply(epilogue, sum) }
+                        if width == 1 {
+                            b.store(sum, output, outIndex)
+                        } else {
+                            b.storeVector(sum, output, outIndex, count: count)
+                        }
+                    }
+                    let full = columns.count / width
+                    if full > 0 {
+                        b.loop(0..<full) { v in compute(b.add(b.mul(v, width), columns.lowerBound), width) }
+                    }
+                    if columns.count % width > 0 {
+                        compute(b.constant(columns.lowerBound + full * width), columns.count % width)
                     }
                 }
             }
-            b.apply(node.epilogue, toElementsOf: output, from: outBase, count: plane)
+            if singlePass {
+                if let epilogue = node.epilogue {
+                    eachEdgePosition { index in b.store(b.apply(epilogue, b.load(output, index)), output, index) }
+                }
+            } else {
+                b.apply(node.epilogue, toElementsOf: output, from: outBase, count: plane)
+            }
         }
     }
 }
