@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models and
-# on realistic single layers.
+# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models, on
+# realistic single layers and on whole ImageNet networks.
 #
 # Builds kilnc (release, scratch path .build-release), makes sure the pinned
 # Python venv Scripts/.venv exists, then for every model runs `kilnc bench`
@@ -19,13 +19,25 @@
 # timed after the fixture models, interleaved the same way, and their table
 # rows also get GFLOP/s per engine (2 x multiply-adds / median time).
 #
+# Networks: Benchmarks/make_networks.py writes ResNet-18 and MobileNetV2
+# (torchvision topologies, random weights, batch 1, 224x224) with ORT
+# reference outputs into another temp dir. They are verified right after the
+# layers, before any timing, at the same tolerance (1e-4 abs + 1e-4 rel), with
+# the same fail-and-keep-the-dir rule, and timed last with their own (smaller)
+# run counts; their rows get GFLOP/s too (conv + gemm multiply-adds). No
+# looser tolerance is needed: in the first trial the logits (std 1.8 and 0.29)
+# were off by at most 5.2e-6 (ResNet-18) and 1.4e-6 (MobileNetV2).
+#
 # Usage: bash Benchmarks/run.sh
 # Environment: RUNS (default 200), WARMUP (default 20), ROUNDS (default 3),
 #              MODELS (default "ops/relu mlp lenet resnet_small digits"; ops/relu, 24
 #              elements, measures each engine's per-call floor), PYTHON (python3),
 #              LAYERS (default: every layer make_layers.py writes; empty skips
 #              the layers), RUNS_LAYERS (default 50), WARMUP_LAYERS (default 5),
-#              ROUNDS_LAYERS (default: ROUNDS).
+#              ROUNDS_LAYERS (default: ROUNDS), NETWORKS (default: every
+#              network make_networks.py writes; empty skips them),
+#              RUNS_NETWORKS (default 20), WARMUP_NETWORKS (default 3),
+#              ROUNDS_NETWORKS (default: ROUNDS).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +51,9 @@ PYTHON="${PYTHON:-python3}"
 RUNS_LAYERS="${RUNS_LAYERS:-50}"
 WARMUP_LAYERS="${WARMUP_LAYERS:-5}"
 ROUNDS_LAYERS="${ROUNDS_LAYERS:-$ROUNDS}"
+RUNS_NETWORKS="${RUNS_NETWORKS:-20}"
+WARMUP_NETWORKS="${WARMUP_NETWORKS:-3}"
+ROUNDS_NETWORKS="${ROUNDS_NETWORKS:-$ROUNDS}"
 VENV="$ROOT/Scripts/.venv"
 KILNC="$ROOT/.build-release/release/kilnc"
 
@@ -57,38 +72,60 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 RAW="$(mktemp "${TMPDIR:-/tmp}/kiln-bench.XXXXXX.jsonl")"
 
-# Generate the layer models and verify Kiln on every one before timing anything.
-LAYERS_DIR=""
-if [ "${LAYERS-all}" != "" ]; then
-    LAYERS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kiln-layers.XXXXXX")"
-    trap 'rm -rf "$LAYERS_DIR"' EXIT
-    echo "Writing layer models to $LAYERS_DIR..." >&2
-    "$PY" Benchmarks/make_layers.py "$LAYERS_DIR" >&2
-    if [ "${LAYERS-all}" = "all" ]; then
-        LAYERS="$("$PY" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))))' "$LAYERS_DIR/layers.json")"
+# Temp dirs of generated models, removed on exit unless a verify failure keeps them.
+TEMP_DIRS=()
+cleanup() { if [ "${#TEMP_DIRS[@]}" -gt 0 ]; then rm -rf "${TEMP_DIRS[@]}"; fi; }
+trap cleanup EXIT
+
+# Writes models with a generator script into a new temp dir, then verifies Kiln
+# on each requested one (all of them for "all") against its ORT reference
+# before anything is timed. Sets GEN_DIR and GEN_NAMES; exits non-zero, keeping
+# the models, on any mismatch.
+generate_and_verify() { # kind generator index_json requested
+    local kind="$1" generator="$2" index="$3" requested="$4" name path result failed=""
+    GEN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kiln-${kind}s.XXXXXX")"
+    TEMP_DIRS+=("$GEN_DIR")
+    echo "Writing $kind models to $GEN_DIR..." >&2
+    "$PY" "$generator" "$GEN_DIR" >&2
+    if [ "$requested" = "all" ]; then
+        requested="$("$PY" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))))' "$GEN_DIR/$index")"
     fi
-    failed=""
-    for layer in $LAYERS; do
-        path="$LAYERS_DIR/$layer/model.onnx"
-        [ -f "$path" ] || { echo "run.sh: make_layers.py wrote no layer '$layer'" >&2; exit 1; }
+    GEN_NAMES="$requested"
+    for name in $GEN_NAMES; do
+        path="$GEN_DIR/$name/model.onnx"
+        [ -f "$path" ] || { echo "run.sh: $(basename "$generator") wrote no $kind '$name'" >&2; exit 1; }
         if result="$("$KILNC" verify "$path" 2>&1)"; then
-            echo "  verify $layer: $result" >&2
+            echo "  verify $name: $result" >&2
         else
-            echo "  verify $layer: FAILED: $result" >&2
-            failed="$failed $layer"
+            echo "  verify $name: FAILED: $result" >&2
+            failed="$failed $name"
         fi
     done
     if [ -n "$failed" ]; then
         trap - EXIT
         echo "run.sh: FAILED: kilnc verify does not match ONNX Runtime on:$failed" >&2
-        echo "run.sh: models and reference data kept in $LAYERS_DIR" >&2
+        echo "run.sh: models and reference data kept in ${TEMP_DIRS[*]}" >&2
         exit 1
     fi
+}
+
+# Generate the layer and network models and verify Kiln on every one before timing anything.
+LAYERS_DIR=""
+if [ "${LAYERS-all}" != "" ]; then
+    generate_and_verify layer Benchmarks/make_layers.py layers.json "${LAYERS-all}"
+    LAYERS_DIR="$GEN_DIR" LAYERS="$GEN_NAMES"
 else
     LAYERS=""
 fi
+NETWORKS_DIR=""
+if [ "${NETWORKS-all}" != "" ]; then
+    generate_and_verify network Benchmarks/make_networks.py networks.json "${NETWORKS-all}"
+    NETWORKS_DIR="$GEN_DIR" NETWORKS="$GEN_NAMES"
+else
+    NETWORKS=""
+fi
 
-# Tags one JSON line with the model, its kind (fixture or layer), engine and round, and appends it to $RAW.
+# Tags one JSON line with the model, its kind (fixture, layer or network), engine and round, and appends it to $RAW.
 record() { # name kind engine round json
     "$PY" -c '
 import json, sys
@@ -116,6 +153,9 @@ done
 for layer in $LAYERS; do
     bench_model "$layer" layer "$LAYERS_DIR/$layer/model.onnx" "$RUNS_LAYERS" "$WARMUP_LAYERS" "$ROUNDS_LAYERS"
 done
+for network in $NETWORKS; do
+    bench_model "$network" network "$NETWORKS_DIR/$network/model.onnx" "$RUNS_NETWORKS" "$WARMUP_NETWORKS" "$ROUNDS_NETWORKS"
+done
 
 echo
 echo "## Environment"
@@ -128,16 +168,23 @@ echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved ro
 if [ -n "$LAYERS" ]; then
     echo "- layers: $RUNS_LAYERS timed runs, $WARMUP_LAYERS warm-up runs, $ROUNDS_LAYERS interleaved rounds per engine; every layer passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
 fi
+if [ -n "$NETWORKS" ]; then
+    echo "- networks: $RUNS_NETWORKS timed runs, $WARMUP_NETWORKS warm-up runs, $ROUNDS_NETWORKS interleaved rounds per engine; every network passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
+fi
 echo "- raw JSON lines: $RAW"
 echo
 
-"$PY" - "$RAW" "$MODELS" "$LAYERS" "${LAYERS_DIR:+$LAYERS_DIR/layers.json}" <<'EOF'
+"$PY" - "$RAW" "$MODELS" "$LAYERS" "${LAYERS_DIR:+$LAYERS_DIR/layers.json}" \
+    "$NETWORKS" "${NETWORKS_DIR:+$NETWORKS_DIR/networks.json}" <<'EOF'
 import json, math, statistics, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
-# (name, kind) in table order: the fixture models, then the layers.
-entries = [(m, "fixture") for m in sys.argv[2].split()] + [(m, "layer") for m in sys.argv[3].split()]
+# (name, kind) in table order: the fixture models, then the layers, then the networks.
+entries = ([(m, "fixture") for m in sys.argv[2].split()] + [(m, "layer") for m in sys.argv[3].split()]
+           + [(m, "network") for m in sys.argv[5].split()])
 layers = json.load(open(sys.argv[4])) if sys.argv[4] else {}
+networks = json.load(open(sys.argv[6])) if sys.argv[6] else {}
+counted = {"layer": layers, "network": networks}  # kinds whose multiply-adds are known
 
 def select(entry, engine):
     name, kind = entry
@@ -154,11 +201,11 @@ def fmt(ms):
     return f"{ms:.{digits}f}"
 
 def gflops(entry, ms):
-    """2 x multiply-adds / median time, for the layers (whose counts make_layers.py wrote)."""
+    """2 x multiply-adds / median time, for the layers and networks (whose counts the generators wrote)."""
     name, kind = entry
-    if kind != "layer" or ms <= 0:
+    if kind not in counted or ms <= 0:
         return "–"
-    return fmt(2 * layers[name]["macs"] / (ms * 1e6))
+    return fmt(2 * counted[kind][name]["macs"] / (ms * 1e6))
 
 print("| model | Kiln median ms | Kiln p10 / p90 | ORT median ms | ORT p10 / p90 | ORT mode | ORT/Kiln "
       "| Kiln GFLOP/s | ORT GFLOP/s |")
@@ -173,13 +220,23 @@ for e in entries:
     )
 print()
 print("ORT/Kiln > 1 means Kiln is faster. Medians are medians over rounds of each round's median.")
+if layers or networks:
+    print("GFLOP/s = 2 x Conv/Gemm/MatMul multiply-adds / median time (layers and networks only; bias, "
+          "BatchNormalization, activations, pooling and Add not counted).")
 if layers:
-    print("GFLOP/s = 2 x multiply-adds / median time (layers only; bias and Relu not counted).")
     print()
     print("Layers (batch 1, float32; Benchmarks/make_layers.py):")
     for name, kind in entries:
         if kind == "layer":
             print(f"- {name}: {layers[name]['description']}; {layers[name]['macs'] / 1e6:.2f} M multiply-adds")
+if networks:
+    print()
+    print("Networks (batch 1, float32, random weights; Benchmarks/make_networks.py):")
+    for name, kind in entries:
+        if kind == "network":
+            n = networks[name]
+            print(f"- {name}: {n['description']}; {n['macs'] / 1e6:.2f} M multiply-adds, "
+                  f"{n['params'] / 1e6:.2f} M parameters")
 print()
 print("Per-round medians (ms), kiln | ort (run / iobinding):")
 for e in entries:

@@ -193,6 +193,34 @@ final class KernelBuilder {
             builder, single, LLVMGetUndef(type), LLVMConstNull(LLVMVectorType(i32, UInt32(width))), "")
     }
 
+    /// Copies `count` floats from `source[from...]` to `destination[to...]`
+    /// in `width`-lane vectors (a masked last one), transforming each vector.
+    func copy(
+        count: Int, from source: IRValue, _ from: IRValue, to destination: IRValue, _ to: IRValue, width: Int,
+        transform: (IRValue) -> IRValue = { $0 }
+    ) {
+        forEachVector(count: count, width: width) { offset, lanes in
+            let value = loadVector(source, add(from, offset), width: width, count: lanes)
+            storeVector(transform(value), destination, add(to, offset), count: lanes)
+        }
+    }
+
+    /// Stores `value` into `count` floats at `destination[at...]`, a vector at a time.
+    func fill(count: Int, with value: Float, _ destination: IRValue, _ at: IRValue, width: Int) {
+        let vector = splat(constant(value), width: width)
+        forEachVector(count: count, width: width) { offset, lanes in
+            storeVector(vector, destination, add(at, offset), count: lanes)
+        }
+    }
+
+    /// Calls `body(offset, lanes)` for consecutive `width`-lane pieces of a
+    /// `count`-element row: full vectors in a loop, then the short remainder.
+    func forEachVector(count: Int, width: Int, _ body: (IRValue, Int) -> Void) {
+        let full = count / width
+        if full > 0 { loop(0..<full) { v in body(mul(v, width), width) } }
+        if count % width > 0 { body(constant(full * width), count % width) }
+    }
+
     // MARK: - Control flow
 
     /// Emits `if condition { then() } else { otherwise() }`.

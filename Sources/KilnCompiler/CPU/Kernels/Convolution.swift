@@ -70,8 +70,12 @@ enum Convolution {
         guard let shapes = Shapes(context.node, in: context.graph) else { return [try direct(context, padded: false)] }
         guard shapes.usesGEMM else {
             // Padding the image first leaves no edges: every output takes the fast path.
-            return shapes.padded
-                ? [pad(context, shapes), try direct(context, padded: true)] : [try direct(context, padded: false)]
+            guard shapes.padded else { return [try direct(context, padded: false)] }
+            // Depthwise: each tile pads its own channel just before using it, while it is in cache.
+            let depthwise = shapes.outChannels == shapes.group
+            return (depthwise ? [] : [pad(context, shapes)]) + [
+                try direct(context, padded: true, padsItself: depthwise)
+            ]
         }
         if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
             return channelVectorKernels(context, shapes)
@@ -123,31 +127,36 @@ enum Convolution {
 
     /// Copies each image channel into the scratch with its zero border.
     static func pad(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
-        let xID = context.node.inputs[0]!
+        KernelPlan(tileCount: shapes.batch * shapes.channels, label: "pad") { b, tile in
+            emitPadChannel(
+                b, shapes, input: context.pointer(context.node.inputs[0]!, b), padded: context.scratchPointer(b),
+                imageChannel: tile, vectorWidth: context.vectorWidth)
+        }
+    }
+
+    /// Writes one (image, channel) plane into scratch with its zero border.
+    static func emitPadChannel(
+        _ b: KernelBuilder, _ shapes: Shapes, input: IRValue, padded: IRValue, imageChannel: IRValue, vectorWidth: Int
+    ) {
         let geometry = shapes.geometry
         let (height, width) = geometry.input
         let (paddedHeight, paddedWidth) = (shapes.paddedHeight, shapes.paddedWidth)
-        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "pad") { b, tile in
-            let input = context.pointer(xID, b)
-            let padded = context.scratchPointer(b)
-            let zero = b.constant(Float(0))
-            let outBase = b.mul(tile, paddedHeight * paddedWidth)
-            let inBase = b.mul(tile, height * width)
-            let top = geometry.padBegin.h * paddedWidth
-            b.loop(0..<top) { i in b.store(zero, padded, b.add(outBase, i)) }
-            b.loop((top + height * paddedWidth)..<(paddedHeight * paddedWidth)) { i in
-                b.store(zero, padded, b.add(outBase, i))
-            }
-            b.loop(0..<height) { row in
-                let outRow = b.add(outBase, b.add(b.mul(row, paddedWidth), top))
-                b.loop(0..<geometry.padBegin.w) { i in b.store(zero, padded, b.add(outRow, i)) }
-                b.loop(0..<width) { column in
-                    b.store(
-                        b.load(input, b.add(b.add(inBase, b.mul(row, width)), column)), padded,
-                        b.add(outRow, b.add(column, geometry.padBegin.w)))
-                }
-                b.loop((geometry.padBegin.w + width)..<paddedWidth) { i in b.store(zero, padded, b.add(outRow, i)) }
-            }
+        let outBase = b.mul(imageChannel, paddedHeight * paddedWidth)
+        let inBase = b.mul(imageChannel, height * width)
+        let top = geometry.padBegin.h * paddedWidth
+        b.fill(count: top, with: 0, padded, outBase, width: vectorWidth)
+        b.fill(
+            count: (paddedHeight - geometry.padBegin.h - height) * paddedWidth, with: 0, padded,
+            b.add(outBase, top + height * paddedWidth), width: vectorWidth)
+        b.loop(0..<height) { row in
+            let outRow = b.add(outBase, b.add(b.mul(row, paddedWidth), top))
+            b.fill(count: geometry.padBegin.w, with: 0, padded, outRow, width: vectorWidth)
+            b.copy(
+                count: width, from: input, b.add(inBase, b.mul(row, width)), to: padded,
+                b.add(outRow, geometry.padBegin.w), width: vectorWidth)
+            b.fill(
+                count: paddedWidth - geometry.padBegin.w - width, with: 0, padded,
+                b.add(outRow, geometry.padBegin.w + width), width: vectorWidth)
         }
     }
 
@@ -178,12 +187,10 @@ enum Convolution {
             let source = b.offset(context.scratchPointer(b), shapes.paddedElements)
             let output = context.pointer(context.output, b)
             b.loop(0..<geometry.output.h) { row in
-                let from = b.add(b.mul(tile, wide), b.mul(row, pitch))
-                let to = b.add(b.mul(tile, shapes.plane), b.mul(row, geometry.output.w))
-                b.loop(0..<geometry.output.w) { column in
-                    let value = b.load(source, b.add(from, column))
-                    b.store(epilogue.map { b.apply($0, value) } ?? value, output, b.add(to, column))
-                }
+                b.copy(
+                    count: geometry.output.w, from: source, b.add(b.mul(tile, wide), b.mul(row, pitch)), to: output,
+                    b.add(b.mul(tile, shapes.plane), b.mul(row, geometry.output.w)), width: context.vectorWidth
+                ) { value in epilogue.map { b.apply($0, value) } ?? value }
             }
         }
     }
@@ -289,7 +296,7 @@ enum Convolution {
 
     /// Direct convolution (depthwise and other thin groups); with `padded`
     /// it reads the zero-bordered image the `pad` kernel wrote to scratch.
-    static func direct(_ context: KernelContext, padded: Bool) throws -> KernelPlan {
+    static func direct(_ context: KernelContext, padded: Bool, padsItself: Bool = false) throws -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
         let wID = node.inputs[1]!
@@ -321,8 +328,15 @@ enum Convolution {
         let taps = geometry.kernel.h * geometry.kernel.w
         let channelBlock = [8, 4, 3, 2, 1].first { channelsPerGroup % $0 == 0 && $0 * taps <= 32 } ?? 1
 
+        let shapes = Shapes(node, in: context.graph)
         return KernelPlan(tileCount: batch * outChannels) { b, tile in
             let input = padded ? context.scratchPointer(b) : context.pointer(xID, b)
+            if padsItself, let shapes {
+                // Depthwise: tile (image, channel) reads exactly that channel.
+                emitPadChannel(
+                    b, shapes, input: context.pointer(xID, b), padded: input, imageChannel: tile,
+                    vectorWidth: context.vectorWidth)
+            }
             let weights = context.pointer(wID, b)
             let output = context.pointer(context.output, b)
             let n = b.divide(tile, outChannels)
