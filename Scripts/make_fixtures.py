@@ -675,6 +675,12 @@ _conv_cases = [
                pads=[0, 1, 1, 1])),
     ("conv_batch2", "Conv 3x3 pads 1 on a batch of 2: [2,3,5,5]",
      conv_case("conv_batch2", [2, 3, 5, 5], [4, 3, 3, 3], kernel_shape=[3, 3], pads=[1, 1, 1, 1])),
+    ("conv_depthwise_stride2", "Depthwise Conv stride 2 pads 1 on a wide image: [1,8,10,37] * W[8,1,3,3]",
+     conv_case("conv_depthwise_stride2", [1, 8, 10, 37], [8, 1, 3, 3], kernel_shape=[3, 3], group=8,
+               strides=[2, 2], pads=[1, 1, 1, 1])),
+    ("conv_depthwise_wide", "Depthwise Conv 3x3 pads 1 on a wide image (vector + masked tail): [1,4,5,37]",
+     conv_case("conv_depthwise_wide", [1, 4, 5, 37], [4, 1, 3, 3], kernel_shape=[3, 3], group=4,
+               pads=[1, 1, 1, 1])),
     # Small images with many output channels: Kiln vectorizes these along
     # output channels instead of positions (one case per way it reads A).
     ("conv_channels_pointwise", "Pointwise Conv on a small image with many channels: [1,16,6,6] * W[64,16,1,1]",

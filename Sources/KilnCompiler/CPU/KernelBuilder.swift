@@ -171,6 +171,17 @@ final class KernelBuilder {
             [value, pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
     }
 
+    /// Lanes `0, stride, 2·stride, …` of the floats at `base[index]`: `count`
+    /// of a `width`-lane vector, loading only what those lanes need.
+    func loadStridedVector(_ base: IRValue, _ index: IRValue, width: Int, count: Int, stride: Int) -> IRValue {
+        guard stride > 1 else { return loadVector(base, index, width: width, count: count) }
+        let span = width * stride
+        let wide = loadVector(base, index, width: span, count: (count - 1) * stride + 1)
+        var picks: [IRValue?] = (0..<width).map { LLVMConstInt(i32, UInt64($0 * stride), 0) }
+        return LLVMBuildShuffleVector(
+            builder, wide, LLVMGetUndef(vectorType(span)), LLVMConstVector(&picks, UInt32(width)), "")
+    }
+
     private func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))

@@ -387,15 +387,17 @@ enum Convolution {
                 let tapWeights = weightBases.map { base in (0..<taps).map { b.load(weights, b.add(base, $0)) } }
                 // Unit column stride: explicit vectors along the row (a masked
                 // one for the tail); otherwise scalar code the vectorizer may widen.
-                let width = geometry.strides.w == 1 ? context.vectorWidth : 1
+                let stride = geometry.strides.w
+                let width = stride <= 4 ? context.vectorWidth : 1
                 let columns = interior.columns
                 b.loop(interior.rows) { oh in
                     let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
                     func compute(_ ow: IRValue, _ count: Int) {
                         let outIndex = b.add(outRow, ow)
-                        func load(_ pointer: IRValue, _ index: IRValue) -> IRValue {
+                        func load(_ pointer: IRValue, _ index: IRValue, stride: Int = 1) -> IRValue {
                             width == 1
-                                ? b.load(pointer, index) : b.loadVector(pointer, index, width: width, count: count)
+                                ? b.load(pointer, index)
+                                : b.loadStridedVector(pointer, index, width: width, count: count, stride: stride)
                         }
                         func broadcast(_ scalar: IRValue) -> IRValue {
                             width == 1 ? scalar : b.splat(scalar, width: width)
@@ -406,7 +408,8 @@ enum Convolution {
                                 for kw in 0..<geometry.kernel.w {
                                     let inIndex = geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw)
                                     sum = b.fmuladd(
-                                        broadcast(weights[kh * geometry.kernel.w + kw]), load(input, inIndex), sum)
+                                        broadcast(weights[kh * geometry.kernel.w + kw]),
+                                        load(input, inIndex, stride: stride), sum)
                                 }
                             }
                         }
