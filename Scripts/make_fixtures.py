@@ -681,6 +681,9 @@ _conv_cases = [
     ("conv_depthwise_wide", "Depthwise Conv 3x3 pads 1 on a wide image (vector + masked tail): [1,4,5,37]",
      conv_case("conv_depthwise_wide", [1, 4, 5, 37], [4, 1, 3, 3], kernel_shape=[3, 3], group=4,
                pads=[1, 1, 1, 1])),
+    ("conv_single_output", "Conv to one output channel from 16 (direct loops, several channel blocks): "
+     "[1,16,6,19] * W[1,16,3,3], pads 1",
+     conv_case("conv_single_output", [1, 16, 6, 19], [1, 16, 3, 3], kernel_shape=[3, 3], pads=[1, 1, 1, 1])),
     # Small images with many output channels: Kiln vectorizes these along
     # output channels instead of positions (one case per way it reads A).
     ("conv_channels_pointwise", "Pointwise Conv on a small image with many channels: [1,16,6,6] * W[64,16,1,1]",

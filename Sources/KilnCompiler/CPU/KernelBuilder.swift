@@ -256,6 +256,11 @@ final class KernelBuilder {
 
     func and(_ lhs: IRValue, _ rhs: IRValue) -> IRValue { LLVMBuildAnd(builder, lhs, rhs, "") }
 
+    /// `condition ? a : b` (a scalar condition selects whole vectors).
+    func select(_ condition: IRValue, _ a: IRValue, _ b: IRValue) -> IRValue {
+        LLVMBuildSelect(builder, condition, a, b, "")
+    }
+
     /// lhs < rhs on signed indices.
     func lessThan(_ lhs: IRValue, _ rhs: Int) -> IRValue { LLVMBuildICmp(builder, LLVMIntSLT, lhs, constant(rhs), "") }
 

@@ -44,8 +44,8 @@ enum Convolution {
         var implicit: Bool { !pointwise && geometry.strides == (1, 1) }
         var padded: Bool { geometry.padBegin != (0, 0) || geometry.padEnd != (0, 0) }
         /// The padded image's size.
-        var paddedHeight: Int { geometry.input.h + geometry.padBegin.h + geometry.padEnd.h }
-        var paddedWidth: Int { geometry.input.w + geometry.padBegin.w + geometry.padEnd.w }
+        var paddedHeight: Int { PaddedPlane(geometry).paddedHeight }
+        var paddedWidth: Int { PaddedPlane(geometry).paddedWidth }
         /// Output positions computed per channel in the padded image's row
         /// pitch: rows are `paddedWidth` apart, the last `(kernel.w-1)·dilation`
         /// of each row are discarded.
@@ -67,14 +67,14 @@ enum Convolution {
     }
 
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {
-        guard let shapes = Shapes(context.node, in: context.graph) else { return [try direct(context, padded: false)] }
+        guard let shapes = Shapes(context.node, in: context.graph) else {
+            throw CompileError(.backend, at: context.location, "internal error: Conv shapes were not inferred")
+        }
         guard shapes.usesGEMM else {
-            // Padding the image first leaves no edges: every output takes the fast path.
-            guard shapes.padded else { return [try direct(context, padded: false)] }
-            // Depthwise: each tile pads its own channel just before using it, while it is in cache.
-            let depthwise = shapes.outChannels == shapes.group
-            return (depthwise ? [] : [pad(context, shapes)]) + [
-                try direct(context, padded: true, padsItself: depthwise)
+            // Depthwise tiles pad their own channel just before using it, while it is in cache.
+            let depthwise = shapes.channels == shapes.group && shapes.outChannels == shapes.group && shapes.padded
+            return (shapes.padded && !depthwise ? [pad(context, shapes)] : []) + [
+                direct(context, shapes, padsItself: depthwise)
             ]
         }
         if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
@@ -138,26 +138,8 @@ enum Convolution {
     static func emitPadChannel(
         _ b: KernelBuilder, _ shapes: Shapes, input: IRValue, padded: IRValue, imageChannel: IRValue, vectorWidth: Int
     ) {
-        let geometry = shapes.geometry
-        let (height, width) = geometry.input
-        let (paddedHeight, paddedWidth) = (shapes.paddedHeight, shapes.paddedWidth)
-        let outBase = b.mul(imageChannel, paddedHeight * paddedWidth)
-        let inBase = b.mul(imageChannel, height * width)
-        let top = geometry.padBegin.h * paddedWidth
-        b.fill(count: top, with: 0, padded, outBase, width: vectorWidth)
-        b.fill(
-            count: (paddedHeight - geometry.padBegin.h - height) * paddedWidth, with: 0, padded,
-            b.add(outBase, top + height * paddedWidth), width: vectorWidth)
-        b.loop(0..<height) { row in
-            let outRow = b.add(outBase, b.add(b.mul(row, paddedWidth), top))
-            b.fill(count: geometry.padBegin.w, with: 0, padded, outRow, width: vectorWidth)
-            b.copy(
-                count: width, from: input, b.add(inBase, b.mul(row, width)), to: padded,
-                b.add(outRow, geometry.padBegin.w), width: vectorWidth)
-            b.fill(
-                count: paddedWidth - geometry.padBegin.w - width, with: 0, padded,
-                b.add(outRow, geometry.padBegin.w + width), width: vectorWidth)
-        }
+        PaddedPlane(shapes.geometry).emit(
+            b, input: input, padded: padded, plane: imageChannel, fill: 0, vectorWidth: vectorWidth)
     }
 
     /// Stride-1 convolution as a GEMM whose B rows are shifted views of the
@@ -205,7 +187,7 @@ enum Convolution {
             let input = context.pointer(xID, b)
             let columns = context.scratchPointer(b)
             let inBase = b.mul(tile, inPlane)
-            let zero = b.constant(Float(0))
+            let vector = geometry.strides.w <= 4 ? context.vectorWidth : 1
             for tap in 0..<shapes.taps {
                 let rowBase = b.mul(b.add(b.mul(tile, shapes.taps), tap), shapes.plane)
                 let kh = tap / geometry.kernel.w
@@ -217,15 +199,21 @@ enum Convolution {
                     // Whole rows above/below the image are zero; inside, pad the edges.
                     let inside = b.and(b.notLessThan(oh, rows.lowerBound), b.lessThan(oh, rows.upperBound))
                     b.ifElse(inside) {
-                        b.loop(0..<valid.lowerBound) { ow in b.store(zero, columns, b.add(outRow, ow)) }
-                        b.loop(valid) { ow in
-                            let value = b.load(
-                                input, geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw))
-                            b.store(value, columns, b.add(outRow, ow))
+                        b.fill(count: valid.lowerBound, with: 0, columns, outRow, width: vector)
+                        let first = b.constant(valid.lowerBound)
+                        let start = geometry.inputIndex(b, inBase: inBase, oh: oh, ow: first, kh: kh, kw: kw)
+                        // Strided rows are read as wide vectors and deinterleaved.
+                        b.forEachVector(count: valid.count, width: vector) { offset, lanes in
+                            let value = b.loadStridedVector(
+                                input, b.add(start, b.mul(offset, geometry.strides.w)), width: vector, count: lanes,
+                                stride: geometry.strides.w)
+                            b.storeVector(value, columns, b.add(outRow, b.add(first, offset)), count: lanes)
                         }
-                        b.loop(valid.upperBound..<geometry.output.w) { ow in b.store(zero, columns, b.add(outRow, ow)) }
+                        b.fill(
+                            count: geometry.output.w - valid.upperBound, with: 0, columns,
+                            b.add(outRow, valid.upperBound), width: vector)
                     } otherwise: {
-                        b.loop(0..<geometry.output.w) { ow in b.store(zero, columns, b.add(outRow, ow)) }
+                        b.fill(count: geometry.output.w, with: 0, columns, outRow, width: vector)
                     }
                 }
             }
@@ -294,110 +282,70 @@ enum Convolution {
         }
     }
 
-    /// Direct convolution (depthwise and other thin groups); with `padded`
-    /// it reads the zero-bordered image the `pad` kernel wrote to scratch.
-    static func direct(_ context: KernelContext, padded: Bool, padsItself: Bool = false) throws -> KernelPlan {
+    /// Direct convolution (depthwise and other thin groups), over an image
+    /// with no padding or the zero-bordered copy in scratch: every output's
+    /// window lies inside it, so rows run on SIMD vectors (strided inputs are
+    /// deinterleaved) with no bounds checks. Blocks of input channels are
+    /// summed per pass; with a single block (depthwise) each output is
+    /// finished in registers, bias first and activation last.
+    static func direct(_ context: KernelContext, _ shapes: Shapes, padsItself: Bool) -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
         let wID = node.inputs[1]!
-        let x = context.type(xID).shape
-        let w = context.type(wID).shape
-        let y = context.type(context.output).shape
-        let group = node.int("group", default: 1)
-        var geometry = try WindowGeometry(
-            node: node, input: (x[2], x[3]), kernel: (w[2], w[3]), ceilMode: false, location: context.location)
-        if padded {
-            geometry.input = (
-                geometry.input.h + geometry.padBegin.h + geometry.padEnd.h,
-                geometry.input.w + geometry.padBegin.w + geometry.padEnd.w
-            )
+        let plane = PaddedPlane(shapes.geometry)
+        var geometry = shapes.geometry
+        if shapes.padded {
+            geometry.input = (plane.paddedHeight, plane.paddedWidth)
             geometry.padBegin = (0, 0)
             geometry.padEnd = (0, 0)
         }
-        let (batch, inChannels) = (x[0], x[1])
-        let (height, width) = geometry.input
-        let outChannels = y[1]
-        let channelsPerGroup = inChannels / group
-        let outputsPerGroup = outChannels / group
-        let plane = y[2] * y[3]
-        let bias = node.input(2)
-        let interior = geometry.interior
-        let border = geometry.border(around: interior)
+        let channelsPerGroup = shapes.channels / shapes.group
+        let outputsPerGroup = shapes.outChannels / shapes.group
+        let taps = shapes.taps
         // Input channels summed per pass over the output: enough taps to
         // amortise the output load/store, few enough to keep weights in registers.
-        let taps = geometry.kernel.h * geometry.kernel.w
         let channelBlock = [8, 4, 3, 2, 1].first { channelsPerGroup % $0 == 0 && $0 * taps <= 32 } ?? 1
+        let singlePass = channelBlock == channelsPerGroup
+        let stride = geometry.strides.w
+        let width = stride <= 4 ? context.vectorWidth : 1
 
-        let shapes = Shapes(node, in: context.graph)
-        return KernelPlan(tileCount: batch * outChannels) { b, tile in
-            let input = padded ? context.scratchPointer(b) : context.pointer(xID, b)
-            if padsItself, let shapes {
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels) { b, tile in
+            let input = shapes.padded ? context.scratchPointer(b) : context.pointer(xID, b)
+            if padsItself {
                 // Depthwise: tile (image, channel) reads exactly that channel.
-                emitPadChannel(
-                    b, shapes, input: context.pointer(xID, b), padded: input, imageChannel: tile,
+                plane.emit(
+                    b, input: context.pointer(xID, b), padded: input, plane: tile, fill: 0,
                     vectorWidth: context.vectorWidth)
             }
             let weights = context.pointer(wID, b)
             let output = context.pointer(context.output, b)
-            let n = b.divide(tile, outChannels)
-            let oc = b.remainder(tile, outChannels)
-            let outBase = b.mul(tile, plane)
-            let initial = bias.map { b.load(context.pointer($0, b), oc) } ?? b.constant(Float(0))
-            // With one channel block (depthwise, thin groups) the interior is
-            // finished in a single pass: it starts from the bias in registers
-            // and stores the activated result; only the edges go through memory.
-            let singlePass = channelBlock == channelsPerGroup && !interior.isEmpty
-            func eachEdgePosition(_ body: (IRValue) -> Void) {
-                for region in border {
-                    b.loop(region.rows) { oh in
-                        let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
-                        b.loop(region.columns) { ow in body(b.add(outRow, ow)) }
-                    }
-                }
+            let image = b.divide(tile, shapes.outChannels)
+            let oc = b.remainder(tile, shapes.outChannels)
+            let outBase = b.mul(tile, shapes.plane)
+            let initial = node.input(2).map { b.load(context.pointer($0, b), oc) } ?? b.constant(Float(0))
+            if !singlePass {
+                b.fill(count: shapes.plane, with: 0, output, outBase, width: context.vectorWidth)
             }
-            if singlePass {
-                eachEdgePosition { index in b.store(initial, output, index) }
-            } else {
-                b.loop(0..<plane) { index in b.store(initial, output, b.add(outBase, index)) }
-            }
-
-            let firstChannel = b.add(b.mul(n, inChannels), b.mul(b.divide(oc, outputsPerGroup), channelsPerGroup))
+            let firstChannel = b.add(
+                b.mul(image, shapes.channels), b.mul(b.divide(oc, outputsPerGroup), channelsPerGroup))
             b.loop(0..<(channelsPerGroup / channelBlock)) { block in
                 let ic0 = b.mul(block, channelBlock)
-                let inBases = (0..<channelBlock).map { b.mul(b.add(firstChannel, b.add(ic0, $0)), height * width) }
-                let weightBases = (0..<channelBlock).map {
-                    b.mul(b.add(b.mul(oc, channelsPerGroup), b.add(ic0, $0)), taps)
+                let inBases = (0..<channelBlock).map {
+                    b.mul(b.add(firstChannel, b.add(ic0, $0)), geometry.input.h * geometry.input.w)
                 }
-                // Edges: tap by tap, each over the outputs where it reads inside the image.
-                for region in border {
-                    for (inBase, weightBase) in zip(inBases, weightBases) {
-                        geometry.emitTaps(b, outBase: outBase, inBase: inBase, region: region) { tap in
-                            let weight = b.load(weights, b.add(weightBase, tap))
-                            return { outIndex, inIndex in
-                                b.store(
-                                    b.fmuladd(weight, b.load(input, inIndex), b.load(output, outIndex)), output,
-                                    outIndex)
-                            }
-                        }
-                    }
+                let tapWeights = (0..<channelBlock).map { c in
+                    let base = b.mul(b.add(b.mul(oc, channelsPerGroup), b.add(ic0, c)), taps)
+                    return (0..<taps).map { b.load(weights, b.add(base, $0)) }
                 }
-                // Interior: every tap of the channel block in one pass, so each
-                // output element is loaded and stored once per block, not per tap.
-                guard !interior.isEmpty else { return }
-                let tapWeights = weightBases.map { base in (0..<taps).map { b.load(weights, b.add(base, $0)) } }
-                // Unit column stride: explicit vectors along the row (a masked
-                // one for the tail); otherwise scalar code the vectorizer may widen.
-                let stride = geometry.strides.w
-                let width = stride <= 4 ? context.vectorWidth : 1
-                let columns = interior.columns
-                b.loop(interior.rows) { oh in
+                let isFirst = b.lessThan(block, 1)
+                b.loop(0..<geometry.output.h) { oh in
                     let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
-                    func compute(_ ow: IRValue, _ count: Int) {
+                    b.forEachVector(count: geometry.output.w, width: width) { ow, lanes in
                         let outIndex = b.add(outRow, ow)
                         func load(_ pointer: IRValue, _ index: IRValue, stride: Int = 1) -> IRValue {
                             width == 1
                                 ? b.load(pointer, index)
-                                : b.loadStridedVector(pointer, index, width: width, count: count, stride: stride)
+                                : b.loadStridedVector(pointer, index, width: width, count: lanes, stride: stride)
                         }
                         func broadcast(_ scalar: IRValue) -> IRValue {
                             width == 1 ? scalar : b.splat(scalar, width: width)
@@ -413,28 +361,21 @@ enum Convolution {
                                 }
                             }
                         }
+                        if !singlePass {
+                            // The bias joins with the first block.
+                            sum = b.select(isFirst, b.fadd(sum, broadcast(initial)), sum)
+                        }
                         if singlePass, let epilogue = node.epilogue { sum = b.apply(epilogue, sum) }
                         if width == 1 {
                             b.store(sum, output, outIndex)
                         } else {
-                            b.storeVector(sum, output, outIndex, count: count)
+                            b.storeVector(sum, output, outIndex, count: lanes)
                         }
-                    }
-                    let full = columns.count / width
-                    if full > 0 {
-                        b.loop(0..<full) { v in compute(b.add(b.mul(v, width), columns.lowerBound), width) }
-                    }
-                    if columns.count % width > 0 {
-                        compute(b.constant(columns.lowerBound + full * width), columns.count % width)
                     }
                 }
             }
-            if singlePass {
-                if let epilogue = node.epilogue {
-                    eachEdgePosition { index in b.store(b.apply(epilogue, b.load(output, index)), output, index) }
-                }
-            } else {
-                b.apply(node.epilogue, toElementsOf: output, from: outBase, count: plane)
+            if !singlePass {
+                b.apply(node.epilogue, toElementsOf: output, from: outBase, count: shapes.plane)
             }
         }
     }

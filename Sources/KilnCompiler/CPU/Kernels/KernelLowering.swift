@@ -5,7 +5,11 @@ enum KernelLowering {
     /// Float elements of arena scratch a node's kernels need (0 for none);
     /// the memory planner reserves them for the node's duration.
     static func scratchElements(_ node: Node, in graph: Graph, target: TargetSelection) -> Int {
-        node.opType == "Conv" ? Convolution.scratchElements(node, in: graph, vectorWidth: target.vectorWidth) : 0
+        switch node.opType {
+        case "Conv": Convolution.scratchElements(node, in: graph, vectorWidth: target.vectorWidth)
+        case "MaxPool", "AveragePool": Pooling.scratchElements(node, in: graph)
+        default: 0
+        }
     }
 
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {

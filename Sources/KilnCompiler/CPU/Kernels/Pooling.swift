@@ -1,41 +1,91 @@
 // MaxPool, AveragePool and GlobalAveragePool: one tile per (image, channel)
-// plane, window taps unrolled at compile time with their valid output ranges.
+// plane, window taps unrolled at compile time over a padded copy of the plane.
 
 /// Pooling lowerings.
 enum Pooling {
+    /// The window geometry of a MaxPool or AveragePool node.
+    static func geometry(_ node: Node, in graph: Graph) throws -> WindowGeometry {
+        let x = node.inputs.first.flatMap { $0 }.flatMap { graph[$0].type?.shape } ?? []
+        let kernel = node.ints("kernel_shape") ?? [1, 1]
+        guard x.count == 4, kernel.count == 2 else {
+            throw CompileError(
+                .backend, at: graph.location(of: node), "internal error: pooling needs NCHW and a 2-D kernel")
+        }
+        return try WindowGeometry(
+            node: node, input: (x[2], x[3]), kernel: (kernel[0], kernel[1]),
+            ceilMode: node.int("ceil_mode", default: 0) != 0, location: graph.location(of: node))
+    }
+
+    /// Scratch for the padded planes, when the windows reach outside the image.
+    static func scratchElements(_ node: Node, in graph: Graph) -> Int {
+        guard let geometry = try? geometry(node, in: graph), let x = node.input(0).flatMap({ graph[$0].type }) else {
+            return 0
+        }
+        let plane = PaddedPlane(geometry)
+        return plane.needed || plane.top > 0 || plane.left > 0 ? x.shape[0] * x.shape[1] * plane.elements : 0
+    }
+
+    /// One tile per (image, channel): the plane is padded into scratch (with
+    /// −∞ for max, 0 for average) when windows reach outside it, then every
+    /// output row is computed a vector at a time, all taps in registers.
     static func pool(_ context: KernelContext) throws -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
         let x = context.type(xID).shape
-        let kernel = node.ints("kernel_shape") ?? [1, 1]
         let isMax = node.opType == "MaxPool"
-        let geometry = try WindowGeometry(
-            node: node, input: (x[2], x[3]), kernel: (kernel[0], kernel[1]),
-            ceilMode: node.int("ceil_mode", default: 0) != 0, location: context.location)
-        let (height, width) = (x[2], x[3])
+        let geometry = try geometry(node, in: context.graph)
+        let padded = PaddedPlane(geometry)
+        let usesScratch = scratchElements(node, in: context.graph) > 0
+        let pitch = usesScratch ? padded.paddedWidth : geometry.input.w
+        let planeSize = usesScratch ? padded.elements : geometry.input.h * geometry.input.w
         let plane = geometry.output.h * geometry.output.w
         let reciprocals =
             isMax ? [] : averageReciprocals(geometry, includePadding: node.int("count_include_pad", default: 0) != 0)
+        let stride = geometry.strides.w
+        let width = stride <= 4 ? context.vectorWidth : 1
 
         return KernelPlan(tileCount: x[0] * x[1]) { b, tile in
             let input = context.pointer(xID, b)
             let output = context.pointer(context.output, b)
-            let outBase = b.mul(tile, plane)
-            let inBase = b.mul(tile, height * width)
-            let initial = b.constant(isMax ? -Float.infinity : 0)
-            b.loop(0..<plane) { index in b.store(initial, output, b.add(outBase, index)) }
-            geometry.emitTaps(b, outBase: outBase, inBase: inBase) { _ in
-                { outIndex, inIndex in
-                    let value = b.load(input, inIndex)
-                    let current = b.load(output, outIndex)
-                    b.store(isMax ? b.fmax(current, value) : b.fadd(current, value), output, outIndex)
-                }
+            let source = usesScratch ? context.scratchPointer(b) : input
+            if usesScratch {
+                padded.emit(
+                    b, input: input, padded: source, plane: tile, fill: isMax ? -Float.infinity : 0,
+                    vectorWidth: context.vectorWidth)
             }
-            if !isMax {
-                let table = context.constantPointer(reciprocals, key: "reciprocals", b)
-                b.loop(0..<plane) { index in
-                    let at = b.add(outBase, index)
-                    b.store(b.fmul(b.load(output, at), b.load(table, index)), output, at)
+            let table = isMax ? nil : context.constantPointer(reciprocals, key: "reciprocals", b)
+            let inBase = b.mul(tile, planeSize)
+            let outBase = b.mul(tile, plane)
+            b.loop(0..<geometry.output.h) { oh in
+                let outRow = b.mul(oh, geometry.output.w)
+                b.forEachVector(count: geometry.output.w, width: width) { ow, lanes in
+                    func load(_ index: IRValue) -> IRValue {
+                        width == 1
+                            ? b.load(source, index)
+                            : b.loadStridedVector(source, index, width: width, count: lanes, stride: stride)
+                    }
+                    var result: IRValue? = nil
+                    for kh in 0..<geometry.kernel.h {
+                        let row = b.add(b.mul(oh, geometry.strides.h), kh * geometry.dilations.h)
+                        for kw in 0..<geometry.kernel.w {
+                            let column = b.add(b.mul(ow, stride), kw * geometry.dilations.w)
+                            let value = load(b.add(inBase, b.add(b.mul(row, pitch), column)))
+                            result = result.map { isMax ? b.fmax($0, value) : b.fadd($0, value) } ?? value
+                        }
+                    }
+                    guard var value = result else { return }
+                    if let table {
+                        let scale =
+                            width == 1
+                            ? b.load(table, b.add(outRow, ow))
+                            : b.loadVector(table, b.add(outRow, ow), width: width, count: lanes)
+                        value = b.fmul(value, scale)
+                    }
+                    if width == 1 {
+                        b.store(value, output, b.add(outBase, b.add(outRow, ow)))
+                    } else {
+                        b.storeVector(value, output, b.add(outBase, b.add(outRow, ow)), count: lanes)
+                    }
                 }
             }
         }

@@ -1,48 +1,18 @@
-// The loop structure Conv and pooling share: for each window tap (kh, kw),
-// known at compile time, a loop nest over exactly the output positions whose
-// input lies inside the image, so no bounds checks run in the inner loop.
-
-/// A rectangle of output positions.
-struct OutputRegion {
-    var rows: Range<Int>
-    var columns: Range<Int>
-    var isEmpty: Bool { rows.isEmpty || columns.isEmpty }
-}
+// Window arithmetic the convolution and pooling kernels share: which
+// outputs a tap reads inside the image, where it reads, and the padded copy
+// of a plane that lets every window read without bounds checks.
 
 extension WindowGeometry {
-    /// Rows (or columns) where tap offset `offset` reads inside the input.
+    /// Output rows whose tap row `kh` reads inside the input.
     func validRows(_ kh: Int) -> Range<Int> {
         WindowGeometry.validRange(
             size: input.h, outputs: output.h, stride: strides.h, offset: kh * dilations.h - padBegin.h)
     }
 
+    /// Output columns whose tap column `kw` reads inside the input.
     func validColumns(_ kw: Int) -> Range<Int> {
         WindowGeometry.validRange(
             size: input.w, outputs: output.w, stride: strides.w, offset: kw * dilations.w - padBegin.w)
-    }
-
-    /// The output positions whose whole window lies inside the input: there
-    /// every tap can be applied in one pass without bounds checks.
-    var interior: OutputRegion {
-        func intersect(_ ranges: [Range<Int>]) -> Range<Int> {
-            let lower = ranges.map(\.lowerBound).max() ?? 0
-            let upper = ranges.map(\.upperBound).min() ?? 0
-            return lower < upper ? lower..<upper : 0..<0
-        }
-        return OutputRegion(
-            rows: intersect((0..<kernel.h).map(validRows)), columns: intersect((0..<kernel.w).map(validColumns)))
-    }
-
-    /// The output plane minus `interior`, as up to four rectangles.
-    func border(around interior: OutputRegion) -> [OutputRegion] {
-        let all = OutputRegion(rows: 0..<output.h, columns: 0..<output.w)
-        guard !interior.isEmpty else { return [all] }
-        return [
-            OutputRegion(rows: 0..<interior.rows.lowerBound, columns: all.columns),
-            OutputRegion(rows: interior.rows.upperBound..<output.h, columns: all.columns),
-            OutputRegion(rows: interior.rows, columns: 0..<interior.columns.lowerBound),
-            OutputRegion(rows: interior.rows, columns: interior.columns.upperBound..<output.w),
-        ].filter { !$0.isEmpty }
     }
 
     /// Input element offset (from the plane's start) read by tap (kh, kw) at output (oh, ow).
@@ -50,30 +20,49 @@ extension WindowGeometry {
         let row = b.add(b.mul(oh, strides.h), kh * dilations.h - padBegin.h)
         return b.add(b.add(inBase, b.mul(row, input.w)), b.add(b.mul(ow, strides.w), kw * dilations.w - padBegin.w))
     }
+}
 
-    /// Emits, per tap, `perTap(tap)` once (it may emit set-up code such as a
-    /// weight load) and then its returned `update(outIndex, inIndex)` per
-    /// output position of `region` (the whole plane by default) where the
-    /// tap reads inside the input. Indices are element offsets from
-    /// `outBase`/`inBase` into row-major planes.
-    func emitTaps(
-        _ b: KernelBuilder, outBase: IRValue, inBase: IRValue, region: OutputRegion? = nil,
-        perTap: (_ tap: Int) -> ((_ outIndex: IRValue, _ inIndex: IRValue) -> Void)
-    ) {
-        let region = region ?? OutputRegion(rows: 0..<output.h, columns: 0..<output.w)
-        for kh in 0..<kernel.h {
-            let rows = validRows(kh).clamped(to: region.rows)
-            for kw in 0..<kernel.w {
-                let columns = validColumns(kw).clamped(to: region.columns)
-                guard !rows.isEmpty, !columns.isEmpty else { continue }
-                let update = perTap(kh * kernel.w + kw)
-                b.loop(rows) { oh in
-                    let outRow = b.add(outBase, b.mul(oh, output.w))
-                    b.loop(columns) { ow in
-                        update(b.add(outRow, ow), inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw))
-                    }
-                }
-            }
+/// An image channel copied into scratch with a border, so every window tap
+/// reads inside the buffer and loops need no bounds checks.
+struct PaddedPlane {
+    let height: Int
+    let width: Int
+    let top: Int
+    let left: Int
+    let paddedHeight: Int
+    let paddedWidth: Int
+
+    var elements: Int { paddedHeight * paddedWidth }
+    var needed: Bool { paddedHeight != height || paddedWidth != width }
+
+    /// The border a window geometry needs: its padding, and room for
+    /// ceil-mode windows that reach past the end padding.
+    init(_ geometry: WindowGeometry) {
+        height = geometry.input.h
+        width = geometry.input.w
+        top = geometry.padBegin.h
+        left = geometry.padBegin.w
+        let reachH = (geometry.output.h - 1) * geometry.strides.h + (geometry.kernel.h - 1) * geometry.dilations.h + 1
+        let reachW = (geometry.output.w - 1) * geometry.strides.w + (geometry.kernel.w - 1) * geometry.dilations.w + 1
+        paddedHeight = max(height + top + geometry.padEnd.h, reachH)
+        paddedWidth = max(width + left + geometry.padEnd.w, reachW)
+    }
+
+    /// Copies plane `plane` of `input` into plane `plane` of `padded`, the border set to `fill`.
+    func emit(_ b: KernelBuilder, input: IRValue, padded: IRValue, plane: IRValue, fill: Float, vectorWidth: Int) {
+        let outBase = b.mul(plane, elements)
+        let inBase = b.mul(plane, height * width)
+        let bottom = (top + height) * paddedWidth
+        b.fill(count: top * paddedWidth, with: fill, padded, outBase, width: vectorWidth)
+        b.fill(count: elements - bottom, with: fill, padded, b.add(outBase, bottom), width: vectorWidth)
+        b.loop(0..<height) { row in
+            let outRow = b.add(outBase, b.mul(b.add(row, top), paddedWidth))
+            b.fill(count: left, with: fill, padded, outRow, width: vectorWidth)
+            b.copy(
+                count: width, from: input, b.add(inBase, b.mul(row, width)), to: padded, b.add(outRow, left),
+                width: vectorWidth)
+            b.fill(
+                count: paddedWidth - left - width, with: fill, padded, b.add(outRow, left + width), width: vectorWidth)
         }
     }
 }
