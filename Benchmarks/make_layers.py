@@ -30,25 +30,20 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import json
-import shutil
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_data import reference, rng_for, write_case  # noqa: E402
 
 OPSET = 13
 IR_VERSION = 8
 PRODUCER = "kiln-make-layers"
 WEIGHT_STD = 0.05
-
-
-def rng_for(name):
-    # Stable per-layer seed (Python's hash() is salted).
-    return np.random.default_rng(zlib.crc32(name.encode()))
 
 
 def normal(rng, shape):
@@ -131,17 +126,6 @@ LAYERS = {
 }
 
 
-def reference(model, x):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(model.SerializeToString(), sess_options=opts, providers=["CPUExecutionProvider"])
-    (y,) = session.run(["y"], {"x": x})
-    return y
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__.strip().splitlines()[-1])
@@ -150,17 +134,10 @@ def main():
     summary = {}
     for name, build in LAYERS.items():
         model, x, macs, desc = build(name)
-        y = reference(model, x)
+        y = reference(model, {"x": x}, "y")
         declared = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
         assert declared == list(y.shape), f"{name}: declared {declared}, ORT gave {list(y.shape)}"
-        layer_dir = outdir / name
-        if layer_dir.exists():
-            shutil.rmtree(layer_dir)
-        data_dir = layer_dir / "test_data_set_0"
-        data_dir.mkdir(parents=True)
-        (layer_dir / "model.onnx").write_bytes(model.SerializeToString())
-        (data_dir / "input_0.pb").write_bytes(numpy_helper.from_array(x, name="x").SerializeToString())
-        (data_dir / "output_0.pb").write_bytes(numpy_helper.from_array(y, name="y").SerializeToString())
+        write_case(outdir / name, model, [("x", x)], [("y", y)])
         summary[name] = {"macs": macs, "description": desc}
         print(f"{name:16s} {macs / 1e6:9.2f} M multiply-adds  {desc}")
     (outdir / "layers.json").write_text(json.dumps(summary, indent=2) + "\n")

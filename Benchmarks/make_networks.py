@@ -49,15 +49,15 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import json
-import shutil
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_data import reference, rng_for, write_case  # noqa: E402
 
 OPSET = 13
 IR_VERSION = 8
@@ -72,7 +72,7 @@ class Builder:
 
     def __init__(self, name):
         self.name = name
-        self.rng = np.random.default_rng(zlib.crc32(name.encode()))  # Python's hash() is salted
+        self.rng = rng_for(name)
         self.nodes = []
         self.initializers = []
         self.macs = 0
@@ -254,17 +254,6 @@ NETWORKS = {
 }
 
 
-def reference(model, feeds, output):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(model.SerializeToString(), sess_options=opts, providers=["CPUExecutionProvider"])
-    (y,) = session.run([output], feeds)
-    return y
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__.strip().splitlines()[-1])
@@ -280,14 +269,7 @@ def main():
         std = float(np.std(y))
         if not (np.all(np.isfinite(y)) and 0.1 <= std <= 100):
             sys.exit(f"make_networks: {name}: degenerate logits (std {std}, finite {np.all(np.isfinite(y))})")
-        net_dir = outdir / name
-        if net_dir.exists():
-            shutil.rmtree(net_dir)
-        data_dir = net_dir / "test_data_set_0"
-        data_dir.mkdir(parents=True)
-        (net_dir / "model.onnx").write_bytes(model.SerializeToString())
-        (data_dir / "input_0.pb").write_bytes(numpy_helper.from_array(x, name=x_name).SerializeToString())
-        (data_dir / "output_0.pb").write_bytes(numpy_helper.from_array(y, name=y_name).SerializeToString())
+        write_case(outdir / name, model, [(x_name, x)], [(y_name, y)])
         summary[name] = {"macs": builder.macs, "params": builder.params, "description": desc}
         print(f"{name:12s} {builder.macs / 1e6:9.2f} M multiply-adds  {builder.params / 1e6:6.3f} M params  "
               f"{len(model.graph.node)} nodes  logits std {std:.3g}  {desc}")
