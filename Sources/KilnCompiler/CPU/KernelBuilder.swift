@@ -182,6 +182,21 @@ final class KernelBuilder {
             builder, wide, LLVMGetUndef(vectorType(span)), LLVMConstVector(&picks, UInt32(width)), "")
     }
 
+    /// Stores the first `count` lanes of `value` to `base[index + lane·stride]`.
+    func scatterVector(_ value: IRValue, _ base: IRValue, _ index: IRValue, stride: Int, count: Int) {
+        let width = Int(LLVMGetVectorSize(LLVMTypeOf(value)))
+        let indexType = LLVMVectorType(i64, UInt32(width))!
+        let start = LLVMBuildInsertElement(builder, LLVMGetUndef(indexType), index, LLVMConstInt(i32, 0, 0), "")
+        let starts = LLVMBuildShuffleVector(
+            builder, start, LLVMGetUndef(indexType), LLVMConstNull(LLVMVectorType(i32, UInt32(width))), "")
+        var steps: [IRValue?] = (0..<width).map { LLVMConstInt(i64, UInt64($0 * stride), 0) }
+        var indices: IRValue? = LLVMBuildAdd(builder, starts, LLVMConstVector(&steps, UInt32(width)), "")
+        let pointers = LLVMBuildInBoundsGEP2(builder, f32, base, &indices, 1, "")!
+        _ = call(
+            "llvm.masked.scatter.v\(width)f32.v\(width)p0f32", returning: LLVMVoidTypeInContext(context),
+            [value, pointers, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
+    }
+
     private func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))

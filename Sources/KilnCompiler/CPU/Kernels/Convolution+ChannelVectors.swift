@@ -1,8 +1,8 @@
-// Convolutions over small images (late CNN layers: 7×7, 8×8) with many output
-// channels: vectors run along output channels instead of output positions,
-// so no lane is spent on a short row or a padded pitch. C is computed as
-// Yᵀ (positions × channels) into scratch and transposed out with the bias
-// and the fused activation.
+// Convolutions over small images (late CNN layers: 7×7, 14×14) with many
+// output channels: vectors run along output channels instead of output
+// positions, so no lane is spent on a short row or a padded pitch. The GEMM
+// computes Yᵀ (positions × channels) in registers, starting from the bias,
+// and scatters each finished, activated vector into Y's channel planes.
 
 extension Convolution {
     /// Where A (positions × reduction) is read from for a channel-vector GEMM.
@@ -15,9 +15,6 @@ extension Convolution {
         var tapOffset: (Int) -> Int
         /// Offset of output position `p` (row-major over the output plane).
         var positionOffset: (KernelBuilder, IRValue) -> IRValue
-        /// Scratch elements in front of the transposed result (the padded
-        /// image or im2col matrix), 0 when A is the input itself.
-        var scratchPrefix: Int
     }
 
     /// Vectors along output channels pay off when the output plane is small
@@ -28,10 +25,8 @@ extension Convolution {
         return shapes.plane <= 16 * vectorWidth && shapes.outChannels / shapes.group >= 2 * vectorWidth
     }
 
-    /// Elements of the transposed result Yᵀ.
-    static func transposedElements(_ shapes: Shapes) -> Int { shapes.batch * shapes.plane * shapes.outChannels }
-
-    /// Yᵀ[n][p][g·OCg + j] = Σ A[p][(c, t)] · Wᵀ[g][(c, t)][j], with Wᵀ packed at compile time.
+    /// Y[n][g·OCg + j][p] = bias + Σ A[p][(c, t)] · Wᵀ[g][(c, t)][j], with Wᵀ
+    /// packed at compile time, then the fused activation.
     static func channelVectorGEMM(_ context: KernelContext, _ shapes: Shapes, source: PositionSource) -> KernelPlan {
         let node = context.node
         let outputsPerGroup = shapes.outChannels / shapes.group
@@ -69,7 +64,12 @@ extension Convolution {
                 outer: channelsPerGroup, inner: shapes.taps,
                 aOffset: { channel, tap in b.add(b.mul(channel, source.channelStride), source.tapOffset(tap)) },
                 bOffset: { channel, tap in b.mul(b.add(b.mul(channel, shapes.taps), tap), chunks.size) })
-            let (input, result) = (source.pointer(b), b.offset(context.scratchPointer(b), source.scratchPrefix))
+            let (input, output) = (source.pointer(b), context.pointer(context.output, b))
+            let start: GEMMKernel.Start =
+                node.input(2).map {
+                    .columnValues(b.elementPointer(context.pointer($0, b), b.mul(group, outputsPerGroup)))
+                }
+                ?? .zero
             let chunk = b.divide(chunkedTile, blocks)
             // B columns are chunk-local in the packing; C's are absolute, so B's
             // base steps back by the chunk's first column.
@@ -80,29 +80,11 @@ extension Convolution {
                     a: .init(pointer: input, base: b.constant(0), rowStride: 0), aRowBases: rowBases,
                     b: .init(pointer: packed, base: b.sub(panelBase, columnStart), rowStride: 0),
                     c: .init(
-                        pointer: result,
-                        base: b.add(b.mul(image, shapes.plane * shapes.outChannels), b.mul(group, outputsPerGroup)),
-                        rowStride: shapes.outChannels),
-                    start: .zero, epilogue: nil)
-            }
-        }
-    }
-
-    /// Y[n][oc][p] = activation(Yᵀ[n][p][oc] + bias[oc]).
-    static func transposeOut(_ context: KernelContext, _ shapes: Shapes, scratchPrefix: Int) -> KernelPlan {
-        let node = context.node
-        let bias = node.input(2)
-        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "transpose") { b, tile in
-            let result = b.offset(context.scratchPointer(b), scratchPrefix)
-            let output = context.pointer(context.output, b)
-            let image = b.divide(tile, shapes.outChannels)
-            let channel = b.remainder(tile, shapes.outChannels)
-            let offset = bias.map { b.load(context.pointer($0, b), channel) }
-            let from = b.add(b.mul(image, shapes.plane * shapes.outChannels), channel)
-            b.loop(0..<shapes.plane) { p in
-                var value = b.load(result, b.add(from, b.mul(p, shapes.outChannels)))
-                if let offset { value = b.fadd(value, offset) }
-                b.store(node.epilogue.map { b.apply($0, value) } ?? value, output, b.add(b.mul(tile, shapes.plane), p))
+                        pointer: output,
+                        base: b.mul(
+                            b.add(b.mul(image, shapes.outChannels), b.mul(group, outputsPerGroup)), shapes.plane),
+                        rowStride: 1, columnStride: shapes.plane),
+                    start: start, epilogue: node.epilogue)
             }
         }
     }

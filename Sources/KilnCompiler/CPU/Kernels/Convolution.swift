@@ -59,9 +59,7 @@ enum Convolution {
         guard let shapes = Shapes(node, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
         let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
-        if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) {
-            return prefix + transposedElements(shapes)
-        }
+        if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return prefix }
         if shapes.pointwise { return 0 }
         return shapes.implicit ? prefix + shapes.batch * shapes.outChannels * shapes.wideColumns : prefix
     }
@@ -99,7 +97,7 @@ enum Convolution {
         if shapes.pointwise {
             source = PositionSource(
                 pointer: input, channelStride: shapes.plane, tapOffset: { _ in 0 },
-                positionOffset: { _, p in p }, scratchPrefix: 0)
+                positionOffset: { _, p in p })
         } else if shapes.implicit {
             let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
             let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
@@ -112,17 +110,14 @@ enum Convolution {
                 },
                 positionOffset: { b, p in
                     b.add(b.mul(b.divide(p, geometry.output.w), pitch), b.remainder(p, geometry.output.w))
-                }, scratchPrefix: shapes.paddedElements)
+                })
         } else {
             prologue = [im2col(context, shapes)]
             source = PositionSource(
                 pointer: context.scratchPointer, channelStride: shapes.taps * shapes.plane,
-                tapOffset: { $0 * shapes.plane }, positionOffset: { _, p in p }, scratchPrefix: shapes.columnElements)
+                tapOffset: { $0 * shapes.plane }, positionOffset: { _, p in p })
         }
-        return prologue + [
-            channelVectorGEMM(context, shapes, source: source),
-            transposeOut(context, shapes, scratchPrefix: source.scratchPrefix),
-        ]
+        return prologue + [channelVectorGEMM(context, shapes, source: source)]
     }
 
     /// Copies each image channel into the scratch with its zero border.

@@ -19,6 +19,8 @@ struct GEMMKernel {
         case accumulate
         /// One value per row (a bias), given as IR scalars.
         case rowValues([IRValue])
+        /// One value per column (a bias), read from `pointer[column]`.
+        case columnValues(IRValue)
     }
 
     /// How the shared dimension is walked: `outer` iterations of an IR loop,
@@ -84,6 +86,8 @@ struct GEMMKernel {
                         initial = b.loadVector(
                             c.pointer, b.add(rowBases[row], b.add(column, offset)), width: width, count: count)
                     case .rowValues(let values): initial = b.splat(values[row], width: width)
+                    case .columnValues(let pointer):
+                        initial = b.loadVector(pointer, b.add(column, offset), width: width, count: count)
                     }
                     return b.variable(initial)
                 }
@@ -108,9 +112,16 @@ struct GEMMKernel {
             }
             for row in 0..<rows {
                 for (v, offset) in offsets.enumerated() {
-                    b.storeVector(
-                        b.read(accumulators[row][v]), c.pointer, b.add(rowBases[row], b.add(column, offset)),
-                        count: lanes[v])
+                    let value = b.read(accumulators[row][v])
+                    if c.columnStride == 1 {
+                        b.storeVector(value, c.pointer, b.add(rowBases[row], b.add(column, offset)), count: lanes[v])
+                    } else {
+                        // C is stored transposed (columns strided): finish in registers, scatter once.
+                        b.scatterVector(
+                            epilogue.map { b.apply($0, value) } ?? value, c.pointer,
+                            b.add(rowBases[row], b.mul(b.add(column, offset), c.columnStride)), stride: c.columnStride,
+                            count: lanes[v])
+                    }
                 }
             }
         }
@@ -131,8 +142,10 @@ struct GEMMKernel {
                 panel(b.constant(column), lanes: rest > vectorWidth ? [vectorWidth, rest - vectorWidth] : [rest])
             }
         }
-        for row in 0..<rows {
-            b.apply(epilogue, toElementsOf: c.pointer, from: b.add(rowBases[row], columnStart), count: n)
+        if c.columnStride == 1 {
+            for row in 0..<rows {
+                b.apply(epilogue, toElementsOf: c.pointer, from: b.add(rowBases[row], columnStart), count: n)
+            }
         }
     }
 
