@@ -58,8 +58,8 @@ enum Convolution {
     static func scratchElements(_ node: Node, in graph: Graph, vectorWidth: Int) -> Int {
         guard let shapes = Shapes(node, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
+        if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return shapes.paddedElements }
         let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
-        if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return prefix }
         if shapes.pointwise { return 0 }
         return shapes.implicit ? prefix + shapes.batch * shapes.outChannels * shapes.wideColumns : prefix
     }
@@ -92,32 +92,21 @@ enum Convolution {
     static func channelVectorKernels(_ context: KernelContext, _ shapes: Shapes) -> [KernelPlan] {
         let geometry = shapes.geometry
         let input: (KernelBuilder) -> IRValue = { b in context.pointer(context.node.inputs[0]!, b) }
-        let source: PositionSource
-        var prologue: [KernelPlan] = []
-        if shapes.pointwise {
-            source = PositionSource(
-                pointer: input, channelStride: shapes.plane, tapOffset: { _ in 0 },
-                positionOffset: { _, p in p })
-        } else if shapes.implicit {
-            let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
-            let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
-            if shapes.padded { prologue = [pad(context, shapes)] }
-            source = PositionSource(
-                pointer: { b in shapes.padded ? context.scratchPointer(b) : input(b) }, channelStride: planeSize,
-                tapOffset: { tap in
-                    (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w)
-                        * geometry.dilations.w
-                },
-                positionOffset: { b, p in
-                    b.add(b.mul(b.divide(p, geometry.output.w), pitch), b.remainder(p, geometry.output.w))
-                })
-        } else {
-            prologue = [im2col(context, shapes)]
-            source = PositionSource(
-                pointer: context.scratchPointer, channelStride: shapes.taps * shapes.plane,
-                tapOffset: { $0 * shapes.plane }, positionOffset: { _, p in p })
-        }
-        return prologue + [channelVectorGEMM(context, shapes, source: source)]
+        // A is read straight from the image (zero-padded into scratch if the
+        // windows need it), at any stride and dilation: no im2col.
+        let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
+        let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
+        let source = PositionSource(
+            pointer: { b in shapes.padded ? context.scratchPointer(b) : input(b) }, channelStride: planeSize,
+            tapOffset: { tap in
+                (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w)
+                    * geometry.dilations.w
+            },
+            positionOffset: { b, p in
+                let row = b.mul(b.divide(p, geometry.output.w), geometry.strides.h * pitch)
+                return b.add(row, b.mul(b.remainder(p, geometry.output.w), geometry.strides.w))
+            })
+        return (shapes.padded ? [pad(context, shapes)] : []) + [channelVectorGEMM(context, shapes, source: source)]
     }
 
     /// Copies each image channel into the scratch with its zero border.
