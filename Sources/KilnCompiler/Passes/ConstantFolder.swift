@@ -84,9 +84,8 @@ struct ConstantFolder {
                 location: location)
             return [inputs[0].reshaped(shape)]
         case "Flatten":
-            guard let shape = try? ShapeInference.flatten(inputs[0].shape, axis: node.int("axis", default: 1)) else {
-                return nil
-            }
+            let shape = try ShapeInference.flatten(
+                inputs[0].shape, axis: node.int("axis", default: 1), location: location)
             return [inputs[0].reshaped(shape)]
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<inputs[0].shape.count).reversed())

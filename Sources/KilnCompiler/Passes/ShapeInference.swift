@@ -215,11 +215,11 @@ enum ShapeInference {
 
     // MARK: - Shared shape rules
 
-    static func flatten(_ shape: [Int], axis rawAxis: Int, location: SourceLocation? = nil) throws -> [Int] {
+    static func flatten(_ shape: [Int], axis rawAxis: Int, location: SourceLocation) throws -> [Int] {
         let axis = rawAxis < 0 ? rawAxis + shape.count : rawAxis
         guard (0...shape.count).contains(axis) else {
             throw CompileError(
-                .invalidAttribute, at: location ?? SourceLocation(file: "?"),
+                .invalidAttribute, at: location,
                 "axis \(rawAxis) is out of range for \(shape)")
         }
         return [shape[..<axis].reduce(1, *), shape[axis...].reduce(1, *)]
