@@ -34,14 +34,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_data import reference, rng_for, write_case  # noqa: E402
+from reference_data import build_model, reference, rng_for, write_case  # noqa: E402
 
-OPSET = 13
-IR_VERSION = 8
 PRODUCER = "kiln-make-layers"
 WEIGHT_STD = 0.05
 
@@ -62,14 +59,7 @@ def make_model(name, nodes, x, initializers, y_shape):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y_shape))],
         initializer=[numpy_helper.from_array(a, name=n) for n, a in initializers],
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        ir_version=IR_VERSION,
-        producer_name=PRODUCER,
-        producer_version="1",
-    )
-    onnx.checker.check_model(model, full_check=True)
+    model = build_model(graph, PRODUCER)
     return model
 
 

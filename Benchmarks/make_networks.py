@@ -53,14 +53,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_data import reference, rng_for, write_case  # noqa: E402
+from reference_data import build_model, reference, rng_for, write_case  # noqa: E402
 
-OPSET = 13
-IR_VERSION = 8
 PRODUCER = "kiln-make-networks"
 IMAGE = 224
 CLASSES = 1000
@@ -170,14 +167,7 @@ class Builder:
             [helper.make_tensor_value_info(y, TensorProto.FLOAT, list(self.shapes[y]))],
             initializer=self.initializers,
         )
-        model = helper.make_model(
-            graph,
-            opset_imports=[helper.make_opsetid("", OPSET)],
-            ir_version=IR_VERSION,
-            producer_name=PRODUCER,
-            producer_version="1",
-        )
-        onnx.checker.check_model(model, full_check=True)
+        model = build_model(graph, PRODUCER)
         return model
 
 

@@ -6,13 +6,30 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
-from onnx import numpy_helper
+from onnx import helper, numpy_helper
+
+OPSET = 13
+IR_VERSION = 8
 
 
 def rng_for(name):
     """A generator seeded from `name` (Python's hash() is salted per process)."""
     return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def build_model(graph, producer):
+    """An opset-13, IR-8 model around `graph`, checked by the full ONNX checker."""
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        ir_version=IR_VERSION,
+        producer_name=producer,
+        producer_version="1",
+    )
+    onnx.checker.check_model(model, full_check=True)
+    return model
 
 
 def reference(model, feeds, output):
