@@ -28,7 +28,10 @@ let package = Package(
                 "CLLVM", "CKiln",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["ONNX/onnx.proto"]
+            exclude: ["ONNX/onnx.proto"] + [
+                "", "Backends", "Config", "Diagnostics", "IR", "ONNX", "Ops", "Passes", "Pipeline", "Program",
+                "Schedule", "SwiftAPI",
+            ].map { $0.isEmpty ? "README.md" : "\($0)/README.md" }
         ),
         // Compile-and-load for tools and tests: builds a shared object with the
         // toolchain's clang and runs it through the runtime.

@@ -132,9 +132,9 @@ struct Model {
 
     var stem: String { url.deletingPathExtension().lastPathComponent }
     /// The stem as a C identifier: `my-net_v2` → `my_net_v2`, `2x` → `_2x`.
-    var cName: String { cIdentifier(stem) }
+    var cName: String { ModelNaming.cIdentifier(stem) }
     /// The generated Swift class: `my-net_v2` → `MyNetV2Model`.
-    var className: String { swiftClassName(stem) }
+    var className: String { ModelNaming.className(forModel: stem) }
     var inputFiles: [URL] { [url] + (config.map { [$0] } ?? []) }
     var configArguments: [String] { config.map { ["--config", $0.path] } ?? [] }
 }
@@ -268,36 +268,11 @@ func droppedTargetHints(_ package: Package) -> [String] {
                 \(dir.path)/\(file): SwiftPM built no target from \(dir.lastPathComponent)/ \
                 because it has no header or source file, so this model is not compiled. \
                 If it is a Kiln model target, create \(dir.path)/include/\(dir.lastPathComponent).h \
-                containing `#include "\(cIdentifier(stem)).kiln.h"`.
+                containing `#include "\(ModelNaming.cIdentifier(stem)).kiln.h"`.
                 """)
         }
     }
     return hints
-}
-
-/// Non-[A-Za-z0-9_] scalars become `_`; a leading digit gets a `_` prefix.
-func cIdentifier(_ stem: String) -> String {
-    var name = String(
-        String.UnicodeScalarView(
-            stem.unicodeScalars.map {
-                isASCIIAlphanumeric($0) || $0 == "_" ? $0 : "_"
-            }))
-    if let first = name.unicodeScalars.first, ("0"..."9").contains(first) { name = "_" + name }
-    return name
-}
-
-/// UpperCamelCase of the stem's parts plus `Model`: `my-net_v2` → `MyNetV2Model`.
-/// Parts are split on `_`, `-`, `.`, space (and any other non-[A-Za-z0-9]
-/// scalar); a leading digit gets a `_` prefix.
-func swiftClassName(_ stem: String) -> String {
-    let parts = stem.unicodeScalars.split { !isASCIIAlphanumeric($0) }.map { String($0) }
-    var name = parts.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Model"
-    if let first = name.unicodeScalars.first, ("0"..."9").contains(first) { name = "_" + name }
-    return name
-}
-
-func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
-    ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
 }
 
 /// All problems found in one target, reported together.

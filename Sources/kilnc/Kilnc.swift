@@ -108,7 +108,7 @@ struct SwiftAPI: ParsableCommand {
     func run() throws {
         let (prepared, _) = try model.prepare()
         let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        let name = className ?? (stem.isEmpty ? CIdentifier.className(forModel: prepared.name) : stem)
+        let name = className ?? (stem.isEmpty ? ModelNaming.className(forModel: prepared.name) : stem)
         try OutputWriter.write(SwiftAPIEmitter.source(for: prepared, module: module, className: name), to: output)
     }
 }
@@ -127,7 +127,7 @@ struct Inspect: ParsableCommand {
         for output in graph.outputs { print("output \(graph[output].name): \(graph.type(of: output))") }
         let weightBytes = Set(graph.nodes.flatMap { $0.inputs.compactMap { $0 } })
             .compactMap { graph[$0].constant.map { $0.elementCount * 4 } }.reduce(0, +)
-        let plan = Compiler.plan(prepared, target: .host)
+        let plan = Compiler.schedule(prepared, target: .host).plan
         print("arena: \(plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
         var counts: [String: Int] = [:]
         for node in graph.nodes { counts[node.opType, default: 0] += 1 }

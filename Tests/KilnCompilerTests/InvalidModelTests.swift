@@ -78,9 +78,9 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
             Node(name: "a", opType: "TopK", inputs: [x], outputs: [y]),
             Node(name: "b", opType: "NonZero", inputs: [y], outputs: [z]),
         ]
-        #expect(throws: CompileErrors.self) { try OpSupport.check(graph) }
+        #expect(throws: CompileErrors.self) { try graph.resolveOperators() }
         do {
-            try OpSupport.check(graph)
+            try graph.resolveOperators()
         } catch let errors as CompileErrors {
             #expect(errors.errors.map(\.location.node) == ["a", "b"])
         }

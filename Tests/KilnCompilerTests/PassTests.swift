@@ -40,6 +40,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             Node(name: "c", opType: "Concat", inputs: [data, data], outputs: [joined], attributes: ["axis": .int(0)]),
         ]
         graph.outputs = [doubled, joined]
+        try graph.resolveOperators()
         try graph.inferShapesAndFold()
         #expect(graph.nodes.isEmpty)
         #expect(graph[doubled].constant == TensorData(shape: [], int64s: [-7]))
@@ -59,11 +60,52 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             Node(name: "r", opType: "Relu", inputs: [b], outputs: [y]),
         ]
         graph.outputs = [y]
+        try graph.resolveOperators()
         try graph.inferShapesAndFold()
-        graph.removePassThroughOps()
+        try graph.lowerToCore()
         try graph.verify()
         #expect(graph.nodes.map(\.opType) == ["Relu"])
         #expect(graph.nodes[0].inputs == [x])
+        #expect(graph.nodes[0].core == .elementwise(.activation(.relu)))
+    }
+
+    /// Dropout with its mask output (SqueezeNet 1.1, opset 9) must not survive
+    /// to the backend: the output is the input and the mask a constant.
+    @Test func dropoutWithMaskIsRemoved() throws {
+        var graph = Graph(modelFile: "mask.onnx", opset: 9)
+        let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [2, 3])))
+        let y = graph.addValue(Value(name: "y"))
+        let mask = graph.addValue(Value(name: "mask"))
+        let z = graph.addValue(Value(name: "z"))
+        graph.inputs = [x]
+        graph.nodes = [
+            Node(name: "d", opType: "Dropout", inputs: [x], outputs: [y, mask], attributes: ["ratio": .float(0.5)]),
+            Node(name: "r", opType: "Relu", inputs: [y], outputs: [z]),
+        ]
+        graph.outputs = [z, mask]
+        try graph.resolveOperators()
+        try graph.inferShapesAndFold()
+        try graph.lowerToCore()
+        try graph.verify()
+        #expect(graph.nodes.map(\.opType) == ["Relu"])
+        #expect(graph[mask].constant == TensorData(shape: [2, 3], bools: Array(repeating: true, count: 6)))
+    }
+
+    /// VGG-19's first fully connected weight (4096×25088 float32, 411 MB) can
+    /// be made by ConstantOfShape; constants that size fold, absurd ones are refused.
+    @Test func largeConstantsFoldAndAbsurdOnesAreRefused() throws {
+        func fold(_ dims: [Int64]) throws -> TensorData? {
+            var graph = Graph(modelFile: "big.onnx", opset: 13)
+            let shape = graph.addValue(Value(name: "s", constant: TensorData(shape: [dims.count], int64s: dims)))
+            let y = graph.addValue(Value(name: "y"))
+            graph.nodes = [Node(name: "c", opType: "ConstantOfShape", inputs: [shape], outputs: [y])]
+            graph.outputs = [y]
+            try graph.resolveOperators()
+            try graph.inferShapesAndFold()
+            return graph[y].constant
+        }
+        #expect(try fold([4096, 25088])?.bytes.count == 4096 * 25088 * 4)
+        #expect(throws: CompileError.self) { try fold([1 << 20, 1 << 20]) }
     }
 
     @Test func plannerNeverOverlapsLiveBuffers() throws {
@@ -71,7 +113,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             let model = try Compiler.prepare(
                 modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
             let graph = model.graph
-            let plan = Compiler.plan(model, target: .host)
+            let plan = Compiler.schedule(model, target: .host).plan
             // Live range of every run-time value (views share their source's bytes, so skip them).
             var ranges: [ValueID: (Int, Int)] = [:]
             func touch(_ id: ValueID, _ time: Int) {
@@ -85,7 +127,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
                 for output in node.outputs { touch(output, time) }
             }
             for output in graph.outputs { touch(output, graph.nodes.count) }
-            let views = Set(graph.nodes.filter { MemoryPlanner.viewOps.contains($0.opType) }.flatMap(\.outputs))
+            let views = Set(graph.nodes.filter { $0.core == .view }.flatMap(\.outputs))
             let ids = ranges.keys.filter { !views.contains($0) }.sorted()
             for (i, a) in ids.enumerated() {
                 let offsetA = try #require(plan.offsets[a])
@@ -103,7 +145,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             }
             // Scratch (im2col) buffers must not overlap anything live while their node runs.
             for (node, offset) in plan.scratchOffsets {
-                let size = 4 * KernelLowering.scratchElements(graph.nodes[node], in: graph, target: .host)
+                let size = KernelLowering.scratchBytes(graph.nodes[node], in: graph, target: .host)
                 #expect(offset + size <= plan.arenaSize)
                 for id in ids where ranges[id]!.0 <= node && node <= ranges[id]!.1 {
                     let other = plan.offsets[id]!
@@ -114,7 +156,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
             }
             // Reuse must actually happen: the arena is smaller than all buffers laid end to end.
             let scratch = graph.nodes.map {
-                MemoryPlanner.align(4 * KernelLowering.scratchElements($0, in: graph, target: .host), plan.alignment)
+                MemoryPlanner.align(KernelLowering.scratchBytes($0, in: graph, target: .host), plan.alignment)
             }
             let total =
                 ids.map { MemoryPlanner.align(graph.type(of: $0).byteCount, plan.alignment) }.reduce(0, +)
@@ -139,11 +181,11 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
 
 @Suite struct NamingTests {
     @Test func modelAndClassNames() {
-        #expect(CIdentifier.modelName(forFile: "/a/my-net_v2.onnx") == "my_net_v2")
-        #expect(CIdentifier.modelName(forFile: "2layer.onnx") == "_2layer")
-        #expect(CIdentifier.className(forModel: "my-net_v2") == "MyNetV2Model")
-        #expect(CIdentifier.className(forModel: "digits") == "DigitsModel")
-        #expect(CIdentifier.className(forModel: "2layer") == "_2layerModel")
+        #expect(ModelNaming.modelName(forFile: "/a/my-net_v2.onnx") == "my_net_v2")
+        #expect(ModelNaming.modelName(forFile: "2layer.onnx") == "_2layer")
+        #expect(ModelNaming.className(forModel: "my-net_v2") == "MyNetV2Model")
+        #expect(ModelNaming.className(forModel: "digits") == "DigitsModel")
+        #expect(ModelNaming.className(forModel: "2layer") == "_2layerModel")
     }
 
     @Test func swiftMemberNames() {

@@ -1,64 +1,11 @@
 // The compiler's graph IR: SSA values with static types, nodes in execution order.
-
-/// Index of a value in its graph.
-public struct ValueID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let index: Int
-    public init(_ index: Int) { self.index = index }
-    public static func < (lhs: ValueID, rhs: ValueID) -> Bool { lhs.index < rhs.index }
-    public var description: String { "%\(index)" }
-}
-
-/// A tensor value: a graph input, a constant, or a node's result.
-public struct Value: Sendable {
-    /// The ONNX name (unique within the graph).
-    public var name: String
-    /// Known after shape inference; graph inputs and constants know it at import.
-    public var type: TensorType?
-    /// Set for initializers, Constant nodes and folded results.
-    public var constant: TensorData?
-
-    public init(name: String, type: TensorType? = nil, constant: TensorData? = nil) {
-        self.name = name
-        self.type = type ?? constant?.type
-        self.constant = constant
-    }
-}
-
-/// One operation. Inputs are optional because ONNX lets optional inputs be empty.
-public struct Node: Sendable {
-    public var name: String
-    public var opType: String
-    public var domain: String
-    public var inputs: [ValueID?]
-    public var outputs: [ValueID]
-    public var attributes: [String: Attribute]
-    /// An elementwise activation fused into this node's result.
-    public var epilogue: Activation?
-
-    public init(
-        name: String, opType: String, domain: String = "", inputs: [ValueID?], outputs: [ValueID],
-        attributes: [String: Attribute] = [:], epilogue: Activation? = nil
-    ) {
-        self.name = name
-        self.opType = opType
-        self.domain = domain
-        self.inputs = inputs
-        self.outputs = outputs
-        self.attributes = attributes
-        self.epilogue = epilogue
-    }
-
-    /// The input at `position`, or nil when absent or empty.
-    public func input(_ position: Int) -> ValueID? {
-        position < inputs.count ? inputs[position] : nil
-    }
-}
+// Values and nodes are in Value.swift and Node.swift.
 
 /// A model's computation: values, nodes in topological order, inputs, outputs.
 public struct Graph: Sendable {
     /// The model file, for diagnostics.
     public var modelFile: String
-    /// The opset imported for the default ONNX domain.
+    /// The version of the front end's op set the model was written for.
     public var opset: Int
     public var values: [Value] = []
     public var nodes: [Node] = []

@@ -1,79 +1,207 @@
 // Constant tensor contents: initializers, folded values, prepacked weights.
+// Stored as little-endian bytes with a dtype, so data movement (gather,
+// concat, transpose, broadcast) works on any element type without a case
+// per type, and the weights blob is the storage itself.
 
-/// The contents of a constant tensor, held in Swift arrays.
+/// The contents of a constant tensor.
 public struct TensorData: Sendable, Equatable {
-    public enum Storage: Sendable, Equatable {
-        case float32([Float])
-        case int64([Int64])
-    }
-
+    public var dtype: DType
     public var shape: [Int]
-    public var storage: Storage
+    /// Row-major elements, little-endian, `elementCount × dtype.byteSize` bytes.
+    public var bytes: [UInt8]
 
+    /// Wraps bytes already laid out for `dtype` and `shape`.
+    public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
+        precondition(shape.reduce(1, *) * dtype.byteSize == bytes.count, "shape/byte count mismatch")
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
+
+    /// A float32 tensor.
     public init(shape: [Int], floats: [Float]) {
-        precondition(shape.reduce(1, *) == floats.count, "shape/element count mismatch")
-        self.shape = shape
-        self.storage = .float32(floats)
+        self.init(dtype: .float32, shape: shape, bytes: Self.encode(floats.map { UInt64($0.bitPattern) }, width: 4))
     }
 
+    /// An int64 tensor.
     public init(shape: [Int], int64s: [Int64]) {
-        precondition(shape.reduce(1, *) == int64s.count, "shape/element count mismatch")
-        self.shape = shape
-        self.storage = .int64(int64s)
+        self.init(dtype: .int64, shape: shape, bytes: Self.encode(int64s.map { UInt64(bitPattern: $0) }, width: 8))
     }
 
-    public var dtype: DType {
-        switch storage {
-        case .float32: .float32
-        case .int64: .int64
+    /// A bool tensor (one byte per element, 0 or 1).
+    public init(shape: [Int], bools: [Bool]) {
+        self.init(dtype: .bool, shape: shape, bytes: bools.map { $0 ? 1 : 0 })
+    }
+
+    /// A tensor of any dtype from real values, converted as ONNX `Cast` does:
+    /// floats round to nearest, integers truncate toward zero and wrap,
+    /// bool is `value != 0`.
+    public init(dtype: DType, shape: [Int], converting values: [Double]) {
+        let bits: [UInt64] = values.map { Self.bits(of: $0, as: dtype) }
+        self.init(dtype: dtype, shape: shape, bytes: Self.encode(bits, width: dtype.byteSize))
+    }
+
+    /// A tensor of any dtype from integers (wrapping into narrower types).
+    public init(dtype: DType, shape: [Int], converting values: [Int64]) {
+        if dtype.isFloatingPoint {
+            self.init(dtype: dtype, shape: shape, converting: values.map { Double($0) })
+            return
         }
+        let bits: [UInt64] = values.map { dtype == .bool ? ($0 != 0 ? 1 : 0) : UInt64(bitPattern: $0) }
+        self.init(dtype: dtype, shape: shape, bytes: Self.encode(bits, width: dtype.byteSize))
     }
 
     public var type: TensorType { TensorType(dtype, shape) }
     public var elementCount: Int { shape.reduce(1, *) }
 
-    /// Elements as floats (int64 converted).
-    public var floats: [Float] {
-        switch storage {
-        case .float32(let values): values
-        case .int64(let values): values.map { Float($0) }
+    // MARK: - Element access
+
+    /// The raw little-endian bits of element `index`, zero-extended.
+    public func bits(at index: Int) -> UInt64 {
+        let width = dtype.byteSize
+        var value: UInt64 = 0
+        for byte in 0..<width { value |= UInt64(bytes[index * width + byte]) << (8 * byte) }
+        return value
+    }
+
+    /// Element `index` as a real number (exact for every integer up to 2⁵³).
+    public func double(at index: Int) -> Double {
+        let raw = bits(at: index)
+        switch dtype {
+        case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        case .float64: return Double(bitPattern: raw)
+        case .float16: return Double(Self.float(fromHalf: UInt16(truncatingIfNeeded: raw)))
+        case .bfloat16: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw) << 16))
+        case .bool: return raw != 0 ? 1 : 0
+        default: return dtype.isSignedInteger ? Double(Self.signExtend(raw, width: dtype.byteSize)) : Double(raw)
         }
     }
 
-    /// Elements as int64 (floats truncated toward zero, as ONNX Cast does).
-    public var int64s: [Int64] {
-        switch storage {
-        case .float32(let values): values.map { Int64($0) }
-        case .int64(let values): values
-        }
+    /// Element `index` as an integer: floats truncate toward zero and
+    /// saturate (NaN becomes `Int64.min`, which no range check accepts).
+    public func int64(at index: Int) -> Int64 {
+        if dtype.isFloatingPoint { return Self.saturatingInt64(double(at: index)) }
+        let raw = bits(at: index)
+        if dtype == .bool { return raw != 0 ? 1 : 0 }
+        return dtype.isSignedInteger ? Self.signExtend(raw, width: dtype.byteSize) : Int64(bitPattern: raw)
     }
+
+    /// Every element as Float.
+    public var floats: [Float] {
+        if dtype == .float32 {
+            return (0..<elementCount).map { Float(bitPattern: UInt32(truncatingIfNeeded: bits(at: $0))) }
+        }
+        return (0..<elementCount).map { Float(double(at: $0)) }
+    }
+
+    /// Every element as Double.
+    public var doubles: [Double] { (0..<elementCount).map(double(at:)) }
+
+    /// Every element as Int64 (see ``int64(at:)``).
+    public var int64s: [Int64] { (0..<elementCount).map(int64(at:)) }
 
     /// The same elements under a new shape with the same element count.
     public func reshaped(_ newShape: [Int]) -> TensorData {
-        var copy = self
-        copy.shape = newShape
-        return copy
+        TensorData(dtype: dtype, shape: newShape, bytes: bytes)
     }
 
-    /// Little-endian bytes, as the weights blob and the runtime expect.
-    public var bytes: [UInt8] {
-        switch storage {
-        case .float32(let values):
-            var out = [UInt8]()
-            out.reserveCapacity(values.count * 4)
-            for value in values {
-                let bits = value.bitPattern
-                for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: bits >> shift)) }
-            }
-            return out
-        case .int64(let values):
-            var out = [UInt8]()
-            out.reserveCapacity(values.count * 8)
-            for value in values {
-                let bits = UInt64(bitPattern: value)
-                for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: bits >> shift)) }
-            }
-            return out
+    /// A tensor of `shape` whose element `i` is this tensor's element `sources[i]`:
+    /// the one primitive behind gather, transpose, concat slices and broadcasts.
+    public func picking(_ sources: [Int], shape: [Int]) -> TensorData {
+        let width = dtype.byteSize
+        var out = [UInt8]()
+        out.reserveCapacity(sources.count * width)
+        for source in sources { out.append(contentsOf: bytes[source * width..<(source + 1) * width]) }
+        return TensorData(dtype: dtype, shape: shape, bytes: out)
+    }
+
+    /// The elements converted to `target` as ONNX `Cast` does.
+    public func converted(to target: DType) -> TensorData {
+        if target == dtype { return self }
+        if dtype.isFloatingPoint || target.isFloatingPoint || target == .bool {
+            return TensorData(dtype: target, shape: shape, converting: doubles)
         }
+        return TensorData(dtype: target, shape: shape, converting: int64s)
+    }
+
+    // MARK: - Encoding
+
+    private static func encode(_ values: [UInt64], width: Int) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(values.count * width)
+        for value in values {
+            for byte in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * byte))) }
+        }
+        return out
+    }
+
+    private static func signExtend(_ raw: UInt64, width: Int) -> Int64 {
+        let shift = UInt64(64 - 8 * width)
+        return Int64(bitPattern: raw << shift) >> Int64(shift)
+    }
+
+    static func saturatingInt64(_ value: Double) -> Int64 {
+        guard !value.isNaN else { return .min }
+        if value >= 9.2233720368547758e18 { return .max }
+        if value <= -9.2233720368547758e18 { return .min }
+        return Int64(value.rounded(.towardZero))
+    }
+
+    /// The bit pattern of `value` stored as `dtype`.
+    static func bits(of value: Double, as dtype: DType) -> UInt64 {
+        switch dtype {
+        case .float32: return UInt64(Float(value).bitPattern)
+        case .float64: return value.bitPattern
+        case .float16: return UInt64(half(from: Float(value)))
+        case .bfloat16: return UInt64(bfloat16(from: Float(value)))
+        case .bool: return value != 0 ? 1 : 0
+        default: return UInt64(bitPattern: saturatingInt64(value))
+        }
+    }
+
+    /// IEEE binary16 from binary32, rounding to nearest even.
+    static func half(from value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        let sign = UInt16((bits >> 16) & 0x8000)
+        let exponent = Int((bits >> 23) & 0xff)
+        var mantissa = bits & 0x7f_ffff
+        if exponent == 0xff { return sign | 0x7c00 | (mantissa != 0 ? 0x200 : 0) }
+        let unbiased = exponent - 127 + 15
+        if unbiased >= 0x1f { return sign | 0x7c00 }
+        if unbiased <= 0 {
+            guard unbiased >= -10 else { return sign }
+            mantissa |= 0x80_0000
+            let shift = UInt32(14 - unbiased)
+            var result = mantissa >> shift
+            let remainder = mantissa & ((1 << shift) - 1)
+            let halfway: UInt32 = 1 << (shift - 1)
+            if remainder > halfway || (remainder == halfway && result & 1 == 1) { result += 1 }
+            return sign | UInt16(result)
+        }
+        var result = UInt32(unbiased) << 10 | (mantissa >> 13)
+        let remainder = mantissa & 0x1fff
+        if remainder > 0x1000 || (remainder == 0x1000 && result & 1 == 1) { result += 1 }
+        return sign | UInt16(truncatingIfNeeded: result)
+    }
+
+    /// IEEE binary32 from binary16 (exact).
+    static func float(fromHalf bits: UInt16) -> Float {
+        let sign = UInt32(bits & 0x8000) << 16
+        let exponent = UInt32(bits >> 10) & 0x1f
+        let mantissa = UInt32(bits) & 0x3ff
+        if exponent == 0 {
+            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
+            return sign != 0 ? -magnitude : magnitude
+        }
+        if exponent == 0x1f { return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13)) }
+        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+    }
+
+    /// bfloat16 from binary32, rounding to nearest even (NaN stays NaN).
+    static func bfloat16(from value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        if value.isNaN { return UInt16(bits >> 16) | 0x40 }
+        let rounding = ((bits >> 16) & 1) + 0x7fff
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
     }
 }

@@ -1,7 +1,7 @@
-// The sliding-window arithmetic Conv and pooling share: kernel size, strides,
-// dilations, resolved padding (auto_pad included) and output size.
+// The sliding-window arithmetic convolution and pooling share: kernel size,
+// strides, dilations, resolved padding and output size.
 
-/// Resolved 2-D window parameters of a Conv, MaxPool or AveragePool node.
+/// Resolved 2-D window parameters of a convolution or pooling.
 public struct WindowGeometry: Sendable, Equatable {
     public var kernel: (h: Int, w: Int)
     public var strides: (h: Int, w: Int)
@@ -18,36 +18,31 @@ public struct WindowGeometry: Sendable, Equatable {
             && lhs.output == rhs.output
     }
 
-    /// Resolves the geometry of `node` applied to an NCHW input of spatial
-    /// size `input`, with `kernel` from the weights (Conv) or `kernel_shape`.
+    /// How a window's padding is chosen.
+    public enum Padding: Sendable, Equatable {
+        /// Explicit padding: [top, left, bottom, right].
+        case explicit([Int])
+        /// Pad so that output = ⌈input / stride⌉, the odd extra at the end.
+        case sameUpper
+        /// As `sameUpper`, the odd extra at the beginning.
+        case sameLower
+        /// No padding.
+        case valid
+    }
+
+    /// Resolves the geometry of a window of `kernel` sliding over an input of
+    /// spatial size `input`; `location` names the node in errors.
     public init(
-        node: Node, input: (h: Int, w: Int), kernel: (h: Int, w: Int), ceilMode: Bool, location: SourceLocation
-    )
-        throws
-    {
-        func pair(_ name: String, default value: Int) throws -> (Int, Int) {
-            guard let values = node.ints(name) else { return (value, value) }
-            guard values.count == 2, values.allSatisfy({ (1...4096).contains($0) }) else {
-                throw CompileError(
-                    .invalidAttribute, at: location, "attribute '\(name)' must hold two positive values, got \(values)")
-            }
-            return (values[0], values[1])
-        }
+        input: (h: Int, w: Int), kernel: (h: Int, w: Int), strides: (h: Int, w: Int), dilations: (h: Int, w: Int),
+        padding: Padding, ceilMode: Bool, location: SourceLocation
+    ) throws {
         self.kernel = kernel
         self.input = input
-        let strides = try pair("strides", default: 1)
-        let dilations = try pair("dilations", default: 1)
-        self.strides = (strides.0, strides.1)
-        self.dilations = (dilations.0, dilations.1)
-        let effective = (h: (kernel.h - 1) * dilations.0 + 1, w: (kernel.w - 1) * dilations.1 + 1)
-        let autoPad = node.string("auto_pad", default: "NOTSET")
-        switch autoPad {
-        case "NOTSET":
-            let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ (0...4096).contains($0) }) else {
-                throw CompileError(
-                    .invalidAttribute, at: location, "attribute 'pads' must hold four non-negative values, got \(pads)")
-            }
+        self.strides = strides
+        self.dilations = dilations
+        let effective = (h: (kernel.h - 1) * dilations.h + 1, w: (kernel.w - 1) * dilations.w + 1)
+        switch padding {
+        case .explicit(let pads):
             padBegin = (pads[0], pads[1])
             padEnd = (pads[2], pads[3])
             func size(_ input: Int, _ padBegin: Int, _ pads: Int, _ effective: Int, _ stride: Int) -> Int {
@@ -59,31 +54,29 @@ public struct WindowGeometry: Sendable, Equatable {
                 return out
             }
             output = (
-                size(input.h, pads[0], pads[0] + pads[2], effective.h, strides.0),
-                size(input.w, pads[1], pads[1] + pads[3], effective.w, strides.1)
+                size(input.h, pads[0], pads[0] + pads[2], effective.h, strides.h),
+                size(input.w, pads[1], pads[1] + pads[3], effective.w, strides.w)
             )
-        case "SAME_UPPER", "SAME_LOWER":
+        case .sameUpper, .sameLower:
             func same(_ input: Int, _ effective: Int, _ stride: Int) -> (Int, Int, Int) {
                 let out = (input + stride - 1) / stride
                 let total = max(0, (out - 1) * stride + effective - input)
                 let small = total / 2
                 let large = total - small
-                return autoPad == "SAME_UPPER" ? (out, small, large) : (out, large, small)
+                return padding == .sameUpper ? (out, small, large) : (out, large, small)
             }
-            let h = same(input.h, effective.h, strides.0)
-            let w = same(input.w, effective.w, strides.1)
+            let h = same(input.h, effective.h, strides.h)
+            let w = same(input.w, effective.w, strides.w)
             output = (h.0, w.0)
             padBegin = (h.1, w.1)
             padEnd = (h.2, w.2)
-        case "VALID":
+        case .valid:
             padBegin = (0, 0)
             padEnd = (0, 0)
             output = (
-                (input.h - effective.h) / strides.0 + 1,
-                (input.w - effective.w) / strides.1 + 1
+                input.h >= effective.h ? (input.h - effective.h) / strides.h + 1 : 0,
+                input.w >= effective.w ? (input.w - effective.w) / strides.w + 1 : 0
             )
-        default:
-            throw CompileError(.invalidAttribute, at: location, "unknown auto_pad value '\(autoPad)'")
         }
         guard output.h >= 1, output.w >= 1 else {
             throw CompileError(

@@ -123,7 +123,7 @@ public struct ONNXImporter {
         guard let dtype = DType(rawValue: Int(tensor.elemType)), dtype == .float32 else {
             throw CompileError(
                 .unsupportedFeature, at: location,
-                "input '\(info.name)' has element type \(Self.dataTypeName(tensor.elemType)); Kiln supports float32 inputs"
+                "input '\(info.name)' has element type \(DTypeName.name(of: Int(tensor.elemType))); Kiln supports float32 inputs"
             )
         }
         guard tensor.hasShape else {
@@ -191,49 +191,43 @@ public struct ONNXImporter {
                 throw CompileError(
                     .invalidInitializer, at: location,
                     "\(what) has \(raw.count) bytes of data, but shape \(shape) of "
-                        + "\(Self.dataTypeName(proto.dataType)) needs \(count * width)")
+                        + "\(DTypeName.name(of: Int(proto.dataType))) needs \(count * width)")
             }
         }
 
-        switch Int(proto.dataType) {
-        case DType.float32.rawValue:
-            if let raw {
-                try checkBytes(raw, width: 4)
-                return TensorData(
-                    shape: shape, floats: Self.decodeLittleEndian(raw, as: UInt32.self).map(Float.init(bitPattern:)))
-            }
-            try checkCount(proto.floatData.count)
-            return TensorData(shape: shape, floats: proto.floatData)
-        case DType.float64.rawValue:
-            if let raw {
-                try checkBytes(raw, width: 8)
-                return TensorData(
-                    shape: shape,
-                    floats: Self.decodeLittleEndian(raw, as: UInt64.self).map { Float(Double(bitPattern: $0)) })
-            }
-            try checkCount(proto.doubleData.count)
-            return TensorData(shape: shape, floats: proto.doubleData.map { Float($0) })
-        case DType.int64.rawValue:
-            if let raw {
-                try checkBytes(raw, width: 8)
-                return TensorData(
-                    shape: shape, int64s: Self.decodeLittleEndian(raw, as: UInt64.self).map { Int64(bitPattern: $0) })
-            }
-            try checkCount(proto.int64Data.count)
-            return TensorData(shape: shape, int64s: proto.int64Data)
-        case DType.int32.rawValue, DType.bool.rawValue, 2 /* uint8 */, 3 /* int8 */, 4 /* uint16 */, 5 /* int16 */:
-            let width = [6: 4, 9: 1, 2: 1, 3: 1, 4: 2, 5: 2][Int(proto.dataType)] ?? 4
-            if let raw {
-                try checkBytes(raw, width: width)
-                let signed = proto.dataType == 6 || proto.dataType == 3 || proto.dataType == 5
-                return TensorData(shape: shape, int64s: Self.decodeIntegers(raw, width: width, signed: signed))
-            }
-            try checkCount(proto.int32Data.count)
-            return TensorData(shape: shape, int64s: proto.int32Data.map { Int64($0) })
-        default:
+        guard let dtype = DType(rawValue: Int(proto.dataType)) else {
             throw CompileError(
                 .unsupportedFeature, at: location,
-                "\(what) has element type \(Self.dataTypeName(proto.dataType)), which Kiln does not support")
+                "\(what) has element type \(DTypeName.name(of: Int(proto.dataType))), which Kiln does not support")
+        }
+        if let raw {
+            try checkBytes(raw, width: dtype.byteSize)
+            return TensorData(dtype: dtype, shape: shape, bytes: raw)
+        }
+        // The typed repeated fields: which one holds a dtype is fixed by onnx.proto.
+        switch dtype {
+        case .float32:
+            try checkCount(proto.floatData.count)
+            return TensorData(shape: shape, floats: proto.floatData)
+        case .float64:
+            try checkCount(proto.doubleData.count)
+            return TensorData(dtype: dtype, shape: shape, converting: proto.doubleData)
+        case .int64:
+            try checkCount(proto.int64Data.count)
+            return TensorData(shape: shape, int64s: proto.int64Data)
+        case .uint32, .uint64:
+            try checkCount(proto.uint64Data.count)
+            return TensorData(dtype: dtype, shape: shape, converting: proto.uint64Data.map { Int64(bitPattern: $0) })
+        case .float16, .bfloat16:
+            // Stored as their bit patterns in int32_data.
+            try checkCount(proto.int32Data.count)
+            let bits = proto.int32Data.flatMap { value -> [UInt8] in
+                [UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8)]
+            }
+            return TensorData(dtype: dtype, shape: shape, bytes: bits)
+        case .int32, .int16, .int8, .uint16, .uint8, .bool:
+            try checkCount(proto.int32Data.count)
+            return TensorData(dtype: dtype, shape: shape, converting: proto.int32Data.map { Int64($0) })
         }
     }
 
@@ -262,40 +256,6 @@ public struct ONNXImporter {
             return [UInt8](contents[contents.startIndex + offset..<contents.startIndex + offset + length])
         }
         return proto.hasRawData ? [UInt8](proto.rawData) : nil
-    }
-
-    private static func decodeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], as: T.Type) -> [T]
-    {
-        let width = MemoryLayout<T>.size
-        var result = [T]()
-        result.reserveCapacity(bytes.count / width)
-        var index = 0
-        while index + width <= bytes.count {
-            var value: T = 0
-            for byte in 0..<width { value |= T(bytes[index + byte]) << (8 * byte) }
-            result.append(value)
-            index += width
-        }
-        return result
-    }
-
-    private static func decodeIntegers(_ bytes: [UInt8], width: Int, signed: Bool) -> [Int64] {
-        stride(from: 0, to: bytes.count - width + 1, by: width).map { start in
-            var value: UInt64 = 0
-            for byte in 0..<width { value |= UInt64(bytes[start + byte]) << (8 * byte) }
-            guard signed else { return Int64(value) }
-            let shift = UInt64(64 - 8 * width)
-            return Int64(bitPattern: value << shift) >> Int64(shift)
-        }
-    }
-
-    static func dataTypeName(_ code: Int32) -> String {
-        let names: [Int32: String] = [
-            0: "undefined", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
-            8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64",
-            15: "complex128", 16: "bfloat16",
-        ]
-        return names[code] ?? "type \(code)"
     }
 
     // MARK: - Attributes

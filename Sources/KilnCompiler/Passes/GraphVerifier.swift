@@ -3,11 +3,15 @@
 
 extension Graph {
     /// Every node input is a constant, a graph input or an earlier node's
-    /// output; every value read at run time has a type.
+    /// output; every value read at run time has a type; every node has a
+    /// core operation for the backends.
     public func verify() throws {
         var available = Set(inputs)
         for (index, value) in values.enumerated() where value.constant != nil { available.insert(ValueID(index)) }
         for node in nodes {
+            guard node.core != nil else {
+                throw CompileError(.backend, at: location(of: node), "internal error: node was not lowered")
+            }
             for case let input? in node.inputs where !available.contains(input) {
                 throw CompileError(
                     .backend, at: location(of: node),

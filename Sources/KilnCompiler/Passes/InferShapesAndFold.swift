@@ -1,28 +1,39 @@
-// The first pass after import: types every value, evaluating what is known at
-// compile time and dropping the nodes that produced it.
+// Types every value in node order, evaluating what is known at compile time
+// and dropping the nodes that produced it (shape subgraphs vanish).
 
 extension Graph {
-    /// Infers every value's type in node order; nodes whose results are
-    /// compile-time constants are evaluated and removed.
+    /// Infers every value's type; nodes whose results are compile-time
+    /// constants are evaluated and removed.
     public mutating func inferShapesAndFold() throws {
         var kept: [Node] = []
         for node in nodes {
-            if let results = try ConstantFolder(graph: self).fold(node), results.count == node.outputs.count {
-                for result in results where Shape.checkedElementCount(result.shape) == nil {
+            let op = try definition(of: node)
+            let inputs = opInputs(of: node)
+            let location = location(of: node)
+            for case let input? in node.inputs where self[input].type == nil {
+                throw CompileError(
+                    .malformedModel, at: location, "input '\(self[input].name)' is used before it has a type")
+            }
+            let types = try op.inferTypes(inputs)
+            guard types.count == node.outputs.count else {
+                throw CompileError(
+                    .malformedModel, at: location,
+                    "the node declares \(node.outputs.count) outputs; \(node.opType) produces \(types.count) here")
+            }
+            for type in types where Shape.checkedElementCount(type.shape) == nil {
+                throw CompileError(.shapeMismatch, at: location, "the result shape \(type.shape) is too large or invalid")
+            }
+            if let results = try op.evaluate(inputs) {
+                for (result, type) in zip(results, types) where result.type != type {
                     throw CompileError(
-                        .shapeMismatch, at: location(of: node),
-                        "the result shape \(result.shape) is too large or invalid")
+                        .backend, at: location,
+                        "internal error: folding produced \(result.type) where the type rule says \(type)")
                 }
                 for (id, data) in zip(node.outputs, results) {
                     self[id].constant = data
                     self[id].type = data.type
                 }
                 continue
-            }
-            let types = try ShapeInference.infer(node, in: self)
-            for type in types where Shape.checkedElementCount(type.shape) == nil {
-                throw CompileError(
-                    .shapeMismatch, at: location(of: node), "the result shape \(type.shape) is too large or invalid")
             }
             for (id, type) in zip(node.outputs, types) { self[id].type = type }
             kept.append(node)

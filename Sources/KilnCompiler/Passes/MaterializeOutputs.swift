@@ -3,8 +3,8 @@
 // or one value twice.
 
 extension Graph {
-    /// The op name of the internal copy node this pass inserts.
-    static let copyOp = "Kiln.Copy"
+    /// The display name of the copy nodes this pass inserts.
+    static let copyOpName = "Copy"
 
     /// Inserts a copy for outputs that are constants, graph inputs, or repeats.
     public mutating func materializeOutputs() {
@@ -18,7 +18,10 @@ extension Graph {
             copy.constant = nil
             copy.name = position == outputs.firstIndex(of: id) ? copy.name : "\(copy.name)#\(position)"
             let newID = addValue(copy)
-            nodes.append(Node(name: "output_\(position)_copy", opType: Graph.copyOp, inputs: [id], outputs: [newID]))
+            nodes.append(
+                Node(
+                    name: "output_\(position)_copy", opType: Graph.copyOpName, domain: "kiln", inputs: [id],
+                    outputs: [newID], core: .elementwise(.copy)))
             outputs[position] = newID
         }
     }

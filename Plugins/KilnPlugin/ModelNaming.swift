@@ -1,0 +1,1 @@
+../../Sources/KilnCompiler/Config/ModelNaming.swift

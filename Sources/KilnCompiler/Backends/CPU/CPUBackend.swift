@@ -1,0 +1,14 @@
+// The CPU backend: one LLVM function per kernel, optimised for the target
+// CPU and printed as assembly (see ModuleEmitter.swift).
+
+/// Native CPU code through LLVM.
+struct CPUBackend: Backend {
+    let name = "cpu"
+
+    func compile(_ scheduled: ScheduledModel, weightsPath: String) throws -> BackendArtifacts {
+        try ModuleEmitter(
+            graph: scheduled.model.graph, plan: scheduled.plan, modelName: scheduled.model.name,
+            target: scheduled.target, weightsPath: weightsPath
+        ).emit()
+    }
+}

@@ -1,0 +1,51 @@
+// Kernels that only move bytes: transpose, concat, and the copies behind
+// views (reshapes) that the memory planner could not alias.
+
+/// Data-movement lowerings.
+enum DataMovement {
+    /// Views: nothing to do when the planner aliased the output
+    /// to the input (the usual case), else a copy.
+    static func view(_ context: KernelContext) -> KernelPlan? {
+        guard let source = context.input(0) else { return nil }
+        if context.constant(source) == nil, context.plan.offsets[source] == context.plan.offsets[context.output] {
+            return nil
+        }
+        let shape = context.type(context.output).shape
+        return Elementwise.plan(
+            context, operands: [Elementwise.Operand(id: source, strides: Shape.strides(of: shape))],
+            output: context.output
+        ) { _, values in values[0] }
+    }
+
+    static func transpose(_ context: KernelContext, permutation perm: [Int]) -> KernelPlan {
+        let source = context.input(0)!
+        let inputShape = context.type(source).shape
+        let inputStrides = Shape.strides(of: inputShape)
+        return Elementwise.plan(
+            context, operands: [Elementwise.Operand(id: source, strides: perm.map { inputStrides[$0] })],
+            output: context.output
+        ) { _, values in values[0] }
+    }
+
+    /// One tile per input, each copied into its slab of the output.
+    static func concat(_ context: KernelContext, axis: Int) -> KernelPlan {
+        let outputShape = context.type(context.output).shape
+        let outputStrides = Shape.strides(of: outputShape)
+        var parts: [(id: ValueID, shape: [Int], base: Int)] = []
+        var position = 0
+        for case let id? in context.node.inputs {
+            let shape = context.type(id).shape
+            parts.append((id, shape, position * outputStrides[axis]))
+            position += shape[axis]
+        }
+        return KernelPlan(tileCount: 1) { b, _ in
+            let output = context.pointer(context.output, b)
+            for part in parts where part.shape.reduce(1, *) > 0 {
+                Elementwise.emitStrided(
+                    b, shape: part.shape, leading: nil, output: (output, outputStrides, part.base),
+                    inputs: [(context.pointer(part.id, b), Shape.strides(of: part.shape))], epilogue: nil
+                ) { _, values in values[0] }
+            }
+        }
+    }
+}

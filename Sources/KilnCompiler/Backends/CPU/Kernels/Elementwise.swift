@@ -1,0 +1,158 @@
+// Elementwise kernels with NumPy broadcasting: binary arithmetic,
+// activations, per-channel affine maps and plain copies share one
+// loop-nest emitter whose innermost loop is unit-stride so it vectorizes.
+
+/// The shared emitter for n-ary elementwise kernels.
+enum Elementwise {
+    /// An operand: where it lives and how the iteration space walks it.
+    struct Operand {
+        var id: ValueID?
+        /// Element strides along each axis of the iteration shape (0 = broadcast).
+        var strides: [Int]
+        /// For compile-time data that is not a graph value (BN factors).
+        var values: [Float]? = nil
+        var key: String = ""
+
+        /// An operand of `shape` broadcast to `target`.
+        init(id: ValueID?, shape: [Int], broadcastTo target: [Int], values: [Float]? = nil, key: String = "") {
+            self.id = id
+            self.strides = Shape.broadcastStrides(from: shape, to: target)
+            self.values = values
+            self.key = key
+        }
+
+        init(id: ValueID, strides: [Int]) {
+            self.id = id
+            self.strides = strides
+        }
+    }
+
+    /// Plans `output = compute(operands)` elementwise over the output's shape.
+    static func plan(
+        _ context: KernelContext, operands: [Operand], output: ValueID,
+        compute: @escaping (KernelBuilder, [IRValue]) -> IRValue
+    ) -> KernelPlan {
+        let shape = context.type(output).shape
+        let epilogue = context.node.epilogue
+        let (collapsedShape, strides) = collapse(shape, [Shape.strides(of: shape)] + operands.map(\.strides))
+        // A single dimension left: split it into chunks so tiles stay balanced.
+        let chunk = 8192
+        if collapsedShape.count <= 1 {
+            let count = collapsedShape.first ?? 1
+            let tiles = max(1, (count + chunk - 1) / chunk)
+            return KernelPlan(tileCount: tiles) { b, tile in
+                let inputs = pointers(context, operands, b)
+                let out = context.pointer(output, b)
+                let start = tiles == 1 ? b.constant(0) : b.mul(tile, chunk)
+                let end = tiles == 1 ? b.constant(count) : b.minimum(b.add(start, chunk), count)
+                b.loop(from: start, to: end) { index in
+                    let values = zip(inputs, strides.dropFirst()).map { pointer, stride in
+                        b.load(pointer, stride.first == 0 ? b.constant(0) : index)
+                    }
+                    let value = compute(b, values)
+                    b.store(epilogue.map { b.apply($0, value) } ?? value, out, index)
+                }
+            }
+        }
+        return KernelPlan(tileCount: collapsedShape[0]) { b, tile in
+            emitStrided(
+                b, shape: Array(collapsedShape.dropFirst()), leading: tile,
+                output: (context.pointer(output, b), strides[0], 0),
+                inputs: Array(zip(pointers(context, operands, b), strides.dropFirst())),
+                epilogue: epilogue, compute: compute)
+        }
+    }
+
+    /// Emits loops over `shape` (after an optional fixed `leading` index on
+    /// axis 0 of the strides) computing `output[…] = compute(inputs[…])`.
+    static func emitStrided(
+        _ b: KernelBuilder, shape: [Int], leading: IRValue?, output: (pointer: IRValue, strides: [Int], base: Int),
+        inputs: [(IRValue, [Int])], epilogue: Activation?, compute: (KernelBuilder, [IRValue]) -> IRValue
+    ) {
+        b.loopNest(shape) { inner in
+            let indices = (leading.map { [$0] } ?? []) + inner
+            let values = inputs.map { pointer, strides in b.load(pointer, b.linear(indices, strides)) }
+            let value = compute(b, values)
+            b.store(
+                epilogue.map { b.apply($0, value) } ?? value, output.pointer,
+                b.linear(indices, output.strides, base: output.base))
+        }
+    }
+
+    private static func pointers(_ context: KernelContext, _ operands: [Operand], _ b: KernelBuilder) -> [IRValue] {
+        operands.map { operand -> IRValue in
+            if let values = operand.values { return context.constantPointer(values, key: operand.key, b) }
+            guard let id = operand.id else { preconditionFailure("operand without a value") }
+            return context.pointer(id, b)
+        }
+    }
+
+    /// Merges adjacent axes that every operand walks contiguously (or not at
+    /// all), so `[1,64,56,56] + [1,64,1,1]` becomes a `[64, 3136]` loop nest.
+    static func collapse(_ shape: [Int], _ strides: [[Int]]) -> ([Int], [[Int]]) {
+        var newShape: [Int] = []
+        var newStrides: [[Int]] = strides.map { _ in [] }
+        for axis in shape.indices where shape[axis] != 1 || shape.allSatisfy({ $0 == 1 }) && axis == 0 {
+            if let last = newShape.indices.last,
+                strides.indices.allSatisfy({ newStrides[$0][last] == strides[$0][axis] * shape[axis] })
+            {
+                newShape[last] *= shape[axis]
+                for operand in strides.indices { newStrides[operand][last] = strides[operand][axis] }
+            } else {
+                newShape.append(shape[axis])
+                for operand in strides.indices { newStrides[operand].append(strides[operand][axis]) }
+            }
+        }
+        return (newShape, newStrides)
+    }
+
+    // MARK: - Op lowerings
+
+    static func binary(_ context: KernelContext, _ op: BinaryOperator) -> KernelPlan {
+        let node = context.node
+        let shape = context.type(context.output).shape
+        let operands = [0, 1].map { position -> Operand in
+            let id = node.inputs[position]!
+            return Operand(id: id, shape: context.type(id).shape, broadcastTo: shape)
+        }
+        return plan(context, operands: operands, output: context.output) { b, values in
+            switch op {
+            case .add: b.fadd(values[0], values[1])
+            case .subtract: b.fsub(values[0], values[1])
+            case .multiply: b.fmul(values[0], values[1])
+            case .divide: b.fdiv(values[0], values[1])
+            }
+        }
+    }
+
+    static func activation(_ context: KernelContext, _ activation: Activation) -> KernelPlan {
+        let id = context.input(0)!
+        let shape = context.type(id).shape
+        return plan(context, operands: [Operand(id: id, shape: shape, broadcastTo: shape)], output: context.output) {
+            b, values in b.apply(activation, values[0])
+        }
+    }
+
+    static func copy(_ context: KernelContext) -> KernelPlan {
+        let id = context.input(0)!
+        let shape = context.type(id).shape
+        return plan(context, operands: [Operand(id: id, shape: shape, broadcastTo: shape)], output: context.output) {
+            _, values in values[0]
+        }
+    }
+
+    /// `x × scale[c] + shift[c]` along axis 1 (inference batch normalisation).
+    static func channelAffine(_ context: KernelContext, scale: [Float], shift: [Float]) -> KernelPlan {
+        let id = context.input(0)!
+        let shape = context.type(id).shape
+        let channelShape = [1, shape[1]] + Array(repeating: 1, count: shape.count - 2)
+        let operands = [
+            Operand(id: id, shape: shape, broadcastTo: shape),
+            Operand(id: nil, shape: channelShape, broadcastTo: shape, values: scale, key: "scale"),
+            Operand(id: nil, shape: channelShape, broadcastTo: shape, values: shift, key: "shift"),
+        ]
+        return plan(context, operands: operands, output: context.output) { b, values in
+            b.fmuladd(values[0], values[1], values[2])
+        }
+    }
+}

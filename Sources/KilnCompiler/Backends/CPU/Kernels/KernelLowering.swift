@@ -1,0 +1,38 @@
+// Chooses the CPU kernels for each core operation.
+
+/// Maps a node's core operation to its kernels, run in order (none when the
+/// node needs no code).
+enum KernelLowering {
+    /// Arena scratch bytes a node's kernels need (0 for none); the memory
+    /// planner reserves them for the node's duration.
+    static func scratchBytes(_ node: Node, in graph: Graph, target: TargetSelection) -> Int {
+        switch node.core {
+        case .convolution(let parameters)?:
+            4 * Convolution.scratchElements(node, parameters, in: graph, vectorWidth: target.vectorWidth)
+        case .pool(let parameters)?: 4 * Pooling.scratchElements(node, parameters, in: graph)
+        default: 0
+        }
+    }
+
+    static func lower(_ context: KernelContext) throws -> [KernelPlan] {
+        guard let core = context.node.core else {
+            throw CompileError(.backend, at: context.location, "internal error: node was not lowered to a core op")
+        }
+        switch core {
+        case .convolution(let parameters): return try Convolution.lower(context, parameters)
+        case .elementwise(.binary(let op)): return [Elementwise.binary(context, op)]
+        case .elementwise(.activation(let activation)): return [Elementwise.activation(context, activation)]
+        case .elementwise(.channelAffine(let scale, let shift)):
+            return [Elementwise.channelAffine(context, scale: scale, shift: shift)]
+        case .elementwise(.copy): return [Elementwise.copy(context)]
+        case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]
+        case .matMul: return [MatrixMultiply.matMul(context)]
+        case .pool(let parameters): return [Pooling.pool(context, parameters)]
+        case .globalAveragePool: return [Pooling.globalAverage(context)]
+        case .softmax(let parameters): return [SoftmaxKernel.softmax(context, parameters)]
+        case .view: return DataMovement.view(context).map { [$0] } ?? []
+        case .transpose(let permutation): return [DataMovement.transpose(context, permutation: permutation)]
+        case .concat(let axis): return [DataMovement.concat(context, axis: axis)]
+        }
+    }
+}

@@ -1,0 +1,153 @@
+// Gemm and MatMul on the register-blocked GEMM kernel; B transposed at run
+// time (rare: weights are prepacked) falls back to rank-1 row updates.
+
+/// Lowerings for Gemm and (batched, broadcast) MatMul.
+enum MatrixMultiply {
+    /// How to read B[k][j]: row-major `[K, N]` when `rowStride == N, columnStride == 1`.
+    struct MatrixAccess {
+        var pointer: IRValue
+        var rowStride: Int
+        var columnStride: Int
+    }
+
+    /// Y[row, :] (+)= alpha × Σₖ A[row, k] · B[k, :] with B read through
+    /// strides, then the epilogue: the fallback for a transposed run-time B.
+    private static func emitRow(
+        _ b: KernelBuilder, a: IRValue, aRowBase: IRValue, aStride: Int, k: Int, alpha: Float,
+        matrix: MatrixAccess, matrixBase: IRValue, output: IRValue, outputBase: IRValue, n: Int,
+        accumulate: Bool, epilogue: Activation?
+    ) {
+        if !accumulate { b.loop(0..<n) { j in b.store(b.constant(Float(0)), output, b.add(outputBase, j)) } }
+        b.loop(0..<k) { kk in
+            var factor = b.load(a, b.add(aRowBase, b.mul(kk, aStride)))
+            if alpha != 1 { factor = b.fmul(factor, b.constant(alpha)) }
+            let rowBase = b.add(matrixBase, b.mul(kk, matrix.rowStride))
+            b.loop(0..<n) { j in
+                let index = b.add(outputBase, j)
+                let bValue = b.load(matrix.pointer, b.add(rowBase, b.mul(j, matrix.columnStride)))
+                b.store(b.fmuladd(factor, bValue, b.load(output, index)), output, index)
+            }
+        }
+        b.apply(epilogue, toElementsOf: output, from: outputBase, count: n)
+    }
+
+    /// B as a row-major [K, N] matrix: transposed constants are prepacked at
+    /// compile time; a transposed run-time B is read with strides.
+    private static func matrix(
+        _ context: KernelContext, _ id: ValueID, k: Int, n: Int, transposed: Bool, _ b: KernelBuilder
+    ) -> MatrixAccess {
+        if transposed, let data = context.constant(id) {
+            let values = data.floats
+            var packed = [Float](repeating: 0, count: k * n)
+            for row in 0..<n { for column in 0..<k { packed[column * n + row] = values[row * k + column] } }
+            return MatrixAccess(
+                pointer: context.constantPointer(packed, key: "packedB", b), rowStride: n, columnStride: 1)
+        }
+        let pointer = context.pointer(id, b)
+        return transposed
+            ? MatrixAccess(pointer: pointer, rowStride: 1, columnStride: k)
+            : MatrixAccess(pointer: pointer, rowStride: n, columnStride: 1)
+    }
+
+    static func gemm(_ context: KernelContext, _ parameters: GemmParameters) -> KernelPlan {
+        let node = context.node
+        let aID = node.inputs[0]!
+        let bID = node.inputs[1]!
+        let transA = parameters.transposeA
+        let transB = parameters.transposeB
+        let alpha = parameters.alpha
+        let beta = parameters.beta
+        let outputShape = context.type(context.output).shape
+        let (m, n) = (outputShape[0], outputShape[1])
+        let aShape = context.type(aID).shape
+        let k = transA ? aShape[0] : aShape[1]
+        let cID = beta == 0 ? nil : node.input(2)
+        let cStrides = cID.map { Shape.broadcastStrides(from: context.type($0).shape, to: [m, n]) }
+        // A transposed run-time B cannot be read as row panels; take the strided path.
+        let blocked = !(transB && context.constant(bID) == nil)
+        let rowBlock = blocked ? GEMMKernel.rowBlock(for: m, columns: n, vectorWidth: context.vectorWidth) : 1
+
+        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
+        let blocks = m / rowBlock
+        return KernelPlan(tileCount: (blocked ? chunks.count : 1) * blocks) { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
+            let a = context.pointer(aID, b)
+            let bMatrix = matrix(context, bID, k: k, n: n, transposed: transB, b)
+            let output = context.pointer(context.output, b)
+            let firstRow = b.mul(tile, rowBlock)
+            // Y starts as beta·C (broadcast) over the columns a tile computes, or zero.
+            func initialize(_ columnStart: IRValue, _ columns: Int) {
+                guard let cID, let cStrides else { return }
+                let c = context.pointer(cID, b)
+                for r in 0..<rowBlock {
+                    let row = b.add(firstRow, r)
+                    b.loop(0..<columns) { local in
+                        let j = b.add(columnStart, local)
+                        let value = b.load(c, b.linear([row, j], cStrides))
+                        b.store(beta == 1 ? value : b.fmul(value, b.constant(beta)), output, b.add(b.mul(row, n), j))
+                    }
+                }
+            }
+            let aMatrix = GEMMKernel.Matrix(
+                pointer: a, base: b.constant(0), rowStride: transA ? 1 : k, columnStride: transA ? m : 1)
+            if blocked {
+                chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                    initialize(columnStart, columns)
+                    GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                        firstRow: firstRow, rows: rowBlock, n: columns, columnStart: columnStart, k: k, a: aMatrix,
+                        b: .init(pointer: bMatrix.pointer, base: b.constant(0), rowStride: bMatrix.rowStride),
+                        c: .init(pointer: output, base: b.constant(0), rowStride: n), alpha: alpha,
+                        start: cID == nil ? .zero : .accumulate, epilogue: node.epilogue)
+                }
+            } else {
+                initialize(b.constant(0), n)
+                emitRow(
+                    b, a: a, aRowBase: transA ? firstRow : b.mul(firstRow, k), aStride: transA ? m : 1, k: k,
+                    alpha: alpha, matrix: bMatrix, matrixBase: b.constant(0), output: output,
+                    outputBase: b.mul(firstRow, n), n: n, accumulate: cID != nil, epilogue: node.epilogue)
+            }
+        }
+    }
+
+    static func matMul(_ context: KernelContext) -> KernelPlan {
+        let node = context.node
+        let aID = node.inputs[0]!
+        let bID = node.inputs[1]!
+        let aShape = context.type(aID).shape
+        let bShape = context.type(bID).shape
+        // Promote vectors to matrices; the output buffer's layout is unchanged by it.
+        let a2 = aShape.count == 1 ? [1] + aShape : aShape
+        let b2 = bShape.count == 1 ? bShape + [1] : bShape
+        let (m, k, n) = (a2[a2.count - 2], a2[a2.count - 1], b2[b2.count - 1])
+        let aBatch = Array(a2.dropLast(2))
+        let bBatch = Array(b2.dropLast(2))
+        let batch = Shape.broadcast([aBatch, bBatch]) ?? []
+        let batchCount = batch.reduce(1, *)
+        // Element strides of each operand's matrices along the broadcast batch axes.
+        let aBatchStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
+        let bBatchStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
+        let batchShapeStrides = Shape.strides(of: batch)
+        let rowBlock = GEMMKernel.rowBlock(for: m, columns: n, vectorWidth: context.vectorWidth)
+        let blocksPerMatrix = m / rowBlock
+
+        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
+        let blocks = batchCount * blocksPerMatrix
+        return KernelPlan(tileCount: chunks.count * blocks) { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, blocks)
+            let batchIndex = b.divide(tile, blocksPerMatrix)
+            let firstRow = b.mul(b.remainder(tile, blocksPerMatrix), rowBlock)
+            let coordinates = batchShapeStrides.enumerated().map { axis, stride in
+                b.remainder(b.divide(batchIndex, stride), batch[axis])
+            }
+            let (a, bMatrix, c) = (context.pointer(aID, b), context.pointer(bID, b), context.pointer(context.output, b))
+            chunks.emit(b, index: b.divide(chunkedTile, blocks)) { columnStart, columns in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: firstRow, rows: rowBlock, n: columns, columnStart: columnStart, k: k,
+                    a: .init(pointer: a, base: b.linear(coordinates, aBatchStrides), rowStride: k),
+                    b: .init(pointer: bMatrix, base: b.linear(coordinates, bBatchStrides), rowStride: n),
+                    c: .init(pointer: c, base: b.mul(batchIndex, m * n), rowStride: n),
+                    start: .zero, epilogue: node.epilogue)
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+// Builds the LLVM module for one model: a function per kernel, the weights
+// declaration, the descriptor, then optimises and prints assembly.
+
+import CKiln
+import CLLVM
+import Foundation
+
+/// Emits and compiles the LLVM module of a planned graph.
+struct ModuleEmitter {
+    let graph: Graph
+    let plan: MemoryPlan
+    let modelName: String
+    let target: TargetSelection
+    /// Where the weights blob will be; `.incbin` names it.
+    let weightsPath: String
+
+    func emit() throws -> BackendArtifacts {
+        let location = graph.fileLocation
+        let machine = try LLVMTarget.makeMachine(target, location: location)
+        defer { LLVMDisposeTargetMachine(machine) }
+        let context = LLVMContextCreate()!
+        defer { LLVMContextDispose(context) }
+        let module = LLVMModuleCreateWithNameInContext(modelName, context)!
+        defer { LLVMDisposeModule(module) }
+        let builder = LLVMCreateBuilderInContext(context)!
+        defer { LLVMDisposeBuilder(builder) }
+
+        LLVMSetTarget(module, target.triple)
+        let layout = LLVMCreateTargetDataLayout(machine)
+        LLVMSetModuleDataLayout(module, layout)
+        LLVMDisposeTargetData(layout)
+
+        let i8 = LLVMInt8TypeInContext(context)!
+        let placeholder = LLVMAddGlobal(module, LLVMArrayType(i8, 0), "kiln.weights.placeholder")!
+        let weights = WeightsBlob()
+        var kernels: [(name: String, function: IRValue, tileCount: Int)] = []
+
+        for (index, node) in graph.nodes.enumerated() {
+            let kernelContext = KernelContext(
+                graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
+                vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
+                scratchOffset: plan.scratchOffsets[index])
+            for (part, kernel) in try KernelLowering.lower(kernelContext).enumerated() {
+                let function = makeKernelFunction(
+                    "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
+                let step = kernel.label.map { " \($0)" } ?? ""
+                kernels.append(("\(node.name) (\(node.opType)\(step))", function, kernel.tileCount))
+            }
+        }
+
+        if weights.bytes.isEmpty {
+            LLVMDeleteGlobal(placeholder)
+        } else {
+            let symbol = "kiln_\(modelName)_weights"
+            let real = LLVMAddGlobal(module, LLVMArrayType(i8, UInt32(weights.bytes.count)), symbol)!
+            LLVMSetVisibility(real, LLVMHiddenVisibility)
+            LLVMSetAlignment(real, UInt32(WeightsBlob.alignment))
+            LLVMReplaceAllUsesWith(placeholder, LLVMConstBitCast(real, LLVMTypeOf(placeholder)))
+            LLVMDeleteGlobal(placeholder)
+        }
+
+        DescriptorEmitter(graph: graph, plan: plan, modelName: modelName, context: context, module: module)
+            .emit(kernels: kernels, weights: weights, builder: builder)
+
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
+            throw CompileError(
+                .backend, at: location, "internal error: invalid LLVM IR: \(LLVMTarget.takeString(message))")
+        }
+        LLVMDisposeMessage(message)
+
+        let options = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(options) }
+        LLVMPassBuilderOptionsSetLoopVectorization(options, 1)
+        LLVMPassBuilderOptionsSetSLPVectorization(options, 1)
+        LLVMPassBuilderOptionsSetLoopUnrolling(options, 1)
+        if let error = LLVMRunPasses(module, "default<O3>", machine, options) {
+            throw CompileError(
+                .backend, at: location,
+                "internal error: LLVM optimisation failed: \(LLVMTarget.takeString(LLVMGetErrorMessage(error)))")
+        }
+
+        var buffer: LLVMMemoryBufferRef?
+        var emitError: UnsafeMutablePointer<CChar>?
+        guard LLVMTargetMachineEmitToMemoryBuffer(machine, module, LLVMAssemblyFile, &emitError, &buffer) == 0,
+            let buffer
+        else {
+            throw CompileError(
+                .backend, at: location, "LLVM could not emit assembly: \(LLVMTarget.takeString(emitError))")
+        }
+        defer { LLVMDisposeMemoryBuffer(buffer) }
+        let text = String(
+            decoding: UnsafeRawBufferPointer(
+                start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)),
+            as: UTF8.self)
+        // The weights are defined after LLVM's output, not as module inline
+        // asm: LLVM would parse that and print the whole blob as `.ascii`.
+        var assembly = Self.preprocessorSafe(text)
+        if !weights.bytes.isEmpty {
+            assembly +=
+                "\n"
+                + Self.incbinAssembly(
+                    symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
+                    digest: weights.digest)
+        }
+        return BackendArtifacts(assembly: assembly, weights: weights.bytes, kernelNames: kernels.map(\.name))
+    }
+
+    /// LLVM's attribute index for the function itself (~0U in the C API).
+    private static let functionIndex = LLVMAttributeIndex.max
+
+    /// `void kernel(i8* noalias arena, i32 tileBegin, i32 tileEnd)` running its tiles in order.
+    private func makeKernelFunction(
+        _ name: String, _ kernel: KernelPlan, context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
+    ) -> IRValue {
+        let i32 = LLVMInt32TypeInContext(context)
+        var parameters: [LLVMTypeRef?] = [LLVMPointerType(LLVMInt8TypeInContext(context), 0), i32, i32]
+        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 3, 0)
+        let function = LLVMAddFunction(module, name, type)!
+        LLVMSetLinkage(function, LLVMInternalLinkage)
+        for (attribute, index) in [("noalias", 1), ("nocapture", 1)] {
+            let kind = LLVMGetEnumAttributeKindForName(attribute, attribute.utf8.count)
+            LLVMAddAttributeAtIndex(function, UInt32(index), LLVMCreateEnumAttribute(context, kind, 0))
+        }
+        let nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8)
+        LLVMAddAttributeAtIndex(function, Self.functionIndex, LLVMCreateEnumAttribute(context, nounwind, 0))
+        for (key, value) in [("target-cpu", target.cpu), ("target-features", target.features)] where !value.isEmpty {
+            LLVMAddAttributeAtIndex(
+                function, Self.functionIndex,
+                LLVMCreateStringAttribute(context, key, UInt32(key.utf8.count), value, UInt32(value.utf8.count)))
+        }
+
+        LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
+        let b = KernelBuilder(context: context, module: module, builder: builder, function: function)
+        let i64 = b.i64
+        let begin = LLVMBuildZExt(builder, LLVMGetParam(function, 1), i64, "begin")!
+        let end = LLVMBuildZExt(builder, LLVMGetParam(function, 2), i64, "end")!
+        if kernel.tileCount == 1 {
+            kernel.emitTile(b, b.constant(0))
+        } else {
+            b.loop(from: begin, to: end) { tile in kernel.emitTile(b, tile) }
+        }
+        LLVMBuildRetVoid(builder)
+        return function
+    }
+
+    /// Assembly defining the weights symbol from the blob file (ELF). The
+    /// digest comment makes the `.S` change whenever the blob does: the
+    /// assembler's dependency file does not list `.incbin` files.
+    static func incbinAssembly(symbol: String, path: String, size: Int, digest: UInt64) -> String {
+        let quoted = path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return """
+            /* weights: \(size) bytes, FNV-1a \(String(digest, radix: 16)) */
+            .section .rodata.\(symbol),"a",@progbits
+            .p2align 6
+            .hidden \(symbol)
+            .type \(symbol),@object
+            \(symbol):
+            .incbin "\(quoted)"
+            .size \(symbol), \(size)
+
+            """
+    }
+
+    /// The assembly is compiled as `.S`, which runs the C preprocessor first:
+    /// LLVM's whole-line `#` comments would read as directives, so drop them.
+    static func preprocessorSafe(_ assembly: String) -> String {
+        var lines: [Substring] = []
+        for line in assembly.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") { continue }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

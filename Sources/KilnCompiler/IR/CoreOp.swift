@@ -1,0 +1,107 @@
+// The closed set of operations every backend implements. Ops/ maps each
+// front-end op onto these (or decomposes it into other ops); backends never
+// see a front-end op name, so a new front-end op is one file in Ops/ and a
+// new backend is one lowering per case here.
+
+/// A backend core operation with its parameters fully resolved.
+public enum CoreOp: Sendable, Equatable {
+    /// A pointwise function of its inputs, with NumPy broadcasting.
+    case elementwise(ElementwiseFunction)
+    /// Y = alpha · op(A) · op(B) + beta · C (C broadcast), 2-D.
+    case gemm(GemmParameters)
+    /// Batched, broadcasting matrix product (rank-1 operands promoted).
+    case matMul
+    /// 2-D convolution over NCHW: X, W [, bias].
+    case convolution(ConvolutionParameters)
+    /// 2-D max or average pooling over NCHW.
+    case pool(PoolParameters)
+    /// Mean over every axis after the first two.
+    case globalAveragePool
+    /// Normalised exponentials along one axis (or the flattened trailing axes).
+    case softmax(SoftmaxParameters)
+    /// Output axis i is input axis `permutation[i]`.
+    case transpose(permutation: [Int])
+    /// Inputs joined along `axis`.
+    case concat(axis: Int)
+    /// The output is the input's bytes under another shape: no code when
+    /// the memory planner aliases the two, a copy when it cannot.
+    case view
+
+    /// Whether an elementwise activation can run in this op's epilogue,
+    /// while its result is still in registers.
+    public var acceptsEpilogue: Bool {
+        switch self {
+        case .elementwise(.binary), .elementwise(.channelAffine), .gemm, .matMul, .convolution: true
+        default: false
+        }
+    }
+}
+
+/// A pointwise function.
+public enum ElementwiseFunction: Sendable, Equatable {
+    case binary(BinaryOperator)
+    case activation(Activation)
+    /// `x × scale[c] + shift[c]` along axis 1 (inference batch normalisation).
+    case channelAffine(scale: [Float], shift: [Float])
+    /// The input, copied.
+    case copy
+}
+
+/// Arithmetic on two operands.
+public enum BinaryOperator: Sendable, Equatable, CaseIterable {
+    case add, subtract, multiply, divide
+}
+
+/// Parameters of a 2-D general matrix product.
+public struct GemmParameters: Sendable, Equatable {
+    public var transposeA: Bool
+    public var transposeB: Bool
+    public var alpha: Float
+    public var beta: Float
+
+    public init(transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.alpha = alpha
+        self.beta = beta
+    }
+}
+
+/// Parameters of a 2-D convolution.
+public struct ConvolutionParameters: Sendable, Equatable {
+    public var geometry: WindowGeometry
+    public var group: Int
+
+    public init(geometry: WindowGeometry, group: Int) {
+        self.geometry = geometry
+        self.group = group
+    }
+}
+
+/// Parameters of a 2-D pooling window.
+public struct PoolParameters: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case max, average }
+    public var kind: Kind
+    public var geometry: WindowGeometry
+    /// Average pooling: whether padded positions count in the divisor.
+    public var countIncludesPadding: Bool
+
+    public init(kind: Kind, geometry: WindowGeometry, countIncludesPadding: Bool) {
+        self.kind = kind
+        self.geometry = geometry
+        self.countIncludesPadding = countIncludesPadding
+    }
+}
+
+/// Parameters of a softmax.
+public struct SoftmaxParameters: Sendable, Equatable {
+    /// The (normalised) axis.
+    public var axis: Int
+    /// Normalise over all axes from `axis` on as one (the rule before opset 13).
+    public var flattensTrailingAxes: Bool
+
+    public init(axis: Int, flattensTrailingAxes: Bool) {
+        self.axis = axis
+        self.flattensTrailingAxes = flattensTrailingAxes
+    }
+}

@@ -1,0 +1,88 @@
+// Add, Sub, Mul and Div: NumPy-broadcast arithmetic on two tensors of one
+// element type, folded on constants of any numeric type.
+
+/// The shared definition of the four arithmetic ops; each op is one line below.
+protocol BinaryArithmetic: Operator {
+    static var binaryOperator: BinaryOperator { get }
+}
+
+struct Add: BinaryArithmetic {
+    static let opType = "Add"
+    static let binaryOperator = BinaryOperator.add
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Sub: BinaryArithmetic {
+    static let opType = "Sub"
+    static let binaryOperator = BinaryOperator.subtract
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Mul: BinaryArithmetic {
+    static let opType = "Mul"
+    static let binaryOperator = BinaryOperator.multiply
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Div: BinaryArithmetic {
+    static let opType = "Div"
+    static let binaryOperator = BinaryOperator.divide
+    init(_ attributes: AttributeReader) throws {}
+}
+
+extension BinaryArithmetic {
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
+        let a = try inputs.type(0)
+        let b = try inputs.type(1)
+        guard a.dtype == b.dtype else {
+            throw inputs.error(.shapeMismatch, "operands have different element types, \(a.dtype) and \(b.dtype)")
+        }
+        guard let shape = Shape.broadcast([a.shape, b.shape]) else {
+            throw inputs.error(.shapeMismatch, "shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        return [TensorType(a.dtype, shape)]
+    }
+
+    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
+        guard let values = inputs.allConstant, values.count == 2 else { return nil }
+        let (lhs, rhs) = (values[0], values[1])
+        guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else { return nil }
+        let offsets = Shape.offsets(
+            of: shape,
+            strides: [
+                Shape.broadcastStrides(from: lhs.shape, to: shape), Shape.broadcastStrides(from: rhs.shape, to: shape),
+            ])
+        let op = Self.binaryOperator
+        if lhs.dtype.isFloatingPoint {
+            let (a, b) = (lhs.doubles, rhs.doubles)
+            let results: [Double] = zip(offsets[0], offsets[1]).map { l, r in
+                switch op {
+                case .add: a[l] + b[r]
+                case .subtract: a[l] - b[r]
+                case .multiply: a[l] * b[r]
+                case .divide: a[l] / b[r]
+                }
+            }
+            return [TensorData(dtype: lhs.dtype, shape: shape, converting: results)]
+        }
+        let (a, b) = (lhs.int64s, rhs.int64s)
+        var results: [Int64] = []
+        results.reserveCapacity(offsets[0].count)
+        for (l, r) in zip(offsets[0], offsets[1]) {
+            switch op {
+            case .add: results.append(a[l] &+ b[r])
+            case .subtract: results.append(a[l] &- b[r])
+            case .multiply: results.append(a[l] &* b[r])
+            case .divide:
+                guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
+                results.append(a[l].dividedReportingOverflow(by: b[r]).partialValue)
+            }
+        }
+        return [TensorData(dtype: lhs.dtype, shape: shape, converting: results)]
+    }
+
+    func lower(_ inputs: OpInputs) throws -> Lowering {
+        _ = try inputs.require(0, "input A", in: [.float32])
+        return .core(.elementwise(.binary(Self.binaryOperator)))
+    }
+}

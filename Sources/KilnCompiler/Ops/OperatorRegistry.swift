@@ -1,0 +1,30 @@
+// The one list of ONNX ops Kiln compiles. Everything else (the supported-op
+// list in errors and docs, the registry test) is derived from it.
+
+/// Every op definition, by ONNX op type.
+public enum OperatorRegistry {
+    /// The op definitions, one per supported ONNX op type.
+    static let operators: [any Operator.Type] = [
+        // Math
+        Add.self, Sub.self, Mul.self, Div.self, Gemm.self, MatMul.self,
+        Relu.self, LeakyRelu.self, Sigmoid.self, Tanh.self, Clip.self,
+        // NN
+        Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
+        Dropout.self,
+        // Tensor
+        Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
+        Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self,
+    ]
+
+    static let byOpType: [String: any Operator.Type] = Dictionary(
+        uniqueKeysWithValues: operators.map { ($0.opType, $0) })
+
+    /// The supported ONNX op types, sorted.
+    public static var opTypes: [String] { operators.map { $0.opType }.sorted() }
+
+    /// The definition of `opType` in `domain`, if Kiln supports it.
+    public static func definition(opType: String, domain: String) -> (any Operator.Type)? {
+        guard domain.isEmpty || domain == "ai.onnx" else { return nil }
+        return byOpType[opType]
+    }
+}

@@ -1,0 +1,48 @@
+// Gather: slices of `data` along `axis` picked by integer indices
+// (negative indices count from the end).
+
+struct Gather: Operator {
+    static let opType = "Gather"
+    let axis: Int
+
+    init(_ attributes: AttributeReader) throws { axis = try attributes.int("axis", default: 0) }
+
+    func resolvedAxis(_ data: TensorType, _ inputs: OpInputs) throws -> Int {
+        guard data.rank > 0, let axis = Shape.normalize(axis: axis, rank: data.rank) else {
+            throw inputs.error(.invalidAttribute, "axis \(self.axis) is out of range for shape \(data.shape)")
+        }
+        return axis
+    }
+
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
+        let data = try inputs.type(0)
+        let indices = try inputs.require(1, "indices", in: [.int32, .int64])
+        let axis = try resolvedAxis(data, inputs)
+        return [TensorType(data.dtype, Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...]))]
+    }
+
+    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
+        guard let values = inputs.allConstant, values.count == 2 else { return nil }
+        let (data, indices) = (values[0], values[1])
+        let axis = try resolvedAxis(data.type, inputs)
+        let size = data.shape[axis]
+        let outer = data.shape[..<axis].reduce(1, *)
+        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        var picks: [Int] = []
+        for index in indices.int64s {
+            guard (-Int64(size)..<Int64(size)).contains(index) else {
+                throw inputs.error(.invalidAttribute, "index \(index) is out of range for size \(size)")
+            }
+            picks.append(Int(index < 0 ? index + Int64(size) : index))
+        }
+        var sources: [Int] = []
+        sources.reserveCapacity(outer * picks.count * inner)
+        for o in 0..<outer {
+            for pick in picks { sources.append(contentsOf: (o * size + pick) * inner..<(o * size + pick + 1) * inner) }
+        }
+        let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        return [data.picking(sources, shape: shape)]
+    }
+
+    func lower(_ inputs: OpInputs) throws -> Lowering { try constantOnly(inputs) }
+}

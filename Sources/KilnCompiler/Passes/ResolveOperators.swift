@@ -1,0 +1,47 @@
+// The first pass after import: finds each node's op definition and parses
+// its attributes once. Every unsupported op and bad attribute in the model
+// is reported at once, so a user sees the whole list in one build.
+
+extension Graph {
+    /// Attaches the parsed op definition to every node.
+    public mutating func resolveOperators() throws {
+        var errors: [CompileError] = []
+        for index in nodes.indices {
+            let node = nodes[index]
+            let location = location(of: node)
+            guard let definition = OperatorRegistry.definition(opType: node.opType, domain: node.domain) else {
+                let message =
+                    node.domain.isEmpty || node.domain == "ai.onnx"
+                    ? "op '\(node.opType)' is not supported; supported ops: "
+                        + OperatorRegistry.opTypes.joined(separator: ", ")
+                    : "op '\(node.domain).\(node.opType)' is from a custom domain, which Kiln does not support"
+                errors.append(CompileError(.unsupportedOp, at: location, message))
+                continue
+            }
+            do {
+                nodes[index].op = try definition.init(
+                    AttributeReader(attributes: node.attributes, opset: opset, location: location))
+            } catch let error as CompileError {
+                errors.append(error)
+            }
+        }
+        if errors.count == 1 { throw errors[0] }
+        if !errors.isEmpty { throw CompileErrors(errors) }
+    }
+
+    /// What `node`'s op sees of its inputs now.
+    func opInputs(of node: Node) -> OpInputs {
+        OpInputs(
+            types: node.inputs.map { $0.flatMap { self[$0].type } },
+            constants: node.inputs.map { $0.flatMap { self[$0].constant } },
+            outputCount: node.outputs.count, location: location(of: node))
+    }
+
+    /// The node's parsed op; resolution runs before every pass that asks.
+    func definition(of node: Node) throws -> any Operator {
+        guard let op = node.op else {
+            throw CompileError(.backend, at: location(of: node), "internal error: op was not resolved")
+        }
+        return op
+    }
+}

@@ -1,0 +1,28 @@
+// The typed stages a model passes through: imported (a graph as the file
+// says it) → prepared (resolved, typed, folded, lowered to core operations,
+// fused) → scheduled (a memory plan for a target) → compiled artifacts.
+
+/// A model imported, checked and optimised, ready for a backend.
+public struct PreparedModel: Sendable {
+    /// The model's C identifier (symbols are `kiln_<name>_…`).
+    public var name: String
+    public var graph: Graph
+    /// The model file's base name, e.g. `digits.onnx`.
+    public var fileName: String
+}
+
+/// Files produced for one model.
+public struct CompiledOutputs: Sendable {
+    public var model: PreparedModel
+    public var assembly: String
+    public var header: String
+    public var weights: [UInt8]
+    public var kernelNames: [String]
+}
+
+/// A prepared model with its memory laid out for one target.
+public struct ScheduledModel: Sendable {
+    public var model: PreparedModel
+    public var target: TargetSelection
+    public var plan: MemoryPlan
+}

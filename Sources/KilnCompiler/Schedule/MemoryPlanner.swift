@@ -1,0 +1,105 @@
+// Lays out every run-time tensor in one arena: values whose lifetimes do not
+// overlap share bytes, views (reshapes) share their source's bytes.
+
+/// Arena offsets for every non-constant value.
+public struct MemoryPlan: Sendable {
+    /// Byte offset of each run-time value in the arena.
+    public var offsets: [ValueID: Int]
+    /// Byte offset of the scratch buffer of node `index`, for nodes that need one.
+    public var scratchOffsets: [Int: Int] = [:]
+    /// Total arena bytes (a multiple of `alignment`).
+    public var arenaSize: Int
+    /// Alignment of the arena and of every buffer in it.
+    public var alignment: Int
+}
+
+/// Liveness-based greedy arena allocation.
+public enum MemoryPlanner {
+    /// Plans `graph`, whose nodes run in order. Graph inputs and outputs are
+    /// live for the whole call, so the caller can write inputs before and read
+    /// outputs after a call without copies, and a call never clobbers its inputs.
+    /// `scratchBytes(node)` is the scratch a node's kernels need while it runs.
+    public static func plan(
+        _ graph: Graph, alignment: Int = 64, scratchBytes: (Node) -> Int = { _ in 0 }
+    ) -> MemoryPlan {
+        // Views alias their source: resolve every value to the buffer that owns its bytes.
+        var root: [ValueID: ValueID] = [:]
+        func owner(_ id: ValueID) -> ValueID { root[id].map(owner) ?? id }
+        for node in graph.nodes where node.core == .view {
+            if let source = node.input(0), graph[source].constant == nil { root[node.outputs[0]] = source }
+        }
+
+        struct Buffer {
+            var size: Int
+            var start: Int
+            var end: Int
+        }
+        var buffers: [ValueID: Buffer] = [:]
+        func touch(_ id: ValueID, at time: Int) {
+            guard graph[id].constant == nil else { return }
+            let key = owner(id)
+            let size = graph.type(of: key).byteCount
+            if var buffer = buffers[key] {
+                buffer.start = min(buffer.start, time)
+                buffer.end = max(buffer.end, time)
+                buffers[key] = buffer
+            } else {
+                buffers[key] = Buffer(size: size, start: time, end: time)
+            }
+        }
+        for input in graph.inputs {
+            touch(input, at: -1)
+            touch(input, at: graph.nodes.count)
+        }
+        for (time, node) in graph.nodes.enumerated() {
+            for case let input? in node.inputs { touch(input, at: time) }
+            for output in node.outputs { touch(output, at: time) }
+        }
+        for output in graph.outputs { touch(output, at: graph.nodes.count) }
+        // Scratch buffers live for their node only; they get keys past every value.
+        var scratchKeys: [ValueID: Int] = [:]
+        for (time, node) in graph.nodes.enumerated() {
+            let size = scratchBytes(node)
+            guard size > 0 else { continue }
+            let key = ValueID(graph.values.count + time)
+            scratchKeys[key] = time
+            buffers[key] = Buffer(size: size, start: time, end: time)
+        }
+
+        // Largest first; each at the lowest aligned offset free for its whole lifetime.
+        let order = buffers.keys.sorted { lhs, rhs in
+            let (a, b) = (buffers[lhs]!, buffers[rhs]!)
+            return a.size != b.size ? a.size > b.size : lhs < rhs
+        }
+        var placed: [(offset: Int, buffer: Buffer)] = []
+        var offsets: [ValueID: Int] = [:]
+        var arenaSize = 0
+        for key in order {
+            let buffer = buffers[key]!
+            let conflicts =
+                placed
+                .filter { $0.buffer.start <= buffer.end && buffer.start <= $0.buffer.end }
+                .sorted { $0.offset < $1.offset }
+            var offset = 0
+            for other in conflicts {
+                if offset + buffer.size <= other.offset { break }
+                offset = max(offset, align(other.offset + other.buffer.size, alignment))
+            }
+            placed.append((offset, buffer))
+            offsets[key] = offset
+            arenaSize = max(arenaSize, align(offset + max(buffer.size, 1), alignment))
+        }
+        for id in graph.values.indices.map(ValueID.init) where graph[id].constant == nil {
+            if let offset = offsets[owner(id)], offsets[id] == nil { offsets[id] = offset }
+        }
+        var scratchOffsets: [Int: Int] = [:]
+        for (key, node) in scratchKeys {
+            scratchOffsets[node] = offsets.removeValue(forKey: key)
+        }
+        return MemoryPlan(
+            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment
+        )
+    }
+
+    static func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
+}
