@@ -6,6 +6,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case abiMismatch(model: String, compiled: UInt32, runtime: UInt32)
     /// The descriptor does not match what the generated API expects.
     case signatureMismatch(model: String, detail: String)
+    /// The model holds code this runtime cannot run (e.g. a newer executable format).
+    case unsupportedExecutable(model: String, detail: String)
     /// A tensor was given the wrong number of elements.
     case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
 
@@ -17,6 +19,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .signatureMismatch(let model, let detail):
             "\(model): the compiled model does not match its generated Swift API (\(detail)); "
                 + "clean the build folder and rebuild"
+        case .unsupportedExecutable(let model, let detail):
+            "\(model) holds code this Kiln runtime cannot run (\(detail)); rebuild it with the same Kiln version"
         case .shapeMismatch(let tensor, let shape, let count):
             "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
         }

@@ -1,6 +1,6 @@
-// Loads a compiled model from its descriptor and runs it: one arena allocated
-// at load, kernels called inline on the caller's thread, nothing allocated
-// or looked up by name per call.
+// Loads a compiled model from its descriptor and runs it: one arena and every
+// per-call buffer allocated at load, dispatches called inline on the caller's
+// thread, nothing allocated or looked up by name per call.
 
 import CKiln
 
@@ -8,34 +8,45 @@ import CKiln
 /// it can also be used directly with any descriptor `kilnc` produced.
 ///
 /// Inputs and outputs live in the arena at fixed offsets: write inputs
-/// through ``input(_:)``, call ``run()``, read results through ``output(_:)``.
-/// Not thread-safe: use one instance per thread.
+/// through ``input(_:as:)``, call ``run()``, read results through
+/// ``output(_:as:)``. Not thread-safe: use one instance per thread.
 public final class KilnModel {
     /// The source model file name recorded at compile time.
     public let modelName: String
     public let inputs: [TensorInfo]
     public let outputs: [TensorInfo]
-    /// Bytes of preallocated scratch, input and output memory.
+    /// Bytes of preallocated scratch, input, output and state memory.
     public let arenaSize: Int
     /// Bytes of embedded weights.
     public let weightsSize: Int
 
     private let arena: UnsafeMutableRawPointer
-    private let kernels: UnsafePointer<KilnKernelDescriptor>?
-    private let kernelTableCount: Int
+    private let scratch: UnsafeMutableRawPointer
+    private let dims: UnsafeMutablePointer<Int64>
+    private let dimCount: Int
+    private let executables: UnsafePointer<KilnExecutableDescriptor>?
+    private let dispatches: UnsafePointer<KilnDispatchDescriptor>?
+    private let dispatchTableCount: Int
 
     /// Loads the model described by `descriptor` (a `KilnModelDescriptor`).
     ///
-    /// - Parameter descriptor: the pointer returned by a generated `kiln_<model>_model()`.
+    /// - Parameters:
+    ///   - descriptor: the pointer returned by a generated `kiln_<model>_model()`.
+    ///   - expectedName: the model file name the caller expects, for errors
+    ///     raised before the descriptor can be trusted to name itself.
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
-    ///   model was compiled for another runtime version.
-    public init(descriptor: UnsafeRawPointer) throws(KilnError) {
+    ///   model was compiled for another runtime version, and
+    ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
+    ///   this runtime cannot run.
+    public init(descriptor: UnsafeRawPointer, expectedName: String = "model") throws(KilnError) {
+        // The version is the first field in every ABI: read it before trusting the rest.
+        let compiledVersion = descriptor.load(as: UInt32.self)
+        let runtimeVersion = kiln_runtime_abi_version()
+        guard compiledVersion == runtimeVersion else {
+            throw .abiMismatch(model: expectedName, compiled: compiledVersion, runtime: runtimeVersion)
+        }
         let model = descriptor.assumingMemoryBound(to: KilnModelDescriptor.self).pointee
         let name = model.modelName.map { String(cString: $0) } ?? "model"
-        let runtimeVersion = kiln_runtime_abi_version()
-        guard model.abiVersion == runtimeVersion else {
-            throw .abiMismatch(model: name, compiled: model.abiVersion, runtime: runtimeVersion)
-        }
         func tensors(_ table: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) -> [TensorInfo] {
             guard let table else { return [] }
             return (0..<Int(count)).map { index in
@@ -43,8 +54,14 @@ public final class KilnModel {
                 let dims = tensor.shape
                 let shape = (0..<Int(tensor.rank)).map { axis in dims.map { Int($0[axis]) } ?? 0 }
                 return TensorInfo(
-                    name: tensor.name.map { String(cString: $0) } ?? "#\(index)", shape: shape,
-                    elementCount: shape.reduce(1, *), offset: Int(tensor.offset))
+                    name: tensor.name.map { String(cString: $0) } ?? "#\(index)", dtype: KilnDType(rawValue: tensor.dtype),
+                    shape: shape, elementCount: shape.reduce(1, *), offset: Int(tensor.offset))
+            }
+        }
+        for index in 0..<Int(model.executableCount) {
+            let format = model.executables?[index].format ?? 0
+            guard format == UInt32(KILN_EXECUTABLE_CPU) else {
+                throw .unsupportedExecutable(model: name, detail: "executable \(index) has format \(format)")
             }
         }
         modelName = name
@@ -52,46 +69,100 @@ public final class KilnModel {
         outputs = tensors(model.outputs, model.outputCount)
         arenaSize = Int(model.arenaSize)
         weightsSize = Int(model.weightsSize)
-        kernels = model.kernels
-        kernelTableCount = Int(model.kernelCount)
-        arena = UnsafeMutableRawPointer.allocate(
-            byteCount: max(arenaSize, 1), alignment: max(Int(model.arenaAlignment), 64))
+        executables = model.executables
+        dispatches = model.dispatches
+        dispatchTableCount = Int(model.dispatchCount)
+        dimCount = Int(model.dimCount)
+        let alignment = max(Int(model.arenaAlignment), 64)
+        arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
+        let scratchSize = max(Int(model.workerScratchSize), 1)
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchSize, alignment: alignment)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchSize)
+        // Symbolic dims start at their bounds, the extent the arena is sized for.
+        dims = UnsafeMutablePointer<Int64>.allocate(capacity: max(dimCount, 1))
+        dims.initialize(repeating: 0, count: max(dimCount, 1))
+        for index in 0..<dimCount { dims[index] = model.dims?[index].maxValue ?? 0 }
     }
 
-    deinit { arena.deallocate() }
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+        dims.deallocate()
+    }
 
     /// Checks that the compiled model has the inputs and outputs the caller
     /// was generated for; generated classes call this once at load.
-    public func verifySignature(inputs expectedInputs: [[Int]], outputs expectedOutputs: [[Int]]) throws(KilnError) {
-        let actualInputs = inputs.map(\.shape)
-        let actualOutputs = outputs.map(\.shape)
-        guard actualInputs == expectedInputs, actualOutputs == expectedOutputs else {
+    public func verifySignature(
+        inputs expectedInputs: [(KilnDType, [Int])], outputs expectedOutputs: [(KilnDType, [Int])]
+    ) throws(KilnError) {
+        func matches(_ actual: [TensorInfo], _ expected: [(KilnDType, [Int])]) -> Bool {
+            actual.count == expected.count && zip(actual, expected).allSatisfy { $0.dtype == $1.0 && $0.shape == $1.1 }
+        }
+        guard matches(inputs, expectedInputs), matches(outputs, expectedOutputs) else {
+            func describe(_ list: [(KilnDType, [Int])]) -> String { "\(list.map { "\($0.0)\($0.1)" })" }
+            func describe(_ list: [TensorInfo]) -> String { "\(list.map { "\($0.dtype.map(String.init(describing:)) ?? "?")\($0.shape)" })" }
             throw .signatureMismatch(
                 model: modelName,
-                detail: "expected inputs \(expectedInputs) and outputs \(expectedOutputs), "
-                    + "found inputs \(actualInputs) and outputs \(actualOutputs)")
+                detail: "expected inputs \(describe(expectedInputs)) and outputs \(describe(expectedOutputs)), "
+                    + "found inputs \(describe(inputs)) and outputs \(describe(outputs))")
         }
     }
 
-    /// The arena memory of input `index`, to fill before ``run()``.
-    public func input(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
-        let tensor = inputs[index]
+    /// The arena memory of `tensor` viewed as `T`, checked against its dtype.
+    private func view<T: KilnElement>(_ tensor: TensorInfo, as type: T.Type) -> UnsafeMutableBufferPointer<T> {
+        precondition(
+            tensor.dtype.map { T.kilnDTypes.contains($0) } ?? false,
+            "tensor '\(tensor.name)' holds \(tensor.dtype.map(String.init(describing:)) ?? "an unknown type"), not \(T.self)")
         return UnsafeMutableBufferPointer(
-            start: (arena + tensor.offset).assumingMemoryBound(to: Float.self), count: tensor.elementCount)
+            start: (arena + tensor.offset).assumingMemoryBound(to: T.self), count: tensor.elementCount)
+    }
+
+    /// The arena memory of input `index`, to fill before ``run()``.
+    /// `T` must match the input's dtype (a precondition).
+    public func input<T: KilnElement>(_ index: Int, as type: T.Type) -> UnsafeMutableBufferPointer<T> {
+        view(inputs[index], as: type)
     }
 
     /// The arena memory of output `index`, valid after ``run()`` until the next call.
-    public func output(_ index: Int) -> UnsafeBufferPointer<Float> {
-        let tensor = outputs[index]
-        return UnsafeBufferPointer(
-            start: UnsafePointer((arena + tensor.offset).assumingMemoryBound(to: Float.self)),
-            count: tensor.elementCount)
+    /// `T` must match the output's dtype (a precondition).
+    public func output<T: KilnElement>(_ index: Int, as type: T.Type) -> UnsafeBufferPointer<T> {
+        UnsafeBufferPointer(view(outputs[index], as: type))
+    }
+
+    /// A float32 input's memory.
+    public func input(_ index: Int) -> UnsafeMutableBufferPointer<Float> { input(index, as: Float.self) }
+
+    /// A float32 output's memory.
+    public func output(_ index: Int) -> UnsafeBufferPointer<Float> { output(index, as: Float.self) }
+
+    /// The raw bytes of input `index`, whatever its dtype.
+    public func inputBytes(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: arena + inputs[index].offset, count: byteCount(inputs[index]))
+    }
+
+    /// The raw bytes of output `index`, whatever its dtype.
+    public func outputBytes(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: arena + outputs[index].offset, count: byteCount(outputs[index]))
+    }
+
+    private func byteCount(_ tensor: TensorInfo) -> Int {
+        tensor.elementCount * (tensor.dtype.map(Self.byteSize) ?? 0)
+    }
+
+    static func byteSize(_ dtype: KilnDType) -> Int {
+        switch dtype {
+        case .bool, .uint8, .int8: 1
+        case .float16, .bfloat16, .uint16, .int16: 2
+        case .float32, .int32, .uint32: 4
+        case .int64, .uint64, .float64: 8
+        }
     }
 
     /// Copies `values` into input `index`, checking the element count.
-    public func setInput<C: Collection>(_ index: Int, _ values: C) throws(KilnError) where C.Element == Float {
-        let buffer = input(index)
+    public func setInput<T: KilnElement, C: Collection>(_ index: Int, _ values: C) throws(KilnError)
+    where C.Element == T {
+        let buffer = input(index, as: T.self)
         guard values.count == buffer.count else {
             throw .shapeMismatch(
                 tensor: inputs[index].name, expectedShape: inputs[index].shape, givenCount: values.count)
@@ -99,30 +170,37 @@ public final class KilnModel {
         _ = buffer.update(fromContentsOf: values)
     }
 
-    /// Number of kernels in the compiled model (for profiling tools).
-    public var kernelCount: Int { kernelTableCount }
+    /// Number of dispatches in the compiled model (for profiling tools).
+    public var kernelCount: Int { dispatchTableCount }
 
-    /// The name of kernel `index`: "<node> (<op>)".
+    /// The name of dispatch `index`: "<node> (<op>)".
     public func kernelName(_ index: Int) -> String {
-        guard let kernels, let name = kernels[index].name else { return "#\(index)" }
+        guard let dispatches, let name = dispatches[index].name else { return "#\(index)" }
         return String(cString: name)
     }
 
-    /// Runs kernel `index` alone (all its tiles): ``run()`` is these in order.
+    /// Runs dispatch `index` alone (all its tiles): ``run()`` is these in order.
     /// For profiling; inputs of the kernel must have been computed already.
     public func runKernel(_ index: Int) {
-        guard let kernels else { return }
-        let kernel = kernels[index]
-        kernel.function?(arena.assumingMemoryBound(to: UInt8.self), 0, kernel.tileCount)
+        guard let dispatches, let executables else { return }
+        dispatch(dispatches[index], executables)
     }
 
-    /// Runs every kernel in order on the calling thread.
+    /// Runs every dispatch in order on the calling thread.
     public func run() {
-        guard let kernels else { return }
-        let bytes = arena.assumingMemoryBound(to: UInt8.self)
-        for index in 0..<kernelTableCount {
-            let kernel = kernels[index]
-            kernel.function?(bytes, 0, kernel.tileCount)
-        }
+        guard let dispatches, let executables else { return }
+        for index in 0..<dispatchTableCount { dispatch(dispatches[index], executables) }
+    }
+
+    @inline(__always)
+    private func dispatch(
+        _ dispatch: KilnDispatchDescriptor, _ executables: UnsafePointer<KilnExecutableDescriptor>
+    ) {
+        // Formats were checked at load: every executable is a CPU function.
+        let function = unsafeBitCast(executables[Int(dispatch.executable)].code, to: KilnCPUFunction.self)
+        var state = KilnDispatchState(
+            arena: arena.assumingMemoryBound(to: UInt8.self), scratch: scratch.assumingMemoryBound(to: UInt8.self),
+            dims: UnsafePointer(dims), tileBegin: 0, tileEnd: dispatch.tileCount, workerIndex: 0, workerCount: 1)
+        function(&state)
     }
 }

@@ -1,10 +1,12 @@
 // What the runtime knows about one model input or output.
 
-/// Name, shape and arena placement of an input or output tensor.
+/// Name, element type, shape and arena placement of an input or output tensor.
 public struct TensorInfo: Sendable, Equatable {
-    /// The ONNX value name.
+    /// The source model's value name.
     public let name: String
-    /// Static dimensions.
+    /// The element type; nil when the model uses a code this runtime does not know.
+    public let dtype: KilnDType?
+    /// Dimensions (the bound, for symbolic ones).
     public let shape: [Int]
     /// Element count (the product of `shape`).
     public let elementCount: Int

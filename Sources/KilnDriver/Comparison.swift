@@ -1,38 +1,54 @@
-// Compares computed tensors with reference tensors under a stated tolerance.
+// Compares computed tensors with reference tensors: floating-point types
+// under a stated tolerance, integers and bools exactly.
+
+import KilnCompiler
 
 /// The result of comparing one tensor with its reference.
 public struct Comparison: Sendable, CustomStringConvertible {
     public var name: String
-    public var maxAbsoluteError: Float
-    /// Elements outside |a − e| ≤ atol + rtol·|e|.
+    public var maxAbsoluteError: Double
+    /// Elements outside |a − e| ≤ atol + rtol·|e| (exact for integer types).
     public var mismatches: Int
     public var count: Int
+    /// Why the tensors cannot be compared element by element, if they cannot.
+    public var incompatibility: String?
 
-    public var passed: Bool { mismatches == 0 }
+    public var passed: Bool { mismatches == 0 && incompatibility == nil }
 
-    /// Compares element by element; a count or shape difference is a failure.
+    /// Compares element by element; a dtype or shape difference is a failure.
+    /// NaN matches NaN (ONNX's reference outputs contain them on purpose).
     public init(
-        name: String, actual: some Collection<Float>, expected: [Float], absolute: Float = 1e-4, relative: Float = 1e-4
+        name: String, actual: TensorData, expected: TensorData, absolute: Double = 1e-4, relative: Double = 1e-4
     ) {
         self.name = name
-        count = expected.count
-        guard actual.count == expected.count else {
+        count = expected.elementCount
+        maxAbsoluteError = 0
+        mismatches = 0
+        guard actual.dtype == expected.dtype, actual.shape == expected.shape else {
+            incompatibility = "got \(actual.type), expected \(expected.type)"
             maxAbsoluteError = .infinity
-            mismatches = max(expected.count, 1)
             return
         }
-        var worst: Float = 0
-        var bad = 0
-        for (a, e) in zip(actual, expected) {
-            let error = abs(a - e)
-            if !(error <= absolute + relative * abs(e)) { bad += 1 }
-            if error > worst || error.isNaN { worst = error.isNaN ? .infinity : error }
+        if !expected.dtype.isFloatingPoint {
+            let (a, e) = (actual.int64s, expected.int64s)
+            for (x, y) in zip(a, e) where x != y {
+                mismatches += 1
+                maxAbsoluteError = max(maxAbsoluteError, Double(x) - Double(y) < 0 ? Double(y) - Double(x) : Double(x) - Double(y))
+            }
+            return
         }
-        maxAbsoluteError = worst
-        mismatches = bad
+        for (a, e) in zip(actual.doubles, expected.doubles) {
+            if a.isNaN && e.isNaN { continue }
+            if a == e { continue }  // equal infinities
+            let error = abs(a - e)
+            if !(error <= absolute + relative * abs(e)) { mismatches += 1 }
+            if error > maxAbsoluteError || error.isNaN { maxAbsoluteError = error.isNaN ? .infinity : error }
+        }
     }
 
     public var description: String {
-        "\(name): \(passed ? "ok" : "MISMATCH") (\(mismatches)/\(count) outside tolerance, max |error| \(maxAbsoluteError))"
+        if let incompatibility { return "\(name): MISMATCH (\(incompatibility))" }
+        return "\(name): \(passed ? "ok" : "MISMATCH") (\(mismatches)/\(count) outside tolerance, "
+            + "max |error| \(maxAbsoluteError))"
     }
 }

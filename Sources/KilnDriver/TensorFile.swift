@@ -1,43 +1,44 @@
 // Reads and writes tensors as ONNX TensorProto files, the layout of ONNX's
-// backend tests (`test_data_set_N/input_0.pb`, `output_0.pb`, …).
+// backend tests (`test_data_set_N/input_0.pb`, `output_0.pb`, …), with their
+// element types.
 
 import Foundation
 import KilnCompiler
 
-/// A named float tensor loaded from or saved to a `.pb` file.
+/// A named tensor loaded from or saved to a `.pb` file.
 public struct TensorFile: Sendable {
     public var name: String
-    public var shape: [Int]
-    public var values: [Float]
+    public var data: TensorData
 
-    public init(name: String, shape: [Int], values: [Float]) {
+    public init(name: String, data: TensorData) {
         self.name = name
-        self.shape = shape
-        self.values = values
+        self.data = data
     }
+
+    public var shape: [Int] { data.shape }
 
     /// Reads a serialized `TensorProto`.
     public static func read(path: String) throws -> TensorFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
             throw DriverError("cannot read tensor file \(path)")
         }
         let proto: Onnx_TensorProto
         do {
-            proto = try Onnx_TensorProto(serializedBytes: data)
+            proto = try Onnx_TensorProto(serializedBytes: bytes)
         } catch {
             throw DriverError("\(path) is not a serialized ONNX TensorProto: \(error)")
         }
         let tensor = try ONNXImporter(modelPath: path).tensorData(proto, what: "tensor '\(proto.name)'")
-        return TensorFile(name: proto.name, shape: tensor.shape, values: tensor.floats)
+        return TensorFile(name: proto.name, data: tensor)
     }
 
-    /// Writes a float32 `TensorProto` with raw little-endian data.
+    /// Writes a `TensorProto` with raw little-endian data.
     public func write(path: String) throws {
         var proto = Onnx_TensorProto()
         proto.name = name
-        proto.dims = shape.map { Int64($0) }
-        proto.dataType = Int32(DType.float32.rawValue)
-        proto.rawData = Data(TensorData(shape: shape, floats: values).bytes)
+        proto.dims = data.shape.map { Int64($0) }
+        proto.dataType = Int32(data.dtype.rawValue)
+        proto.rawData = Data(data.bytes)
         try OutputWriter.write(try proto.serializedData(), to: path)
     }
 

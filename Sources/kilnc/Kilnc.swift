@@ -14,25 +14,41 @@ struct Kilnc: ParsableCommand {
         version: kilnVersion,
         subcommands: [Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self])
 
+    /// Exit statuses, so scripts (the conformance runner) can tell outcomes apart.
+    enum Status {
+        /// `verify`: an output differs from its reference.
+        static let mismatch: Int32 = 1
+        /// The model uses something Kiln does not compile (an op, a dtype, a dynamic shape).
+        static let unsupported: Int32 = 2
+        /// Any other compile, load or I/O error.
+        static let failed: Int32 = 3
+    }
+
     /// Prints compiler errors as `error: file: node 'x' (Op): message` lines,
-    /// the form SwiftPM and editors show, and exits with status 1.
+    /// the form SwiftPM and editors show, and exits with a `Status`.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CompileError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            Foundation.exit(1)
+            Foundation.exit(status(for: [error]))
         } catch let error as CompileErrors {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            Foundation.exit(1)
+            Foundation.exit(status(for: error.errors))
         } catch let error as DriverError {
             FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
-            Foundation.exit(1)
+            Foundation.exit(Status.failed)
         } catch {
             exit(withError: error)
         }
     }
+}
+
+/// `unsupported` when every error is about something Kiln does not support yet.
+func status(for errors: [CompileError]) -> Int32 {
+    let unsupported: Set<CompileError.Kind> = [.unsupportedOp, .unsupportedFeature, .dynamicShape]
+    return errors.allSatisfy { unsupported.contains($0.kind) } ? Kilnc.Status.unsupported : Kilnc.Status.failed
 }
 
 /// Options every command that reads a model shares.
@@ -165,12 +181,12 @@ struct Run: ParsableCommand {
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
         guard tensors.count == runtime.inputs.count else {
-            throw ValidationError("the model has \(runtime.inputs.count) inputs, \(inputs) holds \(tensors.count)")
+            throw DriverError("the model has \(runtime.inputs.count) inputs, \(inputs) holds \(tensors.count)")
         }
-        for (index, tensor) in tensors.enumerated() { try runtime.setInput(index, tensor.values) }
+        for (index, tensor) in tensors.enumerated() { try runtime.setInput(index, from: tensor.data) }
         runtime.run()
         for (index, info) in runtime.outputs.enumerated() {
-            try TensorFile(name: info.name, shape: info.shape, values: Array(runtime.output(index)))
+            try TensorFile(name: info.name, data: try runtime.outputData(index))
                 .write(path: "\(outputs)/output_\(index).pb")
         }
     }
@@ -198,21 +214,21 @@ struct Verify: ParsableCommand {
         let inputs = try TensorFile.readAll(directory: directory, prefix: "input")
         let expected = try TensorFile.readAll(directory: directory, prefix: "output")
         guard inputs.count == runtime.inputs.count, expected.count == runtime.outputs.count else {
-            throw ValidationError(
+            throw DriverError(
                 "\(directory) holds \(inputs.count) inputs and \(expected.count) outputs; the model has "
                     + "\(runtime.inputs.count) and \(runtime.outputs.count)")
         }
-        for (index, tensor) in inputs.enumerated() { try runtime.setInput(index, tensor.values) }
+        for (index, tensor) in inputs.enumerated() { try runtime.setInput(index, from: tensor.data) }
         runtime.run()
         var failed = false
         for (index, reference) in expected.enumerated() {
             let comparison = Comparison(
-                name: runtime.outputs[index].name, actual: runtime.output(index), expected: reference.values,
-                absolute: atol, relative: rtol)
+                name: runtime.outputs[index].name, actual: try runtime.outputData(index), expected: reference.data,
+                absolute: Double(atol), relative: Double(rtol))
             print(comparison)
             failed = failed || !comparison.passed
         }
-        if failed { throw ExitCode.failure }
+        if failed { throw ExitCode(Kilnc.Status.mismatch) }
     }
 }
 
@@ -229,9 +245,11 @@ struct Bench: ParsableCommand {
     func run() throws {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
-        for index in loaded.runtime.inputs.indices {
-            let buffer = loaded.runtime.input(index)
-            for i in buffer.indices { buffer[i] = Float((i * 7919) % 1000) / 1000 - 0.5 }
+        for (index, info) in loaded.runtime.inputs.enumerated() {
+            // Deterministic data in each input's own type; small values stay valid as indices.
+            let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
+            let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
+            try loaded.runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
         }
         let result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
         if json {

@@ -78,17 +78,18 @@ func numericFixtures() -> [String] {
         try #require(expected.count == runtime.outputs.count)
         for (index, tensor) in inputs.enumerated() {
             #expect(runtime.inputs[index].shape == tensor.shape)
-            try runtime.setInput(index, tensor.values)
+            try runtime.setInput(index, from: tensor.data)
         }
         runtime.run()
         for (index, reference) in expected.enumerated() {
             #expect(runtime.outputs[index].shape == reference.shape, "output \(index) shape")
-            let comparison = Comparison(name: reference.name, actual: runtime.output(index), expected: reference.values)
+            let comparison = Comparison(
+                name: reference.name, actual: try runtime.outputData(index), expected: reference.data)
             #expect(comparison.passed, "\(fixture): \(comparison)")
         }
         // A second call on the same arena must give the same answer (no state leaks between calls).
-        let first = (0..<runtime.outputs.count).map { Array(runtime.output($0)) }
+        let first = (0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) }
         runtime.run()
-        #expect((0..<runtime.outputs.count).map { Array(runtime.output($0)) } == first)
+        #expect((0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) } == first)
     }
 }

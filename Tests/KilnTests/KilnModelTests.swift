@@ -1,5 +1,5 @@
 // The runtime's own checks, on hand-built descriptors: ABI version, tensor
-// tables, shape errors, kernel order and tiles.
+// tables with dtypes, shape errors, dispatch order, tiles and dispatch state.
 
 import CKiln
 import Glibc
@@ -7,75 +7,121 @@ import Testing
 
 @testable import Kiln
 
-/// Records every kernel call so tests can check order and tile ranges.
-nonisolated(unsafe) var kernelCalls: [(kernel: Int, begin: UInt32, end: UInt32)] = []
+/// What one kernel call saw.
+struct KernelCall {
+    var kernel: Int
+    var begin: UInt32
+    var end: UInt32
+    var worker: UInt32
+    var workers: UInt32
+    var hasScratch: Bool
+}
 
-/// A descriptor built in Swift memory, kept alive for the test.
+/// Records every kernel call so tests can check order, tile ranges and state.
+nonisolated(unsafe) var kernelCalls: [KernelCall] = []
+
+func record(_ kernel: Int, _ state: UnsafePointer<KilnDispatchState>) {
+    let s = state.pointee
+    kernelCalls.append(
+        KernelCall(
+            kernel: kernel, begin: s.tileBegin, end: s.tileEnd, worker: s.workerIndex, workers: s.workerCount,
+            hasScratch: s.scratch != nil))
+}
+
+/// A descriptor built in Swift memory, kept alive for the test: x (float32
+/// [2,3]) → y = 2x + 1, plus an int64 input `n` copied to output `m`.
 final class FakeModel {
     let shape: UnsafeMutablePointer<Int64>
-    let name = strdup("x")!
-    let outputName = strdup("y")!
-    let modelName = strdup("fake.onnx")!
+    let names: [UnsafeMutablePointer<CChar>] = ["x", "y", "n", "m", "fake.onnx", "double", "increment"].map {
+        (text: String) in strdup(text)!
+    }
     let tensors: UnsafeMutablePointer<KilnTensorDescriptor>
-    let kernels: UnsafeMutablePointer<KilnKernelDescriptor>
+    let executables: UnsafeMutablePointer<KilnExecutableDescriptor>
+    let dispatches: UnsafeMutablePointer<KilnDispatchDescriptor>
     let descriptor: UnsafeMutablePointer<KilnModelDescriptor>
 
-    init(abiVersion: UInt32 = kiln_runtime_abi_version()) {
+    init(abiVersion: UInt32 = kiln_runtime_abi_version(), format: UInt32 = UInt32(KILN_EXECUTABLE_CPU)) {
         shape = .allocate(capacity: 2)
         shape[0] = 2
         shape[1] = 3
-        tensors = .allocate(capacity: 2)
-        tensors[0] = KilnTensorDescriptor(name: name, shape: shape, offset: 0, byteCount: 24, dtype: 1, rank: 2)
-        tensors[1] = KilnTensorDescriptor(name: outputName, shape: shape, offset: 64, byteCount: 24, dtype: 1, rank: 2)
-        kernels = .allocate(capacity: 2)
-        // Kernel 0 doubles x into y; kernel 1 adds 1 to y. Each records its calls.
-        kernels[0] = KilnKernelDescriptor(
-            name: nil,
-            function: { arena, begin, end in
-                kernelCalls.append((0, begin, end))
-                let x = UnsafeMutableRawPointer(arena!).assumingMemoryBound(to: Float.self)
-                let y = UnsafeMutableRawPointer(arena! + 64).assumingMemoryBound(to: Float.self)
-                for i in Int(begin)..<Int(end) { y[i] = 2 * x[i] }
-            }, tileCount: 6, reserved: 0)
-        kernels[1] = KilnKernelDescriptor(
-            name: nil,
-            function: { arena, begin, end in
-                kernelCalls.append((1, begin, end))
-                let y = UnsafeMutableRawPointer(arena! + 64).assumingMemoryBound(to: Float.self)
-                for i in 0..<6 { y[i] += 1 }
-            }, tileCount: 1, reserved: 0)
+        tensors = .allocate(capacity: 4)
+        let names = self.names
+        let shape = self.shape
+        func tensor(_ name: Int, offset: UInt64, dtype: Int, bytes: UInt64) -> KilnTensorDescriptor {
+            KilnTensorDescriptor(
+                name: names[name], shape: shape, dimSymbols: nil, offset: offset, byteCount: bytes,
+                dtype: UInt32(dtype), rank: 2)
+        }
+        tensors[0] = tensor(0, offset: 0, dtype: KILN_DTYPE_FLOAT32, bytes: 24)
+        tensors[1] = tensor(2, offset: 128, dtype: KILN_DTYPE_INT64, bytes: 48)
+        tensors[2] = tensor(1, offset: 64, dtype: KILN_DTYPE_FLOAT32, bytes: 24)
+        tensors[3] = tensor(3, offset: 192, dtype: KILN_DTYPE_INT64, bytes: 48)
+        let double: KilnCPUFunction = { state in
+            record(0, state!)
+            let s = state!.pointee
+            let x = UnsafeMutableRawPointer(s.arena!).assumingMemoryBound(to: Float.self)
+            let y = UnsafeMutableRawPointer(s.arena! + 64).assumingMemoryBound(to: Float.self)
+            for i in Int(s.tileBegin)..<Int(s.tileEnd) { y[i] = 2 * x[i] }
+        }
+        let increment: KilnCPUFunction = { state in
+            record(1, state!)
+            let s = state!.pointee
+            let y = UnsafeMutableRawPointer(s.arena! + 64).assumingMemoryBound(to: Float.self)
+            for i in 0..<6 { y[i] += 1 }
+            let n = UnsafeMutableRawPointer(s.arena! + 128).assumingMemoryBound(to: Int64.self)
+            let m = UnsafeMutableRawPointer(s.arena! + 192).assumingMemoryBound(to: Int64.self)
+            for i in 0..<6 { m[i] = n[i] }
+        }
+        executables = .allocate(capacity: 2)
+        for (index, function) in [double, increment].enumerated() {
+            executables[index] = KilnExecutableDescriptor(
+                name: names[5 + index], format: format, reserved: 0,
+                code: unsafeBitCast(function, to: UnsafeRawPointer.self), codeSize: 0)
+        }
+        dispatches = .allocate(capacity: 2)
+        dispatches[0] = KilnDispatchDescriptor(
+            name: names[5], executable: 0, tileCount: 6, workgroupCount: (0, 0, 0), reserved: 0)
+        dispatches[1] = KilnDispatchDescriptor(
+            name: names[6], executable: 1, tileCount: 1, workgroupCount: (0, 0, 0), reserved: 0)
         descriptor = .allocate(capacity: 1)
         descriptor.pointee = KilnModelDescriptor(
-            abiVersion: abiVersion, inputCount: 1, outputCount: 1, kernelCount: 2, arenaSize: 128, arenaAlignment: 64,
-            weightsSize: 0, weightsDigest: 0, modelName: modelName, inputs: tensors, outputs: tensors + 1,
-            kernels: kernels)
+            abiVersion: abiVersion, inputCount: 2, outputCount: 2, dimCount: 0, executableCount: 2, dispatchCount: 2,
+            arenaSize: 256, arenaAlignment: 64, stateOffset: 0, stateSize: 0, workerScratchSize: 0, weightsSize: 0,
+            weightsDigest: 0, modelName: names[4], inputs: tensors, outputs: tensors + 2, dims: nil,
+            executables: executables, dispatches: dispatches)
     }
 
     deinit {
         shape.deallocate()
         tensors.deallocate()
-        kernels.deallocate()
+        executables.deallocate()
+        dispatches.deallocate()
         descriptor.deallocate()
-        free(name)
-        free(outputName)
-        free(modelName)
+        names.forEach { free($0) }
     }
 }
 
 @Suite(.serialized) struct KilnModelTests {
-    @Test func loadsTablesAndRunsKernelsInOrderOverAllTiles() throws {
+    @Test func loadsTablesAndRunsDispatchesInOrderOverAllTiles() throws {
         let fake = FakeModel()
         let model = try KilnModel(descriptor: fake.descriptor)
         #expect(model.modelName == "fake.onnx")
-        #expect(model.inputs.map(\.name) == ["x"])
+        #expect(model.inputs.map(\.name) == ["x", "n"])
+        #expect(model.inputs.map(\.dtype) == [.float32, .int64])
         #expect(model.outputs[0].shape == [2, 3])
-        #expect(model.arenaSize == 128)
+        #expect(model.arenaSize == 256)
+        #expect(model.kernelName(1) == "increment")
         kernelCalls = []
-        try model.setInput(0, [1, 2, 3, 4, 5, 6])
+        try model.setInput(0, [Float(1), 2, 3, 4, 5, 6])
+        try model.setInput(1, [Int64(1) << 40, -2, 3, 4, 5, Int64.min])
         model.run()
         #expect(kernelCalls.map(\.kernel) == [0, 1])
         #expect(kernelCalls[0].begin == 0 && kernelCalls[0].end == 6)
+        // Inline execution: one worker, index 0, with a scratch buffer.
+        #expect(kernelCalls.allSatisfy { $0.worker == 0 && $0.workers == 1 && $0.hasScratch })
         #expect(Array(model.output(0)) == [3, 5, 7, 9, 11, 13])
+        #expect(Array(model.output(1, as: Int64.self)) == [Int64(1) << 40, -2, 3, 4, 5, Int64.min])
+        #expect(model.outputBytes(1).count == 48)
     }
 
     @Test func arenaIsAlignedAndZeroed() throws {
@@ -89,15 +135,20 @@ final class FakeModel {
     @Test func rejectsAnotherABIVersion() {
         let fake = FakeModel(abiVersion: 999)
         #expect(throws: KilnError.abiMismatch(model: "fake.onnx", compiled: 999, runtime: kiln_runtime_abi_version())) {
-            _ = try KilnModel(descriptor: fake.descriptor)
+            _ = try KilnModel(descriptor: fake.descriptor, expectedName: "fake.onnx")
         }
+    }
+
+    @Test func rejectsExecutablesItCannotRun() {
+        let fake = FakeModel(format: UInt32(KILN_EXECUTABLE_SPIRV))
+        #expect(throws: KilnError.self) { _ = try KilnModel(descriptor: fake.descriptor) }
     }
 
     @Test func wrongElementCountNamesTensorShapeAndCount() throws {
         let fake = FakeModel()
         let model = try KilnModel(descriptor: fake.descriptor)
         do {
-            try model.setInput(0, [1, 2, 3])
+            try model.setInput(0, [Float(1), 2, 3])
             Issue.record("a wrong count must throw")
         } catch {
             #expect(error == .shapeMismatch(tensor: "x", expectedShape: [2, 3], givenCount: 3))
@@ -105,10 +156,20 @@ final class FakeModel {
         }
     }
 
-    @Test func signatureMismatchIsReported() throws {
+    @Test func signatureChecksShapesAndDTypes() throws {
         let fake = FakeModel()
         let model = try KilnModel(descriptor: fake.descriptor)
-        #expect(throws: Never.self) { try model.verifySignature(inputs: [[2, 3]], outputs: [[2, 3]]) }
-        #expect(throws: KilnError.self) { try model.verifySignature(inputs: [[6]], outputs: [[2, 3]]) }
+        #expect(throws: Never.self) {
+            try model.verifySignature(
+                inputs: [(.float32, [2, 3]), (.int64, [2, 3])], outputs: [(.float32, [2, 3]), (.int64, [2, 3])])
+        }
+        #expect(throws: KilnError.self) {
+            try model.verifySignature(
+                inputs: [(.float32, [6]), (.int64, [2, 3])], outputs: [(.float32, [2, 3]), (.int64, [2, 3])])
+        }
+        #expect(throws: KilnError.self) {
+            try model.verifySignature(
+                inputs: [(.float32, [2, 3]), (.int32, [2, 3])], outputs: [(.float32, [2, 3]), (.int64, [2, 3])])
+        }
     }
 }

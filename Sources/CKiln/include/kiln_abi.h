@@ -2,10 +2,12 @@
 //
 // kilnc emits, per model, one constant `KilnModelDescriptor` and a getter
 // `const void *kiln_<model>_model(void)` returning it. The runtime reads the
-// descriptor and never needs to know how the kernels were produced. Every
-// struct here is laid out without padding so the LLVM emitter can build the
-// same layout field by field; change a field only together with
-// KILN_ABI_VERSION and `KilnCompiler/CPU/DescriptorEmitter.swift`.
+// descriptor and never needs to know how the code was produced: executables
+// are native CPU functions today and SPIR-V modules next; dispatches say
+// which executable runs over how many tiles (or workgroups). Every struct here
+// is laid out without padding so the LLVM emitter can build the same layout
+// field by field; change a field only together with KILN_ABI_VERSION and
+// `KilnCompiler/Program/DescriptorEmitter.swift`.
 #ifndef KILN_ABI_H
 #define KILN_ABI_H
 
@@ -16,50 +18,103 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 
-/// Element types use ONNX's `TensorProto.DataType` codes.
+/// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
   KILN_DTYPE_FLOAT32 = 1,
+  KILN_DTYPE_UINT8 = 2,
+  KILN_DTYPE_INT8 = 3,
+  KILN_DTYPE_UINT16 = 4,
+  KILN_DTYPE_INT16 = 5,
+  KILN_DTYPE_INT32 = 6,
   KILN_DTYPE_INT64 = 7,
+  KILN_DTYPE_BOOL = 9,
+  KILN_DTYPE_FLOAT16 = 10,
+  KILN_DTYPE_FLOAT64 = 11,
+  KILN_DTYPE_UINT32 = 12,
+  KILN_DTYPE_UINT64 = 13,
+  KILN_DTYPE_BFLOAT16 = 16,
 };
 
-/// One kernel processes tiles [tileBegin, tileEnd) of its iteration space.
-/// Tiles of one kernel are independent; kernels run in table order.
-typedef void (*KilnKernelFunction)(uint8_t *arena, uint32_t tileBegin, uint32_t tileEnd);
+/// What one CPU kernel invocation sees: it processes tiles
+/// [tileBegin, tileEnd) of its dispatch. Tiles of one dispatch are
+/// independent; dispatches run in table order.
+typedef struct KilnDispatchState {
+  uint8_t *arena;          ///< The model's arena (inputs, outputs, intermediates, state).
+  uint8_t *scratch;        ///< This worker's private scratch, `workerScratchSize` bytes.
+  const int64_t *dims;     ///< Current values of the symbolic dims, `dimCount` entries.
+  uint32_t tileBegin;
+  uint32_t tileEnd;
+  uint32_t workerIndex;    ///< 0 ..< workerCount.
+  uint32_t workerCount;
+} KilnDispatchState;
+
+/// A native CPU kernel.
+typedef void (*KilnCPUFunction)(const KilnDispatchState *state);
+
+/// Formats of executables.
+enum {
+  KILN_EXECUTABLE_CPU = 1,    ///< `code` is a KilnCPUFunction.
+  KILN_EXECUTABLE_SPIRV = 2,  ///< `code` points at `codeSize` bytes of SPIR-V words.
+};
+
+/// One unit of compiled code.
+typedef struct KilnExecutableDescriptor {
+  const char *name;
+  uint32_t format;        ///< KILN_EXECUTABLE_*.
+  uint32_t reserved;
+  const void *code;
+  uint64_t codeSize;      ///< Bytes of `code` (0 for CPU functions).
+} KilnExecutableDescriptor;
+
+/// One step of a call: an executable run over its tiles or workgroups.
+typedef struct KilnDispatchDescriptor {
+  const char *name;       ///< "<node name> (<op type>[ step])", for profiling and errors.
+  uint32_t executable;    ///< Index into the executable table.
+  uint32_t tileCount;     ///< CPU: independent tiles.
+  uint32_t workgroupCount[3]; ///< SPIR-V: vkCmdDispatch counts (0 for CPU).
+  uint32_t reserved;
+} KilnDispatchDescriptor;
+
+/// A named dimension whose extent is chosen per call, up to a bound.
+typedef struct KilnSymbolicDimDescriptor {
+  const char *name;
+  int64_t maxValue;       ///< The bound the arena is sized for.
+} KilnSymbolicDimDescriptor;
 
 /// A graph input or output: where it lives in the arena and what it holds.
 typedef struct KilnTensorDescriptor {
-  const char *name;       ///< ONNX value name, NUL-terminated.
-  const int64_t *shape;   ///< `rank` static dimensions.
+  const char *name;       ///< Source model value name, NUL-terminated.
+  const int64_t *shape;   ///< `rank` dimensions (the bound, for symbolic ones).
+  const int32_t *dimSymbols; ///< Per axis: index into the dims table, or -1; null when all are static.
   uint64_t offset;        ///< Byte offset in the arena (aligned to the arena alignment).
-  uint64_t byteCount;     ///< Element count × element size.
-  uint32_t dtype;         ///< ONNX data type code.
+  uint64_t byteCount;     ///< Element count × element size, at the bounds.
+  uint32_t dtype;         ///< KILN_DTYPE_*.
   uint32_t rank;
 } KilnTensorDescriptor;
-
-/// One compiled kernel.
-typedef struct KilnKernelDescriptor {
-  const char *name;       ///< "<node name> (<op type>)", for profiling and errors.
-  KilnKernelFunction function;
-  uint32_t tileCount;
-  uint32_t reserved;
-} KilnKernelDescriptor;
 
 /// Everything the runtime needs to load and run a compiled model.
 typedef struct KilnModelDescriptor {
   uint32_t abiVersion;    ///< Must equal KILN_ABI_VERSION.
   uint32_t inputCount;
   uint32_t outputCount;
-  uint32_t kernelCount;
-  uint64_t arenaSize;     ///< Bytes of scratch + input + output memory.
+  uint32_t dimCount;
+  uint32_t executableCount;
+  uint32_t dispatchCount;
+  uint64_t arenaSize;     ///< Bytes of scratch + input + output + state memory.
   uint64_t arenaAlignment;
+  uint64_t stateOffset;   ///< The persistent state region in the arena: kept between calls.
+  uint64_t stateSize;
+  uint64_t workerScratchSize; ///< Private scratch bytes each worker needs.
   uint64_t weightsSize;   ///< Bytes of embedded weights (informational).
   uint64_t weightsDigest; ///< FNV-1a of the weights blob; changes force reassembly.
   const char *modelName;  ///< Source model file name.
   const KilnTensorDescriptor *inputs;
   const KilnTensorDescriptor *outputs;
-  const KilnKernelDescriptor *kernels;
+  const KilnSymbolicDimDescriptor *dims;
+  const KilnExecutableDescriptor *executables;
+  const KilnDispatchDescriptor *dispatches;
 } KilnModelDescriptor;
 
 /// The ABI version this runtime was built with (a function, so Swift code

@@ -3,7 +3,7 @@
 // (IR/CoreOp.swift); a backend implements every case of that closed set.
 
 /// A code generator for one kind of device.
-protocol Backend {
+protocol Backend: Sendable {
     /// The backend's name in diagnostics and test tables, e.g. `cpu`.
     var name: String { get }
 

@@ -16,19 +16,21 @@ struct DescriptorEmitter {
     private var i64: LLVMTypeRef { LLVMInt64TypeInContext(context) }
     private var i8Pointer: LLVMTypeRef { LLVMPointerType(LLVMInt8TypeInContext(context), 0) }
 
-    func emit(
-        kernels: [(name: String, function: IRValue, tileCount: Int)], weights: WeightsBlob, builder: LLVMBuilderRef
-    ) {
-        let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), i64, i64, i32, i32])
-        let kernelFunctionType: LLVMTypeRef = {
-            var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32]
-            return LLVMPointerType(LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 3, 0), 0)
-        }()
-        let kernelType = structType([i8Pointer, kernelFunctionType, i32, i32])
-        let modelType = structType([
-            i32, i32, i32, i32, i64, i64, i64, i64, i8Pointer, LLVMPointerType(tensorType, 0),
-            LLVMPointerType(tensorType, 0), LLVMPointerType(kernelType, 0),
-        ])
+    /// One compiled CPU kernel: `void f(const KilnDispatchState *)`.
+    struct Kernel {
+        var name: String
+        var function: IRValue
+        var tileCount: Int
+    }
+
+    func emit(kernels: [Kernel], weights: WeightsBlob, builder: LLVMBuilderRef) {
+        let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
+        let dimType = structType([i8Pointer, i64])
+        let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
+        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32])
+        let modelType = structType(
+            [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
+                + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) })
 
         func tensorTable(_ ids: [ValueID], _ label: String) -> IRValue {
             let entries = ids.enumerated().map { position, id -> IRValue? in
@@ -37,17 +39,27 @@ struct DescriptorEmitter {
                 return constStruct(
                     tensorType,
                     [
-                        string(graph[id].name), shape, int64(plan.offsets[id] ?? 0), int64(type.byteCount),
-                        int32(type.dtype.rawValue), int32(type.rank),
+                        string(graph[id].name), shape, LLVMConstNull(LLVMPointerType(i32, 0)),
+                        int64(plan.offsets[id] ?? 0), int64(type.byteCount), int32(type.dtype.rawValue),
+                        int32(type.rank),
                     ])
             }
             return constantArray(tensorType, entries, name: "kiln.\(label)s")
         }
-        let kernelEntries = kernels.map { kernel -> IRValue? in
+        let executables = kernels.map { kernel -> IRValue? in
             constStruct(
-                kernelType,
+                executableType,
                 [
-                    string(kernel.name), LLVMConstBitCast(kernel.function, kernelFunctionType), int32(kernel.tileCount),
+                    string(kernel.name), int32(Int(KILN_EXECUTABLE_CPU)), int32(0),
+                    LLVMConstBitCast(kernel.function, i8Pointer), int64(0),
+                ])
+        }
+        let dispatches = kernels.enumerated().map { index, kernel -> IRValue? in
+            var counts: [IRValue?] = [int32(0), int32(0), int32(0)]
+            return constStruct(
+                dispatchType,
+                [
+                    string(kernel.name), int32(index), int32(kernel.tileCount), LLVMConstArray(i32, &counts, 3),
                     int32(0),
                 ])
         }
@@ -55,11 +67,14 @@ struct DescriptorEmitter {
         let descriptor = constStruct(
             modelType,
             [
-                int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count),
-                int32(kernels.count),
-                int64(plan.arenaSize), int64(plan.alignment), int64(weights.bytes.count),
-                LLVMConstInt(i64, weights.digest, 0), string(modelFile), tensorTable(graph.inputs, "input"),
-                tensorTable(graph.outputs, "output"), constantArray(kernelType, kernelEntries, name: "kiln.kernels"),
+                int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(0),
+                int32(kernels.count), int32(kernels.count),
+                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(0), int64(0),
+                int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
+                tensorTable(graph.inputs, "input"), tensorTable(graph.outputs, "output"),
+                LLVMConstNull(LLVMPointerType(dimType, 0)),
+                constantArray(executableType, executables, name: "kiln.executables"),
+                constantArray(dispatchType, dispatches, name: "kiln.dispatches"),
             ])
         let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor")!
         LLVMSetInitializer(global, descriptor)

@@ -33,7 +33,7 @@ struct ModuleEmitter {
         let i8 = LLVMInt8TypeInContext(context)!
         let placeholder = LLVMAddGlobal(module, LLVMArrayType(i8, 0), "kiln.weights.placeholder")!
         let weights = WeightsBlob()
-        var kernels: [(name: String, function: IRValue, tileCount: Int)] = []
+        var kernels: [DescriptorEmitter.Kernel] = []
 
         for (index, node) in graph.nodes.enumerated() {
             let kernelContext = KernelContext(
@@ -44,7 +44,9 @@ struct ModuleEmitter {
                 let function = makeKernelFunction(
                     "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
                 let step = kernel.label.map { " \($0)" } ?? ""
-                kernels.append(("\(node.name) (\(node.opType)\(step))", function, kernel.tileCount))
+                kernels.append(
+                    DescriptorEmitter.Kernel(
+                        name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount))
             }
         }
 
@@ -109,8 +111,40 @@ struct ModuleEmitter {
     /// LLVM's attribute index for the function itself (~0U in the C API).
     private static let functionIndex = LLVMAttributeIndex.max
 
-    /// `void kernel(i8* noalias arena, i32 tileBegin, i32 tileEnd)` running its tiles in order.
+    /// The kernel as the ABI calls it, `void kernel(const KilnDispatchState *)`:
+    /// a wrapper that reads the state and calls the body, which takes the
+    /// arena as a `noalias` parameter. O3 inlines the body and keeps that
+    /// fact as alias scopes, so the loops vectorize as freely as before.
     private func makeKernelFunction(
+        _ name: String, _ kernel: KernelPlan, context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
+    ) -> IRValue {
+        let body = makeKernelBody(name + ".body", kernel, context: context, module: module, builder: builder)
+        let i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)!
+        let i32 = LLVMInt32TypeInContext(context)!
+        let i64Pointer = LLVMPointerType(LLVMInt64TypeInContext(context), 0)!
+        var fields: [LLVMTypeRef?] = [i8Pointer, i8Pointer, i64Pointer, i32, i32, i32, i32]
+        let stateType = LLVMStructTypeInContext(context, &fields, UInt32(fields.count), 0)!
+        var parameters: [LLVMTypeRef?] = [LLVMPointerType(stateType, 0)]
+        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 1, 0)
+        let function = LLVMAddFunction(module, name, type)!
+        LLVMSetLinkage(function, LLVMInternalLinkage)
+        addAttributes(function, context: context)
+        LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
+        let state = LLVMGetParam(function, 0)
+        func field(_ index: UInt32) -> IRValue {
+            let pointer = LLVMBuildStructGEP2(builder, stateType, state, index, "")
+            return LLVMBuildLoad2(builder, fields[Int(index)], pointer, "")!
+        }
+        var arguments: [IRValue?] = [field(0), field(3), field(4)]
+        var bodyParameters: [LLVMTypeRef?] = [i8Pointer, i32, i32]
+        let bodyType = LLVMFunctionType(LLVMVoidTypeInContext(context), &bodyParameters, 3, 0)
+        LLVMBuildCall2(builder, bodyType, body, &arguments, 3, "")
+        LLVMBuildRetVoid(builder)
+        return function
+    }
+
+    /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd)` running its tiles in order.
+    private func makeKernelBody(
         _ name: String, _ kernel: KernelPlan, context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
     ) -> IRValue {
         let i32 = LLVMInt32TypeInContext(context)
@@ -122,13 +156,7 @@ struct ModuleEmitter {
             let kind = LLVMGetEnumAttributeKindForName(attribute, attribute.utf8.count)
             LLVMAddAttributeAtIndex(function, UInt32(index), LLVMCreateEnumAttribute(context, kind, 0))
         }
-        let nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8)
-        LLVMAddAttributeAtIndex(function, Self.functionIndex, LLVMCreateEnumAttribute(context, nounwind, 0))
-        for (key, value) in [("target-cpu", target.cpu), ("target-features", target.features)] where !value.isEmpty {
-            LLVMAddAttributeAtIndex(
-                function, Self.functionIndex,
-                LLVMCreateStringAttribute(context, key, UInt32(key.utf8.count), value, UInt32(value.utf8.count)))
-        }
+        addAttributes(function, context: context)
 
         LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
         let b = KernelBuilder(context: context, module: module, builder: builder, function: function)
@@ -142,6 +170,17 @@ struct ModuleEmitter {
         }
         LLVMBuildRetVoid(builder)
         return function
+    }
+
+    /// nounwind and the target CPU and features, on every kernel function.
+    private func addAttributes(_ function: IRValue, context: LLVMContextRef) {
+        let nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8)
+        LLVMAddAttributeAtIndex(function, Self.functionIndex, LLVMCreateEnumAttribute(context, nounwind, 0))
+        for (key, value) in [("target-cpu", target.cpu), ("target-features", target.features)] where !value.isEmpty {
+            LLVMAddAttributeAtIndex(
+                function, Self.functionIndex,
+                LLVMCreateStringAttribute(context, key, UInt32(key.utf8.count), value, UInt32(value.utf8.count)))
+        }
     }
 
     /// Assembly defining the weights symbol from the blob file (ELF). The

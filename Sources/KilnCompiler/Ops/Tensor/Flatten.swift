@@ -1,6 +1,6 @@
 // Flatten: a 2-D view [prod(dims before axis), prod(dims from axis)].
 
-struct Flatten: Operator {
+struct Flatten: ViewOperator {
     static let opType = "Flatten"
     let axis: Int
 
@@ -14,13 +14,4 @@ struct Flatten: Operator {
         }
         return [shape[..<axis].reduce(1, *), shape[axis...].reduce(1, *)]
     }
-
-    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [TensorType(try inputs.type(0).dtype, try shape(inputs))] }
-
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
-        guard let data = inputs.constant(0) else { return nil }
-        return [data.reshaped(try shape(inputs))]
-    }
-
-    func lower(_ inputs: OpInputs) throws -> Lowering { .core(.view) }
 }

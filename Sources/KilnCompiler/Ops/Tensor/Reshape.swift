@@ -1,7 +1,7 @@
 // Reshape: the same elements under a target shape (0 copies the input's
 // dimension unless allowzero; one -1 is inferred). A view: no copy.
 
-struct Reshape: Operator {
+struct Reshape: ViewOperator {
     static let opType = "Reshape"
     let allowZero: Bool
 
@@ -38,13 +38,4 @@ struct Reshape: Operator {
         }
         return shape
     }
-
-    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [TensorType(try inputs.type(0).dtype, try shape(inputs))] }
-
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
-        guard let data = inputs.constant(0) else { return nil }
-        return [data.reshaped(try shape(inputs))]
-    }
-
-    func lower(_ inputs: OpInputs) throws -> Lowering { .core(.view) }
 }

@@ -16,7 +16,7 @@ struct AxesOperand: Sendable {
     }
 }
 
-struct Squeeze: Operator {
+struct Squeeze: ViewOperator {
     static let opType = "Squeeze"
     let axes: AxesOperand
 
@@ -35,18 +35,9 @@ struct Squeeze: Operator {
         }
         return shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
     }
-
-    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [TensorType(try inputs.type(0).dtype, try shape(inputs))] }
-
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
-        guard let data = inputs.constant(0) else { return nil }
-        return [data.reshaped(try shape(inputs))]
-    }
-
-    func lower(_ inputs: OpInputs) throws -> Lowering { .core(.view) }
 }
 
-struct Unsqueeze: Operator {
+struct Unsqueeze: ViewOperator {
     static let opType = "Unsqueeze"
     let axes: AxesOperand
 
@@ -63,13 +54,4 @@ struct Unsqueeze: Operator {
         var source = shape.makeIterator()
         return (0..<rank).map { normalized.contains($0) ? 1 : (source.next() ?? 1) }
     }
-
-    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [TensorType(try inputs.type(0).dtype, try shape(inputs))] }
-
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
-        guard let data = inputs.constant(0) else { return nil }
-        return [data.reshaped(try shape(inputs))]
-    }
-
-    func lower(_ inputs: OpInputs) throws -> Lowering { .core(.view) }
 }
