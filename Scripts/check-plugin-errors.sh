@@ -30,7 +30,9 @@ MANIFEST
 }
 
 # reset: a valid layout with two models, `net` (an MLP) and `small-cnn` (LeNet),
-# in one C target, that each case then breaks.
+# in one C target, that each case then breaks. With `typed`, it also holds
+# models whose inputs and outputs are int64, bool and float16, used through
+# their generated Swift types.
 reset() {
     rm -rf "$package/Sources"
     mkdir -p "$package/Sources/Models/include" "$package/Sources/App"
@@ -48,6 +50,26 @@ do {
 let cnn = try SmallCnnModel()
 print(try cnn.predict(image: [Float](repeating: 0.25, count: 784)).logits.count)
 SWIFT
+    if [ "${1:-}" = typed ]; then
+        for model in gather_int64_indices where_bool argmax_axis1 cast_float_to_float16 equal_float; do
+            cp "$fixtures/typed/$model/model.onnx" "$package/Sources/Models/$model.onnx"
+            printf '#include "%s.kiln.h"\n' "$model" >> "$package/Sources/Models/include/Models.h"
+        done
+        cat >> "$package/Sources/App/main.swift" <<'SWIFT'
+// Typed inputs and outputs: each parameter and result has its model's element type.
+let rows: [Int64] = [4, -1, 0]
+let gathered = try GatherInt64IndicesModel().predict(data: (0..<20).map { Float($0) }, indices: rows)
+print(gathered.y.count, gathered.y[0], gathered.y[4], gathered.y[8])
+let mask: [Bool] = [true, false, true, false, true, false]
+print(try WhereBoolModel().predict(condition: mask, a: [Float](repeating: 1, count: 6), b: [Float](repeating: 2, count: 6)).y)
+let best: [Int64] = try ArgmaxAxis1Model().predict(x: (0..<15).map { Float(($0 * 7) % 15) }).y
+print(best)
+let half: [Float16] = try CastFloatToFloat16Model().predict(x: [1, 2049, -0.5, 65504, 3, 1e-7]).y
+print(half.map { Float($0) })
+let same: [Bool] = try EqualFloatModel().predict(a: [1, 2, 3, 4, 5, 6], b: [1, 0, 3, 0, 5, 0]).y
+print(same)
+SWIFT
+    fi
 }
 
 # expect NAME PATTERN...: the build must fail and print every pattern.
@@ -75,10 +97,15 @@ expect_failure() {
 write_manifest
 
 # The valid layout must build and run (and builds kilnc once for the cases below).
-reset
+reset typed
 expected_output="10
 tensor 'input' expects shape [1, 64] (64 elements), but 3 were given
-10"
+10
+12 16.0 16.0 0.0
+[1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
+[2, 1, 0]
+[1.0, 2048.0, -0.5, 65504.0, 3.0, 1.1920929e-07]
+[true, false, true, false, true, false]"
 if (cd "$package" && swift build >"$work/valid.log" 2>&1) && [ "$(cd "$package" && swift run -q App 2>/dev/null)" = "$expected_output" ]; then
     echo "ok   valid-layout"
     passed=$((passed + 1))

@@ -19,9 +19,7 @@ func numericFixtures() -> [String] {
     while let path = enumerator.nextObject() as? String {
         guard path.hasSuffix("model.onnx") else { continue }
         let folder = String(path.dropLast("model.onnx".count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        if FileManager.default.fileExists(atPath: "\(fixturesDirectory.path)/\(folder)/test_data_set_0"),
-            !folder.hasPrefix("typed/")
-        {
+        if FileManager.default.fileExists(atPath: "\(fixturesDirectory.path)/\(folder)/test_data_set_0") {
             found.append(folder)
         }
     }
@@ -32,7 +30,7 @@ func numericFixtures() -> [String] {
     @Test func fixturesArePresent() {
         let fixtures = numericFixtures()
         #expect(fixtures.count >= 90)
-        for required in ["mlp", "lenet", "resnet_small", "shape_subgraph", "digits"] {
+        for required in ["mlp", "lenet", "resnet_small", "shape_subgraph", "digits", "typed/where_bool"] {
             #expect(fixtures.contains(required), "missing fixture \(required)")
         }
     }

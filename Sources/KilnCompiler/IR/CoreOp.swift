@@ -23,6 +23,11 @@ public enum CoreOp: Sendable, Equatable {
     case transpose(permutation: [Int])
     /// Inputs joined along `axis`.
     case concat(axis: Int)
+    /// Index of the largest (or smallest) element along an axis, as int64.
+    case argExtreme(ArgExtremeParameters)
+    /// Slices of input 0 along `axis` picked by the integer indices in input 1
+    /// (negative ones count from the end; out-of-range ones give zeros).
+    case gather(axis: Int)
     /// The output is the input's bytes under another shape: no code when
     /// the memory planner aliases the two, a copy when it cannot.
     case view
@@ -45,6 +50,42 @@ public enum ElementwiseFunction: Sendable, Equatable {
     case channelAffine(scale: [Float], shift: [Float])
     /// The input, copied.
     case copy
+    /// The input converted to another element type (see `KernelBuilder.convert`).
+    case cast(to: DType)
+    /// A comparison of two operands, giving bool.
+    case compare(ComparisonOperator)
+    /// Bool logic on two operands.
+    case logical(LogicalOperator)
+    /// Bool negation.
+    case not
+    /// `condition ? a : b` over three operands (condition bool).
+    case select
+}
+
+/// Comparisons of two operands.
+public enum ComparisonOperator: Sendable, Equatable, CaseIterable {
+    case equal, less, lessOrEqual, greater, greaterOrEqual
+}
+
+/// Bool logic on two operands.
+public enum LogicalOperator: Sendable, Equatable, CaseIterable {
+    case and, or, xor
+}
+
+/// Parameters of ArgMax / ArgMin.
+public struct ArgExtremeParameters: Sendable, Equatable {
+    public var axis: Int
+    public var keepsDimension: Bool
+    public var findsMaximum: Bool
+    /// On ties, the last index instead of the first.
+    public var selectsLastIndex: Bool
+
+    public init(axis: Int, keepsDimension: Bool, findsMaximum: Bool, selectsLastIndex: Bool) {
+        self.axis = axis
+        self.keepsDimension = keepsDimension
+        self.findsMaximum = findsMaximum
+        self.selectsLastIndex = selectsLastIndex
+    }
 }
 
 /// Arithmetic on two operands.

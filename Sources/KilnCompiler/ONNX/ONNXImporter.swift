@@ -120,11 +120,11 @@ public struct ONNXImporter {
                 .unsupportedFeature, at: location,
                 "input '\(info.name)' is not a tensor; only tensor inputs are supported")
         }
-        guard let dtype = DType(rawValue: Int(tensor.elemType)), dtype == .float32 else {
+        guard let dtype = DType(rawValue: Int(tensor.elemType)) else {
             throw CompileError(
                 .unsupportedFeature, at: location,
-                "input '\(info.name)' has element type \(DTypeName.name(of: Int(tensor.elemType))); Kiln supports float32 inputs"
-            )
+                "input '\(info.name)' has element type \(DTypeName.name(of: Int(tensor.elemType))), "
+                    + "which Kiln does not support")
         }
         guard tensor.hasShape else {
             throw CompileError(

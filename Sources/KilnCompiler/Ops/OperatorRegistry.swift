@@ -14,6 +14,11 @@ public enum OperatorRegistry {
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self,
+        // Logic
+        Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
+        Not.self, Where.self,
+        // Reduce
+        ArgMax.self, ArgMin.self,
     ]
 
     static let byOpType: [String: any Operator.Type] = Dictionary(

@@ -157,7 +157,7 @@ final class KernelBuilder {
         guard count < width else { return loadVector(base, index, width: width) }
         let type = vectorType(width)
         let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")!
-        return call(
+        return callIntrinsic(
             "llvm.masked.load.v\(width)f32.p0v\(width)f32", returning: type,
             [pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count), LLVMGetUndef(type)])
     }
@@ -166,7 +166,7 @@ final class KernelBuilder {
         let width = Int(LLVMGetVectorSize(LLVMTypeOf(value)))
         guard count < width else { return storeVector(value, base, index) }
         let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(vectorType(width), 0), "")!
-        _ = call(
+        _ = callIntrinsic(
             "llvm.masked.store.v\(width)f32.p0v\(width)f32", returning: LLVMVoidTypeInContext(context),
             [value, pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
     }
@@ -192,7 +192,7 @@ final class KernelBuilder {
         var steps: [IRValue?] = (0..<width).map { LLVMConstInt(i64, UInt64($0 * stride), 0) }
         var indices: IRValue? = LLVMBuildAdd(builder, starts, LLVMConstVector(&steps, UInt32(width)), "")
         let pointers = LLVMBuildInBoundsGEP2(builder, f32, base, &indices, 1, "")!
-        _ = call(
+        _ = callIntrinsic(
             "llvm.masked.scatter.v\(width)f32.v\(width)p0f32", returning: LLVMVoidTypeInContext(context),
             [value, pointers, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
     }
@@ -200,15 +200,6 @@ final class KernelBuilder {
     private func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))
-    }
-
-    /// Calls a function by name, declaring it from the argument types.
-    private func call(_ name: String, returning result: LLVMTypeRef, _ arguments: [IRValue]) -> IRValue {
-        var parameterTypes: [LLVMTypeRef?] = arguments.map { LLVMTypeOf($0) }
-        let type = LLVMFunctionType(result, &parameterTypes, UInt32(arguments.count), 0)
-        let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
-        var arguments: [IRValue?] = arguments
-        return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")
     }
 
     /// A vector with `scalar` in every lane.

@@ -82,7 +82,9 @@ extension BinaryArithmetic {
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
-        _ = try inputs.require(0, "input A", in: [.float32])
+        if try inputs.type(0).dtype == .bool {
+            throw inputs.error(.unsupportedFeature, "\(Self.opType) is not defined on bool tensors")
+        }
         return .core(.elementwise(.binary(Self.binaryOperator)))
     }
 }

@@ -23,6 +23,6 @@ struct Cast: Operator {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         if try inputs.type(0).dtype == to { return .replace([.input(0)]) }
-        return try constantOnly(inputs)
+        return .core(.elementwise(.cast(to: to)))
     }
 }

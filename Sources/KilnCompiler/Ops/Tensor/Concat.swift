@@ -50,7 +50,6 @@ struct Concat: Operator {
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
-        _ = try inputs.require(0, "input 0", in: [.float32])
-        return .core(.concat(axis: try layout(inputs).axis))
+        .core(.concat(axis: try layout(inputs).axis))
     }
 }

@@ -44,5 +44,5 @@ struct Gather: Operator {
         return [data.picking(sources, shape: shape)]
     }
 
-    func lower(_ inputs: OpInputs) throws -> Lowering { try constantOnly(inputs) }
+    func lower(_ inputs: OpInputs) throws -> Lowering { .core(.gather(axis: try resolvedAxis(try inputs.type(0), inputs))) }
 }

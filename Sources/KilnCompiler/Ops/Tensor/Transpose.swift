@@ -29,7 +29,6 @@ struct Transpose: Operator {
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
-        _ = try inputs.require(0, "input", in: [.float32])
-        return .core(.transpose(permutation: try permutation(inputs)))
+        .core(.transpose(permutation: try permutation(inputs)))
     }
 }

@@ -38,12 +38,13 @@ enum DataMovement {
             parts.append((id, shape, position * outputStrides[axis]))
             position += shape[axis]
         }
+        let dtype = context.type(context.output).dtype
         return KernelPlan(tileCount: 1) { b, _ in
             let output = context.pointer(context.output, b)
             for part in parts where part.shape.reduce(1, *) > 0 {
                 Elementwise.emitStrided(
-                    b, shape: part.shape, leading: nil, output: (output, outputStrides, part.base),
-                    inputs: [(context.pointer(part.id, b), Shape.strides(of: part.shape))], epilogue: nil
+                    b, shape: part.shape, leading: nil, output: (output, outputStrides, part.base, dtype),
+                    inputs: [(context.pointer(part.id, b), Shape.strides(of: part.shape), dtype)], epilogue: nil
                 ) { _, values in values[0] }
             }
         }

@@ -33,6 +33,7 @@ enum Elementwise {
         compute: @escaping (KernelBuilder, [IRValue]) -> IRValue
     ) -> KernelPlan {
         let shape = context.type(output).shape
+        let outputType = context.type(output).dtype
         let epilogue = context.node.epilogue
         let (collapsedShape, strides) = collapse(shape, [Shape.strides(of: shape)] + operands.map(\.strides))
         // A single dimension left: split it into chunks so tiles stay balanced.
@@ -46,19 +47,19 @@ enum Elementwise {
                 let start = tiles == 1 ? b.constant(0) : b.mul(tile, chunk)
                 let end = tiles == 1 ? b.constant(count) : b.minimum(b.add(start, chunk), count)
                 b.loop(from: start, to: end) { index in
-                    let values = zip(inputs, strides.dropFirst()).map { pointer, stride in
-                        b.load(pointer, stride.first == 0 ? b.constant(0) : index)
+                    let values = zip(inputs, strides.dropFirst()).map { input, stride in
+                        b.load(input.pointer, stride.first == 0 ? b.constant(0) : index, input.dtype)
                     }
                     let value = compute(b, values)
-                    b.store(epilogue.map { b.apply($0, value) } ?? value, out, index)
+                    b.store(epilogue.map { b.apply($0, value) } ?? value, out, index, outputType)
                 }
             }
         }
         return KernelPlan(tileCount: collapsedShape[0]) { b, tile in
             emitStrided(
                 b, shape: Array(collapsedShape.dropFirst()), leading: tile,
-                output: (context.pointer(output, b), strides[0], 0),
-                inputs: Array(zip(pointers(context, operands, b), strides.dropFirst())),
+                output: (context.pointer(output, b), strides[0], 0, outputType),
+                inputs: zip(pointers(context, operands, b), strides.dropFirst()).map { ($0.pointer, $1, $0.dtype) },
                 epilogue: epilogue, compute: compute)
         }
     }
@@ -66,24 +67,27 @@ enum Elementwise {
     /// Emits loops over `shape` (after an optional fixed `leading` index on
     /// axis 0 of the strides) computing `output[…] = compute(inputs[…])`.
     static func emitStrided(
-        _ b: KernelBuilder, shape: [Int], leading: IRValue?, output: (pointer: IRValue, strides: [Int], base: Int),
-        inputs: [(IRValue, [Int])], epilogue: Activation?, compute: (KernelBuilder, [IRValue]) -> IRValue
+        _ b: KernelBuilder, shape: [Int], leading: IRValue?,
+        output: (pointer: IRValue, strides: [Int], base: Int, dtype: DType),
+        inputs: [(IRValue, [Int], DType)], epilogue: Activation?, compute: (KernelBuilder, [IRValue]) -> IRValue
     ) {
         b.loopNest(shape) { inner in
             let indices = (leading.map { [$0] } ?? []) + inner
-            let values = inputs.map { pointer, strides in b.load(pointer, b.linear(indices, strides)) }
+            let values = inputs.map { pointer, strides, dtype in b.load(pointer, b.linear(indices, strides), dtype) }
             let value = compute(b, values)
             b.store(
                 epilogue.map { b.apply($0, value) } ?? value, output.pointer,
-                b.linear(indices, output.strides, base: output.base))
+                b.linear(indices, output.strides, base: output.base), output.dtype)
         }
     }
 
-    private static func pointers(_ context: KernelContext, _ operands: [Operand], _ b: KernelBuilder) -> [IRValue] {
-        operands.map { operand -> IRValue in
-            if let values = operand.values { return context.constantPointer(values, key: operand.key, b) }
+    private static func pointers(
+        _ context: KernelContext, _ operands: [Operand], _ b: KernelBuilder
+    ) -> [(pointer: IRValue, dtype: DType)] {
+        operands.map { operand in
+            if let values = operand.values { return (context.constantPointer(values, key: operand.key, b), .float32) }
             guard let id = operand.id else { preconditionFailure("operand without a value") }
-            return context.pointer(id, b)
+            return (context.pointer(id, b), context.type(id).dtype)
         }
     }
 
@@ -108,20 +112,49 @@ enum Elementwise {
 
     // MARK: - Op lowerings
 
-    static func binary(_ context: KernelContext, _ op: BinaryOperator) -> KernelPlan {
-        let node = context.node
+    /// The operands of a node's inputs, each broadcast to the output's shape.
+    static func broadcastOperands(_ context: KernelContext) -> [Operand] {
         let shape = context.type(context.output).shape
-        let operands = [0, 1].map { position -> Operand in
-            let id = node.inputs[position]!
-            return Operand(id: id, shape: context.type(id).shape, broadcastTo: shape)
+        return context.node.inputs.compactMap { $0 }.map { id in
+            Operand(id: id, shape: context.type(id).shape, broadcastTo: shape)
         }
-        return plan(context, operands: operands, output: context.output) { b, values in
-            switch op {
-            case .add: b.fadd(values[0], values[1])
-            case .subtract: b.fsub(values[0], values[1])
-            case .multiply: b.fmul(values[0], values[1])
-            case .divide: b.fdiv(values[0], values[1])
-            }
+    }
+
+    static func binary(_ context: KernelContext, _ op: BinaryOperator) -> KernelPlan {
+        let dtype = context.type(context.output).dtype
+        return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.arithmetic(op, values[0], values[1], dtype)
+        }
+    }
+
+    static func compare(_ context: KernelContext, _ op: ComparisonOperator) -> KernelPlan {
+        let dtype = context.type(context.input(0)!).dtype
+        return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.compare(op, values[0], values[1], dtype)
+        }
+    }
+
+    static func logical(_ context: KernelContext, _ op: LogicalOperator) -> KernelPlan {
+        plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.logical(op, values[0], values[1])
+        }
+    }
+
+    static func not(_ context: KernelContext) -> KernelPlan {
+        plan(context, operands: broadcastOperands(context), output: context.output) { b, values in b.not(values[0]) }
+    }
+
+    /// Where: `condition ? a : b`, all three broadcast.
+    static func select(_ context: KernelContext) -> KernelPlan {
+        plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.select(values[0], values[1], values[2])
+        }
+    }
+
+    static func cast(_ context: KernelContext, to target: DType) -> KernelPlan {
+        let source = context.type(context.input(0)!).dtype
+        return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.convert(values[0], from: source, to: target)
         }
     }
 

@@ -25,6 +25,13 @@ enum KernelLowering {
         case .elementwise(.channelAffine(let scale, let shift)):
             return [Elementwise.channelAffine(context, scale: scale, shift: shift)]
         case .elementwise(.copy): return [Elementwise.copy(context)]
+        case .elementwise(.cast(let target)): return [Elementwise.cast(context, to: target)]
+        case .elementwise(.compare(let op)): return [Elementwise.compare(context, op)]
+        case .elementwise(.logical(let op)): return [Elementwise.logical(context, op)]
+        case .elementwise(.not): return [Elementwise.not(context)]
+        case .elementwise(.select): return [Elementwise.select(context)]
+        case .gather(let axis): return [Indexing.gather(context, axis: axis)]
+        case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
         case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]
         case .matMul: return [MatrixMultiply.matMul(context)]
         case .pool(let parameters): return [Pooling.pool(context, parameters)]

@@ -1,0 +1,201 @@
+// Typed element access for kernels: every dtype is stored in its own layout
+// and computed in a "compute type" (half precision widens to float, bool is
+// i1), so one elementwise emitter serves every element type.
+
+import CLLVM
+
+extension KernelBuilder {
+    /// The LLVM type of one stored element.
+    func storageType(_ dtype: DType) -> LLVMTypeRef {
+        switch dtype {
+        case .float32: f32
+        case .float64: LLVMDoubleTypeInContext(context)
+        case .float16: LLVMHalfTypeInContext(context)
+        case .bfloat16, .int16, .uint16: LLVMInt16TypeInContext(context)
+        case .bool, .int8, .uint8: LLVMInt8TypeInContext(context)
+        case .int32, .uint32: i32
+        case .int64, .uint64: i64
+        }
+    }
+
+    /// The LLVM type arithmetic on `dtype` happens in.
+    func computeType(_ dtype: DType) -> LLVMTypeRef {
+        switch dtype {
+        case .float16, .bfloat16: f32
+        case .bool: i1
+        default: storageType(dtype)
+        }
+    }
+
+    /// Element `index` of the `dtype` array at `base`, as a compute value.
+    func load(_ base: IRValue, _ index: IRValue, _ dtype: DType) -> IRValue {
+        if dtype == .float32 { return load(base, index) }
+        let type = storageType(dtype)
+        let raw = LLVMBuildLoad2(builder, type, typedElementPointer(base, index, type), "")!
+        switch dtype {
+        case .float16: return LLVMBuildFPExt(builder, raw, f32, "")
+        case .bfloat16:
+            let wide = LLVMBuildShl(builder, LLVMBuildZExt(builder, raw, i32, ""), LLVMConstInt(i32, 16, 0), "")
+            return LLVMBuildBitCast(builder, wide, f32, "")
+        case .bool: return LLVMBuildICmp(builder, LLVMIntNE, raw, LLVMConstInt(LLVMTypeOf(raw), 0, 0), "")
+        default: return raw
+        }
+    }
+
+    /// Stores a compute value as element `index` of the `dtype` array at `base`.
+    func store(_ value: IRValue, _ base: IRValue, _ index: IRValue, _ dtype: DType) {
+        if dtype == .float32 { return store(value, base, index) }
+        let type = storageType(dtype)
+        let stored: IRValue
+        switch dtype {
+        case .float16: stored = LLVMBuildFPTrunc(builder, value, type, "")
+        case .bfloat16:
+            // Round to nearest even on the upper 16 bits; NaN stays NaN (quiet bit set).
+            let bits = LLVMBuildBitCast(builder, value, i32, "")!
+            let lsb = LLVMBuildAnd(
+                builder, LLVMBuildLShr(builder, bits, LLVMConstInt(i32, 16, 0), ""), LLVMConstInt(i32, 1, 0), "")
+            let rounded = LLVMBuildAdd(builder, bits, LLVMBuildAdd(builder, lsb, LLVMConstInt(i32, 0x7fff, 0), ""), "")
+            let isNaN = LLVMBuildFCmp(builder, LLVMRealUNO, value, value, "")
+            let quiet = LLVMBuildOr(builder, bits, LLVMConstInt(i32, 0x40_0000, 0), "")
+            let chosen = LLVMBuildSelect(builder, isNaN, quiet, rounded, "")
+            stored = LLVMBuildTrunc(builder, LLVMBuildLShr(builder, chosen, LLVMConstInt(i32, 16, 0), ""), type, "")
+        case .bool: stored = LLVMBuildZExt(builder, value, type, "")
+        default: stored = value
+        }
+        LLVMBuildStore(builder, stored, typedElementPointer(base, index, type))
+    }
+
+    private func typedElementPointer(_ base: IRValue, _ index: IRValue, _ type: LLVMTypeRef) -> IRValue {
+        let pointer = LLVMBuildBitCast(builder, base, LLVMPointerType(type, 0), "")
+        var index: IRValue? = index
+        return LLVMBuildInBoundsGEP2(builder, type, pointer, &index, 1, "")
+    }
+
+    /// A compute value of `from` converted to the compute type of `to`, as
+    /// ONNX Cast does: float → integer truncates toward zero and saturates
+    /// (no poison for out-of-range values), anything → bool is `!= 0`.
+    func convert(_ value: IRValue, from: DType, to: DType) -> IRValue {
+        let source = computeType(from)
+        let target = computeType(to)
+        if from == to || (source == target && from.isFloatingPoint == to.isFloatingPoint) {
+            return value
+        }
+        if to == .bool {
+            return from.isFloatingPoint
+                ? LLVMBuildFCmp(builder, LLVMRealUNE, value, LLVMConstNull(source), "")
+                : LLVMBuildICmp(builder, LLVMIntNE, value, LLVMConstNull(source), "")
+        }
+        if from == .bool { return to.isFloatingPoint ? LLVMBuildUIToFP(builder, value, target, "") : LLVMBuildZExt(builder, value, target, "") }
+        switch (from.isFloatingPoint, to.isFloatingPoint) {
+        case (true, true):
+            let (a, b) = (LLVMGetTypeKind(source), LLVMGetTypeKind(target))
+            return a == LLVMDoubleTypeKind && b == LLVMFloatTypeKind
+                ? LLVMBuildFPTrunc(builder, value, target, "") : LLVMBuildFPExt(builder, value, target, "")
+        case (true, false):
+            let name = to.isSignedInteger ? "llvm.fptosi.sat" : "llvm.fptoui.sat"
+            let bits = LLVMGetIntTypeWidth(target)
+            let suffix = LLVMGetTypeKind(source) == LLVMDoubleTypeKind ? "f64" : "f32"
+            return callIntrinsic("\(name).i\(bits).\(suffix)", returning: target, [value])
+        case (false, true):
+            return from.isSignedInteger
+                ? LLVMBuildSIToFP(builder, value, target, "") : LLVMBuildUIToFP(builder, value, target, "")
+        case (false, false):
+            let (a, b) = (LLVMGetIntTypeWidth(source), LLVMGetIntTypeWidth(target))
+            if a == b { return value }
+            if a > b { return LLVMBuildTrunc(builder, value, target, "") }
+            return from.isSignedInteger
+                ? LLVMBuildSExt(builder, value, target, "") : LLVMBuildZExt(builder, value, target, "")
+        }
+    }
+
+    /// Calls an intrinsic or runtime function by name, declaring it from the argument types.
+    func callIntrinsic(_ name: String, returning result: LLVMTypeRef, _ arguments: [IRValue]) -> IRValue {
+        var parameterTypes: [LLVMTypeRef?] = arguments.map { LLVMTypeOf($0) }
+        let type = LLVMFunctionType(result, &parameterTypes, UInt32(arguments.count), 0)
+        let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
+        var arguments: [IRValue?] = arguments
+        return LLVMBuildCall2(builder, type, function, &arguments, UInt32(arguments.count), "")
+    }
+
+    /// A compute-type constant of `dtype`.
+    func constant(_ value: Double, _ dtype: DType) -> IRValue {
+        let type = computeType(dtype)
+        if dtype.isFloatingPoint { return LLVMConstReal(type, value) }
+        return LLVMConstInt(type, UInt64(bitPattern: Int64(value)), dtype.isSignedInteger ? 1 : 0)
+    }
+}
+
+// MARK: - Typed arithmetic
+
+extension KernelBuilder {
+    /// Arithmetic in `dtype`'s compute type. Integers wrap; an integer
+    /// division by zero (or Int.min / -1) gives 0 instead of a hardware trap.
+    func arithmetic(_ op: BinaryOperator, _ a: IRValue, _ b: IRValue, _ dtype: DType) -> IRValue {
+        if dtype.isFloatingPoint {
+            switch op {
+            case .add: return fadd(a, b)
+            case .subtract: return fsub(a, b)
+            case .multiply: return fmul(a, b)
+            case .divide: return fdiv(a, b)
+            }
+        }
+        switch op {
+        case .add: return LLVMBuildAdd(builder, a, b, "")
+        case .subtract: return LLVMBuildSub(builder, a, b, "")
+        case .multiply: return LLVMBuildMul(builder, a, b, "")
+        case .divide:
+            let type = LLVMTypeOf(a)!
+            let zero = LLVMConstNull(type)!
+            var unsafe = LLVMBuildICmp(builder, LLVMIntEQ, b, zero, "")!
+            if dtype.isSignedInteger {
+                let minimum = LLVMBuildShl(
+                    builder, LLVMConstInt(type, 1, 0), LLVMConstInt(type, UInt64(LLVMGetIntTypeWidth(type) - 1), 0), "")
+                let overflow = LLVMBuildAnd(
+                    builder, LLVMBuildICmp(builder, LLVMIntEQ, a, minimum, ""),
+                    LLVMBuildICmp(builder, LLVMIntEQ, b, LLVMConstAllOnes(type), ""), "")
+                unsafe = LLVMBuildOr(builder, unsafe, overflow, "")
+            }
+            // Divide by 1 where the real divisor would trap, then replace the result.
+            let divisor = LLVMBuildSelect(builder, unsafe, LLVMConstInt(type, 1, 0), b, "")
+            let quotient =
+                dtype.isSignedInteger
+                ? LLVMBuildSDiv(builder, a, divisor, "") : LLVMBuildUDiv(builder, a, divisor, "")
+            return LLVMBuildSelect(builder, unsafe, zero, quotient, "")
+        }
+    }
+
+    /// A comparison in `dtype`'s compute type, giving i1.
+    func compare(_ op: ComparisonOperator, _ a: IRValue, _ b: IRValue, _ dtype: DType) -> IRValue {
+        if dtype.isFloatingPoint {
+            let predicate: LLVMRealPredicate =
+                switch op {
+                case .equal: LLVMRealOEQ
+                case .less: LLVMRealOLT
+                case .lessOrEqual: LLVMRealOLE
+                case .greater: LLVMRealOGT
+                case .greaterOrEqual: LLVMRealOGE
+                }
+            return LLVMBuildFCmp(builder, predicate, a, b, "")
+        }
+        let signed = dtype.isSignedInteger
+        let predicate: LLVMIntPredicate =
+            switch op {
+            case .equal: LLVMIntEQ
+            case .less: signed ? LLVMIntSLT : LLVMIntULT
+            case .lessOrEqual: signed ? LLVMIntSLE : LLVMIntULE
+            case .greater: signed ? LLVMIntSGT : LLVMIntUGT
+            case .greaterOrEqual: signed ? LLVMIntSGE : LLVMIntUGE
+            }
+        return LLVMBuildICmp(builder, predicate, a, b, "")
+    }
+
+    func logical(_ op: LogicalOperator, _ a: IRValue, _ b: IRValue) -> IRValue {
+        switch op {
+        case .and: LLVMBuildAnd(builder, a, b, "")
+        case .or: LLVMBuildOr(builder, a, b, "")
+        case .xor: LLVMBuildXor(builder, a, b, "")
+        }
+    }
+
+    func not(_ a: IRValue) -> IRValue { LLVMBuildNot(builder, a, "") }
+}
