@@ -26,6 +26,8 @@ func numericFixtures() -> [String] {
     return found.sorted()
 }
 
+/// One runner crosses every fixture case with every backend and target
+/// variant; tags select the cases a variant is about.
 @Suite struct FixtureTests {
     @Test func fixturesArePresent() {
         let fixtures = numericFixtures()
@@ -33,42 +35,41 @@ func numericFixtures() -> [String] {
         for required in ["mlp", "lenet", "resnet_small", "shape_subgraph", "digits", "typed/where_bool"] {
             #expect(fixtures.contains(required), "missing fixture \(required)")
         }
+        #expect(FixtureCase.tagged(.typed).count >= 15)
+        #expect(FixtureCase.tagged(.contraction).count >= 30)
     }
 
-    /// Tolerance: |actual − expected| ≤ 1e-4 + 1e-4·|expected| per element.
-    @Test(arguments: numericFixtures())
-    func matchesONNXRuntime(_ fixture: String) throws {
+    /// Every case on the host CPU.
+    @Test(arguments: FixtureCase.all)
+    func matchesReference(_ fixture: FixtureCase) throws {
         try check(fixture, target: .host)
     }
 
     /// The matrix-product kernels split columns into chunks sized for the L2
     /// cache; the fixtures are small enough to fit one chunk. A 4 KiB "cache"
     /// forces many chunks (and short last chunks) through the same checks.
-    @Test(
-        arguments: numericFixtures().filter {
-            ["conv", "gemm", "matmul", "lenet", "resnet", "mlp", "digits"].contains(where: $0.contains)
-        })
-    func matchesWithSmallCacheBlocking(_ fixture: String) throws {
+    @Test(arguments: FixtureCase.tagged(.contraction))
+    func matchesWithSmallCacheBlocking(_ fixture: FixtureCase) throws {
         var target = TargetSelection.host
         target.cacheBytes = 4096
         try check(fixture, target: target)
     }
 
     /// Code for older CPUs (AVX2 with 8-float vectors and 16 registers;
-    /// baseline x86-64 with SSE2) blocks differently and must agree too.
+    /// baseline x86-64 with SSE2) blocks differently and must agree too;
+    /// typed cases cover the conversions that differ without F16C or AVX-512.
     @Test(arguments: ["x86-64-v3", "x86-64"])
     func matchesOnOlderCPUs(_ cpu: String) throws {
         let target = TargetSelection.resolve(triple: nil, cpu: cpu, features: nil)
         #expect(target.vectorWidth == (cpu == "x86-64-v3" ? 8 : 4))
-        for fixture in numericFixtures()
-        where ["conv", "gemm", "matmul", "lenet", "resnet"].contains(where: fixture.contains) {
+        for fixture in FixtureCase.all where fixture.tags.contains(.contraction) || fixture.tags.contains(.typed) {
             try check(fixture, target: target)
         }
     }
 
-    func check(_ fixture: String, target: TargetSelection) throws {
-        let folder = "\(fixturesDirectory.path)/\(fixture)"
-        let loaded = try LoadedModel(modelPath: "\(folder)/model.onnx", target: target)
+    func check(_ fixture: FixtureCase, target: TargetSelection) throws {
+        let folder = "\(fixturesDirectory.path)/\(fixture.folder)"
+        let loaded = try LoadedModel(modelPath: fixture.modelPath, target: target)
         let runtime = loaded.runtime
         let inputs = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "input")
         let expected = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "output")
@@ -82,7 +83,8 @@ func numericFixtures() -> [String] {
         for (index, reference) in expected.enumerated() {
             #expect(runtime.outputs[index].shape == reference.shape, "output \(index) shape")
             let comparison = Comparison(
-                name: reference.name, actual: try runtime.outputData(index), expected: reference.data)
+                name: reference.name, actual: try runtime.outputData(index), expected: reference.data,
+                absolute: fixture.absolute, relative: fixture.relative)
             #expect(comparison.passed, "\(fixture): \(comparison)")
         }
         // A second call on the same arena must give the same answer (no state leaks between calls).

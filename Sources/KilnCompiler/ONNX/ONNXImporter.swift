@@ -45,13 +45,14 @@ public struct ONNXImporter {
         return try importGraph(model.graph, opset: opset)
     }
 
+    /// The default domain's opset; 0 when the model imports only other
+    /// domains (its nodes are then reported as unsupported, by domain).
     private func defaultOpset(of model: Onnx_ModelProto) throws -> Int {
-        let versions = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version)
-        guard let version = versions.max() else {
-            throw CompileError(
-                .malformedModel, at: fileLocation, "the model imports no opset for the default ONNX domain")
+        guard !model.opsetImport.isEmpty else {
+            throw CompileError(.malformedModel, at: fileLocation, "the model imports no opset at all")
         }
-        return Int(version)
+        let versions = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version)
+        return Int(versions.max() ?? 0)
     }
 
     private func importGraph(_ proto: Onnx_GraphProto, opset: Int) throws -> Graph {
@@ -71,6 +72,10 @@ public struct ONNXImporter {
         for (index, nodeProto) in proto.node.enumerated() {
             let name = nodeProto.name.isEmpty ? "\(nodeProto.opType)_\(index)" : nodeProto.name
             let location = SourceLocation(file: modelPath, node: name, opType: nodeProto.opType, opset: opset)
+            if opset == 0, nodeProto.domain.isEmpty || nodeProto.domain == "ai.onnx" {
+                throw CompileError(
+                    .malformedModel, at: location, "the node uses the default ONNX domain, which the model does not import")
+            }
             var inputs: [ValueID?] = []
             for inputName in nodeProto.input {
                 if inputName.isEmpty {

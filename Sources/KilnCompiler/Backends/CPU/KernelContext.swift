@@ -36,10 +36,10 @@ struct KernelContext {
     /// The constant contents of an input, if it is a constant.
     func constant(_ id: ValueID) -> TensorData? { graph[id].constant }
 
-    /// Emits a float pointer to `id`'s first element.
+    /// Emits a pointer to `id`'s first element (its bytes in their own dtype).
     func pointer(_ id: ValueID, _ builder: KernelBuilder) -> IRValue {
         if let data = graph[id].constant {
-            return constantPointer(key: "value:\(id.index)", builder) { data.floatBytes }
+            return constantPointer(key: "value:\(id.index)", builder) { data.bytes }
         }
         guard let offset = plan.offsets[id] else {
             preconditionFailure("value '\(graph[id].name)' has no arena offset")
@@ -63,12 +63,5 @@ struct KernelContext {
     /// weights, per-channel factors, divisor tables).
     func constantPointer(_ values: [Float], key: String, _ builder: KernelBuilder) -> IRValue {
         constantPointer(key: "\(node.name):\(key)", builder) { TensorData(shape: [values.count], floats: values).bytes }
-    }
-}
-
-extension TensorData {
-    /// The elements as float32 bytes (int64 constants are converted).
-    var floatBytes: [UInt8] {
-        dtype == .float32 ? bytes : TensorData(shape: shape, floats: floats).bytes
     }
 }

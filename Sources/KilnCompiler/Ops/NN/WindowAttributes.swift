@@ -19,7 +19,12 @@ struct WindowAttributes: Sendable {
             return (values[0], values[1])
         }
         kernelShape = try attributes.ints("kernel_shape")
-        if let kernelShape, kernelShape.count != 2 || !kernelShape.allSatisfy({ (1...4096).contains($0) }) {
+        if let kernelShape, kernelShape.count != 2 {
+            throw CompileError(
+                .unsupportedFeature, at: attributes.location,
+                "only 2-D windows are supported (kernel_shape of two values), got kernel_shape \(kernelShape)")
+        }
+        if let kernelShape, !kernelShape.allSatisfy({ (1...4096).contains($0) }) {
             throw attributes.error("kernel_shape must hold two values in 1...4096, got \(kernelShape)")
         }
         strides = try pair("strides")
