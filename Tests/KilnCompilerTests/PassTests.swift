@@ -69,6 +69,29 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(graph.nodes[0].core == .elementwise(.activation(.relu)))
     }
 
+    /// An op defined by other ops (Mean of three operands: two Adds and a
+    /// Div by a constant 3) is rewritten, and each step typed and lowered;
+    /// the node's output keeps its value and name.
+    @Test func decompositionsAreLoweredStepByStep() throws {
+        var graph = Graph(modelFile: "mean.onnx", opset: 13)
+        let operands = (0..<3).map { graph.addValue(Value(name: "x\($0)", type: TensorType(.float32, [2, 3]))) }
+        let y = graph.addValue(Value(name: "y"))
+        graph.inputs = operands
+        graph.nodes = [Node(name: "m", opType: "Mean", inputs: operands, outputs: [y])]
+        graph.outputs = [y]
+        try graph.resolveOperators()
+        try graph.inferShapesAndFold()
+        try graph.lowerToCore()
+        try graph.verify()
+        #expect(graph.nodes.map(\.core) == [
+            .elementwise(.binary(.add)), .elementwise(.binary(.add)), .elementwise(.binary(.divide)),
+        ])
+        #expect(graph.nodes.map(\.name) == ["m/Add_0", "m/Add_1", "m/Div_2"])
+        #expect(graph.nodes.last?.outputs == [y] && graph.outputs == [y])
+        let divisor = try #require(graph.nodes.last?.input(1))
+        #expect(graph[divisor].constant == TensorData(dtype: .float32, shape: [], converting: [3.0]))
+    }
+
     /// Dropout with its mask output (SqueezeNet 1.1, opset 9) must not survive
     /// to the backend: the output is the input and the mask a constant.
     @Test func dropoutWithMaskIsRemoved() throws {

@@ -91,6 +91,8 @@ public struct ArgExtremeParameters: Sendable, Equatable {
 /// Arithmetic on two operands.
 public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     case add, subtract, multiply, divide
+    /// The larger or smaller operand; NaN if either is NaN.
+    case maximum, minimum
 }
 
 /// Parameters of a 2-D general matrix product.

@@ -34,10 +34,49 @@ public enum Lowering: Sendable {
     /// No computation: each output is one of the node's inputs or a constant
     /// (Identity, inference-mode Dropout and its all-true mask).
     case replace([Replacement])
+    /// Rewritten as other ops, which are then resolved, typed, folded and
+    /// lowered in turn (how an op with no core operation of its own is built).
+    case decompose(Decomposition)
 
     public enum Replacement: Sendable {
         case input(Int)
         case constant(TensorData)
+    }
+}
+
+/// A node rewritten as a sequence of other ops.
+public struct Decomposition: Sendable {
+    /// Where a step reads an operand from.
+    public enum Operand: Sendable {
+        /// Input `position` of the node being decomposed.
+        case input(Int)
+        /// Output `output` of an earlier step.
+        case step(Int, output: Int = 0)
+        case constant(TensorData)
+    }
+
+    /// One op of the rewrite.
+    public struct Step: Sendable {
+        public var opType: String
+        public var inputs: [Operand]
+        public var attributes: [String: Attribute]
+        public var outputCount: Int
+
+        public init(_ opType: String, _ inputs: [Operand], attributes: [String: Attribute] = [:], outputCount: Int = 1) {
+            self.opType = opType
+            self.inputs = inputs
+            self.attributes = attributes
+            self.outputCount = outputCount
+        }
+    }
+
+    public var steps: [Step]
+    /// Where each of the node's outputs comes from.
+    public var outputs: [Operand]
+
+    public init(steps: [Step], outputs: [Operand]) {
+        self.steps = steps
+        self.outputs = outputs
     }
 }
 

@@ -6,7 +6,7 @@ public enum OperatorRegistry {
     /// The op definitions, one per supported ONNX op type.
     static let operators: [any Operator.Type] = [
         // Math
-        Add.self, Sub.self, Mul.self, Div.self, Gemm.self, MatMul.self,
+        Add.self, Sub.self, Mul.self, Div.self, Sum.self, Mean.self, Max.self, Min.self, Gemm.self, MatMul.self,
         Relu.self, LeakyRelu.self, Sigmoid.self, Tanh.self, Clip.self,
         // NN
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,

@@ -137,9 +137,17 @@ extension KernelBuilder {
             case .subtract: return fsub(a, b)
             case .multiply: return fmul(a, b)
             case .divide: return fdiv(a, b)
+            case .maximum, .minimum:
+                // NaN in either operand gives NaN, as ONNX Max/Min do.
+                let picked = op == .maximum ? fmax(a, b) : fmin(a, b)
+                let unordered = LLVMBuildFCmp(builder, LLVMRealUNO, a, b, "")
+                return LLVMBuildSelect(builder, unordered, fadd(a, b), picked, "")
             }
         }
         switch op {
+        case .maximum, .minimum:
+            let greater = compare(.greater, a, b, dtype)
+            return op == .maximum ? select(greater, a, b) : select(greater, b, a)
         case .add: return LLVMBuildAdd(builder, a, b, "")
         case .subtract: return LLVMBuildSub(builder, a, b, "")
         case .multiply: return LLVMBuildMul(builder, a, b, "")

@@ -61,6 +61,8 @@ extension BinaryArithmetic {
                 case .subtract: a[l] - b[r]
                 case .multiply: a[l] * b[r]
                 case .divide: a[l] / b[r]
+                case .maximum: a[l].isNaN || b[r].isNaN ? .nan : Swift.max(a[l], b[r])
+                case .minimum: a[l].isNaN || b[r].isNaN ? .nan : Swift.min(a[l], b[r])
                 }
             }
             return [TensorData(dtype: lhs.dtype, shape: shape, converting: results)]
@@ -73,6 +75,8 @@ extension BinaryArithmetic {
             case .add: results.append(a[l] &+ b[r])
             case .subtract: results.append(a[l] &- b[r])
             case .multiply: results.append(a[l] &* b[r])
+            case .maximum: results.append(Swift.max(a[l], b[r]))
+            case .minimum: results.append(Swift.min(a[l], b[r]))
             case .divide:
                 guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
                 results.append(a[l].dividedReportingOverflow(by: b[r]).partialValue)
