@@ -247,18 +247,33 @@ public struct ONNXImporter {
             }
             let directory = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             let path = directory.appendingPathComponent(file).path
-            guard let contents = FileManager.default.contents(atPath: path) else {
+            // Read only this tensor's bytes: a large model keeps hundreds of
+            // tensors in one multi-gigabyte file.
+            guard let handle = FileHandle(forReadingAtPath: path),
+                let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+            else {
                 throw CompileError(
                     .invalidInitializer, at: fileLocation, "\(what) stores its data in '\(path)', which cannot be read")
             }
+            defer { try? handle.close() }
             let offset = Int(entries["offset"] ?? "0") ?? -1
-            let length = entries["length"].flatMap { Int($0) } ?? (contents.count - max(offset, 0))
-            guard offset >= 0, length >= 0, offset + length <= contents.count else {
+            let length = entries["length"].map { Int($0) ?? -1 } ?? (size - max(offset, 0))
+            let (end, overflow) = offset.addingReportingOverflow(length)
+            guard offset >= 0, length >= 0, !overflow, end <= size else {
                 throw CompileError(
                     .invalidInitializer, at: fileLocation,
-                    "\(what) reads bytes \(offset)..<\(offset + length) of '\(file)', which has \(contents.count)")
+                    "\(what) reads \(entries["length"] ?? "all") bytes at offset \(entries["offset"] ?? "0") of '\(file)', "
+                        + "which has \(size)")
             }
-            return [UInt8](contents[contents.startIndex + offset..<contents.startIndex + offset + length])
+            do {
+                try handle.seek(toOffset: UInt64(offset))
+                let data = try handle.read(upToCount: length) ?? Data()
+                guard data.count == length else { throw CocoaError(.fileReadUnknown) }
+                return [UInt8](data)
+            } catch {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation, "\(what): reading '\(path)' failed: \(error)")
+            }
         }
         return proto.hasRawData ? [UInt8](proto.rawData) : nil
     }
