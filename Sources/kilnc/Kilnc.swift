@@ -155,7 +155,7 @@ struct Inspect: ParsableCommand {
                         ? "\(graph.type(of: id)) @\(plan.offsets[id] ?? -1)" : "const \(graph.type(of: id))"
                 } ?? "-"
             }
-            let fused = node.epilogue.map { " + \($0)" } ?? ""
+            let fused = (node.core.map { " → \($0)" } ?? "") + (node.epilogue.map { " + \($0)" } ?? "")
             let results = node.outputs.map { "\(graph.type(of: $0)) @\(plan.offsets[$0] ?? -1)" }
             print(
                 "  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))"

@@ -42,7 +42,8 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         #expect(out.contains("input  image: float32[1,1,28,28]"))
         #expect(out.contains("output logits: float32[1,10]"))
         #expect(out.contains("arena: "))
-        #expect(out.contains("Conv + relu"))
+        // Each node shows the core operation it lowered to and its fused activation.
+        #expect(out.contains("(Conv → convolution 5×5/1 group 1 + relu)"))
     }
 
     @Test func runWritesOutputsMatchingTheReference() throws {

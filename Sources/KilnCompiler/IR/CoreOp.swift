@@ -148,3 +148,35 @@ public struct SoftmaxParameters: Sendable, Equatable {
         self.flattensTrailingAxes = flattensTrailingAxes
     }
 }
+
+extension CoreOp: CustomStringConvertible {
+    /// A short name for tools (`kilnc inspect`, profiles).
+    public var description: String {
+        switch self {
+        case .elementwise(let function):
+            switch function {
+            case .binary(let op): "elementwise \(op)"
+            case .activation(let activation): "elementwise \(activation)"
+            case .channelAffine: "elementwise channel affine"
+            case .copy: "copy"
+            case .cast(let target): "cast to \(target)"
+            case .compare(let op): "compare \(op)"
+            case .logical(let op): "logical \(op)"
+            case .not: "logical not"
+            case .select: "select"
+            }
+        case .gemm: "gemm"
+        case .matMul: "matmul"
+        case .convolution(let p):
+            "convolution \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h) group \(p.group)"
+        case .pool(let p): "\(p.kind) pool \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h)"
+        case .globalAveragePool: "global average pool"
+        case .softmax(let p): "softmax axis \(p.axis)"
+        case .transpose(let permutation): "transpose \(permutation)"
+        case .concat(let axis): "concat axis \(axis)"
+        case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"
+        case .gather(let axis): "gather axis \(axis)"
+        case .view: "view"
+        }
+    }
+}
