@@ -14,7 +14,10 @@ let referenceDirectory = URL(fileURLWithPath: #filePath)
     /// Set by `make reference` to rewrite the files instead of comparing.
     static let recording = ProcessInfo.processInfo.environment["KILN_RECORD_REFERENCE"] == "1"
 
-    static let models = ["mlp", "lenet", "shape_subgraph", "resnet_small"]
+    static let models = [
+        "mlp", "lenet", "shape_subgraph", "resnet_small", "typed/where_bool", "typed/cast_float_to_float16",
+        "typed/argmax_axis1",
+    ]
 
     @Test(arguments: models)
     func generatedSwiftAndHeaderMatchReference(_ fixture: String) throws {

@@ -92,6 +92,27 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(graph[divisor].constant == TensorData(dtype: .float32, shape: [], converting: [3.0]))
     }
 
+    /// Variadic ops fold in shape arithmetic (`Max(shape, 1)` feeding a Reshape).
+    @Test func variadicOpsFoldOnConstants() throws {
+        var graph = Graph(modelFile: "fold.onnx", opset: 13)
+        let a = graph.addValue(Value(name: "a", constant: TensorData(shape: [3], int64s: [4, -1, 7])))
+        let b = graph.addValue(Value(name: "b", constant: TensorData(shape: [], int64s: [1])))
+        let c = graph.addValue(Value(name: "c", constant: TensorData(shape: [3], int64s: [2, 0, 9])))
+        let maximum = graph.addValue(Value(name: "max"))
+        let mean = graph.addValue(Value(name: "mean"))
+        let x = graph.addValue(Value(name: "x", constant: TensorData(shape: [2], floats: [1, 2])))
+        graph.nodes = [
+            Node(name: "m", opType: "Max", inputs: [a, b, c], outputs: [maximum]),
+            Node(name: "n", opType: "Mean", inputs: [x, x, x, x], outputs: [mean]),
+        ]
+        graph.outputs = [maximum, mean]
+        try graph.resolveOperators()
+        try graph.inferShapesAndFold()
+        #expect(graph.nodes.isEmpty)
+        #expect(graph[maximum].constant?.int64s == [4, 1, 9])
+        #expect(graph[mean].constant?.floats == [1, 2])
+    }
+
     /// Dropout with its mask output (SqueezeNet 1.1, opset 9) must not survive
     /// to the backend: the output is the input and the mask a constant.
     @Test func dropoutWithMaskIsRemoved() throws {

@@ -45,14 +45,32 @@ extension BinaryArithmetic {
 
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
         guard let values = inputs.allConstant, values.count == 2 else { return nil }
-        let (lhs, rhs) = (values[0], values[1])
-        guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else { return nil }
+        return [try ConstantArithmetic.apply(Self.binaryOperator, values[0], values[1], inputs)]
+    }
+
+    func lower(_ inputs: OpInputs) throws -> Lowering {
+        if try inputs.type(0).dtype == .bool {
+            throw inputs.error(.unsupportedFeature, "\(Self.opType) is not defined on bool tensors")
+        }
+        return .core(.elementwise(.binary(Self.binaryOperator)))
+    }
+}
+
+/// Arithmetic on constants, shared by the two-operand ops and their
+/// variadic relatives (Sum, Mean, Max, Min) when they fold.
+enum ConstantArithmetic {
+    /// `lhs op rhs` with broadcasting, in the operands' (common) dtype.
+    static func apply(_ op: BinaryOperator, _ lhs: TensorData, _ rhs: TensorData, _ inputs: OpInputs) throws
+        -> TensorData
+    {
+        guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else {
+            throw inputs.error(.shapeMismatch, "shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+        }
         let offsets = Shape.offsets(
             of: shape,
             strides: [
                 Shape.broadcastStrides(from: lhs.shape, to: shape), Shape.broadcastStrides(from: rhs.shape, to: shape),
             ])
-        let op = Self.binaryOperator
         if lhs.dtype.isFloatingPoint {
             let (a, b) = (lhs.doubles, rhs.doubles)
             let results: [Double] = zip(offsets[0], offsets[1]).map { l, r in
@@ -65,7 +83,7 @@ extension BinaryArithmetic {
                 case .minimum: a[l].isNaN || b[r].isNaN ? .nan : Swift.min(a[l], b[r])
                 }
             }
-            return [TensorData(dtype: lhs.dtype, shape: shape, converting: results)]
+            return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
         }
         let (a, b) = (lhs.int64s, rhs.int64s)
         var results: [Int64] = []
@@ -82,13 +100,6 @@ extension BinaryArithmetic {
                 results.append(a[l].dividedReportingOverflow(by: b[r]).partialValue)
             }
         }
-        return [TensorData(dtype: lhs.dtype, shape: shape, converting: results)]
-    }
-
-    func lower(_ inputs: OpInputs) throws -> Lowering {
-        if try inputs.type(0).dtype == .bool {
-            throw inputs.error(.unsupportedFeature, "\(Self.opType) is not defined on bool tensors")
-        }
-        return .core(.elementwise(.binary(Self.binaryOperator)))
+        return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
     }
 }

@@ -20,6 +20,18 @@ extension VariadicOp {
         return [TensorType(dtype, try Broadcasting.shape(inputs))]
     }
 
+    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
+        guard let values = inputs.allConstant, values.count == inputs.count else { return nil }
+        var result = values[0]
+        for value in values.dropFirst() { result = try ConstantArithmetic.apply(Self.pairOperator, result, value, inputs) }
+        if Self.averages, values.count > 1 {
+            let count = TensorData(dtype: result.dtype, shape: [], converting: [Double(values.count)])
+            result = try ConstantArithmetic.apply(.divide, result, count, inputs)
+        }
+        // A single operand is returned as it is (ONNX broadcasts nothing then).
+        return [result]
+    }
+
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let type = try inferTypes(inputs)[0]
         if inputs.count == 2 && !Self.averages { return .core(.elementwise(.binary(Self.pairOperator))) }
