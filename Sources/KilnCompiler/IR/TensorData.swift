@@ -86,6 +86,9 @@ public struct TensorData: Sendable, Equatable {
         return dtype.isSignedInteger ? Self.signExtend(raw, width: dtype.byteSize) : Int64(bitPattern: raw)
     }
 
+    /// Every element's raw bits, zero-extended (uint64 values as they are).
+    public var bitPatterns: [UInt64] { (0..<elementCount).map(bits(at:)) }
+
     /// Every element as Float.
     public var floats: [Float] {
         if dtype == .float32 {

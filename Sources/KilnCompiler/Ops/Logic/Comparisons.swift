@@ -57,8 +57,11 @@ extension ComparisonOp {
             }
         }
         let result =
-            values[0].dtype.isFloatingPoint
-            ? compare(values[0].doubles, values[1].doubles) : compare(values[0].int64s, values[1].int64s)
+            switch values[0].dtype {
+            case _ where values[0].dtype.isFloatingPoint: compare(values[0].doubles, values[1].doubles)
+            case .uint64: compare(values[0].bitPatterns, values[1].bitPatterns)
+            default: compare(values[0].int64s, values[1].int64s)
+            }
         return [TensorData(shape: shape, bools: result)]
     }
 

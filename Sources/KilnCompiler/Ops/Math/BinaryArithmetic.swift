@@ -85,6 +85,7 @@ enum ConstantArithmetic {
             }
             return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
         }
+        if lhs.dtype == .uint64 { return try unsigned(op, lhs, rhs, shape, offsets, inputs) }
         let (a, b) = (lhs.int64s, rhs.int64s)
         var results: [Int64] = []
         results.reserveCapacity(offsets[0].count)
@@ -101,5 +102,30 @@ enum ConstantArithmetic {
             }
         }
         return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
+    }
+
+    /// uint64 has values past Int64.max: division and ordering need unsigned arithmetic.
+    private static func unsigned(
+        _ op: BinaryOperator, _ lhs: TensorData, _ rhs: TensorData, _ shape: [Int], _ offsets: [[Int]],
+        _ inputs: OpInputs
+    ) throws -> TensorData {
+        let (a, b) = (lhs.bitPatterns, rhs.bitPatterns)
+        var results: [Int64] = []
+        results.reserveCapacity(offsets[0].count)
+        for (l, r) in zip(offsets[0], offsets[1]) {
+            let value: UInt64
+            switch op {
+            case .add: value = a[l] &+ b[r]
+            case .subtract: value = a[l] &- b[r]
+            case .multiply: value = a[l] &* b[r]
+            case .maximum: value = Swift.max(a[l], b[r])
+            case .minimum: value = Swift.min(a[l], b[r])
+            case .divide:
+                guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
+                value = a[l] / b[r]
+            }
+            results.append(Int64(bitPattern: value))
+        }
+        return TensorData(dtype: .uint64, shape: shape, converting: results)
     }
 }

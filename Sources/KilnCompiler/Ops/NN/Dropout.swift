@@ -1,9 +1,13 @@
-// Dropout at inference: the output is the input, the optional mask all true.
+// Dropout at inference: the output is the input, the optional mask all true
+// (bool since opset 10; before, of the input's type, all ones).
 
 struct Dropout: Operator {
     static let opType = "Dropout"
+    /// The mask's element type: bool since opset 10, the input's type before.
+    let boolMask: Bool
 
     init(_ attributes: AttributeReader) throws {
+        boolMask = attributes.opset >= 10
         // Before opset 7, is_test = 0 asked for training behaviour.
         if attributes.opset < 7, try attributes.int("is_test", default: 0) == 0, attributes.has("is_test") {
             throw CompileError(
@@ -19,12 +23,13 @@ struct Dropout: Operator {
                 throw inputs.error(.unsupportedFeature, "Dropout in training mode is not supported")
             }
         }
-        return inputs.outputCount > 1 ? [x, TensorType(.bool, x.shape)] : [x]
+        return inputs.outputCount > 1 ? [x, TensorType(boolMask ? .bool : x.dtype, x.shape)] : [x]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
-        let mask = TensorData(shape: x.shape, bools: Array(repeating: true, count: x.elementCount))
+        let ones = Array(repeating: Int64(1), count: x.elementCount)
+        let mask = TensorData(dtype: boolMask ? .bool : x.dtype, shape: x.shape, converting: ones)
         return .replace([.input(0)] + (inputs.outputCount > 1 ? [.constant(mask)] : []))
     }
 }
