@@ -68,6 +68,30 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
         #expect(error.kind == .unreadableFile)
     }
 
+    /// An attribute the op does not define is refused: ignoring it (an old
+    /// exporter's `broadcast`, a typo) could change what the model computes.
+    /// Attributes that only matter in training are accepted.
+    @Test func unknownAttributesAreRefusedTrainingOnlyOnesIgnored() throws {
+        func resolve(_ op: String, _ attributes: [String: Attribute]) throws {
+            var graph = Graph(modelFile: "attrs.onnx", opset: 13)
+            let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [4])))
+            let y = graph.addValue(Value(name: "y"))
+            graph.inputs = [x]
+            graph.nodes = [Node(name: "n", opType: op, inputs: [x, x], outputs: [y], attributes: attributes)]
+            try graph.resolveOperators()
+        }
+        do {
+            try resolve("Add", ["broadcast": .int(1), "axis": .int(0)])
+            Issue.record("unknown attributes must be refused")
+        } catch let error as CompileError {
+            #expect(error.kind == .unsupportedFeature)
+            #expect(error.message.contains("unknown attribute(s) 'axis', 'broadcast' for Add at opset 13"))
+            #expect(error.location.node == "n")
+        }
+        #expect(throws: Never.self) { try resolve("Dropout", ["seed": .int(7), "ratio": .float(0.5)]) }
+        #expect(throws: CompileError.self) { try resolve("Relu", ["alpha": .float(0.1)]) }
+    }
+
     @Test func everyUnsupportedOpIsListedAtOnce() throws {
         var graph = Graph(modelFile: "two.onnx", opset: 13)
         let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [4])))

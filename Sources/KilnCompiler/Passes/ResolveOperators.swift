@@ -19,8 +19,14 @@ extension Graph {
                 continue
             }
             do {
-                nodes[index].op = try definition.init(
-                    AttributeReader(attributes: node.attributes, opset: opset, location: location))
+                let reader = AttributeReader(attributes: node.attributes, opset: opset, location: location)
+                nodes[index].op = try definition.init(reader)
+                if !reader.unconsumed.isEmpty {
+                    throw CompileError(
+                        .unsupportedFeature, at: location,
+                        "unknown attribute(s) \(reader.unconsumed.map { "'\($0)'" }.joined(separator: ", ")) "
+                            + "for \(node.opType) at opset \(opset); ignoring them could change what the model computes")
+                }
             } catch let error as CompileError {
                 errors.append(error)
             }

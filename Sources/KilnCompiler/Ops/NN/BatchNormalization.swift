@@ -7,6 +7,14 @@ struct BatchNormalization: Operator {
 
     init(_ attributes: AttributeReader) throws {
         epsilon = try attributes.float("epsilon", default: 1e-5)
+        // The running-statistics update rate only matters in training.
+        attributes.ignore("momentum")
+        if attributes.opset < 9, try attributes.int("spatial", default: 1) != 1 {
+            throw CompileError(
+                .unsupportedFeature, at: attributes.location,
+                "BatchNormalization with spatial = 0 (statistics per activation) is not supported")
+        }
+        if attributes.opset < 7 { attributes.ignore("is_test", "consumed_inputs") }
         if try attributes.int("training_mode", default: 0) != 0 {
             throw CompileError(
                 .unsupportedFeature, at: attributes.location,

@@ -8,6 +8,8 @@ struct Dropout: Operator {
 
     init(_ attributes: AttributeReader) throws {
         boolMask = attributes.opset >= 10
+        // The drop ratio and seed only matter in training.
+        attributes.ignore("ratio", "seed")
         // Before opset 7, is_test = 0 asked for training behaviour.
         if attributes.opset < 7, try attributes.int("is_test", default: 0) == 0, attributes.has("is_test") {
             throw CompileError(

@@ -13,7 +13,7 @@ struct Constant: Operator {
                     ? "Constant needs one 'value', 'value_float(s)' or 'value_int(s)' attribute"
                     : "Constant has several value attributes (\(present.joined(separator: ", "))); it needs exactly one")
         }
-        switch (present[0], attributes.attributes[present[0]]) {
+        switch (present[0], attributes.raw(present[0])) {
         case ("value", .tensor(let tensor)?): value = tensor
         case ("value_float", .float(let number)?): value = TensorData(shape: [], floats: [number])
         case ("value_floats", .floats(let numbers)?): value = TensorData(shape: [numbers.count], floats: numbers)
