@@ -24,9 +24,18 @@ public final class KilnModel {
     private let scratch: UnsafeMutableRawPointer
     private let dims: UnsafeMutablePointer<Int64>
     private let dimCount: Int
-    private let executables: UnsafePointer<KilnExecutableDescriptor>?
     private let dispatches: UnsafePointer<KilnDispatchDescriptor>?
     private let dispatchTableCount: Int
+    /// Each dispatch's function and tile count, resolved once at load so a
+    /// call walks one flat array.
+    private let steps: UnsafeMutablePointer<Step>
+    /// The dispatch state handed to every kernel; only the tile range changes per dispatch.
+    private let state: UnsafeMutablePointer<KilnDispatchState>
+
+    private struct Step {
+        var function: KilnCPUFunction
+        var tileCount: UInt32
+    }
 
     /// Loads the model described by `descriptor` (a `KilnModelDescriptor`).
     ///
@@ -69,9 +78,20 @@ public final class KilnModel {
         outputs = tensors(model.outputs, model.outputCount)
         arenaSize = Int(model.arenaSize)
         weightsSize = Int(model.weightsSize)
-        executables = model.executables
         dispatches = model.dispatches
         dispatchTableCount = Int(model.dispatchCount)
+        var resolved: [Step] = []
+        for index in 0..<dispatchTableCount {
+            guard let dispatch = model.dispatches?[index], dispatch.executable < model.executableCount,
+                let code = model.executables?[Int(dispatch.executable)].code
+            else {
+                throw .unsupportedExecutable(model: name, detail: "dispatch \(index) names no executable")
+            }
+            // Formats were checked above: every executable is a CPU function.
+            resolved.append(Step(function: unsafeBitCast(code, to: KilnCPUFunction.self), tileCount: dispatch.tileCount))
+        }
+        steps = .allocate(capacity: max(resolved.count, 1))
+        steps.initialize(from: resolved, count: resolved.count)
         dimCount = Int(model.dimCount)
         let alignment = max(Int(model.arenaAlignment), 64)
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: alignment)
@@ -83,12 +103,19 @@ public final class KilnModel {
         dims = UnsafeMutablePointer<Int64>.allocate(capacity: max(dimCount, 1))
         dims.initialize(repeating: 0, count: max(dimCount, 1))
         for index in 0..<dimCount { dims[index] = model.dims?[index].maxValue ?? 0 }
+        state = .allocate(capacity: 1)
+        state.initialize(
+            to: KilnDispatchState(
+                arena: arena.assumingMemoryBound(to: UInt8.self), scratch: scratch.assumingMemoryBound(to: UInt8.self),
+                dims: UnsafePointer(dims), tileBegin: 0, tileEnd: 0, workerIndex: 0, workerCount: 1))
     }
 
     deinit {
         arena.deallocate()
         scratch.deallocate()
         dims.deallocate()
+        steps.deallocate()
+        state.deallocate()
     }
 
     /// Checks that the compiled model has the inputs and outputs the caller
@@ -181,26 +208,16 @@ public final class KilnModel {
 
     /// Runs dispatch `index` alone (all its tiles): ``run()`` is these in order.
     /// For profiling; inputs of the kernel must have been computed already.
-    public func runKernel(_ index: Int) {
-        guard let dispatches, let executables else { return }
-        dispatch(dispatches[index], executables)
-    }
+    public func runKernel(_ index: Int) { dispatch(steps[index]) }
 
     /// Runs every dispatch in order on the calling thread.
     public func run() {
-        guard let dispatches, let executables else { return }
-        for index in 0..<dispatchTableCount { dispatch(dispatches[index], executables) }
+        for index in 0..<dispatchTableCount { dispatch(steps[index]) }
     }
 
     @inline(__always)
-    private func dispatch(
-        _ dispatch: KilnDispatchDescriptor, _ executables: UnsafePointer<KilnExecutableDescriptor>
-    ) {
-        // Formats were checked at load: every executable is a CPU function.
-        let function = unsafeBitCast(executables[Int(dispatch.executable)].code, to: KilnCPUFunction.self)
-        var state = KilnDispatchState(
-            arena: arena.assumingMemoryBound(to: UInt8.self), scratch: scratch.assumingMemoryBound(to: UInt8.self),
-            dims: UnsafePointer(dims), tileBegin: 0, tileEnd: dispatch.tileCount, workerIndex: 0, workerCount: 1)
-        function(&state)
+    private func dispatch(_ step: Step) {
+        state.pointee.tileEnd = step.tileCount
+        step.function(state)
     }
 }

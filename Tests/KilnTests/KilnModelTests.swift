@@ -142,6 +142,9 @@ final class FakeModel {
     @Test func rejectsExecutablesItCannotRun() {
         let fake = FakeModel(format: UInt32(KILN_EXECUTABLE_SPIRV))
         #expect(throws: KilnError.self) { _ = try KilnModel(descriptor: fake.descriptor) }
+        let dangling = FakeModel()
+        dangling.dispatches[1].executable = 7
+        #expect(throws: KilnError.self) { _ = try KilnModel(descriptor: dangling.descriptor) }
     }
 
     @Test func wrongElementCountNamesTensorShapeAndCount() throws {
