@@ -28,6 +28,26 @@ import Testing
         #expect(Set(OperatorRegistry.opTypes).count == OperatorRegistry.operators.count)
     }
 
+    /// Swift cannot list the types conforming to `Operator`, so the registry
+    /// is a written list; this reads the op files and fails when an op
+    /// defined there was not added to it.
+    @Test func everyOpDefinedUnderOpsIsRegistered() throws {
+        let opsDirectory = fixtureRoot.deletingLastPathComponent().appendingPathComponent("Sources/KilnCompiler/Ops")
+        let enumerator = try #require(FileManager.default.enumerator(atPath: opsDirectory.path))
+        var defined: Set<String> = []
+        while let file = enumerator.nextObject() as? String {
+            guard file.hasSuffix(".swift") else { continue }
+            let text = try String(contentsOf: opsDirectory.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let trimmed = line.drop { $0 == " " }
+                guard trimmed.hasPrefix("static let opType = \"") else { continue }
+                defined.insert(String(trimmed.split(separator: "\"")[1]))
+            }
+        }
+        #expect(defined.count >= 40)
+        #expect(defined == Set(OperatorRegistry.opTypes), "unregistered: \(defined.subtracting(OperatorRegistry.opTypes))")
+    }
+
     @Test(arguments: OperatorRegistry.opTypes)
     func opHasACompilingFixtureOnEveryBackend(_ opType: String) throws {
         let fixtures = Self.fixtureOps.filter { $0.ops.contains(opType) }.map(\.path)
