@@ -60,6 +60,29 @@ public enum ElementwiseFunction: Sendable, Equatable {
     case not
     /// `condition ? a : b` over three operands (condition bool).
     case select
+    /// A pointwise formula over the operands: how unary math and most
+    /// activations reach backends without a kernel of their own.
+    case expression(Expression)
+}
+
+/// A pointwise formula over a node's (broadcast) operands, computed in the
+/// compute type of operand 0.
+public indirect enum Expression: Sendable, Equatable {
+    case operand(Int)
+    case constant(Double)
+    case unary(UnaryFunction, Expression)
+    case binary(BinaryOperator, Expression, Expression)
+    /// A comparison; its bool result is only used by `select` or as the whole result.
+    case compare(ComparisonOperator, Expression, Expression)
+    case select(Expression, Expression, Expression)
+}
+
+/// Functions of one value.
+public enum UnaryFunction: Sendable, Equatable, CaseIterable {
+    case abs, negate, floor, ceil, roundToEven, sign, reciprocal, squareRoot
+    case exp, log, erf, tanh, sigmoid
+    /// Tests of a float value, giving bool.
+    case isNaN, isPositiveInfinity, isNegativeInfinity
 }
 
 /// Comparisons of two operands.
@@ -164,6 +187,7 @@ extension CoreOp: CustomStringConvertible {
             case .logical(let op): "logical \(op)"
             case .not: "logical not"
             case .select: "select"
+            case .expression: "elementwise expression"
             }
         case .gemm: "gemm"
         case .matMul: "matmul"

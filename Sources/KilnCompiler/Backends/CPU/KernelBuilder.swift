@@ -342,10 +342,13 @@ final class KernelBuilder {
 
     /// Calls a float intrinsic overloaded on its argument type
     /// (`llvm.fmuladd.f32`, `llvm.fmuladd.v16f32`, …).
-    private func intrinsic(_ base: String, _ arguments: [IRValue]) -> IRValue {
+    func intrinsic(_ base: String, _ arguments: [IRValue]) -> IRValue {
         let valueType = LLVMTypeOf(arguments[0])!
         let isVector = LLVMGetTypeKind(valueType) == LLVMVectorTypeKind
-        let name = isVector ? base.replacingOccurrences(of: ".f32", with: ".v\(LLVMGetVectorSize(valueType))f32") : base
+        let element = isVector ? LLVMGetElementType(valueType)! : valueType
+        let scalar = LLVMGetTypeKind(element) == LLVMDoubleTypeKind ? "f64" : "f32"
+        let name = base.replacingOccurrences(
+            of: ".f32", with: isVector ? ".v\(LLVMGetVectorSize(valueType))\(scalar)" : ".\(scalar)")
         var parameterTypes: [LLVMTypeRef?] = Array(repeating: valueType, count: arguments.count)
         let type = LLVMFunctionType(valueType, &parameterTypes, UInt32(arguments.count), 0)
         let function = LLVMGetNamedFunction(module, name) ?? LLVMAddFunction(module, name, type)
@@ -370,7 +373,7 @@ final class KernelBuilder {
 
     /// eˣ by range reduction and a degree-6 polynomial (Cephes' expf
     /// coefficients): inline, so loops that use it still vectorize, and within
-    /// a few ulp over the clamped range [-87.3, 88]. Scalars or vectors.
+    /// a few ulp over [-87.3, 88.7]; ∞ above, 0 below, NaN for NaN. Scalars or vectors.
     func exp(_ input: IRValue) -> IRValue {
         func c(_ value: Float) -> IRValue { constant(value, like: input) }
         let x0 = fmin(fmax(input, c(-87.33654)), c(88.0))
@@ -392,7 +395,14 @@ final class KernelBuilder {
         }
         let exponent = LLVMBuildAdd(builder, LLVMBuildFPToSI(builder, n, integers, ""), integer(127), "")
         let bits = LLVMBuildShl(builder, exponent, integer(23), "")
-        return fmul(y, LLVMBuildBitCast(builder, bits, floats, ""))
+        let value = fmul(y, LLVMBuildBitCast(builder, bits, floats, ""))
+        // Outside the clamped range: overflow to ∞, underflow (to subnormals,
+        // within 1.2e-38) to 0, and NaN stays NaN (the clamps would hide it).
+        let overflow = LLVMBuildFCmp(builder, LLVMRealOGT, input, c(88.72283), "")!
+        let underflow = LLVMBuildFCmp(builder, LLVMRealOLT, input, c(-87.33654), "")!
+        let isNaN = LLVMBuildFCmp(builder, LLVMRealUNO, input, input, "")!
+        let bounded = LLVMBuildSelect(builder, underflow, c(0), LLVMBuildSelect(builder, overflow, c(.infinity), value, ""), "")
+        return LLVMBuildSelect(builder, isNaN, input, bounded, "")
     }
 
     /// Applies `activation` in place to `count` elements at `pointer[base...]`.

@@ -151,6 +151,14 @@ enum Elementwise {
         }
     }
 
+    /// A pointwise formula, computed in operand 0's compute type.
+    static func expression(_ context: KernelContext, _ expression: Expression) -> KernelPlan {
+        let dtype = context.type(context.input(0)!).dtype
+        return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            b.evaluate(expression, values, dtype)
+        }
+    }
+
     static func cast(_ context: KernelContext, to target: DType) -> KernelPlan {
         let source = context.type(context.input(0)!).dtype
         return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in

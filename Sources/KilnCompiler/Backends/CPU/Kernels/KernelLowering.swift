@@ -30,6 +30,7 @@ enum KernelLowering {
         case .elementwise(.logical(let op)): return [Elementwise.logical(context, op)]
         case .elementwise(.not): return [Elementwise.not(context)]
         case .elementwise(.select): return [Elementwise.select(context)]
+        case .elementwise(.expression(let expression)): return [Elementwise.expression(context, expression)]
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
         case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]

@@ -1,0 +1,91 @@
+// The transcendental functions kernels compute inline (no libm): accuracy
+// against the C library over the whole float range, and the special values
+// (0, negatives, subnormals, infinities, NaN).
+
+import Foundation
+import KilnCompiler
+import KilnDriver
+import Testing
+
+@Suite struct MathAccuracyTests {
+    /// A one-node float32 model `y = op(x)` over `count` elements, written to a temporary file.
+    func oneNodeModel(_ op: String, count: Int) throws -> String {
+        func valueInfo(_ name: String) -> Onnx_ValueInfoProto {
+            var info = Onnx_ValueInfoProto()
+            info.name = name
+            var tensor = Onnx_TypeProto.Tensor()
+            tensor.elemType = Int32(DType.float32.rawValue)
+            var dim = Onnx_TensorShapeProto.Dimension()
+            dim.dimValue = Int64(count)
+            tensor.shape.dim = [dim]
+            info.type.tensorType = tensor
+            return info
+        }
+        var node = Onnx_NodeProto()
+        node.opType = op
+        node.name = op.lowercased()
+        node.input = ["x"]
+        node.output = ["y"]
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto()
+        opset.version = 13
+        model.opsetImport = [opset]
+        model.graph.node = [node]
+        model.graph.input = [valueInfo("x")]
+        model.graph.output = [valueInfo("y")]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(op)-\(UUID()).onnx").path
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Runs `op` on `inputs` through compiled code.
+    func run(_ op: String, _ inputs: [Float]) throws -> [Float] {
+        let path = try oneNodeModel(op, count: inputs.count)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = try LoadedModel(modelPath: path)
+        try loaded.runtime.setInput(0, inputs)
+        loaded.runtime.run()
+        return Array(loaded.runtime.output(0))
+    }
+
+    /// Samples across the float range: subnormals to huge, both signs.
+    static let samples: [Float] = {
+        var values: [Float] = [Float.leastNonzeroMagnitude, Float.leastNormalMagnitude / 1000, 1e-38, 1e-30, 1e-10, 1e-3, 0.1, 0.5, 0.70710677]
+        values += [0.7071068, 0.9999, 1, 1.0001, 1.5, 2, 2.718282, 10, 100, 1e10, 1e30, Float.greatestFiniteMagnitude]
+        for i in 0..<200 { values.append(Float(i) * 0.173 + 0.001) }
+        return values
+    }()
+
+    @Test func logIsAccurateAndHandlesSpecialValues() throws {
+        let special: [Float] = [0, -0.0, -1, .infinity, -.infinity, .nan]
+        let result = try run("Log", Self.samples + special)
+        for (x, y) in zip(Self.samples, result) {
+            let expected = Foundation.log(Double(x))
+            #expect(abs(Double(y) - expected) <= 2e-7 * max(1, abs(expected)), "log(\(x)) = \(y), expected \(expected)")
+        }
+        let tail = Array(result.suffix(special.count))
+        #expect(tail[0] == -.infinity && tail[1] == -.infinity)
+        #expect(tail[2].isNaN && tail[3] == .infinity && tail[4].isNaN && tail[5].isNaN)
+    }
+
+    @Test func expIsAccurateOverItsRange() throws {
+        let special: [Float] = [-.infinity, -100, 88.8, .infinity, .nan]
+        let inputs = (0..<400).map { Float($0) * 0.43 - 86 } + special
+        let result = try run("Exp", inputs)
+        for (x, y) in zip(inputs.dropLast(special.count), result) {
+            let expected = Foundation.exp(Double(x))
+            #expect(abs(Double(y) - expected) <= 4e-7 * expected + 1e-37, "exp(\(x)) = \(y), expected \(expected)")
+        }
+        let tail = Array(result.suffix(special.count))
+        #expect(tail[0] == 0 && tail[1] == 0 && tail[2] == .infinity && tail[3] == .infinity && tail[4].isNaN)
+    }
+
+    @Test func erfIsWithinItsApproximationError() throws {
+        let inputs = (0..<300).map { Float($0) * 0.03 - 4.5 } + [0, -0.0]
+        let result = try run("Erf", inputs)
+        for (x, y) in zip(inputs, result) {
+            #expect(abs(Double(y) - Foundation.erf(Double(x))) <= 3e-7, "erf(\(x)) = \(y)")
+        }
+    }
+}
