@@ -42,6 +42,7 @@ from fixtures import (
     networks,
     normalization,
     pooling,
+    reduce,
     shape_ops,
     softmax,
     typed,
@@ -58,6 +59,7 @@ FAMILIES = [
     conv,
     pooling,
     normalization,
+    reduce,         # reductions and LayerNormalization (opsets 13, 17, 18)
     shape_ops,
     typed,          # Fixtures/typed/...: int64, int32, bool, float16 graph inputs/outputs
     invalid,        # Fixtures/invalid (after networks: it truncates mlp)

@@ -23,6 +23,8 @@ public enum CoreOp: Sendable, Equatable {
     case transpose(permutation: [Int])
     /// Inputs joined along `axis`.
     case concat(axis: Int)
+    /// A reduction over some axes (sum, mean, max, …).
+    case reduce(ReduceParameters)
     /// Index of the largest (or smallest) element along an axis, as int64.
     case argExtreme(ArgExtremeParameters)
     /// Slices of input 0 along `axis` picked by the integer indices in input 1
@@ -93,6 +95,25 @@ public enum ComparisonOperator: Sendable, Equatable, CaseIterable {
 /// Bool logic on two operands.
 public enum LogicalOperator: Sendable, Equatable, CaseIterable {
     case and, or, xor
+}
+
+/// Parameters of a reduction.
+public struct ReduceParameters: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable, CaseIterable {
+        case sum, mean, maximum, minimum, product
+        /// Σ|x|, √Σx², Σx², ln Σx, ln Σeˣ.
+        case sumAbsolute, l2Norm, sumSquare, logSum, logSumExp
+    }
+    public var kind: Kind
+    /// The reduced axes, normalised and sorted (empty: nothing is reduced).
+    public var axes: [Int]
+    public var keepsDimensions: Bool
+
+    public init(kind: Kind, axes: [Int], keepsDimensions: Bool) {
+        self.kind = kind
+        self.axes = axes
+        self.keepsDimensions = keepsDimensions
+    }
 }
 
 /// Parameters of ArgMax / ArgMin.
@@ -199,6 +220,7 @@ extension CoreOp: CustomStringConvertible {
         case .transpose(let permutation): "transpose \(permutation)"
         case .concat(let axis): "concat axis \(axis)"
         case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"
+        case .reduce(let p): "reduce \(p.kind) axes \(p.axes)"
         case .gather(let axis): "gather axis \(axis)"
         case .view: "view"
         }

@@ -13,7 +13,7 @@ public enum OperatorRegistry {
         // NN
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
-        ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self,
+        ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self,
@@ -21,7 +21,8 @@ public enum OperatorRegistry {
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,
         // Reduce
-        ArgMax.self, ArgMin.self,
+        ArgMax.self, ArgMin.self, ReduceSum.self, ReduceMean.self, ReduceMax.self, ReduceMin.self, ReduceProd.self,
+        ReduceL1.self, ReduceL2.self, ReduceSumSquare.self, ReduceLogSum.self, ReduceLogSumExp.self,
     ]
 
     static let byOpType: [String: any Operator.Type] = Dictionary(

@@ -33,6 +33,7 @@ enum KernelLowering {
         case .elementwise(.expression(let expression)): return [Elementwise.expression(context, expression)]
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
+        case .reduce(let parameters): return [Reduction.reduce(context, parameters)]
         case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]
         case .matMul: return [MatrixMultiply.matMul(context)]
         case .pool(let parameters): return [Pooling.pool(context, parameters)]

@@ -1,0 +1,80 @@
+// LayerNormalization (opset 17): normalise over the axes from `axis` on,
+// then scale and shift; optionally also return the mean and 1/σ. Written as
+// a decomposition into reductions and arithmetic.
+
+struct LayerNormalization: Operator {
+    static let opType = "LayerNormalization"
+    let axis: Int
+    let epsilon: Float
+    /// ReduceMean takes its axes as an input from opset 18, as an attribute before.
+    let axesAsInput: Bool
+
+    init(_ attributes: AttributeReader) throws {
+        axis = try attributes.int("axis", default: -1)
+        epsilon = try attributes.float("epsilon", default: 1e-5)
+        let stash = try attributes.int("stash_type", default: 1)
+        guard stash == 1 else {
+            throw CompileError(
+                .unsupportedFeature, at: attributes.location, "stash_type \(stash) is not supported (only float32, 1)")
+        }
+        axesAsInput = attributes.opset >= 18
+    }
+
+    /// The normalised axes (from `axis` to the last).
+    func axes(_ inputs: OpInputs) throws -> [Int] {
+        let x = try inputs.type(0)
+        guard x.rank > 0, let first = Shape.normalize(axis: axis, rank: x.rank) else {
+            throw inputs.error(.invalidAttribute, "axis \(axis) is out of range for shape \(x.shape)")
+        }
+        return Array(first..<x.rank)
+    }
+
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
+        let x = try inputs.require(0, "input X", in: float32Computed)
+        let axes = try axes(inputs)
+        let normalized = Array(x.shape[axes[0]...])
+        for position in 1...2 where inputs.has(position) {
+            let parameter = try inputs.type(position)
+            guard parameter.dtype == x.dtype, Shape.broadcast([parameter.shape, normalized]) == normalized else {
+                throw inputs.error(
+                    .shapeMismatch,
+                    "\(position == 1 ? "Scale" : "B") of \(parameter) does not broadcast to the normalised shape \(normalized)")
+            }
+        }
+        if inputs.outputCount > 1 && x.dtype != .float32 {
+            throw inputs.error(.unsupportedFeature, "the Mean and InvStdDev outputs are supported for float32 input only")
+        }
+        var statistics = x.shape
+        for axis in axes { statistics[axis] = 1 }
+        return [x] + Array(repeating: TensorType(.float32, statistics), count: max(0, min(inputs.outputCount, 3) - 1))
+    }
+
+    func lower(_ inputs: OpInputs) throws -> Lowering {
+        let x = try inputs.type(0)
+        let axes = try axes(inputs)
+        typealias Step = Decomposition.Step
+        func mean(_ operand: Decomposition.Operand) -> Step {
+            let axesTensor = TensorData(shape: [axes.count], int64s: axes.map { Int64($0) })
+            return axesAsInput
+                ? Step("ReduceMean", [operand, .constant(axesTensor)], attributes: ["keepdims": .int(1)])
+                : Step("ReduceMean", [operand], attributes: ["axes": .ints(axes), "keepdims": .int(1)])
+        }
+        let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(self.epsilon)])
+        var steps: [Step] = [
+            mean(.input(0)),  // 0: mean
+            Step("Sub", [.input(0), .step(0)]),  // 1: x − mean
+            Step("Mul", [.step(1), .step(1)]),  // 2: squared deviations
+        ]
+        steps.append(mean(.step(2)))  // 3: variance
+        steps += [
+            Step("Add", [.step(3), .constant(epsilon)]),  // 4
+            Step("Sqrt", [.step(4)]),  // 5: σ
+            Step("Reciprocal", [.step(5)]),  // 6: 1/σ
+            Step("Mul", [.step(1), .step(6)]),  // 7: normalised
+            Step("Mul", [.step(7), .input(1)]),  // 8: scaled
+        ]
+        if inputs.has(2) { steps.append(Step("Add", [.step(8), .input(2)])) }
+        let outputs: [Decomposition.Operand] = [.step(steps.count - 1), .step(0), .step(6)]
+        return .decompose(Decomposition(steps: steps, outputs: Array(outputs.prefix(inputs.outputCount))))
+    }
+}
