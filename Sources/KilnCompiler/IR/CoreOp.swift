@@ -30,6 +30,9 @@ public enum CoreOp: Sendable, Equatable {
     /// Slices of input 0 along `axis` picked by the integer indices in input 1
     /// (negative ones count from the end; out-of-range ones give zeros).
     case gather(axis: Int)
+    /// output[i₀, i₁, …] = input[offset + Σ iₖ·strides[k]] (element units):
+    /// slices (any step, negative included) and broadcasts (stride 0).
+    case stridedCopy(offset: Int, strides: [Int])
     /// The output is the input's bytes under another shape: no code when
     /// the memory planner aliases the two, a copy when it cannot.
     case view
@@ -221,6 +224,7 @@ extension CoreOp: CustomStringConvertible {
         case .concat(let axis): "concat axis \(axis)"
         case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"
         case .reduce(let p): "reduce \(p.kind) axes \(p.axes)"
+        case .stridedCopy: "strided copy"
         case .gather(let axis): "gather axis \(axis)"
         case .view: "view"
         }

@@ -6,17 +6,18 @@ public enum OperatorRegistry {
     /// The op definitions, one per supported ONNX op type.
     static let operators: [any Operator.Type] = [
         // Math
-        Add.self, Sub.self, Mul.self, Div.self, Sum.self, Mean.self, Max.self, Min.self, Gemm.self, MatMul.self,
+        Add.self, Sub.self, Mul.self, Div.self, Pow.self, Sum.self, Mean.self, Max.self, Min.self, Gemm.self,
+        MatMul.self,
         Relu.self, LeakyRelu.self, Sigmoid.self, Tanh.self, Clip.self,
         Abs.self, Neg.self, Sign.self, Floor.self, Ceil.self, Round.self, Reciprocal.self, Sqrt.self, Exp.self,
         Log.self, Erf.self, IsNaN.self, IsInf.self,
         // NN
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
-        ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self,
+        ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self, LogSoftmax.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
-        Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self,
+        Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,

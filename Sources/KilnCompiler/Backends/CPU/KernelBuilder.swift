@@ -84,9 +84,12 @@ final class KernelBuilder {
     }
 
     /// A float pointer `byteOffset` bytes into a byte-array global.
-    func globalPointer(_ global: IRValue, byteOffset: Int) -> IRValue {
-        let raw = LLVMBuildBitCast(builder, global, i8Pointer, "")
-        var index: IRValue? = constant(byteOffset)
+    func globalPointer(_ global: IRValue, byteOffset: Int) -> IRValue { advanced(global, byBytes: byteOffset) }
+
+    /// `pointer` moved by `bytes`, as a float pointer (typed loads recast it).
+    func advanced(_ pointer: IRValue, byBytes bytes: Int) -> IRValue {
+        let raw = LLVMBuildBitCast(builder, pointer, i8Pointer, "")
+        var index: IRValue? = constant(bytes)
         let shifted = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), raw, &index, 1, "")
         return LLVMBuildBitCast(builder, shifted, f32Pointer, "")
     }

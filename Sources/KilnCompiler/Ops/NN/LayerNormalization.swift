@@ -6,8 +6,8 @@ struct LayerNormalization: Operator {
     static let opType = "LayerNormalization"
     let axis: Int
     let epsilon: Float
-    /// ReduceMean takes its axes as an input from opset 18, as an attribute before.
-    let axesAsInput: Bool
+    /// The model's opset, which decides how the ReduceMean steps take their axes.
+    let opset: Int
 
     init(_ attributes: AttributeReader) throws {
         axis = try attributes.int("axis", default: -1)
@@ -17,7 +17,7 @@ struct LayerNormalization: Operator {
             throw CompileError(
                 .unsupportedFeature, at: attributes.location, "stash_type \(stash) is not supported (only float32, 1)")
         }
-        axesAsInput = attributes.opset >= 18
+        opset = attributes.opset
     }
 
     /// The normalised axes (from `axis` to the last).
@@ -53,12 +53,7 @@ struct LayerNormalization: Operator {
         let x = try inputs.type(0)
         let axes = try axes(inputs)
         typealias Step = Decomposition.Step
-        func mean(_ operand: Decomposition.Operand) -> Step {
-            let axesTensor = TensorData(shape: [axes.count], int64s: axes.map { Int64($0) })
-            return axesAsInput
-                ? Step("ReduceMean", [operand, .constant(axesTensor)], attributes: ["keepdims": .int(1)])
-                : Step("ReduceMean", [operand], attributes: ["axes": .ints(axes), "keepdims": .int(1)])
-        }
+        func mean(_ operand: Decomposition.Operand) -> Step { .reduce(ReduceMean.self, operand, axes: axes, opset: opset) }
         let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(self.epsilon)])
         var steps: [Step] = [
             mean(.input(0)),  // 0: mean

@@ -59,6 +59,18 @@ extension ReductionOp {
     }
 }
 
+extension Decomposition.Step {
+    /// A keepdims reduction of `operand` over `axes`, its axes given the way
+    /// `opType` takes them at `opset` (attribute before, constant input since).
+    static func reduce(_ type: any ReductionOp.Type, _ operand: Decomposition.Operand, axes: [Int], opset: Int) -> Self {
+        if opset >= type.axesInputSince {
+            let tensor = TensorData(shape: [axes.count], int64s: axes.map { Int64($0) })
+            return Self(type.opType, [operand, .constant(tensor)], attributes: ["keepdims": .int(1)])
+        }
+        return Self(type.opType, [operand], attributes: ["axes": .ints(axes), "keepdims": .int(1)])
+    }
+}
+
 /// The attributes every reduction parses the same way.
 struct ReductionAttributes: Sendable {
     let axes: [Int]?

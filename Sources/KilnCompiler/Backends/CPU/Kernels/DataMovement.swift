@@ -27,6 +27,14 @@ enum DataMovement {
         ) { _, values in values[0] }
     }
 
+    /// A slice or broadcast: each output element read at a fixed stride pattern.
+    static func stridedCopy(_ context: KernelContext, offset: Int, strides: [Int]) -> KernelPlan {
+        Elementwise.plan(
+            context, operands: [Elementwise.Operand(id: context.input(0)!, strides: strides, elementOffset: offset)],
+            output: context.output
+        ) { _, values in values[0] }
+    }
+
     /// One tile per input, each copied into its slab of the output.
     static func concat(_ context: KernelContext, axis: Int) -> KernelPlan {
         let outputShape = context.type(context.output).shape

@@ -21,9 +21,13 @@ enum Elementwise {
             self.key = key
         }
 
-        init(id: ValueID, strides: [Int]) {
+        /// Elements skipped before the first one read (a slice's start).
+        var elementOffset = 0
+
+        init(id: ValueID, strides: [Int], elementOffset: Int = 0) {
             self.id = id
             self.strides = strides
+            self.elementOffset = elementOffset
         }
     }
 
@@ -48,7 +52,8 @@ enum Elementwise {
                 let end = tiles == 1 ? b.constant(count) : b.minimum(b.add(start, chunk), count)
                 b.loop(from: start, to: end) { index in
                     let values = zip(inputs, strides.dropFirst()).map { input, stride in
-                        b.load(input.pointer, stride.first == 0 ? b.constant(0) : index, input.dtype)
+                        let step = stride.first ?? 1
+                        return b.load(input.pointer, step == 0 ? b.constant(0) : b.mul(index, step), input.dtype)
                     }
                     let value = compute(b, values)
                     b.store(epilogue.map { b.apply($0, value) } ?? value, out, index, outputType)
@@ -87,7 +92,10 @@ enum Elementwise {
         operands.map { operand in
             if let values = operand.values { return (context.constantPointer(values, key: operand.key, b), .float32) }
             guard let id = operand.id else { preconditionFailure("operand without a value") }
-            return (context.pointer(id, b), context.type(id).dtype)
+            let dtype = context.type(id).dtype
+            let pointer = context.pointer(id, b)
+            guard operand.elementOffset != 0 else { return (pointer, dtype) }
+            return (b.advanced(pointer, byBytes: operand.elementOffset * dtype.byteSize), dtype)
         }
     }
 

@@ -34,6 +34,8 @@ enum KernelLowering {
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
         case .reduce(let parameters): return [Reduction.reduce(context, parameters)]
+        case .stridedCopy(let offset, let strides):
+            return [DataMovement.stridedCopy(context, offset: offset, strides: strides)]
         case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]
         case .matMul: return [MatrixMultiply.matMul(context)]
         case .pool(let parameters): return [Pooling.pool(context, parameters)]
