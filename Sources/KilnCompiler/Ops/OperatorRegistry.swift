@@ -15,9 +15,12 @@ public enum OperatorRegistry {
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
         ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self, LogSoftmax.self,
+        InstanceNormalization.self, LRN.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
+        CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
+        SpaceToDepth.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,
