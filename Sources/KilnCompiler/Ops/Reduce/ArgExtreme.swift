@@ -6,9 +6,16 @@ protocol ArgExtremeOp: Operator {
     var axis: Int { get }
     var keepsDimension: Bool { get }
     var selectsLastIndex: Bool { get }
+    init(axis: Int, keepsDimension: Bool, selectsLastIndex: Bool)
 }
 
 extension ArgExtremeOp {
+    init(_ attributes: AttributeReader) throws {
+        self.init(
+            axis: try attributes.int("axis", default: 0), keepsDimension: try attributes.flag("keepdims", default: true),
+            selectsLastIndex: try attributes.flag("select_last_index"))
+    }
+
     func parameters(_ inputs: OpInputs) throws -> ArgExtremeParameters {
         let x = try inputs.type(0)
         guard x.rank > 0, let axis = Shape.normalize(axis: axis, rank: x.rank) else {
@@ -39,12 +46,6 @@ struct ArgMax: ArgExtremeOp {
     let axis: Int
     let keepsDimension: Bool
     let selectsLastIndex: Bool
-
-    init(_ attributes: AttributeReader) throws {
-        axis = try attributes.int("axis", default: 0)
-        keepsDimension = try attributes.flag("keepdims", default: true)
-        selectsLastIndex = try attributes.flag("select_last_index")
-    }
 }
 
 struct ArgMin: ArgExtremeOp {
@@ -53,10 +54,4 @@ struct ArgMin: ArgExtremeOp {
     let axis: Int
     let keepsDimension: Bool
     let selectsLastIndex: Bool
-
-    init(_ attributes: AttributeReader) throws {
-        axis = try attributes.int("axis", default: 0)
-        keepsDimension = try attributes.flag("keepdims", default: true)
-        selectsLastIndex = try attributes.flag("select_last_index")
-    }
 }
