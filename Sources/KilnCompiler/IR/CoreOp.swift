@@ -84,7 +84,7 @@ public indirect enum Expression: Sendable, Equatable {
 
 /// Functions of one value.
 public enum UnaryFunction: Sendable, Equatable, CaseIterable {
-    case abs, negate, floor, ceil, roundToEven, sign, reciprocal, squareRoot
+    case abs, negate, floor, ceil, roundToEven, sign, reciprocal, squareRoot, bitwiseNot
     case exp, log, erf, tanh, sigmoid
     /// Tests of a float value, giving bool.
     case isNaN, isPositiveInfinity, isNegativeInfinity
@@ -140,6 +140,8 @@ public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     case add, subtract, multiply, divide
     /// The larger or smaller operand; NaN if either is NaN.
     case maximum, minimum
+    /// Integer bit operations; shifts by the type's width or more give 0.
+    case bitwiseAnd, bitwiseOr, bitwiseXor, shiftLeft, shiftRight
 }
 
 /// Parameters of a 2-D general matrix product.

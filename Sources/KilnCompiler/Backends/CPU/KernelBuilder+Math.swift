@@ -32,6 +32,7 @@ extension KernelBuilder {
                 return dtype.isSignedInteger
                     ? select(compare(.less, x, zero, dtype), LLVMBuildSub(builder, zero, x, "")!, x) : x
             case .negate: return LLVMBuildSub(builder, zero, x, "")
+            case .bitwiseNot: return LLVMBuildNot(builder, x, "")
             case .sign:
                 let positive = select(compare(.greater, x, zero, dtype), constant(1, dtype), zero)
                 return dtype.isSignedInteger ? select(compare(.less, x, zero, dtype), constant(-1, dtype), positive) : positive
@@ -58,6 +59,7 @@ extension KernelBuilder {
         case .erf: return erf(x)
         case .tanh: return apply(Activation.tanh, x)
         case .sigmoid: return apply(Activation.sigmoid, x)
+        case .bitwiseNot: preconditionFailure("bitwise not is defined on integers only (checked by the op)")
         case .isNaN: return LLVMBuildFCmp(builder, LLVMRealUNO, x, x, "")
         case .isPositiveInfinity: return LLVMBuildFCmp(builder, LLVMRealOEQ, x, constant(.infinity, dtype), "")
         case .isNegativeInfinity: return LLVMBuildFCmp(builder, LLVMRealOEQ, x, constant(-.infinity, dtype), "")

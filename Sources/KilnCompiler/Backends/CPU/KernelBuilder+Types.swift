@@ -137,6 +137,8 @@ extension KernelBuilder {
             case .subtract: return fsub(a, b)
             case .multiply: return fmul(a, b)
             case .divide: return fdiv(a, b)
+            case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight:
+                preconditionFailure("bit operations are defined on integers only (checked by the ops)")
             case .maximum, .minimum:
                 // NaN in either operand gives NaN, as ONNX Max/Min do.
                 let picked = op == .maximum ? fmax(a, b) : fmin(a, b)
@@ -148,6 +150,16 @@ extension KernelBuilder {
         case .maximum, .minimum:
             let greater = compare(.greater, a, b, dtype)
             return op == .maximum ? select(greater, a, b) : select(greater, b, a)
+        case .bitwiseAnd: return LLVMBuildAnd(builder, a, b, "")
+        case .bitwiseOr: return LLVMBuildOr(builder, a, b, "")
+        case .bitwiseXor: return LLVMBuildXor(builder, a, b, "")
+        case .shiftLeft, .shiftRight:
+            // LLVM leaves shifts by the width or more undefined; ONNX's unsigned shifts give 0.
+            let type = LLVMTypeOf(a)!
+            let width = LLVMConstInt(type, UInt64(LLVMGetIntTypeWidth(type)), 0)
+            let tooFar = LLVMBuildICmp(builder, LLVMIntUGE, b, width, "")
+            let shifted = op == .shiftLeft ? LLVMBuildShl(builder, a, b, "")! : LLVMBuildLShr(builder, a, b, "")!
+            return LLVMBuildSelect(builder, tooFar, LLVMConstNull(type), shifted, "")
         case .add: return LLVMBuildAdd(builder, a, b, "")
         case .subtract: return LLVMBuildSub(builder, a, b, "")
         case .multiply: return LLVMBuildMul(builder, a, b, "")

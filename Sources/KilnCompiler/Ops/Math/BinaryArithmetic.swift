@@ -71,10 +71,17 @@ enum ConstantArithmetic {
             strides: [
                 Shape.broadcastStrides(from: lhs.shape, to: shape), Shape.broadcastStrides(from: rhs.shape, to: shape),
             ])
+        let bitOperations: Set<BinaryOperator> = [.bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight]
+        if lhs.dtype.isFloatingPoint && bitOperations.contains(op) {
+            throw inputs.error(.unsupportedFeature, "bit operations are defined on integers only")
+        }
+        // Shifts by the type's width or more give 0.
+        let width = UInt64(lhs.dtype.byteSize * 8)
         if lhs.dtype.isFloatingPoint {
             let (a, b) = (lhs.doubles, rhs.doubles)
             let results: [Double] = zip(offsets[0], offsets[1]).map { l, r in
                 switch op {
+                case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight: .nan  // refused above
                 case .add: a[l] + b[r]
                 case .subtract: a[l] - b[r]
                 case .multiply: a[l] * b[r]
@@ -96,6 +103,16 @@ enum ConstantArithmetic {
             case .multiply: results.append(a[l] &* b[r])
             case .maximum: results.append(Swift.max(a[l], b[r]))
             case .minimum: results.append(Swift.min(a[l], b[r]))
+            case .bitwiseAnd: results.append(a[l] & b[r])
+            case .bitwiseOr: results.append(a[l] | b[r])
+            case .bitwiseXor: results.append(a[l] ^ b[r])
+            case .shiftLeft, .shiftRight:
+                // ONNX shifts unsigned types: work on the value's own width, zero-extended.
+                let mask: UInt64 = width == 64 ? .max : (1 << width) - 1
+                let value = UInt64(bitPattern: a[l]) & mask
+                let amount = UInt64(bitPattern: b[r])
+                let shifted = amount >= width ? 0 : op == .shiftLeft ? (value << amount) & mask : value >> amount
+                results.append(Int64(bitPattern: shifted))
             case .divide:
                 guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
                 results.append(a[l].dividedReportingOverflow(by: b[r]).partialValue)
@@ -120,6 +137,11 @@ enum ConstantArithmetic {
             case .multiply: value = a[l] &* b[r]
             case .maximum: value = Swift.max(a[l], b[r])
             case .minimum: value = Swift.min(a[l], b[r])
+            case .bitwiseAnd: value = a[l] & b[r]
+            case .bitwiseOr: value = a[l] | b[r]
+            case .bitwiseXor: value = a[l] ^ b[r]
+            case .shiftLeft: value = b[r] >= 64 ? 0 : a[l] << b[r]
+            case .shiftRight: value = b[r] >= 64 ? 0 : a[l] >> b[r]
             case .divide:
                 guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
                 value = a[l] / b[r]

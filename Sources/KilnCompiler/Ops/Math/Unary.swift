@@ -29,6 +29,7 @@ extension UnaryMathOp {
                 case .abs: value == .min ? value : Swift.abs(value)
                 case .negate: 0 &- value
                 case .sign: value.signum()
+                case .bitwiseNot: ~value
                 default: value
                 }
             }
@@ -49,7 +50,7 @@ extension UnaryMathOp {
             case .erf: Foundation.erf(value)
             case .tanh: Foundation.tanh(value)
             case .sigmoid: 1 / (1 + Foundation.exp(-value))
-            case .isNaN, .isPositiveInfinity, .isNegativeInfinity: value
+            case .isNaN, .isPositiveInfinity, .isNegativeInfinity, .bitwiseNot: value
             }
         }
         return [TensorData(dtype: x.dtype, shape: x.shape, converting: values)]
