@@ -53,6 +53,11 @@ public struct Decomposition: Sendable {
         /// Output `output` of an earlier step.
         case step(Int, output: Int = 0)
         case constant(TensorData)
+
+        /// A constant 1-D int64 tensor: the axes, shapes and indices steps take as inputs.
+        public static func int64s(_ values: [Int]) -> Operand {
+            .constant(TensorData(shape: [values.count], int64s: values.map { Int64($0) }))
+        }
     }
 
     /// One op of the rewrite.

@@ -78,12 +78,7 @@ extension Graph {
             var part = Node(
                 name: name, opType: step.opType, inputs: inputs, outputs: outputs,
                 attributes: step.attributes)
-            let partLocation = location(of: part)
-            guard let definition = OperatorRegistry.definition(opType: step.opType, domain: "") else {
-                throw CompileError(.backend, at: partLocation, "internal error: decomposition into unknown op")
-            }
-            part.op = try definition.init(
-                AttributeReader(attributes: step.attributes, opset: opset, location: partLocation))
+            part.op = try resolve(part)
             if try inferAndFold(part) { continue }
             result += try lower(part, depth: depth + 1)
         }

@@ -7,32 +7,37 @@ extension Graph {
     public mutating func resolveOperators() throws {
         var errors: [CompileError] = []
         for index in nodes.indices {
-            let node = nodes[index]
-            let location = location(of: node)
-            guard let definition = OperatorRegistry.definition(opType: node.opType, domain: node.domain) else {
-                let message =
-                    node.domain.isEmpty || node.domain == "ai.onnx"
-                    ? "op '\(node.opType)' is not supported; supported ops: "
-                        + OperatorRegistry.opTypes.joined(separator: ", ")
-                    : "op '\(node.domain).\(node.opType)' is from a custom domain, which Kiln does not support"
-                errors.append(CompileError(.unsupportedOp, at: location, message))
-                continue
-            }
             do {
-                let reader = AttributeReader(attributes: node.attributes, opset: opset, location: location)
-                nodes[index].op = try definition.init(reader)
-                if !reader.unconsumed.isEmpty {
-                    throw CompileError(
-                        .unsupportedFeature, at: location,
-                        "unknown attribute(s) \(reader.unconsumed.map { "'\($0)'" }.joined(separator: ", ")) "
-                            + "for \(node.opType) at opset \(opset); ignoring them could change what the model computes")
-                }
+                nodes[index].op = try resolve(nodes[index])
             } catch let error as CompileError {
                 errors.append(error)
             }
         }
         if errors.count == 1 { throw errors[0] }
         if !errors.isEmpty { throw CompileErrors(errors) }
+    }
+
+    /// `node`'s op definition with its attributes parsed: the one way a node
+    /// gets its op, for imported nodes and for the steps of decompositions.
+    func resolve(_ node: Node) throws -> any Operator {
+        let location = location(of: node)
+        guard let definition = OperatorRegistry.definition(opType: node.opType, domain: node.domain) else {
+            let message =
+                node.domain.isEmpty || node.domain == "ai.onnx"
+                ? "op '\(node.opType)' is not supported; supported ops: "
+                    + OperatorRegistry.opTypes.joined(separator: ", ")
+                : "op '\(node.domain).\(node.opType)' is from a custom domain, which Kiln does not support"
+            throw CompileError(.unsupportedOp, at: location, message)
+        }
+        let reader = AttributeReader(attributes: node.attributes, opset: opset, location: location)
+        let op = try definition.init(reader)
+        guard reader.unconsumed.isEmpty else {
+            throw CompileError(
+                .unsupportedFeature, at: location,
+                "unknown attribute(s) \(reader.unconsumed.map { "'\($0)'" }.joined(separator: ", ")) "
+                    + "for \(node.opType) at opset \(opset); ignoring them could change what the model computes")
+        }
+        return op
     }
 
     /// What `node`'s op sees of its inputs now.

@@ -66,11 +66,7 @@ enum ConstantArithmetic {
         guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else {
             throw inputs.error(.shapeMismatch, "shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
         }
-        let offsets = Shape.offsets(
-            of: shape,
-            strides: [
-                Shape.broadcastStrides(from: lhs.shape, to: shape), Shape.broadcastStrides(from: rhs.shape, to: shape),
-            ])
+        let offsets = Broadcasting.elementIndices([lhs, rhs], shape: shape)
         let bitOperations: Set<BinaryOperator> = [.bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight]
         if lhs.dtype.isFloatingPoint && bitOperations.contains(op) {
             throw inputs.error(.unsupportedFeature, "bit operations are defined on integers only")

@@ -64,6 +64,5 @@ struct BitwiseNot: UnaryMathOp {
     static let opType = "BitwiseNot"
     static let function = UnaryFunction.bitwiseNot
     static let dtypes = integerTypes
-    var resultIsBool: Bool { false }
     init(_ attributes: AttributeReader) throws {}
 }

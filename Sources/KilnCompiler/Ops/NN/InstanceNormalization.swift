@@ -28,7 +28,6 @@ struct InstanceNormalization: Operator {
         let x = try inputs.type(0)
         let axes = Array(2..<x.rank)
         let channelShape = [x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
-        let shapeTensor = TensorData(shape: [channelShape.count], int64s: channelShape.map { Int64($0) })
         let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(self.epsilon)])
         typealias Step = Decomposition.Step
         let steps: [Step] = [
@@ -39,8 +38,8 @@ struct InstanceNormalization: Operator {
             Step("Add", [.step(3), .constant(epsilon)]),  // 4
             Step("Sqrt", [.step(4)]),  // 5
             Step("Div", [.step(1), .step(5)]),  // 6: normalised
-            Step("Reshape", [.input(1), .constant(shapeTensor)]),  // 7: scale per channel
-            Step("Reshape", [.input(2), .constant(shapeTensor)]),  // 8: shift per channel
+            Step("Reshape", [.input(1), .int64s(channelShape)]),  // 7: scale per channel
+            Step("Reshape", [.input(2), .int64s(channelShape)]),  // 8: shift per channel
             Step("Mul", [.step(6), .step(7)]),  // 9
             Step("Add", [.step(9), .step(8)]),  // 10
         ]

@@ -37,7 +37,6 @@ struct LRN: Operator {
         func scalar(_ value: Float) -> Decomposition.Operand {
             .constant(TensorData(dtype: x.dtype, shape: [], converting: [Double(value)]))
         }
-        func ints(_ value: Int) -> Decomposition.Operand { .constant(TensorData(shape: [1], int64s: [Int64(value)])) }
         var steps: [Step] = [Step("Mul", [.input(0), .input(0)])]  // 0: x²
         var padded = Decomposition.Operand.step(0)
         if before + after > 0 {
@@ -47,7 +46,7 @@ struct LRN: Operator {
         }
         var sum: Decomposition.Operand?
         for offset in 0..<size {
-            steps.append(Step("Slice", [padded, ints(offset), ints(offset + channels), ints(1)]))
+            steps.append(Step("Slice", [padded, .int64s([offset]), .int64s([offset + channels]), .int64s([1])]))
             let window = Decomposition.Operand.step(steps.count - 1)
             if let total = sum {
                 steps.append(Step("Add", [total, window]))

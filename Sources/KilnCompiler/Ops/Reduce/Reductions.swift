@@ -64,8 +64,7 @@ extension Decomposition.Step {
     /// `opType` takes them at `opset` (attribute before, constant input since).
     static func reduce(_ type: any ReductionOp.Type, _ operand: Decomposition.Operand, axes: [Int], opset: Int) -> Self {
         if opset >= type.axesInputSince {
-            let tensor = TensorData(shape: [axes.count], int64s: axes.map { Int64($0) })
-            return Self(type.opType, [operand, .constant(tensor)], attributes: ["keepdims": .int(1)])
+            return Self(type.opType, [operand, .int64s(axes)], attributes: ["keepdims": .int(1)])
         }
         return Self(type.opType, [operand], attributes: ["axes": .ints(axes), "keepdims": .int(1)])
     }

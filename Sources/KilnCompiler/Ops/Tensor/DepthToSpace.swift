@@ -10,7 +10,7 @@ private func blockLayout(_ inputs: OpInputs, blocksize: Int) throws -> [Int] {
 }
 
 private func reshapeStep(_ operand: Decomposition.Operand, _ shape: [Int]) -> Decomposition.Step {
-    Decomposition.Step("Reshape", [operand, .constant(TensorData(shape: [shape.count], int64s: shape.map { Int64($0) }))])
+    Decomposition.Step("Reshape", [operand, .int64s(shape)])
 }
 
 struct DepthToSpace: Operator {

@@ -74,14 +74,13 @@ struct Pad: Operator {
         var steps: [Step] = []
         var current = Operand.input(0)
         var shape = x.shape
-        func int64s(_ values: [Int]) -> Operand { .constant(TensorData(shape: [values.count], int64s: values.map { Int64($0) })) }
         func add(_ step: Step) -> Operand {
             steps.append(step)
             return .step(steps.count - 1)
         }
         /// Elements [start, end) of `axis` with `step` (Slice's clamping rules).
         func slice(_ start: Int, _ end: Int, axis: Int, step: Int = 1) -> Operand {
-            add(Step("Slice", [current, int64s([start]), int64s([end]), int64s([axis]), int64s([step])]))
+            add(Step("Slice", [current, .int64s([start]), .int64s([end]), .int64s([axis]), .int64s([step])]))
         }
         for (axis, pad) in pads.enumerated() where pad != (0, 0) {
             // Negative pads crop first.
@@ -100,7 +99,7 @@ struct Pad: Operator {
                         TensorData(dtype: x.dtype, shape: pieceShape, converting: Array(repeating: fill, count: pieceShape.reduce(1, *))))
                 case .edge:
                     let edge = atStart ? slice(0, 1, axis: axis) : slice(size - 1, size, axis: axis)
-                    return add(Step("Expand", [edge, int64s(pieceShape)]))
+                    return add(Step("Expand", [edge, .int64s(pieceShape)]))
                 case .reflect:
                     // Before: x[count], …, x[1]; after: x[size-2], …, x[size-1-count].
                     return atStart

@@ -21,12 +21,11 @@ struct ShapeOf: Operator {
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [TensorType(.int64, [try dims(inputs).count])] }
 
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
+    func shapeTensor(_ inputs: OpInputs) throws -> TensorData {
         let dims = try dims(inputs)
-        return [TensorData(shape: [dims.count], int64s: dims.map { Int64($0) })]
+        return TensorData(shape: [dims.count], int64s: dims.map { Int64($0) })
     }
 
-    func lower(_ inputs: OpInputs) throws -> Lowering {
-        .replace([.constant(try evaluate(inputs)?.first ?? TensorData(shape: [0], int64s: []))])
-    }
+    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? { [try shapeTensor(inputs)] }
+    func lower(_ inputs: OpInputs) throws -> Lowering { .replace([.constant(try shapeTensor(inputs))]) }
 }

@@ -9,9 +9,10 @@ struct Size: Operator {
         return [TensorType(.int64, [])]
     }
 
-    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
-        [TensorData(shape: [], int64s: [Int64(try inputs.type(0).elementCount)])]
+    func count(_ inputs: OpInputs) throws -> TensorData {
+        TensorData(shape: [], int64s: [Int64(try inputs.type(0).elementCount)])
     }
 
-    func lower(_ inputs: OpInputs) throws -> Lowering { .replace([.constant(try evaluate(inputs)![0])]) }
+    func evaluate(_ inputs: OpInputs) throws -> [TensorData]? { [try count(inputs)] }
+    func lower(_ inputs: OpInputs) throws -> Lowering { .replace([.constant(try count(inputs))]) }
 }

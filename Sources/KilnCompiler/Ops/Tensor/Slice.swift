@@ -71,25 +71,24 @@ struct Slice: Operator {
         [TensorType(try inputs.type(0).dtype, try box(inputs).map(\.count))]
     }
 
-    /// The element offset of the first element and the strides, in input elements.
-    func layout(_ inputs: OpInputs) throws -> (offset: Int, strides: [Int]) {
+    /// The result shape, and the offset of its first element and its strides, in input elements.
+    func layout(_ inputs: OpInputs) throws -> (shape: [Int], offset: Int, strides: [Int]) {
         let box = try box(inputs)
         let strides = Shape.strides(of: try inputs.type(0).shape)
         let empty = box.contains { $0.count == 0 }
         let offset = empty ? 0 : zip(box, strides).map { $0.start * $1 }.reduce(0, +)
-        return (offset, zip(box, strides).map { $0.step * $1 })
+        return (box.map(\.count), offset, zip(box, strides).map { $0.step * $1 })
     }
 
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
         guard let data = inputs.constant(0) else { return nil }
-        let shape = try box(inputs).map(\.count)
-        let (offset, strides) = try layout(inputs)
+        let (shape, offset, strides) = try layout(inputs)
         let sources = Shape.offsets(of: shape, strides: [strides])[0].map { $0 + offset }
         return [data.picking(sources, shape: shape)]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
-        let (offset, strides) = try layout(inputs)
+        let (_, offset, strides) = try layout(inputs)
         return .core(.stridedCopy(offset: offset, strides: strides))
     }
 }

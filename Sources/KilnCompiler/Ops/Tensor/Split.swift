@@ -55,8 +55,8 @@ struct Split: Operator {
         var start = 0
         var steps: [Decomposition.Step] = []
         for size in sizes {
-            func constant(_ value: Int) -> Decomposition.Operand { .constant(TensorData(shape: [1], int64s: [Int64(value)])) }
-            steps.append(Decomposition.Step("Slice", [.input(0), constant(start), constant(start + size), constant(axis)]))
+            steps.append(
+                Decomposition.Step("Slice", [.input(0), .int64s([start]), .int64s([start + size]), .int64s([axis])]))
             start += size
         }
         return .decompose(Decomposition(steps: steps, outputs: steps.indices.map { .step($0) }))

@@ -31,9 +31,7 @@ struct Tile: Operator {
         for (axis, count) in repeats.enumerated() where count != 1 {
             if count == 0 {
                 // An empty axis: any slice of nothing along it.
-                let zero = TensorData(shape: [1], int64s: [0])
-                let axisTensor = TensorData(shape: [1], int64s: [Int64(axis)])
-                steps.append(Decomposition.Step("Slice", [current, .constant(zero), .constant(zero), .constant(axisTensor)]))
+                steps.append(Decomposition.Step("Slice", [current, .int64s([0]), .int64s([0]), .int64s([axis])]))
             } else {
                 steps.append(Decomposition.Step("Concat", Array(repeating: current, count: count), attributes: ["axis": .int(axis)]))
             }
