@@ -7,7 +7,9 @@ import KilnCompiler
 public struct Comparison: Sendable, CustomStringConvertible {
     public var name: String
     public var maxAbsoluteError: Double
-    /// Elements outside |a − e| ≤ atol + rtol·|e| (exact for integer types).
+    /// Elements outside |a − e| ≤ atol + rtol·|e| (exact for integer types;
+    /// for float16 and bfloat16 also within one unit in the last place of e,
+    /// the rounding every half-precision intermediate result may differ by).
     public var mismatches: Int
     public var count: Int
     /// Why the tensors cannot be compared element by element, if they cannot.
@@ -37,13 +39,36 @@ public struct Comparison: Sendable, CustomStringConvertible {
             }
             return
         }
+        let mantissaBits: Int? =
+            switch expected.dtype {
+            case .float16: 10
+            case .bfloat16: 7
+            default: nil
+            }
         for (a, e) in zip(actual.doubles, expected.doubles) {
             if a.isNaN && e.isNaN { continue }
             if a == e { continue }  // equal infinities
             let error = abs(a - e)
-            if !(error <= absolute + relative * abs(e)) { mismatches += 1 }
+            guard e.isFinite else {
+                // rtol·∞ would accept anything: an infinite reference needs the same infinity.
+                mismatches += 1
+                maxAbsoluteError = .infinity
+                continue
+            }
+            var allowed = absolute + relative * abs(e)
+            if let mantissaBits {
+                allowed = max(allowed, Self.unitInLastPlace(e, mantissaBits: mantissaBits, dtype: expected.dtype))
+            }
+            if !(error <= allowed) { mismatches += 1 }
             if error > maxAbsoluteError || error.isNaN { maxAbsoluteError = error.isNaN ? .infinity : error }
         }
+    }
+
+    /// The spacing of `dtype`'s values at `value` (subnormal spacing near 0).
+    static func unitInLastPlace(_ value: Double, mantissaBits: Int, dtype: DType) -> Double {
+        let smallestNormalExponent = dtype == .float16 ? -14 : -126
+        let exponent = value == 0 ? smallestNormalExponent : max(Int(value.exponent), smallestNormalExponent)
+        return Double(sign: .plus, exponent: exponent - mantissaBits, significand: 1)
     }
 
     public var description: String {
