@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "kilnc",
             dependencies: [
-                "KilnDriver",
+                "KilnDriver", "Kiln",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -42,7 +42,7 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,6 +63,10 @@ MISMATCH_LINE = re.compile(
     r"^(?P<name>.*?): MISMATCH \((?P<bad>\d+)/(?P<count>\d+) outside tolerance, "
     r"max \|error\| (?P<error>\S+?)\)?$")
 MAX_ERROR = re.compile(r"max \|error\| (?P<error>[^\s)]+)")
+# kilnc's advice when a compile-time input is a graph input.
+PINNABLE = re.compile(r"it is the graph input '(?P<name>[^']+)'")
+# Inputs one case may need fixed (a node rarely takes more than a few).
+MAX_PINNED = 8
 HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 # Written into the --subset folder, so that it explains itself.
@@ -87,6 +91,9 @@ class Outcome:
 
     status: str
     reason: str = ""
+    # Graph inputs fixed to their data-set value (`--constant-from-data`)
+    # because Kiln needs them at compile time (axes, shapes, pads, ...).
+    pinned: tuple[str, ...] = ()
 
 
 # --- classification -------------------------------------------------------
@@ -210,11 +217,25 @@ class Runner:
         self.stopping = False
 
     def verify(self, model: Path, data: Path, rtol: float, atol: float) -> Outcome:
+        """One data set; inputs Kiln needs at compile time are fixed to their
+        data-set value, one by one, as a user's config would fix them."""
+        pinned: list[str] = []
+        while True:
+            outcome, pinnable = self.verify_once(model, data, rtol, atol, pinned)
+            if not pinnable or pinnable in pinned or len(pinned) >= MAX_PINNED:
+                return replace(outcome, pinned=tuple(pinned))
+            pinned.append(pinnable)
+
+    def verify_once(self, model: Path, data: Path, rtol: float, atol: float,
+                    pinned: list[str]) -> tuple[Outcome, str | None]:
+        """The outcome, and the graph input to fix if kilnc declined for want of it."""
         command = [str(self.kilnc), "verify", str(model), "--data", str(data),
                    "--atol", repr(atol), "--rtol", repr(rtol)]
+        for name in pinned:
+            command += ["--constant-from-data", name]
         with self.lock:
             if self.stopping:
-                return Outcome(FAILED, "interrupted")
+                return Outcome(FAILED, "interrupted"), None
             try:
                 # A session of its own, so that a timeout kills kilnc and
                 # whatever it started (clang, the linker) in one go.
@@ -223,18 +244,20 @@ class Runner:
                     errors="replace", stdin=subprocess.DEVNULL, start_new_session=True,
                     env=self.environment)
             except OSError as error:
-                return Outcome(FAILED, f"crash: could not start kilnc: {error.strerror}")
+                return Outcome(FAILED, f"crash: could not start kilnc: {error.strerror}"), None
             self.running.add(process)
         try:
             stdout, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             self.kill(process)
             process.communicate()
-            return Outcome(FAILED, f"timeout after {self.timeout:g} s")
+            return Outcome(FAILED, f"timeout after {self.timeout:g} s"), None
         finally:
             with self.lock:
                 self.running.discard(process)
-        return classify(process.returncode, stdout, stderr, model.parent)
+        outcome = classify(process.returncode, stdout, stderr, model.parent)
+        match = PINNABLE.search(stderr) if outcome.status == UNSUPPORTED else None
+        return outcome, match["name"] if match else None
 
     def run_case(self, case: dict, cases_dir: Path) -> Outcome:
         """All of a case's data sets; the first one that does not pass decides."""
@@ -248,13 +271,15 @@ class Runner:
                            key=lambda p: int(p.name.rsplit("_", 1)[1]))
         if not data_sets:
             return Outcome(FAILED, "no test_data_set folder")
+        pinned: set[str] = set()
         for data in data_sets:
             outcome = self.verify(model, data, case["rtol"], case["atol"])
+            pinned.update(outcome.pinned)
             if outcome.status != PASSED:
                 if len(data_sets) > 1:
-                    return Outcome(outcome.status, f"{data.name}: {outcome.reason}")
+                    return Outcome(outcome.status, f"{data.name}: {outcome.reason}", outcome.pinned)
                 return outcome
-        return Outcome(PASSED)
+        return Outcome(PASSED, pinned=tuple(sorted(pinned)))
 
     @staticmethod
     def kill(process: subprocess.Popen) -> None:
@@ -283,6 +308,8 @@ def run_all(cases: list[dict], cases_dir: Path, runner: Runner, jobs: int,
                 if verbose:
                     outcome = results[name]
                     detail = f": {outcome.reason}" if outcome.reason else ""
+                    if outcome.pinned:
+                        detail += f" [fixed: {', '.join(outcome.pinned)}]"
                     print(f"{outcome.status.upper()} {name}{detail}", file=sys.stderr, flush=True)
                 elif progress:
                     print(f"\r{done}/{len(cases)} cases", end="", file=sys.stderr, flush=True)
@@ -311,6 +338,16 @@ def tally(cases: list[dict], results: dict[str, Outcome]) -> dict[str, dict[str,
     return {op: per_op[op] for op in sorted(per_op, key=op_key)}
 
 
+def pinned_passes(cases: list[dict], results: dict[str, Outcome]) -> dict[str, int]:
+    """{op: passed cases that needed inputs fixed at compile time}."""
+    counts: dict[str, int] = defaultdict(int)
+    for case in cases:
+        outcome = results[case["name"]]
+        if outcome.status == PASSED and outcome.pinned:
+            counts[case["op"]] += 1
+    return counts
+
+
 def totals(per_op: dict[str, dict[str, int]]) -> dict[str, int]:
     return {status: sum(c[status] for c in per_op.values())
             for status in (PASSED, FAILED, UNSUPPORTED)}
@@ -330,6 +367,9 @@ def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
     t = totals(per_op)
     count = sum(t.values())
     percent = 100 * t[PASSED] / count if count else 0.0
+    pinned = pinned_passes(cases, results)
+    pinned_total = sum(pinned.values())
+    unpinned_percent = 100 * (t[PASSED] - pinned_total) / count if count else 0.0
     own = sum(case["tolerance"] == "case" for case in cases)
     rtol, atol = manifest["default_rtol"], manifest["default_atol"]
     if own == 0:
@@ -348,7 +388,9 @@ def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
         "compares it.",
         "",
         f"**{t[PASSED]} of {count} cases pass ({percent:.1f} %)**: {t[PASSED]} passed, "
-        f"{t[FAILED]} failed, {t[UNSUPPORTED]} unsupported.",
+        f"{t[FAILED]} failed, {t[UNSUPPORTED]} unsupported. {pinned_total} of the passes fix "
+        f"graph inputs at compile time; without fixing any, {t[PASSED] - pinned_total} pass "
+        f"({unpinned_percent:.1f} %).",
         "",
     ]
     if selection:
@@ -359,17 +401,21 @@ def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
         "- *unsupported*: Kiln declines the model at compile time (an op, data type or "
         "dynamic shape it does not compile), or the case has sequence or optional inputs or "
         "outputs (not run).",
+        "- *fixed*: passed cases whose test feeds, as a graph input, a value Kiln needs at "
+        "compile time (axes, a target shape, pads, k, scales): the runner fixes it to the data "
+        "set's value (`kilnc verify --constant-from-data NAME`), as a model's "
+        "`\"constants\"` config key would. Real models pass these values as initializers.",
         "- *failed*: wrong numbers, another compile or load error, a crash or a timeout.",
         "- Function-expanded variants (`*_expanded`) count under the op whose function they "
         "expand.",
         "",
         "## By op",
         "",
-        "| op | cases | passed | failed | unsupported |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| op | cases | passed | of which fixed | failed | unsupported |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for op, c in per_op.items():
-        row = (op, sum(c.values()), c[PASSED], c[FAILED], c[UNSUPPORTED])
+        row = (op, sum(c.values()), c[PASSED], pinned.get(op, 0), c[FAILED], c[UNSUPPORTED])
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
     lines += ["", "## Failed cases", ""]
     failed = sorted((case for case in cases if results[case["name"]].status == FAILED),
@@ -425,8 +471,9 @@ def write_subset(subset: Path, manifest: dict, cases: list[dict], results: dict[
     """
     best: dict[str, tuple] = {}
     for case in cases:
-        if results[case["name"]].status != PASSED:
-            continue
+        outcome = results[case["name"]]
+        if outcome.status != PASSED or outcome.pinned:
+            continue  # the subset's tests run cases as they are
         key = (case["expanded"], case_size(cases_dir / case["name"]), case["name"])
         if case["op"] not in best or key < best[case["op"]][0]:
             best[case["op"]] = (key, case)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import KilnCompiler
+import Kiln
 import KilnDriver
 
 @main
@@ -59,16 +60,56 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "A <model>.kiln.json config file (default: the one beside the model, if any).")
     var config: String?
 
+    @Option(
+        name: .customLong("constant"),
+        help: ArgumentHelp(
+            "Fix graph input NAME to the tensor in a TensorProto file (repeatable; adds to the config's constants).",
+            valueName: "NAME=FILE.pb"))
+    var constants: [String] = []
+
     func loadConfig() throws -> ModelConfig {
-        if let config { return try ModelConfig.load(path: config) }
-        let sibling = String(model.dropLast(model.hasSuffix(".onnx") ? 5 : 0)) + ".kiln.json"
-        return FileManager.default.fileExists(atPath: sibling) ? try ModelConfig.load(path: sibling) : ModelConfig()
+        var loaded: ModelConfig
+        if let config {
+            loaded = try ModelConfig.load(path: config)
+        } else {
+            let sibling = String(model.dropLast(model.hasSuffix(".onnx") ? 5 : 0)) + ".kiln.json"
+            loaded = FileManager.default.fileExists(atPath: sibling) ? try ModelConfig.load(path: sibling) : ModelConfig()
+        }
+        for argument in constants {
+            guard let separator = argument.firstIndex(of: "="), separator != argument.startIndex else {
+                throw ValidationError("--constant takes NAME=FILE.pb, got '\(argument)'")
+            }
+            let name = String(argument[..<separator])
+            let file = try TensorFile.read(path: String(argument[argument.index(after: separator)...]))
+            loaded.constants[name] = .tensor(file.data)
+        }
+        return loaded
     }
 
     func prepare() throws -> (PreparedModel, ModelConfig) {
         let config = try loadConfig()
         return (try Compiler.prepare(modelPath: model, config: config), config)
     }
+}
+
+/// Sets a model's inputs from TensorProto files: by tensor name when every
+/// file names one of the model's inputs (so inputs fixed by `--constant`
+/// are skipped), else in order.
+func setInputs(_ runtime: KilnModel, from tensors: [TensorFile], directory: String, fixed: Set<String>) throws {
+    let names = runtime.inputs.map(\.name)
+    if !fixed.isEmpty || Set(tensors.map(\.name)).isSuperset(of: names) {
+        for (index, name) in names.enumerated() {
+            guard let tensor = tensors.first(where: { $0.name == name }) else {
+                throw DriverError("\(directory) holds no tensor named '\(name)' (input \(index) of the model)")
+            }
+            try runtime.setInput(index, from: tensor.data)
+        }
+        return
+    }
+    guard tensors.count == names.count else {
+        throw DriverError("the model has \(names.count) inputs, \(directory) holds \(tensors.count)")
+    }
+    for (index, tensor) in tensors.enumerated() { try runtime.setInput(index, from: tensor.data) }
 }
 
 /// Target overrides; the host CPU and its exact features by default.
@@ -180,10 +221,7 @@ struct Run: ParsableCommand {
         let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
-        guard tensors.count == runtime.inputs.count else {
-            throw DriverError("the model has \(runtime.inputs.count) inputs, \(inputs) holds \(tensors.count)")
-        }
-        for (index, tensor) in tensors.enumerated() { try runtime.setInput(index, from: tensor.data) }
+        try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
         runtime.run()
         for (index, info) in runtime.outputs.enumerated() {
             try TensorFile(name: info.name, data: try runtime.outputData(index))
@@ -202,23 +240,43 @@ struct Verify: ParsableCommand {
     var data: String?
     @Option(help: "Absolute tolerance.") var atol: Float = 1e-4
     @Option(help: "Relative tolerance.") var rtol: Float = 1e-4
+    @Option(
+        name: .customLong("constant-from-data"),
+        help: ArgumentHelp(
+            "Fix graph input NAME to its value in the data set (repeatable): checks a model that takes "
+                + "axes or shapes as inputs the way a config's constants compile it.", valueName: "NAME"))
+    var constantsFromData: [String] = []
 
     func run() throws {
-        let (prepared, config) = try model.prepare()
         let directory =
             data
             ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
             .appendingPathComponent("test_data_set_0").path
+        var config = try model.loadConfig()
+        // The model's own problems come first; the data set is read for
+        // inputs to fix only when asked (its tensors may be of types Kiln refuses).
+        var inputs: [TensorFile]? = nil
+        if !constantsFromData.isEmpty {
+            let tensors = try TensorFile.readAll(directory: directory, prefix: "input")
+            for name in constantsFromData {
+                guard let tensor = tensors.first(where: { $0.name == name }) else {
+                    throw DriverError("\(directory) holds no input tensor named '\(name)'")
+                }
+                config.constants[name] = .tensor(tensor.data)
+            }
+            inputs = tensors
+        }
+        let prepared = try Compiler.prepare(modelPath: model.model, config: config)
+        let expected = try TensorFile.readAll(directory: directory, prefix: "output")
         let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
         let runtime = loaded.runtime
-        let inputs = try TensorFile.readAll(directory: directory, prefix: "input")
-        let expected = try TensorFile.readAll(directory: directory, prefix: "output")
-        guard inputs.count == runtime.inputs.count, expected.count == runtime.outputs.count else {
+        guard expected.count == runtime.outputs.count else {
             throw DriverError(
-                "\(directory) holds \(inputs.count) inputs and \(expected.count) outputs; the model has "
-                    + "\(runtime.inputs.count) and \(runtime.outputs.count)")
+                "\(directory) holds \(expected.count) outputs; the model has \(runtime.outputs.count)")
         }
-        for (index, tensor) in inputs.enumerated() { try runtime.setInput(index, from: tensor.data) }
+        try setInputs(
+            runtime, from: try inputs ?? TensorFile.readAll(directory: directory, prefix: "input"), directory: directory,
+            fixed: Set(config.constants.keys))
         runtime.run()
         var failed = false
         for (index, reference) in expected.enumerated() {

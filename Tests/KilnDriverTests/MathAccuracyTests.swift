@@ -10,32 +10,15 @@ import Testing
 @Suite struct MathAccuracyTests {
     /// A one-node float32 model `y = op(x)` over `count` elements, written to a temporary file.
     func oneNodeModel(_ op: String, count: Int) throws -> String {
-        func valueInfo(_ name: String) -> Onnx_ValueInfoProto {
-            var info = Onnx_ValueInfoProto()
-            info.name = name
-            var tensor = Onnx_TypeProto.Tensor()
-            tensor.elemType = Int32(DType.float32.rawValue)
-            var dim = Onnx_TensorShapeProto.Dimension()
-            dim.dimValue = Int64(count)
-            tensor.shape.dim = [dim]
-            info.type.tensorType = tensor
-            return info
-        }
         var node = Onnx_NodeProto()
         node.opType = op
         node.name = op.lowercased()
         node.input = ["x"]
         node.output = ["y"]
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto()
-        opset.version = 13
-        model.opsetImport = [opset]
-        model.graph.node = [node]
-        model.graph.input = [valueInfo("x")]
-        model.graph.output = [valueInfo("y")]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(op)-\(UUID()).onnx").path
-        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        try writeONNXModel(
+            to: path, nodes: [node], inputs: [onnxValueInfo("x", .float32, [count])],
+            outputs: [onnxValueInfo("y", .float32, [count])])
         return path
     }
 

@@ -6,7 +6,8 @@ import Foundation
 /// Per-model compiler settings, read from `<model>.kiln.json`.
 ///
 /// ```json
-/// { "dims": { "batch": 1 }, "cpu": "x86-64-v3", "features": "+avx2,+fma" }
+/// { "dims": { "batch": 1 }, "cpu": "x86-64-v3", "features": "+avx2,+fma",
+///   "constants": { "axes": [1] } }
 /// ```
 public struct ModelConfig: Sendable, Equatable, Decodable {
     /// Sizes for symbolic input dimensions, by their ONNX `dim_param` name.
@@ -19,20 +20,25 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public var features: String?
     /// L2 cache per core of the target, in KiB (blocking of matrix products); 1024 when absent.
     public var l2CacheKB: Int?
+    /// Graph inputs fixed at compile time, by name: they become constants the
+    /// compiler folds (a model that takes its axes, target shape or pads as
+    /// inputs compiles), and the generated API no longer takes them.
+    public var constants: [String: InputConstant]
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,
-        l2CacheKB: Int? = nil
+        l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:]
     ) {
         self.dims = dims
         self.triple = triple
         self.cpu = cpu
         self.features = features
         self.l2CacheKB = l2CacheKB
+        self.constants = constants
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, l2CacheKB
+        case dims, triple, cpu, features, l2CacheKB, constants
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +48,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         cpu = try container.decodeIfPresent(String.self, forKey: .cpu)
         features = try container.decodeIfPresent(String.self, forKey: .features)
         l2CacheKB = try container.decodeIfPresent(Int.self, forKey: .l2CacheKB)
+        constants = try container.decodeIfPresent([String: InputConstant].self, forKey: .constants) ?? [:]
     }
 
     /// Reads and validates a config file; unknown keys and bad values are errors
@@ -80,9 +87,64 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         if let cache = config.l2CacheKB, !(1...65536).contains(cache) {
             throw CompileError(.invalidConfig, at: location, "l2CacheKB must be between 1 and 65536, got \(cache)")
         }
+        for (name, constant) in config.constants {
+            if case .numbers(let values) = constant, let bad = values.first(where: { !$0.isFinite && !$0.isNaN }) {
+                throw CompileError(.invalidConfig, at: location, "constants.\(name) holds \(bad); give finite numbers")
+            }
+        }
         for (name, size) in config.dims where size < 1 {
             throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")
         }
         return config
     }
+}
+
+/// The value a config or the command line fixes a graph input to.
+public enum InputConstant: Sendable, Equatable, Decodable {
+    /// Row-major elements from JSON (a number or a flat array of numbers),
+    /// converted to the input's declared type and shape.
+    case numbers([Double])
+    /// A whole tensor (type and shape included), e.g. read from a `.pb` file.
+    case tensor(TensorData)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            self = .numbers([number])
+        } else {
+            self = .numbers(try container.decode([Double].self))
+        }
+    }
+
+    /// The value as a tensor of `type`, or why it cannot be one.
+    func tensor(as type: TensorType) throws(InputConstantError) -> TensorData {
+        switch self {
+        case .tensor(let data):
+            guard data.dtype == type.dtype, data.shape == type.shape else {
+                throw InputConstantError("is \(data.type), but the input is declared \(type)")
+            }
+            return data
+        case .numbers(let values):
+            guard values.count == type.elementCount else {
+                throw InputConstantError(
+                    "has \(values.count) value(s), but the input is declared \(type) (\(type.elementCount) elements)")
+            }
+            if !type.dtype.isFloatingPoint {
+                // JSON numbers are doubles: integers past 2⁵³ or fractions would change silently.
+                if let bad = values.first(where: { $0.rounded() != $0 || abs($0) > 9_007_199_254_740_992 }) {
+                    throw InputConstantError("holds \(bad), which is not an exact \(type.dtype) value")
+                }
+                if type.dtype == .bool, let bad = values.first(where: { $0 != 0 && $0 != 1 }) {
+                    throw InputConstantError("holds \(bad); a bool input takes 0 or 1")
+                }
+            }
+            return TensorData(dtype: type.dtype, shape: type.shape, converting: values)
+        }
+    }
+}
+
+/// Why an `InputConstant` does not fit its input.
+struct InputConstantError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

@@ -64,10 +64,23 @@ public struct ONNXImporter {
             byName[initializer.name] = graph.addValue(Value(name: initializer.name, constant: data))
         }
         for input in proto.input where byName[input.name] == nil {
+            if let pinned = config.constants[input.name] {
+                let data = try pinnedValue(pinned, for: input)
+                byName[input.name] = graph.addValue(Value(name: input.name, constant: data))
+                continue
+            }
             let type = try inputType(input)
             let id = graph.addValue(Value(name: input.name, type: type))
             byName[input.name] = id
             graph.inputs.append(id)
+        }
+        let inputNames = Set(proto.input.map(\.name)).subtracting(proto.initializer.map(\.name))
+        let unknown = config.constants.keys.filter { !inputNames.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            throw CompileError(
+                .invalidConfig, at: fileLocation,
+                "constants name \(unknown.map { "'\($0)'" }.joined(separator: ", ")), which the model has no "
+                    + "graph input called; its inputs are \(inputNames.sorted().map { "'\($0)'" }.joined(separator: ", "))")
         }
         for (index, nodeProto) in proto.node.enumerated() {
             let name = nodeProto.name.isEmpty ? "\(nodeProto.opType)_\(index)" : nodeProto.name
@@ -160,6 +173,30 @@ public struct ONNXImporter {
             throw CompileError(.malformedModel, at: location, "input '\(info.name)' has an impossible shape \(shape)")
         }
         return TensorType(dtype, shape)
+    }
+
+    /// A graph input fixed by the config: its declared type, or the pinned
+    /// tensor's own where the declaration leaves dims open.
+    private func pinnedValue(_ pinned: InputConstant, for input: Onnx_ValueInfoProto) throws -> TensorData {
+        let type: TensorType
+        do {
+            type = try inputType(input)
+        } catch let error as CompileError where error.kind == .dynamicShape {
+            guard case .tensor(let data) = pinned else { throw error }
+            guard case .tensorType(let tensor)? = input.type.value, Int(tensor.elemType) == data.dtype.rawValue,
+                tensor.shape.dim.count == data.shape.count
+            else {
+                throw CompileError(
+                    .invalidConfig, at: fileLocation,
+                    "the constant for input '\(input.name)' is \(data.type), which does not fit the input's declaration")
+            }
+            type = data.type
+        }
+        do {
+            return try pinned.tensor(as: type)
+        } catch {
+            throw CompileError(.invalidConfig, at: fileLocation, "the constant for input '\(input.name)' \(error.message)")
+        }
     }
 
     private var configFileName: String {

@@ -95,6 +95,8 @@ public struct OpInputs: Sendable {
     public var outputCount: Int
     /// Where the node is, for errors.
     public var location: SourceLocation
+    /// For each input that is a graph input, its name (errors say how to fix it).
+    public var graphInputNames: [String?] = []
 
     public var count: Int { types.count }
 
@@ -116,10 +118,17 @@ public struct OpInputs: Sendable {
     /// saying it must be known at compile time.
     public func requireConstant(_ position: Int, _ what: String) throws -> TensorData {
         guard let value = constant(position) else {
+            var advice = ""
+            if position < graphInputNames.count, let name = graphInputNames[position] {
+                let file = String(location.file.split(separator: "/").last ?? "")
+                let config = (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
+                advice = "; it is the graph input '\(name)': fix its value in \(config) with "
+                    + "{\"constants\": {\"\(name)\": [...]}}"
+            }
             throw CompileError(
                 .unsupportedFeature, at: location,
                 "\(what) (input \(position)) must be a compile-time constant (an initializer or a foldable "
-                    + "shape computation); Kiln does not compute it at run time")
+                    + "shape computation); Kiln does not compute it at run time\(advice)")
         }
         return value
     }

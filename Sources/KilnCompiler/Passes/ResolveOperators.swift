@@ -45,7 +45,8 @@ extension Graph {
         OpInputs(
             types: node.inputs.map { $0.flatMap { self[$0].type } },
             constants: node.inputs.map { $0.flatMap { self[$0].constant } },
-            outputCount: node.outputs.count, location: location(of: node))
+            outputCount: node.outputs.count, location: location(of: node),
+            graphInputNames: node.inputs.map { id in id.flatMap { inputs.contains($0) ? self[$0].name : nil } })
     }
 
     /// The node's parsed op; resolution runs before every pass that asks.
