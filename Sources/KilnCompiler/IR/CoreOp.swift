@@ -30,6 +30,9 @@ public enum CoreOp: Sendable, Equatable {
     /// Slices of input 0 along `axis` picked by the integer indices in input 1
     /// (negative ones count from the end; out-of-range ones give zeros).
     case gather(axis: Int)
+    /// output[…, i, …] = input 0[…, indices[…, i, …], …] along `axis`: input 1
+    /// (integer indices, input 0's rank) picks one element per output element.
+    case gatherElements(axis: Int)
     /// output[i₀, i₁, …] = input[offset + Σ iₖ·strides[k]] (element units):
     /// slices (any step, negative included) and broadcasts (stride 0).
     case stridedCopy(offset: Int, strides: [Int])
@@ -142,6 +145,11 @@ public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     case maximum, minimum
     /// Integer bit operations; shifts by the type's width or more give 0.
     case bitwiseAnd, bitwiseOr, bitwiseXor, shiftLeft, shiftRight
+    /// a − b·trunc(a/b): the sign of the dividend (C's fmod and %).
+    case remainder
+    /// a − b·floor(a/b): the sign of the divisor (Python's %).
+    /// Integer remainders and moduli by 0 give 0, as integer division does.
+    case modulo
 }
 
 /// Parameters of a 2-D general matrix product.
@@ -228,6 +236,7 @@ extension CoreOp: CustomStringConvertible {
         case .reduce(let p): "reduce \(p.kind) axes \(p.axes)"
         case .stridedCopy: "strided copy"
         case .gather(let axis): "gather axis \(axis)"
+        case .gatherElements(let axis): "gather elements axis \(axis)"
         case .view: "view"
         }
     }

@@ -144,6 +144,16 @@ extension KernelBuilder {
                 let picked = op == .maximum ? fmax(a, b) : fmin(a, b)
                 let unordered = LLVMBuildFCmp(builder, LLVMRealUNO, a, b, "")
                 return LLVMBuildSelect(builder, unordered, fadd(a, b), picked, "")
+            case .remainder: return floatRemainder(a, b)
+            case .modulo:
+                let rest = floatRemainder(a, b)
+                let zero = LLVMConstNull(LLVMTypeOf(a))!
+                let nonzero = LLVMBuildFCmp(builder, LLVMRealONE, rest, zero, "")
+                let signsDiffer = LLVMBuildXor(
+                    builder, LLVMBuildFCmp(builder, LLVMRealOLT, rest, zero, ""),
+                    LLVMBuildFCmp(builder, LLVMRealOLT, b, zero, ""), "")
+                let adjust = LLVMBuildAnd(builder, nonzero, signsDiffer, "")
+                return LLVMBuildSelect(builder, adjust, fadd(rest, b), rest, "")
             }
         }
         switch op {
@@ -154,16 +164,24 @@ extension KernelBuilder {
         case .bitwiseOr: return LLVMBuildOr(builder, a, b, "")
         case .bitwiseXor: return LLVMBuildXor(builder, a, b, "")
         case .shiftLeft, .shiftRight:
-            // LLVM leaves shifts by the width or more undefined; ONNX's unsigned shifts give 0.
+            // LLVM leaves shifts by the width or more undefined. ONNX: such a
+            // shift (or a negative amount, unsigned-compared as huge here)
+            // leaves only the sign fill: -1 for a signed right shift of a
+            // negative value, else 0. Signed right shifts are arithmetic.
             let type = LLVMTypeOf(a)!
-            let width = LLVMConstInt(type, UInt64(LLVMGetIntTypeWidth(type)), 0)
-            let tooFar = LLVMBuildICmp(builder, LLVMIntUGE, b, width, "")
-            let shifted = op == .shiftLeft ? LLVMBuildShl(builder, a, b, "")! : LLVMBuildLShr(builder, a, b, "")!
-            return LLVMBuildSelect(builder, tooFar, LLVMConstNull(type), shifted, "")
+            let bits = UInt64(LLVMGetIntTypeWidth(type))
+            let tooFar = LLVMBuildICmp(builder, LLVMIntUGE, b, LLVMConstInt(type, bits, 0), "")
+            let signedRight = op == .shiftRight && dtype.isSignedInteger
+            let shifted =
+                op == .shiftLeft
+                ? LLVMBuildShl(builder, a, b, "")!
+                : signedRight ? LLVMBuildAShr(builder, a, b, "")! : LLVMBuildLShr(builder, a, b, "")!
+            let fill = signedRight ? LLVMBuildAShr(builder, a, LLVMConstInt(type, bits - 1, 0), "")! : LLVMConstNull(type)!
+            return LLVMBuildSelect(builder, tooFar, fill, shifted, "")
         case .add: return LLVMBuildAdd(builder, a, b, "")
         case .subtract: return LLVMBuildSub(builder, a, b, "")
         case .multiply: return LLVMBuildMul(builder, a, b, "")
-        case .divide:
+        case .divide, .remainder, .modulo:
             let type = LLVMTypeOf(a)!
             let zero = LLVMConstNull(type)!
             var unsafe = LLVMBuildICmp(builder, LLVMIntEQ, b, zero, "")!
@@ -175,13 +193,61 @@ extension KernelBuilder {
                     LLVMBuildICmp(builder, LLVMIntEQ, b, LLVMConstAllOnes(type), ""), "")
                 unsafe = LLVMBuildOr(builder, unsafe, overflow, "")
             }
-            // Divide by 1 where the real divisor would trap, then replace the result.
-            let divisor = LLVMBuildSelect(builder, unsafe, LLVMConstInt(type, 1, 0), b, "")
-            let quotient =
-                dtype.isSignedInteger
-                ? LLVMBuildSDiv(builder, a, divisor, "") : LLVMBuildUDiv(builder, a, divisor, "")
-            return LLVMBuildSelect(builder, unsafe, zero, quotient, "")
+            // Divide by 1 where the real divisor would trap, then replace the
+            // result (Int.min / -1 wraps to 0 here; its remainder is 0 anyway).
+            let divisor = LLVMBuildSelect(builder, unsafe, LLVMConstInt(type, 1, 0), b, "")!
+            let signed = dtype.isSignedInteger
+            var result: IRValue
+            if op == .divide {
+                result = signed ? LLVMBuildSDiv(builder, a, divisor, "") : LLVMBuildUDiv(builder, a, divisor, "")
+            } else {
+                result = signed ? LLVMBuildSRem(builder, a, divisor, "") : LLVMBuildURem(builder, a, divisor, "")
+                if op == .modulo && signed {
+                    // Move a remainder whose sign differs from the divisor's by one divisor.
+                    let nonzero = LLVMBuildICmp(builder, LLVMIntNE, result, zero, "")
+                    let signsDiffer = LLVMBuildICmp(builder, LLVMIntSLT, LLVMBuildXor(builder, result, b, ""), zero, "")
+                    let adjust = LLVMBuildAnd(builder, nonzero, signsDiffer, "")
+                    result = LLVMBuildSelect(builder, adjust, LLVMBuildAdd(builder, result, b, ""), result, "")
+                }
+            }
+            return LLVMBuildSelect(builder, unsafe, zero, result, "")
         }
+    }
+
+    /// C's fmod, computed as a − trunc(a/b)·b with a fused multiply-add in
+    /// float64 (float32 operands are widened, so the result is exact while
+    /// |a/b| < 2²⁹) and corrected when a/b rounded up to the next integer.
+    private func floatRemainder(_ a: IRValue, _ b: IRValue) -> IRValue {
+        let type = LLVMTypeOf(a)!
+        let isVector = LLVMGetTypeKind(type) == LLVMVectorTypeKind
+        let element = isVector ? LLVMGetElementType(type)! : type
+        let widened = LLVMGetTypeKind(element) != LLVMDoubleTypeKind
+        let wide: LLVMTypeRef = isVector ? LLVMVectorType(LLVMDoubleTypeInContext(context), LLVMGetVectorSize(type)) : LLVMDoubleTypeInContext(context)
+        let (x, y) = widened ? (LLVMBuildFPExt(builder, a, wide, "")!, LLVMBuildFPExt(builder, b, wide, "")!) : (a, b)
+        let quotient = intrinsic("llvm.trunc.f32", [fdiv(x, y)])
+        var rest = intrinsic("llvm.fma.f32", [LLVMBuildFNeg(builder, quotient, "")!, y, x])
+        // A quotient rounded up in magnitude leaves a remainder of the wrong sign.
+        let zero = LLVMConstNull(wide)!
+        let wrongSign = LLVMBuildXor(
+            builder, LLVMBuildFCmp(builder, LLVMRealOLT, rest, zero, ""),
+            LLVMBuildFCmp(builder, LLVMRealOLT, x, zero, ""), "")
+        let nonzero = LLVMBuildFCmp(builder, LLVMRealONE, rest, zero, "")
+        let correction = intrinsic("llvm.copysign.f32", [intrinsic("llvm.fabs.f32", [y]), x])
+        rest = LLVMBuildSelect(builder, LLVMBuildAnd(builder, wrongSign, nonzero, ""), fadd(rest, correction), rest, "")
+        // fmod keeps the dividend's sign on a zero result, and fmod(x, ±∞) = x.
+        rest = intrinsic("llvm.copysign.f32", [rest, x])
+        let infiniteDivisor = LLVMBuildFCmp(builder, LLVMRealOEQ, intrinsic("llvm.fabs.f32", [y]), realConstant(.infinity, wide), "")
+        let finiteDividend = LLVMBuildFCmp(builder, LLVMRealONE, intrinsic("llvm.fabs.f32", [x]), realConstant(.infinity, wide), "")
+        rest = LLVMBuildSelect(builder, LLVMBuildAnd(builder, infiniteDivisor, finiteDividend, ""), x, rest, "")
+        return widened ? LLVMBuildFPTrunc(builder, rest, type, "") : rest
+    }
+
+    /// `value` in a float type or in every lane of a float vector type.
+    private func realConstant(_ value: Double, _ type: LLVMTypeRef) -> IRValue {
+        guard LLVMGetTypeKind(type) == LLVMVectorTypeKind else { return LLVMConstReal(type, value) }
+        let scalar = LLVMConstReal(LLVMGetElementType(type), value)
+        var lanes: [IRValue?] = Array(repeating: scalar, count: Int(LLVMGetVectorSize(type)))
+        return LLVMConstVector(&lanes, UInt32(lanes.count))
     }
 
     /// A comparison in `dtype`'s compute type, giving i1.

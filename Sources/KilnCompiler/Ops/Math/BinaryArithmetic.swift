@@ -84,6 +84,8 @@ enum ConstantArithmetic {
                 case .divide: a[l] / b[r]
                 case .maximum: a[l].isNaN || b[r].isNaN ? .nan : Swift.max(a[l], b[r])
                 case .minimum: a[l].isNaN || b[r].isNaN ? .nan : Swift.min(a[l], b[r])
+                case .remainder: a[l].truncatingRemainder(dividingBy: b[r])
+                case .modulo: floorModulo(a[l], b[r])
                 }
             }
             return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
@@ -103,18 +105,42 @@ enum ConstantArithmetic {
             case .bitwiseOr: results.append(a[l] | b[r])
             case .bitwiseXor: results.append(a[l] ^ b[r])
             case .shiftLeft, .shiftRight:
-                // ONNX shifts unsigned types: work on the value's own width, zero-extended.
-                let mask: UInt64 = width == 64 ? .max : (1 << width) - 1
-                let value = UInt64(bitPattern: a[l]) & mask
-                let amount = UInt64(bitPattern: b[r])
-                let shifted = amount >= width ? 0 : op == .shiftLeft ? (value << amount) & mask : value >> amount
-                results.append(Int64(bitPattern: shifted))
+                results.append(shift(op, a[l], by: b[r], signed: lhs.dtype.isSignedInteger, width: width))
             case .divide:
                 guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
                 results.append(a[l].dividedReportingOverflow(by: b[r]).partialValue)
+            case .remainder, .modulo:
+                // By 0 gives 0, as the kernels do; Int.min % -1 is 0 without overflow.
+                let rest = b[r] == 0 ? 0 : a[l].remainderReportingOverflow(dividingBy: b[r]).partialValue
+                let adjust = op == .modulo && rest != 0 && (rest < 0) != (b[r] < 0)
+                results.append(adjust ? rest &+ b[r] : rest)
             }
         }
         return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
+    }
+
+    /// `value` shifted in a type of `width` bits. Signed right shifts are
+    /// arithmetic, and a negative amount or one of the width or more leaves
+    /// only the sign fill; unsigned values work zero-extended.
+    static func shift(_ op: BinaryOperator, _ value: Int64, by amount: Int64, signed: Bool, width: UInt64) -> Int64 {
+        if signed {
+            if amount < 0 || amount >= Int64(width) { return op == .shiftRight && value < 0 ? -1 : 0 }
+            if op == .shiftRight { return value >> amount }
+            // Bits past the sign bit are dropped: wrap to the type's width.
+            let spare = 64 - Int64(width)
+            return ((value << amount) << spare) >> spare
+        }
+        let mask: UInt64 = width == 64 ? .max : (1 << width) - 1
+        let bits = UInt64(bitPattern: value) & mask
+        let distance = UInt64(bitPattern: amount)
+        let shifted = distance >= width ? 0 : op == .shiftLeft ? (bits << distance) & mask : bits >> distance
+        return Int64(bitPattern: shifted)
+    }
+
+    /// a − b·floor(a/b), with the divisor's sign.
+    static func floorModulo(_ a: Double, _ b: Double) -> Double {
+        let rest = a.truncatingRemainder(dividingBy: b)
+        return rest != 0 && (rest < 0) != (b < 0) ? rest + b : rest
     }
 
     /// uint64 has values past Int64.max: division and ordering need unsigned arithmetic.
@@ -141,6 +167,7 @@ enum ConstantArithmetic {
             case .divide:
                 guard b[r] != 0 else { throw inputs.error(.invalidAttribute, "integer division by zero in a constant") }
                 value = a[l] / b[r]
+            case .remainder, .modulo: value = b[r] == 0 ? 0 : a[l] % b[r]
             }
             results.append(Int64(bitPattern: value))
         }

@@ -1,6 +1,7 @@
 // BitwiseAnd, BitwiseOr, BitwiseXor, BitwiseNot (any integer type) and
-// BitShift (unsigned types, direction LEFT or RIGHT; shifting by the width
-// or more gives 0). The two-operand ones share BinaryArithmetic's rules.
+// BitShift (direction LEFT or RIGHT; signed types since opset 28, shifting
+// right arithmetically; a negative amount or one of the width or more
+// leaves only the sign fill). The two-operand ones share BinaryArithmetic's rules.
 
 let integerTypes: Set<DType> = [.int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64]
 
@@ -47,7 +48,7 @@ struct BitShift: Operator {
     }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
-        _ = try inputs.require(0, "input X", in: [.uint8, .uint16, .uint32, .uint64])
+        _ = try inputs.require(0, "input X", in: integerTypes)
         let dtype = try Broadcasting.commonType(inputs, [0, 1])
         return [TensorType(dtype, try Broadcasting.shape(inputs))]
     }

@@ -4,34 +4,13 @@
 
 struct LayerNormalization: Operator {
     static let opType = "LayerNormalization"
-    let axis: Int
-    let epsilon: Float
-    /// The model's opset, which decides how the ReduceMean steps take their axes.
-    let opset: Int
+    let attributes: NormalizationAttributes
 
-    init(_ attributes: AttributeReader) throws {
-        axis = try attributes.int("axis", default: -1)
-        epsilon = try attributes.float("epsilon", default: 1e-5)
-        let stash = try attributes.int("stash_type", default: 1)
-        guard stash == 1 else {
-            throw CompileError(
-                .unsupportedFeature, at: attributes.location, "stash_type \(stash) is not supported (only float32, 1)")
-        }
-        opset = attributes.opset
-    }
-
-    /// The normalised axes (from `axis` to the last).
-    func axes(_ inputs: OpInputs) throws -> [Int] {
-        let x = try inputs.type(0)
-        guard x.rank > 0, let first = Shape.normalize(axis: axis, rank: x.rank) else {
-            throw inputs.error(.invalidAttribute, "axis \(axis) is out of range for shape \(x.shape)")
-        }
-        return Array(first..<x.rank)
-    }
+    init(_ attributes: AttributeReader) throws { self.attributes = try NormalizationAttributes(attributes) }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let x = try inputs.require(0, "input X", in: float32Computed)
-        let axes = try axes(inputs)
+        let axes = try attributes.axes(inputs)
         let normalized = Array(x.shape[axes[0]...])
         for position in 1...2 where inputs.has(position) {
             let parameter = try inputs.type(position)
@@ -51,10 +30,12 @@ struct LayerNormalization: Operator {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
-        let axes = try axes(inputs)
+        let axes = try attributes.axes(inputs)
         typealias Step = Decomposition.Step
-        func mean(_ operand: Decomposition.Operand) -> Step { .reduce(ReduceMean.self, operand, axes: axes, opset: opset) }
-        let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(self.epsilon)])
+        func mean(_ operand: Decomposition.Operand) -> Step {
+            .reduce(ReduceMean.self, operand, axes: axes, opset: attributes.opset)
+        }
+        let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(attributes.epsilon)])
         var steps: [Step] = [
             mean(.input(0)),  // 0: mean
             Step("Sub", [.input(0), .step(0)]),  // 1: x − mean

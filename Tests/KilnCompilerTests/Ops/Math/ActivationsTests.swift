@@ -51,12 +51,29 @@ import Testing
         #expect(try clip.inferTypes(upper) == [TensorType(.float32, [4])])
     }
 
-    @Test func clipBoundsMustBeConstantScalars() {
-        expectCompileError(.unsupportedFeature, "lower bound", "compile-time constant") {
-            try Clip.parse(opset: 13).inferTypes(OpInputs(.value(.float32, [4]), .value(.float32, [])))
-        }
+    /// Bounds computed at run time (or other element types) make a formula
+    /// over the present operands; NaN passes through it.
+    @Test func clipBoundsComputedAtRunTimeBecomeAFormula() throws {
+        let clip = try Clip.parse(opset: 13)
+        let upper = OpInputs(.value(.float32, [4]), .absent, .value(.float32, []))
+        let formula = Expression.clamp(.operand(0), low: nil, high: .operand(1))
+        #expect(try clip.lower(upper).coreOp == .elementwise(.expression(formula)))
+        let ints = OpInputs(.value(.int32, [4]), .constant(.int32s([0], shape: [])), .constant(.int32s([6], shape: [])))
+        #expect(try clip.inferTypes(ints) == [TensorType(.int32, [4])])
+        #expect(
+            try clip.lower(ints).coreOp
+                == .elementwise(.expression(.clamp(.operand(0), low: .operand(1), high: .operand(2)))))
+        let folded = try clip.evaluate(
+            OpInputs(.constant(.int32s([-3, 2, 9])), .constant(.int32s([0], shape: [])), .constant(.int32s([6], shape: []))))
+        #expect(folded?.first == .int32s([0, 2, 6]))
+    }
+
+    @Test func clipBoundsMustBeScalarsOfTheInputsType() {
         expectCompileError(.shapeMismatch, "upper bound", "scalar", "[2]") {
             try Clip.parse(opset: 13).inferTypes(OpInputs(.value(.float32, [4]), .absent, .floats([1, 2])))
+        }
+        expectCompileError(.unsupportedFeature, "lower bound is int64", "float32") {
+            try Clip.parse(opset: 13).inferTypes(OpInputs(.value(.float32, [4]), .int64s([1], shape: [])))
         }
     }
 }

@@ -1,5 +1,5 @@
-// Kernels that pick elements by index: Gather with run-time indices, and
-// ArgMax/ArgMin, which find one. Any element type.
+// Kernels that pick elements by index: Gather and GatherElements with
+// run-time indices, and ArgMax/ArgMin, which find one. Any element type.
 
 import CLLVM
 
@@ -38,6 +38,47 @@ enum Indexing {
                             b.store(b.constant(0, data.dtype), output, b.add(outBase, k), data.dtype)
                         }
                     })
+            }
+        }
+    }
+
+    /// output[c] = data[c with c[axis] = indices[c]] for every coordinate c of
+    /// the indices (whose other extents may be smaller than the data's). An
+    /// index outside [-size, size) gives 0, as in `gather`. One tile per
+    /// position along the first axis.
+    static func gatherElements(_ context: KernelContext, axis: Int) -> KernelPlan {
+        let dataID = context.input(0)!
+        let indicesID = context.input(1)!
+        let data = context.type(dataID)
+        let indices = context.type(indicesID)
+        let size = data.shape[axis]
+        let dataStrides = Shape.strides(of: data.shape)
+        let rows = indices.shape.first ?? 1
+        let rowCount = indices.shape.dropFirst().reduce(1, *)
+        let innerShape = Array(indices.shape.dropFirst())
+        return KernelPlan(tileCount: rows) { b, row in
+            let source = context.pointer(dataID, b)
+            let indexPointer = context.pointer(indicesID, b)
+            let output = context.pointer(context.output, b)
+            b.loop(0..<rowCount) { j in
+                let position = b.add(b.mul(row, rowCount), j)
+                let raw = b.convert(b.load(indexPointer, position, indices.dtype), from: indices.dtype, to: .int64)
+                let wrapped = b.select(b.lessThan(raw, 0), b.add(raw, size), raw)
+                let valid = b.and(b.notLessThan(wrapped, 0), b.lessThan(wrapped, size))
+                // The data offset of this coordinate, the axis's coordinate replaced.
+                var offset = axis == 0 ? b.mul(wrapped, dataStrides[0]) : b.mul(row, dataStrides[0])
+                var rest = j
+                for dimension in stride(from: innerShape.count - 1, through: 0, by: -1) {
+                    let extent = innerShape[dimension]
+                    let coordinate = b.remainder(rest, extent)
+                    rest = b.divide(rest, extent)
+                    let dataAxis = dimension + 1
+                    offset = b.add(offset, b.mul(dataAxis == axis ? wrapped : coordinate, dataStrides[dataAxis]))
+                }
+                // Read a valid element only (offset 0 otherwise), then zero invalid picks.
+                let safe = b.select(valid, offset, b.constant(0))
+                let value = b.select(valid, b.load(source, safe, data.dtype), b.constant(0, data.dtype))
+                b.store(value, output, position, data.dtype)
             }
         }
     }
