@@ -67,6 +67,24 @@ MAX_ERROR = re.compile(r"max \|error\| (?P<error>[^\s)]+)")
 PINNABLE = re.compile(r"it is the graph input '(?P<name>[^']+)'")
 # Inputs one case may need fixed (a node rarely takes more than a few).
 MAX_PINNED = 8
+
+# Why known failures fail, by case-name pattern: the doc prints the reason
+# under each failed case it matches, so no wrong number goes unexplained.
+# A failure matching none is new and needs a look (or a fix).
+EXPLANATIONS = [
+    (re.compile(r"^test_attention_.*_(bf16|fp16)(_expanded)?$"),
+     "half precision: ONNX's reference rounds every intermediate step to the half type; "
+     "Kiln's Attention computes in float32 and rounds once (its function-expanded form "
+     "rounds where the graph says), which lands 2 units in the last place away on a few "
+     "elements, past the one-unit allowance for half-precision outputs."),
+]
+
+
+def explanation(name: str) -> str:
+    for pattern, text in EXPLANATIONS:
+        if pattern.search(name):
+            return text
+    return ""
 HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 # Written into the --subset folder, so that it explains itself.
@@ -78,7 +96,10 @@ do not edit by hand.
 
 {count} cases from ONNX's own backend node tests (onnx {onnx_version}), one per op
 that Kiln passes: of each op's passing cases, the smallest (`model.onnx` plus
-`test_data_set_0`, in bytes), a plain case before a function-expanded one.
+`test_data_set_0`, in bytes), a case passing as it is before one that needed
+graph inputs fixed, a plain case before a function-expanded one. A case that
+needed inputs fixed (axes, scales, ... fed as inputs) is stored with those
+inputs turned into initializers holding the data set's values.
 Each folder has the ONNX backend-test layout. `cases.json` lists every case
 with its op and the tolerance to compare with:
 |got − want| ≤ atol + rtol·|want|.
@@ -422,6 +443,8 @@ def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
                     key=lambda case: (op_key(case["op"]), case["name"]))
     for case in failed:
         lines.append(f"- `{case['name']}` ({case['op']}): {results[case['name']].reason}")
+        why = explanation(case["name"])
+        lines.append(f"  - Why: {why}" if why else "  - Why: not explained yet.")
     if not failed:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -436,18 +459,39 @@ def case_size(directory: Path) -> int:
     return sum(f.stat().st_size for f in files)
 
 
-def copy_if_changed(source: Path, target: Path) -> None:
-    """Copies only new bytes, so a rerun leaves the fixtures' git status alone."""
-    data = source.read_bytes()
+def write_text_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def write_bytes_if_changed(target: Path, data: bytes) -> None:
+    """Writes only new bytes, so a rerun leaves the fixtures' git status alone."""
     if target.is_file() and target.read_bytes() == data:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
 
 
-def write_text_if_changed(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+def fold_inputs(model_path: Path, data: Path, names: set[str]) -> tuple[bytes, dict[str, bytes]]:
+    """The model with graph inputs `names` turned into initializers holding
+    their data-set values, and the remaining inputs renumbered in order."""
+    import onnx  # only the subset needs it; the runner itself does not
+
+    model = onnx.load(str(model_path))
+    initializers = {i.name for i in model.graph.initializer}
+    graph_inputs = [i for i in model.graph.input if i.name not in initializers]
+    files = sorted(data.glob("input_*.pb"), key=lambda p: int(p.stem.split("_")[1]))
+    kept: list[bytes] = []
+    for value, path in zip(graph_inputs, files):
+        tensor = onnx.TensorProto()
+        tensor.ParseFromString(path.read_bytes())
+        if value.name in names:
+            tensor.name = value.name
+            model.graph.initializer.append(tensor)
+            model.graph.input.remove(value)
+        else:
+            kept.append(path.read_bytes())
+    return model.SerializeToString(), {f"input_{i}.pb": payload for i, payload in enumerate(kept)}
 
 
 def remove_except(directory: Path, keep: set[str]) -> None:
@@ -466,15 +510,18 @@ def write_subset(subset: Path, manifest: dict, cases: list[dict], results: dict[
                  cases_dir: Path) -> int:
     """The smallest passing case of every op, for Python-free regression tests.
 
-    A plain case beats a function-expanded one (which tests other ops); among
-    those, the smallest in bytes, then the first by name.
+    A case that passes as it is beats one that needed inputs fixed; then a
+    plain case beats a function-expanded one (which tests other ops); then
+    the smallest in bytes, then the first by name. A case with fixed inputs
+    is copied with those inputs turned into initializers holding the data
+    set's values (the form real models have), so it runs as it is.
     """
     best: dict[str, tuple] = {}
     for case in cases:
         outcome = results[case["name"]]
-        if outcome.status != PASSED or outcome.pinned:
-            continue  # the subset's tests run cases as they are
-        key = (case["expanded"], case_size(cases_dir / case["name"]), case["name"])
+        if outcome.status != PASSED:
+            continue
+        key = (bool(outcome.pinned), case["expanded"], case_size(cases_dir / case["name"]), case["name"])
         if case["op"] not in best or key < best[case["op"]][0]:
             best[case["op"]] = (key, case)
     if not best:
@@ -487,12 +534,18 @@ def write_subset(subset: Path, manifest: dict, cases: list[dict], results: dict[
     for case in chosen:
         source, target = cases_dir / case["name"], subset / case["name"]
         data = source / "test_data_set_0"
-        wanted = sorted(p.name for p in data.glob("*.pb"))
-        copy_if_changed(source / "model.onnx", target / "model.onnx")
-        for name in wanted:
-            copy_if_changed(data / name, target / "test_data_set_0" / name)
+        pinned = results[case["name"]].pinned
+        if pinned:
+            model_bytes, inputs = fold_inputs(source / "model.onnx", data, set(pinned))
+        else:
+            model_bytes = (source / "model.onnx").read_bytes()
+            inputs = {p.name: p.read_bytes() for p in data.glob("input_*.pb")}
+        outputs = {p.name: p.read_bytes() for p in data.glob("output_*.pb")}
+        write_bytes_if_changed(target / "model.onnx", model_bytes)
+        for name, payload in {**inputs, **outputs}.items():
+            write_bytes_if_changed(target / "test_data_set_0" / name, payload)
         remove_except(target, {"model.onnx", "test_data_set_0"})
-        remove_except(target / "test_data_set_0", set(wanted))
+        remove_except(target / "test_data_set_0", set(inputs) | set(outputs))
     # Stale cases: any case folder (one holding a model.onnx) not chosen now.
     for entry in sorted(subset.iterdir()):
         if entry.is_dir() and entry.name not in names and (entry / "model.onnx").is_file():

@@ -71,4 +71,40 @@ import Testing
             #expect(abs(Double(y) - Foundation.erf(Double(x))) <= 3e-7, "erf(\(x)) = \(y)")
         }
     }
+
+    /// Each op's reference (the C library in float64) and its allowed error,
+    /// relative to the value (and, for the periodic ones, at least to 1).
+    static let trigonometry: [String: (tolerance: Double, reference: @Sendable (Double) -> Double)] = [
+        "Sin": (2e-7, { Foundation.sin($0) }), "Cos": (2e-7, { Foundation.cos($0) }),
+        "Tan": (4e-7, { Foundation.tan($0) }), "Asin": (4e-7, { Foundation.asin($0) }),
+        "Acos": (4e-7, { Foundation.acos($0) }), "Atan": (3e-7, { Foundation.atan($0) }),
+        "Sinh": (6e-7, { Foundation.sinh($0) }), "Cosh": (6e-7, { Foundation.cosh($0) }),
+        "Asinh": (4e-7, { Foundation.asinh($0) }), "Acosh": (4e-7, { Foundation.acosh($0) }),
+        "Atanh": (4e-7, { Foundation.atanh($0) }),
+    ]
+
+    /// Over each function's domain and both signs, with the special values
+    /// (∞, NaN, out of domain) the C library gives. Arguments stop at 10¹²:
+    /// sin, cos and tan reduce exactly only below 2⁵³ (see KernelBuilder+Trigonometry).
+    @Test(arguments: ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh"])
+    func trigonometryIsAccurate(_ op: String) throws {
+        let (tolerance, reference) = try #require(Self.trigonometry[op])
+        let periodic = ["Sin", "Cos", "Tan"].contains(op)
+        var inputs: [Float] = [0, -0.0, 1e-30, 1e-6, 0.01, 0.1, 0.124, 0.126, 0.49, 0.51, 0.999, 1, 1.001, 2]
+        inputs += [3.14159265, 1.5707964, 10, 87.9, 88.1, 89.3, 100, 1e4, 1e6, 1e9, 1e12]
+        inputs += (0..<300).map { Float($0) * 0.0333 - 5 }
+        inputs += inputs.map { -$0 }
+        inputs += [.infinity, -.infinity, .nan]
+        let result = try run(op, inputs)
+        for (x, y) in zip(inputs, result) {
+            let expected = reference(Double(x))
+            let rounded = Float(expected)
+            if !rounded.isFinite {
+                #expect(y.isNaN == rounded.isNaN && (rounded.isNaN || y == rounded), "\(op)(\(x)) = \(y), expected \(expected)")
+                continue
+            }
+            let scale = periodic ? max(abs(expected), 1) : abs(expected)
+            #expect(abs(Double(y) - expected) <= tolerance * scale + 1e-38, "\(op)(\(x)) = \(y), expected \(expected)")
+        }
+    }
 }

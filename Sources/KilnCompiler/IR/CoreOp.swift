@@ -89,6 +89,7 @@ public indirect enum Expression: Sendable, Equatable {
 public enum UnaryFunction: Sendable, Equatable, CaseIterable {
     case abs, negate, floor, ceil, roundToEven, sign, reciprocal, squareRoot, bitwiseNot
     case exp, log, erf, tanh, sigmoid
+    case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
     /// Tests of a float value, giving bool.
     case isNaN, isPositiveInfinity, isNegativeInfinity
 }

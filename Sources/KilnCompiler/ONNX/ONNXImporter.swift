@@ -152,7 +152,7 @@ public struct ONNXImporter {
         var shape: [Int] = []
         for (axis, dim) in tensor.shape.dim.enumerated() {
             switch dim.value {
-            case .dimValue(let value)? where value > 0:
+            case .dimValue(let value)? where value >= 0:
                 shape.append(Int(value))
             case .dimParam(let param)? where !param.isEmpty:
                 guard let size = config.dims[param] else {

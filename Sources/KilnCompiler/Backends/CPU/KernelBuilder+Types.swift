@@ -243,7 +243,7 @@ extension KernelBuilder {
     }
 
     /// `value` in a float type or in every lane of a float vector type.
-    private func realConstant(_ value: Double, _ type: LLVMTypeRef) -> IRValue {
+    func realConstant(_ value: Double, _ type: LLVMTypeRef) -> IRValue {
         guard LLVMGetTypeKind(type) == LLVMVectorTypeKind else { return LLVMConstReal(type, value) }
         let scalar = LLVMConstReal(LLVMGetElementType(type), value)
         var lanes: [IRValue?] = Array(repeating: scalar, count: Int(LLVMGetVectorSize(type)))

@@ -1,6 +1,7 @@
 // One-operand math: Abs, Neg, Sign (any signed number), Floor, Ceil, Round,
-// Reciprocal, Sqrt (floats), Exp, Log, Erf (float32 and half precision,
-// computed in float32), IsNaN and IsInf (floats → bool).
+// Reciprocal, Sqrt (floats), Exp, Log, Erf and the trigonometric and
+// hyperbolic functions (float32 and half precision, computed in float32),
+// IsNaN and IsInf (floats → bool).
 
 import Foundation
 
@@ -50,6 +51,17 @@ extension UnaryMathOp {
             case .erf: Foundation.erf(value)
             case .tanh: Foundation.tanh(value)
             case .sigmoid: 1 / (1 + Foundation.exp(-value))
+            case .sin: Foundation.sin(value)
+            case .cos: Foundation.cos(value)
+            case .tan: Foundation.tan(value)
+            case .asin: Foundation.asin(value)
+            case .acos: Foundation.acos(value)
+            case .atan: Foundation.atan(value)
+            case .sinh: Foundation.sinh(value)
+            case .cosh: Foundation.cosh(value)
+            case .asinh: Foundation.asinh(value)
+            case .acosh: Foundation.acosh(value)
+            case .atanh: Foundation.atanh(value)
             case .isNaN, .isPositiveInfinity, .isNegativeInfinity, .bitwiseNot: value
             }
         }
@@ -180,4 +192,84 @@ struct IsInf: Operator {
             }
         return .core(.elementwise(.expression(expression)))
     }
+}
+
+// The trigonometric and hyperbolic functions, computed in float32 (sin, cos
+// and tan reduce their argument in float64).
+
+struct Sin: UnaryMathOp {
+    static let opType = "Sin"
+    static let function = UnaryFunction.sin
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Cos: UnaryMathOp {
+    static let opType = "Cos"
+    static let function = UnaryFunction.cos
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Tan: UnaryMathOp {
+    static let opType = "Tan"
+    static let function = UnaryFunction.tan
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Asin: UnaryMathOp {
+    static let opType = "Asin"
+    static let function = UnaryFunction.asin
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Acos: UnaryMathOp {
+    static let opType = "Acos"
+    static let function = UnaryFunction.acos
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Atan: UnaryMathOp {
+    static let opType = "Atan"
+    static let function = UnaryFunction.atan
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Sinh: UnaryMathOp {
+    static let opType = "Sinh"
+    static let function = UnaryFunction.sinh
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Cosh: UnaryMathOp {
+    static let opType = "Cosh"
+    static let function = UnaryFunction.cosh
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Asinh: UnaryMathOp {
+    static let opType = "Asinh"
+    static let function = UnaryFunction.asinh
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Acosh: UnaryMathOp {
+    static let opType = "Acosh"
+    static let function = UnaryFunction.acosh
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
+}
+
+struct Atanh: UnaryMathOp {
+    static let opType = "Atanh"
+    static let function = UnaryFunction.atanh
+    static let dtypes = float32Computed
+    init(_ attributes: AttributeReader) throws {}
 }

@@ -44,9 +44,8 @@ extension ReductionOp {
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let x = try inputs.require(0, "input", in: Self.dtypes)
         guard let axes = try axes(inputs) else { return [x] }
-        if [.maximum, .minimum].contains(Self.kind), axes.contains(where: { x.shape[$0] == 0 }) {
-            throw inputs.error(.shapeMismatch, "\(Self.opType) over an empty axis has no value")
-        }
+        // Over an empty set, ReduceMax gives −∞ (the type's minimum) and ReduceMin +∞
+        // (its maximum), as ONNX defines since opset 18: the kernels start from those.
         let shape = x.shape.indices.compactMap { axis -> Int? in
             axes.contains(axis) ? (keepsDimensions ? 1 : nil) : x.shape[axis]
         }
