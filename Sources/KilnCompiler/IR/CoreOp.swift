@@ -25,6 +25,8 @@ public enum CoreOp: Sendable, Equatable {
     case concat(axis: Int)
     /// A reduction over some axes (sum, mean, max, …).
     case reduce(ReduceParameters)
+    /// Running sums or products along an axis (CumSum, CumProd).
+    case cumulative(CumulativeParameters)
     /// Index of the largest (or smallest) element along an axis, as int64.
     case argExtreme(ArgExtremeParameters)
     /// Slices of input 0 along `axis` picked by the integer indices in input 1
@@ -120,6 +122,23 @@ public struct ReduceParameters: Sendable, Equatable {
         self.kind = kind
         self.axes = axes
         self.keepsDimensions = keepsDimensions
+    }
+}
+
+/// Parameters of a running sum or product.
+public struct CumulativeParameters: Sendable, Equatable {
+    public var isProduct: Bool
+    public var axis: Int
+    /// Each output leaves out its own element (the first output is the identity).
+    public var exclusive: Bool
+    /// Runs from the end of the axis to its start.
+    public var reverse: Bool
+
+    public init(isProduct: Bool, axis: Int, exclusive: Bool, reverse: Bool) {
+        self.isProduct = isProduct
+        self.axis = axis
+        self.exclusive = exclusive
+        self.reverse = reverse
     }
 }
 
@@ -235,6 +254,7 @@ extension CoreOp: CustomStringConvertible {
         case .concat(let axis): "concat axis \(axis)"
         case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"
         case .reduce(let p): "reduce \(p.kind) axes \(p.axes)"
+        case .cumulative(let p): "cumulative \(p.isProduct ? "product" : "sum") axis \(p.axis)"
         case .stridedCopy: "strided copy"
         case .gather(let axis): "gather axis \(axis)"
         case .gatherElements(let axis): "gather elements axis \(axis)"

@@ -32,7 +32,9 @@ struct DecompositionBuilder {
         add("Reshape", [operand, .int64s(shape)])
     }
 
-    /// The decomposition with the node's outputs taken from `outputs`.
+    /// The decomposition with the node's outputs taken from `outputs`. Add
+    /// the steps first: in `b.finish([b.add(…)])` Swift reads `b` before
+    /// the argument adds its step.
     func finish(_ outputs: [Operand]) -> Decomposition { Decomposition(steps: steps, outputs: outputs) }
 
     /// A float32 scalar constant.

@@ -12,18 +12,19 @@ public enum OperatorRegistry {
         Abs.self, Neg.self, Sign.self, Floor.self, Ceil.self, Round.self, Reciprocal.self, Sqrt.self, Exp.self,
         Log.self, Erf.self, IsNaN.self, IsInf.self, BitwiseAnd.self, BitwiseOr.self, BitwiseXor.self, BitwiseNot.self,
         BitShift.self, Mod.self, Sin.self, Cos.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self,
-        Asinh.self, Acosh.self, Atanh.self,
+        Asinh.self, Acosh.self, Atanh.self, CumSum.self, CumProd.self,
         // NN
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
         ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self, LogSoftmax.self,
-        InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, NegativeLogLikelihoodLoss.self,
+        InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, Hardmax.self,
+        LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, NegativeLogLikelihoodLoss.self,
         SoftmaxCrossEntropyLoss.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         GatherElements.self, CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
-        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self,
+        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,

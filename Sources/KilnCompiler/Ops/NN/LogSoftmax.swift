@@ -4,22 +4,14 @@
 
 struct LogSoftmax: Operator {
     static let opType = "LogSoftmax"
-    let axis: Int
-    let flattensTrailingAxes: Bool
-    let opset: Int
+    let softmaxAxis: SoftmaxAxis
 
-    init(_ attributes: AttributeReader) throws {
-        opset = attributes.opset
-        flattensTrailingAxes = attributes.opset < 13
-        axis = try attributes.int("axis", default: flattensTrailingAxes ? 1 : -1)
-    }
+    init(_ attributes: AttributeReader) throws { softmaxAxis = try SoftmaxAxis(attributes) }
 
     func axes(_ inputs: OpInputs) throws -> [Int] {
         let x = try inputs.require(0, "input", in: float32Computed)
-        guard x.rank > 0, let first = Shape.normalize(axis: axis, rank: x.rank) else {
-            throw inputs.error(.invalidAttribute, "axis \(axis) is out of range for shape \(x.shape)")
-        }
-        return flattensTrailingAxes ? Array(first..<x.rank) : [first]
+        let first = try softmaxAxis.normalized(x, inputs)
+        return softmaxAxis.flattensTrailingAxes ? Array(first..<x.rank) : [first]
     }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
@@ -31,10 +23,10 @@ struct LogSoftmax: Operator {
         let axes = try axes(inputs)
         typealias Step = Decomposition.Step
         let steps: [Step] = [
-            .reduce(ReduceMax.self, .input(0), axes: axes, opset: opset),  // 0: max
+            .reduce(ReduceMax.self, .input(0), axes: axes, opset: softmaxAxis.opset),  // 0: max
             Step("Sub", [.input(0), .step(0)]),  // 1: shifted
             Step("Exp", [.step(1)]),  // 2
-            .reduce(ReduceSum.self, .step(2), axes: axes, opset: opset),  // 3: Σ
+            .reduce(ReduceSum.self, .step(2), axes: axes, opset: softmaxAxis.opset),  // 3: Σ
             Step("Log", [.step(3)]),  // 4
             Step("Sub", [.step(1), .step(4)]),  // 5
         ]

@@ -25,17 +25,35 @@ import Testing
         #expect(try Conv.parse(["auto_pad": .string("SAME_LOWER")]).window.padding == .sameLower)
     }
 
+    /// A 1-D convolution runs as a 2-D one over [N, C, 1, L]: the lowering
+    /// reshapes around a Conv with the lifted attributes.
+    @Test func oneDimensionalConvolutionIsLifted() throws {
+        let conv = try Conv.parse(["strides": .ints([2]), "pads": .ints([1, 2])])
+        #expect(conv.window.strides == (1, 2) && conv.window.padding == .explicit([0, 1, 0, 2]))
+        let inputs = OpInputs(.value(.float32, [2, 3, 10]), .value(.float32, [4, 3, 3]))
+        #expect(try conv.inferTypes(inputs) == [TensorType(.float32, [2, 4, 6])])
+        guard case .decompose(let decomposition) = try conv.lower(inputs) else {
+            Issue.record("a 1-D Conv should decompose")
+            return
+        }
+        #expect(decomposition.steps.map(\.opType) == ["Reshape", "Reshape", "Conv", "Reshape"])
+        #expect(decomposition.steps[2].attributes["pads"] == .ints([0, 1, 0, 2]))
+    }
+
     @Test func malformedAttributesAreRefused() {
         expectCompileError(.invalidAttribute, "group", "at least 1") { try Conv.parse(["group": .int(0)]) }
-        expectCompileError(.invalidAttribute, "'strides'", "two values") { try Conv.parse(["strides": .ints([2])]) }
+        expectCompileError(.invalidAttribute, "'strides'", "one or two values") { try Conv.parse(["strides": .ints([2, 2, 2])]) }
+        expectCompileError(.invalidAttribute, "'pads'", "describes 2 spatial axes, the others 1") {
+            try Conv.parse(["strides": .ints([2]), "pads": .ints([1, 1, 1, 1])])
+        }
         expectCompileError(.invalidAttribute, "'dilations'", "[0, 1]") { try Conv.parse(["dilations": .ints([0, 1])]) }
         expectCompileError(.invalidAttribute, "'strides'", "a list of integers") {
             try Conv.parse(["strides": .floats([2, 2])])
         }
-        expectCompileError(.invalidAttribute, "'pads'", "four values") { try Conv.parse(["pads": .ints([1, 1])]) }
+        expectCompileError(.invalidAttribute, "'pads'", "two or four values") { try Conv.parse(["pads": .ints([1, 1, 1])]) }
         expectCompileError(.invalidAttribute, "auto_pad", "'SAME'") { try Conv.parse(["auto_pad": .string("SAME")]) }
         expectCompileError(.invalidAttribute, "'auto_pad'", "a string") { try Conv.parse(["auto_pad": .int(1)]) }
-        expectCompileError(.unsupportedFeature, "2-D", "[3, 3, 3]") {
+        expectCompileError(.unsupportedFeature, "1-D and 2-D", "[3, 3, 3]") {
             try Conv.parse(["kernel_shape": .ints([3, 3, 3])])
         }
     }
@@ -84,8 +102,14 @@ import Testing
         expectCompileError(.shapeMismatch, "5×5 window does not fit the 3×3 input") {
             try outputShape(x: [1, 3, 3, 3], w: [8, 3, 5, 5])
         }
-        expectCompileError(.unsupportedFeature, "input X", "rank-4") {
+        expectCompileError(.unsupportedFeature, "weight W", "rank-3") {
             try outputShape(x: [1, 3, 7], w: [8, 3, 3, 3])
+        }
+        expectCompileError(.shapeMismatch, "describe 2 spatial axes", "[1, 3, 7] has 1") {
+            try outputShape(["kernel_shape": .ints([3, 3])], x: [1, 3, 7], w: [8, 3, 3])
+        }
+        expectCompileError(.unsupportedFeature, "3 spatial axes") {
+            try outputShape(x: [1, 3, 7, 7, 7], w: [8, 3, 3, 3, 3])
         }
         expectCompileError(.unsupportedFeature, "input 0", "float16") {
             try Conv.parse().inferTypes(OpInputs(.value(.float16, [1, 3, 5, 5]), .value(.float32, [8, 3, 3, 3])))

@@ -33,6 +33,7 @@ enum KernelLowering {
         case .elementwise(.expression(let expression)): return [Elementwise.expression(context, expression)]
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .gatherElements(let axis): return [Indexing.gatherElements(context, axis: axis)]
+        case .cumulative(let parameters): return [Reduction.cumulative(context, parameters)]
         case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
         case .reduce(let parameters): return [Reduction.reduce(context, parameters)]
         case .stridedCopy(let offset, let strides):

@@ -47,6 +47,35 @@ enum Reduction {
         }
     }
 
+    /// Running sums or products along one axis: one tile per position of the
+    /// axes before it; each inner position walks the axis (backwards when
+    /// reversed), storing the total before (exclusive) or after adding its element.
+    static func cumulative(_ context: KernelContext, _ parameters: CumulativeParameters) -> KernelPlan {
+        let xID = context.input(0)!
+        let x = context.type(xID)
+        let axis = parameters.axis
+        let outer = x.shape[..<axis].reduce(1, *)
+        let length = x.shape[axis]
+        let inner = x.shape[(axis + 1)...].reduce(1, *)
+        let kind: ReduceParameters.Kind = parameters.isProduct ? .product : .sum
+        let dtype = x.dtype
+        return KernelPlan(tileCount: outer) { b, o in
+            let input = context.pointer(xID, b)
+            let output = context.pointer(context.output, b)
+            b.loop(0..<inner) { k in
+                let base = b.add(b.mul(o, length * inner), k)
+                let total = b.variable(initial(kind, b, dtype))
+                b.loop(0..<length) { step in
+                    let i = parameters.reverse ? b.sub(b.constant(length - 1), step) : step
+                    let at = b.add(base, b.mul(i, inner))
+                    let combined = combine(kind, b.read(total), b.load(input, at, dtype), b, dtype)
+                    b.store(parameters.exclusive ? b.read(total) : combined, output, at, dtype)
+                    b.write(total, combined)
+                }
+            }
+        }
+    }
+
     private static func initial(_ kind: ReduceParameters.Kind, _ b: KernelBuilder, _ dtype: DType) -> IRValue {
         switch kind {
         case .maximum, .minimum:
