@@ -28,6 +28,9 @@ public enum OperatorRegistry {
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,
+        // Quantize
+        QuantizeLinear.self, DequantizeLinear.self, DynamicQuantizeLinear.self, MatMulInteger.self, QLinearMatMul.self,
+        ConvInteger.self, QLinearConv.self,
         // Reduce
         ArgMax.self, ArgMin.self, ReduceSum.self, ReduceMean.self, ReduceMax.self, ReduceMin.self, ReduceProd.self,
         ReduceL1.self, ReduceL2.self, ReduceSumSquare.self, ReduceLogSum.self, ReduceLogSumExp.self,

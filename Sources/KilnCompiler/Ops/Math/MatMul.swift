@@ -9,21 +9,27 @@ struct MatMul: Operator {
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let a = try inputs.require(0, "input A", in: float32Computed)
         let b = try inputs.require(1, "input B", in: [a.dtype])
-        guard a.rank >= 1, b.rank >= 1 else {
+        let shape = try Self.productShape(a.shape, b.shape, inputs)
+        return [TensorType(a.dtype, shape)]
+    }
+
+    /// The shape of the (batched, broadcast) product of `a` and `b`.
+    static func productShape(_ a: [Int], _ b: [Int], _ inputs: OpInputs) throws -> [Int] {
+        guard a.count >= 1, b.count >= 1 else {
             throw inputs.error(.shapeMismatch, "MatMul needs inputs of rank ≥ 1")
         }
-        let a2 = a.rank == 1 ? [1] + a.shape : a.shape
-        let b2 = b.rank == 1 ? b.shape + [1] : b.shape
+        let a2 = a.count == 1 ? [1] + a : a
+        let b2 = b.count == 1 ? b + [1] : b
         guard a2[a2.count - 1] == b2[b2.count - 2] else {
-            throw inputs.error(.shapeMismatch, "inner dimensions differ: \(a.shape) × \(b.shape)")
+            throw inputs.error(.shapeMismatch, "inner dimensions differ: \(a) × \(b)")
         }
         guard let batch = Shape.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) else {
-            throw inputs.error(.shapeMismatch, "batch dimensions of \(a.shape) and \(b.shape) do not broadcast")
+            throw inputs.error(.shapeMismatch, "batch dimensions of \(a) and \(b) do not broadcast")
         }
         var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
-        if a.rank == 1 { shape.remove(at: shape.count - 2) }
-        if b.rank == 1 { shape.removeLast() }
-        return [TensorType(a.dtype, shape)]
+        if a.count == 1 { shape.remove(at: shape.count - 2) }
+        if b.count == 1 { shape.removeLast() }
+        return shape
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
