@@ -11,12 +11,14 @@ struct LinearQuantizationAttributes: Sendable {
     let blockSize: Int
     /// A requested result type (0: the zero point's, or the op's default).
     let outputType: Int
+    let opset: Int
 
     init(_ attributes: AttributeReader) throws {
         axis = try attributes.int("axis", default: 1)
         blockSize = try attributes.int("block_size", default: 0)
         guard blockSize >= 0 else { throw attributes.error("block_size must not be negative, got \(blockSize)") }
         outputType = try attributes.int("output_dtype", default: 0)
+        opset = attributes.opset
         // Only float8 types saturate optionally; Kiln has none of them.
         _ = try attributes.flag("saturate", default: true)
         if attributes.has("precision") {
@@ -28,17 +30,20 @@ struct LinearQuantizationAttributes: Sendable {
             }
         }
     }
+
+    /// Input `position` of the node (a scale or zero point) broadcasting against `x`.
+    func parameter(
+        _ position: Int, of x: TensorType, _ inputs: OpInputs, _ b: inout DecompositionBuilder, _ what: String
+    ) throws -> Decomposition.Operand {
+        try b.quantizationParameter(position, of: x, axis: axis, blockSize: blockSize, inputs, what)
+    }
 }
 
 struct QuantizeLinear: Operator {
     static let opType = "QuantizeLinear"
     let attributes: LinearQuantizationAttributes
-    let opset: Int
 
-    init(_ reader: AttributeReader) throws {
-        attributes = try LinearQuantizationAttributes(reader)
-        opset = reader.opset
-    }
+    init(_ reader: AttributeReader) throws { attributes = try LinearQuantizationAttributes(reader) }
 
     func resultType(_ inputs: OpInputs) throws -> DType {
         if inputs.has(2) { return try inputs.require(2, "y_zero_point", in: QuantizedType.types).dtype }
@@ -58,13 +63,9 @@ struct QuantizeLinear: Operator {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
-        let axis = attributes.axis
-        var b = DecompositionBuilder(opset: opset)
-        let scale = try b.quantizationParameter(1, of: x, axis: axis, blockSize: attributes.blockSize, inputs, "y_scale")
-        let zeroPoint =
-            inputs.has(2)
-            ? try b.quantizationParameter(2, of: x, axis: axis, blockSize: attributes.blockSize, inputs, "y_zero_point")
-            : nil
+        var b = DecompositionBuilder(opset: attributes.opset)
+        let scale = try attributes.parameter(1, of: x, inputs, &b, "y_scale")
+        let zeroPoint = inputs.has(2) ? try attributes.parameter(2, of: x, inputs, &b, "y_zero_point") : nil
         let value = b.add("Div", [b.cast(.input(0), from: x.dtype, to: .float32), scale])
         let result = b.quantize(value, zeroPoint: zeroPoint, to: try resultType(inputs))
         return .decompose(b.finish([result]))
@@ -74,12 +75,8 @@ struct QuantizeLinear: Operator {
 struct DequantizeLinear: Operator {
     static let opType = "DequantizeLinear"
     let attributes: LinearQuantizationAttributes
-    let opset: Int
 
-    init(_ reader: AttributeReader) throws {
-        attributes = try LinearQuantizationAttributes(reader)
-        opset = reader.opset
-    }
+    init(_ reader: AttributeReader) throws { attributes = try LinearQuantizationAttributes(reader) }
 
     func resultType(_ inputs: OpInputs) throws -> DType {
         let scale = try inputs.require(1, "x_scale", in: float32Computed).dtype
@@ -98,15 +95,10 @@ struct DequantizeLinear: Operator {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
-        let axis = attributes.axis
-        var b = DecompositionBuilder(opset: opset)
-        let scale = try b.quantizationParameter(1, of: x, axis: axis, blockSize: attributes.blockSize, inputs, "x_scale")
+        var b = DecompositionBuilder(opset: attributes.opset)
+        let scale = try attributes.parameter(1, of: x, inputs, &b, "x_scale")
         var value = b.cast(.input(0), from: x.dtype, to: .float32)
-        if inputs.has(2) {
-            let zeroPoint = try b.quantizationParameter(
-                2, of: x, axis: axis, blockSize: attributes.blockSize, inputs, "x_zero_point")
-            value = b.add("Sub", [value, zeroPoint])
-        }
+        if inputs.has(2) { value = b.add("Sub", [value, try attributes.parameter(2, of: x, inputs, &b, "x_zero_point")]) }
         let result = b.cast(b.add("Mul", [value, scale]), from: .float32, to: try resultType(inputs))
         return .decompose(b.finish([result]))
     }

@@ -31,6 +31,17 @@ private func requireExactDepth(_ depth: Int, _ inputs: OpInputs) throws {
     }
 }
 
+/// The shape of the float32 Conv with `attributes` over `x` and `w`.
+private func convolutionShape(
+    _ x: TensorType, _ w: TensorType, _ attributes: [String: Attribute], opset: Int, _ inputs: OpInputs
+) throws -> [Int] {
+    let reader = AttributeReader(attributes: attributes, opset: opset, location: inputs.location)
+    let operands = OpInputs(
+        types: [TensorType(.float32, x.shape), TensorType(.float32, w.shape)], constants: [nil, nil], outputCount: 1,
+        location: inputs.location)
+    return try Conv(reader).inferTypes(operands)[0].shape
+}
+
 /// The convolution attributes a node carries, passed on to a Conv step.
 private func convolutionAttributes(_ reader: AttributeReader) -> [String: Attribute] {
     var attributes: [String: Attribute] = [:]
@@ -103,18 +114,8 @@ struct ConvInteger: Operator {
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let w = try inputs.require(1, "w", in: [.int8, .uint8])
         try requireExactDepth(w.shape.dropFirst().reduce(1, *), inputs)
-        return [TensorType(.int32, try conv(inputs).shape)]
-    }
-
-    /// The float32 convolution this node computes.
-    private func conv(_ inputs: OpInputs) throws -> TensorType {
         let x = try inputs.require(0, "x", in: [.int8, .uint8])
-        let w = try inputs.type(1)
-        let reader = AttributeReader(attributes: convolution, opset: opset, location: inputs.location)
-        let types = try Conv(reader).inferTypes(
-            OpInputs(types: [TensorType(.float32, x.shape), TensorType(.float32, w.shape)], constants: [nil, nil],
-                     outputCount: 1, location: inputs.location))
-        return types[0]
+        return [TensorType(.int32, try convolutionShape(x, w, convolution, opset: opset, inputs))]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
@@ -140,10 +141,7 @@ struct QLinearConv: Operator {
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let x = try inputs.require(0, "x", in: [.int8, .uint8])
         let w = try inputs.require(3, "w", in: [.int8, .uint8])
-        let reader = AttributeReader(attributes: convolution, opset: opset, location: inputs.location)
-        let shape = try Conv(reader).inferTypes(
-            OpInputs(types: [TensorType(.float32, x.shape), TensorType(.float32, w.shape)], constants: [nil, nil],
-                     outputCount: 1, location: inputs.location))[0].shape
+        let shape = try convolutionShape(x, w, convolution, opset: opset, inputs)
         let dtype = inputs.has(7) ? try inputs.require(7, "y_zero_point", in: [.int8, .uint8]).dtype : x.dtype
         return [TensorType(dtype, shape)]
     }
