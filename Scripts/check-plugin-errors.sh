@@ -140,7 +140,7 @@ expect_failure bad-config "net.kiln.json" "unknown key(s) 'dimz'"
 reset
 rm "$package/Sources/Models/net.onnx"
 cp "$fixtures/invalid/unsupported_op.onnx" "$package/Sources/Models/net.onnx"
-expect_failure unsupported-op "net.onnx: node 'my_topk' (TopK, opset" "op 'TopK' is not supported"
+expect_failure unsupported-op "net.onnx: node 'my_det' (Det, opset" "op 'Det' is not supported"
 
 reset
 rm "$package/Sources/Models/net.onnx"

@@ -122,7 +122,7 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         let model = fixturesDirectory.appendingPathComponent("invalid/unsupported_op.onnx").path
         let (status, _, err) = try kilnc(["compile", model, "--output-dir", NSTemporaryDirectory()])
         #expect(status == 2)
-        #expect(err.hasPrefix("error: \(model): node 'my_topk' (TopK, opset 13): op 'TopK' is not supported"))
+        #expect(err.hasPrefix("error: \(model): node 'my_det' (Det, opset 13): op 'Det' is not supported"))
     }
 
     @Test func generatedSwiftAPIHasTypedMembers() throws {

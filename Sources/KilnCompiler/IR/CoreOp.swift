@@ -25,6 +25,18 @@ public enum CoreOp: Sendable, Equatable {
     case concat(axis: Int)
     /// A reduction over some axes (sum, mean, max, …).
     case reduce(ReduceParameters)
+    /// The `k` largest (or smallest) elements along `axis`, sorted, ties in
+    /// index order: output 0 their values, output 1 their int64 indices.
+    case topK(axis: Int, k: Int, largest: Bool)
+    /// Slices of input 0 named by the index tuples on input 1's last axis
+    /// (GatherND with batch_dims 0); a tuple outside input 0 gives zeros.
+    case gatherND
+    /// A copy of input 0 with the elements input 1 (integer indices, input 0's
+    /// rank) points at along `axis` combined with input 2 (ScatterElements).
+    case scatterElements(axis: Int, reduction: ScatterReduction)
+    /// A copy of input 0 with the slices input 1's index tuples (its last
+    /// axis) point at combined with input 2 (ScatterND).
+    case scatterND(reduction: ScatterReduction)
     /// Running sums or products along an axis (CumSum, CumProd).
     case cumulative(CumulativeParameters)
     /// Index of the largest (or smallest) element along an axis, as int64.
@@ -123,6 +135,12 @@ public struct ReduceParameters: Sendable, Equatable {
         self.axes = axes
         self.keepsDimensions = keepsDimensions
     }
+}
+
+/// How a scatter combines an update with the element it lands on; updates
+/// apply in index order, so with `none` the last of duplicates wins.
+public enum ScatterReduction: String, Sendable, Equatable, CaseIterable {
+    case none, add, mul, max, min
 }
 
 /// Parameters of a running sum or product.
@@ -254,6 +272,10 @@ extension CoreOp: CustomStringConvertible {
         case .concat(let axis): "concat axis \(axis)"
         case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"
         case .reduce(let p): "reduce \(p.kind) axes \(p.axes)"
+        case .topK(let axis, let k, let largest): "top \(k) \(largest ? "largest" : "smallest") axis \(axis)"
+        case .gatherND: "gather nd"
+        case .scatterElements(let axis, let reduction): "scatter elements axis \(axis) \(reduction)"
+        case .scatterND(let reduction): "scatter nd \(reduction)"
         case .cumulative(let p): "cumulative \(p.isProduct ? "product" : "sum") axis \(p.axis)"
         case .stridedCopy: "strided copy"
         case .gather(let axis): "gather axis \(axis)"

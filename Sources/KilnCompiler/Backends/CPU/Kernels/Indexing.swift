@@ -83,6 +83,63 @@ enum Indexing {
         }
     }
 
+    /// TopK: for each slice along the axis, an insertion into the k best so far
+    /// (kept as indices in output 1, compared through the input), so a value
+    /// moves past only strictly worse ones and ties keep index order; then
+    /// output 0 gathers their values. O(length · k) per slice.
+    static func topK(_ context: KernelContext, axis: Int, k: Int, largest: Bool) -> KernelPlan {
+        let xID = context.input(0)!
+        let x = context.type(xID)
+        let valuesID = context.node.outputs[0]
+        let indicesID = context.node.outputs[1]
+        let outer = x.shape[..<axis].reduce(1, *)
+        let length = x.shape[axis]
+        let inner = x.shape[(axis + 1)...].reduce(1, *)
+        let better: ComparisonOperator = largest ? .greater : .less
+        return KernelPlan(tileCount: outer) { b, o in
+            let input = context.pointer(xID, b)
+            let values = context.pointer(valuesID, b)
+            let indices = context.pointer(indicesID, b)
+            b.loop(0..<inner) { i in
+                let base = b.add(b.mul(o, length * inner), i)
+                let outBase = b.add(b.mul(o, k * inner), i)
+                func slot(_ p: IRValue) -> IRValue { b.add(outBase, b.mul(p, inner)) }
+                func valueAt(_ index: IRValue) -> IRValue { b.load(input, b.add(base, b.mul(index, inner)), x.dtype) }
+                b.loop(0..<length) { j in
+                    let v = valueAt(j)
+                    let filled = b.minimum(j, k)
+                    // It enters while slots are free, or when it beats the last kept one.
+                    let free = b.lessThan(j, k)
+                    let lastIndex = b.load(indices, slot(b.constant(k - 1)), .int64)
+                    let beatsLast = b.compare(better, v, valueAt(b.select(free, b.constant(0), lastIndex)), x.dtype)
+                    let moving = b.variable(LLVMBuildOr(b.builder, free, beatsLast, "")!)
+                    b.loop(0..<(k - 1)) { t in
+                        let p = b.sub(b.constant(k - 1), t)
+                        // Slots up to `filled` take part (slot `filled` is the free one).
+                        let inPlay = b.and(b.read(moving), LLVMBuildICmp(b.builder, LLVMIntSLE, p, filled, "")!)
+                        b.ifElse(
+                            inPlay,
+                            then: {
+                                let previous = b.load(indices, slot(b.sub(p, b.constant(1))), .int64)
+                                b.ifElse(
+                                    b.compare(better, v, valueAt(previous), x.dtype),
+                                    then: { b.store(previous, indices, slot(p), .int64) },
+                                    otherwise: {
+                                        b.store(j, indices, slot(p), .int64)
+                                        b.write(moving, LLVMConstInt(b.i1, 0, 0))
+                                    })
+                            }, otherwise: {})
+                    }
+                    b.ifElse(b.read(moving), then: { b.store(j, indices, slot(b.constant(0)), .int64) }, otherwise: {})
+                }
+                b.loop(0..<k) { p in
+                    let index = b.load(indices, slot(p), .int64)
+                    b.store(valueAt(index), values, slot(p), x.dtype)
+                }
+            }
+        }
+    }
+
     /// The int64 index of the extreme element along the axis (first or last on ties).
     static func argExtreme(_ context: KernelContext, _ parameters: ArgExtremeParameters) -> KernelPlan {
         let xID = context.input(0)!

@@ -34,6 +34,10 @@ enum KernelLowering {
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .gatherElements(let axis): return [Indexing.gatherElements(context, axis: axis)]
         case .cumulative(let parameters): return [Reduction.cumulative(context, parameters)]
+        case .gatherND: return [Scattering.gatherND(context)]
+        case .scatterElements(let axis, let reduction): return Scattering.elements(context, axis: axis, reduction: reduction)
+        case .scatterND(let reduction): return Scattering.nd(context, reduction: reduction)
+        case .topK(let axis, let k, let largest): return [Indexing.topK(context, axis: axis, k: k, largest: largest)]
         case .argExtreme(let parameters): return [Indexing.argExtreme(context, parameters)]
         case .reduce(let parameters): return [Reduction.reduce(context, parameters)]
         case .stridedCopy(let offset, let strides):
