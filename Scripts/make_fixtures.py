@@ -42,6 +42,7 @@ from fixtures import (
     networks,
     normalization,
     pooling,
+    recurrent,
     reduce,
     shape_ops,
     softmax,
@@ -59,6 +60,7 @@ FAMILIES = [
     conv,
     pooling,
     normalization,
+    recurrent,      # RNN, GRU, LSTM
     reduce,         # reductions and LayerNormalization (opsets 13, 17, 18)
     shape_ops,
     typed,          # Fixtures/typed/...: int64, int32, bool, float16 graph inputs/outputs

@@ -18,7 +18,7 @@ public enum OperatorRegistry {
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
         ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self, LogSoftmax.self,
         InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, Hardmax.self,
-        LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, NegativeLogLikelihoodLoss.self,
+        LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self, NegativeLogLikelihoodLoss.self,
         SoftmaxCrossEntropyLoss.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
