@@ -11,7 +11,7 @@ public enum OperatorRegistry {
         Relu.self, LeakyRelu.self, Sigmoid.self, Tanh.self, Clip.self,
         Abs.self, Neg.self, Sign.self, Floor.self, Ceil.self, Round.self, Reciprocal.self, Sqrt.self, Exp.self,
         Log.self, Erf.self, IsNaN.self, IsInf.self, BitwiseAnd.self, BitwiseOr.self, BitwiseXor.self, BitwiseNot.self,
-        BitShift.self, Mod.self, Sin.self, Cos.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self,
+        BitShift.self, Mod.self, Einsum.self, Sin.self, Cos.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self,
         Asinh.self, Acosh.self, Atanh.self, CumSum.self, CumProd.self,
         // NN
         Conv.self, MaxPool.self, AveragePool.self, GlobalAveragePool.self, BatchNormalization.self, Softmax.self,
