@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct MathAccuracyTests {
     /// A one-node float32 model `y = op(x)` over `count` elements, written to a temporary file.
-    func oneNodeModel(_ op: String, count: Int) throws -> String {
+    func oneNodeModel(_ op: String, count: Int, dtype: DType = .float32) throws -> String {
         var node = Onnx_NodeProto()
         node.opType = op
         node.name = op.lowercased()
@@ -17,8 +17,8 @@ import Testing
         node.output = ["y"]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(op)-\(UUID()).onnx").path
         try writeONNXModel(
-            to: path, nodes: [node], inputs: [onnxValueInfo("x", .float32, [count])],
-            outputs: [onnxValueInfo("y", .float32, [count])])
+            to: path, nodes: [node], inputs: [onnxValueInfo("x", dtype, [count])],
+            outputs: [onnxValueInfo("y", dtype, [count])])
         return path
     }
 
@@ -106,5 +106,33 @@ import Testing
             let scale = periodic ? max(abs(expected), 1) : abs(expected)
             #expect(abs(Double(y) - expected) <= tolerance * scale + 1e-38, "\(op)(\(x)) = \(y), expected \(expected)")
         }
+    }
+
+    /// float64 Exp and Log keep float64's precision (a few units in the last
+    /// place of the C library), down to subnormals and out to overflow.
+    @Test func float64ExpAndLogAreAccurate() throws {
+        func run64(_ op: String, _ inputs: [Double]) throws -> [Double] {
+            let path = try oneNodeModel(op, count: inputs.count, dtype: .float64)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let loaded = try LoadedModel(modelPath: path)
+            try loaded.runtime.setInput(0, inputs)
+            loaded.runtime.run()
+            return Array(loaded.runtime.output(0, as: Double.self))
+        }
+        let exponents = (0..<400).map { Double($0) * 3.6 - 740 } + [-0.0, 1e-300, 709.7]
+        for (x, y) in zip(exponents, try run64("Exp", exponents)) {
+            let expected = Foundation.exp(x)
+            #expect(abs(y - expected) <= 4e-16 * expected + Double.leastNonzeroMagnitude, "exp(\(x)) = \(y), expected \(expected)")
+        }
+        let special = try run64("Exp", [710, -800, .infinity, -.infinity, .nan])
+        #expect(special[0] == .infinity && special[1] == 0 && special[2] == .infinity && special[3] == 0 && special[4].isNaN)
+        var positives: [Double] = [.leastNonzeroMagnitude, .leastNormalMagnitude / 1024, 2.2250738585072014e-308, 1e-100, 0.5, 0.7071, 1, 1 + 1e-15, 1.4142, 2, 10, 1e100, .greatestFiniteMagnitude]
+        positives += (1..<300).map { Double($0) * 0.0731 }
+        for (x, y) in zip(positives, try run64("Log", positives)) {
+            let expected = Foundation.log(x)
+            #expect(abs(y - expected) <= 4e-16 * max(1, abs(expected)), "log(\(x)) = \(y), expected \(expected)")
+        }
+        let logSpecial = try run64("Log", [0, -1, .infinity, .nan])
+        #expect(logSpecial[0] == -.infinity && logSpecial[1].isNaN && logSpecial[2] == .infinity && logSpecial[3].isNaN)
     }
 }

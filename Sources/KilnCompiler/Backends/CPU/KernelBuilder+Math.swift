@@ -73,6 +73,7 @@ extension KernelBuilder {
     /// polynomial on the mantissa in [√½, √2); ln 0 = -∞, ln of a negative or
     /// NaN is NaN, ln ∞ = ∞. Subnormals are scaled into the normal range first.
     func log(_ input: IRValue) -> IRValue {
+        if isDouble(input) { return log64(input) }
         func c(_ value: Float) -> IRValue { constant(value, like: input) }
         let type = LLVMTypeOf(input)!
         let integerType = LLVMGetTypeKind(type) == LLVMVectorTypeKind ? LLVMVectorType(i32, LLVMGetVectorSize(type))! : i32

@@ -378,6 +378,7 @@ final class KernelBuilder {
     /// coefficients): inline, so loops that use it still vectorize, and within
     /// a few ulp over [-87.3, 88.7]; ∞ above, 0 below, NaN for NaN. Scalars or vectors.
     func exp(_ input: IRValue) -> IRValue {
+        if isDouble(input) { return exp64(input) }
         func c(_ value: Float) -> IRValue { constant(value, like: input) }
         let x0 = fmin(fmax(input, c(-87.33654)), c(88.0))
         let n = floor(fadd(fmul(x0, c(1.44269504088896341)), c(0.5)))

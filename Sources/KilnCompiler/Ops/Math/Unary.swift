@@ -1,6 +1,7 @@
 // One-operand math: Abs, Neg, Sign (any signed number), Floor, Ceil, Round,
-// Reciprocal, Sqrt (floats), Exp, Log, Erf and the trigonometric and
-// hyperbolic functions (float32 and half precision, computed in float32),
+// Reciprocal, Sqrt, Exp, Log (floats; float64 in float64), Erf and the
+// trigonometric and hyperbolic functions (float32 and half precision,
+// computed in float32),
 // IsNaN and IsInf (floats → bool).
 
 import Foundation
@@ -140,14 +141,14 @@ struct Sqrt: UnaryMathOp {
 struct Exp: UnaryMathOp {
     static let opType = "Exp"
     static let function = UnaryFunction.exp
-    static let dtypes = float32Computed
+    static let dtypes = allFloats
     init(_ attributes: AttributeReader) throws {}
 }
 
 struct Log: UnaryMathOp {
     static let opType = "Log"
     static let function = UnaryFunction.log
-    static let dtypes = float32Computed
+    static let dtypes = allFloats
     init(_ attributes: AttributeReader) throws {}
 }
 

@@ -20,7 +20,7 @@ extension ReductionOp {
     /// Which types each reduction is computed for.
     static var dtypes: Set<DType> {
         switch kind {
-        case .logSum, .logSumExp: float32Computed
+        case .logSum, .logSumExp: allFloats
         case .sum, .mean, .maximum, .minimum, .product, .sumAbsolute, .sumSquare: signedNumbers.union([.uint32, .uint64, .uint8])
         case .l2Norm: allFloats
         }

@@ -24,8 +24,11 @@ import Testing
     }
 
     @Test func typesAreCheckedPerOp() throws {
-        // Transcendental functions are computed in float32: float64 is refused, not silently rounded.
-        expectCompileError(.unsupportedFeature, "float64") { try Exp.parse().inferTypes(OpInputs(.value(.float64, [2]))) }
+        // Transcendental functions without a float64 version refuse float64 rather than round it;
+        // exp and log have one.
+        expectCompileError(.unsupportedFeature, "float64") { try Erf.parse().inferTypes(OpInputs(.value(.float64, [2]))) }
+        expectCompileError(.unsupportedFeature, "float64") { try Sin.parse().inferTypes(OpInputs(.value(.float64, [2]))) }
+        #expect(try Exp.parse().inferTypes(OpInputs(.value(.float64, [2]))) == [TensorType(.float64, [2])])
         expectCompileError(.unsupportedFeature, "int64") { try Floor.parse().inferTypes(OpInputs(.value(.int64, [2]))) }
         #expect(try Sqrt.parse().inferTypes(OpInputs(.value(.float64, [2]))) == [TensorType(.float64, [2])])
         #expect(try IsNaN.parse().inferTypes(OpInputs(.value(.float16, [3]))) == [TensorType(.bool, [3])])
