@@ -18,13 +18,14 @@ public enum OperatorRegistry {
         Dropout.self, Elu.self, Selu.self, Celu.self, HardSigmoid.self, HardSwish.self, Softplus.self, Softsign.self,
         ThresholdedRelu.self, Mish.self, Gelu.self, Shrink.self, PRelu.self, LayerNormalization.self, LogSoftmax.self,
         InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, Hardmax.self,
-        LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self, NegativeLogLikelihoodLoss.self,
+        LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self,
+        Swish.self, LpPool.self, NegativeLogLikelihoodLoss.self,
         SoftmaxCrossEntropyLoss.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         GatherElements.self, CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
-        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, ScatterElements.self,
+        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, CenterCropPad.self, ScatterElements.self,
         Scatter.self, ScatterND.self, GatherND.self, Compress.self, ReverseSequence.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,

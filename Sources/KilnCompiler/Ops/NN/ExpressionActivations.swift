@@ -1,6 +1,6 @@
 // Activations written as pointwise formulas (IR `Expression`): Elu, Selu,
 // Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Mish,
-// Gelu, Shrink and PRelu (whose slope is a second, broadcast operand). Each
+// Gelu, Shrink, Swish and PRelu (whose slope is a second, broadcast operand). Each
 // runs as one pass over memory, in float32 (half precision widened).
 
 /// The shared definition: the op is `formula(x[, slope])`.
@@ -81,6 +81,16 @@ struct HardSwish: ExpressionActivation {
     static let opType = "HardSwish"
     let formula = mul(x, clamp(add(mul(k(1.0 / 6), x), k(0.5)), 0, 1))
     init(_ attributes: AttributeReader) throws {}
+}
+
+/// Swish (opset 24): x · sigmoid(αx).
+struct Swish: ExpressionActivation {
+    static let opType = "Swish"
+    let formula: Expression
+    init(_ attributes: AttributeReader) throws {
+        let alpha = try attributes.float("alpha", default: 1)
+        formula = mul(x, .unary(.sigmoid, mul(k(alpha), x)))
+    }
 }
 
 struct Softplus: ExpressionActivation {
