@@ -100,7 +100,7 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
         let z = graph.addValue(Value(name: "z"))
         graph.nodes = [
             Node(name: "a", opType: "Det", inputs: [x], outputs: [y]),
-            Node(name: "b", opType: "NonZero", inputs: [y], outputs: [z]),
+            Node(name: "b", opType: "StringSplit", inputs: [y], outputs: [z]),
         ]
         #expect(throws: CompileErrors.self) { try graph.resolveOperators() }
         do {

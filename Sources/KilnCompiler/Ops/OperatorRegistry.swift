@@ -25,7 +25,7 @@ public enum OperatorRegistry {
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         GatherElements.self, CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
-        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, CenterCropPad.self, ScatterElements.self,
+        SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, CenterCropPad.self, Unique.self, NonZero.self, ScatterElements.self,
         Scatter.self, ScatterND.self, GatherND.self, Compress.self, ReverseSequence.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
