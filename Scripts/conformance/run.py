@@ -63,8 +63,9 @@ MISMATCH_LINE = re.compile(
     r"^(?P<name>.*?): MISMATCH \((?P<bad>\d+)/(?P<count>\d+) outside tolerance, "
     r"max \|error\| (?P<error>\S+?)\)?$")
 MAX_ERROR = re.compile(r"max \|error\| (?P<error>[^\s)]+)")
-# kilnc's advice when a compile-time input is a graph input.
-PINNABLE = re.compile(r"it is the graph input '(?P<name>[^']+)'")
+# kilnc's advice when a compile-time input is (or is computed from) graph inputs.
+PINNABLE = re.compile(r"it is (?:the graph input|computed from the graph input\(s\)) (?P<names>'[^:]*'):")
+QUOTED = re.compile(r"'([^']+)'")
 # Inputs one case may need fixed (a node rarely takes more than a few).
 MAX_PINNED = 8
 
@@ -243,20 +244,21 @@ class Runner:
         pinned: list[str] = []
         while True:
             outcome, pinnable = self.verify_once(model, data, rtol, atol, pinned)
-            if not pinnable or pinnable in pinned or len(pinned) >= MAX_PINNED:
+            new = [name for name in pinnable if name not in pinned]
+            if not new or len(pinned) + len(new) > MAX_PINNED:
                 return replace(outcome, pinned=tuple(pinned))
-            pinned.append(pinnable)
+            pinned += new
 
     def verify_once(self, model: Path, data: Path, rtol: float, atol: float,
-                    pinned: list[str]) -> tuple[Outcome, str | None]:
-        """The outcome, and the graph input to fix if kilnc declined for want of it."""
+                    pinned: list[str]) -> tuple[Outcome, list[str]]:
+        """The outcome, and the graph inputs to fix if kilnc declined for want of them."""
         command = [str(self.kilnc), "verify", str(model), "--data", str(data),
                    "--atol", repr(atol), "--rtol", repr(rtol)]
         for name in pinned:
             command += ["--constant-from-data", name]
         with self.lock:
             if self.stopping:
-                return Outcome(FAILED, "interrupted"), None
+                return Outcome(FAILED, "interrupted"), []
             try:
                 # A session of its own, so that a timeout kills kilnc and
                 # whatever it started (clang, the linker) in one go.
@@ -265,20 +267,20 @@ class Runner:
                     errors="replace", stdin=subprocess.DEVNULL, start_new_session=True,
                     env=self.environment)
             except OSError as error:
-                return Outcome(FAILED, f"crash: could not start kilnc: {error.strerror}"), None
+                return Outcome(FAILED, f"crash: could not start kilnc: {error.strerror}"), []
             self.running.add(process)
         try:
             stdout, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             self.kill(process)
             process.communicate()
-            return Outcome(FAILED, f"timeout after {self.timeout:g} s"), None
+            return Outcome(FAILED, f"timeout after {self.timeout:g} s"), []
         finally:
             with self.lock:
                 self.running.discard(process)
         outcome = classify(process.returncode, stdout, stderr, model.parent)
         match = PINNABLE.search(stderr) if outcome.status == UNSUPPORTED else None
-        return outcome, match["name"] if match else None
+        return outcome, QUOTED.findall(match["names"]) if match else []
 
     def run_case(self, case: dict, cases_dir: Path) -> Outcome:
         """All of a case's data sets; the first one that does not pass decides."""

@@ -65,6 +65,29 @@ import Testing
         #expect(err.contains("it is the graph input 'axes': fix its value in model.kiln.json with {\"constants\": {\"axes\": [...]}}"))
     }
 
+    /// A value computed from graph inputs (not only their shapes) names them.
+    @Test func anInputComputedFromGraphInputsNamesThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-upstream-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var size = Onnx_NodeProto()
+        (size.opType, size.name, size.input, size.output) = ("Size", "size", ["x"], ["count"])
+        var mod = Onnx_NodeProto()
+        (mod.opType, mod.name, mod.input, mod.output) = ("Mod", "mod", ["offset", "count"], ["axes"])
+        var reduce = Onnx_NodeProto()
+        (reduce.opType, reduce.name, reduce.input, reduce.output) = ("ReduceSum", "sum", ["x", "axes"], ["y"])
+        let path = "\(folder)/model.onnx"
+        try writeONNXModel(
+            to: path, nodes: [size, mod, reduce],
+            inputs: [onnxValueInfo("x", .float32, [2, 3, 4]), onnxValueInfo("offset", .int64, [1])],
+            outputs: [onnxValueInfo("y", .float32, [2, 4])])
+        let (status, _, err) = try kilnc(["inspect", path])
+        #expect(status == 2)
+        // Size reads only x's static shape: x is not named, offset is.
+        #expect(err.contains("node 'sum' (ReduceSum, opset 13): axes (input 1) must be a compile-time constant"))
+        #expect(err.contains("it is computed from the graph input(s) 'offset': fix their values in model.kiln.json"), "\(err)")
+    }
+
     @Test func theConfigFixesTheInputAndTheModelNoLongerTakesIt() throws {
         let test = try Case()
         defer { test.remove() }

@@ -21,10 +21,15 @@ public protocol Operator: Sendable {
 
     /// What the node computes at run time, after folding.
     func lower(_ inputs: OpInputs) throws -> Lowering
+
+    /// Whether the op reads only its inputs' (static) shapes, never their
+    /// values (Shape, Size): its result never depends on a graph input's value.
+    static var readsOnlyShapes: Bool { get }
 }
 
 extension Operator {
     public func evaluate(_ inputs: OpInputs) throws -> [TensorData]? { nil }
+    public static var readsOnlyShapes: Bool { false }
 }
 
 /// How a node is carried out at run time.
@@ -97,6 +102,9 @@ public struct OpInputs: Sendable {
     public var location: SourceLocation
     /// For each input that is a graph input, its name (errors say how to fix it).
     public var graphInputNames: [String?] = []
+    /// The graph inputs input `position` is computed from (asked only when
+    /// an error needs them: it walks the graph).
+    public var upstreamGraphInputs: (@Sendable (Int) -> [String])? = nil
 
     public var count: Int { types.count }
 
@@ -119,11 +127,15 @@ public struct OpInputs: Sendable {
     public func requireConstant(_ position: Int, _ what: String) throws -> TensorData {
         guard let value = constant(position) else {
             var advice = ""
+            let file = String(location.file.split(separator: "/").last ?? "")
+            let config = (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
             if position < graphInputNames.count, let name = graphInputNames[position] {
-                let file = String(location.file.split(separator: "/").last ?? "")
-                let config = (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
                 advice = "; it is the graph input '\(name)': fix its value in \(config) with "
                     + "{\"constants\": {\"\(name)\": [...]}}"
+            } else if let names = upstreamGraphInputs?(position), !names.isEmpty {
+                let listed = names.map { "'\($0)'" }.joined(separator: ", ")
+                advice = "; it is computed from the graph input(s) \(listed): fix their values in \(config) "
+                    + "with {\"constants\": {\"\(names[0])\": [...]}}"
             }
             throw CompileError(
                 .unsupportedFeature, at: location,

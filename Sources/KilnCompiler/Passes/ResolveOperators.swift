@@ -46,7 +46,28 @@ extension Graph {
             types: node.inputs.map { $0.flatMap { self[$0].type } },
             constants: node.inputs.map { $0.flatMap { self[$0].constant } },
             outputCount: node.outputs.count, location: location(of: node),
-            graphInputNames: node.inputs.map { id in id.flatMap { inputs.contains($0) ? self[$0].name : nil } })
+            graphInputNames: node.inputs.map { id in id.flatMap { inputs.contains($0) ? self[$0].name : nil } },
+            upstreamGraphInputs: { [self] position in
+                guard position < node.inputs.count, let start = node.inputs[position] else { return [] }
+                return upstreamGraphInputs(of: start)
+            })
+    }
+
+    /// The graph inputs (not constants) whose values `value` is computed
+    /// from, in graph order (ops that read only shapes do not count).
+    func upstreamGraphInputs(of value: ValueID) -> [String] {
+        var producer: [ValueID: Node] = [:]
+        for node in nodes where !(node.op.map { Swift.type(of: $0).readsOnlyShapes } ?? false) {
+            for output in node.outputs { producer[output] = node }
+        }
+        var seen: Set<ValueID> = [value]
+        var pending = [value]
+        while let next = pending.popLast() {
+            for input in producer[next]?.inputs ?? [] {
+                if let input, seen.insert(input).inserted { pending.append(input) }
+            }
+        }
+        return inputs.filter { seen.contains($0) }.map { self[$0].name }
     }
 
     /// The node's parsed op; resolution runs before every pass that asks.

@@ -3,6 +3,7 @@
 
 struct ShapeOf: Operator {
     static let opType = "Shape"
+    static let readsOnlyShapes = true
     let start: Int
     let end: Int?
 

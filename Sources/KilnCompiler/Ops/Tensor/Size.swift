@@ -2,6 +2,7 @@
 
 struct Size: Operator {
     static let opType = "Size"
+    static let readsOnlyShapes = true
     init(_ attributes: AttributeReader) throws {}
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
