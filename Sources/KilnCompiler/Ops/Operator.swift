@@ -100,11 +100,10 @@ public struct OpInputs: Sendable {
     public var outputCount: Int
     /// Where the node is, for errors.
     public var location: SourceLocation
-    /// For each input that is a graph input, its name (errors say how to fix it).
-    public var graphInputNames: [String?] = []
-    /// The graph inputs input `position` is computed from (asked only when
-    /// an error needs them: it walks the graph).
-    public var upstreamGraphInputs: (@Sendable (Int) -> [String])? = nil
+    /// The graph inputs that input `position` is (`direct`) or is computed
+    /// from, so errors can say which to fix. Asked only when an error needs
+    /// them: it walks the graph, work no successful compile should pay for.
+    public var graphInputSources: (@Sendable (Int) -> (names: [String], direct: Bool))? = nil
 
     public var count: Int { types.count }
 
@@ -127,12 +126,13 @@ public struct OpInputs: Sendable {
     public func requireConstant(_ position: Int, _ what: String) throws -> TensorData {
         guard let value = constant(position) else {
             var advice = ""
-            let file = String(location.file.split(separator: "/").last ?? "")
-            let config = (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
-            if position < graphInputNames.count, let name = graphInputNames[position] {
+            let config = ModelConfig.fileName(besideModel: location.file)
+            let sources = graphInputSources?(position) ?? (names: [], direct: false)
+            let names = sources.names
+            if sources.direct, let name = names.first {
                 advice = "; it is the graph input '\(name)': fix its value in \(config) with "
                     + "{\"constants\": {\"\(name)\": [...]}}"
-            } else if let names = upstreamGraphInputs?(position), !names.isEmpty {
+            } else if !names.isEmpty {
                 let listed = names.map { "'\($0)'" }.joined(separator: ", ")
                 advice = "; it is computed from the graph input(s) \(listed): fix their values in \(config) "
                     + "with {\"constants\": {\"\(names[0])\": [...]}}"

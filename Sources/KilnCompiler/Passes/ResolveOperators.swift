@@ -46,10 +46,10 @@ extension Graph {
             types: node.inputs.map { $0.flatMap { self[$0].type } },
             constants: node.inputs.map { $0.flatMap { self[$0].constant } },
             outputCount: node.outputs.count, location: location(of: node),
-            graphInputNames: node.inputs.map { id in id.flatMap { inputs.contains($0) ? self[$0].name : nil } },
-            upstreamGraphInputs: { [self] position in
-                guard position < node.inputs.count, let start = node.inputs[position] else { return [] }
-                return upstreamGraphInputs(of: start)
+            graphInputSources: { [self] position in
+                guard position < node.inputs.count, let start = node.inputs[position] else { return ([], false) }
+                if inputs.contains(start) { return ([self[start].name], true) }
+                return (upstreamGraphInputs(of: start), false)
             })
     }
 
