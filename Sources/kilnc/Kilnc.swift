@@ -72,7 +72,7 @@ struct ModelOptions: ParsableArguments {
         if let config {
             loaded = try ModelConfig.load(path: config)
         } else {
-            let sibling = String(model.dropLast(model.hasSuffix(".onnx") ? 5 : 0)) + ".kiln.json"
+            let sibling = ModelConfig.path(besideModel: model)
             loaded = FileManager.default.fileExists(atPath: sibling) ? try ModelConfig.load(path: sibling) : ModelConfig()
         }
         for argument in constants {

@@ -51,6 +51,17 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         constants = try container.decodeIfPresent([String: InputConstant].self, forKey: .constants) ?? [:]
     }
 
+    /// The path of the config beside the model at `modelPath`:
+    /// `net.onnx` → `net.kiln.json` (a model without the extension keeps its name).
+    public static func path(besideModel modelPath: String) -> String {
+        (modelPath.hasSuffix(".onnx") ? String(modelPath.dropLast(5)) : modelPath) + ".kiln.json"
+    }
+
+    /// Just the file name of that config, for messages.
+    public static func fileName(besideModel modelPath: String) -> String {
+        path(besideModel: String(modelPath.split(separator: "/").last ?? Substring(modelPath)))
+    }
+
     /// Reads and validates a config file; unknown keys and bad values are errors
     /// that name the file, since a silently ignored typo would change nothing.
     public static func load(path: String) throws -> ModelConfig {

@@ -100,6 +100,12 @@ public enum Shape {
         return result
     }
 
+    /// `shape` seen as [outer, length, inner] around `axis`: the product of
+    /// the axes before it, its own size, the product of those after it.
+    public static func split(_ shape: [Int], around axis: Int) -> (outer: Int, length: Int, inner: Int) {
+        (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    }
+
     /// Normalises a possibly negative axis, or nil when out of range.
     public static func normalize(axis: Int, rank: Int) -> Int? {
         let value = axis < 0 ? axis + rank : axis

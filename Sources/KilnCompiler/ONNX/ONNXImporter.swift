@@ -199,10 +199,7 @@ public struct ONNXImporter {
         }
     }
 
-    private var configFileName: String {
-        let file = String(modelPath.split(separator: "/").last ?? Substring(modelPath))
-        return (file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file) + ".kiln.json"
-    }
+    private var configFileName: String { ModelConfig.fileName(besideModel: modelPath) }
 
     // MARK: - Tensors
 

@@ -17,8 +17,7 @@ extension KernelBuilder {
         let scalar = LLVMConstInt(LLVMInt64TypeInContext(context), UInt64(bitPattern: value), 1)!
         let type = LLVMTypeOf(x)!
         guard LLVMGetTypeKind(type) == LLVMVectorTypeKind else { return scalar }
-        var lanes: [IRValue?] = Array(repeating: scalar, count: Int(LLVMGetVectorSize(type)))
-        return LLVMConstVector(&lanes, UInt32(lanes.count))
+        return splatConstant(scalar, lanes: Int(LLVMGetVectorSize(type)))
     }
 
     private func integer64Type(like x: IRValue) -> LLVMTypeRef {

@@ -245,9 +245,7 @@ extension KernelBuilder {
     /// `value` in a float type or in every lane of a float vector type.
     func realConstant(_ value: Double, _ type: LLVMTypeRef) -> IRValue {
         guard LLVMGetTypeKind(type) == LLVMVectorTypeKind else { return LLVMConstReal(type, value) }
-        let scalar = LLVMConstReal(LLVMGetElementType(type), value)
-        var lanes: [IRValue?] = Array(repeating: scalar, count: Int(LLVMGetVectorSize(type)))
-        return LLVMConstVector(&lanes, UInt32(lanes.count))
+        return splatConstant(LLVMConstReal(LLVMGetElementType(type), value)!, lanes: Int(LLVMGetVectorSize(type)))
     }
 
     /// A comparison in `dtype`'s compute type, giving i1.

@@ -369,7 +369,7 @@ final class KernelBuilder {
         return LLVMGetTypeKind(type) == LLVMVectorTypeKind ? Int(LLVMGetVectorSize(type)) : nil
     }
 
-    private func splatConstant(_ scalar: IRValue, lanes: Int) -> IRValue {
+    func splatConstant(_ scalar: IRValue, lanes: Int) -> IRValue {
         var elements: [IRValue?] = Array(repeating: scalar, count: lanes)
         return LLVMConstVector(&elements, UInt32(lanes))
     }

@@ -8,9 +8,14 @@ protocol CumulativeOp: Operator {
     static var isProduct: Bool { get }
     var exclusive: Bool { get }
     var reverse: Bool { get }
+    init(exclusive: Bool, reverse: Bool)
 }
 
 extension CumulativeOp {
+    init(_ attributes: AttributeReader) throws {
+        self.init(exclusive: try attributes.flag("exclusive"), reverse: try attributes.flag("reverse"))
+    }
+
     func parameters(_ inputs: OpInputs) throws -> CumulativeParameters {
         let x = try inputs.require(0, "input x", in: signedNumbers.union([.uint32, .uint64]))
         _ = try inputs.require(1, "axis", in: [.int32, .int64])
@@ -36,11 +41,6 @@ struct CumSum: CumulativeOp {
     static let isProduct = false
     let exclusive: Bool
     let reverse: Bool
-
-    init(_ attributes: AttributeReader) throws {
-        exclusive = try attributes.flag("exclusive")
-        reverse = try attributes.flag("reverse")
-    }
 }
 
 struct CumProd: CumulativeOp {
@@ -48,9 +48,4 @@ struct CumProd: CumulativeOp {
     static let isProduct = true
     let exclusive: Bool
     let reverse: Bool
-
-    init(_ attributes: AttributeReader) throws {
-        exclusive = try attributes.flag("exclusive")
-        reverse = try attributes.flag("reverse")
-    }
 }

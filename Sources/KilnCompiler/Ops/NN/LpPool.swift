@@ -6,8 +6,7 @@
 struct LpPool: Operator {
     static let opType = "LpPool"
     let p: Int
-    let window: [String: Attribute]
-    let opset: Int
+    let window: ForwardedConvolution
 
     init(_ attributes: AttributeReader) throws {
         p = try attributes.int("p", default: 2)
@@ -15,45 +14,29 @@ struct LpPool: Operator {
         if try attributes.flag("ceil_mode") {
             throw CompileError(.unsupportedFeature, at: attributes.location, "LpPool ceil_mode 1 is not supported")
         }
-        guard case .ints? = attributes.raw("kernel_shape") else { throw attributes.error("LpPool needs 'kernel_shape'") }
-        var window: [String: Attribute] = [:]
-        for name in ["kernel_shape", "strides", "pads", "auto_pad", "dilations"] {
-            if let value = attributes.raw(name) { window[name] = value }
-        }
-        self.window = window
-        opset = attributes.opset
+        window = ForwardedConvolution(attributes, readsGroup: false)
+        guard case .ints? = window.attributes["kernel_shape"] else { throw attributes.error("LpPool needs 'kernel_shape'") }
     }
 
     /// The depthwise kernel of ones, [C, 1, k…].
     func ones(_ inputs: OpInputs) throws -> TensorData {
         let x = try inputs.require(0, "X", in: [.float32])
-        guard case .ints(let kernel)? = window["kernel_shape"], x.rank >= 3 else {
+        guard case .ints(let kernel)? = window.attributes["kernel_shape"], x.rank >= 3 else {
             throw inputs.error(.shapeMismatch, "LpPool needs an [N, C, …] input and a kernel_shape")
         }
         let shape = [x.shape[1], 1] + kernel
         return TensorData(shape: shape, floats: Array(repeating: 1, count: shape.reduce(1, *)))
     }
 
-    private func convolution(_ inputs: OpInputs) throws -> (Conv, OpInputs) {
-        let x = try inputs.type(0)
-        var attributes = window
-        attributes["group"] = .int(x.shape[1])
-        let reader = AttributeReader(attributes: attributes, opset: opset, location: inputs.location)
-        let kernel = try ones(inputs)
-        let operands = OpInputs(
-            types: [x, kernel.type], constants: [nil, kernel], outputCount: 1, location: inputs.location)
-        return (try Conv(reader), operands)
-    }
-
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
-        let (conv, operands) = try convolution(inputs)
-        return try conv.inferTypes(operands)
+        let x = try inputs.type(0)
+        let shape = try window.outputShape(x, try ones(inputs).type, group: x.shape[1], inputs)
+        return [TensorType(.float32, shape)]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
-        var attributes = window
-        attributes["group"] = .int(try inputs.type(0).shape[1])
-        var b = DecompositionBuilder(opset: opset)
+        let attributes = window.stepAttributes(group: try inputs.type(0).shape[1])
+        var b = DecompositionBuilder(opset: window.opset)
         let powered = b.add("Pow", [b.add("Abs", [.input(0)]), DecompositionBuilder.scalar(Float(p))])
         let sums = b.add("Conv", [powered, .constant(try ones(inputs))], attributes)
         let result = b.add("Pow", [sums, DecompositionBuilder.scalar(1 / Float(p))])

@@ -31,24 +31,19 @@ private func requireExactDepth(_ depth: Int, _ inputs: OpInputs) throws {
     }
 }
 
-/// The shape of the float32 Conv with `attributes` over `x` and `w`.
-private func convolutionShape(
-    _ x: TensorType, _ w: TensorType, _ attributes: [String: Attribute], opset: Int, _ inputs: OpInputs
-) throws -> [Int] {
-    let reader = AttributeReader(attributes: attributes, opset: opset, location: inputs.location)
-    let operands = OpInputs(
-        types: [TensorType(.float32, x.shape), TensorType(.float32, w.shape)], constants: [nil, nil], outputCount: 1,
-        location: inputs.location)
-    return try Conv(reader).inferTypes(operands)[0].shape
-}
-
-/// The convolution attributes a node carries, passed on to a Conv step.
-private func convolutionAttributes(_ reader: AttributeReader) -> [String: Attribute] {
-    var attributes: [String: Attribute] = [:]
-    for name in ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"] {
-        if let value = reader.raw(name) { attributes[name] = value }
-    }
-    return attributes
+/// An integer `sum` in units of input scale · weight scale, requantized to
+/// the output: × (input 1 · `weightScale` / input 6), plus the zero point
+/// (input 7, if any), saturated to `dtype`. The scale product is taken in
+/// the scales' own type, as ONNX's reference computes it.
+private func requantized(
+    _ sum: Decomposition.Operand, weightScale: Decomposition.Operand, to dtype: DType, _ inputs: OpInputs,
+    _ b: inout DecompositionBuilder
+) throws -> Decomposition.Operand {
+    let scaleType = try inputs.require(1, "input scale", in: float32Computed).dtype
+    let multiplier = b.add("Div", [b.add("Mul", [.input(1), weightScale]), .input(6)])
+    let scaled = b.add("Mul", [sum, b.cast(multiplier, from: scaleType, to: .float32)])
+    let zeroPoint = inputs.has(7) ? b.cast(.input(7), from: try inputs.type(7).dtype, to: .float32) : nil
+    return b.quantize(scaled, zeroPoint: zeroPoint, to: dtype)
 }
 
 struct MatMulInteger: Operator {
@@ -91,57 +86,44 @@ struct QLinearMatMul: Operator {
         let a = try centered(0, zeroPoint: 2, inputs, &b)
         let rhs = try centered(3, zeroPoint: 5, inputs, &b)
         let product = b.add("MatMul", [a, rhs])
-        // a_scale · b_scale / y_scale in the scales' own type, as ONNX's reference computes it.
-        let scaleType = try inputs.require(1, "a_scale", in: float32Computed).dtype
-        let multiplier = b.add("Div", [b.add("Mul", [.input(1), .input(4)]), .input(6)])
-        let scaled = b.add("Mul", [product, b.cast(multiplier, from: scaleType, to: .float32)])
-        let zeroPoint = inputs.has(7) ? b.cast(.input(7), from: try inputs.type(7).dtype, to: .float32) : nil
-        let result = b.quantize(scaled, zeroPoint: zeroPoint, to: try inferTypes(inputs)[0].dtype)
+        let result = try requantized(product, weightScale: .input(4), to: try inferTypes(inputs)[0].dtype, inputs, &b)
         return .decompose(b.finish([result]))
     }
 }
 
 struct ConvInteger: Operator {
     static let opType = "ConvInteger"
-    let convolution: [String: Attribute]
-    let opset: Int
+    let convolution: ForwardedConvolution
 
-    init(_ attributes: AttributeReader) throws {
-        convolution = convolutionAttributes(attributes)
-        opset = attributes.opset
-    }
+    init(_ attributes: AttributeReader) throws { convolution = ForwardedConvolution(attributes) }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let w = try inputs.require(1, "w", in: [.int8, .uint8])
         try requireExactDepth(w.shape.dropFirst().reduce(1, *), inputs)
         let x = try inputs.require(0, "x", in: [.int8, .uint8])
-        return [TensorType(.int32, try convolutionShape(x, w, convolution, opset: opset, inputs))]
+        return [TensorType(.int32, try convolution.outputShape(x, w, inputs))]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let w = try inputs.type(1)
-        var b = DecompositionBuilder(opset: opset)
+        var b = DecompositionBuilder(opset: convolution.opset)
         let x = try centered(0, zeroPoint: 2, inputs, &b)
         let weights = try centered(1, zeroPoint: 3, perChannelShape: [w.shape[0]] + w.shape.dropFirst().map { _ in 1 }, inputs, &b)
-        let result = b.cast(b.add("Conv", [x, weights], convolution), from: .float32, to: .int32)
+        let result = b.cast(b.add("Conv", [x, weights], convolution.attributes), from: .float32, to: .int32)
         return .decompose(b.finish([result]))
     }
 }
 
 struct QLinearConv: Operator {
     static let opType = "QLinearConv"
-    let convolution: [String: Attribute]
-    let opset: Int
+    let convolution: ForwardedConvolution
 
-    init(_ attributes: AttributeReader) throws {
-        convolution = convolutionAttributes(attributes)
-        opset = attributes.opset
-    }
+    init(_ attributes: AttributeReader) throws { convolution = ForwardedConvolution(attributes) }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let x = try inputs.require(0, "x", in: [.int8, .uint8])
         let w = try inputs.require(3, "w", in: [.int8, .uint8])
-        let shape = try convolutionShape(x, w, convolution, opset: opset, inputs)
+        let shape = try convolution.outputShape(x, w, inputs)
         let dtype = inputs.has(7) ? try inputs.require(7, "y_zero_point", in: [.int8, .uint8]).dtype : x.dtype
         return [TensorType(dtype, shape)]
     }
@@ -150,7 +132,7 @@ struct QLinearConv: Operator {
         let w = try inputs.type(3)
         let channels = w.shape[0]
         let channelShape = [channels] + w.shape.dropFirst().map { _ in 1 }
-        var b = DecompositionBuilder(opset: opset)
+        var b = DecompositionBuilder(opset: convolution.opset)
         let x = try centered(0, zeroPoint: 2, inputs, &b)
         let weights = try centered(3, zeroPoint: 5, perChannelShape: channelShape, inputs, &b)
         var operands = [x, weights]
@@ -158,17 +140,13 @@ struct QLinearConv: Operator {
             // The int32 bias is in units of x_scale · w_scale: add it before rescaling.
             operands.append(b.cast(.input(8), from: try inputs.require(8, "B", in: [.int32]).dtype, to: .float32))
         }
-        let sum = b.add("Conv", operands, convolution)
-        // x_scale · w_scale (per output channel or not) / y_scale, broadcast over [N, M, …].
-        let scaleType = try inputs.require(1, "x_scale", in: float32Computed).dtype
+        let sum = b.add("Conv", operands, convolution.attributes)
+        // w_scale per output channel (or one), broadcast over [N, M, …].
         var weightScale = Decomposition.Operand.input(4)
         if try inputs.type(4).elementCount > 1 {
             weightScale = b.reshape(weightScale, [1, channels] + w.shape.dropFirst(2).map { _ in 1 })
         }
-        let multiplier = b.add("Div", [b.add("Mul", [.input(1), weightScale]), .input(6)])
-        let scaled = b.add("Mul", [sum, b.cast(multiplier, from: scaleType, to: .float32)])
-        let zeroPoint = inputs.has(7) ? b.cast(.input(7), from: try inputs.type(7).dtype, to: .float32) : nil
-        let result = b.quantize(scaled, zeroPoint: zeroPoint, to: try inferTypes(inputs)[0].dtype)
+        let result = try requantized(sum, weightScale: weightScale, to: try inferTypes(inputs)[0].dtype, inputs, &b)
         return .decompose(b.finish([result]))
     }
 }

@@ -25,9 +25,7 @@ struct Gather: Operator {
         guard let values = inputs.allConstant, values.count == 2 else { return nil }
         let (data, indices) = (values[0], values[1])
         let axis = try resolvedAxis(data.type, inputs)
-        let size = data.shape[axis]
-        let outer = data.shape[..<axis].reduce(1, *)
-        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        let (outer, size, inner) = Shape.split(data.shape, around: axis)
         var picks: [Int] = []
         for index in indices.int64s {
             guard (-Int64(size)..<Int64(size)).contains(index) else {

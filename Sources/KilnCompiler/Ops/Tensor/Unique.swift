@@ -27,9 +27,7 @@ struct Unique: Operator {
             axis = normalized
             shape = x.shape
         }
-        let outer = shape[..<axis].reduce(1, *)
-        let length = shape[axis]
-        let inner = shape[(axis + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shape.split(shape, around: axis)
         // Slice i along the axis, as comparable keys (exact for every type).
         let keys: [[Double]] = x.dtype.isFloatingPoint ? sliceKeys(x.doubles, outer, length, inner) : []
         let integerKeys: [[Int64]] = x.dtype.isFloatingPoint ? [] : sliceKeys(x.int64s, outer, length, inner)

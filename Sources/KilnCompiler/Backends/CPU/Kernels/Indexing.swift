@@ -13,9 +13,7 @@ enum Indexing {
         let data = context.type(dataID)
         let indexType = context.type(indicesID).dtype
         let count = context.type(indicesID).elementCount
-        let outer = data.shape[..<axis].reduce(1, *)
-        let size = data.shape[axis]
-        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        let (outer, size, inner) = Shape.split(data.shape, around: axis)
         return KernelPlan(tileCount: outer) { b, o in
             let source = context.pointer(dataID, b)
             let indices = context.pointer(indicesID, b)
@@ -92,9 +90,7 @@ enum Indexing {
         let x = context.type(xID)
         let valuesID = context.node.outputs[0]
         let indicesID = context.node.outputs[1]
-        let outer = x.shape[..<axis].reduce(1, *)
-        let length = x.shape[axis]
-        let inner = x.shape[(axis + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shape.split(x.shape, around: axis)
         let better: ComparisonOperator = largest ? .greater : .less
         return KernelPlan(tileCount: outer) { b, o in
             let input = context.pointer(xID, b)
@@ -145,9 +141,7 @@ enum Indexing {
         let xID = context.input(0)!
         let x = context.type(xID)
         let axis = parameters.axis
-        let outer = x.shape[..<axis].reduce(1, *)
-        let length = x.shape[axis]
-        let inner = x.shape[(axis + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shape.split(x.shape, around: axis)
         let better: ComparisonOperator =
             switch (parameters.findsMaximum, parameters.selectsLastIndex) {
             case (true, false): .greater

@@ -54,9 +54,7 @@ enum Reduction {
         let xID = context.input(0)!
         let x = context.type(xID)
         let axis = parameters.axis
-        let outer = x.shape[..<axis].reduce(1, *)
-        let length = x.shape[axis]
-        let inner = x.shape[(axis + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shape.split(x.shape, around: axis)
         let kind: ReduceParameters.Kind = parameters.isProduct ? .product : .sum
         let dtype = x.dtype
         return KernelPlan(tileCount: outer) { b, o in
