@@ -180,6 +180,8 @@ public final class KilnModel {
     static func byteSize(_ dtype: KilnDType) -> Int {
         switch dtype {
         case .bool, .uint8, .int8: 1
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: 1
+        case .uint4, .int4, .uint2, .int2: 1
         case .float16, .bfloat16, .uint16, .int16: 2
         case .float32, .int32, .uint32: 4
         case .int64, .uint64, .float64: 8

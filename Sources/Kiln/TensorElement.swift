@@ -17,6 +17,22 @@ public enum KilnDType: UInt32, Sendable, Equatable, CustomStringConvertible {
     case uint64 = 13
     /// bfloat16, viewed as its raw `UInt16` bits.
     case bfloat16 = 16
+    // The 8- and 4-bit float types, one code per byte, viewed as `UInt8`.
+    case float8e4m3fn = 17
+    case float8e4m3fnuz = 18
+    case float8e5m2 = 19
+    case float8e5m2fnuz = 20
+    /// 4-bit unsigned integers, one per byte (0…15), viewed as `UInt8`.
+    case uint4 = 21
+    /// 4-bit signed integers, one per byte (−8…7), viewed as `Int8`.
+    case int4 = 22
+    case float4e2m1 = 23
+    /// A power of two, 2^(code − 127), viewed as its `UInt8` code.
+    case float8e8m0 = 24
+    /// 2-bit unsigned integers, one per byte (0…3), viewed as `UInt8`.
+    case uint2 = 25
+    /// 2-bit signed integers, one per byte (−2…1), viewed as `Int8`.
+    case int2 = 26
 
     public var description: String {
         switch self {
@@ -33,6 +49,16 @@ public enum KilnDType: UInt32, Sendable, Equatable, CustomStringConvertible {
         case .uint32: "uint32"
         case .uint64: "uint64"
         case .bfloat16: "bfloat16"
+        case .float8e4m3fn: "float8e4m3fn"
+        case .float8e4m3fnuz: "float8e4m3fnuz"
+        case .float8e5m2: "float8e5m2"
+        case .float8e5m2fnuz: "float8e5m2fnuz"
+        case .uint4: "uint4"
+        case .int4: "int4"
+        case .float4e2m1: "float4e2m1"
+        case .float8e8m0: "float8e8m0"
+        case .uint2: "uint2"
+        case .int2: "int2"
         }
     }
 }
@@ -48,8 +74,12 @@ extension Double: KilnElement { public static var kilnDTypes: Set<KilnDType> { [
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
     extension Float16: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.float16] } }
 #endif
-extension Int8: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.int8] } }
-extension UInt8: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.uint8] } }
+extension Int8: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.int8, .int4, .int2] } }
+extension UInt8: KilnElement {
+    public static var kilnDTypes: Set<KilnDType> {
+        [.uint8, .uint4, .uint2, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .float8e8m0]
+    }
+}
 extension Int16: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.int16] } }
 extension UInt16: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.uint16, .bfloat16] } }
 extension Int32: KilnElement { public static var kilnDTypes: Set<KilnDType> { [.int32] } }

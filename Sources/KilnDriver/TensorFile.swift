@@ -38,7 +38,7 @@ public struct TensorFile: Sendable {
         proto.name = name
         proto.dims = data.shape.map { Int64($0) }
         proto.dataType = Int32(data.dtype.rawValue)
-        proto.rawData = Data(data.bytes)
+        proto.rawData = Data(data.fileBytes)
         try OutputWriter.write(try proto.serializedData(), to: path)
     }
 

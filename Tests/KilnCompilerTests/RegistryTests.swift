@@ -82,7 +82,11 @@ import CKiln
             .uint16: Int(KILN_DTYPE_UINT16), .int16: Int(KILN_DTYPE_INT16), .int32: Int(KILN_DTYPE_INT32),
             .int64: Int(KILN_DTYPE_INT64), .bool: Int(KILN_DTYPE_BOOL), .float16: Int(KILN_DTYPE_FLOAT16),
             .float64: Int(KILN_DTYPE_FLOAT64), .uint32: Int(KILN_DTYPE_UINT32), .uint64: Int(KILN_DTYPE_UINT64),
-            .bfloat16: Int(KILN_DTYPE_BFLOAT16),
+            .bfloat16: Int(KILN_DTYPE_BFLOAT16), .float8e4m3fn: Int(KILN_DTYPE_FLOAT8E4M3FN),
+            .float8e4m3fnuz: Int(KILN_DTYPE_FLOAT8E4M3FNUZ), .float8e5m2: Int(KILN_DTYPE_FLOAT8E5M2),
+            .float8e5m2fnuz: Int(KILN_DTYPE_FLOAT8E5M2FNUZ), .uint4: Int(KILN_DTYPE_UINT4), .int4: Int(KILN_DTYPE_INT4),
+            .float4e2m1: Int(KILN_DTYPE_FLOAT4E2M1), .float8e8m0: Int(KILN_DTYPE_FLOAT8E8M0),
+            .uint2: Int(KILN_DTYPE_UINT2), .int2: Int(KILN_DTYPE_INT2),
         ]
         #expect(abi.count == DType.allCases.count)
         for dtype in DType.allCases { #expect(abi[dtype] == dtype.rawValue, "\(dtype)") }

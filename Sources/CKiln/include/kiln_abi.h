@@ -35,6 +35,18 @@ enum {
   KILN_DTYPE_UINT32 = 12,
   KILN_DTYPE_UINT64 = 13,
   KILN_DTYPE_BFLOAT16 = 16,
+  /// The 8- and 4-bit float types and the 4- and 2-bit integers take one
+  /// byte per element (codes for the floats; integers sign- or zero-extended).
+  KILN_DTYPE_FLOAT8E4M3FN = 17,
+  KILN_DTYPE_FLOAT8E4M3FNUZ = 18,
+  KILN_DTYPE_FLOAT8E5M2 = 19,
+  KILN_DTYPE_FLOAT8E5M2FNUZ = 20,
+  KILN_DTYPE_UINT4 = 21,
+  KILN_DTYPE_INT4 = 22,
+  KILN_DTYPE_FLOAT4E2M1 = 23,
+  KILN_DTYPE_FLOAT8E8M0 = 24,
+  KILN_DTYPE_UINT2 = 25,
+  KILN_DTYPE_INT2 = 26,
 };
 
 /// What one CPU kernel invocation sees: it processes tiles

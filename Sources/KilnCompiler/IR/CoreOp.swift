@@ -73,7 +73,7 @@ public enum ElementwiseFunction: Sendable, Equatable {
     /// The input, copied.
     case copy
     /// The input converted to another element type (see `KernelBuilder.convert`).
-    case cast(to: DType)
+    case cast(to: DType, conversion: FloatConversion = FloatConversion())
     /// A comparison of two operands, giving bool.
     case compare(ComparisonOperator)
     /// Bool logic on two operands.
@@ -254,7 +254,7 @@ extension CoreOp: CustomStringConvertible {
             case .activation(let activation): "elementwise \(activation)"
             case .channelAffine: "elementwise channel affine"
             case .copy: "copy"
-            case .cast(let target): "cast to \(target)"
+            case .cast(let target, _): "cast to \(target)"
             case .compare(let op): "compare \(op)"
             case .logical(let op): "logical \(op)"
             case .not: "logical not"

@@ -36,8 +36,10 @@ public struct TensorData: Sendable, Equatable {
     /// A tensor of any dtype from real values, converted as ONNX `Cast` does:
     /// floats round to nearest, integers truncate toward zero and wrap,
     /// bool is `value != 0`.
-    public init(dtype: DType, shape: [Int], converting values: [Double]) {
-        let bits: [UInt64] = values.map { Self.bits(of: $0, as: dtype) }
+    /// Casts to the 8- and 4-bit float types saturate (or not) and round to
+    /// float8e8m0 as `conversion` says.
+    public init(dtype: DType, shape: [Int], converting values: [Double], _ conversion: FloatConversion = .init()) {
+        let bits: [UInt64] = values.map { Self.bits(of: $0, as: dtype, conversion) }
         self.init(dtype: dtype, shape: shape, bytes: Self.encode(bits, width: dtype.byteSize))
     }
 
@@ -47,8 +49,36 @@ public struct TensorData: Sendable, Equatable {
             self.init(dtype: dtype, shape: shape, converting: values.map { Double($0) })
             return
         }
-        let bits: [UInt64] = values.map { dtype == .bool ? ($0 != 0 ? 1 : 0) : UInt64(bitPattern: $0) }
+        let bits: [UInt64] = values.map { dtype == .bool ? ($0 != 0 ? 1 : 0) : Self.wrapped($0, to: dtype) }
         self.init(dtype: dtype, shape: shape, bytes: Self.encode(bits, width: dtype.byteSize))
+    }
+
+    /// A 4- or 2-bit tensor from ONNX's packed layout: `8 / dtype.packedBits`
+    /// elements per byte, the first in the low bits.
+    public init(dtype: DType, shape: [Int], unpacking packed: [UInt8]) {
+        let bits = dtype.packedBits ?? 8
+        let count = shape.reduce(1, *)
+        let perByte = 8 / bits
+        let codes: [Int64] = (0..<count).map { index in
+            Int64((packed[index / perByte] >> UInt8(bits * (index % perByte))) & UInt8(1 << bits - 1))
+        }
+        if dtype.isInteger {
+            self.init(dtype: dtype, shape: shape, converting: codes)
+        } else {
+            self.init(dtype: dtype, shape: shape, bytes: codes.map { UInt8($0) })
+        }
+    }
+
+    /// The elements in ONNX's file layout: 4- and 2-bit types packed (see
+    /// ``init(dtype:shape:unpacking:)``), others as they are.
+    public var fileBytes: [UInt8] {
+        guard let bits = dtype.packedBits else { return bytes }
+        let perByte = 8 / bits
+        var packed = [UInt8](repeating: 0, count: (bytes.count + perByte - 1) / perByte)
+        for (index, byte) in bytes.enumerated() {
+            packed[index / perByte] |= (byte & UInt8(1 << bits - 1)) << UInt8(bits * (index % perByte))
+        }
+        return packed
     }
 
     public var type: TensorType { TensorType(dtype, shape) }
@@ -72,8 +102,11 @@ public struct TensorData: Sendable, Equatable {
         case .float64: return Double(bitPattern: raw)
         case .float16: return Double(Self.float(fromHalf: UInt16(truncatingIfNeeded: raw)))
         case .bfloat16: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw) << 16))
+        case .float8e8m0: return Double(ScaleExponent.decode(UInt8(truncatingIfNeeded: raw)))
         case .bool: return raw != 0 ? 1 : 0
-        default: return dtype.isSignedInteger ? Double(Self.signExtend(raw, width: dtype.byteSize)) : Double(raw)
+        default:
+            if let format = MinifloatFormat.of(dtype) { return Double(format.decode(UInt8(truncatingIfNeeded: raw))) }
+            return Double(int64(at: index))
         }
     }
 
@@ -83,7 +116,9 @@ public struct TensorData: Sendable, Equatable {
         if dtype.isFloatingPoint { return Self.saturatingInt64(double(at: index)) }
         let raw = bits(at: index)
         if dtype == .bool { return raw != 0 ? 1 : 0 }
-        return dtype.isSignedInteger ? Self.signExtend(raw, width: dtype.byteSize) : Int64(bitPattern: raw)
+        let width = dtype.narrowIntegerBits ?? 8 * dtype.byteSize
+        if dtype.isSignedInteger { return Self.signExtend(raw, bits: width) }
+        return width == 64 ? Int64(bitPattern: raw) : Int64(raw & (1 << UInt64(width) - 1))
     }
 
     /// Every element's raw bits, zero-extended (uint64 values as they are).
@@ -119,10 +154,10 @@ public struct TensorData: Sendable, Equatable {
     }
 
     /// The elements converted to `target` as ONNX `Cast` does.
-    public func converted(to target: DType) -> TensorData {
+    public func converted(to target: DType, _ conversion: FloatConversion = .init()) -> TensorData {
         if target == dtype { return self }
         if dtype.isFloatingPoint || target.isFloatingPoint || target == .bool {
-            return TensorData(dtype: target, shape: shape, converting: doubles)
+            return TensorData(dtype: target, shape: shape, converting: doubles, conversion)
         }
         return TensorData(dtype: target, shape: shape, converting: int64s)
     }
@@ -138,9 +173,17 @@ public struct TensorData: Sendable, Equatable {
         return out
     }
 
-    private static func signExtend(_ raw: UInt64, width: Int) -> Int64 {
-        let shift = UInt64(64 - 8 * width)
+    private static func signExtend(_ raw: UInt64, bits: Int) -> Int64 {
+        let shift = UInt64(64 - bits)
         return Int64(bitPattern: raw << shift) >> Int64(shift)
+    }
+
+    /// `value` wrapped into `dtype` as its stored bits: the 4- and 2-bit
+    /// integers keep their low bits, sign-extended through the byte when signed.
+    static func wrapped(_ value: Int64, to dtype: DType) -> UInt64 {
+        guard let width = dtype.narrowIntegerBits else { return UInt64(bitPattern: value) }
+        let kept = UInt64(bitPattern: value) & (1 << UInt64(width) - 1)
+        return dtype.isSignedInteger ? UInt64(bitPattern: signExtend(kept, bits: width)) & 0xff : kept
     }
 
     static func saturatingInt64(_ value: Double) -> Int64 {
@@ -151,14 +194,20 @@ public struct TensorData: Sendable, Equatable {
     }
 
     /// The bit pattern of `value` stored as `dtype`.
-    static func bits(of value: Double, as dtype: DType) -> UInt64 {
+    static func bits(of value: Double, as dtype: DType, _ conversion: FloatConversion = .init()) -> UInt64 {
         switch dtype {
         case .float32: return UInt64(Float(value).bitPattern)
         case .float64: return value.bitPattern
         case .float16: return UInt64(half(from: Float(value)))
         case .bfloat16: return UInt64(bfloat16(from: Float(value)))
+        case .float8e8m0:
+            return UInt64(ScaleExponent.encode(Float(value), saturate: conversion.saturate, rounding: conversion.rounding))
         case .bool: return value != 0 ? 1 : 0
-        default: return UInt64(bitPattern: saturatingInt64(value))
+        default:
+            if let format = MinifloatFormat.of(dtype) {
+                return UInt64(format.encode(Float(value), saturate: conversion.saturate))
+            }
+            return wrapped(saturatingInt64(value), to: dtype)
         }
     }
 

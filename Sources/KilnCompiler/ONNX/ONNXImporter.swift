@@ -239,6 +239,18 @@ public struct ONNXImporter {
                 .unsupportedFeature, at: location,
                 "\(what) has element type \(DTypeName.name(of: Int(proto.dataType))), which Kiln does not support")
         }
+        if let bits = dtype.packedBits {
+            // Several elements per byte, low bits first, in raw_data or one byte per int32_data entry.
+            let packed = raw ?? proto.int32Data.map { UInt8(truncatingIfNeeded: $0) }
+            let perByte = 8 / bits
+            guard packed.count == (count + perByte - 1) / perByte else {
+                throw CompileError(
+                    .invalidInitializer, at: location,
+                    "\(what) has \(packed.count) bytes of \(dtype) data, but shape \(shape) needs "
+                        + "\((count + perByte - 1) / perByte) (\(perByte) elements per byte)")
+            }
+            return TensorData(dtype: dtype, shape: shape, unpacking: packed)
+        }
         if let raw {
             try checkBytes(raw, width: dtype.byteSize)
             return TensorData(dtype: dtype, shape: shape, bytes: raw)
@@ -267,6 +279,12 @@ public struct ONNXImporter {
         case .int32, .int16, .int8, .uint16, .uint8, .bool:
             try checkCount(proto.int32Data.count)
             return TensorData(dtype: dtype, shape: shape, converting: proto.int32Data.map { Int64($0) })
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0:
+            // Codes, one per int32_data entry.
+            try checkCount(proto.int32Data.count)
+            return TensorData(dtype: dtype, shape: shape, bytes: proto.int32Data.map { UInt8(truncatingIfNeeded: $0) })
+        case .uint4, .int4, .float4e2m1, .uint2, .int2:
+            preconditionFailure("packed types are decoded above")
         }
     }
 

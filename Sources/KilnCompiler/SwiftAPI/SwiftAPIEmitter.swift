@@ -13,8 +13,10 @@ public enum SwiftAPIEmitter {
         case .float64: "Double"
         case .float16: "Float16"
         case .bfloat16, .uint16: "UInt16"  // bfloat16 as its raw bits: Swift has no bfloat16 type
-        case .int8: "Int8"
-        case .uint8: "UInt8"
+        case .int8, .int4, .int2: "Int8"  // the 4- and 2-bit integers one per byte
+        case .uint8, .uint4, .uint2: "UInt8"
+        // The 8- and 4-bit float types as their raw codes, one per byte.
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: "UInt8"
         case .int16: "Int16"
         case .int32: "Int32"
         case .uint32: "UInt32"
@@ -43,7 +45,8 @@ public enum SwiftAPIEmitter {
 
         func shapeLiteral(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
         func typeText(_ type: TensorType) -> String {
-            "\(type.dtype) \(shapeLiteral(type.shape))" + (type.dtype == .bfloat16 ? " (raw bfloat16 bits)" : "")
+            "\(type.dtype) \(shapeLiteral(type.shape))"
+                + (type.dtype == .bfloat16 || type.dtype.isMinifloat ? " (raw \(type.dtype) codes)" : "")
         }
         func dtypeList(_ list: [(name: String, type: TensorType)]) -> String {
             "[\(list.map { ".\($0.type.dtype)" }.joined(separator: ", "))]"

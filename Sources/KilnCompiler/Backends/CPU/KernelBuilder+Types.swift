@@ -13,6 +13,9 @@ extension KernelBuilder {
         case .float16: LLVMHalfTypeInContext(context)
         case .bfloat16, .int16, .uint16: LLVMInt16TypeInContext(context)
         case .bool, .int8, .uint8: LLVMInt8TypeInContext(context)
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            LLVMInt8TypeInContext(context)
+        case .int4, .uint4, .int2, .uint2: LLVMInt8TypeInContext(context)
         case .int32, .uint32: i32
         case .int64, .uint64: i64
         }
@@ -20,10 +23,11 @@ extension KernelBuilder {
 
     /// The LLVM type arithmetic on `dtype` happens in.
     func computeType(_ dtype: DType) -> LLVMTypeRef {
+        if dtype.isMinifloat { return f32 }
         switch dtype {
-        case .float16, .bfloat16: f32
-        case .bool: i1
-        default: storageType(dtype)
+        case .float16, .bfloat16: return f32
+        case .bool: return i1
+        default: return storageType(dtype)
         }
     }
 
@@ -38,7 +42,9 @@ extension KernelBuilder {
             let wide = LLVMBuildShl(builder, LLVMBuildZExt(builder, raw, i32, ""), LLVMConstInt(i32, 16, 0), "")
             return LLVMBuildBitCast(builder, wide, f32, "")
         case .bool: return LLVMBuildICmp(builder, LLVMIntNE, raw, LLVMConstInt(LLVMTypeOf(raw), 0, 0), "")
-        default: return raw
+        default:
+            if dtype.isMinifloat { return decodeMinifloat(raw, dtype) }
+            return dtype.narrowIntegerBits == nil ? raw : wrapNarrowInteger(raw, dtype)
         }
     }
 
@@ -60,7 +66,12 @@ extension KernelBuilder {
             let chosen = LLVMBuildSelect(builder, isNaN, quiet, rounded, "")
             stored = LLVMBuildTrunc(builder, LLVMBuildLShr(builder, chosen, LLVMConstInt(i32, 16, 0), ""), type, "")
         case .bool: stored = LLVMBuildZExt(builder, value, type, "")
-        default: stored = value
+        default:
+            if dtype.isMinifloat {
+                stored = encodeMinifloat(value, dtype)
+            } else {
+                stored = dtype.narrowIntegerBits == nil ? value : wrapNarrowInteger(value, dtype)
+            }
         }
         LLVMBuildStore(builder, stored, typedElementPointer(base, index, type))
     }
@@ -73,8 +84,17 @@ extension KernelBuilder {
 
     /// A compute value of `from` converted to the compute type of `to`, as
     /// ONNX Cast does: float → integer truncates toward zero and saturates
-    /// (no poison for out-of-range values), anything → bool is `!= 0`.
-    func convert(_ value: IRValue, from: DType, to: DType) -> IRValue {
+    /// (no poison for out-of-range values), except that the 4- and 2-bit
+    /// integers wrap; anything → bool is `!= 0`. Into the 8- and 4-bit float
+    /// types, `conversion` says how values beyond the range and (float8e8m0)
+    /// between powers of two are treated; the store then rounds.
+    func convert(_ value: IRValue, from: DType, to: DType, _ conversion: FloatConversion = .init()) -> IRValue {
+        if to.isMinifloat && from != to {
+            return prepareMinifloat(convert(value, from: from, to: .float32), to, conversion)
+        }
+        if to.narrowIntegerBits != nil && from.isFloatingPoint {
+            return LLVMBuildTrunc(builder, convert(value, from: from, to: .int32), computeType(to), "")
+        }
         let source = computeType(from)
         let target = computeType(to)
         if from == to || (source == target && from.isFloatingPoint == to.isFloatingPoint) {

@@ -3,12 +3,19 @@
 // `block_size` positions along it (opset 21). Each is rewritten to an
 // operand that broadcasts against the quantized tensor.
 
-/// The integer types quantized values take, with their ranges.
+/// The types quantized values take, with the integers' ranges.
 enum QuantizedType {
-    static let types: Set<DType> = [.int8, .uint8, .int16, .uint16]
+    static let integers: Set<DType> = [.int8, .uint8, .int16, .uint16, .int4, .uint4, .int2, .uint2]
+    /// Float types quantized to by rounding, not by integer saturation.
+    static let floats: Set<DType> = [.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1]
+    static let types = integers.union(floats)
 
     static func range(_ dtype: DType) -> (min: Double, max: Double) {
         switch dtype {
+        case .int2: (-2, 1)
+        case .uint2: (0, 3)
+        case .int4: (-8, 7)
+        case .uint4: (0, 15)
         case .int8: (-128, 127)
         case .uint8: (0, 255)
         case .int16: (-32768, 32767)
@@ -65,8 +72,14 @@ extension DecompositionBuilder {
         return reshape(value, shape)
     }
 
-    /// round-half-even(`value`) + `zeroPoint`, saturated to `dtype` and converted to it.
-    mutating func quantize(_ value: Operand, zeroPoint: Operand?, to dtype: DType) -> Operand {
+    /// round-half-even(`value`) + `zeroPoint`, saturated to `dtype` and
+    /// converted to it; into a float type, `value` + `zeroPoint` rounded by
+    /// the conversion, which saturates when `saturate` (float4e2m1 always does).
+    mutating func quantize(_ value: Operand, zeroPoint: Operand?, to dtype: DType, saturate: Bool = true) -> Operand {
+        if QuantizedType.floats.contains(dtype) {
+            let sum = zeroPoint.map { add("Add", [value, $0]) } ?? value
+            return add("Cast", [sum], ["to": .int(dtype.rawValue), "saturate": .int(saturate ? 1 : 0)])
+        }
         var q = add("Round", [value])
         if let zeroPoint { q = add("Add", [q, zeroPoint]) }
         let (low, high) = QuantizedType.range(dtype)

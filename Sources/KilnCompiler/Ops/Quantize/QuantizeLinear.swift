@@ -1,9 +1,10 @@
-// QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear over int8,
-// uint8, int16 and uint16 (int32 too when dequantizing), per tensor, per
-// axis or per block. Quantizing is saturate(round-half-even(x / scale) + zero
-// point) computed in float32, as ONNX's reference does; dequantizing is
-// (x − zero point) · scale. The float8, 4-bit and 2-bit types are not
-// supported yet (their tensors are refused on import).
+// QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear over the 2-,
+// 4-, 8- and 16-bit integers, the float8 types and float4e2m1 (int32 too
+// when dequantizing), per tensor, per axis or per block. Quantizing to an
+// integer is saturate(round-half-even(x / scale) + zero point) computed in
+// float32, as ONNX's reference does; to a float type it is x / scale (+ zero
+// point) rounded to nearest even, saturating unless `saturate` is 0.
+// Dequantizing is (x − zero point) · scale.
 
 /// The attributes both linear ops share.
 struct LinearQuantizationAttributes: Sendable {
@@ -12,6 +13,8 @@ struct LinearQuantizationAttributes: Sendable {
     /// A requested result type (0: the zero point's, or the op's default).
     let outputType: Int
     let opset: Int
+    /// Whether quantizing to a float8 type clamps to its finite range.
+    let saturate: Bool
 
     init(_ attributes: AttributeReader) throws {
         axis = try attributes.int("axis", default: 1)
@@ -19,8 +22,7 @@ struct LinearQuantizationAttributes: Sendable {
         guard blockSize >= 0 else { throw attributes.error("block_size must not be negative, got \(blockSize)") }
         outputType = try attributes.int("output_dtype", default: 0)
         opset = attributes.opset
-        // Only float8 types saturate optionally; Kiln has none of them.
-        _ = try attributes.flag("saturate", default: true)
+        saturate = try attributes.flag("saturate", default: true)
         if attributes.has("precision") {
             let precision = try attributes.int("precision", default: 0)
             guard precision == 0 || precision == DType.float32.rawValue else {
@@ -50,7 +52,9 @@ struct QuantizeLinear: Operator {
         guard attributes.outputType != 0 else { return .uint8 }
         guard let dtype = DType(rawValue: attributes.outputType), QuantizedType.types.contains(dtype) else {
             throw inputs.error(
-                .unsupportedFeature, "output_dtype \(attributes.outputType) is not supported (int8, uint8, int16, uint16)")
+                .unsupportedFeature,
+                "output_dtype \(DTypeName.name(of: attributes.outputType)) is not supported; Kiln quantizes to "
+                    + QuantizedType.types.map(\.description).sorted().joined(separator: ", "))
         }
         return dtype
     }
@@ -67,7 +71,7 @@ struct QuantizeLinear: Operator {
         let scale = try attributes.parameter(1, of: x, inputs, &b, "y_scale")
         let zeroPoint = inputs.has(2) ? try attributes.parameter(2, of: x, inputs, &b, "y_zero_point") : nil
         let value = b.add("Div", [b.cast(.input(0), from: x.dtype, to: .float32), scale])
-        let result = b.quantize(value, zeroPoint: zeroPoint, to: try resultType(inputs))
+        let result = b.quantize(value, zeroPoint: zeroPoint, to: try resultType(inputs), saturate: attributes.saturate)
         return .decompose(b.finish([result]))
     }
 }

@@ -167,10 +167,10 @@ enum Elementwise {
         }
     }
 
-    static func cast(_ context: KernelContext, to target: DType) -> KernelPlan {
+    static func cast(_ context: KernelContext, to target: DType, _ conversion: FloatConversion) -> KernelPlan {
         let source = context.type(context.input(0)!).dtype
         return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
-            b.convert(values[0], from: source, to: target)
+            b.convert(values[0], from: source, to: target, conversion)
         }
     }
 

@@ -25,7 +25,7 @@ enum KernelLowering {
         case .elementwise(.channelAffine(let scale, let shift)):
             return [Elementwise.channelAffine(context, scale: scale, shift: shift)]
         case .elementwise(.copy): return [Elementwise.copy(context)]
-        case .elementwise(.cast(let target)): return [Elementwise.cast(context, to: target)]
+        case .elementwise(.cast(let target, let conversion)): return [Elementwise.cast(context, to: target, conversion)]
         case .elementwise(.compare(let op)): return [Elementwise.compare(context, op)]
         case .elementwise(.logical(let op)): return [Elementwise.logical(context, op)]
         case .elementwise(.not): return [Elementwise.not(context)]
