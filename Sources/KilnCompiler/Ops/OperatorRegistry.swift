@@ -26,7 +26,7 @@ public enum OperatorRegistry {
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         GatherElements.self, CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
         SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, CenterCropPad.self, Unique.self, NonZero.self, ScatterElements.self,
-        Scatter.self, ScatterND.self, GatherND.self, Compress.self, ReverseSequence.self,
+        Scatter.self, ScatterND.self, GatherND.self, Compress.self, ReverseSequence.self, BitCast.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,

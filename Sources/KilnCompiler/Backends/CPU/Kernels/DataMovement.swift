@@ -11,6 +11,16 @@ enum DataMovement {
             return nil
         }
         let shape = context.type(context.output).shape
+        let dtype = context.type(context.output).dtype
+        if context.type(source).dtype != dtype {
+            // BitCast: the bytes as they are, moved as unsigned integers of the element's width.
+            let raw: DType = [1: .uint8, 2: .uint16, 4: .uint32][dtype.byteSize] ?? .uint64
+            let count = context.type(context.output).elementCount
+            return KernelPlan(tileCount: 1) { b, _ in
+                let (from, to) = (context.pointer(source, b), context.pointer(context.output, b))
+                b.loop(0..<count) { index in b.store(b.load(from, index, raw), to, index, raw) }
+            }
+        }
         return Elementwise.plan(
             context, operands: [Elementwise.Operand(id: source, strides: Shape.strides(of: shape))],
             output: context.output
