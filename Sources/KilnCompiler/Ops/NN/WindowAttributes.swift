@@ -3,12 +3,25 @@
 
 /// Parsed window attributes, resolved into a ``WindowGeometry`` once the
 /// input size is known. 1-D windows (over [N, C, L]) are held as 2-D ones
-/// with a unit first axis: ops run them as 2-D over [N, C, 1, L].
+/// with a unit first axis: ops run them as 2-D over [N, C, 1, L]. 3-D
+/// windows (over [N, C, D, H, W]) keep their (H, W) part here and their D
+/// part in ``depth``: pooling runs them as a pass over (H, W), then over D.
 struct WindowAttributes: Sendable {
+    /// The window along D of a 3-D window.
+    struct Depth: Sendable {
+        var kernel: Int?
+        var stride = 1
+        var dilation = 1
+        /// Explicit pads before and after along D (none with auto_pad).
+        var pads: (begin: Int, end: Int)?
+    }
+
     var kernelShape: [Int]?
     var strides: (h: Int, w: Int)
     var dilations: (h: Int, w: Int)
     var padding: WindowGeometry.Padding
+    /// Set for 3-D windows only.
+    var depth: Depth?
     var ceilMode: Bool
     /// How many spatial axes the attributes that were given describe (nil: none given).
     var spatialRank: Int?
@@ -25,44 +38,50 @@ struct WindowAttributes: Sendable {
             }
             spatialRank = rank
         }
-        func pair(_ name: String) throws -> (h: Int, w: Int) {
+        var depth = Depth()
+        /// One value per spatial axis: the last two returned, a third's first one kept in `depth`.
+        func pair(_ name: String, into depthValue: WritableKeyPath<Depth, Int>) throws -> (h: Int, w: Int) {
             guard let values = try attributes.ints(name) else { return (1, 1) }
-            guard (1...2).contains(values.count), values.allSatisfy({ (1...4096).contains($0) }) else {
-                throw attributes.error("attribute '\(name)' must hold one or two values in 1...4096, got \(values)")
+            guard (1...3).contains(values.count), values.allSatisfy({ (1...4096).contains($0) }) else {
+                throw attributes.error("attribute '\(name)' must hold one to three values in 1...4096, got \(values)")
             }
             try note(values.count, name)
-            return values.count == 1 ? (1, values[0]) : (values[0], values[1])
+            if values.count == 3 { depth[keyPath: depthValue] = values[0] }
+            return values.count == 1 ? (1, values[0]) : (values[values.count - 2], values[values.count - 1])
         }
         if let kernel = try attributes.ints("kernel_shape") {
-            guard kernel.count <= 2 else {
-                throw CompileError(
-                    .unsupportedFeature, at: attributes.location,
-                    "only 1-D and 2-D windows are supported, got kernel_shape \(kernel)")
-            }
-            guard !kernel.isEmpty, kernel.allSatisfy({ (1...4096).contains($0) }) else {
-                throw attributes.error("kernel_shape must hold one or two values in 1...4096, got \(kernel)")
+            guard (1...3).contains(kernel.count), kernel.allSatisfy({ (1...4096).contains($0) }) else {
+                throw attributes.error("kernel_shape must hold one to three values in 1...4096, got \(kernel)")
             }
             try note(kernel.count, "kernel_shape")
-            kernelShape = kernel.count == 1 ? [1, kernel[0]] : kernel
+            if kernel.count == 3 { depth.kernel = kernel[0] }
+            kernelShape = kernel.count == 1 ? [1, kernel[0]] : Array(kernel.suffix(2))
         }
-        strides = try pair("strides")
-        dilations = allowsDilations ? try pair("dilations") : (1, 1)
+        strides = try pair("strides", into: \.stride)
+        dilations = allowsDilations ? try pair("dilations", into: \.dilation) : (1, 1)
         ceilMode = allowsCeilMode ? try attributes.flag("ceil_mode") : false
         autoPad = try attributes.string("auto_pad", default: "NOTSET")
         switch autoPad {
         case "NOTSET":
-            let pads = try attributes.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 2 || pads.count == 4, pads.allSatisfy({ (0...4096).contains($0) }) else {
-                throw attributes.error("attribute 'pads' must hold two or four values in 0...4096, got \(pads)")
+            let pads = try attributes.ints("pads") ?? Array(repeating: 0, count: 2 * max(2, spatialRank ?? 2))
+            guard [2, 4, 6].contains(pads.count), pads.allSatisfy({ (0...4096).contains($0) }) else {
+                throw attributes.error("attribute 'pads' must hold two, four or six values in 0...4096, got \(pads)")
             }
             if try attributes.ints("pads") != nil { try note(pads.count / 2, "pads") }
-            padding = .explicit(pads.count == 2 ? [0, pads[0], 0, pads[1]] : pads)
+            switch pads.count {
+            case 2: padding = .explicit([0, pads[0], 0, pads[1]])
+            case 4: padding = .explicit(pads)
+            default:
+                depth.pads = (pads[0], pads[3])
+                padding = .explicit([pads[1], pads[2], pads[4], pads[5]])
+            }
         case "SAME_UPPER": padding = .sameUpper
         case "SAME_LOWER": padding = .sameLower
         case "VALID": padding = .valid
         default: throw attributes.error("unknown auto_pad value '\(autoPad)'")
         }
         self.spatialRank = spatialRank
+        self.depth = spatialRank == 3 ? depth : nil
         self.allowsDilations = allowsDilations
         self.allowsCeilMode = allowsCeilMode
     }
@@ -85,6 +104,18 @@ struct WindowAttributes: Sendable {
         if allowsDilations { attributes["dilations"] = .ints([dilations.h, dilations.w]) }
         if let kernelShape { attributes["kernel_shape"] = .ints(kernelShape) }
         if case .explicit(let pads) = padding { attributes["pads"] = .ints(pads) }
+        if allowsCeilMode { attributes["ceil_mode"] = .int(ceilMode ? 1 : 0) }
+        return attributes
+    }
+
+    /// The D part of a 3-D window written as a 2-D window over (D, 1), for
+    /// the pass over D of [N, C, D, H·W]; nil for other windows.
+    var depthAttributes: [String: Attribute]? {
+        guard let depth else { return nil }
+        var attributes: [String: Attribute] = ["strides": .ints([depth.stride, 1]), "auto_pad": .string(autoPad)]
+        if allowsDilations { attributes["dilations"] = .ints([depth.dilation, 1]) }
+        if let kernel = depth.kernel { attributes["kernel_shape"] = .ints([kernel, 1]) }
+        if let pads = depth.pads { attributes["pads"] = .ints([pads.begin, 0, pads.end, 0]) }
         if allowsCeilMode { attributes["ceil_mode"] = .int(ceilMode ? 1 : 0) }
         return attributes
     }

@@ -42,7 +42,7 @@ import Testing
 
     @Test func malformedAttributesAreRefused() {
         expectCompileError(.invalidAttribute, "group", "at least 1") { try Conv.parse(["group": .int(0)]) }
-        expectCompileError(.invalidAttribute, "'strides'", "one or two values") { try Conv.parse(["strides": .ints([2, 2, 2])]) }
+        expectCompileError(.invalidAttribute, "'strides'", "one to three values") { try Conv.parse(["strides": .ints([2, 2, 2, 2])]) }
         expectCompileError(.invalidAttribute, "'pads'", "describes 2 spatial axes, the others 1") {
             try Conv.parse(["strides": .ints([2]), "pads": .ints([1, 1, 1, 1])])
         }
@@ -50,11 +50,12 @@ import Testing
         expectCompileError(.invalidAttribute, "'strides'", "a list of integers") {
             try Conv.parse(["strides": .floats([2, 2])])
         }
-        expectCompileError(.invalidAttribute, "'pads'", "two or four values") { try Conv.parse(["pads": .ints([1, 1, 1])]) }
+        expectCompileError(.invalidAttribute, "'pads'", "two, four or six values") { try Conv.parse(["pads": .ints([1, 1, 1])]) }
         expectCompileError(.invalidAttribute, "auto_pad", "'SAME'") { try Conv.parse(["auto_pad": .string("SAME")]) }
         expectCompileError(.invalidAttribute, "'auto_pad'", "a string") { try Conv.parse(["auto_pad": .int(1)]) }
-        expectCompileError(.unsupportedFeature, "1-D and 2-D", "[3, 3, 3]") {
-            try Conv.parse(["kernel_shape": .ints([3, 3, 3])])
+        expectCompileError(.unsupportedFeature, "3 spatial axes", "1-D and 2-D") {
+            try Conv.parse(["kernel_shape": .ints([3, 3, 3])]).inferTypes(
+                OpInputs(.value(.float32, [1, 1, 4, 4, 4]), .value(.float32, [1, 1, 3, 3, 3])))
         }
     }
 

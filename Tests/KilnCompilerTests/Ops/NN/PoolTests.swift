@@ -58,6 +58,19 @@ import Testing
         }
     }
 
+    /// A 3-D window runs as a pass over (H, W) of [N, C·D, H, W], then one over D of [N, C, D, H'·W'].
+    @Test func threeDimensionalWindowsSplitIntoTwoPasses() throws {
+        let pool = try MaxPool.parse([
+            "kernel_shape": .ints([3, 2, 2]), "strides": .ints([2, 2, 2]), "pads": .ints([1, 0, 0, 1, 0, 0]),
+        ])
+        let x = OpInputs(.value(.float32, [1, 2, 5, 6, 6]))
+        #expect(try pool.inferTypes(x).first?.shape == [1, 2, 3, 3, 3])
+        guard case .decompose(let steps) = try pool.lower(x) else { Issue.record("not a decomposition"); return }
+        #expect(steps.steps.map(\.opType) == ["Reshape", "MaxPool", "Reshape", "MaxPool", "Reshape"])
+        #expect(steps.steps[3].attributes["kernel_shape"] == .ints([3, 1]))
+        #expect(steps.steps[3].attributes["pads"] == .ints([1, 0, 1, 0]))
+    }
+
     @Test func unsupportedOrMalformedPoolsAreRefused() {
         expectCompileError(.invalidAttribute, "kernel_shape is required") { try MaxPool.parse().inferTypes(x) }
         expectCompileError(.unsupportedFeature, "storage_order") { try MaxPool.parse(["storage_order": .int(1)]) }
@@ -69,7 +82,7 @@ import Testing
             try MaxPool.parse(["ceil_mode": .string("1")])
         }
         expectCompileError(.unsupportedFeature, "input X", "int8") {
-            try MaxPool.parse(["kernel_shape": .ints([2, 2])]).inferTypes(OpInputs(.value(.int8, [1, 1, 4, 4])))
+            try AveragePool.parse(["kernel_shape": .ints([2, 2])]).inferTypes(OpInputs(.value(.int8, [1, 1, 4, 4])))
         }
         expectCompileError(.shapeMismatch, "3×3 window does not fit the 2×2 input") {
             try AveragePool.parse(["kernel_shape": .ints([3, 3])]).inferTypes(OpInputs(.value(.float32, [1, 1, 2, 2])))
