@@ -1,26 +1,45 @@
 // The model's constant data as one binary blob, embedded with `.incbin`:
 // it lands in .rodata untouched, paged in lazily, never decoded at load.
 
-/// Accumulates constant tensors at 64-byte aligned offsets.
+/// Accumulates constant tensors at 64-byte aligned offsets. Identical
+/// contents are stored once: an unrolled recurrent layer prepacks the same
+/// weights for every time step under a different key.
 final class WeightsBlob {
     static let alignment = 64
     private(set) var bytes: [UInt8] = []
     private var offsets: [String: Int] = [:]
+    /// Offsets of earlier contents by (digest, length), compared byte by byte on a hit.
+    private var byContent: [ContentKey: [Int]] = [:]
 
-    /// Adds `data` under `key` (once per key) and returns its byte offset.
+    private struct ContentKey: Hashable {
+        var digest: UInt64
+        var count: Int
+    }
+
+    /// Adds `data` under `key` (once per key, once per content) and returns its byte offset.
     func offset(for key: String, _ data: () -> [UInt8]) -> Int {
         if let existing = offsets[key] { return existing }
+        let data = data()
+        let content = ContentKey(digest: Self.digest(of: data), count: data.count)
+        for candidate in byContent[content, default: []]
+        where bytes[candidate..<candidate + data.count].elementsEqual(data) {
+            offsets[key] = candidate
+            return candidate
+        }
         let padding = (WeightsBlob.alignment - bytes.count % WeightsBlob.alignment) % WeightsBlob.alignment
         bytes.append(contentsOf: repeatElement(0, count: padding))
         let offset = bytes.count
-        bytes.append(contentsOf: data())
+        bytes.append(contentsOf: data)
         offsets[key] = offset
+        byContent[content, default: []].append(offset)
         return offset
     }
 
     /// FNV-1a over the bytes: the descriptor records it so the assembly text
     /// changes (and is reassembled) whenever the weights change.
-    var digest: UInt64 {
+    var digest: UInt64 { Self.digest(of: bytes) }
+
+    private static func digest(of bytes: some Collection<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
