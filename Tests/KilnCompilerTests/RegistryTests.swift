@@ -65,6 +65,7 @@ import Testing
                 _ = try backend.compile(scheduled, weightsPath: weights)
             }
             compiled.append(path)
+            break  // one is what the rule asks for; the real networks would cost minutes per op
         }
         #expect(!fixtures.isEmpty, "op \(opType) has no fixture under Fixtures/: add one (Scripts/fixtures/)")
         #expect(!compiled.isEmpty, "no fixture using \(opType) compiles: \(fixtures)")

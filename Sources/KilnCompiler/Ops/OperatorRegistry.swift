@@ -20,13 +20,14 @@ public enum OperatorRegistry {
         InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, Hardmax.self,
         LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self,
         Swish.self, LpPool.self, NegativeLogLikelihoodLoss.self,
-        SoftmaxCrossEntropyLoss.self,
+        SoftmaxCrossEntropyLoss.self, SwiGLU.self, MeanVarianceNormalization.self, GroupNormalization.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
         GatherElements.self, CastLike.self, Size.self, RangeSequence.self, EyeLike.self, Expand.self, Tile.self, DepthToSpace.self,
         SpaceToDepth.self, Pad.self, Trilu.self, Resize.self, Upsample.self, OneHot.self, TopK.self, CenterCropPad.self, Unique.self, NonZero.self, ScatterElements.self,
         Scatter.self, ScatterND.self, GatherND.self, Compress.self, ReverseSequence.self, BitCast.self,
+        HannWindow.self, HammingWindow.self, BlackmanWindow.self,
         // Logic
         Equal.self, Less.self, LessOrEqual.self, Greater.self, GreaterOrEqual.self, And.self, Or.self, Xor.self,
         Not.self, Where.self,

@@ -2,7 +2,8 @@
 // √x: what exported models use) becomes exact multiplications or a square
 // root; any other exponent is e^{y·ln|x|} in float32, with the sign and NaN
 // of a negative base as C's pow gives them (odd integer y: negative; a
-// fractional y: NaN) and x⁰ = 1.
+// fractional y: NaN) and x⁰ = 1. Integer bases are raised in float64 and
+// rounded back (exact while the result stays below 2⁵³).
 
 import Foundation
 
@@ -11,8 +12,8 @@ struct Pow: Operator {
     init(_ attributes: AttributeReader) throws {}
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
-        let x = try inputs.require(0, "base X", in: float32Computed)
-        _ = try inputs.require(1, "exponent Y", in: allFloats.union([.int32, .int64]))
+        let x = try inputs.require(0, "base X", in: allFloats.union(Self.integers))
+        _ = try inputs.require(1, "exponent Y", in: allFloats.union(Self.integers))
         let shape = try Broadcasting.shape(inputs)
         return [TensorType(x.dtype, shape)]
     }
@@ -26,10 +27,19 @@ struct Pow: Operator {
         return [TensorData(dtype: values[0].dtype, shape: shape, converting: results)]
     }
 
+    static let integers: Set<DType> = [.int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64]
+
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = Expression.operand(0)
         let exponentType = try inputs.type(1)
         let baseType = try inputs.type(0)
+        if baseType.dtype.isInteger {
+            var b = DecompositionBuilder(opset: 15)
+            let wide = b.add(
+                "Pow", [b.cast(.input(0), from: baseType.dtype, to: .float64), b.cast(.input(1), from: exponentType.dtype, to: .float64)])
+            let result = b.cast(b.add("Round", [wide]), from: .float64, to: baseType.dtype)
+            return .decompose(b.finish([result]))
+        }
         if exponentType.dtype != baseType.dtype {
             // The formula computes in X's type; convert Y first.
             return .decompose(

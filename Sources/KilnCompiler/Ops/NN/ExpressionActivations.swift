@@ -156,3 +156,20 @@ struct PRelu: ExpressionActivation {
     let formula = Expression.select(.compare(.less, x, k(0)), mul(.operand(1), x), x)
     init(_ attributes: AttributeReader) throws {}
 }
+
+/// SwiGLU (opset 28): Swish_α(A) · B, gate A and value B of one shape (no broadcasting).
+struct SwiGLU: ExpressionActivation {
+    static let opType = "SwiGLU"
+    let formula: Expression
+    init(_ attributes: AttributeReader) throws {
+        let alpha = try attributes.float("alpha", default: 1)
+        formula = mul(mul(x, .unary(.sigmoid, mul(k(alpha), x))), .operand(1))
+    }
+
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
+        let a = try inputs.require(0, "gate A", in: float32Computed)
+        let b = try inputs.type(1)
+        guard b == a else { throw inputs.error(.shapeMismatch, "A is \(a) but B is \(b); SwiGLU needs one type and shape") }
+        return [a]
+    }
+}

@@ -21,7 +21,8 @@ extension ReductionOp {
     static var dtypes: Set<DType> {
         switch kind {
         case .logSum, .logSumExp: allFloats
-        case .sum, .mean, .maximum, .minimum, .product, .sumAbsolute, .sumSquare: signedNumbers.union([.uint32, .uint64, .uint8])
+        case .maximum, .minimum: signedNumbers.union([.uint32, .uint64, .uint8, .bool])
+        case .sum, .mean, .product, .sumAbsolute, .sumSquare: signedNumbers.union([.uint32, .uint64, .uint8])
         case .l2Norm: allFloats
         }
     }
@@ -54,6 +55,17 @@ extension ReductionOp {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         guard let axes = try axes(inputs) else { return .replace([.input(0)]) }
+        if try inputs.type(0).dtype == .bool {
+            // Max is Or and Min is And (opset 20): the same reduction over 0/1 bytes.
+            typealias Step = Decomposition.Step
+            return .decompose(
+                Decomposition(
+                    steps: [
+                        Step("Cast", [.input(0)], attributes: ["to": .int(DType.uint8.rawValue)]),
+                        Step(Self.opType, [.step(0), .int64s(axes)], attributes: ["keepdims": .int(keepsDimensions ? 1 : 0)]),
+                        Step("Cast", [.step(1)], attributes: ["to": .int(DType.bool.rawValue)]),
+                    ], outputs: [.step(2)]))
+        }
         return .core(.reduce(ReduceParameters(kind: Self.kind, axes: axes, keepsDimensions: keepsDimensions)))
     }
 }

@@ -1,12 +1,19 @@
 // DepthToSpace and SpaceToDepth: blocks of channels moved into space and
-// back, as Reshape → Transpose → Reshape (DepthToSpace's DCR and CRD modes
-// differ only in the permutation).
+// back, as Reshape → Transpose → Reshape (the DCR and CRD modes, which
+// SpaceToDepth gained in opset 28, differ only in the permutation).
 
 /// The shared shape check.
 private func blockLayout(_ inputs: OpInputs, blocksize: Int) throws -> [Int] {
     let x = try inputs.require(0, "input", rank: 4)
     guard blocksize >= 1 else { throw inputs.error(.invalidAttribute, "blocksize must be at least 1") }
     return x.shape
+}
+
+/// Whether `mode` is CRD (column-row-depth) rather than the default DCR.
+private func isColumnRowDepth(_ attributes: AttributeReader) throws -> Bool {
+    let mode = try attributes.string("mode", default: "DCR")
+    guard mode == "DCR" || mode == "CRD" else { throw attributes.error("mode must be DCR or CRD, got '\(mode)'") }
+    return mode == "CRD"
 }
 
 private func reshapeStep(_ operand: Decomposition.Operand, _ shape: [Int]) -> Decomposition.Step {
@@ -20,9 +27,7 @@ struct DepthToSpace: Operator {
 
     init(_ attributes: AttributeReader) throws {
         blocksize = try attributes.int("blocksize", default: 0)
-        let mode = try attributes.string("mode", default: "DCR")
-        guard mode == "DCR" || mode == "CRD" else { throw attributes.error("mode must be DCR or CRD, got '\(mode)'") }
-        columnRowDepth = mode == "CRD"
+        columnRowDepth = try isColumnRowDepth(attributes)
     }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
@@ -54,8 +59,12 @@ struct DepthToSpace: Operator {
 struct SpaceToDepth: Operator {
     static let opType = "SpaceToDepth"
     let blocksize: Int
+    let columnRowDepth: Bool
 
-    init(_ attributes: AttributeReader) throws { blocksize = try attributes.int("blocksize", default: 0) }
+    init(_ attributes: AttributeReader) throws {
+        blocksize = try attributes.int("blocksize", default: 0)
+        columnRowDepth = try isColumnRowDepth(attributes)
+    }
 
     func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
         let s = try blockLayout(inputs, blocksize: blocksize)
@@ -73,7 +82,9 @@ struct SpaceToDepth: Operator {
             Decomposition(
                 steps: [
                     reshapeStep(.input(0), [s[0], s[1], s[2] / b, b, s[3] / b, b]),
-                    Decomposition.Step("Transpose", [.step(0)], attributes: ["perm": .ints([0, 3, 5, 1, 2, 4])]),
+                    Decomposition.Step(
+                        "Transpose", [.step(0)],
+                        attributes: ["perm": .ints(columnRowDepth ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4])]),
                     reshapeStep(.step(1), try inferTypes(inputs)[0].shape),
                 ], outputs: [.step(2)]))
     }
