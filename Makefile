@@ -6,7 +6,7 @@
 SWIFT ?= swift
 
 .PHONY: deps demo test test-swift test-examples test-plugin-errors bench fixtures proto conformance \
-	conformance-subset reference clean
+	conformance-subset reference real-models check-real-models clean
 
 deps:
 	@bash Scripts/install-system-deps.sh
@@ -34,6 +34,18 @@ bench: deps
 # Regenerate Fixtures/ and the demo's model and test set (needs PyPI).
 fixtures:
 	bash Scripts/make_fixtures.sh
+
+# Regenerate Fixtures/real/: real architectures exported by PyTorch with random
+# weights, models of at most 6 MiB (needs PyPI; torch lives in Scripts/.venv-models).
+real-models:
+	bash Scripts/make_real_models.sh
+
+# The larger real models (MobileNetV3-Small, EfficientNet-B0, GoogLeNet,
+# DenseNet-121): write them to .build/real-models/ and check each one with
+# `kilnc verify` at its tolerance (needs PyPI).
+check-real-models:
+	$(SWIFT) build --product kilnc
+	bash Scripts/make_real_models.sh --large --check "$$($(SWIFT) build --show-bin-path)/kilnc"
 
 # Re-record the golden generated Swift and headers under Tests/Reference/
 # (review the diff before committing it).

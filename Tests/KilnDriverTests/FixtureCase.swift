@@ -19,6 +19,9 @@ enum FixtureTag: String, CaseIterable, Sendable {
     case state
     /// One of ONNX's own node tests (Fixtures/conformance/, from `make conformance-subset`).
     case conformance
+    /// A whole exported network (Fixtures/real/, from `make real-models`): too slow to
+    /// compile for every target variant, whose kernels the small fixtures cover.
+    case realModel
 }
 
 /// One model with reference inputs and outputs.
@@ -59,6 +62,7 @@ struct FixtureCase: Sendable, CustomStringConvertible {
                 if object["state"] != nil { tags.insert(.state) }
             }
             var tolerance = (absolute: 1e-4, relative: 1e-4)
+            if folder.hasPrefix("real/") { tags.insert(.realModel) }
             if folder.hasPrefix("conformance/") {
                 tags.insert(.conformance)
                 tolerance = conformanceTolerances[String(folder.dropFirst("conformance/".count))] ?? (1e-5, 1e-3)

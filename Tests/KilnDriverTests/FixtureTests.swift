@@ -48,7 +48,7 @@ func numericFixtures() -> [String] {
     /// The matrix-product kernels split columns into chunks sized for the L2
     /// cache; the fixtures are small enough to fit one chunk. A 4 KiB "cache"
     /// forces many chunks (and short last chunks) through the same checks.
-    @Test(arguments: FixtureCase.tagged(.contraction))
+    @Test(arguments: FixtureCase.tagged(.contraction).filter { !$0.tags.contains(.realModel) })
     func matchesWithSmallCacheBlocking(_ fixture: FixtureCase) throws {
         var target = TargetSelection.host
         target.cacheBytes = 4096
@@ -62,7 +62,8 @@ func numericFixtures() -> [String] {
     func matchesOnOlderCPUs(_ cpu: String) throws {
         let target = TargetSelection.resolve(triple: nil, cpu: cpu, features: nil)
         #expect(target.vectorWidth == (cpu == "x86-64-v3" ? 8 : 4))
-        for fixture in FixtureCase.all where fixture.tags.contains(.contraction) || fixture.tags.contains(.typed) {
+        for fixture in FixtureCase.all
+        where !fixture.tags.contains(.realModel) && (fixture.tags.contains(.contraction) || fixture.tags.contains(.typed)) {
             try check(fixture, target: target)
         }
     }
