@@ -1,5 +1,6 @@
-// Dropout at inference: the output is the input, the optional mask all true
-// (bool since opset 10; before, of the input's type, all ones).
+// Dropout at inference (or in training with ratio 0): the output is the
+// input, the optional mask all true (bool since opset 10; before, of the
+// input's type, all ones).
 
 struct Dropout: Operator {
     static let opType = "Dropout"
@@ -21,8 +22,13 @@ struct Dropout: Operator {
         let x = try inputs.type(0)
         if inputs.has(2) {
             let training = try inputs.requireConstant(2, "training_mode")
-            if training.int64s.contains(where: { $0 != 0 }) {
-                throw inputs.error(.unsupportedFeature, "Dropout in training mode is not supported")
+            // Training with ratio 0 drops nothing and scales by 1: the inference result.
+            let ratio = inputs.has(1) ? try inputs.requireConstant(1, "ratio").doubles : [0.5]
+            if training.int64s.contains(where: { $0 != 0 }) && ratio.contains(where: { $0 != 0 }) {
+                throw inputs.error(
+                    .unsupportedFeature,
+                    "Dropout in training mode drops random elements; Kiln compiles inference "
+                        + "(training_mode 0, or a ratio of 0)")
             }
         }
         return inputs.outputCount > 1 ? [x, TensorType(boolMask ? .bool : x.dtype, x.shape)] : [x]

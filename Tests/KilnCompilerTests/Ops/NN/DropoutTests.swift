@@ -1,5 +1,6 @@
 // Dropout at inference: the output is the input, the optional mask all
-// true; training mode (is_test = 0 before opset 7, training_mode since 12) is refused.
+// true; training mode (is_test = 0 before opset 7, training_mode since 12) is
+// refused unless its ratio is 0.
 
 import Testing
 
@@ -33,6 +34,12 @@ import Testing
         }
         let inference = OpInputs(x, .floats([0.5], shape: []), .bools([false], shape: []))
         #expect(try Dropout.parse().inferTypes(inference) == [TensorType(.float32, [4])])
+        // Training with ratio 0 drops nothing: the inference result.
+        let noDrop = OpInputs(x, .floats([0], shape: []), .bools([true], shape: []))
+        #expect(try Dropout.parse().inferTypes(noDrop) == [TensorType(.float32, [4])])
+        expectCompileError(.unsupportedFeature, "training mode") {
+            try Dropout.parse().inferTypes(OpInputs(x, .absent, .bools([true], shape: [])))
+        }
     }
 
     /// Before opset 10 the mask has the input's element type (T), not bool.
