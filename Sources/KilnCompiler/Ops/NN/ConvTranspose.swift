@@ -1,4 +1,4 @@
-// ConvTranspose: the gradient of Conv, over 1-D or 2-D inputs, with strides,
+// ConvTranspose: the gradient of Conv, over 1-D, 2-D or 3-D inputs, with strides,
 // dilations, groups, pads or auto_pad, output_padding and output_shape.
 //
 // Decomposed into a stride-1 Conv: the input gets stride − 1 zeros between
@@ -6,7 +6,7 @@
 // input-sized constant is embedded), is cropped or padded to the window the
 // transposed convolution reads, and meets the kernel with its in/out
 // channels swapped per group and its spatial axes reversed (folded at
-// compile time when W is an initializer). The zeros cost stride² more
+// compile time when W is an initializer). The zeros cost stride^rank more
 // multiplications than a direct kernel would.
 
 struct ConvTranspose: Operator {
@@ -60,9 +60,9 @@ struct ConvTranspose: Operator {
     func geometry(_ inputs: OpInputs) throws -> (axes: [Axis], outChannels: Int) {
         let x = try inputs.require(0, "input X", in: [.float32])
         let w = try inputs.require(1, "weight W", in: [.float32])
-        guard x.rank == 3 || x.rank == 4, w.rank == x.rank else {
+        guard (3...5).contains(x.rank), w.rank == x.rank else {
             throw inputs.error(
-                .unsupportedFeature, "ConvTranspose over \(x.shape) with W \(w.shape): Kiln supports 1-D and 2-D inputs")
+                .unsupportedFeature, "ConvTranspose over \(x.shape) with W \(w.shape): Kiln supports 1-D to 3-D inputs")
         }
         let n = x.rank - 2
         guard w.shape[0] == x.shape[1], x.shape[1] % group == 0 else {

@@ -90,7 +90,7 @@ struct WindowAttributes: Sendable {
     func isOneDimensional(_ x: TensorType, _ inputs: OpInputs) throws -> Bool {
         guard x.rank == 3 || x.rank == 4 else {
             throw inputs.error(
-                .unsupportedFeature, "input \(x.shape) has \(x.rank - 2) spatial axes; Kiln supports 1-D and 2-D windows")
+                .unsupportedFeature, "input \(x.shape) has \(x.rank - 2) spatial axes; Kiln supports 1-D to 3-D windows")
         }
         if let spatialRank, spatialRank != x.rank - 2 {
             throw inputs.error(.shapeMismatch, "the window attributes describe \(spatialRank) spatial axes; the input \(x.shape) has \(x.rank - 2)")
@@ -118,6 +118,20 @@ struct WindowAttributes: Sendable {
         if let pads = depth.pads { attributes["pads"] = .ints([pads.begin, 0, pads.end, 0]) }
         if allowsCeilMode { attributes["ceil_mode"] = .int(ceilMode ? 1 : 0) }
         return attributes
+    }
+
+    /// The geometry along D of a 3-D window sliding over `length` positions
+    /// with `kernel` taps: its output size and pads are in the `h` fields.
+    func depthGeometry(length: Int, kernel: Int, location: SourceLocation) throws -> WindowGeometry {
+        let depth = self.depth ?? Depth()
+        var padding = self.padding
+        if case .explicit = padding {
+            let pads = depth.pads ?? (0, 0)
+            padding = .explicit([pads.begin, 0, pads.end, 0])
+        }
+        return try WindowGeometry(
+            input: (length, 1), kernel: (kernel, 1), strides: (depth.stride, 1), dilations: (depth.dilation, 1),
+            padding: padding, ceilMode: ceilMode, location: location)
     }
 
     /// `shape` ([N, C, L]) with a unit axis before the last: [N, C, 1, L].

@@ -40,6 +40,21 @@ import Testing
         #expect(decomposition.steps[2].attributes["pads"] == .ints([0, 1, 0, 2]))
     }
 
+    /// 3-D: one 2-D Conv over the depth slices with the taps stacked along channels (group 1), or one per tap.
+    @Test func threeDimensionalConvolutionsRunOverDepthSlices() throws {
+        let conv = try Conv.parse(["pads": .ints([1, 0, 0, 1, 0, 0]), "strides": .ints([2, 1, 1])])
+        let inputs = OpInputs(.value(.float32, [1, 3, 6, 5, 5]), .value(.float32, [4, 3, 3, 3, 3]))
+        #expect(try conv.inferTypes(inputs).first?.shape == [1, 4, 3, 3, 3])
+        guard case .decompose(let stacked) = try conv.lower(inputs) else { Issue.record("not a decomposition"); return }
+        #expect(stacked.steps.filter { $0.opType == "Conv" }.count == 1)
+        #expect(stacked.steps.first?.opType == "Pad")
+        let grouped = try Conv.parse(["group": .int(3)])
+        let depthwise = OpInputs(.value(.float32, [1, 3, 4, 5, 5]), .value(.float32, [3, 1, 2, 3, 3]))
+        guard case .decompose(let perTap) = try grouped.lower(depthwise) else { Issue.record("not a decomposition"); return }
+        #expect(perTap.steps.filter { $0.opType == "Conv" }.count == 2)
+        #expect(perTap.steps.contains { $0.opType == "Sum" })
+    }
+
     @Test func malformedAttributesAreRefused() {
         expectCompileError(.invalidAttribute, "group", "at least 1") { try Conv.parse(["group": .int(0)]) }
         expectCompileError(.invalidAttribute, "'strides'", "one to three values") { try Conv.parse(["strides": .ints([2, 2, 2, 2])]) }
@@ -53,9 +68,12 @@ import Testing
         expectCompileError(.invalidAttribute, "'pads'", "two, four or six values") { try Conv.parse(["pads": .ints([1, 1, 1])]) }
         expectCompileError(.invalidAttribute, "auto_pad", "'SAME'") { try Conv.parse(["auto_pad": .string("SAME")]) }
         expectCompileError(.invalidAttribute, "'auto_pad'", "a string") { try Conv.parse(["auto_pad": .int(1)]) }
-        expectCompileError(.unsupportedFeature, "3 spatial axes", "1-D and 2-D") {
-            try Conv.parse(["kernel_shape": .ints([3, 3, 3])]).inferTypes(
+        expectCompileError(.shapeMismatch, "describe 2 spatial axes", "has 3") {
+            try Conv.parse(["kernel_shape": .ints([3, 3])]).inferTypes(
                 OpInputs(.value(.float32, [1, 1, 4, 4, 4]), .value(.float32, [1, 1, 3, 3, 3])))
+        }
+        expectCompileError(.shapeMismatch, "does not fit") {
+            try Conv.parse().inferTypes(OpInputs(.value(.float32, [1, 1, 2, 4, 4]), .value(.float32, [1, 1, 3, 3, 3])))
         }
     }
 
@@ -109,8 +127,8 @@ import Testing
         expectCompileError(.shapeMismatch, "describe 2 spatial axes", "[1, 3, 7] has 1") {
             try outputShape(["kernel_shape": .ints([3, 3])], x: [1, 3, 7], w: [8, 3, 3])
         }
-        expectCompileError(.unsupportedFeature, "3 spatial axes") {
-            try outputShape(x: [1, 3, 7, 7, 7], w: [8, 3, 3, 3, 3])
+        expectCompileError(.unsupportedFeature, "4 spatial axes") {
+            try outputShape(x: [1, 3, 7, 7, 7, 7], w: [8, 3, 3, 3, 3, 3])
         }
         expectCompileError(.unsupportedFeature, "input 0", "float16") {
             try Conv.parse().inferTypes(OpInputs(.value(.float16, [1, 3, 5, 5]), .value(.float32, [8, 3, 3, 3])))
