@@ -39,21 +39,14 @@ extension PoolingOperator {
 
     /// The output length along D of a 3-D window.
     func depthOutput(_ x: TensorType, _ inputs: OpInputs) throws -> Int {
-        guard let depth = parameters.window.depth, let kernel = depth.kernel else {
+        guard let kernel = parameters.window.depth?.kernel else {
             throw inputs.error(.invalidAttribute, "kernel_shape is required")
         }
-        var window = parameters.window
-        window.strides = (depth.stride, 1)
-        window.dilations = (depth.dilation, 1)
-        if let pads = depth.pads { window.padding = .explicit([pads.begin, 0, pads.end, 0]) }
-        let column = TensorType(x.dtype, [x.shape[0], x.shape[1], x.shape[2], 1])
-        return try window.geometry(input: column, kernel: (kernel, 1), location: inputs.location).output.h
+        return try parameters.window.depthGeometry(length: x.shape[2], kernel: kernel, location: inputs.location).output.h
     }
 
-    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
-        if inputs.outputCount > 1 {
-            throw inputs.error(.unsupportedFeature, "MaxPool's Indices output is not supported")
-        }
+    /// The pooled values' type.
+    func poolType(_ inputs: OpInputs) throws -> TensorType {
         let output = try core(inputs).geometry.output
         let x = try inputs.type(0)
         let spatial: [Int] =
@@ -62,10 +55,11 @@ extension PoolingOperator {
             case 5: [try depthOutput(x, inputs), output.h, output.w]
             default: [output.h, output.w]
             }
-        return [TensorType(x.dtype, Array(x.shape[..<2]) + spatial)]
+        return TensorType(x.dtype, Array(x.shape[..<2]) + spatial)
     }
 
-    func lower(_ inputs: OpInputs) throws -> Lowering {
+    /// The pooled values, through the pool kernel.
+    func poolLowering(_ inputs: OpInputs) throws -> Lowering {
         let core = try core(inputs)
         let x = try inputs.type(0)
         var attributes = parameters.window.twoDimensionalAttributes
@@ -74,13 +68,13 @@ extension PoolingOperator {
         switch x.rank {
         case 3:
             let pooled = b.add(Self.opType, [b.reshape(.input(0), WindowAttributes.lifted(x.shape))], attributes)
-            let result = b.reshape(pooled, try inferTypes(inputs)[0].shape)
+            let result = b.reshape(pooled, try poolType(inputs).shape)
             return .decompose(b.finish([result]))
         case 5:
             guard var depthAttributes = parameters.window.depthAttributes else { return .core(.pool(core)) }
             depthAttributes["count_include_pad"] = attributes["count_include_pad"]
             let (n, c, d) = (x.shape[0], x.shape[1], x.shape[2])
-            let output = try inferTypes(inputs)[0].shape
+            let output = try poolType(inputs).shape
             let planes = b.add(Self.opType, [b.reshape(.input(0), [n, c * d, x.shape[3], x.shape[4]])], attributes)
             let columns = b.reshape(planes, [n, c, d, output[3] * output[4]])
             let result = b.reshape(b.add(Self.opType, [columns], depthAttributes), output)
@@ -101,14 +95,28 @@ struct MaxPool: PoolingOperator {
     static let dtypes: Set<DType> = float32Computed.union([.int8, .uint8])
     let parameters: (kind: PoolParameters.Kind, window: WindowAttributes, countIncludesPadding: Bool)
     let opset: Int
+    /// Whether the Indices output counts positions column-major (H fastest).
+    let columnMajorIndices: Bool
 
     init(_ attributes: AttributeReader) throws {
-        if try attributes.int("storage_order", default: 0) != 0 {
-            throw CompileError(
-                .unsupportedFeature, at: attributes.location, "MaxPool storage_order 1 is not supported")
+        let storageOrder = try attributes.int("storage_order", default: 0)
+        guard storageOrder == 0 || storageOrder == 1 else {
+            throw attributes.error("storage_order must be 0 or 1, got \(storageOrder)")
         }
+        columnMajorIndices = storageOrder == 1
         parameters = (.max, try WindowAttributes(attributes, allowsCeilMode: true), false)
         opset = attributes.opset
+    }
+
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] {
+        let values = try poolType(inputs)
+        guard inputs.outputCount > 1 else { return [values] }
+        try requireIndexable(inputs)
+        return [values, TensorType(.int64, values.shape)]
+    }
+
+    func lower(_ inputs: OpInputs) throws -> Lowering {
+        inputs.outputCount > 1 ? try lowerWithIndices(inputs) : try poolLowering(inputs)
     }
 }
 
@@ -125,4 +133,7 @@ struct AveragePool: PoolingOperator {
         )
         opset = attributes.opset
     }
+
+    func inferTypes(_ inputs: OpInputs) throws -> [TensorType] { [try poolType(inputs)] }
+    func lower(_ inputs: OpInputs) throws -> Lowering { try poolLowering(inputs) }
 }

@@ -71,12 +71,27 @@ import Testing
         #expect(steps.steps[3].attributes["pads"] == .ints([1, 0, 1, 0]))
     }
 
+    /// Indices: every window gathered into a row, ReduceMax and ArgMax over it, mapped back to flat positions.
+    @Test func indicesComeFromAGatheredWindowPerOutput() throws {
+        let pool = try MaxPool.parse(["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "storage_order": .int(1)])
+        let inputs = OpInputs(.value(.float32, [1, 2, 4, 4]), outputCount: 2)
+        #expect(try pool.inferTypes(inputs) == [TensorType(.float32, [1, 2, 2, 2]), TensorType(.int64, [1, 2, 2, 2])])
+        guard case .decompose(let steps) = try pool.lower(inputs) else { Issue.record("not a decomposition"); return }
+        #expect(steps.steps.contains { $0.opType == "ArgMax" } && steps.outputs.count == 2)
+        // Column-major: window (0, 1)'s top-left tap is x[0, 2] → 2·4 + 0.
+        guard case .constant(let sources)? = steps.steps.last(where: { $0.opType == "Gather" })?.inputs.first else {
+            Issue.record("no source table")
+            return
+        }
+        #expect(Array(sources.int64s[4..<8]) == [8, 12, 9, 13])
+    }
+
     @Test func unsupportedOrMalformedPoolsAreRefused() {
         expectCompileError(.invalidAttribute, "kernel_shape is required") { try MaxPool.parse().inferTypes(x) }
-        expectCompileError(.unsupportedFeature, "storage_order") { try MaxPool.parse(["storage_order": .int(1)]) }
-        expectCompileError(.unsupportedFeature, "Indices") {
-            try MaxPool.parse(["kernel_shape": .ints([2, 2])]).inferTypes(
-                OpInputs(.value(.float32, [1, 1, 4, 4]), outputCount: 2))
+        expectCompileError(.invalidAttribute, "storage_order must be 0 or 1") { try MaxPool.parse(["storage_order": .int(2)]) }
+        expectCompileError(.unsupportedFeature, "Indices", "float32 2-D windows") {
+            try MaxPool.parse(["kernel_shape": .ints([2])]).inferTypes(
+                OpInputs(.value(.float32, [1, 1, 4]), outputCount: 2))
         }
         expectCompileError(.invalidAttribute, "'ceil_mode'", "an integer") {
             try MaxPool.parse(["ceil_mode": .string("1")])
