@@ -20,7 +20,8 @@ public enum OperatorRegistry {
         InstanceNormalization.self, LRN.self, RMSNormalization.self, Attention.self, Hardmax.self,
         LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self,
         Swish.self, LpPool.self, NegativeLogLikelihoodLoss.self,
-        SoftmaxCrossEntropyLoss.self, SwiGLU.self, MeanVarianceNormalization.self, GroupNormalization.self, RotaryEmbedding.self,
+        SoftmaxCrossEntropyLoss.self, SwiGLU.self, MeanVarianceNormalization.self, GroupNormalization.self, RotaryEmbedding.self, CausalConvWithState.self,
+        LinearAttention.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,

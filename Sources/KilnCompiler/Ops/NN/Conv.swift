@@ -25,8 +25,9 @@ struct Conv: Operator {
         let weights = try inputs.require(1, "weight W", rank: rank)
         let w = TensorType(weights.dtype, oneDimensional ? WindowAttributes.lifted(weights.shape) : weights.shape)
         for position in 0...2 where inputs.has(position) {
-            _ = try inputs.require(position, "input \(position)", in: [.float32])
+            _ = try inputs.require(position, "input \(position)", in: float32Computed)
         }
+        _ = try Broadcasting.commonType(inputs, Array((0...2).filter { inputs.has($0) }))
         guard x.shape[1] % group == 0, w.shape[0] % group == 0, w.shape[1] * group == x.shape[1] else {
             throw inputs.error(
                 .shapeMismatch,
@@ -79,21 +80,28 @@ struct Conv: Operator {
         }
         let (parameters, outChannels) = try parameters(inputs)
         let output = parameters.geometry.output
-        return [TensorType(.float32, [x.shape[0], outChannels] + (x.rank == 3 ? [output.w] : [output.h, output.w]))]
+        return [TensorType(x.dtype, [x.shape[0], outChannels] + (x.rank == 3 ? [output.w] : [output.h, output.w]))]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
         if x.rank == 5 { return try lowerVolume(inputs) }
         let parameters = try parameters(inputs).0
+        var attributes = window.twoDimensionalAttributes
+        attributes["group"] = .int(group)
+        if x.rank == 4 && x.dtype != .float32 {
+            // Half precision: the float32 Conv on widened copies, rounded back once.
+            return .decompose(
+                Decomposition.inFloat32(
+                    Self.opType, inputs, converting: Set((0...2).filter { inputs.has($0) }), attributes: attributes,
+                    resultType: x.dtype))
+        }
         guard x.rank == 3 else { return .core(.convolution(parameters)) }
         // 1-D: the same convolution over [N, C, 1, L] with a [M, C/g, 1, K] kernel.
         var b = DecompositionBuilder(opset: opset)
         var operands = [b.reshape(.input(0), WindowAttributes.lifted(x.shape))]
         operands.append(b.reshape(.input(1), WindowAttributes.lifted(try inputs.type(1).shape)))
         if inputs.has(2) { operands.append(.input(2)) }
-        var attributes = window.twoDimensionalAttributes
-        attributes["group"] = .int(group)
         let convolved = b.add(Self.opType, operands, attributes)
         let output = try inferTypes(inputs)[0]
         let result = b.reshape(convolved, output.shape)

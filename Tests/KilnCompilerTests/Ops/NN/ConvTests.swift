@@ -55,6 +55,16 @@ import Testing
         #expect(perTap.steps.contains { $0.opType == "Sum" })
     }
 
+    /// Half precision: the float32 Conv on widened copies, rounded back once.
+    @Test func halfPrecisionConvolvesInFloat32() throws {
+        let inputs = OpInputs(.value(.float16, [1, 3, 5, 5]), .value(.float16, [8, 3, 3, 3]))
+        let conv = try Conv.parse(["pads": .ints([1, 1, 1, 1])])
+        #expect(try conv.inferTypes(inputs) == [TensorType(.float16, [1, 8, 5, 5])])
+        guard case .decompose(let steps) = try conv.lower(inputs) else { Issue.record("not a decomposition"); return }
+        #expect(steps.steps.map(\.opType) == ["Cast", "Cast", "Conv", "Cast"])
+        #expect(steps.steps[2].attributes["pads"] == .ints([1, 1, 1, 1]))
+    }
+
     @Test func malformedAttributesAreRefused() {
         expectCompileError(.invalidAttribute, "group", "at least 1") { try Conv.parse(["group": .int(0)]) }
         expectCompileError(.invalidAttribute, "'strides'", "one to three values") { try Conv.parse(["strides": .ints([2, 2, 2, 2])]) }
@@ -130,8 +140,11 @@ import Testing
         expectCompileError(.unsupportedFeature, "4 spatial axes") {
             try outputShape(x: [1, 3, 7, 7, 7, 7], w: [8, 3, 3, 3, 3, 3])
         }
-        expectCompileError(.unsupportedFeature, "input 0", "float16") {
+        expectCompileError(.shapeMismatch, "different element types") {
             try Conv.parse().inferTypes(OpInputs(.value(.float16, [1, 3, 5, 5]), .value(.float32, [8, 3, 3, 3])))
+        }
+        expectCompileError(.unsupportedFeature, "input 0", "int8") {
+            try Conv.parse().inferTypes(OpInputs(.value(.int8, [1, 3, 5, 5]), .value(.int8, [8, 3, 3, 3])))
         }
     }
 }
