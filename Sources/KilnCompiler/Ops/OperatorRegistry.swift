@@ -21,7 +21,7 @@ public enum OperatorRegistry {
         LpNormalization.self, GlobalMaxPool.self, GlobalLpPool.self, ConvTranspose.self, RNN.self, GRU.self, LSTM.self,
         Swish.self, LpPool.self, NegativeLogLikelihoodLoss.self,
         SoftmaxCrossEntropyLoss.self, SwiGLU.self, MeanVarianceNormalization.self, GroupNormalization.self, RotaryEmbedding.self, CausalConvWithState.self,
-        LinearAttention.self, AffineGrid.self, GridSample.self,
+        LinearAttention.self, AffineGrid.self, GridSample.self, Col2Im.self, MaxUnpool.self,
         // Tensor
         Identity.self, Constant.self, ShapeOf.self, Gather.self, Squeeze.self, Unsqueeze.self, Reshape.self,
         Flatten.self, Transpose.self, Concat.self, Cast.self, ConstantOfShape.self, Slice.self, Split.self,
