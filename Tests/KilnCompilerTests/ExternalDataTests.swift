@@ -9,13 +9,13 @@ import Testing
 
 @Suite struct ExternalDataTests {
     /// A model `y = x + w` whose `w` (float32 [2,3]) lives in `weights.bin`.
-    func model(offset: String, length: String?) throws -> (path: String, data: Data) {
+    func model(offset: String, length: String?, location: String = "weights.bin") throws -> (path: String, data: Data) {
         var w = Onnx_TensorProto()
         w.name = "w"
         w.dims = [2, 3]
         w.dataType = Int32(DType.float32.rawValue)
         w.dataLocation = .external
-        var entries = [("location", "weights.bin"), ("offset", offset)]
+        var entries = [("location", location), ("offset", offset)]
         if let length { entries.append(("length", length)) }
         w.externalData = entries.map { key, value in
             var entry = Onnx_StringStringEntryProto()
@@ -65,6 +65,26 @@ import Testing
         let prepared = try Compiler.prepare(data: data, modelPath: path)
         let w = try #require(prepared.graph.values.first { $0.name == "w" })
         #expect(w.constant?.floats == [1, 2, 3, 4, 5, 6])
+    }
+
+    /// A location that leads out of the model's folder is refused, however it gets there.
+    @Test func locationsOutsideTheModelFolderAreRefused() throws {
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-outside-\(UUID()).bin")
+        try Data(TensorData(shape: [6], floats: [1, 2, 3, 4, 5, 6]).bytes).write(to: outside)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        for location in ["link.bin", "../\(outside.lastPathComponent)", outside.path] {
+            let (path, data) = try model(offset: "0", length: "24", location: location)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createSymbolicLink(
+                at: folder.appendingPathComponent("link.bin"), withDestinationURL: outside)
+            do {
+                _ = try Compiler.prepare(data: data, modelPath: path)
+                Issue.record("external data at '\(location)' must be refused")
+            } catch let error as CompileError {
+                #expect(error.kind == .invalidInitializer)
+                #expect(error.message.contains("outside the model's folder"), "\(error.message)")
+            }
+        }
     }
 
     @Test(arguments: [

@@ -293,12 +293,23 @@ public struct ONNXImporter {
     private func rawBytes(_ proto: Onnx_TensorProto, what: String) throws -> [UInt8]? {
         if proto.dataLocation == .external {
             let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-            guard let file = entries["location"], !file.contains("..") else {
+            guard let file = entries["location"], !file.isEmpty else {
                 throw CompileError(
                     .invalidInitializer, at: fileLocation, "\(what) has external data with no valid 'location'")
             }
             let directory = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             let path = directory.appendingPathComponent(file).path
+            // The data must stay inside the model's folder: no absolute path, no `..`,
+            // no symbolic link leading out (a model from the internet must not embed
+            // files from the machine that builds it).
+            let root = directory.resolvingSymlinksInPath().standardizedFileURL.path
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+            guard !file.hasPrefix("/"), !file.split(separator: "/").contains(".."), resolved.hasPrefix(root + "/") else {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) stores its data in '\(file)', which leads outside the model's folder '\(root)' "
+                        + "(to '\(resolved)'); Kiln reads external data only from files inside that folder")
+            }
             // Read only this tensor's bytes: a large model keeps hundreds of
             // tensors in one multi-gigabyte file.
             guard let handle = FileHandle(forReadingAtPath: path),
