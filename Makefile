@@ -36,11 +36,11 @@ fixtures:
 	bash Scripts/make_fixtures.sh
 
 # Regenerate Fixtures/real/: real architectures exported by PyTorch with random
-# weights, models of at most 6 MiB (needs PyPI; torch lives in Scripts/.venv-models).
+# weights, models of at most 5 MB (needs PyPI; torch lives in Scripts/.venv-models).
 real-models:
 	bash Scripts/make_real_models.sh
 
-# The larger real models (MobileNetV3-Small, EfficientNet-B0, GoogLeNet,
+# The larger real models (ShuffleNetV2, MobileNetV3-Small, EfficientNet-B0, GoogLeNet,
 # DenseNet-121): write them to .build/real-models/ and check each one with
 # `kilnc verify` at its tolerance (needs PyPI).
 check-real-models:
