@@ -28,6 +28,12 @@ public struct TensorData: Sendable, Equatable {
         self.init(dtype: .int64, shape: shape, bytes: Self.encode(int64s.map { UInt64(bitPattern: $0) }, width: 8))
     }
 
+    /// A tensor of `shape` whose every element is 0 (all bits clear; for
+    /// float8e8m0, which has no zero, its smallest value).
+    public static func zeros(_ dtype: DType = .float32, shape: [Int]) -> TensorData {
+        TensorData(dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
+    }
+
     /// A bool tensor (one byte per element, 0 or 1).
     public init(shape: [Int], bools: [Bool]) {
         self.init(dtype: .bool, shape: shape, bytes: bools.map { $0 ? 1 : 0 })

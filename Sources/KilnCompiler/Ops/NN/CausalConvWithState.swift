@@ -50,8 +50,7 @@ struct CausalConvWithState: Operator {
             let past: Decomposition.Operand =
                 inputs.has(3)
                 ? .input(3)
-                : .constant(TensorData(dtype: x.dtype, shape: [batch, channels, taps - 1], converting: [Double](
-                    repeating: 0, count: batch * channels * (taps - 1))))
+                : .constant(TensorData.zeros(x.dtype, shape: [batch, channels, taps - 1]))
             padded = b.add("Concat", [past, .input(0)], ["axis": .int(2)])
         }
         var output = b.add(

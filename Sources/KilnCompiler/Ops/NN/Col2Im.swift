@@ -88,7 +88,7 @@ struct Col2Im: Operator {
         }
         var b = DecompositionBuilder(opset: max(opset, 18))
         let pixels = padded.reduce(1, *)
-        let zeros = TensorData(dtype: x.dtype, shape: [n, channels, pixels], converting: [Double](repeating: 0, count: n * channels * pixels))
+        let zeros = TensorData.zeros(x.dtype, shape: [n, channels, pixels])
         let updates = b.reshape(.input(0), [n, channels, blockSize * blocks])
         let indices = b.add(
             "Expand",

@@ -32,7 +32,7 @@ struct LRN: Operator {
         func zeros(_ count: Int) -> Decomposition.Operand {
             var shape = x.shape
             shape[1] = count
-            return .constant(TensorData(dtype: x.dtype, shape: shape, converting: [Double](repeating: 0, count: shape.reduce(1, *))))
+            return .constant(TensorData.zeros(x.dtype, shape: shape))
         }
         func scalar(_ value: Float) -> Decomposition.Operand {
             .constant(TensorData(dtype: x.dtype, shape: [], converting: [Double(value)]))

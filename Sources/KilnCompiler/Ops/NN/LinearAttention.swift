@@ -112,7 +112,7 @@ struct LinearAttention: Operator {
         var state: Decomposition.Operand =
             inputs.has(3)
             ? b.cast(.input(3), from: try inputs.type(3).dtype, to: .float32)
-            : .constant(TensorData(shape: stateShape, floats: Array(repeating: 0, count: stateShape.reduce(1, *))))
+            : .constant(TensorData.zeros(shape: stateShape))
         let factor = scale == 0 ? 1 / Float(l.keyWidth).squareRoot() : scale
         var outputs: [Decomposition.Operand] = []
         for t in 0..<l.length {

@@ -61,7 +61,7 @@ struct MaxUnpool: Operator {
         let x = try inputs.type(0)
         let total = shape.reduce(1, *)
         var b = DecompositionBuilder(opset: max(opset, 13))
-        let zeros = TensorData(dtype: x.dtype, shape: [1, total], converting: [Double](repeating: 0, count: total))
+        let zeros = TensorData.zeros(x.dtype, shape: [1, total])
         let scattered = b.add(
             "ScatterElements",
             [.constant(zeros), b.reshape(.input(1), [1, x.elementCount]), b.reshape(.input(0), [1, x.elementCount])],

@@ -195,7 +195,7 @@ struct RecurrentUnrolling {
     /// Initial state `position` ([directions, batch, hidden], or batch first) for `direction`, else zeros.
     mutating func initialState(_ inputs: OpInputs, _ position: Int, direction: Int) -> Operand {
         guard position < inputs.count, inputs.has(position) else {
-            return .constant(TensorData(shape: [batch, hidden], floats: Array(repeating: 0, count: batch * hidden)))
+            return .constant(TensorData.zeros(shape: [batch, hidden]))
         }
         if attributes.batchFirst {
             return b.add("Gather", [.input(position), .constant(TensorData(shape: [], int64s: [Int64(direction)]))], ["axis": .int(1)])
