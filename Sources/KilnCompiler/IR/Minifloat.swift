@@ -41,16 +41,7 @@ public struct MinifloatFormat: Sendable, Equatable {
     public var minimumExponent: Int { 1 - bias }
 
     /// The largest finite magnitude.
-    public var maximum: Float {
-        let allOnes = (1 << exponentBits) - 1
-        let (exponent, mantissa) =
-            switch specials {
-            case .infinityAndNaN: (allOnes - 1, (1 << mantissaBits) - 1)
-            case .nanOnly: (allOnes, (1 << mantissaBits) - 2)
-            case .negativeZeroIsNaN, .none: (allOnes, (1 << mantissaBits) - 1)
-            }
-        return Float(sign: .plus, exponent: exponent - bias - mantissaBits, significand: Float((1 << mantissaBits) + mantissa))
-    }
+    public var maximum: Float { decode(UInt8(maximumCode)) }
 
     /// The magnitude code that overflow produces when not saturating: ∞, or NaN without one.
     var overflowCode: UInt32 {

@@ -22,6 +22,14 @@ struct DecompositionBuilder {
         return .step(steps.count - 1)
     }
 
+    /// `operand` minus its mean over `axes`, and its variance there (both
+    /// keepdims): what every normalisation computes first.
+    mutating func centeredAndVariance(_ operand: Operand, axes: [Int]) -> (centered: Operand, variance: Operand) {
+        let centered = add("Sub", [operand, reduce(ReduceMean.self, operand, axes: axes)])
+        let variance = reduce(ReduceMean.self, add("Mul", [centered, centered]), axes: axes)
+        return (centered, variance)
+    }
+
     /// `operand` converted to `dtype` (no step when it already is).
     mutating func cast(_ operand: Operand, from source: DType, to dtype: DType) -> Operand {
         source == dtype ? operand : add("Cast", [operand], ["to": .int(dtype.rawValue)])

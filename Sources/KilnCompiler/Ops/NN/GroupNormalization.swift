@@ -44,8 +44,7 @@ struct GroupNormalization: Operator {
         let channels = x.shape[1]
         var b = DecompositionBuilder(opset: opset)
         let grouped = b.reshape(b.cast(.input(0), from: x.dtype, to: .float32), [x.shape[0], groups, x.elementCount / max(1, x.shape[0] * groups)])
-        let centered = b.add("Sub", [grouped, b.reduce(ReduceMean.self, grouped, axes: [2])])
-        let variance = b.reduce(ReduceMean.self, b.add("Mul", [centered, centered]), axes: [2])
+        let (centered, variance) = b.centeredAndVariance(grouped, axes: [2])
         let deviation = b.add("Sqrt", [b.add("Add", [variance, DecompositionBuilder.scalar(epsilon)])])
         let normalized = b.cast(b.reshape(b.add("Div", [centered, deviation]), x.shape), from: .float32, to: x.dtype)
         let channelShape = [channels] + Array(repeating: 1, count: x.rank - 2)

@@ -29,20 +29,12 @@ struct InstanceNormalization: Operator {
         let axes = Array(2..<x.rank)
         let channelShape = [x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
         let epsilon = TensorData(dtype: x.dtype, shape: [], converting: [Double(self.epsilon)])
-        typealias Step = Decomposition.Step
-        let steps: [Step] = [
-            .reduce(ReduceMean.self, .input(0), axes: axes, opset: opset),  // 0: mean
-            Step("Sub", [.input(0), .step(0)]),  // 1
-            Step("Mul", [.step(1), .step(1)]),  // 2
-            .reduce(ReduceMean.self, .step(2), axes: axes, opset: opset),  // 3: variance
-            Step("Add", [.step(3), .constant(epsilon)]),  // 4
-            Step("Sqrt", [.step(4)]),  // 5
-            Step("Div", [.step(1), .step(5)]),  // 6: normalised
-            Step("Reshape", [.input(1), .int64s(channelShape)]),  // 7: scale per channel
-            Step("Reshape", [.input(2), .int64s(channelShape)]),  // 8: shift per channel
-            Step("Mul", [.step(6), .step(7)]),  // 9
-            Step("Add", [.step(9), .step(8)]),  // 10
-        ]
-        return .decompose(Decomposition(steps: steps, outputs: [.step(10)]))
+        var b = DecompositionBuilder(opset: opset)
+        let (centered, variance) = b.centeredAndVariance(.input(0), axes: axes)
+        let normalized = b.add("Div", [centered, b.add("Sqrt", [b.add("Add", [variance, .constant(epsilon)])])])
+        let scale = b.reshape(.input(1), channelShape)
+        let shift = b.reshape(.input(2), channelShape)
+        let result = b.add("Add", [b.add("Mul", [normalized, scale]), shift])
+        return .decompose(b.finish([result]))
     }
 }

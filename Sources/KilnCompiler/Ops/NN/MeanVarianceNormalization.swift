@@ -30,8 +30,7 @@ struct MeanVarianceNormalization: Operator {
         let axes = try normalizedAxes(inputs)
         let dtype = try inputs.type(0).dtype
         var b = DecompositionBuilder(opset: opset)
-        let centered = b.add("Sub", [.input(0), b.reduce(ReduceMean.self, .input(0), axes: axes)])
-        let variance = b.reduce(ReduceMean.self, b.add("Mul", [centered, centered]), axes: axes)
+        let (centered, variance) = b.centeredAndVariance(.input(0), axes: axes)
         let epsilon = TensorData(dtype: dtype, shape: [], converting: [1e-9])
         let result = b.add("Div", [centered, b.add("Add", [b.add("Sqrt", [variance]), .constant(epsilon)])])
         return .decompose(b.finish([result]))
