@@ -177,7 +177,15 @@ struct Inspect: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let (prepared, _) = try model.prepare()
+        let config = try model.loadConfig()
+        let imported = try ONNXImporter(modelPath: model.model, config: config).importModel()
+        let checked = Compiler.check(imported)
+        guard checked.problems.isEmpty else {
+            printSupport(imported: imported, checked: checked)
+            try checked.throwProblems()
+            return
+        }
+        let prepared = try Compiler.prepare(graph: imported, modelPath: model.model)
         let graph = prepared.graph
         print("model: \(prepared.fileName)  (name \(prepared.name), opset \(graph.opset))")
         for input in graph.inputs { print("input  \(graph[input].name): \(graph.type(of: input))") }
@@ -201,6 +209,40 @@ struct Inspect: ParsableCommand {
             print(
                 "  \(node.name) (\(node.opType)\(fused)): \(inputs.joined(separator: ", ")) -> \(results.joined(separator: ", "))"
             )
+        }
+    }
+}
+
+/// Marks each imported node of a model that does not compile: ✓ passed
+/// every check, ✗ has a problem (each one listed), · not checked because it
+/// reads a value only a node with a problem could produce.
+private func printSupport(imported: Graph, checked: Graph) {
+    let file = URL(fileURLWithPath: imported.modelFile).lastPathComponent
+    var byNode: [String: [String]] = [:]
+    var fileProblems: [String] = []
+    for problem in checked.problems {
+        if let node = problem.location.node {
+            byNode[node, default: []].append(problem.message)
+        } else {
+            fileProblems.append(problem.message)
+        }
+    }
+    let failed = imported.nodes.filter { byNode[$0.name] != nil }.count
+    let skipped = imported.nodes.filter { node in
+        byNode[node.name] == nil && node.outputs.contains(where: checked.unavailable.contains)
+    }.count
+    let passed = imported.nodes.count - failed - skipped
+    print(
+        "model: \(file)  (opset \(imported.opset)): \(passed) of \(imported.nodes.count) nodes supported, "
+            + "\(failed) with problems, \(skipped) not checked")
+    for problem in fileProblems { print("  ✗ \(problem)") }
+    for node in imported.nodes {
+        if let problems = byNode[node.name] {
+            for problem in problems { print("  ✗ \(node.name) (\(node.opType)): \(problem)") }
+        } else if node.outputs.contains(where: checked.unavailable.contains) {
+            print("  · \(node.name) (\(node.opType)): not checked; it reads a value a node with a problem produces")
+        } else {
+            print("  ✓ \(node.name) (\(node.opType))")
         }
     }
 }

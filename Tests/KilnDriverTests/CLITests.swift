@@ -2,6 +2,7 @@
 // way the plugin and users run it.
 
 import Foundation
+import KilnCompiler
 import KilnDriver
 import Testing
 
@@ -136,5 +137,62 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         #expect(source.contains("public var logits: UnsafeBufferPointer<Float>"))
         #expect(source.contains("public func predict(image: some Collection<Float>) throws(KilnError) -> Outputs"))
         #expect(source.contains("kiln_model_model()"))
+    }
+
+    /// A model with several problems reports all of them in one run (input
+    /// dtype, unsupported op, bad attribute, bad attribute value), skips what
+    /// only depends on them, and `inspect` marks every node.
+    @Test func everyProblemIsReportedAtOnceAndInspectMarksNodes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-problems-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func node(_ op: String, _ name: String, _ inputs: [String], _ output: String) -> Onnx_NodeProto {
+            var node = Onnx_NodeProto()
+            (node.opType, node.name, node.input, node.output) = (op, name, inputs, [output])
+            return node
+        }
+        var celu = node("Celu", "celu", ["x"], "c")
+        var alpha = Onnx_AttributeProto()
+        (alpha.name, alpha.type, alpha.s) = ("alpha", .string, Data("one".utf8))
+        celu.attribute = [alpha]
+        var softmax = node("Softmax", "softmax", ["x"], "s")
+        var axis = Onnx_AttributeProto()
+        (axis.name, axis.type, axis.i) = ("axis", .int, 5)
+        softmax.attribute = [axis]
+        var text = onnxValueInfo("text", .float32, [2])
+        text.type.tensorType.elemType = 8  // string
+        let path = "\(folder)/model.onnx"
+        try writeONNXModel(
+            to: path,
+            nodes: [
+                node("Det", "det", ["x"], "d"), node("Relu", "after_det", ["d"], "r"), celu, softmax,
+                node("Abs", "abs", ["x"], "a"),
+            ],
+            inputs: [onnxValueInfo("x", .float32, [3, 3]), text],
+            outputs: ["r", "c", "s", "a"].map { onnxValueInfo($0, .float32, [3, 3]) })
+
+        let (status, _, err) = try kilnc(["compile", path, "--output-dir", folder])
+        #expect(status == 3)
+        let lines = err.split(separator: "\n").map(String.init)
+        #expect(
+            lines.filter { $0.hasPrefix("error: ") } == [
+                "error: \(path): input 'text' has element type string, which Kiln does not support",
+                "error: \(path): node 'det' (Det, opset 13): op 'Det' is not supported",
+                "error: \(path): node 'celu' (Celu, opset 13): attribute 'alpha' must be a float",
+                "error: \(path): node 'softmax' (Softmax, opset 13): axis 5 is out of range for shape [3, 3]",
+            ], "\(err)")
+        // The list of supported ops is said once, after the errors.
+        #expect(lines.filter { $0.hasPrefix("note: Kiln supports these ops: Abs, ") }.count == 1)
+        #expect(lines.last?.hasPrefix("note: ") == true)
+
+        let (inspectStatus, out, inspectErr) = try kilnc(["inspect", path])
+        #expect(inspectStatus == 3)
+        #expect(inspectErr == err)
+        #expect(out.contains("model: model.onnx  (opset 13): 1 of 5 nodes supported, 3 with problems, 1 not checked"))
+        #expect(out.contains("  ✗ input 'text' has element type string, which Kiln does not support"))
+        #expect(out.contains("  ✗ det (Det): op 'Det' is not supported"))
+        #expect(out.contains("  · after_det (Relu): not checked; it reads a value a node with a problem produces"))
+        #expect(out.contains("  ✗ celu (Celu): attribute 'alpha' must be a float"))
+        #expect(out.contains("  ✓ abs (Abs)"), "\(out)")
     }
 }

@@ -50,14 +50,21 @@ public struct CompileError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var location: SourceLocation
     public var message: String
+    /// Context that helps fix the problem, shown on a `note:` line after it
+    /// (once per distinct note when several problems are reported together).
+    public var note: String?
 
-    public init(_ kind: Kind, at location: SourceLocation, _ message: String) {
+    public init(_ kind: Kind, at location: SourceLocation, _ message: String, note: String? = nil) {
         self.kind = kind
         self.location = location
         self.message = message
+        self.note = note
     }
 
-    public var description: String { "error: \(location): \(message)" }
+    /// The `error: file: node 'x' (Op): message` line alone.
+    public var errorLine: String { "error: \(location): \(message)" }
+
+    public var description: String { errorLine + (note.map { "\nnote: \($0)" } ?? "") }
 }
 
 /// Several problems found in one pass (e.g. every unsupported op at once).
@@ -66,5 +73,10 @@ public struct CompileErrors: Error, Sendable, CustomStringConvertible {
 
     public init(_ errors: [CompileError]) { self.errors = errors }
 
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    /// Every error line, then each distinct note once.
+    public var description: String {
+        var notes: [String] = []
+        for case let note? in errors.map(\.note) where !notes.contains(note) { notes.append(note) }
+        return (errors.map(\.errorLine) + notes.map { "note: \($0)" }).joined(separator: "\n")
+    }
 }

@@ -11,6 +11,14 @@ public struct Graph: Sendable {
     public var nodes: [Node] = []
     public var inputs: [ValueID] = []
     public var outputs: [ValueID] = []
+    /// Problems that stop compilation but let the rest of the model still be
+    /// checked (an unsupported op, a bad attribute, a dtype Kiln lacks):
+    /// import and the checking passes record them and go on, so one build
+    /// shows every problem in the model.
+    public var problems: [CompileError] = []
+    /// Values that cannot be typed because of a recorded problem upstream;
+    /// nodes that read them are skipped rather than reported again.
+    public var unavailable: Set<ValueID> = []
 
     public init(modelFile: String, opset: Int) {
         self.modelFile = modelFile

@@ -59,9 +59,17 @@ public struct ONNXImporter {
         var graph = Graph(modelFile: modelPath, opset: opset)
         var byName: [String: ValueID] = [:]
 
+        // An initializer or input Kiln cannot take is recorded and the import goes
+        // on, so the nodes that read it are still checked for their own problems.
         for initializer in proto.initializer {
-            let data = try tensorData(initializer, what: "initializer '\(initializer.name)'")
-            byName[initializer.name] = graph.addValue(Value(name: initializer.name, constant: data))
+            do {
+                let data = try tensorData(initializer, what: "initializer '\(initializer.name)'")
+                byName[initializer.name] = graph.addValue(Value(name: initializer.name, constant: data))
+            } catch let error as CompileError {
+                let id = graph.addValue(Value(name: initializer.name))
+                graph.record(error, unavailable: [id])
+                byName[initializer.name] = id
+            }
         }
         for input in proto.input where byName[input.name] == nil {
             if let pinned = config.constants[input.name] {
@@ -69,8 +77,12 @@ public struct ONNXImporter {
                 byName[input.name] = graph.addValue(Value(name: input.name, constant: data))
                 continue
             }
-            let type = try inputType(input)
-            let id = graph.addValue(Value(name: input.name, type: type))
+            let id = graph.addValue(Value(name: input.name))
+            do {
+                graph[id].type = try inputType(input)
+            } catch let error as CompileError {
+                graph.record(error, unavailable: [id])
+            }
             byName[input.name] = id
             graph.inputs.append(id)
         }

@@ -3,13 +3,39 @@
 
 extension Graph {
     /// Infers every value's type; nodes whose results are compile-time
-    /// constants are evaluated and removed.
+    /// constants are evaluated and removed. Throws every problem at once.
     public mutating func inferShapesAndFold() throws {
+        recordShapeProblems()
+        try throwProblems()
+    }
+
+    /// Types and folds every node it can, in order. A node whose op did not
+    /// resolve or that reads an unavailable value is skipped (its problem is
+    /// already recorded); one whose types cannot be inferred is recorded. The
+    /// outputs of both become unavailable, and checking goes on.
+    mutating func recordShapeProblems() {
         var kept: [Node] = []
-        for node in nodes where try !inferAndFold(node) { kept.append(node) }
+        for node in nodes {
+            guard node.op != nil, !node.inputs.contains(where: { $0.map(unavailable.contains) ?? false }) else {
+                unavailable.formUnion(node.outputs)
+                kept.append(node)
+                continue
+            }
+            do {
+                if try !inferAndFold(node) { kept.append(node) }
+            } catch let error as CompileError {
+                record(error, unavailable: node.outputs)
+                kept.append(node)
+            } catch {
+                record(CompileError(.backend, at: location(of: node), "internal error: \(error)"), unavailable: node.outputs)
+                kept.append(node)
+            }
+        }
         nodes = kept
-        for output in outputs where self[output].type == nil {
-            throw CompileError(.malformedModel, at: fileLocation, "graph output '\(self[output].name)' has no type")
+        for output in outputs where self[output].type == nil && !unavailable.contains(output) {
+            record(
+                CompileError(.malformedModel, at: fileLocation, "graph output '\(self[output].name)' has no type"),
+                unavailable: [])
         }
     }
 

@@ -1,20 +1,29 @@
 // The first pass after import: finds each node's op definition and parses
 // its attributes once. Every unsupported op and bad attribute in the model
-// is reported at once, so a user sees the whole list in one build.
+// is recorded, so a user sees the whole list in one build.
 
 extension Graph {
-    /// Attaches the parsed op definition to every node.
+    /// Attaches the parsed op definition to every node; throws every
+    /// unsupported op and bad attribute at once.
     public mutating func resolveOperators() throws {
-        var errors: [CompileError] = []
+        recordOperatorProblems()
+        try throwProblems()
+    }
+
+    /// Attaches the parsed op definition to every node it can, recording a
+    /// problem for each node it cannot (that node's outputs become unavailable).
+    mutating func recordOperatorProblems() {
         for index in nodes.indices {
             do {
                 nodes[index].op = try resolve(nodes[index])
             } catch let error as CompileError {
-                errors.append(error)
+                record(error, unavailable: nodes[index].outputs)
+            } catch {
+                record(
+                    CompileError(.backend, at: location(of: nodes[index]), "internal error: \(error)"),
+                    unavailable: nodes[index].outputs)
             }
         }
-        if errors.count == 1 { throw errors[0] }
-        if !errors.isEmpty { throw CompileErrors(errors) }
     }
 
     /// `node`'s op definition with its attributes parsed: the one way a node
@@ -24,10 +33,11 @@ extension Graph {
         guard let definition = OperatorRegistry.definition(opType: node.opType, domain: node.domain) else {
             let message =
                 node.domain.isEmpty || node.domain == "ai.onnx"
-                ? "op '\(node.opType)' is not supported; supported ops: "
-                    + OperatorRegistry.opTypes.joined(separator: ", ")
+                ? "op '\(node.opType)' is not supported"
                 : "op '\(node.domain).\(node.opType)' is from a custom domain, which Kiln does not support"
-            throw CompileError(.unsupportedOp, at: location, message)
+            throw CompileError(
+                .unsupportedOp, at: location, message,
+                note: "Kiln supports these ops: " + OperatorRegistry.opTypes.joined(separator: ", "))
         }
         let reader = AttributeReader(attributes: node.attributes, opset: opset, location: location)
         let op = try definition.init(reader)

@@ -25,10 +25,11 @@ public enum Compiler {
             graph: ONNXImporter(modelPath: modelPath, config: config).importModel(data: data), modelPath: modelPath)
     }
 
-    private static func prepare(graph imported: Graph, modelPath: String) throws -> PreparedModel {
-        var graph = imported
-        try graph.resolveOperators()
-        try graph.inferShapesAndFold()
+    /// Checks and optimises an imported graph; `modelPath` names the file
+    /// the generated code refers to.
+    public static func prepare(graph imported: Graph, modelPath: String) throws -> PreparedModel {
+        var graph = check(imported)
+        try graph.throwProblems()
         try graph.lowerToCore()
         graph.foldAffineIntoConvolution()
         graph.fuseActivations()
@@ -37,6 +38,16 @@ public enum Compiler {
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(
             name: ModelNaming.modelName(forFile: fileName), graph: graph, fileName: fileName)
+    }
+
+    /// Resolves and types an imported graph as far as its problems allow,
+    /// recording every problem in `problems` instead of stopping at the
+    /// first; `kilnc inspect` shows which nodes passed.
+    public static func check(_ imported: Graph) -> Graph {
+        var graph = imported
+        graph.recordOperatorProblems()
+        graph.recordShapeProblems()
+        return graph
     }
 
     /// Lays out a prepared model's memory for `target` (kernels' scratch
