@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -15,7 +15,7 @@ demo: deps
 	cd Examples/Digits && $(SWIFT) build -c release
 	cd Examples/Digits && "$$($(SWIFT) build -c release --show-bin-path)/App"
 
-test: deps test-swift test-examples test-plugin-errors
+test: deps test-swift test-examples test-plugin-errors test-real-models-plugin
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -26,6 +26,11 @@ test-examples:
 
 test-plugin-errors:
 	bash Scripts/check-plugin-errors.sh
+
+# Every model of Fixtures/real built through the plugin in one package, called
+# through its generated class and through `kilnc run`, compared with ONNX Runtime.
+test-real-models-plugin:
+	bash Scripts/check-real-models-plugin.sh
 
 # Kiln against ONNX Runtime, one thread each (needs PyPI for the venv).
 bench: deps
@@ -69,4 +74,4 @@ conformance-subset: deps
 	SWIFT="$(SWIFT)" bash Scripts/conformance.sh --subset Fixtures/conformance $(CONFORMANCE_ARGS)
 
 clean:
-	rm -rf .build Examples/Digits/.build .build-plugin-errors
+	rm -rf .build Examples/Digits/.build .build-plugin

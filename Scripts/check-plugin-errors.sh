@@ -4,7 +4,7 @@
 # package is rewritten per case, so kilnc is built only once.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-work="$repo/.build-plugin-errors"
+work="$repo/.build-plugin"
 package="$work/Package"
 mkdir -p "$package"
 fixtures="$repo/Fixtures"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The real models of Fixtures/real built as a user builds them: one SwiftPM
+# package whose C target holds every model, compiled by the Kiln build plugin
+# at `swift build`, and an App that calls each generated class once on the
+# model's reference inputs (Scripts/plugin-real-models/main.swift). The same
+# inputs also go through `kilnc run`; the App compares both results with ONNX
+# Runtime's outputs at the tolerances in Fixtures/real/cases.json.
+#
+# Shares its scratch package with check-plugin-errors.sh, so the plugin's
+# kilnc is built once when both run.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+package="$repo/.build-plugin/Package"
+fixtures="$repo/Fixtures/real"
+fail() { echo "check-real-models-plugin: FAIL: $*" >&2; exit 1; }
+
+mkdir -p "$package"
+cat > "$package/Package.swift" <<MANIFEST
+// swift-tools-version: 6.3;(experimentalCGen)
+import PackageDescription
+let package = Package(
+    name: "RealModels",
+    dependencies: [
+        .package(name: "Kiln", path: "$repo"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        .target(name: "Models", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
+        .executableTarget(
+            name: "App",
+            dependencies: [
+                "Models", .product(name: "Kiln", package: "Kiln"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
+    ],
+)
+MANIFEST
+
+rm -rf "$package/Sources"
+mkdir -p "$package/Sources/Models/include" "$package/Sources/App"
+: > "$package/Sources/Models/include/Models.h"
+models=()
+for model in "$fixtures"/*/model.onnx; do
+    name="$(basename "$(dirname "$model")")"
+    models+=("$name")
+    cp "$model" "$package/Sources/Models/$name.onnx"
+    printf '#include "%s.kiln.h"\n' "$name" >> "$package/Sources/Models/include/Models.h"
+done
+[ "${#models[@]}" -gt 0 ] || fail "no models in $fixtures"
+cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
+# The App reads the reference TensorProto files with the compiler's generated ONNX messages.
+cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"
+
+echo "building ${#models[@]} real models through the Kiln plugin: ${models[*]}"
+start=$(date +%s)
+(cd "$package" && swift build) || fail "swift build of the real-models package failed"
+echo "swift build: $(( $(date +%s) - start )) s"
+
+kilnc="$(cd "$repo" && swift build --product kilnc --show-bin-path)/kilnc"
+(cd "$repo" && swift build --product kilnc) >/dev/null
+outputs="$repo/.build-plugin/kilnc-run"
+rm -rf "$outputs"
+for name in "${models[@]}"; do
+    mkdir -p "$outputs/$name"
+    "$kilnc" run "$fixtures/$name/model.onnx" --inputs "$fixtures/$name/test_data_set_0" --outputs "$outputs/$name" \
+        || fail "kilnc run failed on $name"
+done
+
+binary="$(cd "$package" && swift build --show-bin-path)/App"
+"$binary" "$fixtures" "$outputs" || fail "outputs differ from ONNX Runtime's (see above)"
+echo "check-real-models-plugin: OK"

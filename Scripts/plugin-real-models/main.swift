@@ -1,0 +1,153 @@
+// The App of the scratch package Scripts/check-real-models-plugin.sh builds:
+// every model of Fixtures/real compiled by the Kiln build plugin, called once
+// through its generated class with its reference inputs, and its outputs
+// compared with ONNX Runtime's at the tolerance Fixtures/real/cases.json
+// gives. It also compares the outputs `kilnc run` wrote for the same inputs.
+//
+// Usage: App <Fixtures/real> <directory holding kilnc run's <model>/output_*.pb>
+
+import Foundation
+import Kiln
+import Models
+import SwiftProtobuf
+
+struct RealModelCase: Decodable {
+    var name: String
+    var atol: Double
+    var rtol: Double
+}
+
+struct RealModelCases: Decodable {
+    var cases: [RealModelCase]
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// One model's call through its generated class: reference inputs in, outputs in graph order.
+typealias Runner = ([Onnx_TensorProto]) throws -> [[Float]]
+
+/// Every committed real model must have a runner: a model added to Fixtures/real
+/// without one fails the check instead of being skipped.
+let runners: [String: Runner] = [
+    "squeezenet1_1": { inputs in
+        [try Squeezenet11Model().predict(image: try floats(inputs[0])).logits]
+    },
+    "bert_encoder": { inputs in
+        let outputs = try BertEncoderModel().predict(
+            inputIds: try int64s(inputs[0]), attentionMask: try int64s(inputs[1]), tokenTypeIds: try int64s(inputs[2]))
+        return [outputs.lastHiddenState, outputs.poolerOutput]
+    },
+    "lstm_classifier": { inputs in
+        [try LstmClassifierModel().predict(features: try floats(inputs[0])).logits]
+    },
+    "gru_tagger": { inputs in
+        [try GruTaggerModel().predict(tokenIds: try int64s(inputs[0])).tagLogits]
+    },
+    "audio_m5": { inputs in
+        [try AudioM5Model().predict(waveform: try floats(inputs[0])).logProbs]
+    },
+    "segmentation_head": { inputs in
+        [try SegmentationHeadModel().predict(image: try floats(inputs[0])).masks]
+    },
+    "qdq_cnn_int8": { inputs in
+        [try QdqCnnInt8Model().predict(image: try floats(inputs[0])).logits]
+    },
+]
+
+func readTensor(_ path: String) throws -> Onnx_TensorProto {
+    try Onnx_TensorProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
+/// Reads `input_0.pb`, `input_1.pb`, … (or `output_…`) until the next index is missing.
+func readTensors(in directory: String, prefix: String) throws -> [Onnx_TensorProto] {
+    var tensors: [Onnx_TensorProto] = []
+    while FileManager.default.fileExists(atPath: "\(directory)/\(prefix)_\(tensors.count).pb") {
+        tensors.append(try readTensor("\(directory)/\(prefix)_\(tensors.count).pb"))
+    }
+    return tensors
+}
+
+func elementCount(_ tensor: Onnx_TensorProto) -> Int { tensor.dims.reduce(1) { $0 * Int($1) } }
+
+/// Little-endian raw data as `T`, or nil when the tensor keeps its values in a typed field.
+func rawValues<T: BitwiseCopyable>(_ tensor: Onnx_TensorProto, as type: T.Type) throws -> [T]? {
+    guard !tensor.rawData.isEmpty else { return nil }
+    let count = elementCount(tensor)
+    guard tensor.rawData.count == count * MemoryLayout<T>.size else {
+        throw HarnessError(description: "tensor '\(tensor.name)': \(tensor.rawData.count) raw bytes for \(count) elements")
+    }
+    return tensor.rawData.withUnsafeBytes { bytes in
+        (0..<count).map { bytes.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+    }
+}
+
+func floats(_ tensor: Onnx_TensorProto) throws -> [Float] {
+    guard tensor.dataType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
+        throw HarnessError(description: "tensor '\(tensor.name)' has data type \(tensor.dataType), expected float")
+    }
+    return try rawValues(tensor, as: Float.self) ?? tensor.floatData
+}
+
+func int64s(_ tensor: Onnx_TensorProto) throws -> [Int64] {
+    guard tensor.dataType == Int32(Onnx_TensorProto.DataType.int64.rawValue) else {
+        throw HarnessError(description: "tensor '\(tensor.name)' has data type \(tensor.dataType), expected int64")
+    }
+    return try rawValues(tensor, as: Int64.self) ?? tensor.int64Data
+}
+
+/// Nil when every value is within `atol + rtol·|expected|`, else what went wrong.
+func mismatch(_ actual: [Float], _ expected: [Float], _ limits: RealModelCase) -> (Double, String?) {
+    guard actual.count == expected.count else {
+        return (.infinity, "\(actual.count) values, the reference has \(expected.count)")
+    }
+    var worst = 0.0
+    var bad = 0
+    for (a, e) in zip(actual, expected) {
+        let error = abs(Double(a) - Double(e))
+        worst = max(worst, error.isNaN ? .infinity : error)
+        if !(error <= limits.atol + limits.rtol * abs(Double(e))) { bad += 1 }
+    }
+    return (worst, bad == 0 ? nil : "\(bad) of \(expected.count) values outside atol \(limits.atol) + rtol \(limits.rtol)")
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3 else {
+    print("usage: App <Fixtures/real> <kilnc run outputs>")
+    exit(2)
+}
+let fixtures = arguments[1]
+let kilncOutputs = arguments[2]
+let cases = try JSONDecoder().decode(
+    RealModelCases.self, from: try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/cases.json"))
+).cases
+
+var failures = 0
+for modelCase in cases {
+    let name = modelCase.name
+    do {
+        guard let runner = runners[name] else {
+            throw HarnessError(description: "no runner: add one for the new model to Scripts/plugin-real-models/main.swift")
+        }
+        let data = "\(fixtures)/\(name)/test_data_set_0"
+        let expected = try readTensors(in: data, prefix: "output").map(floats)
+        let fromPlugin = try runner(try readTensors(in: data, prefix: "input"))
+        let fromKilnc = try readTensors(in: "\(kilncOutputs)/\(name)", prefix: "output").map(floats)
+        for (source, actual) in [("plugin", fromPlugin), ("kilnc run", fromKilnc)] {
+            guard actual.count == expected.count else {
+                throw HarnessError(description: "\(source): \(actual.count) outputs, the reference has \(expected.count)")
+            }
+            for (index, (values, reference)) in zip(actual, expected).enumerated() {
+                let (worst, problem) = mismatch(values, reference, modelCase)
+                if let problem { throw HarnessError(description: "\(source): output \(index): \(problem)") }
+                print("ok   \(name) (\(source)) output \(index): max |error| \(worst)")
+            }
+        }
+    } catch {
+        print("FAIL \(name): \(error)")
+        failures += 1
+    }
+}
+print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed")
+exit(failures == 0 ? 0 : 1)
