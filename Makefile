@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -31,6 +31,15 @@ test-plugin-errors:
 # through its generated class and through `kilnc run`, compared with ONNX Runtime.
 test-real-models-plugin:
 	bash Scripts/check-real-models-plugin.sh
+
+# The Swift tests under AddressSanitizer (with LeakSanitizer) and under
+# ThreadSanitizer, each in its own build folder (about 8 min each on 2 cores).
+check-sanitizers: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 # Kiln against ONNX Runtime, one thread each (needs PyPI for the venv).
 bench: deps
@@ -74,4 +83,4 @@ conformance-subset: deps
 	SWIFT="$(SWIFT)" bash Scripts/conformance.sh --subset Fixtures/conformance $(CONFORMANCE_ARGS)
 
 clean:
-	rm -rf .build Examples/Digits/.build .build-plugin
+	rm -rf .build .build-asan .build-tsan Examples/Digits/.build .build-plugin

@@ -6,6 +6,12 @@
 #include <errno.h>
 #include <stddef.h>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KILN_SANITIZER_OWNS_MALLOC 1
+#endif
+#endif
+
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
@@ -19,6 +25,12 @@ static inline void note(void) {
   if (counting) count += 1;
 }
 
+#ifdef KILN_SANITIZER_OWNS_MALLOC
+int kiln_allocation_counting_available(void) { return 0; }
+#else
+int kiln_allocation_counting_available(void) { return 1; }
+#endif
+
 void kiln_allocation_counting_begin(void) {
   count = 0;
   counting = 1;
@@ -29,6 +41,7 @@ int64_t kiln_allocation_counting_end(void) {
   return count;
 }
 
+#ifndef KILN_SANITIZER_OWNS_MALLOC
 void *malloc(size_t size) {
   note();
   return __libc_malloc(size);
@@ -63,3 +76,4 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 }
 
 void free(void *pointer) { __libc_free(pointer); }
+#endif

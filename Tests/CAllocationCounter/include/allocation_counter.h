@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+/// 1 when allocations are counted; 0 in sanitizer builds, whose runtime
+/// owns the malloc family (interposing it there crashes at start-up).
+int kiln_allocation_counting_available(void);
+
 /// Starts counting this thread's allocations from zero.
 void kiln_allocation_counting_begin(void);
 

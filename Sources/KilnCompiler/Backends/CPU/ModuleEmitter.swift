@@ -51,6 +51,10 @@ struct ModuleEmitter {
         }
 
         if weights.bytes.isEmpty {
+            // Kernels over zero-element constants may still name the weights,
+            // though they read nothing: deleting a global that has uses leaves
+            // them dangling (the verifier then reads freed memory).
+            LLVMReplaceAllUsesWith(placeholder, LLVMConstNull(LLVMTypeOf(placeholder)))
             LLVMDeleteGlobal(placeholder)
         } else {
             let symbol = "kiln_\(modelName)_weights"
