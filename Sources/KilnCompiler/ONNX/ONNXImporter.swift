@@ -51,17 +51,43 @@ public struct ONNXImporter {
         guard !model.opsetImport.isEmpty else {
             throw CompileError(.malformedModel, at: fileLocation, "the model imports no opset at all")
         }
-        let versions = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version)
-        return Int(versions.max() ?? 0)
+        let versions = Set(model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map(\.version))
+        guard versions.count <= 1 else {
+            throw CompileError(
+                .malformedModel, at: fileLocation,
+                "the model imports the default ONNX domain at several opsets (\(versions.sorted().map(String.init).joined(separator: ", "))); it must name one")
+        }
+        guard let version = versions.first else { return 0 }
+        guard (1...Int64(ONNXSchemas.newestOpset)).contains(version) else {
+            throw CompileError(
+                .malformedModel, at: fileLocation,
+                "the model imports opset \(version) of the default ONNX domain; ONNX defines opsets 1 to "
+                    + "\(ONNXSchemas.newestOpset) (as of onnx \(ONNXSchemas.onnxVersion))")
+        }
+        return Int(version)
     }
 
     private func importGraph(_ proto: Onnx_GraphProto, opset: Int) throws -> Graph {
         var graph = Graph(modelFile: modelPath, opset: opset)
         var byName: [String: ValueID] = [:]
+        // What defined each name, for values defined twice (one producer per value, as ONNX requires).
+        var origin: [String: String] = [:]
+        func define(_ name: String, by definer: String, at location: SourceLocation) {
+            if let earlier = origin[name] {
+                graph.problems.append(
+                    CompileError(
+                        .malformedModel, at: location,
+                        "'\(name)' is defined twice, by \(earlier) and by \(definer); every value must have exactly "
+                            + "one producer"))
+            } else {
+                origin[name] = definer
+            }
+        }
 
         // An initializer or input Kiln cannot take is recorded and the import goes
         // on, so the nodes that read it are still checked for their own problems.
         for initializer in proto.initializer {
+            define(initializer.name, by: "initializer '\(initializer.name)'", at: fileLocation)
             do {
                 let data = try tensorData(initializer, what: "initializer '\(initializer.name)'")
                 byName[initializer.name] = graph.addValue(Value(name: initializer.name, constant: data))
@@ -71,7 +97,16 @@ public struct ONNXImporter {
                 byName[initializer.name] = id
             }
         }
-        for input in proto.input where byName[input.name] == nil {
+        var listedInputs: Set<String> = []
+        for input in proto.input {
+            guard listedInputs.insert(input.name).inserted else {
+                graph.problems.append(
+                    CompileError(.malformedModel, at: fileLocation, "graph input '\(input.name)' is listed twice"))
+                continue
+            }
+            // Older exporters list initializers as graph inputs too (their defaults).
+            guard byName[input.name] == nil else { continue }
+            define(input.name, by: "graph input '\(input.name)'", at: fileLocation)
             if let pinned = config.constants[input.name] {
                 let data = try pinnedValue(pinned, for: input)
                 byName[input.name] = graph.addValue(Value(name: input.name, constant: data))
@@ -119,11 +154,17 @@ public struct ONNXImporter {
             for (position, outputName) in nodeProto.output.enumerated() {
                 let valueName = outputName.isEmpty ? "\(name):\(position)" : outputName
                 let id = graph.addValue(Value(name: valueName))
-                if !outputName.isEmpty { byName[outputName] = id }
+                if !outputName.isEmpty {
+                    define(outputName, by: "node '\(name)'", at: location)
+                    byName[outputName] = id
+                }
                 outputs.append(id)
             }
             var attributes: [String: Attribute] = [:]
             for attribute in nodeProto.attribute {
+                guard attributes[attribute.name] == nil else {
+                    throw CompileError(.malformedModel, at: location, "attribute '\(attribute.name)' is given twice")
+                }
                 attributes[attribute.name] = try decode(attribute, at: location)
             }
             graph.nodes.append(

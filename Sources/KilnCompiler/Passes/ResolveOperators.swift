@@ -15,6 +15,7 @@ extension Graph {
     mutating func recordOperatorProblems() {
         for index in nodes.indices {
             do {
+                try checkArity(nodes[index])
                 nodes[index].op = try resolve(nodes[index])
             } catch let error as CompileError {
                 record(error, unavailable: nodes[index].outputs)
@@ -22,6 +23,36 @@ extension Graph {
                 record(
                     CompileError(.backend, at: location(of: nodes[index]), "internal error: \(error)"),
                     unavailable: nodes[index].outputs)
+            }
+        }
+    }
+
+    /// Refuses an imported node whose input or output count its op's ONNX
+    /// version does not allow, or whose op is newer than the model's opset.
+    func checkArity(_ node: Node) throws {
+        guard node.domain.isEmpty || node.domain == "ai.onnx" else { return }
+        func count(_ allowed: ClosedRange<Int>, _ noun: String) -> String {
+            if allowed.lowerBound == allowed.upperBound {
+                return "\(allowed.lowerBound) \(noun)\(allowed.lowerBound == 1 ? "" : "s")"
+            }
+            if allowed.upperBound == .max { return "at least \(allowed.lowerBound) \(noun)s" }
+            return "\(allowed.lowerBound) to \(allowed.upperBound) \(noun)s"
+        }
+        switch ONNXSchemas.arity(of: node.opType, opset: opset) {
+        case .unknownOp:
+            return
+        case .tooOld(let first):
+            throw CompileError(
+                .malformedModel, at: location(of: node),
+                "\(node.opType) does not exist at opset \(opset): ONNX added it in opset \(first) "
+                    + "(re-export the model for opset \(first) or newer)")
+        case .version(let arity):
+            for (given, allowed, noun) in [
+                (node.inputs.count, arity.inputs, "input"), (node.outputs.count, arity.outputs, "output"),
+            ] where !allowed.contains(given) {
+                throw CompileError(
+                    .malformedModel, at: location(of: node),
+                    "\(node.opType) (version \(arity.since)) takes \(count(allowed, noun)), the node has \(given)")
             }
         }
     }

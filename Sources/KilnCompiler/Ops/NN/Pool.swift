@@ -104,7 +104,7 @@ struct MaxPool: PoolingOperator {
             throw attributes.error("storage_order must be 0 or 1, got \(storageOrder)")
         }
         columnMajorIndices = storageOrder == 1
-        parameters = (.max, try WindowAttributes(attributes, allowsCeilMode: true), false)
+        parameters = (.max, try WindowAttributes(attributes, allowsCeilMode: true, padsBelowKernel: true), false)
         opset = attributes.opset
     }
 
@@ -128,7 +128,8 @@ struct AveragePool: PoolingOperator {
 
     init(_ attributes: AttributeReader) throws {
         parameters = (
-            .average, try WindowAttributes(attributes, allowsDilations: attributes.opset >= 19, allowsCeilMode: true),
+            .average, try WindowAttributes(
+                attributes, allowsDilations: attributes.opset >= 19, allowsCeilMode: true, padsBelowKernel: true),
             try attributes.flag("count_include_pad")
         )
         opset = attributes.opset

@@ -30,7 +30,11 @@ struct WindowAttributes: Sendable {
     private var allowsDilations: Bool
     private var allowsCeilMode: Bool
 
-    init(_ attributes: AttributeReader, allowsDilations: Bool = true, allowsCeilMode: Bool = false) throws {
+    /// `padsBelowKernel`: pooling refuses a pad as large as the kernel.
+    init(
+        _ attributes: AttributeReader, allowsDilations: Bool = true, allowsCeilMode: Bool = false,
+        padsBelowKernel: Bool = false
+    ) throws {
         var spatialRank: Int?
         func note(_ rank: Int, _ name: String) throws {
             guard spatialRank == nil || spatialRank == rank else {
@@ -79,6 +83,17 @@ struct WindowAttributes: Sendable {
         case "SAME_LOWER": padding = .sameLower
         case "VALID": padding = .valid
         default: throw attributes.error("unknown auto_pad value '\(autoPad)'")
+        }
+        if padsBelowKernel, let kernel = try attributes.ints("kernel_shape"), let pads = try attributes.ints("pads"),
+            pads.count == 2 * kernel.count
+        {
+            // A pooling window that can lie wholly in the padding has no
+            // defined value (ONNX Runtime refuses it too).
+            for (axis, size) in kernel.enumerated() where max(pads[axis], pads[axis + kernel.count]) >= size {
+                throw attributes.error(
+                    "pads \(pads) reach the kernel size \(kernel) on spatial axis \(axis); a pooling window must "
+                        + "always overlap the input, so each pad must be smaller than the kernel")
+            }
         }
         self.spatialRank = spatialRank
         self.depth = spatialRank == 3 ? depth : nil
