@@ -38,4 +38,38 @@ import Testing
         }
         #expect(swift.contains("public var xErrorInjectedPublicLetY1Z: UnsafeMutableBufferPointer<Float>"))
     }
+
+    /// Bidirectional controls would let a comment read differently from
+    /// what the compiler sees ("Trojan Source").
+    @Test func bidirectionalControlsAreSpelledOut() {
+        let text = GeneratedText.comment("a\u{202E}b\u{2066}c\u{200F}d")
+        #expect(text == "a\\u{202e}b\\u{2066}c\\u{200f}d")
+    }
+
+    /// Keywords and contextual keywords never become bare identifiers.
+    @Test func keywordsGetASuffix() {
+        #expect(
+            SwiftIdentifier.unique(["await", "self", "some", "Type", "x"], reserved: [])
+                == ["awaitTensor", "selfTensor", "someTensor", "type", "x"])
+    }
+
+    /// Past a handful of inputs, `predict` takes an `Inputs` struct: hundreds
+    /// of generic parameters exceed what the type checker can solve.
+    @Test func manyInputsGoThroughAnInputsStruct() throws {
+        var graph = Graph(modelFile: "many.onnx", opset: 13)
+        let xs = (0..<40).map { graph.addValue(Value(name: "x\($0)", type: TensorType(.float32, [1]))) }
+        let y = graph.addValue(Value(name: "y"))
+        graph.inputs = xs
+        graph.nodes = [Node(name: "s", opType: "Sum", inputs: xs, outputs: [y])]
+        graph.outputs = [y]
+        try graph.resolveOperators()
+        try graph.inferShapesAndFold()
+        try graph.lowerToCore()
+        let swift = SwiftAPIEmitter.source(
+            for: PreparedModel(name: "many", graph: graph, fileName: "many.onnx"), module: "M", className: "ManyModel")
+        #expect(swift.contains("public struct Inputs: Sendable {"))
+        #expect(swift.contains("public func predict(_ inputs: Inputs) throws(KilnError) -> Outputs {"))
+        #expect(swift.contains("try runtime.setInput(39, inputs.x39)"))
+        #expect(!swift.contains("some Collection"))
+    }
 }

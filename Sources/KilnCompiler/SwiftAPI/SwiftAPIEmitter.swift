@@ -28,9 +28,13 @@ public enum SwiftAPIEmitter {
 
     /// Members of the generated class that tensor names must not shadow.
     static let reservedMembers: Set<String> = [
-        "run", "predict", "model", "runtime", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
+        "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
         "outputDTypes", "description",
     ]
+
+    /// Beyond this many inputs `predict` takes an `Inputs` struct: one
+    /// generic parameter per input overwhelms the type checker at a few hundred.
+    static let maxPredictParameters = 16
 
     /// - Parameters:
     ///   - model: the prepared model (names and shapes come from its graph).
@@ -139,18 +143,42 @@ public enum SwiftAPIEmitter {
             out += "        public var \(name): [\(swiftType(output.type.dtype))]\n"
         }
         out += "    }\n\n"
+        func inputDoc(_ input: (name: String, type: TensorType)) -> String {
+            "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount) values (\(typeText(input.type))), row-major."
+        }
+        // One generic parameter per input type-checks quickly for a handful;
+        // a model with many inputs gets one `Inputs` struct of arrays instead.
+        let takesStruct = inputs.count > maxPredictParameters
+        if takesStruct {
+            out += "    /// Every input of ``predict(_:)``, one array per tensor.\n"
+            out += "    public struct Inputs: Sendable {\n"
+            for (input, name) in zip(inputs, inputNames) {
+                out += "        /// \(inputDoc(input))\n"
+                out += "        public var \(name): [\(swiftType(input.type.dtype))]\n"
+            }
+            out += "\n        public init(\n"
+            out += zip(inputs, inputNames).map { "            \($1): [\(swiftType($0.type.dtype))]" }
+                .joined(separator: ",\n")
+            out += "\n        ) {\n"
+            for name in inputNames { out += "            self.\(name) = \(name)\n" }
+            out += "        }\n    }\n\n"
+        }
         out += "    /// Copies the inputs in, runs the model and returns copies of the outputs.\n    ///\n"
-        for (input, name) in zip(inputs, inputNames) {
-            out +=
-                "    /// - Parameter \(name): `\(GeneratedText.comment(input.name))`, \(input.type.elementCount) values (\(typeText(input.type))), row-major.\n"
+        if takesStruct {
+            out += "    /// - Parameter inputs: every input; each array's count must match its tensor.\n"
+        } else {
+            for (input, name) in zip(inputs, inputNames) { out += "    /// - Parameter \(name): \(inputDoc(input))\n" }
         }
         out += "    /// - Returns: the outputs.\n"
         out += "    /// - Throws: `KilnError.shapeMismatch` naming the tensor when a count is wrong.\n"
-        let parameters = zip(inputs, inputNames).map { "\($1): some Collection<\(swiftType($0.type.dtype))>" }
-            .joined(separator: ", ")
+        let parameters =
+            takesStruct
+            ? "_ inputs: Inputs"
+            : zip(inputs, inputNames).map { "\($1): some Collection<\(swiftType($0.type.dtype))>" }
+                .joined(separator: ", ")
         out += "    public func predict(\(parameters)) throws(KilnError) -> Outputs {\n"
         for (index, name) in inputNames.enumerated() {
-            out += "        try runtime.setInput(\(index), \(name))\n"
+            out += "        try runtime.setInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
         }
         out += "        runtime.run()\n"
         let fields = zip(outputs, outputNames).enumerated().map { index, pair in

@@ -8,6 +8,11 @@ enum SwiftIdentifier {
         "subscript", "typealias", "var", "break", "case", "continue", "default", "defer", "do", "else",
         "fallthrough", "for", "guard", "if", "in", "repeat", "return", "switch", "where", "while", "as", "Any",
         "catch", "false", "is", "nil", "super", "self", "Self", "throw", "throws", "true", "try", "_",
+        // Contextual keywords: fine in some positions, not in all the generated code uses.
+        "await", "async", "some", "any", "consume", "copy", "discard", "each", "borrowing", "consuming", "sending",
+        "package", "nonisolated", "isolated", "get", "set", "willSet", "didSet", "mutating", "nonmutating", "lazy",
+        "dynamic", "final", "convenience", "required", "override", "optional", "indirect", "weak", "unowned",
+        "macro", "then", "Type", "Protocol", "actor", "precedencegroup", "prefix", "postfix", "infix",
     ]
 
     /// `input.1` → `input1`, `pixel_values` → `pixelValues`, `3d` → `t3d`.
