@@ -159,11 +159,8 @@ extension KernelBuilder {
             case .divide: return fdiv(a, b)
             case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight:
                 preconditionFailure("bit operations are defined on integers only (checked by the ops)")
-            case .maximum, .minimum:
-                // NaN in either operand gives NaN, as ONNX Max/Min do.
-                let picked = op == .maximum ? fmax(a, b) : fmin(a, b)
-                let unordered = LLVMBuildFCmp(builder, LLVMRealUNO, a, b, "")
-                return LLVMBuildSelect(builder, unordered, fadd(a, b), picked, "")
+            case .maximum: return fmax(a, b)  // NaN in either operand gives NaN, as ONNX Max/Min do
+            case .minimum: return fmin(a, b)
             case .remainder: return floatRemainder(a, b)
             case .modulo:
                 let rest = floatRemainder(a, b)

@@ -332,13 +332,21 @@ final class KernelBuilder {
     /// a × b + c, contractible into one FMA by the backend.
     func fmuladd(_ a: IRValue, _ b: IRValue, _ c: IRValue) -> IRValue { intrinsic("llvm.fmuladd.f32", [a, b, c]) }
 
-    /// max(a, b); with ONNX semantics for the finite values models produce.
-    func fmax(_ a: IRValue, _ b: IRValue) -> IRValue {
-        LLVMBuildSelect(builder, LLVMBuildFCmp(builder, LLVMRealOGT, a, b, ""), a, b, "")
-    }
+    /// max(a, b), NaN when either is NaN, as ONNX Runtime computes Relu,
+    /// Clip, Max, MaxPool and ReduceMax (llvm.maxnum would drop the NaN).
+    func fmax(_ a: IRValue, _ b: IRValue) -> IRValue { propagatingNaN(a, b, keepSecondWhen: LLVMRealOLT) }
 
-    func fmin(_ a: IRValue, _ b: IRValue) -> IRValue {
-        LLVMBuildSelect(builder, LLVMBuildFCmp(builder, LLVMRealOLT, a, b, ""), a, b, "")
+    /// min(a, b), NaN when either is NaN.
+    func fmin(_ a: IRValue, _ b: IRValue) -> IRValue { propagatingNaN(a, b, keepSecondWhen: LLVMRealOGT) }
+
+    /// `a <predicate> b ? b : a`, which keeps a NaN in `a`; a NaN in `b` needs
+    /// a second select unless `b` is a constant (the bounds of Relu and Clip,
+    /// which then cost one compare and one blend, as before).
+    private func propagatingNaN(_ a: IRValue, _ b: IRValue, keepSecondWhen predicate: LLVMRealPredicate) -> IRValue {
+        let (value, bound) = LLVMIsConstant(a) != 0 && LLVMIsConstant(b) == 0 ? (b, a) : (a, b)
+        let picked = LLVMBuildSelect(builder, LLVMBuildFCmp(builder, predicate, value, bound, ""), bound, value, "")!
+        if LLVMIsConstant(bound) != 0 { return picked }
+        return LLVMBuildSelect(builder, LLVMBuildFCmp(builder, LLVMRealUNO, bound, bound, ""), bound, picked, "")
     }
 
     func floor(_ x: IRValue) -> IRValue { intrinsic("llvm.floor.f32", [x]) }
