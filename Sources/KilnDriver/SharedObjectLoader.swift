@@ -26,6 +26,13 @@ public final class LoadedModel {
     }
 
     public init(prepared: PreparedModel, target: TargetSelection = .host) throws {
+        // Code for another architecture compiles (kilnc compile) but cannot be loaded here.
+        let host = TargetSelection.host.triple
+        guard target.triple.split(separator: "-").first == host.split(separator: "-").first else {
+            throw DriverError(
+                "the model is compiled for \(target.triple), which cannot run on this machine (\(host)); "
+                    + "`kilnc compile --triple \(target.triple)` builds it for that target without running it")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "kiln-\(prepared.name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -39,11 +39,20 @@ public struct TensorFile: Sendable {
         proto.dims = data.shape.map { Int64($0) }
         proto.dataType = Int32(data.dtype.rawValue)
         proto.rawData = Data(data.fileBytes)
-        try OutputWriter.write(try proto.serializedData(), to: path)
+        do {
+            try OutputWriter.write(try proto.serializedData(), to: path)
+        } catch {
+            throw DriverError("cannot write \(path): \((error as NSError).localizedDescription)")
+        }
     }
 
     /// `input_0.pb`, `input_1.pb`, … (or `output_…`) in a directory, in order.
     public static func readAll(directory: String, prefix: String) throws -> [TensorFile] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw DriverError("the folder \(directory) does not exist")
+        }
+        guard isDirectory.boolValue else { throw DriverError("\(directory) is a file, not a folder of \(prefix)_0.pb, …") }
         var tensors: [TensorFile] = []
         while true {
             let path = "\(directory)/\(prefix)_\(tensors.count).pb"

@@ -124,6 +124,12 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "L2 cache per core of the target in KiB, for blocking (default: 1024, or the config's).")
     var l2CacheKB: Int?
 
+    func validate() throws {
+        if let l2CacheKB, !(1...65536).contains(l2CacheKB) {
+            throw ValidationError("--l2-cache-kb must be between 1 and 65536 (as l2CacheKB in a config), got \(l2CacheKB)")
+        }
+    }
+
     func resolve(_ config: ModelConfig) -> TargetSelection {
         TargetSelection.resolve(
             triple: triple ?? config.triple, cpu: cpu ?? config.cpu, features: features ?? config.features,
@@ -265,6 +271,16 @@ struct Run: ParsableCommand {
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
         runtime.run()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputs, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw DriverError("--outputs \(outputs) is a file, not a folder") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
+            } catch {
+                throw DriverError("cannot create the --outputs folder \(outputs): \((error as NSError).localizedDescription)")
+            }
+        }
         for (index, info) in runtime.outputs.enumerated() {
             try TensorFile(name: info.name, data: try runtime.outputData(index))
                 .write(path: "\(outputs)/output_\(index).pb")

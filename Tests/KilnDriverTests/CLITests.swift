@@ -195,4 +195,35 @@ func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
         #expect(out.contains("  ✗ celu (Celu): attribute 'alpha' must be a float"))
         #expect(out.contains("  ✓ abs (Abs)"), "\(out)")
     }
+
+    /// Bad paths and option values end in a plain sentence, never a trap,
+    /// an LLVM abort or a raw Foundation error.
+    @Test func badPathsAndOptionsGetPlainErrors() throws {
+        let model = "\(lenet)/model.onnx"
+        let data = "\(lenet)/test_data_set_0"
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cli-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let file = "\(scratch)/a-file"
+        try Data().write(to: URL(fileURLWithPath: file))
+        let cases: [([String], String)] = [
+            (["compile", model, "--cpu", "notacpu", "--output-dir", scratch], "'notacpu' is not a CPU LLVM 14 can target for x86_64"),
+            (["compile", model, "--cpu", "pentium4", "--output-dir", scratch], "'pentium4' is not a CPU LLVM 14 can target"),
+            (["compile", model, "--l2-cache-kb", "99999999", "--output-dir", scratch], "--l2-cache-kb must be between 1 and 65536"),
+            (["compile", lenet, "--output-dir", scratch], "this is a folder, not an ONNX model file"),
+            (["compile", "\(scratch)/missing.onnx", "--output-dir", scratch], "the model file does not exist"),
+            (["run", model, "--inputs", "\(scratch)/missing", "--outputs", scratch], "the folder \(scratch)/missing does not exist"),
+            (["run", model, "--inputs", data, "--outputs", file], "--outputs \(file) is a file, not a folder"),
+            (["run", model, "--triple", "aarch64-linux-gnu", "--inputs", data, "--outputs", scratch], "cannot run on this machine"),
+        ]
+        for (arguments, message) in cases {
+            let (status, _, err) = try kilnc(arguments)
+            #expect(status != 0 && status < 128, "\(arguments): status \(status)")
+            #expect(err.contains(message), "\(arguments): \(err)")
+        }
+        // A missing --outputs folder is created.
+        let (status, _, err) = try kilnc(["run", model, "--inputs", data, "--outputs", "\(scratch)/new/outputs"])
+        #expect(status == 0, "\(err)")
+        #expect(FileManager.default.fileExists(atPath: "\(scratch)/new/outputs/output_0.pb"))
+    }
 }

@@ -19,8 +19,15 @@ public struct ONNXImporter {
 
     /// Reads the model file and imports it.
     public func importModel() throws -> Graph {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDirectory) else {
+            throw CompileError(.unreadableFile, at: fileLocation, "the model file does not exist")
+        }
+        guard !isDirectory.boolValue else {
+            throw CompileError(.unreadableFile, at: fileLocation, "this is a folder, not an ONNX model file")
+        }
         guard let data = FileManager.default.contents(atPath: modelPath) else {
-            throw CompileError(.unreadableFile, at: fileLocation, "cannot read the model file (does it exist?)")
+            throw CompileError(.unreadableFile, at: fileLocation, "cannot read the model file (check its permissions)")
         }
         return try importModel(data: data)
     }

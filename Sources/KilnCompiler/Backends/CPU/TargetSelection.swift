@@ -109,6 +109,17 @@ enum LLVMTarget {
             throw CompileError(
                 .backend, at: location, "unknown target triple '\(selection.triple)': \(takeString(error))")
         }
+        // LLVM only warns about a CPU it does not know, then may abort (a
+        // 32-bit CPU for a 64-bit triple): check the name first.
+        let arch = selection.triple.split(separator: "-").first.map(String.init) ?? ""
+        let known: Set<String>? =
+            arch == "x86_64" ? KnownCPUs.x86_64 : (arch == "aarch64" || arch == "arm64") ? KnownCPUs.aarch64 : nil
+        if let known, !known.contains(selection.cpu) {
+            throw CompileError(
+                .invalidConfig, at: location,
+                "'\(selection.cpu)' is not a CPU LLVM 14 can target for \(arch); the ones it can: "
+                    + known.sorted().joined(separator: ", "))
+        }
         guard
             let machine = LLVMCreateTargetMachine(
                 target, selection.triple, selection.cpu, selection.features, LLVMCodeGenLevelAggressive, LLVMRelocPIC,
