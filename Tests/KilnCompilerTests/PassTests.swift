@@ -153,6 +153,30 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(throws: CompileError.self) { try fold([1 << 20, 1 << 20]) }
     }
 
+    /// Folding has one budget for the whole model: Concats that double a
+    /// small constant (each fold within the per-node limit) stop with an
+    /// error naming the node that crosses it, before allocating past it.
+    @Test func foldingStopsAtTheModelsBudget() throws {
+        var graph = Graph(modelFile: "doubling.onnx", opset: 13)
+        var previous = graph.addValue(Value(name: "c0", constant: TensorData(shape: [1024], floats: Array(repeating: 1, count: 1024))))
+        for step in 1...20 {
+            let next = graph.addValue(Value(name: "c\(step)"))
+            graph.nodes.append(
+                Node(name: "cat\(step)", opType: "Concat", inputs: [previous, previous], outputs: [next],
+                     attributes: ["axis": .int(0)]))
+            previous = next
+        }
+        graph.outputs = [previous]
+        try graph.resolveOperators()
+        do {
+            try graph.inferShapesAndFold()
+            Issue.record("a constant doubled twenty times (4 GiB) must be refused")
+        } catch let error as CompileError {
+            #expect(error.location.node == "cat18", "\(error)")
+            #expect(error.message.contains("in all for this model (1 GiB plus twice its weights)"), "\(error)")
+        }
+    }
+
     @Test func plannerNeverOverlapsLiveBuffers() throws {
         for fixture in ["mlp", "lenet", "resnet_small", "digits"] {
             let model = try Compiler.prepare(

@@ -19,6 +19,10 @@ public struct Graph: Sendable {
     /// Values that cannot be typed because of a recorded problem upstream;
     /// nodes that read them are skipped rather than reported again.
     public var unavailable: Set<ValueID> = []
+    /// Bytes of constants that folding has created so far, and the most it
+    /// may create (set by type inference from the model's own weights).
+    public var foldedBytes = 0
+    public var foldBudget = Int.max
 
     public init(modelFile: String, opset: Int) {
         self.modelFile = modelFile

@@ -14,6 +14,7 @@ extension Graph {
     /// already recorded); one whose types cannot be inferred is recorded. The
     /// outputs of both become unavailable, and checking goes on.
     mutating func recordShapeProblems() {
+        foldBudget = ConstantBudget.total(weightBytes: values.reduce(0) { $0 + ($1.constant?.bytes.count ?? 0) })
         var kept: [Node] = []
         for node in nodes {
             guard node.op != nil, !node.inputs.contains(where: { $0.map(unavailable.contains) ?? false }) else {
@@ -57,7 +58,14 @@ extension Graph {
         for type in types where Shape.checkedElementCount(type.shape) == nil {
             throw CompileError(.shapeMismatch, at: location, "the result shape \(type.shape) is too large or invalid")
         }
+        // Charge what folding would create before the op allocates any of it.
+        let bytes = types.reduce(0) { $0 + $1.byteCount }
+        let allConstant = node.inputs.allSatisfy { $0.map { self[$0].constant != nil } ?? true }
+        if allConstant || Swift.type(of: op).readsOnlyShapes {
+            try ConstantBudget.check(bytes: bytes, folded: foldedBytes, budget: foldBudget, at: location)
+        }
         if let results = try op.evaluate(inputs) {
+            foldedBytes += bytes
             for (result, type) in zip(results, types) where result.type != type {
                 throw CompileError(
                     .backend, at: location,

@@ -5,15 +5,18 @@ import CLLVM
 
 /// The code-generation target.
 public struct TargetSelection: Sendable, Equatable {
-    public var triple: String
-    public var cpu: String
-    public var features: String
+    public var triple: String { didSet { vectorWidth = Self.vectorWidth(triple, cpu, features) } }
+    public var cpu: String { didSet { vectorWidth = Self.vectorWidth(triple, cpu, features) } }
+    public var features: String { didSet { vectorWidth = Self.vectorWidth(triple, cpu, features) } }
     /// L2 cache bytes per core the kernels block for (GEMM column chunks).
     public var cacheBytes: Int
 
     /// Floats per SIMD register the kernels are blocked for: what the CPU
     /// name implies, adjusted by explicit `+feature`/`-feature` entries.
-    public var vectorWidth: Int {
+    /// Stored, since every kernel of a model asks.
+    public private(set) var vectorWidth: Int
+
+    static func vectorWidth(_ triple: String, _ cpu: String, _ features: String) -> Int {
         guard triple.hasPrefix("x86_64") || triple.hasPrefix("i686") || triple.hasPrefix("i386") else { return 4 }
         let entries = features.split(separator: ",")
         let enabled = Set(entries.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) })
@@ -45,6 +48,7 @@ public struct TargetSelection: Sendable, Equatable {
         self.cpu = cpu
         self.features = features
         self.cacheBytes = cacheBytes
+        vectorWidth = Self.vectorWidth(triple, cpu, features)
     }
 
     /// The machine kilnc runs on, with its exact feature string: LLVM 14 names
