@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -44,6 +44,10 @@ check-sanitizers: deps
 # Kiln against ONNX Runtime, one thread each (needs PyPI for the venv).
 bench: deps
 	bash Benchmarks/run.sh
+
+# Regenerate Fixtures/Malformed/: the hostile-model corpus the tests run (needs PyPI).
+malformed:
+	bash -c '. Scripts/venv.sh && "$$VENV/bin/python" Scripts/make_malformed.py'
 
 # Regenerate Fixtures/ and the demo's model and test set (needs PyPI).
 fixtures:

@@ -363,12 +363,34 @@ public struct ONNXImporter {
             // no symbolic link leading out (a model from the internet must not embed
             // files from the machine that builds it).
             let root = directory.resolvingSymlinksInPath().standardizedFileURL.path
+            for key in ["offset", "length"] {
+                if let text = entries[key], Int(text).map({ $0 < 0 }) ?? true {
+                    throw CompileError(
+                        .invalidInitializer, at: fileLocation,
+                        "\(what) has external data \(key) '\(text)'; it must be a whole number of bytes, 0 or more")
+                }
+            }
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+            if resolved == root {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) stores its data in '\(file)', which is the model's folder, not a file")
+            }
             guard !file.hasPrefix("/"), !file.split(separator: "/").contains(".."), resolved.hasPrefix(root + "/") else {
                 throw CompileError(
                     .invalidInitializer, at: fileLocation,
                     "\(what) stores its data in '\(file)', which leads outside the model's folder '\(root)' "
                         + "(to '\(resolved)'); Kiln reads external data only from files inside that folder")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) stores its data in '\(file)', which does not exist next to the model")
+            }
+            guard !isDirectory.boolValue else {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation, "\(what) stores its data in '\(file)', which is a folder")
             }
             // Read only this tensor's bytes: a large model keeps hundreds of
             // tensors in one multi-gigabyte file.

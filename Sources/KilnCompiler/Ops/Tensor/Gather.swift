@@ -18,7 +18,20 @@ struct Gather: Operator {
         let data = try inputs.type(0)
         let indices = try inputs.require(1, "indices", in: [.int32, .int64])
         let axis = try resolvedAxis(data, inputs)
+        // Constant indices are checked now: out of range is an error, not a
+        // quietly substituted element at run time.
+        if let constant = inputs.constant(1) { _ = try picks(constant, size: data.shape[axis], inputs) }
         return [TensorType(data.dtype, Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...]))]
+    }
+
+    /// `indices` as positions in 0..<size (negative ones count from the end).
+    func picks(_ indices: TensorData, size: Int, _ inputs: OpInputs) throws -> [Int] {
+        try indices.int64s.map { index in
+            guard (-Int64(size)..<Int64(size)).contains(index) else {
+                throw inputs.error(.invalidAttribute, "index \(index) is out of range for size \(size)")
+            }
+            return Int(index < 0 ? index + Int64(size) : index)
+        }
     }
 
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
@@ -26,13 +39,7 @@ struct Gather: Operator {
         let (data, indices) = (values[0], values[1])
         let axis = try resolvedAxis(data.type, inputs)
         let (outer, size, inner) = Shape.split(data.shape, around: axis)
-        var picks: [Int] = []
-        for index in indices.int64s {
-            guard (-Int64(size)..<Int64(size)).contains(index) else {
-                throw inputs.error(.invalidAttribute, "index \(index) is out of range for size \(size)")
-            }
-            picks.append(Int(index < 0 ? index + Int64(size) : index))
-        }
+        let picks = try picks(indices, size: size, inputs)
         var sources: [Int] = []
         sources.reserveCapacity(outer * picks.count * inner)
         for o in 0..<outer {
