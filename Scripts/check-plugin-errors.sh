@@ -55,6 +55,12 @@ SWIFT
             cp "$fixtures/typed/$model/model.onnx" "$package/Sources/Models/$model.onnx"
             printf '#include "%s.kiln.h"\n' "$model" >> "$package/Sources/Models/include/Models.h"
         done
+        # Hostile names (keywords, newlines, bidi controls) and 240 inputs: the
+        # generated classes must compile in the user's build.
+        for model in names_hostile_inputs names_many_inputs; do
+            cp "$fixtures/Malformed/$model.onnx" "$package/Sources/Models/$model.onnx"
+            printf '#include "%s.kiln.h"\n' "$model" >> "$package/Sources/Models/include/Models.h"
+        done
         cat >> "$package/Sources/App/main.swift" <<'SWIFT'
 // Typed inputs and outputs: each parameter and result has its model's element type.
 let rows: [Int64] = [4, -1, 0]
