@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed fuzz fuzz-smoke bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -15,7 +15,7 @@ demo: deps
 	cd Examples/Digits && $(SWIFT) build -c release
 	cd Examples/Digits && "$$($(SWIFT) build -c release --show-bin-path)/App"
 
-test: deps test-swift test-examples test-plugin-errors test-real-models-plugin
+test: deps test-swift test-examples test-plugin-errors test-real-models-plugin fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -31,6 +31,14 @@ test-plugin-errors:
 # through its generated class and through `kilnc run`, compared with ONNX Runtime.
 test-real-models-plugin:
 	bash Scripts/check-real-models-plugin.sh
+
+# libFuzzer + ASan over the compiler front end (FUZZ_SECONDS, default 600);
+# make test runs one minute of it.
+fuzz:
+	bash Scripts/fuzz.sh
+
+fuzz-smoke:
+	FUZZ_SECONDS=60 bash Scripts/fuzz.sh
 
 # The Swift tests under AddressSanitizer (with LeakSanitizer) and under
 # ThreadSanitizer, each in its own build folder (about 8 min each on 2 cores).
@@ -87,4 +95,4 @@ conformance-subset: deps
 	SWIFT="$(SWIFT)" bash Scripts/conformance.sh --subset Fixtures/conformance $(CONFORMANCE_ARGS)
 
 clean:
-	rm -rf .build .build-asan .build-tsan Examples/Digits/.build .build-plugin
+	rm -rf .build .build-asan .build-tsan .build-fuzz Examples/Digits/.build .build-plugin

@@ -44,6 +44,8 @@ let package = Package(
             ]
         ),
         .plugin(name: "KilnPlugin", capability: .buildTool(), dependencies: ["kilnc"]),
+        // libFuzzer target over the compiler front end (make fuzz); a replay tool otherwise.
+        .executableTarget(name: "KilnFuzz", dependencies: ["KilnCompiler"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "CKiln"]),
         // Counts heap allocations per thread, to prove calls allocate nothing.

@@ -49,6 +49,8 @@ def main():
 enum ONNXSchemas {{
     /// The newest default-domain opset the pinned onnx package defines.
     static let newestOpset = {onnx.defs.onnx_opset_version()}
+    /// The newest IR version (file format) the pinned onnx package defines.
+    static let newestIRVersion = {onnx.IR_VERSION}
     /// The onnx package the table comes from.
     static let onnxVersion = "{onnx.__version__}"
 

@@ -45,7 +45,8 @@ struct MalformedCase: Decodable, CustomTestStringConvertible, Sendable {
             return
         }
         #expect((1...3).contains(status), "\(corpusCase.name): status \(status) (a crash or trap?): \(err)")
-        #expect(err.hasPrefix("error: \(model)"), "\(corpusCase.name): \(err)")
+        // The file named first is the model, or the config beside it for a config problem.
+        #expect(err.hasPrefix("error: \(MalformedCase.folder)/\(corpusCase.name)."), "\(corpusCase.name): \(err)")
         for expected in corpusCase.error_contains {
             #expect(err.contains(expected), "\(corpusCase.name): missing '\(expected)' in: \(err)")
         }

@@ -48,6 +48,12 @@ public struct ONNXImporter {
                 .malformedModel, at: fileLocation,
                 "not a valid ONNX model: it has no IR version or no graph with outputs")
         }
+        guard model.irVersion <= Int64(ONNXSchemas.newestIRVersion) else {
+            throw CompileError(
+                .malformedModel, at: fileLocation,
+                "the model has IR version \(model.irVersion); onnx \(ONNXSchemas.onnxVersion) defines versions up to "
+                    + "\(ONNXSchemas.newestIRVersion), so this file's format may mean something Kiln cannot read")
+        }
         let opset = try defaultOpset(of: model)
         return try importGraph(model.graph, opset: opset)
     }
@@ -352,6 +358,18 @@ public struct ONNXImporter {
     /// when the tensor uses the typed repeated fields instead.
     private func rawBytes(_ proto: Onnx_TensorProto, what: String) throws -> [UInt8]? {
         if proto.dataLocation == .external {
+            guard !proto.hasRawData else {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) has both raw_data and external data; which one holds its values is ambiguous")
+            }
+            let known: Set<String> = ["location", "offset", "length", "checksum", "basepath"]
+            if let unknown = proto.externalData.map(\.key).first(where: { !known.contains($0) }) {
+                throw CompileError(
+                    .invalidInitializer, at: fileLocation,
+                    "\(what) has external data key '\(unknown)', which ONNX does not define (known: "
+                        + "\(known.sorted().joined(separator: ", "))); ignoring it could change what is read")
+            }
             let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
             guard let file = entries["location"], !file.isEmpty else {
                 throw CompileError(

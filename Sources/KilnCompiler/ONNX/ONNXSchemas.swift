@@ -8,6 +8,8 @@
 enum ONNXSchemas {
     /// The newest default-domain opset the pinned onnx package defines.
     static let newestOpset = 28
+    /// The newest IR version (file format) the pinned onnx package defines.
+    static let newestIRVersion = 14
     /// The onnx package the table comes from.
     static let onnxVersion = "1.23.2"
 

@@ -36,6 +36,8 @@ struct ModuleEmitter {
         var kernels: [DescriptorEmitter.Kernel] = []
 
         for (index, node) in graph.nodes.enumerated() {
+            // A node whose results hold no elements (a batch of 0) has nothing to compute.
+            if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
             let kernelContext = KernelContext(
                 graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
                 vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,

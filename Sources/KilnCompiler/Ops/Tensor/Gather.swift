@@ -20,7 +20,11 @@ struct Gather: Operator {
         let axis = try resolvedAxis(data, inputs)
         // Constant indices are checked now: out of range is an error, not a
         // quietly substituted element at run time.
-        if let constant = inputs.constant(1) { _ = try picks(constant, size: data.shape[axis], inputs) }
+        // (Large index tensors are left to the run-time bounds check: reading
+        // millions of them here would cost more than the check is worth.)
+        if let constant = inputs.constant(1), constant.elementCount <= 1 << 16 {
+            _ = try picks(constant, size: data.shape[axis], inputs)
+        }
         return [TensorType(data.dtype, Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...]))]
     }
 

@@ -61,8 +61,10 @@ struct Slice: Operator {
                 end = min(max(end, -1), size - 1)
             }
             let span = step > 0 ? end - start : start - end
-            let magnitude = step > 0 ? step : -step
-            box[axis] = (start: start, step: step, count: span > 0 ? (span + magnitude - 1) / magnitude : 0)
+            // Steps come from the file: Int.min has no positive counterpart, and
+            // span + step can overflow, so count as 1 + (span - 1) / |step|.
+            let magnitude = Int(clamping: step.magnitude)
+            box[axis] = (start: start, step: step, count: span > 0 ? 1 + (span - 1) / magnitude : 0)
         }
         return box
     }
@@ -77,7 +79,9 @@ struct Slice: Operator {
         let strides = Shape.strides(of: try inputs.type(0).shape)
         let empty = box.contains { $0.count == 0 }
         let offset = empty ? 0 : zip(box, strides).map { $0.start * $1 }.reduce(0, +)
-        return (box.map(\.count), offset, zip(box, strides).map { $0.step * $1 })
+        // An axis taking one element never uses its stride, whose step may be
+        // anything the file says; any axis taking more has |step| < its size.
+        return (box.map(\.count), offset, zip(box, strides).map { $0.count > 1 ? $0.step * $1 : 0 })
     }
 
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
