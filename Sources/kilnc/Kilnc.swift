@@ -191,7 +191,7 @@ struct Inspect: ParsableCommand {
             try checked.throwProblems()
             return
         }
-        let prepared = try Compiler.prepare(graph: imported, modelPath: model.model)
+        let prepared = try Compiler.prepare(checked: checked, modelPath: model.model)
         let graph = prepared.graph
         print("model: \(prepared.fileName)  (name \(prepared.name), opset \(graph.opset))")
         for input in graph.inputs { print("input  \(graph[input].name): \(graph.type(of: input))") }

@@ -18,21 +18,15 @@ import Testing
         var node = Onnx_NodeProto()
         (node.opType, node.name, node.input, node.output) = (op, "n", ["x"] + constants.map(\.0), ["y"])
         node.attribute = attributes
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto()
-        opset.version = 13
-        model.opsetImport = [opset]
-        model.graph.node = [node]
-        model.graph.input = [onnxValueInfo("x", .float32, [1, 1, 2, 3])]
-        model.graph.output = [onnxValueInfo("y", .float32, outputShape)]
-        model.graph.initializer = constants.map { name, value in
-            var tensor = Onnx_TensorProto()
-            (tensor.name, tensor.dataType, tensor.floatData) = (name, 1, [value])
-            return tensor
-        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-nan-\(UUID()).onnx").path
-        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        try writeONNXModel(
+            to: path, nodes: [node], inputs: [onnxValueInfo("x", .float32, [1, 1, 2, 3])],
+            outputs: [onnxValueInfo("y", .float32, outputShape)],
+            initializers: constants.map { name, value in
+                var tensor = Onnx_TensorProto()
+                (tensor.name, tensor.dataType, tensor.floatData) = (name, 1, [value])
+                return tensor
+            })
         defer { try? FileManager.default.removeItem(atPath: path) }
         let loaded = try LoadedModel(modelPath: path)
         try loaded.runtime.setInput(0, Self.input)

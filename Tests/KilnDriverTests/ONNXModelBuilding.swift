@@ -22,7 +22,7 @@ func onnxValueInfo(_ name: String, _ dtype: DType, _ shape: [Int]) -> Onnx_Value
 /// A one-graph model importing the default domain at `opset`, serialized to `path`.
 func writeONNXModel(
     to path: String, nodes: [Onnx_NodeProto], inputs: [Onnx_ValueInfoProto], outputs: [Onnx_ValueInfoProto],
-    opset: Int = 13
+    initializers: [Onnx_TensorProto] = [], opset: Int = 13
 ) throws {
     var model = Onnx_ModelProto()
     model.irVersion = 8
@@ -32,5 +32,6 @@ func writeONNXModel(
     model.graph.node = nodes
     model.graph.input = inputs
     model.graph.output = outputs
+    model.graph.initializer = initializers
     try model.serializedData().write(to: URL(fileURLWithPath: path))
 }

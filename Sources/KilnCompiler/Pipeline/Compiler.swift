@@ -28,7 +28,13 @@ public enum Compiler {
     /// Checks and optimises an imported graph; `modelPath` names the file
     /// the generated code refers to.
     public static func prepare(graph imported: Graph, modelPath: String) throws -> PreparedModel {
-        var graph = check(imported)
+        try prepare(checked: check(imported), modelPath: modelPath)
+    }
+
+    /// Optimises a graph ``check(_:)`` returned (throwing its problems, if
+    /// any), without resolving and typing it again.
+    public static func prepare(checked: Graph, modelPath: String) throws -> PreparedModel {
+        var graph = checked
         try graph.throwProblems()
         try graph.lowerToCore()
         graph.foldAffineIntoConvolution()

@@ -89,10 +89,7 @@ extension KernelBuilder {
         func int(_ value: UInt32) -> IRValue { LLVMConstInt(i32, UInt64(value), 0) }
         guard dtype == .float8e8m0 else {
             guard conversion.saturate, let format = MinifloatFormat.of(dtype) else { return value }
-            // Compare-and-select keeps NaN (minnum/maxnum would drop it).
-            let maximum = constant(format.maximum)
-            let low = select(LLVMBuildFCmp(builder, LLVMRealOLT, value, constant(-format.maximum), ""), constant(-format.maximum), value)
-            return select(LLVMBuildFCmp(builder, LLVMRealOGT, low, maximum, ""), maximum, low)
+            return fmin(fmax(value, constant(-format.maximum)), constant(format.maximum))  // NaN stays NaN
         }
         let bits = LLVMBuildBitCast(builder, value, i32, "")!
         let field = LLVMBuildAnd(builder, LLVMBuildLShr(builder, bits, int(23), ""), int(0xff), "")!
