@@ -24,7 +24,8 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(!ops.contains("BatchNormalization"))
         #expect(!ops.contains("Relu"))
         #expect(model.graph.nodes.contains { $0.opType == "Conv" && $0.epilogue == .relu })
-        #expect(model.graph.nodes.contains { $0.opType == "Add" && $0.epilogue == .relu })
+        // The residual Add and its Relu become one elementwise node.
+        #expect(model.graph.nodes.contains { $0.opType == "Add+Relu" && $0.epilogue == nil })
     }
 
     @Test func foldsGatherConcatAndArithmetic() throws {

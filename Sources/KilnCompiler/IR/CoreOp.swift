@@ -85,6 +85,10 @@ public enum ElementwiseFunction: Sendable, Equatable {
     /// A pointwise formula over the operands: how unary math and most
     /// activations reach backends without a kernel of their own.
     case expression(Expression)
+    /// Several float32 formulas run in order (fused nodes): in step `i`,
+    /// operand `k` is input `k` below the input count and otherwise the
+    /// result of step `k − inputCount`; the last step is the result.
+    case fused(steps: [Expression])
 }
 
 /// A pointwise formula over a node's (broadcast) operands, computed in the
@@ -260,6 +264,7 @@ extension CoreOp: CustomStringConvertible {
             case .not: "logical not"
             case .select: "select"
             case .expression: "elementwise expression"
+            case .fused(let steps): "elementwise fused (\(steps.count) steps)"
             }
         case .gemm: "gemm"
         case .matMul: "matmul"

@@ -20,6 +20,52 @@ enum Broadcasting {
         return first
     }
 
+    /// `operation(a, b)` over the broadcast of two float32 constants to
+    /// `shape`, walking strides instead of building index tables: folds of
+    /// tens of millions of elements (an exporter's broadcast of weights, or a
+    /// hostile model's) stay linear in time and in memory.
+    static func mapFloat32(
+        _ lhs: TensorData, _ rhs: TensorData, to shape: [Int], _ operation: (Float, Float) -> Float
+    ) -> TensorData {
+        let count = shape.reduce(1, *)
+        let inner = shape.last ?? 1
+        var bytes = [UInt8](repeating: 0, count: count * 4)
+        guard count > 0 else { return TensorData(dtype: .float32, shape: shape, bytes: bytes) }
+        let (lhsStrides, rhsStrides) = (
+            Shape.broadcastStrides(from: lhs.shape, to: shape), Shape.broadcastStrides(from: rhs.shape, to: shape)
+        )
+        let (lhsStep, rhsStep) = (lhsStrides.last ?? 0, rhsStrides.last ?? 0)
+        lhs.bytes.withUnsafeBytes { a in
+            rhs.bytes.withUnsafeBytes { b in
+                bytes.withUnsafeMutableBytes { out in
+                    func load(_ buffer: UnsafeRawBufferPointer, _ index: Int) -> Float {
+                        Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+                    }
+                    var coordinate = [Int](repeating: 0, count: Swift.max(shape.count - 1, 0))
+                    var (lhsBase, rhsBase) = (0, 0)
+                    for row in 0..<(count / inner) {
+                        for column in 0..<inner {
+                            let value = operation(load(a, lhsBase + column * lhsStep), load(b, rhsBase + column * rhsStep))
+                            out.storeBytes(
+                                of: value.bitPattern.littleEndian, toByteOffset: (row * inner + column) * 4, as: UInt32.self)
+                        }
+                        // The next row: an odometer over the outer axes.
+                        for axis in coordinate.indices.reversed() {
+                            coordinate[axis] += 1
+                            lhsBase += lhsStrides[axis]
+                            rhsBase += rhsStrides[axis]
+                            if coordinate[axis] < shape[axis] { break }
+                            lhsBase -= lhsStrides[axis] * shape[axis]
+                            rhsBase -= rhsStrides[axis] * shape[axis]
+                            coordinate[axis] = 0
+                        }
+                    }
+                }
+            }
+        }
+        return TensorData(dtype: .float32, shape: shape, bytes: bytes)
+    }
+
     /// For every element of the broadcast result, the element index in each operand.
     static func elementIndices(_ operands: [TensorData], shape: [Int]) -> [[Int]] {
         Shape.offsets(of: shape, strides: operands.map { Shape.broadcastStrides(from: $0.shape, to: shape) })

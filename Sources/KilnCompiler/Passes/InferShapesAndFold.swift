@@ -48,23 +48,32 @@ extension Graph {
         for case let input? in node.inputs where self[input].type == nil {
             throw CompileError(.malformedModel, at: location, "input '\(self[input].name)' is used before it has a type")
         }
-        let inputs = opInputs(of: node)
-        let types = try op.inferTypes(inputs)
-        guard types.count == node.outputs.count else {
-            throw CompileError(
-                .malformedModel, at: location,
-                "the node declares \(node.outputs.count) outputs; \(node.opType) produces \(types.count) here")
+        // The inputs view holds the graph's storage (its error closure reads
+        // the graph): it must be gone before this node's results are
+        // stored, or each store copies every value (quadratic in the nodes).
+        let types: [TensorType]
+        let folded: [TensorData]?
+        let bytes: Int
+        do {
+            let inputs = opInputs(of: node)
+            types = try op.inferTypes(inputs)
+            guard types.count == node.outputs.count else {
+                throw CompileError(
+                    .malformedModel, at: location,
+                    "the node declares \(node.outputs.count) outputs; \(node.opType) produces \(types.count) here")
+            }
+            for type in types where Shape.checkedElementCount(type.shape) == nil {
+                throw CompileError(.shapeMismatch, at: location, "the result shape \(type.shape) is too large or invalid")
+            }
+            // Charge what folding would create before the op allocates any of it.
+            bytes = types.reduce(0) { $0 + $1.byteCount }
+            let allConstant = node.inputs.allSatisfy { $0.map { self[$0].constant != nil } ?? true }
+            if allConstant || Swift.type(of: op).readsOnlyShapes {
+                try ConstantBudget.check(bytes: bytes, folded: foldedBytes, budget: foldBudget, at: location)
+            }
+            folded = try op.evaluate(inputs)
         }
-        for type in types where Shape.checkedElementCount(type.shape) == nil {
-            throw CompileError(.shapeMismatch, at: location, "the result shape \(type.shape) is too large or invalid")
-        }
-        // Charge what folding would create before the op allocates any of it.
-        let bytes = types.reduce(0) { $0 + $1.byteCount }
-        let allConstant = node.inputs.allSatisfy { $0.map { self[$0].constant != nil } ?? true }
-        if allConstant || Swift.type(of: op).readsOnlyShapes {
-            try ConstantBudget.check(bytes: bytes, folded: foldedBytes, budget: foldBudget, at: location)
-        }
-        if let results = try op.evaluate(inputs) {
+        if let results = folded {
             foldedBytes += bytes
             for (result, type) in zip(results, types) where result.type != type {
                 throw CompileError(

@@ -38,6 +38,7 @@ public enum Compiler {
         try graph.throwProblems()
         try graph.lowerToCore()
         graph.foldAffineIntoConvolution()
+        graph.fuseElementwise()
         graph.fuseActivations()
         graph.materializeOutputs()
         try graph.verify()

@@ -66,6 +66,9 @@ enum ConstantArithmetic {
         guard let shape = Shape.broadcast([lhs.shape, rhs.shape]) else {
             throw inputs.error(.shapeMismatch, "shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
         }
+        if lhs.dtype == .float32, let operation = float32Operation(op) {
+            return Broadcasting.mapFloat32(lhs, rhs, to: shape, operation)
+        }
         let offsets = Broadcasting.elementIndices([lhs, rhs], shape: shape)
         let bitOperations: Set<BinaryOperator> = [.bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight]
         if lhs.dtype.isFloatingPoint && bitOperations.contains(op) {
@@ -117,6 +120,20 @@ enum ConstantArithmetic {
             }
         }
         return TensorData(dtype: lhs.dtype, shape: shape, converting: results)
+    }
+
+    /// The float32 form of the operators whose float32 result is the same as
+    /// computing in float64 and rounding (one correctly rounded operation).
+    private static func float32Operation(_ op: BinaryOperator) -> ((Float, Float) -> Float)? {
+        switch op {
+        case .add: { $0 + $1 }
+        case .subtract: { $0 - $1 }
+        case .multiply: { $0 * $1 }
+        case .divide: { $0 / $1 }
+        case .maximum: { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+        case .minimum: { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+        default: nil
+        }
     }
 
     /// `value` shifted in a type of `width` bits. Signed right shifts are

@@ -63,6 +63,41 @@ import Testing
         #expect(try Div.parse().evaluate(OpInputs(.floats([1]), .floats([0])))?.first?.floats == [.infinity])
     }
 
+    /// float32 folds walk broadcast strides directly (no index tables): every
+    /// axis pattern, a scalar, an empty result and NaN in Max must agree
+    /// with the element-by-element definition.
+    @Test func float32BroadcastFoldsMatchTheDefinition() throws {
+        let a = (0..<24).map { Float($0) * 0.75 - 7 }
+        let b: [Float] = [0.5, -3, .nan, 11]
+        let lhs = TensorData(shape: [2, 3, 1, 4], floats: a)
+        let rhs = TensorData(shape: [1, 4, 1], floats: b)
+        let sum = try #require(try Add.parse().evaluate(OpInputs(.constant(lhs), .constant(rhs)))?.first)
+        let greatest = try #require(try Max.parse().evaluate(OpInputs(.constant(lhs), .constant(rhs)))?.first)
+        #expect(sum.shape == [2, 3, 4, 4])
+        var expectedSum: [Float] = []
+        var expectedMax: [Float] = []
+        for i in 0..<2 {
+            for j in 0..<3 {
+                for k in 0..<4 {
+                    for l in 0..<4 {
+                        let (x, y) = (a[(i * 3 + j) * 4 + l], b[k])
+                        expectedSum.append(x + y)
+                        expectedMax.append(y.isNaN ? .nan : Swift.max(x, y))
+                    }
+                }
+            }
+        }
+        func same(_ actual: [Float], _ expected: [Float]) -> Bool {
+            actual.count == expected.count && zip(actual, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        }
+        #expect(same(sum.floats, expectedSum))
+        #expect(same(greatest.floats, expectedMax))
+        let scalars = OpInputs(.constant(TensorData(shape: [], floats: [6])), .constant(TensorData(shape: [], floats: [4])))
+        #expect(try Div.parse().evaluate(scalars)?.first == TensorData(shape: [], floats: [1.5]))
+        let empty = OpInputs(.constant(TensorData(shape: [0, 3], floats: [])), .constant(TensorData(shape: [3], floats: [1, 2, 3])))
+        #expect(try Mul.parse().evaluate(empty)?.first == TensorData(shape: [0, 3], floats: []))
+    }
+
     /// float64 constants are computed and stored in double precision, not float32.
     @Test func float64StaysDouble() throws {
         let a = TensorData(dtype: .float64, shape: [], converting: [0.1])

@@ -167,6 +167,16 @@ enum Elementwise {
         }
     }
 
+    /// Fused float32 formulas, each step reading the operands and the
+    /// results of the steps before it, all in registers.
+    static func fused(_ context: KernelContext, _ steps: [Expression]) -> KernelPlan {
+        plan(context, operands: broadcastOperands(context), output: context.output) { b, values in
+            var results = values
+            for step in steps { results.append(b.evaluate(step, results, .float32)) }
+            return results[results.count - 1]
+        }
+    }
+
     static func cast(_ context: KernelContext, to target: DType, _ conversion: FloatConversion) -> KernelPlan {
         let source = context.type(context.input(0)!).dtype
         return plan(context, operands: broadcastOperands(context), output: context.output) { b, values in

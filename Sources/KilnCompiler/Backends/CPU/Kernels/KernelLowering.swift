@@ -31,6 +31,7 @@ enum KernelLowering {
         case .elementwise(.not): return [Elementwise.not(context)]
         case .elementwise(.select): return [Elementwise.select(context)]
         case .elementwise(.expression(let expression)): return [Elementwise.expression(context, expression)]
+        case .elementwise(.fused(let steps)): return [Elementwise.fused(context, steps)]
         case .gather(let axis): return [Indexing.gather(context, axis: axis)]
         case .gatherElements(let axis): return [Indexing.gatherElements(context, axis: axis)]
         case .cumulative(let parameters): return [Reduction.cumulative(context, parameters)]
