@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed fuzz fuzz-smoke bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -56,6 +56,10 @@ bench: deps
 # Regenerate Fixtures/Malformed/: the hostile-model corpus the tests run (needs PyPI).
 malformed:
 	bash -c '. Scripts/venv.sh && "$$VENV/bin/python" Scripts/make_malformed.py'
+
+# Wall time and peak memory of the release kilnc on every corpus case.
+malformed-times: deps
+	bash Scripts/malformed-times.sh
 
 # Regenerate Fixtures/ and the demo's model and test set (needs PyPI).
 fixtures:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln needs, only those missing (idempotent):
 # LLVM 14's C API for kilnc, Vulkan headers and loader, Mesa's lavapipe
-# (a CPU Vulkan driver for tests), and spirv-tools (spirv-val).
+# (a CPU Vulkan driver for tests), spirv-tools (spirv-val) and GNU time
+# (peak memory in measurement scripts).
 set -euo pipefail
 
-packages=(llvm-dev libvulkan-dev mesa-vulkan-drivers spirv-tools)
+packages=(llvm-dev libvulkan-dev mesa-vulkan-drivers spirv-tools time)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -48,11 +48,11 @@ public struct TensorFile: Sendable {
 
     /// `input_0.pb`, `input_1.pb`, … (or `output_…`) in a directory, in order.
     public static func readAll(directory: String, prefix: String) throws -> [TensorFile] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw DriverError("the folder \(directory) does not exist")
+        switch FileKind(atPath: directory) {
+        case .missing: throw DriverError("the folder \(directory) does not exist")
+        case .file: throw DriverError("\(directory) is a file, not a folder of \(prefix)_0.pb, …")
+        case .folder: break
         }
-        guard isDirectory.boolValue else { throw DriverError("\(directory) is a file, not a folder of \(prefix)_0.pb, …") }
         var tensors: [TensorFile] = []
         while true {
             let path = "\(directory)/\(prefix)_\(tensors.count).pb"

@@ -271,10 +271,10 @@ struct Run: ParsableCommand {
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
         runtime.run()
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outputs, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw DriverError("--outputs \(outputs) is a file, not a folder") }
-        } else {
+        switch FileKind(atPath: outputs) {
+        case .file: throw DriverError("--outputs \(outputs) is a file, not a folder")
+        case .folder: break
+        case .missing:
             do {
                 try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
             } catch {

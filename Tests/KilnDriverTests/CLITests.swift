@@ -18,20 +18,32 @@ func kilncPath() throws -> String {
     throw DriverError("kilnc not found near \(bundle.path); build it with `swift build --build-tests`")
 }
 
-/// Runs kilnc; returns (status, stdout, stderr).
-func kilnc(_ arguments: [String]) throws -> (Int32, String, String) {
+/// Runs kilnc; returns (status, stdout, stderr). A run past `seconds` is
+/// killed (status 137, its signal's), so a hang fails instead of stalling
+/// the suite; `memoryLimitKB` caps its address space (`ulimit -v`), so
+/// unbounded allocation ends in an error or a signal, not a swapping machine.
+func kilnc(_ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = nil) throws -> (Int32, String, String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try kilncPath())
-    process.arguments = arguments
+    if let memoryLimitKB {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v \(memoryLimitKB) && exec \"$0\" \"$@\"", try kilncPath()] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: try kilncPath())
+        process.arguments = arguments
+    }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let watchdog = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+    defer { watchdog.cancel() }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return (status, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }
 
 @Suite struct CLITests {

@@ -11,6 +11,9 @@ public struct Graph: Sendable {
     public var nodes: [Node] = []
     public var inputs: [ValueID] = []
     public var outputs: [ValueID] = []
+    /// The graph outputs' types as the model file declares them, checked
+    /// against inference (``DeclaredType``).
+    public var declaredOutputTypes: [ValueID: DeclaredType] = [:]
     /// Problems that stop compilation but let the rest of the model still be
     /// checked (an unsupported op, a bad attribute, a dtype Kiln lacks):
     /// import and the checking passes record them and go on, so one build

@@ -19,12 +19,10 @@ public struct ONNXImporter {
 
     /// Reads the model file and imports it.
     public func importModel() throws -> Graph {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDirectory) else {
-            throw CompileError(.unreadableFile, at: fileLocation, "the model file does not exist")
-        }
-        guard !isDirectory.boolValue else {
-            throw CompileError(.unreadableFile, at: fileLocation, "this is a folder, not an ONNX model file")
+        switch FileKind(atPath: modelPath) {
+        case .missing: throw CompileError(.unreadableFile, at: fileLocation, "the model file does not exist")
+        case .folder: throw CompileError(.unreadableFile, at: fileLocation, "this is a folder, not an ONNX model file")
+        case .file: break
         }
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             throw CompileError(.unreadableFile, at: fileLocation, "cannot read the model file (check its permissions)")
@@ -191,8 +189,42 @@ public struct ONNXImporter {
                     .malformedModel, at: fileLocation, "graph output '\(output.name)' is not produced by any node")
             }
             graph.outputs.append(id)
+            graph.declaredOutputTypes[id] = try declaredType(output)
         }
         return graph
+    }
+
+    /// A graph output's declared type; only tensors can be declared, as
+    /// Kiln computes nothing else.
+    private func declaredType(_ info: Onnx_ValueInfoProto) throws -> DeclaredType? {
+        guard let declared = info.type.value else { return nil }
+        guard case .tensorType(let tensor) = declared else {
+            throw CompileError(
+                .unsupportedFeature, at: fileLocation,
+                "graph output '\(info.name)' is declared as a non-tensor type (a sequence, map or optional); "
+                    + "Kiln computes tensors only")
+        }
+        var dtype: DType? = nil
+        if tensor.elemType != 0 {
+            guard let known = DType(rawValue: Int(tensor.elemType)) else {
+                throw CompileError(
+                    .unsupportedFeature, at: fileLocation,
+                    "graph output '\(info.name)' is declared \(DTypeName.name(of: Int(tensor.elemType))), "
+                        + "which Kiln does not support")
+            }
+            dtype = known
+        }
+        // Inputs fixed by the config make another model: its output shapes
+        // may differ from the exporter's declaration (ReduceSum over other axes).
+        guard tensor.hasShape, config.constants.isEmpty else { return DeclaredType(dtype: dtype, shape: nil) }
+        let shape = tensor.shape.dim.map { dim -> Int? in
+            switch dim.value {
+            case .dimValue(let size)? where size >= 0: Int(exactly: size)
+            case .dimParam(let name)?: config.dims[name]
+            default: nil
+            }
+        }
+        return DeclaredType(dtype: dtype, shape: shape)
     }
 
     // MARK: - Inputs
@@ -400,15 +432,15 @@ public struct ONNXImporter {
                     "\(what) stores its data in '\(file)', which leads outside the model's folder '\(root)' "
                         + "(to '\(resolved)'); Kiln reads external data only from files inside that folder")
             }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            switch FileKind(atPath: path) {
+            case .missing:
                 throw CompileError(
                     .invalidInitializer, at: fileLocation,
                     "\(what) stores its data in '\(file)', which does not exist next to the model")
-            }
-            guard !isDirectory.boolValue else {
+            case .folder:
                 throw CompileError(
                     .invalidInitializer, at: fileLocation, "\(what) stores its data in '\(file)', which is a folder")
+            case .file: break
             }
             // Read only this tensor's bytes: a large model keeps hundreds of
             // tensors in one multi-gigabyte file.

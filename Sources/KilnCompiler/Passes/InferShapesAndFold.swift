@@ -33,10 +33,21 @@ extension Graph {
             }
         }
         nodes = kept
-        for output in outputs where self[output].type == nil && !unavailable.contains(output) {
-            record(
-                CompileError(.malformedModel, at: fileLocation, "graph output '\(self[output].name)' has no type"),
-                unavailable: [])
+        for output in outputs where !unavailable.contains(output) {
+            guard let type = self[output].type else {
+                record(
+                    CompileError(.malformedModel, at: fileLocation, "graph output '\(self[output].name)' has no type"),
+                    unavailable: [])
+                continue
+            }
+            if let mismatch = declaredOutputTypes[output]?.disagreement(with: type) {
+                record(
+                    CompileError(
+                        .shapeMismatch, at: fileLocation,
+                        "graph output '\(self[output].name)' \(mismatch); fix the output's declaration in the model "
+                            + "(or report a Kiln bug if the model is right)"),
+                    unavailable: [])
+            }
         }
     }
 
