@@ -149,8 +149,39 @@ public struct TensorData: Sendable, Equatable {
         TensorData(dtype: dtype, shape: newShape, bytes: bytes)
     }
 
-    /// A tensor of `shape` whose element `i` is this tensor's element `sources[i]`:
-    /// the one primitive behind gather, transpose, concat slices and broadcasts.
+    /// The elements at `offset + Σ index × stride` for every index of
+    /// `shape`, in row-major order: a broadcast (stride 0), slice or
+    /// transpose of this tensor, walked row by row without an index table,
+    /// so folding one stays linear in time and needs no memory beyond the
+    /// result. Every walked position must be an element of this tensor.
+    public func strided(shape: [Int], strides: [Int], offset: Int = 0) -> TensorData {
+        let width = dtype.byteSize
+        let count = shape.reduce(1, *)
+        var out = [UInt8](repeating: 0, count: count * width)
+        let inner = shape.last ?? 1
+        let step = strides.last ?? 0
+        guard count > 0 else { return TensorData(dtype: dtype, shape: shape, bytes: out) }
+        bytes.withUnsafeBytes { source in
+            out.withUnsafeMutableBytes { target in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                Shape.forEachRow(of: shape, strides: [strides], start: [offset]) { row, bases in
+                    let destination = to + row * inner * width
+                    if step == 1 {
+                        destination.copyMemory(from: from + bases[0] * width, byteCount: inner * width)
+                        return
+                    }
+                    for column in 0..<inner {
+                        let element = from + (bases[0] + column * step) * width
+                        (destination + column * width).copyMemory(from: element, byteCount: width)
+                    }
+                }
+            }
+        }
+        return TensorData(dtype: dtype, shape: shape, bytes: out)
+    }
+
+    /// A tensor of `shape` whose element `i` is this tensor's element
+    /// `sources[i]`: the primitive behind gathers and selections.
     public func picking(_ sources: [Int], shape: [Int]) -> TensorData {
         let width = dtype.byteSize
         var out = [UInt8]()

@@ -77,6 +77,27 @@ public enum Shape {
         }
     }
 
+    /// Calls `body(row, bases)` for each row of `shape` (one index of every
+    /// axis but the last) in row-major order, `bases[k]` being the element
+    /// offset of the row's first element under `strides[k]`, counted from
+    /// `start[k]`. The walk behind folds that stay linear in time and memory.
+    public static func forEachRow(of shape: [Int], strides: [[Int]], start: [Int], _ body: (Int, [Int]) -> Void) {
+        let rows = shape.dropLast().reduce(1, *)
+        guard rows > 0, shape.last != 0 else { return }
+        var coordinate = [Int](repeating: 0, count: Swift.max(shape.count - 1, 0))
+        var bases = start
+        for row in 0..<rows {
+            body(row, bases)
+            for axis in coordinate.indices.reversed() {
+                coordinate[axis] += 1
+                for k in bases.indices { bases[k] += strides[k][axis] }
+                if coordinate[axis] < shape[axis] { break }
+                for k in bases.indices { bases[k] -= strides[k][axis] * shape[axis] }
+                coordinate[axis] = 0
+            }
+        }
+    }
+
     /// For every element of `shape` in row-major order, its element offset
     /// under each of `strides` (one array per stride set).
     public static func offsets(of shape: [Int], strides: [[Int]]) -> [[Int]] {

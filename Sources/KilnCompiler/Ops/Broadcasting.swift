@@ -41,23 +41,11 @@ enum Broadcasting {
                     func load(_ buffer: UnsafeRawBufferPointer, _ index: Int) -> Float {
                         Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
                     }
-                    var coordinate = [Int](repeating: 0, count: Swift.max(shape.count - 1, 0))
-                    var (lhsBase, rhsBase) = (0, 0)
-                    for row in 0..<(count / inner) {
+                    Shape.forEachRow(of: shape, strides: [lhsStrides, rhsStrides], start: [0, 0]) { row, bases in
                         for column in 0..<inner {
-                            let value = operation(load(a, lhsBase + column * lhsStep), load(b, rhsBase + column * rhsStep))
+                            let value = operation(load(a, bases[0] + column * lhsStep), load(b, bases[1] + column * rhsStep))
                             out.storeBytes(
                                 of: value.bitPattern.littleEndian, toByteOffset: (row * inner + column) * 4, as: UInt32.self)
-                        }
-                        // The next row: an odometer over the outer axes.
-                        for axis in coordinate.indices.reversed() {
-                            coordinate[axis] += 1
-                            lhsBase += lhsStrides[axis]
-                            rhsBase += rhsStrides[axis]
-                            if coordinate[axis] < shape[axis] { break }
-                            lhsBase -= lhsStrides[axis] * shape[axis]
-                            rhsBase -= rhsStrides[axis] * shape[axis]
-                            coordinate[axis] = 0
                         }
                     }
                 }

@@ -22,8 +22,7 @@ struct Expand: Operator {
         guard let x = inputs.constant(0) else { return nil }
         let shape = try shape(inputs)
         try ConstantBudget.check(bytes: shape.reduce(1, *) * x.dtype.byteSize, inputs)
-        let sources = Shape.offsets(of: shape, strides: [Shape.broadcastStrides(from: x.shape, to: shape)])[0]
-        return [x.picking(sources, shape: shape)]
+        return [x.strided(shape: shape, strides: Shape.broadcastStrides(from: x.shape, to: shape))]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {

@@ -87,8 +87,7 @@ struct Slice: Operator {
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
         guard let data = inputs.constant(0) else { return nil }
         let (shape, offset, strides) = try layout(inputs)
-        let sources = Shape.offsets(of: shape, strides: [strides])[0].map { $0 + offset }
-        return [data.picking(sources, shape: shape)]
+        return [data.strided(shape: shape, strides: strides, offset: offset)]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {

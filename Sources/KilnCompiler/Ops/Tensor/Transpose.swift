@@ -25,7 +25,7 @@ struct Transpose: Operator {
         let perm = try permutation(inputs)
         let shape = perm.map { data.shape[$0] }
         let strides = Shape.strides(of: data.shape)
-        return [data.picking(Shape.offsets(of: shape, strides: [perm.map { strides[$0] }])[0], shape: shape)]
+        return [data.strided(shape: shape, strides: perm.map { strides[$0] })]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
