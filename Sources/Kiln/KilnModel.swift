@@ -1,6 +1,7 @@
 // Loads a compiled model from its descriptor and runs it: one arena and every
 // per-call buffer allocated at load, dispatches called inline on the caller's
-// thread, nothing allocated or looked up by name per call.
+// thread or split across a worker pool started at load, nothing allocated or
+// looked up by name per call.
 
 import CKiln
 
@@ -32,10 +33,24 @@ public final class KilnModel {
     /// The dispatch state handed to every kernel; only the tile range changes per dispatch.
     private let state: UnsafeMutablePointer<KilnDispatchState>
 
+    /// The worker pool, when loaded with more than one thread.
+    private let pool: OpaquePointer?
+    /// Threads that run kernels, the caller included (1 when inline, or
+    /// when the system would not start more).
+    public let threadCount: Int
+
     private struct Step {
         var function: KilnCPUFunction
         var tileCount: UInt32
+        /// How many workers this dispatch is worth (1: run inline).
+        var workers: UInt32
     }
+
+    /// Scalar operations a worker must get for splitting to pay: waking a
+    /// spinning worker and waiting for it costs about as much as this work.
+    static let minimumOperationsPerWorker = 1 << 15
+    /// More threads than any machine this runs on has cores.
+    static let maximumThreads = 256
 
     /// Loads the model described by `descriptor` (a `KilnModelDescriptor`).
     ///
@@ -43,11 +58,28 @@ public final class KilnModel {
     ///   - descriptor: the pointer returned by a generated `kiln_<model>_model()`.
     ///   - expectedName: the model file name the caller expects, for errors
     ///     raised before the descriptor can be trusted to name itself.
+    ///   - threads: `.inline` (the calling thread only) or `.workers(n)`: a
+    ///     pool of n − 1 threads started now, at most 256, that share each
+    ///     large kernel's tiles with the caller.
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
     ///   model was compiled for another runtime version, and
     ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
     ///   this runtime cannot run.
-    public init(descriptor: UnsafeRawPointer, expectedName: String = "model") throws(KilnError) {
+    public convenience init(descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline)
+        throws(KilnError)
+    {
+        try self.init(
+            descriptor: descriptor, expectedName: expectedName, threads: threads,
+            minimumOperationsPerWorker: Self.minimumOperationsPerWorker)
+    }
+
+    /// Loads with another splitting threshold: tests set it to 1 so that
+    /// every multi-tile kernel of a small fixture runs split.
+    @_spi(Testing)
+    public init(
+        descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
+        minimumOperationsPerWorker: Int
+    ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
         let runtimeVersion = kiln_runtime_abi_version()
@@ -80,6 +112,7 @@ public final class KilnModel {
         weightsSize = Int(model.weightsSize)
         dispatches = model.dispatches
         dispatchTableCount = Int(model.dispatchCount)
+        let requestedThreads = Swift.min(threads.count, Self.maximumThreads)
         var resolved: [Step] = []
         for index in 0..<dispatchTableCount {
             guard let dispatch = model.dispatches?[index], dispatch.executable < model.executableCount,
@@ -88,7 +121,14 @@ public final class KilnModel {
                 throw .unsupportedExecutable(model: name, detail: "dispatch \(index) names no executable")
             }
             // Formats were checked above: every executable is a CPU function.
-            resolved.append(Step(function: unsafeBitCast(code, to: KilnCPUFunction.self), tileCount: dispatch.tileCount))
+            let tiles = Int(dispatch.tileCount)
+            let operations = tiles.multipliedReportingOverflow(by: Int(dispatch.costPerTile))
+            let worth = operations.overflow ? Int.max : operations.partialValue / max(minimumOperationsPerWorker, 1)
+            let workers = Swift.max(1, Swift.min(requestedThreads, tiles, worth))
+            resolved.append(
+                Step(
+                    function: unsafeBitCast(code, to: KilnCPUFunction.self), tileCount: dispatch.tileCount,
+                    workers: UInt32(workers)))
         }
         steps = .allocate(capacity: max(resolved.count, 1))
         steps.initialize(from: resolved, count: resolved.count)
@@ -96,7 +136,9 @@ public final class KilnModel {
         let alignment = max(Int(model.arenaAlignment), 64)
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
-        let scratchSize = max(Int(model.workerScratchSize), 1)
+        // Each worker's private scratch, a whole number of alignment units apart.
+        let scratchStride = (max(Int(model.workerScratchSize), 1) + alignment - 1) / alignment * alignment
+        let scratchSize = scratchStride * requestedThreads
         scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchSize, alignment: alignment)
         scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchSize)
         // Symbolic dims start at their bounds, the extent the arena is sized for.
@@ -108,9 +150,20 @@ public final class KilnModel {
             to: KilnDispatchState(
                 arena: arena.assumingMemoryBound(to: UInt8.self), scratch: scratch.assumingMemoryBound(to: UInt8.self),
                 dims: UnsafePointer(dims), tileBegin: 0, tileEnd: 0, workerIndex: 0, workerCount: 1))
+        // Only a model with a kernel worth splitting gets threads.
+        if requestedThreads > 1, resolved.contains(where: { $0.workers > 1 }),
+            let created = kiln_pool_create(UInt32(requestedThreads), state, UInt64(scratchStride))
+        {
+            pool = created
+            threadCount = requestedThreads
+        } else {
+            pool = nil
+            threadCount = 1
+        }
     }
 
     deinit {
+        kiln_pool_destroy(pool)
         arena.deallocate()
         scratch.deallocate()
         dims.deallocate()
@@ -212,13 +265,18 @@ public final class KilnModel {
     /// For profiling; inputs of the kernel must have been computed already.
     public func runKernel(_ index: Int) { dispatch(steps[index]) }
 
-    /// Runs every dispatch in order on the calling thread.
+    /// Runs every dispatch in order: on the calling thread, and on the
+    /// workers too for the kernels worth splitting.
     public func run() {
         for index in 0..<dispatchTableCount { dispatch(steps[index]) }
     }
 
     @inline(__always)
     private func dispatch(_ step: Step) {
+        if let pool, step.workers > 1 {
+            kiln_pool_run(pool, step.function, step.tileCount, step.workers)
+            return
+        }
         state.pointee.tileEnd = step.tileCount
         step.function(state)
     }

@@ -35,7 +35,8 @@ public enum Benchmark {
             return samples[min(samples.count - 1, Int((Double(samples.count - 1) * p).rounded()))]
         }
         return BenchmarkResult(
-            model: name, device: "cpu", threads: 1, runs: runs, median_ms: percentile(0.5), p10_ms: percentile(0.1),
+            model: name, device: "cpu", threads: model.threadCount, runs: runs, median_ms: percentile(0.5),
+            p10_ms: percentile(0.1),
             p90_ms: percentile(0.9))
     }
 

@@ -15,17 +15,21 @@ public final class LoadedModel {
     public let outputs: CompiledOutputs
     public let runtime: KilnModel
     private let handle: UnsafeMutableRawPointer
+    /// The compiled model's descriptor, valid while this object lives.
+    public let descriptor: UnsafeRawPointer
     private let directory: URL
 
-    /// Compiles `modelPath`, links it into a shared object and loads it.
+    /// Compiles `modelPath`, links it into a shared object and loads it with
+    /// `threads` (nil: the config's default, as the generated class has).
     public convenience init(
-        modelPath: String, config: ModelConfig = ModelConfig(), target: TargetSelection = .host
+        modelPath: String, config: ModelConfig = ModelConfig(), target: TargetSelection = .host,
+        threads: KilnThreads? = nil
     ) throws {
         let prepared = try Compiler.prepare(modelPath: modelPath, config: config)
-        try self.init(prepared: prepared, target: target)
+        try self.init(prepared: prepared, target: target, threads: threads)
     }
 
-    public init(prepared: PreparedModel, target: TargetSelection = .host) throws {
+    public init(prepared: PreparedModel, target: TargetSelection = .host, threads: KilnThreads? = nil) throws {
         // Code for another architecture compiles (kilnc compile) but cannot be loaded here.
         let host = TargetSelection.host.triple
         guard target.triple.split(separator: "-").first == host.split(separator: "-").first else {
@@ -54,8 +58,10 @@ public final class LoadedModel {
         }
         typealias Getter = @convention(c) () -> UnsafeRawPointer
         let descriptor = unsafeBitCast(getter, to: Getter.self)()
+        self.descriptor = descriptor
         outputs = compiled
-        runtime = try KilnModel(descriptor: descriptor)
+        let defaultThreads: KilnThreads = prepared.defaultThreads > 1 ? .workers(prepared.defaultThreads) : .inline
+        runtime = try KilnModel(descriptor: descriptor, threads: threads ?? defaultThreads)
     }
 
     deinit {

@@ -357,10 +357,19 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed warm-up runs.") var warmup = 10
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Also time each kernel (median per kernel, slowest first).") var profile = false
+    @Option(help: "Threads running kernels, the caller included: 1 is inline (default: the config's, else 1).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, !(1...ModelConfig.maximumThreads).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(ModelConfig.maximumThreads), got \(threads)")
+        }
+    }
 
     func run() throws {
         let (prepared, config) = try model.prepare()
-        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        let loaded = try LoadedModel(
+            prepared: prepared, target: target.resolve(config), threads: threads.map { $0 > 1 ? .workers($0) : .inline })
         for (index, info) in loaded.runtime.inputs.enumerated() {
             // Deterministic data in each input's own type; small values stay valid as indices.
             let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
@@ -375,7 +384,7 @@ struct Bench: ParsableCommand {
         } else {
             print(
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
-                    + "(\(result.runs) runs, \(result.threads) thread, \(result.device))")
+                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device))")
         }
         if profile {
             let kernels = Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)

@@ -4,6 +4,8 @@ import CAllocationCounter
 import KilnDriver
 import Testing
 
+@_spi(Testing) import Kiln
+
 /// Sanitizer builds own malloc, so nothing can be counted there.
 @Suite(.enabled(if: kiln_allocation_counting_available() == 1, "a sanitizer owns the malloc family"))
 struct AllocationTests {
@@ -16,10 +18,15 @@ struct AllocationTests {
         #expect(allocations >= 1)
     }
 
-    @Test(arguments: ["mlp", "lenet", "resnet_small", "digits"])
-    func runAllocatesNothing(_ fixture: String) throws {
+    /// Inline and on a worker pool that splits every multi-tile kernel: the
+    /// caller's publish-and-wait path must not allocate either. (Workers run
+    /// only the pool's loop and compiled kernels; the counter sees this
+    /// thread alone, so other tests running in parallel cannot disturb it.)
+    @Test(arguments: ["mlp", "lenet", "resnet_small", "digits"], [1, 2])
+    func runAllocatesNothing(_ fixture: String, threads: Int) throws {
         let loaded = try LoadedModel(modelPath: fixturesDirectory.appendingPathComponent("\(fixture)/model.onnx").path)
-        let runtime = loaded.runtime
+        let runtime = try KilnModel(
+            descriptor: loaded.descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1)
         runtime.run()
         let input = runtime.input(0)
         kiln_allocation_counting_begin()

@@ -6,6 +6,8 @@ import KilnCompiler
 import KilnDriver
 import Testing
 
+@_spi(Testing) import Kiln
+
 /// The repository's Fixtures/ folder, found from this file (SwiftPM resources
 /// must live inside a target, so tests reach the shared folder by path).
 let fixturesDirectory = URL(fileURLWithPath: #filePath)
@@ -92,5 +94,16 @@ func numericFixtures() -> [String] {
         let first = (0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) }
         runtime.run()
         #expect((0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) } == first)
+        guard target == .host else { return }
+        // Split across workers (every multi-tile kernel, however small), the
+        // bytes must not change: tiles are independent and statically shared.
+        for threads in [2, 3] {
+            let split = try KilnModel(
+                descriptor: loaded.descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1)
+            for (index, tensor) in inputs.enumerated() { try split.setInput(index, from: tensor.data) }
+            split.run()
+            let bytes = (0..<split.outputs.count).map { Array(split.outputBytes($0)) }
+            #expect(bytes == first, "\(fixture): \(threads) threads changed the result")
+        }
     }
 }

@@ -19,9 +19,17 @@ struct KernelCall {
 
 /// Records every kernel call so tests can check order, tile ranges and state.
 nonisolated(unsafe) var kernelCalls: [KernelCall] = []
+/// Workers record concurrently.
+nonisolated(unsafe) var kernelCallsLock: pthread_mutex_t = {
+    var mutex = pthread_mutex_t()
+    pthread_mutex_init(&mutex, nil)
+    return mutex
+}()
 
 func record(_ kernel: Int, _ state: UnsafePointer<KilnDispatchState>) {
     let s = state.pointee
+    pthread_mutex_lock(&kernelCallsLock)
+    defer { pthread_mutex_unlock(&kernelCallsLock) }
     kernelCalls.append(
         KernelCall(
             kernel: kernel, begin: s.tileBegin, end: s.tileEnd, worker: s.workerIndex, workers: s.workerCount,
@@ -40,7 +48,12 @@ final class FakeModel {
     let dispatches: UnsafeMutablePointer<KilnDispatchDescriptor>
     let descriptor: UnsafeMutablePointer<KilnModelDescriptor>
 
-    init(abiVersion: UInt32 = kiln_runtime_abi_version(), format: UInt32 = UInt32(KILN_EXECUTABLE_CPU)) {
+    /// `costPerTile` of the six-tile dispatch: large enough, it is split
+    /// across a worker pool.
+    init(
+        abiVersion: UInt32 = kiln_runtime_abi_version(), format: UInt32 = UInt32(KILN_EXECUTABLE_CPU),
+        costPerTile: UInt32 = 0
+    ) {
         shape = .allocate(capacity: 2)
         shape[0] = 2
         shape[1] = 3
@@ -80,9 +93,9 @@ final class FakeModel {
         }
         dispatches = .allocate(capacity: 2)
         dispatches[0] = KilnDispatchDescriptor(
-            name: names[5], executable: 0, tileCount: 6, workgroupCount: (0, 0, 0), reserved: 0)
+            name: names[5], executable: 0, tileCount: 6, workgroupCount: (0, 0, 0), costPerTile: costPerTile)
         dispatches[1] = KilnDispatchDescriptor(
-            name: names[6], executable: 1, tileCount: 1, workgroupCount: (0, 0, 0), reserved: 0)
+            name: names[6], executable: 1, tileCount: 1, workgroupCount: (0, 0, 0), costPerTile: 1 << 30)
         descriptor = .allocate(capacity: 1)
         descriptor.pointee = KilnModelDescriptor(
             abiVersion: abiVersion, inputCount: 2, outputCount: 2, dimCount: 0, executableCount: 2, dispatchCount: 2,
@@ -122,6 +135,28 @@ final class FakeModel {
         #expect(Array(model.output(0)) == [3, 5, 7, 9, 11, 13])
         #expect(Array(model.output(1, as: Int64.self)) == [Int64(1) << 40, -2, 3, 4, 5, Int64.min])
         #expect(model.outputBytes(1).count == 48)
+    }
+
+    /// With workers, a dispatch worth splitting gets equal static shares on
+    /// workers 0…n−1, each with its own scratch; a one-tile dispatch and a
+    /// cheap one run on the caller alone, and a model with nothing worth
+    /// splitting starts no threads at all.
+    @Test func workersShareLargeDispatchesStatically() throws {
+        let fake = FakeModel(costPerTile: 1 << 20)
+        let model = try KilnModel(descriptor: fake.descriptor, threads: .workers(3))
+        #expect(model.threadCount == 3)
+        try model.setInput(0, [Float(1), 2, 3, 4, 5, 6])
+        for _ in 0..<50 {
+            kernelCalls = []
+            model.run()
+            #expect(Array(model.output(0)) == [3, 5, 7, 9, 11, 13])
+            let split = kernelCalls.filter { $0.kernel == 0 }.sorted { $0.begin < $1.begin }
+            #expect(split.map(\.begin) == [0, 2, 4] && split.map(\.end) == [2, 4, 6])
+            #expect(split.map(\.worker) == [0, 1, 2] && split.allSatisfy { $0.workers == 3 && $0.hasScratch })
+            #expect(kernelCalls.filter { $0.kernel == 1 }.map(\.worker) == [0])
+        }
+        let cheap = FakeModel(costPerTile: 10)
+        #expect(try KilnModel(descriptor: cheap.descriptor, threads: .workers(3)).threadCount == 1)
     }
 
     @Test func arenaIsAlignedAndZeroed() throws {

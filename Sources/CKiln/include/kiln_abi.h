@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 2u
+#define KILN_ABI_VERSION 3u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -86,7 +86,9 @@ typedef struct KilnDispatchDescriptor {
   uint32_t executable;    ///< Index into the executable table.
   uint32_t tileCount;     ///< CPU: independent tiles.
   uint32_t workgroupCount[3]; ///< SPIR-V: vkCmdDispatch counts (0 for CPU).
-  uint32_t reserved;
+  /// Estimated scalar operations per tile (saturating): a worker pool splits
+  /// a dispatch only when its tiles are worth more than waking the workers.
+  uint32_t costPerTile;
 } KilnDispatchDescriptor;
 
 /// A named dimension whose extent is chosen per call, up to a bound.

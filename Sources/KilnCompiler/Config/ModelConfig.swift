@@ -7,7 +7,7 @@ import Foundation
 ///
 /// ```json
 /// { "dims": { "batch": 1 }, "cpu": "x86-64-v3", "features": "+avx2,+fma",
-///   "constants": { "axes": [1] } }
+///   "constants": { "axes": [1] }, "threads": 2 }
 /// ```
 public struct ModelConfig: Sendable, Equatable, Decodable {
     /// Sizes for symbolic input dimensions, by their ONNX `dim_param` name.
@@ -24,10 +24,16 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// compiler folds (a model that takes its axes, target shape or pads as
     /// inputs compiles), and the generated API no longer takes them.
     public var constants: [String: InputConstant]
+    /// The generated initialiser's default: 1 runs inline, n > 1 starts a
+    /// pool of n threads (the caller included). Callers can still choose.
+    public var threads: Int?
+
+    /// The most threads a config may ask for.
+    public static let maximumThreads = 256
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,
-        l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:]
+        l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil
     ) {
         self.dims = dims
         self.triple = triple
@@ -35,10 +41,11 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         self.features = features
         self.l2CacheKB = l2CacheKB
         self.constants = constants
+        self.threads = threads
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, l2CacheKB, constants
+        case dims, triple, cpu, features, l2CacheKB, constants, threads
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +56,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         features = try container.decodeIfPresent(String.self, forKey: .features)
         l2CacheKB = try container.decodeIfPresent(Int.self, forKey: .l2CacheKB)
         constants = try container.decodeIfPresent([String: InputConstant].self, forKey: .constants) ?? [:]
+        threads = try container.decodeIfPresent(Int.self, forKey: .threads)
     }
 
     /// The path of the config beside the model at `modelPath`:
@@ -97,6 +105,11 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         }
         if let cache = config.l2CacheKB, !(1...65536).contains(cache) {
             throw CompileError(.invalidConfig, at: location, "l2CacheKB must be between 1 and 65536, got \(cache)")
+        }
+        if let threads = config.threads, !(1...maximumThreads).contains(threads) {
+            throw CompileError(
+                .invalidConfig, at: location,
+                "threads must be between 1 (inline) and \(maximumThreads), got \(threads)")
         }
         for (name, constant) in config.constants {
             if case .numbers(let values) = constant, let bad = values.first(where: { !$0.isFinite && !$0.isNaN }) {

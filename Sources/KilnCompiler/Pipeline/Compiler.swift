@@ -11,7 +11,10 @@ public let kilnVersion = "0.1.0"
 public enum Compiler {
     /// Imports and optimises a model: the work every command shares.
     public static func prepare(modelPath: String, config: ModelConfig = ModelConfig()) throws -> PreparedModel {
-        try prepare(graph: ONNXImporter(modelPath: modelPath, config: config).importModel(), modelPath: modelPath)
+        var model = try prepare(
+            graph: ONNXImporter(modelPath: modelPath, config: config).importModel(), modelPath: modelPath)
+        model.defaultThreads = config.threads ?? 1
+        return model
     }
 
     /// Imports and optimises a model from bytes already in memory;
@@ -21,8 +24,10 @@ public enum Compiler {
     ) throws
         -> PreparedModel
     {
-        try prepare(
+        var model = try prepare(
             graph: ONNXImporter(modelPath: modelPath, config: config).importModel(data: data), modelPath: modelPath)
+        model.defaultThreads = config.threads ?? 1
+        return model
     }
 
     /// Checks and optimises an imported graph; `modelPath` names the file

@@ -9,6 +9,8 @@ public struct PreparedModel: Sendable {
     public var graph: Graph
     /// The model file's base name, e.g. `digits.onnx`.
     public var fileName: String
+    /// Threads the generated initialiser defaults to (the config's `threads`).
+    public var defaultThreads = 1
 }
 
 /// Files produced for one model.

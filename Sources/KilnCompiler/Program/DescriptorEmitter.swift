@@ -21,6 +21,8 @@ struct DescriptorEmitter {
         var name: String
         var function: IRValue
         var tileCount: Int
+        /// Estimated scalar operations per tile (see `WorkEstimate`).
+        var costPerTile: Int
     }
 
     func emit(kernels: [Kernel], weights: WeightsBlob, builder: LLVMBuilderRef) {
@@ -60,7 +62,7 @@ struct DescriptorEmitter {
                 dispatchType,
                 [
                     string(kernel.name), int32(index), int32(kernel.tileCount), LLVMConstArray(i32, &counts, 3),
-                    int32(0),
+                    int32(min(kernel.costPerTile, Int(UInt32.max))),
                 ])
         }
         let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))

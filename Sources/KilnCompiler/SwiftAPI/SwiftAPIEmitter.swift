@@ -97,10 +97,15 @@ public enum SwiftAPIEmitter {
 
                 /// Loads the compiled model and allocates its memory.
                 ///
+                /// - Parameter threads: `.inline` runs every kernel on the calling
+                ///   thread; `.workers(n)` starts n − 1 threads now that share the
+                ///   large kernels (results are identical either way).
                 /// - Throws: `KilnError` when the compiled code does not match this API
                 ///   (a stale build) or the Kiln runtime version.
-                public init() throws(KilnError) {
-                    runtime = try KilnModel(descriptor: kiln_\(model.name)_model(), expectedName: \(GeneratedText.swiftStringLiteral(model.fileName)))
+                public init(threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline")) throws(KilnError) {
+                    runtime = try KilnModel(
+                        descriptor: kiln_\(model.name)_model(), expectedName: \(GeneratedText.swiftStringLiteral(model.fileName)),
+                        threads: threads)
                     try runtime.verifySignature(
                         inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
                         outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

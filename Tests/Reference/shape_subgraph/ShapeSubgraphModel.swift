@@ -4,9 +4,9 @@
 import Kiln
 import Models
 
-// This file was generated for Kiln runtime ABI 2. A runtime that speaks
+// This file was generated for Kiln runtime ABI 3. A runtime that speaks
 // another ABI has no such type: regenerate the file with the matching kilnc.
-private typealias _KilnRuntimeABICheck = KilnRuntimeABI2
+private typealias _KilnRuntimeABICheck = KilnRuntimeABI3
 
 /// The `model.onnx` model, compiled ahead of time by Kiln into native code.
 ///
@@ -34,10 +34,15 @@ public final class ShapeSubgraphModel {
 
     /// Loads the compiled model and allocates its memory.
     ///
+    /// - Parameter threads: `.inline` runs every kernel on the calling
+    ///   thread; `.workers(n)` starts n − 1 threads now that share the
+    ///   large kernels (results are identical either way).
     /// - Throws: `KilnError` when the compiled code does not match this API
     ///   (a stale build) or the Kiln runtime version.
-    public init() throws(KilnError) {
-        runtime = try KilnModel(descriptor: kiln_model_model(), expectedName: "model.onnx")
+    public init(threads: KilnThreads = .inline) throws(KilnError) {
+        runtime = try KilnModel(
+            descriptor: kiln_model_model(), expectedName: "model.onnx",
+            threads: threads)
         try runtime.verifySignature(
             inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
             outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

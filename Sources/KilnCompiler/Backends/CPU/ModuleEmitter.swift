@@ -42,13 +42,17 @@ struct ModuleEmitter {
                 graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
                 vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
                 scratchOffset: plan.scratchOffsets[index])
-            for (part, kernel) in try KernelLowering.lower(kernelContext).enumerated() {
+            let parts = try KernelLowering.lower(kernelContext)
+            // The node's work, shared evenly by its parts' tiles.
+            let operations = node.estimatedOperations(in: graph) / Swift.max(parts.count, 1)
+            for (part, kernel) in parts.enumerated() {
                 let function = makeKernelFunction(
                     "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
                 let step = kernel.label.map { " \($0)" } ?? ""
                 kernels.append(
                     DescriptorEmitter.Kernel(
-                        name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount))
+                        name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
+                        costPerTile: operations / Swift.max(kernel.tileCount, 1)))
             }
         }
 

@@ -1,0 +1,38 @@
+// A fixed pool of worker threads that runs one dispatch's tiles at a time,
+// split statically: worker i of n always gets the same tiles of a dispatch,
+// so results never depend on timing. Created at model load; a call neither
+// allocates, locks nor makes a system call while the workers are awake
+// (they spin briefly between dispatches, then park until the next call).
+#ifndef KILN_POOL_H
+#define KILN_POOL_H
+
+#include "kiln_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct KilnPool KilnPool;
+
+/// Starts `workerCount - 1` threads; the calling thread is worker 0 of every
+/// dispatch. Worker i gets a copy of `prototype` with `workerIndex` i,
+/// `workerCount` and `scratch + i * scratchStride`. Returns null when memory
+/// or threads cannot be had (the caller then runs inline).
+KilnPool *kiln_pool_create(uint32_t workerCount, const KilnDispatchState *prototype, uint64_t scratchStride);
+
+/// Runs `function` over tiles [0, tileCount) on up to `maxWorkers` workers
+/// (at least 1), each taking one contiguous, equal share; returns when
+/// every tile is done, with their writes visible to the caller.
+void kiln_pool_run(KilnPool *pool, KilnCPUFunction function, uint32_t tileCount, uint32_t maxWorkers);
+
+/// The number of workers, the caller included.
+uint32_t kiln_pool_worker_count(const KilnPool *pool);
+
+/// Stops and joins the threads and frees the pool. Not concurrently with a run.
+void kiln_pool_destroy(KilnPool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
