@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Times ONNX Runtime on one model the way `kilnc bench` times Kiln.
 
-One CPU thread (intra_op_num_threads=1, inter_op_num_threads=1, sequential
-execution), CPUExecutionProvider, all graph optimizations on: ONNX Runtime at
-its best as a single-threaded user would run it. Inputs are built once, with
+One CPU thread by default (intra_op_num_threads=1, inter_op_num_threads=1,
+sequential execution; --threads N sets the intra-op pool to N, as kilnc bench
+--threads N sets Kiln's), CPUExecutionProvider, all graph optimizations on:
+ONNX Runtime at its best as a user with that many cores would run it. Inputs are built once, with
 the shapes the model declares, filled like `kilnc bench` fills them. After
 `--warmup` untimed calls, each of `--runs` calls is timed on its own with
 time.perf_counter_ns, and the median, p10 and p90 are reported with the same
@@ -43,9 +44,9 @@ _DTYPES = {
 }
 
 
-def make_session(path):
+def make_session(path, threads=1):
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -94,10 +95,11 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--runs", type=int, default=100, help="timed runs (default 100)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed warm-up runs (default 10)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
     parser.add_argument("--json", action="store_true", help="accepted for symmetry with kilnc; output is always JSON")
     args = parser.parse_args()
 
-    session = make_session(args.model)
+    session = make_session(args.model, args.threads)
     feeds = make_inputs(session)
     output_names = [o.name for o in session.get_outputs()]
 
@@ -140,7 +142,7 @@ def main():
         "p90_ms": percentile(best, 0.9),
         "run_median_ms": run_median,
         "runs": args.runs,
-        "threads": 1,
+        "threads": args.threads,
     }
     print(json.dumps(result, sort_keys=True, separators=(",", ":")))
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Kiln vs ONNX Runtime, single-threaded CPU latency on the fixture models, on
-# realistic single layers and on whole ImageNet networks.
+# Kiln vs ONNX Runtime, CPU latency on the fixture models, on realistic single
+# layers and on whole ImageNet networks; one thread each unless THREADS says
+# otherwise (then both engines get that many).
 #
 # Builds kilnc (release, scratch path .build-release), makes sure the pinned
 # Python venv Scripts/.venv exists, then for every model runs `kilnc bench`
@@ -37,7 +38,8 @@
 #              ROUNDS_LAYERS (default: ROUNDS), NETWORKS (default: every
 #              network make_networks.py writes; empty skips them),
 #              RUNS_NETWORKS (default 20), WARMUP_NETWORKS (default 3),
-#              ROUNDS_NETWORKS (default: ROUNDS).
+#              ROUNDS_NETWORKS (default: ROUNDS), THREADS (default 1: threads
+#              per engine, Kiln's worker pool and ONNX Runtime's intra-op pool).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +48,7 @@ cd "$ROOT"
 RUNS="${RUNS:-200}"
 WARMUP="${WARMUP:-20}"
 ROUNDS="${ROUNDS:-3}"
+THREADS="${THREADS:-1}"
 MODELS="${MODELS:-ops/relu mlp lenet resnet_small digits}"
 PYTHON="${PYTHON:-python3}"
 RUNS_LAYERS="${RUNS_LAYERS:-50}"
@@ -141,9 +144,9 @@ bench_model() { # name kind path runs warmup rounds
     [ -f "$path" ] || { echo "run.sh: no $path" >&2; exit 1; }
     for round in $(seq 1 "$rounds"); do
         echo "  $name round $round/$rounds: kiln" >&2
-        record "$name" "$kind" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --json)"
+        record "$name" "$kind" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS" --json)"
         echo "  $name round $round/$rounds: ort" >&2
-        record "$name" "$kind" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup")"
+        record "$name" "$kind" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS")"
     done
 }
 
@@ -164,7 +167,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(getconf _NPROCESSORS_ONLN) CPUs, $(uname -sr)"
 echo "- kilnc: $("$KILNC" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(swift --version 2>/dev/null | head -1)"
 echo "- onnxruntime: $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
-echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved rounds per engine, 1 thread"
+echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved rounds per engine, $THREADS thread(s) each"
 if [ -n "$LAYERS" ]; then
     echo "- layers: $RUNS_LAYERS timed runs, $WARMUP_LAYERS warm-up runs, $ROUNDS_LAYERS interleaved rounds per engine; every layer passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
 fi

@@ -9,7 +9,17 @@ configuration="${CONFIGURATION:-release}"
 
 fail() { echo "check-digits-example: FAIL: $*" >&2; exit 1; }
 
-swift build -c "$configuration"
+# SwiftPM itself has crashed here once in libdispatch while linking (signal
+# 11, nothing to do with the package): a build killed by a signal is retried
+# once; a build that fails with an error is not.
+status=0
+swift build -c "$configuration" || status=$?
+if [ "$status" -gt 128 ]; then
+    echo "check-digits-example: swift build died by signal $((status - 128)); retrying once" >&2
+    swift build -c "$configuration"
+elif [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
 binary="$(swift build -c "$configuration" --show-bin-path)/App"
 output="$("$binary")" || fail "the App exited with status $?"
 echo "$output"
