@@ -162,7 +162,13 @@ struct GEMMKernel {
             let budget = context.cacheBytes * 3 / 8 / 4  // floats: B gets 3/8 of L2, A and C the rest
             let panel = 2 * context.vectorWidth
             total = columns
-            size = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
+            let largest = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
+            // As many chunks as the cache needs, but of near-equal width: a
+            // 784-column B is 416 + 368, not 768 + 16, so the tiles a worker
+            // pool splits statically carry equal work.
+            let count = (columns + largest - 1) / max(largest, 1)
+            let even = (columns + count - 1) / max(count, 1)
+            size = count <= 1 ? columns : min(columns, (even + panel - 1) / panel * panel)
         }
 
         /// Emits `body(start, count)` for chunk `index`; the last, shorter
