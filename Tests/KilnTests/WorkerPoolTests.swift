@@ -39,7 +39,7 @@ nonisolated(unsafe) private let tileWorkers = UnsafeMutablePointer<UInt32>.alloc
                 let owner = (0..<active).first { tile < tiles * ($0 + 1) / active }.map(UInt32.init)
                 #expect(tileWorkers[tile] == owner)
             }
-            #expect(tileCounts[tiles] == 0 || tiles == 4096)
+            #expect(tiles == 4096 || tileCounts[tiles] == 0, "a tile past the end ran")
             // Now and then let the workers park, so waking them is tested too.
             if round % 50 == 49 { usleep(5000) }
         }
