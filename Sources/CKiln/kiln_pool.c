@@ -37,7 +37,7 @@ struct KilnPool {
   uint32_t workerCount;
   uint32_t startedThreads;
   KilnDispatchState *states;  // one per worker
-  KilnWorker *workers;        // workerCount - 1 (worker 0 is the caller)
+  KilnWorker *workers;        // by worker index; [0] unused (worker 0 is the caller)
 
   // The current job: written by the caller before `generation` is bumped.
   KilnCPUFunction function;

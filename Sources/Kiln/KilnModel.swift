@@ -49,8 +49,6 @@ public final class KilnModel {
     /// Scalar operations a worker must get for splitting to pay: waking a
     /// spinning worker and waiting for it costs about as much as this work.
     static let minimumOperationsPerWorker = 1 << 15
-    /// More threads than any machine this runs on has cores.
-    static let maximumThreads = 256
 
     /// Loads the model described by `descriptor` (a `KilnModelDescriptor`).
     ///
@@ -112,7 +110,7 @@ public final class KilnModel {
         weightsSize = Int(model.weightsSize)
         dispatches = model.dispatches
         dispatchTableCount = Int(model.dispatchCount)
-        let requestedThreads = Swift.min(threads.count, Self.maximumThreads)
+        let requestedThreads = Swift.min(threads.count, Int(KILN_MAX_THREADS))
         var resolved: [Step] = []
         for index in 0..<dispatchTableCount {
             guard let dispatch = model.dispatches?[index], dispatch.executable < model.executableCount,

@@ -60,8 +60,7 @@ public final class LoadedModel {
         let descriptor = unsafeBitCast(getter, to: Getter.self)()
         self.descriptor = descriptor
         outputs = compiled
-        let defaultThreads: KilnThreads = prepared.defaultThreads > 1 ? .workers(prepared.defaultThreads) : .inline
-        runtime = try KilnModel(descriptor: descriptor, threads: threads ?? defaultThreads)
+        runtime = try KilnModel(descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads))
     }
 
     deinit {

@@ -369,7 +369,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(
-            prepared: prepared, target: target.resolve(config), threads: threads.map { $0 > 1 ? .workers($0) : .inline })
+            prepared: prepared, target: target.resolve(config), threads: threads.map(KilnThreads.workers))
         for (index, info) in loaded.runtime.inputs.enumerated() {
             // Deterministic data in each input's own type; small values stay valid as indices.
             let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }

@@ -14,6 +14,10 @@ extern "C" {
 
 typedef struct KilnPool KilnPool;
 
+/// The most threads a model may run on, the caller included (a config, the
+/// CLI and the runtime all hold to it): more than any machine this targets.
+#define KILN_MAX_THREADS 256u
+
 /// Starts `workerCount - 1` threads; the calling thread is worker 0 of every
 /// dispatch. Worker i gets a copy of `prototype` with `workerIndex` i,
 /// `workerCount` and `scratch + i * scratchStride`. Returns null when memory

@@ -1,6 +1,7 @@
 // The optional `<model>.kiln.json` that sits beside a model: facts the ONNX file
 // does not carry (sizes for symbolic dims, the CPU to tune for).
 
+import CKiln
 import Foundation
 
 /// Per-model compiler settings, read from `<model>.kiln.json`.
@@ -28,8 +29,8 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// pool of n threads (the caller included). Callers can still choose.
     public var threads: Int?
 
-    /// The most threads a config may ask for.
-    public static let maximumThreads = 256
+    /// The most threads a config may ask for (the runtime's limit).
+    public static let maximumThreads = Int(KILN_MAX_THREADS)
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,

@@ -11,10 +11,9 @@ public let kilnVersion = "0.1.0"
 public enum Compiler {
     /// Imports and optimises a model: the work every command shares.
     public static func prepare(modelPath: String, config: ModelConfig = ModelConfig()) throws -> PreparedModel {
-        var model = try prepare(
-            graph: ONNXImporter(modelPath: modelPath, config: config).importModel(), modelPath: modelPath)
-        model.defaultThreads = config.threads ?? 1
-        return model
+        try prepare(
+            imported: ONNXImporter(modelPath: modelPath, config: config).importModel(), modelPath: modelPath,
+            config: config)
     }
 
     /// Imports and optimises a model from bytes already in memory;
@@ -24,8 +23,15 @@ public enum Compiler {
     ) throws
         -> PreparedModel
     {
-        var model = try prepare(
-            graph: ONNXImporter(modelPath: modelPath, config: config).importModel(data: data), modelPath: modelPath)
+        try prepare(
+            imported: ONNXImporter(modelPath: modelPath, config: config).importModel(data: data),
+            modelPath: modelPath, config: config)
+    }
+
+    /// A graph imported with `config`, prepared, with the config's settings
+    /// that reach the generated code.
+    private static func prepare(imported: Graph, modelPath: String, config: ModelConfig) throws -> PreparedModel {
+        var model = try prepare(graph: imported, modelPath: modelPath)
         model.defaultThreads = config.threads ?? 1
         return model
     }
