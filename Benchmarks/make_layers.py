@@ -107,6 +107,7 @@ LAYERS = {
     "r18_conv1": lambda n: conv_relu(n, 3, 64, 7, 224, stride=2, pad=3),
     "r18_layer1": lambda n: conv_relu(n, 64, 64, 3, 56, pad=1),
     "r18_layer2_down": lambda n: conv_relu(n, 64, 128, 3, 56, stride=2, pad=1),
+    "r18_layer2": lambda n: conv_relu(n, 128, 128, 3, 28, pad=1),
     "r18_layer3": lambda n: conv_relu(n, 256, 256, 3, 14, pad=1),
     "r18_layer4": lambda n: conv_relu(n, 512, 512, 3, 7, pad=1),
     "pointwise": lambda n: conv_relu(n, 128, 256, 1, 28),

@@ -200,6 +200,29 @@ final class KernelBuilder {
             [value, pointers, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
     }
 
+    /// One vector holding lane `t` of every input in turn: `[v0[0], v1[0],
+    /// …, v0[1], v1[1], …]`, so values computed per lane for consecutive
+    /// positions reach memory in one contiguous store. The inputs are
+    /// equally wide and a power of two in number.
+    func interleave(_ vectors: [IRValue]) -> IRValue {
+        precondition(vectors.count >= 2 && vectors.count & (vectors.count - 1) == 0, "interleave takes 2, 4, 8… vectors")
+        let width = Int(LLVMGetVectorSize(LLVMTypeOf(vectors[0])))
+        // Concatenate pairwise until two halves remain; the last shuffle
+        // picks from their concatenation [v0 | v1 | …].
+        var parts = vectors
+        while parts.count > 2 {
+            let partWidth = Int(LLVMGetVectorSize(LLVMTypeOf(parts[0])))
+            var order: [IRValue?] = (0..<2 * partWidth).map { LLVMConstInt(i32, UInt64($0), 0) }
+            let mask = LLVMConstVector(&order, UInt32(2 * partWidth))
+            parts = stride(from: 0, to: parts.count, by: 2).map {
+                LLVMBuildShuffleVector(builder, parts[$0], parts[$0 + 1], mask, "")
+            }
+        }
+        let n = vectors.count
+        var picks: [IRValue?] = (0..<n * width).map { LLVMConstInt(i32, UInt64(($0 % n) * width + $0 / n), 0) }
+        return LLVMBuildShuffleVector(builder, parts[0], parts[1], LLVMConstVector(&picks, UInt32(n * width)), "")
+    }
+
     private func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))

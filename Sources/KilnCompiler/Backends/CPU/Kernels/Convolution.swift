@@ -58,6 +58,7 @@ enum Convolution {
     ) -> Int {
         guard let shapes = Shapes(node, parameters, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
+        if let winograd = Winograd(shapes, node, in: graph) { return winograd.scratchElements }
         if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return shapes.paddedElements }
         let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
         if shapes.pointwise { return 0 }
@@ -74,6 +75,9 @@ enum Convolution {
             return (shapes.padded && !depthwise ? [pad(context, shapes)] : []) + [
                 direct(context, shapes, padsItself: depthwise)
             ]
+        }
+        if let winograd = Winograd(shapes, context.node, in: context.graph) {
+            return winogradKernels(context, winograd)
         }
         if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
             return channelVectorKernels(context, shapes)

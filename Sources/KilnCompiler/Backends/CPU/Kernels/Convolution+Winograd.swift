@@ -1,0 +1,277 @@
+// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions: each 4×4 block of
+// outputs costs 36 multiplies per (input, output) channel pair instead of
+// 144. The 6×6 input tiles are transformed (Bᵀ·d·B), multiplied by the
+// weights transformed at compile time (G·g·Gᵀ) in 36 independent GEMMs
+// over channels, and transformed back (Aᵀ·m·A) with the bias and the fused
+// activation. Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks" (2016) give the matrices; the interpolation points are 0, ±1,
+// ±2 and ∞, whose float32 error stays near 1e-6 of the result's scale.
+
+extension Convolution {
+    /// Winograd's tile arithmetic for one Conv node.
+    struct Winograd {
+        /// Output rows and columns per tile.
+        static let outputTile = 4
+        /// Input rows and columns per tile (outputTile + kernel − 1).
+        static let inputTile = 6
+        /// Transformed positions: one GEMM each.
+        static let positions = inputTile * inputTile
+
+        /// Input transform Bᵀ (6×6).
+        static let inputTransform: [[Double]] = [
+            [4, 0, -5, 0, 1, 0],
+            [0, -4, -4, 1, 1, 0],
+            [0, 4, -4, -1, 1, 0],
+            [0, -2, -1, 2, 1, 0],
+            [0, 2, -1, -2, 1, 0],
+            [0, 4, 0, -5, 0, 1],
+        ]
+        /// Weight transform G (6×3).
+        static let weightTransform: [[Double]] = [
+            [1.0 / 4, 0, 0],
+            [-1.0 / 6, -1.0 / 6, -1.0 / 6],
+            [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+            [1.0 / 24, 1.0 / 12, 1.0 / 6],
+            [1.0 / 24, -1.0 / 12, 1.0 / 6],
+            [0, 0, 1],
+        ]
+        /// Output transform Aᵀ (4×6).
+        static let outputTransform: [[Double]] = [
+            [1, 1, 1, 1, 1, 0],
+            [0, 1, -1, 2, -2, 0],
+            [0, 1, 1, 4, 4, 0],
+            [0, 1, -1, 8, -8, 1],
+        ]
+
+        let shapes: Shapes
+        let tilesY: Int
+        let tilesX: Int
+        /// The zero-bordered input plane every tile reads inside.
+        let padded: PaddedPlane
+
+        /// The node's Winograd plan, or nil when the direct GEMM is the better
+        /// (or only) choice: Winograd needs a 3×3 stride-1 undilated
+        /// ungrouped kernel with constant weights, and pays off only with
+        /// enough channels to make its GEMMs dense and enough tiles to
+        /// amortise the transforms (a 7×7 map would compute 8×8).
+        init?(_ shapes: Shapes, _ node: Node, in graph: Graph) {
+            let geometry = shapes.geometry
+            guard geometry.kernel == (3, 3), geometry.strides == (1, 1), geometry.dilations == (1, 1),
+                shapes.group == 1, shapes.channels >= 16, shapes.outChannels >= 16,
+                let weights = node.input(1), graph[weights].constant != nil
+            else { return nil }
+            let tile = Winograd.outputTile
+            tilesY = (geometry.output.h + tile - 1) / tile
+            tilesX = (geometry.output.w + tile - 1) / tile
+            let computed = tilesY * tilesX * tile * tile
+            guard shapes.batch * tilesY * tilesX >= 16, shapes.plane * 4 >= computed * 3 else { return nil }
+            self.shapes = shapes
+            var reach = geometry
+            reach.output = (tilesY * tile, tilesX * tile)
+            padded = PaddedPlane(reach)
+        }
+
+        /// Tiles per GEMM column: every tile of every image.
+        var tiles: Int { shapes.batch * tilesY * tilesX }
+        var paddedElements: Int { shapes.batch * shapes.channels * padded.elements }
+        /// Transformed inputs V, [position][channel][tile].
+        var inputElements: Int { Winograd.positions * shapes.channels * tiles }
+        /// Products M, [position][output channel][tile].
+        var productElements: Int { Winograd.positions * shapes.outChannels * tiles }
+        var scratchElements: Int { paddedElements + inputElements + productElements }
+
+        /// Lanes per transform vector: tiles along a row, at most a register.
+        func lanes(vectorWidth: Int) -> Int {
+            var width = 4
+            while width < tilesX && width < vectorWidth { width *= 2 }
+            return min(width, max(vectorWidth, 4))
+        }
+
+        /// U = G·g·Gᵀ per (output channel, input channel), laid out as
+        /// [position][output channel][input channel], in double precision
+        /// and rounded once.
+        func transformedWeights(_ weights: [Float]) -> [Float] {
+            let (outChannels, channels) = (shapes.outChannels, shapes.channels)
+            var result = [Float](repeating: 0, count: Winograd.positions * outChannels * channels)
+            let g = Winograd.weightTransform
+            for oc in 0..<outChannels {
+                for c in 0..<channels {
+                    let base = (oc * channels + c) * 9
+                    // t = G·w (6×3), then U = t·Gᵀ (6×6).
+                    var t = [[Double]](repeating: [0, 0, 0], count: 6)
+                    for r in 0..<6 {
+                        for j in 0..<3 {
+                            t[r][j] = (0..<3).reduce(0) { $0 + g[r][$1] * Double(weights[base + $1 * 3 + j]) }
+                        }
+                    }
+                    for r in 0..<6 {
+                        for s in 0..<6 {
+                            let value = (0..<3).reduce(0) { $0 + t[r][$1] * g[s][$1] }
+                            result[((r * 6 + s) * outChannels + oc) * channels + c] = Float(value)
+                        }
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    static func winogradKernels(_ context: KernelContext, _ winograd: Winograd) -> [KernelPlan] {
+        [winogradInput(context, winograd), winogradGEMM(context, winograd), winogradOutput(context, winograd)]
+    }
+
+    /// Per (image, channel): pads the plane into scratch while it is in
+    /// cache, then writes V = Bᵀ·d·B for every tile, a vector of tiles along
+    /// a tile row at a time (each lane reads its tile's columns, 4 apart).
+    static func winogradInput(_ context: KernelContext, _ w: Winograd) -> KernelPlan {
+        let shapes = w.shapes
+        let lanes = w.lanes(vectorWidth: context.vectorWidth)
+        let tilesPerImage = w.tilesY * w.tilesX
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "winograd-input") { b, tile in
+            let padded = context.scratchPointer(b)
+            let transformed = b.offset(padded, w.paddedElements)
+            w.padded.emit(
+                b, input: context.pointer(context.node.inputs[0]!, b), padded: padded, plane: tile, fill: 0,
+                vectorWidth: context.vectorWidth)
+            let planeBase = b.mul(tile, w.padded.elements)
+            let image = b.divide(tile, shapes.channels)
+            let channel = b.remainder(tile, shapes.channels)
+            b.loop(0..<w.tilesY) { ty in
+                let rowBase = b.add(planeBase, b.mul(ty, Winograd.outputTile * w.padded.paddedWidth))
+                let column = b.add(b.mul(image, tilesPerImage), b.mul(ty, w.tilesX))
+                for x0 in stride(from: 0, to: w.tilesX, by: lanes) {
+                    let count = min(lanes, w.tilesX - x0)
+                    let d = (0..<Winograd.inputTile).map { i in
+                        (0..<Winograd.inputTile).map { j in
+                            b.loadStridedVector(
+                                padded, b.add(rowBase, i * w.padded.paddedWidth + x0 * Winograd.outputTile + j),
+                                width: lanes, count: count, stride: Winograd.outputTile)
+                        }
+                    }
+                    let v = b.sandwich(Winograd.inputTransform, d)
+                    for position in 0..<Winograd.positions {
+                        let row = b.add(b.mul(channel, w.tiles), b.add(column, x0))
+                        b.storeVector(
+                            v[position / 6][position % 6], transformed,
+                            b.add(row, position * shapes.channels * w.tiles), count: count)
+                    }
+                }
+            }
+        }
+    }
+
+    /// M[position] = U[position] · V[position]: 36 GEMMs of
+    /// [output channels × channels] · [channels × tiles], tiled by
+    /// (column chunk, position, block of output channels).
+    static func winogradGEMM(_ context: KernelContext, _ w: Winograd) -> KernelPlan {
+        let shapes = w.shapes
+        let rowBlock = GEMMKernel.rowBlock(for: shapes.outChannels, columns: w.tiles, vectorWidth: context.vectorWidth)
+        let blocks = shapes.outChannels / rowBlock
+        let chunks = GEMMKernel.ColumnChunks(columns: w.tiles, depth: shapes.channels, context: context)
+        let node = context.node
+        let tileCount = chunks.count * Winograd.positions * blocks
+        return KernelPlan(tileCount: tileCount, label: "winograd-gemm") { b, chunkedTile in
+            let tile = b.remainder(chunkedTile, Winograd.positions * blocks)
+            let position = b.divide(tile, blocks)
+            let firstRow = b.mul(b.remainder(tile, blocks), rowBlock)
+            let weights = context.constantPointer(key: "\(node.name):winogradWeights", b) {
+                let original = context.constant(node.inputs[1]!)?.floats ?? []
+                return TensorData(shape: [original.count * 4], floats: w.transformedWeights(original)).bytes
+            }
+            let transformed = b.offset(context.scratchPointer(b), w.paddedElements)
+            let products = b.offset(transformed, w.inputElements)
+            chunks.emit(b, index: b.divide(chunkedTile, Winograd.positions * blocks)) { columnStart, count in
+                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                    firstRow: firstRow, rows: rowBlock, n: count, columnStart: columnStart, k: shapes.channels,
+                    a: .init(pointer: weights, base: b.mul(position, shapes.outChannels * shapes.channels),
+                             rowStride: shapes.channels),
+                    b: .init(pointer: transformed, base: b.mul(position, shapes.channels * w.tiles), rowStride: w.tiles),
+                    c: .init(
+                        pointer: products, base: b.mul(position, shapes.outChannels * w.tiles), rowStride: w.tiles),
+                    start: .zero, epilogue: nil)
+            }
+        }
+    }
+
+    /// Per (image, output channel): Y = Aᵀ·m·A + bias for every tile, the
+    /// activation applied, each output row's four columns per lane
+    /// interleaved into one contiguous (masked) store.
+    static func winogradOutput(_ context: KernelContext, _ w: Winograd) -> KernelPlan {
+        let shapes = w.shapes
+        let geometry = shapes.geometry
+        let lanes = w.lanes(vectorWidth: context.vectorWidth)
+        let tilesPerImage = w.tilesY * w.tilesX
+        let node = context.node
+        let tileSize = Winograd.outputTile
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "winograd-output") { b, tile in
+            let products = b.offset(context.scratchPointer(b), w.paddedElements + w.inputElements)
+            let output = context.pointer(context.output, b)
+            let image = b.divide(tile, shapes.outChannels)
+            let channel = b.remainder(tile, shapes.outChannels)
+            let bias = node.input(2).map { b.load(context.pointer($0, b), channel) }
+            let outBase = b.mul(tile, shapes.plane)
+            b.loop(0..<w.tilesY) { ty in
+                let column = b.add(b.add(b.mul(channel, w.tiles), b.mul(image, tilesPerImage)), b.mul(ty, w.tilesX))
+                for x0 in stride(from: 0, to: w.tilesX, by: lanes) {
+                    let count = min(lanes, w.tilesX - x0)
+                    let m = (0..<Winograd.inputTile).map { r in
+                        (0..<Winograd.inputTile).map { s in
+                            b.loadVector(
+                                products, b.add(column, (r * 6 + s) * shapes.outChannels * w.tiles + x0),
+                                width: lanes, count: count)
+                        }
+                    }
+                    let y = b.sandwich(Winograd.outputTransform, m)
+                    let columns = min(tileSize * count, geometry.output.w - x0 * tileSize)
+                    for p in 0..<tileSize {
+                        let values = y[p].map { value -> IRValue in
+                            let biased = bias.map { b.fadd(value, b.splat($0, width: lanes)) } ?? value
+                            return node.epilogue.map { b.apply($0, biased) } ?? biased
+                        }
+                        let store = {
+                            let row = b.add(b.mul(ty, tileSize), p)
+                            b.storeVector(
+                                b.interleave(values), output,
+                                b.add(outBase, b.add(b.mul(row, geometry.output.w), x0 * tileSize)), count: columns)
+                        }
+                        // Only the last tile row can hang past the image.
+                        let rowsInLastTile = geometry.output.h - (w.tilesY - 1) * tileSize
+                        if p < rowsInLastTile {
+                            store()
+                        } else {
+                            b.ifElse(b.lessThan(ty, w.tilesY - 1), then: store, otherwise: {})
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension KernelBuilder {
+    /// T·X·Tᵀ for a constant matrix T (rows × n) and an n × n grid of
+    /// values: the Winograd transforms. Zero coefficients cost nothing and
+    /// ±1 cost an add or subtract.
+    func sandwich(_ matrix: [[Double]], _ grid: [[IRValue]]) -> [[IRValue]] {
+        let columns = grid[0].indices
+        let left = matrix.map { row in columns.map { j in combine(row, grid.map { $0[j] }) } }
+        return left.map { row in matrix.map { combine($0, row) } }
+    }
+
+    /// Σ coefficients[i] · values[i], skipping zeros.
+    func combine(_ coefficients: [Double], _ values: [IRValue]) -> IRValue {
+        let terms = zip(coefficients, values).filter { $0.0 != 0 }
+        // Start from a +1 term when there is one: no multiply.
+        let ordered = terms.sorted { ($0.0 == 1 ? 0 : 1) < ($1.0 == 1 ? 0 : 1) }
+        guard let (firstCoefficient, firstValue) = ordered.first else { return constant(Float(0), like: values[0]) }
+        var sum = firstCoefficient == 1 ? firstValue : fmul(constant(Float(firstCoefficient), like: firstValue), firstValue)
+        for (coefficient, value) in ordered.dropFirst() {
+            switch coefficient {
+            case 1: sum = fadd(sum, value)
+            case -1: sum = fsub(sum, value)
+            default: sum = fmuladd(constant(Float(coefficient), like: value), value, sum)
+            }
+        }
+        return sum
+    }
+}
