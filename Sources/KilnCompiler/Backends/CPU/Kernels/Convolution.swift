@@ -38,17 +38,30 @@ enum Convolution {
 
         /// GEMM pays off once a group has a few output channels to block.
         var usesGEMM: Bool { outChannels / group >= 2 }
-        /// Stride 1: B rows are shifted views of the (padded) image, no im2col.
-        var implicit: Bool { !pointwise && geometry.strides == (1, 1) }
+        /// B rows are shifted views of the (padded) image, or of its phase
+        /// planes for strides up to 4 (no im2col), unless a strided image's
+        /// phase rows are so much wider than the output that the discarded
+        /// columns would cost more than the copy saves.
+        var implicit: Bool {
+            guard !pointwise else { return false }
+            if geometry.strides == (1, 1) { return true }
+            let phases = PhasePlanes(geometry)
+            return geometry.strides.h <= 4 && geometry.strides.w <= 4
+                && (phases.width - geometry.output.w) * 8 <= phases.width
+        }
         var padded: Bool { geometry.padBegin != (0, 0) || geometry.padEnd != (0, 0) }
         /// The padded image's size.
         var paddedHeight: Int { PaddedPlane(geometry).paddedHeight }
         var paddedWidth: Int { PaddedPlane(geometry).paddedWidth }
-        /// Output positions computed per channel in the padded image's row
-        /// pitch: rows are `paddedWidth` apart, the last `(kernel.w-1)·dilation`
-        /// of each row are discarded.
-        var wideColumns: Int { (geometry.output.h - 1) * paddedWidth + geometry.output.w }
+        /// Output positions computed per channel in the phase planes' row
+        /// pitch: rows are `PhasePlanes.width` apart, the columns past the
+        /// output width in each row are discarded.
+        var wideColumns: Int { (geometry.output.h - 1) * PhasePlanes(geometry).width + geometry.output.w }
         var paddedElements: Int { padded ? batch * channels * paddedHeight * paddedWidth : 0 }
+        /// The implicit GEMM reads a copy of the image unless it is already
+        /// its own (single, unpadded) phase plane.
+        var copiesPhases: Bool { padded || geometry.strides != (1, 1) }
+        var phaseElements: Int { copiesPhases ? batch * channels * PhasePlanes(geometry).channelElements : 0 }
         /// The im2col matrix: [batch][channels·taps][plane].
         var columnElements: Int { batch * channels * taps * plane }
     }
@@ -60,7 +73,7 @@ enum Convolution {
         guard shapes.usesGEMM else { return shapes.paddedElements }
         if let winograd = Winograd(shapes, node, in: graph) { return winograd.scratchElements }
         if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return shapes.paddedElements }
-        let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.paddedElements : shapes.columnElements
+        let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.phaseElements : shapes.columnElements
         if shapes.pointwise { return 0 }
         return shapes.implicit ? prefix + shapes.batch * shapes.outChannels * shapes.wideColumns : prefix
     }
@@ -84,7 +97,7 @@ enum Convolution {
         }
         if shapes.pointwise { return [gemm(context, shapes, columns: nil)] }
         if shapes.implicit {
-            return (shapes.padded ? [pad(context, shapes)] : []) + [
+            return (shapes.copiesPhases ? [splitPhases(context, shapes)] : []) + [
                 implicitGEMM(context, shapes), compact(context, shapes),
             ]
         }
@@ -130,31 +143,44 @@ enum Convolution {
             b, input: input, padded: padded, plane: imageChannel, fill: 0, vectorWidth: vectorWidth)
     }
 
-    /// Stride-1 convolution as a GEMM whose B rows are shifted views of the
-    /// padded image: reduction step (channel, tap) reads the plane at
-    /// offset kh·dilation·pitch + kw·dilation. Results land in "wide" rows.
+    /// Copies each image channel into scratch as its phase planes (for
+    /// stride 1, the plane with its zero border).
+    static func splitPhases(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
+        let phases = PhasePlanes(shapes.geometry)
+        let label = phases.phases == 1 ? "pad" : "phases"
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: label) { b, tile in
+            phases.emit(
+                b, input: context.pointer(context.node.inputs[0]!, b), output: context.scratchPointer(b), index: tile,
+                vectorWidth: context.vectorWidth)
+        }
+    }
+
+    /// Convolution as a GEMM whose B rows are shifted views of the phase
+    /// planes: reduction step (channel, tap) reads them at the tap's
+    /// constant offset. Results land in "wide" rows of the planes' pitch.
     static func implicitGEMM(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
         let geometry = shapes.geometry
-        let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
-        let planeSize = (shapes.padded ? shapes.paddedHeight : geometry.input.h) * pitch
+        let phases = PhasePlanes(geometry)
         let tapOffsets = (0..<shapes.taps).map { tap in
-            (tap / geometry.kernel.w) * geometry.dilations.h * pitch + (tap % geometry.kernel.w) * geometry.dilations.w
+            phases.tapOffset(kh: tap / geometry.kernel.w, kw: tap % geometry.kernel.w)
         }
         return groupedGEMM(
-            context, shapes, columns: shapes.wideColumns, channelStride: planeSize, taps: shapes.taps,
+            context, shapes, columns: shapes.wideColumns, channelStride: phases.channelElements, taps: shapes.taps,
             tapOffset: { tapOffsets[$0] },
-            source: { b in shapes.padded ? context.scratchPointer(b) : context.pointer(context.node.inputs[0]!, b) },
-            output: { b in b.offset(context.scratchPointer(b), shapes.paddedElements) }, epilogue: nil)
+            source: { b in
+                shapes.copiesPhases ? context.scratchPointer(b) : context.pointer(context.node.inputs[0]!, b)
+            },
+            output: { b in b.offset(context.scratchPointer(b), shapes.phaseElements) }, epilogue: nil)
     }
 
     /// Copies the valid columns of the wide rows into the output, applying the epilogue.
     static func compact(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
         let geometry = shapes.geometry
-        let pitch = shapes.padded ? shapes.paddedWidth : geometry.input.w
+        let pitch = PhasePlanes(geometry).width
         let wide = shapes.wideColumns
         let epilogue = context.node.epilogue
         return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "compact") { b, tile in
-            let source = b.offset(context.scratchPointer(b), shapes.paddedElements)
+            let source = b.offset(context.scratchPointer(b), shapes.phaseElements)
             let output = context.pointer(context.output, b)
             b.loop(0..<geometry.output.h) { row in
                 b.copy(
