@@ -223,7 +223,7 @@ final class KernelBuilder {
         return LLVMBuildShuffleVector(builder, parts[0], parts[1], LLVMConstVector(&picks, UInt32(n * width)), "")
     }
 
-    private func laneMask(width: Int, count: Int) -> IRValue {
+    func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))
     }

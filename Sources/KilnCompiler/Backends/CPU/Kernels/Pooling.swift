@@ -107,10 +107,13 @@ enum Pooling {
         return KernelPlan(tileCount: x[0] * x[1]) { b, tile in
             let input = context.pointer(xID, b)
             let output = context.pointer(context.output, b)
-            let sum = b.variable(b.constant(Float(0)))
             let base = b.mul(tile, plane)
-            b.loop(0..<plane) { index in b.write(sum, b.fadd(b.read(sum), b.load(input, b.add(base, index)))) }
-            b.store(b.fmul(b.read(sum), b.constant(1 / Float(plane))), output, tile)
+            let width = context.vectorWidth
+            let sum = b.reduceVectors(
+                count: plane, width: width, identity: 0,
+                { offset, lanes in b.loadVector(input, b.add(base, offset), width: width, count: lanes) },
+                combine: b.fadd)
+            b.store(b.fmul(sum, b.constant(1 / Float(plane))), output, tile)
         }
     }
 }

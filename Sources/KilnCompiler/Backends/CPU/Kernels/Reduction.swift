@@ -20,6 +20,9 @@ enum Reduction {
         let count = reducedShape.reduce(1, *)
         let outputs = keptShape.reduce(1, *)
         let dtype = x.dtype
+        // float32 rows along the last axis run on SIMD vectors.
+        let vectorized = dtype == .float32 && reducedAxes.last == x.shape.count - 1 && count > 1
+        let width = context.vectorWidth
         // Tiles of up to 64 outputs keep work per tile even for tiny reductions.
         let perTile = 64
         let tiles = max(1, (outputs + perTile - 1) / perTile)
@@ -36,6 +39,23 @@ enum Reduction {
                     let index = b.remainder(remaining, keptShape[axis])
                     remaining = b.divide(remaining, keptShape[axis])
                     base = b.add(base, b.mul(index, keptStrides[axis]))
+                }
+                if vectorized {
+                    let (map, op) = vectorParts(parameters.kind, b)
+                    let identity: Float = op == .maximum ? -.infinity : op == .minimum ? .infinity : op == .multiply ? 1 : 0
+                    let combine = { (x: IRValue, y: IRValue) in b.arithmetic(op, x, y, dtype) }
+                    let accumulator = b.variable(b.splatConstant(b.constant(identity), lanes: width))
+                    let row = reducedShape.last ?? 1
+                    b.loopNest(Array(reducedShape.dropLast())) { indices in
+                        let start = b.add(base, b.linear(indices, Array(reducedStrides.dropLast())))
+                        b.accumulateVectors(
+                            into: accumulator, count: row, width: width, identity: identity,
+                            { offset, lanes in map(b.loadVector(input, b.add(start, offset), width: width, count: lanes)) },
+                            combine: combine)
+                    }
+                    let total = b.foldLanes(b.read(accumulator), combine: combine)
+                    b.store(finish(parameters.kind, total, count: count, b, dtype), output, position, dtype)
+                    return
                 }
                 let accumulator = b.variable(initial(parameters.kind, b, dtype))
                 b.loopNest(reducedShape) { indices in
@@ -71,6 +91,22 @@ enum Reduction {
                     b.write(total, combined)
                 }
             }
+        }
+    }
+
+    /// A float32 reduction as a map of each element and an associative
+    /// operator that folds the mapped values (and partial results).
+    private static func vectorParts(
+        _ kind: ReduceParameters.Kind, _ b: KernelBuilder
+    ) -> (map: (IRValue) -> IRValue, op: BinaryOperator) {
+        switch kind {
+        case .sum, .mean, .logSum: ({ $0 }, .add)
+        case .maximum: ({ $0 }, .maximum)
+        case .minimum: ({ $0 }, .minimum)
+        case .product: ({ $0 }, .multiply)
+        case .sumAbsolute: ({ b.apply(.abs, $0, .float32) }, .add)
+        case .sumSquare, .l2Norm: ({ b.fmul($0, $0) }, .add)
+        case .logSumExp: ({ b.exp($0) }, .add)
         }
     }
 
