@@ -114,6 +114,11 @@ LAYERS = {
     "depthwise": lambda n: conv_relu(n, 128, 128, 3, 56, pad=1, group=128),
     "fc": lambda n: gemm_fc(n, 512, 1000),
     "matmul": lambda n: matmul(n, 64, 256, 512),
+    # Square MatMuls, compared with OpenBLAS (numpy) as well as the ML runtimes.
+    "matmul_256": lambda n: matmul(n, 256, 256, 256),
+    "matmul_512": lambda n: matmul(n, 512, 512, 512),
+    "matmul_1024": lambda n: matmul(n, 1024, 1024, 1024),
+    "matmul_2048": lambda n: matmul(n, 2048, 2048, 2048),
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes whole ImageNet networks (random weights) for Benchmarks/run.sh.
+"""Writes whole networks (random weights) for Benchmarks/run.sh.
 
-Two faithful torchvision topologies, built node by node with onnx.helper:
+Two faithful torchvision topologies and a transformer encoder, built node by
+node with onnx.helper:
 
   resnet18     ResNet-18: 7x7/2 Conv 64 + BN + Relu, 3x3/2 MaxPool (pad 1),
                four stages of two BasicBlocks (64, 128, 256, 512 channels;
@@ -15,6 +16,11 @@ Two faithful torchvision topologies, built node by node with onnx.helper:
                1x1 Conv 1280 + BN + ReLU6, GlobalAveragePool, Flatten,
                Gemm 1280 -> 1000. ReLU6 is Clip with min 0 / max 6 given as
                initializer inputs (opset 13 form).
+  transformer  A 4-layer post-norm encoder (d=256, 4 heads, FFN 1024, GELU,
+               sequence 128) in the form torch.onnx exports at opset 17:
+               LayerNormalization nodes, GELU as Div/Erf/Add/Mul/Mul,
+               attention as Reshape/Transpose/MatMul/Softmax. Input: one
+               [1, 128, 256] float32 sequence; output: the encoded sequence.
 
 As in torchvision, the convolutions have no bias (BatchNormalization follows
 each one, kept as a separate node, as an exported eval-mode model has it
@@ -159,7 +165,7 @@ class Builder:
         self.macs += c * CLASSES
         return y
 
-    def model(self, x, y):
+    def model(self, x, y, opset=None):
         graph = helper.make_graph(
             self.nodes,
             self.name,
@@ -167,8 +173,7 @@ class Builder:
             [helper.make_tensor_value_info(y, TensorProto.FLOAT, list(self.shapes[y]))],
             initializer=self.initializers,
         )
-        model = build_model(graph, PRODUCER)
-        return model
+        return build_model(graph, PRODUCER) if opset is None else build_model(graph, PRODUCER, opset)
 
 
 def resnet18(name):
@@ -238,10 +243,75 @@ def mobilenetv2(name):
     return b, x, y, desc
 
 
+def transformer(name, layers=4, seq=128, d=256, heads=4, ffn=1024):
+    """A BERT-style post-norm encoder as torch.onnx exports nn.TransformerEncoder
+    (opset 17): per layer, Q/K/V MatMul + Add, Reshape/Transpose into heads,
+    scaled MatMul, Softmax, MatMul, merge heads, output projection, residual
+    Add + LayerNormalization, then MatMul 4d + GELU (the exporter's Erf form)
+    + MatMul d, residual Add + LayerNormalization."""
+    b = Builder(name)
+    rng = b.rng
+    x = "input"
+    b.shapes[x] = (1, seq, d)
+    head = d // heads
+    b.add_init("heads_shape", np.array([1, seq, heads, head], dtype=np.int64), trainable=False)
+    b.add_init("merged_shape", np.array([1, seq, d], dtype=np.int64), trainable=False)
+    b.add_init("scale", np.array(1.0 / np.sqrt(head), dtype=np.float32), trainable=False)
+    b.add_init("sqrt2", np.array(np.sqrt(2.0), dtype=np.float32), trainable=False)
+    b.add_init("one", np.array(1.0, dtype=np.float32), trainable=False)
+    b.add_init("half", np.array(0.5, dtype=np.float32), trainable=False)
+
+    def linear(v, p, fan_in, fan_out):
+        w = b.add_init(f"{p}.weight", (rng.standard_normal((fan_in, fan_out)) * 0.02 * np.sqrt(256 / fan_in))
+                       .astype(np.float32))
+        bias = b.add_init(f"{p}.bias", (rng.standard_normal(fan_out) * 0.02).astype(np.float32))
+        b.macs += seq * fan_in * fan_out
+        return b.node("Add", [b.node("MatMul", [v, w], f"{p}_mm", f"{p}.matmul"), bias], f"{p}_out", f"{p}.add")
+
+    def layer_norm(v, p):
+        gamma = b.add_init(f"{p}.weight", rng.uniform(0.8, 1.2, d).astype(np.float32))
+        beta = b.add_init(f"{p}.bias", (rng.standard_normal(d) * 0.02).astype(np.float32))
+        return b.node("LayerNormalization", [v, gamma, beta], f"{p}_out", p, axis=-1, epsilon=1e-5)
+
+    y = x
+    for i in range(layers):
+        p = f"layers.{i}"
+        q, k, v = (linear(y, f"{p}.attn.{n}", d, d) for n in ("q", "k", "v"))
+        q = b.node("Transpose", [b.node("Reshape", [q, "heads_shape"], f"{p}_qh", f"{p}.attn.q_heads")],
+                   f"{p}_qt", f"{p}.attn.q_transpose", perm=[0, 2, 1, 3])
+        k = b.node("Transpose", [b.node("Reshape", [k, "heads_shape"], f"{p}_kh", f"{p}.attn.k_heads")],
+                   f"{p}_kt", f"{p}.attn.k_transpose", perm=[0, 2, 3, 1])
+        v = b.node("Transpose", [b.node("Reshape", [v, "heads_shape"], f"{p}_vh", f"{p}.attn.v_heads")],
+                   f"{p}_vt", f"{p}.attn.v_transpose", perm=[0, 2, 1, 3])
+        scores = b.node("Mul", [b.node("MatMul", [q, k], f"{p}_qk", f"{p}.attn.scores"), "scale"],
+                        f"{p}_scaled", f"{p}.attn.scale")
+        probs = b.node("Softmax", [scores], f"{p}_probs", f"{p}.attn.softmax", axis=-1)
+        context = b.node("MatMul", [probs, v], f"{p}_ctx", f"{p}.attn.context")
+        b.macs += 2 * heads * seq * seq * head
+        context = b.node("Reshape", [b.node("Transpose", [context], f"{p}_ctxt", f"{p}.attn.merge_transpose",
+                                            perm=[0, 2, 1, 3]), "merged_shape"], f"{p}_merged", f"{p}.attn.merge")
+        attended = linear(context, f"{p}.attn.out", d, d)
+        y = layer_norm(b.node("Add", [y, attended], f"{p}_res1", f"{p}.residual1"), f"{p}.norm1")
+        hidden = linear(y, f"{p}.ffn.up", d, ffn)
+        erf = b.node("Erf", [b.node("Div", [hidden, "sqrt2"], f"{p}_gd", f"{p}.gelu.div")], f"{p}_ge", f"{p}.gelu.erf")
+        gelu = b.node("Mul", [b.node("Mul", [hidden, b.node("Add", [erf, "one"], f"{p}_ga", f"{p}.gelu.add")],
+                                     f"{p}_gm", f"{p}.gelu.mul"), "half"], f"{p}_gelu", f"{p}.gelu.half")
+        down = linear(gelu, f"{p}.ffn.down", ffn, d)
+        y = layer_norm(b.node("Add", [y, down], f"{p}_res2", f"{p}.residual2"), f"{p}.norm2")
+    y = b.node("Identity", [y], "encoded", "output")
+    b.shapes[y] = (1, seq, d)
+    desc = (f"Transformer encoder: {layers} post-norm layers, d={d}, {heads} heads, FFN {ffn}, GELU (Erf form), "
+            f"sequence {seq}, opset 17, random weights")
+    return b, x, y, desc
+
+
 NETWORKS = {
     "resnet18": resnet18,
     "mobilenetv2": mobilenetv2,
+    "transformer": transformer,
 }
+# Networks whose ONNX form needs a later opset than the default 13 (LayerNormalization is opset 17).
+OPSETS = {"transformer": 17}
 
 
 def main():
@@ -252,7 +322,7 @@ def main():
     summary = {}
     for name, build in NETWORKS.items():
         builder, x_name, y_name, desc = build(name)
-        model = builder.model(x_name, y_name)
+        model = builder.model(x_name, y_name, OPSETS.get(name))
         x = builder.rng.standard_normal(builder.shapes[x_name]).astype(np.float32)
         y = reference(model, {x_name: x}, y_name)
         assert list(builder.shapes[y_name]) == list(y.shape), f"{name}: declared {builder.shapes[y_name]}, ORT gave {y.shape}"

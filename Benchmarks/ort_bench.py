@@ -23,14 +23,14 @@ Prints one JSON line with the same keys as `kilnc bench --json`, plus
 Usage: ort_bench.py <model.onnx> [--runs N] [--warmup N]
 """
 
-import argparse
-import json
-import os
 import sys
-import time
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import arguments, input_values, percentile, report, time_calls  # noqa: E402
 
 _DTYPES = {
     "tensor(float)": np.float32,
@@ -63,41 +63,12 @@ def make_inputs(session):
         dtype = _DTYPES.get(info.type)
         if dtype is None:
             sys.exit(f"ort_bench: input {info.name!r} has unsupported type {info.type}")
-        count = int(np.prod(shape))
-        values = (np.arange(count, dtype=np.int64) * 7919 % 1000).astype(np.float64) / 1000 - 0.5
-        feeds[info.name] = np.ascontiguousarray(values.reshape(shape).astype(dtype))
+        feeds[info.name] = input_values(shape, dtype)
     return feeds
 
 
-def percentile(samples, p):
-    """kilnc's rule: samples sorted, index round-half-up((n-1)*p)."""
-    if not samples:
-        return 0.0
-    index = min(len(samples) - 1, int((len(samples) - 1) * p + 0.5))
-    return samples[index]
-
-
-def time_calls(call, runs, warmup):
-    for _ in range(warmup):
-        call()
-    clock = time.perf_counter_ns
-    samples = [0] * runs
-    for i in range(runs):
-        start = clock()
-        call()
-        samples[i] = clock() - start
-    samples.sort()
-    return [s / 1e6 for s in samples]  # ms
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model")
-    parser.add_argument("--runs", type=int, default=100, help="timed runs (default 100)")
-    parser.add_argument("--warmup", type=int, default=10, help="untimed warm-up runs (default 10)")
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
-    parser.add_argument("--json", action="store_true", help="accepted for symmetry with kilnc; output is always JSON")
-    args = parser.parse_args()
+    args = arguments(__doc__, "intra-op threads")
 
     session = make_session(args.model, args.threads)
     feeds = make_inputs(session)
@@ -130,21 +101,8 @@ def main():
     iob_median = percentile(iob_samples, 0.5)
     mode, best = ("iobinding", iob_samples) if iob_median < run_median else ("run", run_samples)
 
-    result = {
-        "device": "cpu",
-        "engine": "ort",
-        "iobinding_median_ms": iob_median,
-        "median_ms": percentile(best, 0.5),
-        "mode": mode,
-        "model": os.path.basename(args.model),
-        "ort_version": ort.__version__,
-        "p10_ms": percentile(best, 0.1),
-        "p90_ms": percentile(best, 0.9),
-        "run_median_ms": run_median,
-        "runs": args.runs,
-        "threads": args.threads,
-    }
-    print(json.dumps(result, sort_keys=True, separators=(",", ":")))
+    report("ort", args, best, iobinding_median_ms=iob_median, mode=mode, ort_version=ort.__version__,
+           run_median_ms=run_median)
 
 
 if __name__ == "__main__":

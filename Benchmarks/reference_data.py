@@ -19,11 +19,11 @@ def rng_for(name):
     return np.random.default_rng(zlib.crc32(name.encode()))
 
 
-def build_model(graph, producer):
-    """An opset-13, IR-8 model around `graph`, checked by the full ONNX checker."""
+def build_model(graph, producer, opset=OPSET):
+    """An IR-8 model around `graph` (opset 13 unless told), checked by the full ONNX checker."""
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        opset_imports=[helper.make_opsetid("", opset)],
         ir_version=IR_VERSION,
         producer_name=producer,
         producer_version="1",

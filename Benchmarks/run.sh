@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Kiln vs ONNX Runtime, CPU latency on the fixture models, on realistic single
-# layers and on whole ImageNet networks; one thread each unless THREADS says
-# otherwise (then both engines get that many).
+# Kiln vs ONNX Runtime and OpenVINO, CPU latency on the fixture models, on
+# realistic single layers and on whole networks; one thread each unless
+# THREADS says otherwise (then every engine gets that many).
 #
 # Builds kilnc (release, scratch path .build-release), makes sure the pinned
-# Python venv Scripts/.venv exists, then for every model runs `kilnc bench`
-# and Benchmarks/ort_bench.py INTERLEAVED (kiln, ort, kiln, ort, ... ROUNDS
-# rounds each) so machine noise hits both engines alike. Each engine's figure
+# Python venv Scripts/.venv-bench (Scripts/requirements-bench.txt) exists,
+# then for every model runs `kilnc bench`, Benchmarks/ort_bench.py and
+# Benchmarks/openvino_bench.py INTERLEAVED (kiln, ort, openvino, kiln, ...
+# ROUNDS rounds each) so machine noise hits every engine alike. Each engine's figure
 # is the median over rounds of that round's median (p10/p90 likewise: median
 # over rounds of each round's p10/p90). Prints the machine, versions and a
 # Markdown table; the raw JSON lines go to a file under ${TMPDIR:-/tmp}.
@@ -57,17 +58,13 @@ ROUNDS_LAYERS="${ROUNDS_LAYERS:-$ROUNDS}"
 RUNS_NETWORKS="${RUNS_NETWORKS:-20}"
 WARMUP_NETWORKS="${WARMUP_NETWORKS:-3}"
 ROUNDS_NETWORKS="${ROUNDS_NETWORKS:-$ROUNDS}"
-VENV="$ROOT/Scripts/.venv"
 KILNC="$ROOT/.build-release/release/kilnc"
 
 echo "Building kilnc (release)..." >&2
 swift build -c release --product kilnc --scratch-path .build-release >&2
 
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "Creating venv at $VENV..." >&2
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r Scripts/requirements.txt >&2
-fi
+# The pinned benchmark venv (numpy, onnx, ONNX Runtime, OpenVINO).
+VENV_NAME=.venv-bench VENV_REQUIREMENTS=requirements-bench.txt . Scripts/venv.sh >&2
 PY="$VENV/bin/python"
 
 # One thread everywhere (ORT sets its own thread counts; this keeps numpy quiet).
@@ -138,7 +135,7 @@ print(json.dumps(line, sort_keys=True, separators=(",", ":")))
 ' "$@" >>"$RAW"
 }
 
-# Times kiln and ORT on one model, interleaved, ROUNDS rounds each.
+# Times Kiln, ONNX Runtime and OpenVINO on one model, interleaved, ROUNDS rounds each.
 bench_model() { # name kind path runs warmup rounds
     local name="$1" kind="$2" path="$3" runs="$4" warmup="$5" rounds="$6" round
     [ -f "$path" ] || { echo "run.sh: no $path" >&2; exit 1; }
@@ -147,8 +144,23 @@ bench_model() { # name kind path runs warmup rounds
         record "$name" "$kind" kiln "$round" "$("$KILNC" bench "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS" --json)"
         echo "  $name round $round/$rounds: ort" >&2
         record "$name" "$kind" ort "$round" "$("$PY" Benchmarks/ort_bench.py "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS")"
+        echo "  $name round $round/$rounds: openvino" >&2
+        record "$name" "$kind" openvino "$round" "$("$PY" Benchmarks/openvino_bench.py "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS")"
+        if [[ "$name" == matmul* ]]; then
+            echo "  $name round $round/$rounds: numpy" >&2
+            record "$name" "$kind" numpy "$round" "$("$PY" Benchmarks/numpy_bench.py "$path" --runs "$runs" --warmup "$warmup" --threads "$THREADS")"
+        fi
     done
 }
+
+# One core's float32 FMA peak, for reading the MatMul rows (skipped without a C compiler).
+FMA_PEAK=""
+if command -v cc >/dev/null; then
+    cc -O2 -march=native -ffp-contract=fast -o "$RAW.fma_peak" Benchmarks/fma_peak.c
+    FMA_PEAK="$("$RAW.fma_peak" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["gflops"])')"
+    rm -f "$RAW.fma_peak"
+    echo "FMA peak: $FMA_PEAK GFLOP/s per core" >&2
+fi
 
 for model in $MODELS; do
     bench_model "$model" fixture "Fixtures/$model/model.onnx" "$RUNS" "$WARMUP" "$ROUNDS"
@@ -166,7 +178,7 @@ echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(getconf _NPROCESSORS_ONLN) CPUs, $(uname -sr)"
 echo "- kilnc: $("$KILNC" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(swift --version 2>/dev/null | head -1)"
-echo "- onnxruntime: $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
+echo "- onnxruntime: $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)'), openvino: $("$PY" -c 'import openvino; print(openvino.__version__.split("-")[0])') (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
 echo "- settings: $RUNS timed runs, $WARMUP warm-up runs, $ROUNDS interleaved rounds per engine, $THREADS thread(s) each"
 if [ -n "$LAYERS" ]; then
     echo "- layers: $RUNS_LAYERS timed runs, $WARMUP_LAYERS warm-up runs, $ROUNDS_LAYERS interleaved rounds per engine; every layer passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
@@ -174,11 +186,14 @@ fi
 if [ -n "$NETWORKS" ]; then
     echo "- networks: $RUNS_NETWORKS timed runs, $WARMUP_NETWORKS warm-up runs, $ROUNDS_NETWORKS interleaved rounds per engine; every network passed \`kilnc verify\` (1e-4 abs + 1e-4 rel)"
 fi
+if [ -n "$FMA_PEAK" ]; then
+    echo "- one core's float32 FMA peak (Benchmarks/fma_peak.c): $FMA_PEAK GFLOP/s"
+fi
 echo "- raw JSON lines: $RAW"
 echo
 
 "$PY" - "$RAW" "$MODELS" "$LAYERS" "${LAYERS_DIR:+$LAYERS_DIR/layers.json}" \
-    "$NETWORKS" "${NETWORKS_DIR:+$NETWORKS_DIR/networks.json}" <<'EOF'
+    "$NETWORKS" "${NETWORKS_DIR:+$NETWORKS_DIR/networks.json}" "$FMA_PEAK" "$THREADS" <<'EOF'
 import json, math, statistics, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
@@ -210,19 +225,26 @@ def gflops(entry, ms):
         return "–"
     return fmt(2 * counted[kind][name]["macs"] / (ms * 1e6))
 
-print("| model | Kiln median ms | Kiln p10 / p90 | ORT median ms | ORT p10 / p90 | ORT mode | ORT/Kiln "
-      "| Kiln GFLOP/s | ORT GFLOP/s |")
-print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+def peers(e):
+    """(ORT median, OpenVINO median, the faster peer's name and median)."""
+    o, v = agg(e, "ort", "median_ms"), agg(e, "openvino", "median_ms")
+    return o, v, ("ORT", o) if o <= v else ("OpenVINO", v)
+
+print("| model | Kiln ms | Kiln p10 / p90 | ORT ms | OpenVINO ms | Kiln / ORT | Kiln / OpenVINO "
+      "| Kiln / faster peer | Kiln GFLOP/s | faster peer GFLOP/s |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for e in entries:
-    k, o = agg(e, "kiln", "median_ms"), agg(e, "ort", "median_ms")
-    modes = sorted({r["mode"] for r in select(e, "ort")})
+    k = agg(e, "kiln", "median_ms")
+    o, v, (best_name, best) = peers(e)
     print(
         f"| {e[0]} | {fmt(k)} | {fmt(agg(e, 'kiln', 'p10_ms'))} / {fmt(agg(e, 'kiln', 'p90_ms'))} "
-        f"| {fmt(o)} | {fmt(agg(e, 'ort', 'p10_ms'))} / {fmt(agg(e, 'ort', 'p90_ms'))} "
-        f"| {'/'.join(modes)} | {o / k:.2f} | {gflops(e, k)} | {gflops(e, o)} |"
+        f"| {fmt(o)} | {fmt(v)} | {k / o:.2f} | {k / v:.2f} | {k / best:.2f} ({best_name}) "
+        f"| {gflops(e, k)} | {gflops(e, best)} |"
     )
 print()
-print("ORT/Kiln > 1 means Kiln is faster. Medians are medians over rounds of each round's median.")
+print("Kiln / peer < 1 means Kiln is faster (the issue's target is <= 0.8 against the faster peer). "
+      "Medians are medians over rounds of each round's median. ORT's figure is the faster of its "
+      "`run` and IOBinding call paths; OpenVINO's is `infer()` on a request with its inputs bound once.")
 if layers or networks:
     print("GFLOP/s = 2 x Conv/Gemm/MatMul multiply-adds / median time (layers and networks only; bias, "
           "BatchNormalization, activations, pooling and Add not counted).")
@@ -241,9 +263,33 @@ if networks:
             print(f"- {name}: {n['description']}; {n['macs'] / 1e6:.2f} M multiply-adds, "
                   f"{n['params'] / 1e6:.2f} M parameters")
 print()
-print("Per-round medians (ms), kiln | ort (run / iobinding):")
+created = [(e[0], agg(e, "kiln", "create_ms")) for e in entries
+           if e[1] == "network" and all("create_ms" in r for r in select(e, "kiln"))]
+if created:
+    print()
+    print("Kiln instance creation from the loaded binary (arena, tables, worker pool; median of 20 per round): "
+          + ", ".join(f"{name} {fmt(ms)} ms" for name, ms in created) + ".")
+
+matmuls = [e for e in entries if e[1] == "layer" and e[0].startswith("matmul") and select(e, "numpy")]
+if matmuls:
+    peak = float(sys.argv[7]) * int(sys.argv[8]) if sys.argv[7] else 0
+    print()
+    print(f"MatMul against OpenBLAS (numpy's `np.matmul` with `out=`, {sys.argv[8]} thread(s)):")
+    print()
+    print("| layer | Kiln GFLOP/s | OpenBLAS GFLOP/s | Kiln / OpenBLAS throughput | Kiln % of FMA peak |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for e in matmuls:
+        k, n = agg(e, "kiln", "median_ms"), agg(e, "numpy", "median_ms")
+        share = f"{100 * float(gflops(e, k)) / peak:.0f} %" if peak else "–"
+        print(f"| {e[0]} | {gflops(e, k)} | {gflops(e, n)} | {n / k:.2f} | {share} |")
+    if peak:
+        print()
+        print(f"FMA peak: {sys.argv[7]} GFLOP/s per core (Benchmarks/fma_peak.c) x {sys.argv[8]} thread(s).")
+print()
+print("Per-round medians (ms), kiln | ort (run / iobinding) | openvino:")
 for e in entries:
     kr = [fmt(r["median_ms"]) for r in select(e, "kiln")]
     orr = [f"{fmt(r['run_median_ms'])}/{fmt(r['iobinding_median_ms'])}" for r in select(e, "ort")]
-    print(f"- {e[0]}: kiln {', '.join(kr)} | ort {', '.join(orr)}")
+    ovr = [fmt(r["median_ms"]) for r in select(e, "openvino")]
+    print(f"- {e[0]}: kiln {', '.join(kr)} | ort {', '.join(orr)} | openvino {', '.join(ovr)}")
 EOF

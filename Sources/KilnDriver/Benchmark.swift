@@ -16,6 +16,9 @@ public struct BenchmarkResult: Sendable, Codable {
     public var median_ms: Double
     public var p10_ms: Double
     public var p90_ms: Double
+    /// Median time to create a model instance (arena, tables, worker pool)
+    /// from the loaded descriptor, when measured.
+    public var create_ms: Double?
 }
 
 public enum Benchmark {
@@ -38,6 +41,22 @@ public enum Benchmark {
             model: name, device: "cpu", threads: model.threadCount, runs: runs, median_ms: percentile(0.5),
             p10_ms: percentile(0.1),
             p90_ms: percentile(0.9))
+    }
+
+    /// Median time of `count` instance creations from a loaded descriptor,
+    /// each instance released before the next is made (as an app that
+    /// creates one model per screen would).
+    public static func creationTime(
+        descriptor: UnsafeRawPointer, threads: KilnThreads, count: Int = 20
+    ) throws -> Double {
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = now()
+            let model = try KilnModel(descriptor: descriptor, threads: threads)
+            samples.append((now() - start) * 1e3)
+            withExtendedLifetime(model) {}
+        }
+        return samples.sorted()[samples.count / 2]
     }
 
     /// Median time per kernel over `runs` calls, in kernel order.

@@ -376,7 +376,9 @@ struct Bench: ParsableCommand {
             let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
             try loaded.runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
         }
-        let result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
+        var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
+        result.create_ms = try Benchmark.creationTime(
+            descriptor: loaded.descriptor, threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -384,7 +386,8 @@ struct Bench: ParsableCommand {
         } else {
             print(
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
-                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device))")
+                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device)); "
+                    + "instance creation \(result.create_ms ?? 0) ms")
         }
         if profile {
             let kernels = Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)

@@ -89,9 +89,10 @@ func kilnc(_ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = n
         #expect(status == 0, "\(err)")
         let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
         let json = try #require(object)
-        #expect(Set(json.keys) == ["model", "device", "threads", "runs", "median_ms", "p10_ms", "p90_ms"])
+        #expect(Set(json.keys) == ["model", "device", "threads", "runs", "median_ms", "p10_ms", "p90_ms", "create_ms"])
         #expect(json["runs"] as? Int == 5)
         #expect((json["median_ms"] as? Double ?? -1) > 0)
+        #expect((json["create_ms"] as? Double ?? -1) > 0)
     }
 
     @Test func compileWritesTheThreeOutputsAndSkipsUnchangedFiles() throws {
