@@ -129,10 +129,12 @@ enum MatrixMultiply {
         let batchShapeStrides = Shape.strides(of: batch)
         let rowBlock = GEMMKernel.rowBlock(for: m, columns: n, vectorWidth: context.vectorWidth)
         let blocksPerMatrix = m / rowBlock
-        let depth = DepthBlocks(k: k, rowBlocks: blocksPerMatrix, rowBlock: rowBlock)
+        let depthBlock = DepthBlocks.blockSize(k: k)
+        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: depthBlock, context: context)
+        let depth = DepthBlocks(
+            k: k, rowBlocks: blocksPerMatrix, rowBlock: rowBlock, otherTiles: chunks.count * batchCount)
         let rowGroupsPerMatrix = blocksPerMatrix / depth.rowBlocksPerGroup
 
-        let chunks = GEMMKernel.ColumnChunks(columns: n, depth: depth.size, context: context)
         let groups = batchCount * rowGroupsPerMatrix
         return KernelPlan(tileCount: chunks.count * groups) { b, chunkedTile in
             let tile = b.remainder(chunkedTile, groups)
@@ -177,13 +179,25 @@ enum MatrixMultiply {
         static let maximumDepth = 512
         /// Rows of A a group shares a depth block across.
         static let groupRows = 128
+        /// Tiles a product keeps however it is blocked, so a few workers
+        /// can share it (a [128, 1024] × [1024, 256] product is one column
+        /// chunk: 128-row groups would leave one tile).
+        static let minimumTiles = 8
 
-        init(k: Int, rowBlocks: Int, rowBlock: Int) {
-            let count = k > DepthBlocks.maximumDepth ? (k + 255) / 256 : 1
-            self.count = count
-            size = (k + count - 1) / count
+        /// Depth per block for a product `k` deep (k itself when shallow).
+        static func blockSize(k: Int) -> Int { (k + blockCount(k: k) - 1) / blockCount(k: k) }
+
+        /// Blocks for a product `k` deep (1 when shallow, empty included).
+        static func blockCount(k: Int) -> Int { k > maximumDepth ? (k + 255) / 256 : 1 }
+
+        /// `otherTiles`: how many tiles each row group is split into anyway
+        /// (column chunks × batch).
+        init(k: Int, rowBlocks: Int, rowBlock: Int, otherTiles: Int) {
+            size = DepthBlocks.blockSize(k: k)
+            count = DepthBlocks.blockCount(k: k)
             last = k - (count - 1) * size
-            let most = max(1, DepthBlocks.groupRows / rowBlock)
+            let groupsWanted = (DepthBlocks.minimumTiles + otherTiles - 1) / max(otherTiles, 1)
+            let most = max(1, min(DepthBlocks.groupRows / rowBlock, rowBlocks / max(groupsWanted, 1)))
             rowBlocksPerGroup = count == 1 ? 1 : (1...min(most, rowBlocks)).last { rowBlocks % $0 == 0 } ?? 1
         }
 
