@@ -49,7 +49,7 @@ check-sanitizers: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
-# Kiln against ONNX Runtime, one thread each (needs PyPI for the venv).
+# Kiln against ONNX Runtime, OpenVINO and OpenBLAS, one thread each (THREADS=2: two; needs PyPI for the venv).
 bench: deps
 	bash Benchmarks/run.sh
 
