@@ -163,12 +163,15 @@ struct GEMMKernel {
             let panel = 2 * context.vectorWidth
             total = columns
             let largest = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
-            // As many chunks as the cache needs, but of near-equal width: a
-            // 784-column B is 416 + 368, not 768 + 16, so the tiles a worker
+            // As many chunks as the cache needs, but of near-equal width, to
+            // a vector rather than a two-vector panel: a 784-column B is
+            // 400 + 384 (not 768 + 16, nor 416 + 368) and a 512-column one
+            // 176 + 176 + 160 (not 192 + 192 + 128), so the tiles a worker
             // pool splits statically carry equal work.
             let count = (columns + largest - 1) / max(largest, 1)
             let even = (columns + count - 1) / max(count, 1)
-            size = count <= 1 ? columns : min(columns, (even + panel - 1) / panel * panel)
+            let vector = context.vectorWidth
+            size = count <= 1 ? columns : min(columns, (even + vector - 1) / vector * vector)
         }
 
         /// Emits `body(start, count)` for chunk `index`; the last, shorter
