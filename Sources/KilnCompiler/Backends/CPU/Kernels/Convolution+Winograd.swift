@@ -84,7 +84,7 @@ extension Convolution {
         func lanes(vectorWidth: Int) -> Int {
             var width = 4
             while width < tilesX && width < vectorWidth { width *= 2 }
-            return min(width, max(vectorWidth, 4))
+            return width
         }
 
         /// U = G·g·Gᵀ per (output channel, input channel), laid out as
@@ -149,8 +149,8 @@ extension Convolution {
                         }
                     }
                     let v = b.sandwich(Winograd.inputTransform, d)
+                    let row = b.add(b.mul(channel, w.tiles), b.add(column, x0))
                     for position in 0..<Winograd.positions {
-                        let row = b.add(b.mul(channel, w.tiles), b.add(column, x0))
                         b.storeVector(
                             v[position / 6][position % 6], transformed,
                             b.add(row, position * shapes.channels * w.tiles), count: count)
@@ -175,8 +175,8 @@ extension Convolution {
             let position = b.divide(tile, blocks)
             let firstRow = b.mul(b.remainder(tile, blocks), rowBlock)
             let weights = context.constantPointer(key: "\(node.name):winogradWeights", b) {
-                let original = context.constant(node.inputs[1]!)?.floats ?? []
-                return TensorData(shape: [original.count * 4], floats: w.transformedWeights(original)).bytes
+                let transformed = w.transformedWeights(context.constant(node.inputs[1]!)?.floats ?? [])
+                return TensorData(shape: [transformed.count], floats: transformed).bytes
             }
             let transformed = b.offset(context.scratchPointer(b), w.paddedElements)
             let products = b.offset(transformed, w.inputElements)

@@ -41,8 +41,7 @@ enum Reduction {
                     base = b.add(base, b.mul(index, keptStrides[axis]))
                 }
                 if vectorized {
-                    let (map, op) = vectorParts(parameters.kind, b)
-                    let identity: Float = op == .maximum ? -.infinity : op == .minimum ? .infinity : op == .multiply ? 1 : 0
+                    let (map, op, identity) = vectorParts(parameters.kind, b)
                     let combine = { (x: IRValue, y: IRValue) in b.arithmetic(op, x, y, dtype) }
                     let accumulator = b.variable(b.splatConstant(b.constant(identity), lanes: width))
                     let row = reducedShape.last ?? 1
@@ -95,18 +94,19 @@ enum Reduction {
     }
 
     /// A float32 reduction as a map of each element and an associative
-    /// operator that folds the mapped values (and partial results).
+    /// operator, with its neutral element, that folds the mapped values (and
+    /// partial results).
     private static func vectorParts(
         _ kind: ReduceParameters.Kind, _ b: KernelBuilder
-    ) -> (map: (IRValue) -> IRValue, op: BinaryOperator) {
+    ) -> (map: (IRValue) -> IRValue, op: BinaryOperator, identity: Float) {
         switch kind {
-        case .sum, .mean, .logSum: ({ $0 }, .add)
-        case .maximum: ({ $0 }, .maximum)
-        case .minimum: ({ $0 }, .minimum)
-        case .product: ({ $0 }, .multiply)
-        case .sumAbsolute: ({ b.apply(.abs, $0, .float32) }, .add)
-        case .sumSquare, .l2Norm: ({ b.fmul($0, $0) }, .add)
-        case .logSumExp: ({ b.exp($0) }, .add)
+        case .sum, .mean, .logSum: ({ $0 }, .add, 0)
+        case .maximum: ({ $0 }, .maximum, -.infinity)
+        case .minimum: ({ $0 }, .minimum, .infinity)
+        case .product: ({ $0 }, .multiply, 1)
+        case .sumAbsolute: ({ b.apply(.abs, $0, .float32) }, .add, 0)
+        case .sumSquare, .l2Norm: ({ b.fmul($0, $0) }, .add, 0)
+        case .logSumExp: ({ b.exp($0) }, .add, 0)
         }
     }
 
