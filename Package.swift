@@ -46,11 +46,11 @@ let package = Package(
         .plugin(name: "KilnPlugin", capability: .buildTool(), dependencies: ["kilnc"]),
         // libFuzzer target over the compiler front end (make fuzz); a replay tool otherwise.
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnCompiler"]),
-        .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"]),
+        .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "CKiln"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "CKiln"]),
         // Counts heap allocations per thread, to prove calls allocate nothing.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .testTarget(name: "KilnDriverTests", dependencies: ["KilnDriver", "CAllocationCounter"]),
+        .testTarget(name: "KilnDriverTests", dependencies: ["KilnDriver", "CKiln", "CAllocationCounter"]),
     ],
     swiftLanguageModes: [.v6]
 )

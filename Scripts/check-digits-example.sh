@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds Examples/Digits exactly as a user would (swift build in the example
 # package, which depends on Kiln by path), runs it and checks what it prints:
-# accuracy ≥ 95 %, 100 % agreement with ONNX Runtime, a binary that links
-# neither libLLVM nor libvulkan, and a no-op rebuild under one second.
+# accuracy ≥ 95 %, 100 % agreement with ONNX Runtime from every CPU build
+# its config lists (the best the machine has, then each one forced), a
+# binary that links neither libLLVM nor libvulkan, and a no-op rebuild
+# under one second.
 set -euo pipefail
 cd "$(dirname "$0")/../Examples/Digits"
 configuration="${CONFIGURATION:-release}"
@@ -29,6 +31,19 @@ agreement="$(echo "$output" | sed -n 's/^agreement with ONNX Runtime: \([0-9.]*\
 [ -n "$accuracy" ] || fail "no accuracy line in the output"
 awk -v a="$accuracy" 'BEGIN { exit !(a >= 95) }' || fail "accuracy $accuracy % is below 95 %"
 [ "$agreement" = "100.00" ] || fail "agreement with ONNX Runtime is $agreement %, not 100.00 %"
+
+# digits.kiln.json lists three x86-64 levels: the binary holds a build for
+# each and loads the best this machine supports (every test machine has AVX-512).
+echo "$output" | grep -qx 'CPU build: x86-64-v4 (of x86-64-v2, x86-64-v3, x86-64-v4)' \
+    || fail "the App did not load the x86-64-v4 build of three"
+for level in x86-64-v2 x86-64-v3; do
+    forced="$(KILN_CPU_VARIANT=$level "$binary")" || fail "the App's $level build exited with status $?"
+    echo "$forced" | grep -qx "CPU build: $level (of x86-64-v2, x86-64-v3, x86-64-v4)" || fail "KILN_CPU_VARIANT=$level was not loaded"
+    echo "$forced" | grep -qx 'agreement with ONNX Runtime: 100.00 % .*' \
+        || fail "the $level build does not agree with ONNX Runtime: $(echo "$forced" | grep agreement)"
+    echo "$level build: $(echo "$forced" | grep agreement)"
+done
+if KILN_CPU_VARIANT=znver9 "$binary" > /dev/null 2>&1; then fail "an unknown KILN_CPU_VARIANT must be an error"; fi
 
 if ldd "$binary" | grep -Ei 'libLLVM|libvulkan'; then
     fail "$binary links LLVM or Vulkan; a shipped binary must need neither"

@@ -8,6 +8,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case signatureMismatch(model: String, detail: String)
     /// The model holds code this runtime cannot run (e.g. a newer executable format).
     case unsupportedExecutable(model: String, detail: String)
+    /// No CPU build of the model runs on this machine, or the requested one does not.
+    case unsupportedCPU(model: String, detail: String)
     /// A tensor was given the wrong number of elements.
     case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
 
@@ -21,6 +23,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "clean the build folder and rebuild"
         case .unsupportedExecutable(let model, let detail):
             "\(model) holds code this Kiln runtime cannot run (\(detail)); rebuild it with the same Kiln version"
+        case .unsupportedCPU(let model, let detail):
+            "\(model) cannot run on this CPU: \(detail)"
         case .shapeMismatch(let tensor, let shape, let count):
             "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
         }

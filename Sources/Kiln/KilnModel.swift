@@ -5,6 +5,10 @@
 
 import CKiln
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A compiled model ready to run. Generated model classes wrap one of these;
 /// it can also be used directly with any descriptor `kilnc` produced.
 ///
@@ -20,6 +24,12 @@ public final class KilnModel {
     public let arenaSize: Int
     /// Bytes of embedded weights.
     public let weightsSize: Int
+    /// The CPU build this instance runs (LLVM's CPU name, e.g. `x86-64-v3`):
+    /// of the builds compiled into the model, the one that needs the most
+    /// features this machine has, unless the caller or `KILN_CPU_VARIANT` chose.
+    public let cpuVariant: String
+    /// Every CPU build compiled into the model, in the order the config lists them.
+    public let cpuVariants: [String]
 
     private let arena: UnsafeMutableRawPointer
     private let scratch: UnsafeMutableRawPointer
@@ -59,15 +69,20 @@ public final class KilnModel {
     ///   - threads: `.inline` (the calling thread only) or `.workers(n)`: a
     ///     pool of n − 1 threads started now, at most 256, that share each
     ///     large kernel's tiles with the caller.
+    ///   - cpuVariant: the CPU build to run, by name (one of ``cpuVariants``);
+    ///     nil picks the best this machine supports, or the one the
+    ///     `KILN_CPU_VARIANT` environment variable names.
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
-    ///   model was compiled for another runtime version, and
+    ///   model was compiled for another runtime version,
     ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
-    ///   this runtime cannot run.
-    public convenience init(descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline)
-        throws(KilnError)
-    {
+    ///   this runtime cannot run, and ``KilnError/unsupportedCPU(model:detail:)``
+    ///   when this machine lacks a feature every build (or the chosen one) needs.
+    public convenience init(
+        descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline,
+        cpuVariant: String? = nil
+    ) throws(KilnError) {
         try self.init(
-            descriptor: descriptor, expectedName: expectedName, threads: threads,
+            descriptor: descriptor, expectedName: expectedName, threads: threads, cpuVariant: cpuVariant,
             minimumOperationsPerWorker: Self.minimumOperationsPerWorker)
     }
 
@@ -76,7 +91,7 @@ public final class KilnModel {
     @_spi(Testing)
     public init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
-        minimumOperationsPerWorker: Int
+        cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int
     ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
@@ -84,8 +99,13 @@ public final class KilnModel {
         guard compiledVersion == runtimeVersion else {
             throw .abiMismatch(model: expectedName, compiled: compiledVersion, runtime: runtimeVersion)
         }
-        let model = descriptor.assumingMemoryBound(to: KilnModelDescriptor.self).pointee
-        let name = model.modelName.map { String(cString: $0) } ?? "model"
+        let first = descriptor.assumingMemoryBound(to: KilnModelDescriptor.self)
+        let name = first.pointee.modelName.map { String(cString: $0) } ?? "model"
+        let builds = try CPUVariants(first, model: name)
+        let forced = requested ?? Self.environmentVariant()
+        let model = try builds.select(forced, machine: kiln_cpu_features()).pointee
+        cpuVariant = model.cpuName.map { String(cString: $0) } ?? ""
+        cpuVariants = builds.names
         func tensors(_ table: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) -> [TensorInfo] {
             guard let table else { return [] }
             return (0..<Int(count)).map { index in
@@ -158,6 +178,16 @@ public final class KilnModel {
             pool = nil
             threadCount = 1
         }
+    }
+
+    /// `KILN_CPU_VARIANT`, when set and not empty: forces a build for a whole process.
+    private static func environmentVariant() -> String? {
+        #if canImport(Glibc)
+            guard let value = getenv("KILN_CPU_VARIANT"), value.pointee != 0 else { return nil }
+            return String(cString: value)
+        #else
+            return nil
+        #endif
     }
 
     deinit {

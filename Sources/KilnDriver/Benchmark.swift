@@ -12,6 +12,8 @@ public struct BenchmarkResult: Sendable, Codable {
     public var model: String
     public var device: String
     public var threads: Int
+    /// The CPU build that ran (``KilnModel/cpuVariant``).
+    public var cpu_variant: String
     public var runs: Int
     public var median_ms: Double
     public var p10_ms: Double
@@ -38,7 +40,7 @@ public enum Benchmark {
             return samples[min(samples.count - 1, Int((Double(samples.count - 1) * p).rounded()))]
         }
         return BenchmarkResult(
-            model: name, device: "cpu", threads: model.threadCount, runs: runs, median_ms: percentile(0.5),
+            model: name, device: "cpu", threads: model.threadCount, cpu_variant: model.cpuVariant, runs: runs, median_ms: percentile(0.5),
             p10_ms: percentile(0.1),
             p90_ms: percentile(0.9))
     }

@@ -25,11 +25,24 @@ public final class LoadedModel {
         modelPath: String, config: ModelConfig = ModelConfig(), target: TargetSelection = .host,
         threads: KilnThreads? = nil
     ) throws {
-        let prepared = try Compiler.prepare(modelPath: modelPath, config: config)
-        try self.init(prepared: prepared, target: target, threads: threads)
+        try self.init(modelPath: modelPath, config: config, targets: [target], threads: threads)
     }
 
-    public init(prepared: PreparedModel, target: TargetSelection = .host, threads: KilnThreads? = nil) throws {
+    /// Compiles `modelPath` with a build per target into one shared object
+    /// and loads the build `cpuVariant` names (nil: the runtime's choice).
+    public convenience init(
+        modelPath: String, config: ModelConfig = ModelConfig(), targets: [TargetSelection],
+        threads: KilnThreads? = nil, cpuVariant: String? = nil
+    ) throws {
+        let prepared = try Compiler.prepare(modelPath: modelPath, config: config)
+        try self.init(prepared: prepared, targets: targets, threads: threads, cpuVariant: cpuVariant)
+    }
+
+    public init(
+        prepared: PreparedModel, targets: [TargetSelection] = [.host], threads: KilnThreads? = nil,
+        cpuVariant: String? = nil
+    ) throws {
+        guard let target = targets.first else { throw DriverError("no target to compile \(prepared.fileName) for") }
         // Code for another architecture compiles (kilnc compile) but cannot be loaded here.
         let host = TargetSelection.host.triple
         guard target.triple.split(separator: "-").first == host.split(separator: "-").first else {
@@ -42,7 +55,7 @@ public final class LoadedModel {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         let weights = directory.appendingPathComponent("\(prepared.name).kiln.weights").path
-        let compiled = try Compiler.compile(prepared, target: target, weightsPath: weights)
+        let compiled = try Compiler.compile(prepared, targets: targets, weightsPath: weights)
         let assembly = directory.appendingPathComponent("\(prepared.name).kiln.S").path
         try OutputWriter.write(compiled.assembly, to: assembly)
         let library = directory.appendingPathComponent("lib\(prepared.name).so").path
@@ -60,7 +73,8 @@ public final class LoadedModel {
         let descriptor = unsafeBitCast(getter, to: Getter.self)()
         self.descriptor = descriptor
         outputs = compiled
-        runtime = try KilnModel(descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads))
+        runtime = try KilnModel(
+            descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads), cpuVariant: cpuVariant)
     }
 
     deinit {

@@ -116,7 +116,12 @@ func setInputs(_ runtime: KilnModel, from tensors: [TensorFile], directory: Stri
 struct TargetOptions: ParsableArguments {
     @Option(help: "LLVM target triple (default: the host's, or the config's).")
     var triple: String?
-    @Option(help: "LLVM CPU name (default: the host's, or the config's).")
+    @Option(
+        help: """
+            LLVM CPU name, or several separated by commas (e.g. x86-64-v2,x86-64-v3,x86-64-v4): one \
+            binary with a build each, the best the machine supports loaded at run time \
+            (default: the host's, or the config's).
+            """)
     var cpu: String?
     @Option(help: "LLVM feature string, e.g. +avx2,+fma (default: the host's, or the config's).")
     var features: String?
@@ -125,16 +130,22 @@ struct TargetOptions: ParsableArguments {
     var l2CacheKB: Int?
 
     func validate() throws {
+        if let cpus, cpus.contains(where: \.isEmpty) || Set(cpus).count != cpus.count {
+            throw ValidationError("--cpu takes distinct LLVM CPU names separated by commas, got '\(cpu ?? "")'")
+        }
         if let l2CacheKB, !(1...65536).contains(l2CacheKB) {
             throw ValidationError("--l2-cache-kb must be between 1 and 65536 (as l2CacheKB in a config), got \(l2CacheKB)")
         }
     }
 
-    func resolve(_ config: ModelConfig) -> TargetSelection {
+    func resolve(_ config: ModelConfig) -> [TargetSelection] {
         TargetSelection.resolve(
-            triple: triple ?? config.triple, cpu: cpu ?? config.cpu, features: features ?? config.features,
+            triple: triple ?? config.triple, cpus: cpus ?? config.cpus, features: features ?? config.features,
             cacheBytes: (l2CacheKB ?? config.l2CacheKB).map { $0 * 1024 })
     }
+
+    /// `--cpu` split at commas.
+    var cpus: [String]? { cpu.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } }
 }
 
 struct Compile: ParsableCommand {
@@ -150,7 +161,7 @@ struct Compile: ParsableCommand {
         let (prepared, config) = try model.prepare()
         let directory = URL(fileURLWithPath: outputDir).standardizedFileURL.path
         let weightsPath = "\(directory)/\(prepared.name).kiln.weights"
-        let compiled = try Compiler.compile(prepared, target: target.resolve(config), weightsPath: weightsPath)
+        let compiled = try Compiler.compile(prepared, targets: target.resolve(config), weightsPath: weightsPath)
         try OutputWriter.write(compiled.assembly, to: "\(directory)/\(prepared.name).kiln.S")
         try OutputWriter.write(compiled.header, to: "\(directory)/include/\(prepared.name).kiln.h")
     }
@@ -266,7 +277,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (prepared, config) = try model.prepare()
-        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config))
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
@@ -326,7 +337,7 @@ struct Verify: ParsableCommand {
         }
         let prepared = try Compiler.prepare(modelPath: model.model, config: config)
         let expected = try TensorFile.readAll(directory: directory, prefix: "output")
-        let loaded = try LoadedModel(prepared: prepared, target: target.resolve(config))
+        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config))
         let runtime = loaded.runtime
         guard expected.count == runtime.outputs.count else {
             throw DriverError(
@@ -369,7 +380,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(
-            prepared: prepared, target: target.resolve(config), threads: threads.map(KilnThreads.workers))
+            prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers))
         for (index, info) in loaded.runtime.inputs.enumerated() {
             // Deterministic data in each input's own type; small values stay valid as indices.
             let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
@@ -386,7 +397,7 @@ struct Bench: ParsableCommand {
         } else {
             print(
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
-                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device)); "
+                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device) \(result.cpu_variant)); "
                     + "instance creation \(result.create_ms ?? 0) ms")
         }
         if profile {

@@ -1,5 +1,6 @@
 // Bad input gets a clear error naming the file and the problem, never a crash.
 
+import CKiln
 import Foundation
 import Testing
 
@@ -122,7 +123,39 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
     @Test func readsDimsAndTarget() throws {
         let config = try ModelConfig.load(path: write(#"{"dims": {"batch": 4}, "cpu": "x86-64-v3"}"#))
         #expect(config.dims == ["batch": 4])
-        #expect(config.cpu == "x86-64-v3")
+        #expect(config.cpus == ["x86-64-v3"])
+        let levels = try ModelConfig.load(path: write(#"{"cpu": ["x86-64-v2", "x86-64-v3", "x86-64-v4"]}"#))
+        #expect(levels.cpus == ["x86-64-v2", "x86-64-v3", "x86-64-v4"])
+        for (text, message) in [
+            (#"{"cpu": []}"#, "cpu must name LLVM CPUs"), (#"{"cpu": ["x86-64", ""]}"#, "cpu must name LLVM CPUs"),
+            (#"{"cpu": ["x86-64", "x86-64"]}"#, "cpu lists 'x86-64' more than once"),
+            (#"{"cpu": 3}"#, "'cpu' must be of type"),
+        ] {
+            let path = try write(text)
+            #expect { try ModelConfig.load(path: path) } throws: { error in
+                (error as? CompileError)?.description.contains(message) == true
+            }
+        }
+    }
+
+    /// The feature bits a build records: a psABI level's exactly, adjusted by
+    /// explicit features; the host's from its exact feature string.
+    @Test func buildsRecordTheFeaturesTheyNeed() {
+        func bits(_ cpu: String, _ features: String = "") -> UInt64 {
+            TargetSelection(triple: "x86_64-unknown-linux-gnu", cpu: cpu, features: features).requiredFeatures
+        }
+        func names(_ bits: UInt64) -> Set<String> {
+            Set(TargetSelection.featureBits.filter { bits & $0.value != 0 }.keys)
+        }
+        #expect(bits("x86-64") == 0)
+        #expect(names(bits("x86-64-v2")) == ["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "cx16", "sahf"])
+        #expect(names(bits("x86-64-v3")).isSuperset(of: ["avx", "avx2", "fma", "f16c", "bmi", "bmi2", "lzcnt", "movbe"]))
+        #expect(names(bits("x86-64-v4")).subtracting(names(bits("x86-64-v3"))) == ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"])
+        #expect(bits("skylake-avx512") == bits("x86-64-v4"))
+        #expect(names(bits("x86-64-v3", "+avx512f,-fma")) == names(bits("x86-64-v3")).union(["avx512f"]).subtracting(["fma"]))
+        #expect(TargetSelection(triple: "aarch64-unknown-linux-gnu", cpu: "generic", features: "+avx2").requiredFeatures == 0)
+        let host = TargetSelection.host
+        #expect(host.requiredFeatures & ~kiln_cpu_features() == 0, "the host build must run on the host")
     }
 
     @Test func rejectsUnknownKeys() throws {

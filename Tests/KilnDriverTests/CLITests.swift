@@ -22,8 +22,13 @@ func kilncPath() throws -> String {
 /// killed (status 137, its signal's), so a hang fails instead of stalling
 /// the suite; `memoryLimitKB` caps its address space (`ulimit -v`), so
 /// unbounded allocation ends in an error or a signal, not a swapping machine.
-func kilnc(_ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = nil) throws -> (Int32, String, String) {
+func kilnc(
+    _ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = nil, environment: [String: String] = [:]
+) throws -> (Int32, String, String) {
     let process = Process()
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let memoryLimitKB {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "ulimit -v \(memoryLimitKB) && exec \"$0\" \"$@\"", try kilncPath()] + arguments
@@ -89,10 +94,32 @@ func kilnc(_ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = n
         #expect(status == 0, "\(err)")
         let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
         let json = try #require(object)
-        #expect(Set(json.keys) == ["model", "device", "threads", "runs", "median_ms", "p10_ms", "p90_ms", "create_ms"])
+        #expect(
+            Set(json.keys) == [
+                "model", "device", "threads", "cpu_variant", "runs", "median_ms", "p10_ms", "p90_ms", "create_ms",
+            ])
         #expect(json["runs"] as? Int == 5)
         #expect((json["median_ms"] as? Double ?? -1) > 0)
         #expect((json["create_ms"] as? Double ?? -1) > 0)
+    }
+
+    /// `--cpu` with a list builds one binary per level; the run loads the
+    /// best the machine has, or the one `KILN_CPU_VARIANT` names.
+    @Test func benchRunsTheBestCPUBuildOrTheOneNamed() throws {
+        let arguments = [
+            "bench", "\(lenet)/model.onnx", "--cpu", "x86-64,x86-64-v3", "--runs", "3", "--warmup", "1", "--json",
+        ]
+        func variant(_ environment: [String: String]) throws -> String? {
+            let (status, out, err) = try kilnc(arguments, environment: environment)
+            #expect(status == 0, "\(err)")
+            let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+            return object?["cpu_variant"] as? String
+        }
+        // Every machine these tests run on has AVX2 (x86-64-v3).
+        #expect(try variant([:]) == "x86-64-v3")
+        #expect(try variant(["KILN_CPU_VARIANT": "x86-64"]) == "x86-64")
+        let (status, _, err) = try kilnc(arguments, environment: ["KILN_CPU_VARIANT": "x86-64-v4"])
+        #expect(status != 0 && err.contains("it holds no build for 'x86-64-v4'; its builds are x86-64, x86-64-v3"), "\(err)")
     }
 
     @Test func compileWritesTheThreeOutputsAndSkipsUnchangedFiles() throws {
@@ -223,6 +250,13 @@ func kilnc(_ arguments: [String], seconds: Double = 600, memoryLimitKB: Int? = n
             (["compile", model, "--cpu", "notacpu", "--output-dir", scratch], "'notacpu' is not a CPU LLVM 14 can target for x86_64"),
             (["compile", model, "--cpu", "pentium4", "--output-dir", scratch], "'pentium4' is not a CPU LLVM 14 can target"),
             (["compile", model, "--l2-cache-kb", "99999999", "--output-dir", scratch], "--l2-cache-kb must be between 1 and 65536"),
+            (["compile", model, "--cpu", "x86-64-v3,x86-64-v3", "--output-dir", scratch], "--cpu takes distinct LLVM CPU names"),
+            (["compile", model, "--cpu", "x86-64,", "--output-dir", scratch], "--cpu takes distinct LLVM CPU names"),
+            (["compile", model, "--cpu", "x86-64,notacpu", "--output-dir", scratch], "'notacpu' is not a CPU LLVM 14 can target"),
+            (
+                ["compile", model, "--triple", "aarch64-unknown-linux-gnu", "--cpu", "generic,cortex-a76", "--output-dir", scratch],
+                "several CPU builds in one binary are chosen by x86 CPU features; for aarch64 name one CPU"
+            ),
             (["compile", lenet, "--output-dir", scratch], "this is a folder, not an ONNX model file"),
             (["compile", "\(scratch)/missing.onnx", "--output-dir", scratch], "the model file does not exist"),
             (["run", model, "--inputs", "\(scratch)/missing", "--outputs", scratch], "the folder \(scratch)/missing does not exist"),

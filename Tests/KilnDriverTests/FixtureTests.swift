@@ -1,6 +1,7 @@
 // Numeric fixtures: every model under Fixtures/ is compiled, linked, loaded
 // and run through the runtime, and its outputs compared with ONNX Runtime's.
 
+import CKiln
 import Foundation
 import KilnCompiler
 import KilnDriver
@@ -57,23 +58,47 @@ func numericFixtures() -> [String] {
         try check(fixture, target: target)
     }
 
-    /// Code for older CPUs (AVX2 with 8-float vectors and 16 registers;
-    /// baseline x86-64 with SSE2) blocks differently and must agree too;
-    /// typed cases cover the conversions that differ without F16C or AVX-512.
-    @Test(arguments: ["x86-64-v3", "x86-64"])
-    func matchesOnOlderCPUs(_ cpu: String) throws {
-        let target = TargetSelection.resolve(triple: nil, cpu: cpu, features: nil)
-        #expect(target.vectorWidth == (cpu == "x86-64-v3" ? 8 : 4))
+    /// One binary with builds for three x86-64 levels: baseline SSE2 with
+    /// 4-float vectors, AVX2 with 8 floats and 16 registers, AVX-512 with
+    /// 16. Each build blocks differently and must agree with the reference;
+    /// the runtime loads the best the machine supports unless one is forced.
+    /// Typed cases cover the conversions that differ without F16C or AVX-512.
+    @Test func everyCPUBuildOfOneBinaryMatches() throws {
+        let levels = ["x86-64", "x86-64-v3", "x86-64-v4"]
+        let targets = TargetSelection.resolve(triple: nil, cpus: levels, features: nil)
+        #expect(targets.map(\.vectorWidth) == [4, 8, 16])
+        let machine = kiln_cpu_features()
+        let supported = levels.filter { level in
+            targets.first { $0.cpu == level }.map { $0.requiredFeatures & ~machine == 0 } ?? false
+        }
         for fixture in FixtureCase.all
         where !fixture.tags.contains(.realModel) && (fixture.tags.contains(.contraction) || fixture.tags.contains(.typed)) {
-            try check(fixture, target: target)
+            let loaded = try LoadedModel(modelPath: fixture.modelPath, targets: targets)
+            #expect(loaded.runtime.cpuVariants == levels)
+            #expect(loaded.runtime.cpuVariant == supported.last, "\(fixture.folder)")
+            for level in levels {
+                guard supported.contains(level) else {
+                    #expect(throws: KilnError.self) { try KilnModel(descriptor: loaded.descriptor, cpuVariant: level) }
+                    continue
+                }
+                let runtime = try KilnModel(descriptor: loaded.descriptor, cpuVariant: level)
+                #expect(runtime.cpuVariant == level)
+                try check(fixture, runtime: runtime, context: level)
+            }
         }
     }
 
     func check(_ fixture: FixtureCase, target: TargetSelection) throws {
-        let folder = "\(fixturesDirectory.path)/\(fixture.folder)"
         let loaded = try LoadedModel(modelPath: fixture.modelPath, target: target)
-        let runtime = loaded.runtime
+        try check(fixture, runtime: loaded.runtime, context: target.cpu, splitting: target == .host ? loaded.descriptor : nil)
+    }
+
+    /// Runs a loaded model on the fixture's inputs and compares with its
+    /// outputs; with `splitting`, also instances of that descriptor on workers.
+    func check(
+        _ fixture: FixtureCase, runtime: KilnModel, context: String, splitting descriptor: UnsafeRawPointer? = nil
+    ) throws {
+        let folder = "\(fixturesDirectory.path)/\(fixture.folder)"
         let inputs = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "input")
         let expected = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "output")
         try #require(inputs.count == runtime.inputs.count)
@@ -88,18 +113,18 @@ func numericFixtures() -> [String] {
             let comparison = Comparison(
                 name: reference.name, actual: try runtime.outputData(index), expected: reference.data,
                 absolute: fixture.absolute, relative: fixture.relative)
-            #expect(comparison.passed, "\(fixture): \(comparison)")
+            #expect(comparison.passed, "\(fixture) (\(context)): \(comparison)")
         }
         // A second call on the same arena must give the same answer (no state leaks between calls).
         let first = (0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) }
         runtime.run()
         #expect((0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) } == first)
-        guard target == .host else { return }
+        guard let descriptor else { return }
         // Split across workers (every multi-tile kernel, however small), the
         // bytes must not change: tiles are independent and statically shared.
         for threads in [2, 3] {
             let split = try KilnModel(
-                descriptor: loaded.descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1)
+                descriptor: descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1)
             for (index, tensor) in inputs.enumerated() { try split.setInput(index, from: tensor.data) }
             split.run()
             let bytes = (0..<split.outputs.count).map { Array(split.outputBytes($0)) }

@@ -2,6 +2,7 @@
 // tables with dtypes, shape errors, dispatch order, tiles and dispatch state.
 
 import CKiln
+import Foundation
 import Glibc
 import Testing
 
@@ -40,9 +41,7 @@ func record(_ kernel: Int, _ state: UnsafePointer<KilnDispatchState>) {
 /// [2,3]) → y = 2x + 1, plus an int64 input `n` copied to output `m`.
 final class FakeModel {
     let shape: UnsafeMutablePointer<Int64>
-    let names: [UnsafeMutablePointer<CChar>] = ["x", "y", "n", "m", "fake.onnx", "double", "increment"].map {
-        (text: String) in strdup(text)!
-    }
+    let names: [UnsafeMutablePointer<CChar>]
     let tensors: UnsafeMutablePointer<KilnTensorDescriptor>
     let executables: UnsafeMutablePointer<KilnExecutableDescriptor>
     let dispatches: UnsafeMutablePointer<KilnDispatchDescriptor>
@@ -52,8 +51,9 @@ final class FakeModel {
     /// across a worker pool.
     init(
         abiVersion: UInt32 = kiln_runtime_abi_version(), format: UInt32 = UInt32(KILN_EXECUTABLE_CPU),
-        costPerTile: UInt32 = 0
+        costPerTile: UInt32 = 0, cpuName: String = "fake-cpu", cpuFeatures: UInt64 = 0
     ) {
+        names = ["x", "y", "n", "m", "fake.onnx", "double", "increment", cpuName].map { (text: String) in strdup(text)! }
         shape = .allocate(capacity: 2)
         shape[0] = 2
         shape[1] = 3
@@ -101,7 +101,8 @@ final class FakeModel {
             abiVersion: abiVersion, inputCount: 2, outputCount: 2, dimCount: 0, executableCount: 2, dispatchCount: 2,
             arenaSize: 256, arenaAlignment: 64, stateOffset: 0, stateSize: 0, workerScratchSize: 0, weightsSize: 0,
             weightsDigest: 0, modelName: names[4], inputs: tensors, outputs: tensors + 2, dims: nil,
-            executables: executables, dispatches: dispatches)
+            executables: executables, dispatches: dispatches, cpuName: names[7], cpuFeatures: cpuFeatures,
+            variantCount: 0, reserved2: 0, variants: nil)
     }
 
     deinit {
@@ -157,6 +158,68 @@ final class FakeModel {
         }
         let cheap = FakeModel(costPerTile: 10)
         #expect(try KilnModel(descriptor: cheap.descriptor, threads: .workers(3)).threadCount == 1)
+    }
+
+    /// Of several CPU builds, the runtime loads the one needing the most
+    /// features the machine has; a caller may force any build it supports,
+    /// and a build it does not gets an error naming the missing features.
+    @Test func choosesTheBestCPUBuildTheMachineSupports() throws {
+        let machine = kiln_cpu_features()
+        let future: UInt64 = 1 << 63  // no feature has this bit: no machine supports it
+        let builds = [
+            FakeModel(cpuName: "portable"), FakeModel(cpuName: "native", cpuFeatures: machine),
+            FakeModel(cpuName: "future", cpuFeatures: future | machine),
+        ]
+        let table = UnsafeMutablePointer<UnsafePointer<KilnModelDescriptor>?>.allocate(capacity: builds.count)
+        defer { table.deallocate() }
+        for (index, build) in builds.enumerated() {
+            table[index] = UnsafePointer(build.descriptor)
+            build.descriptor.pointee.variantCount = UInt32(builds.count)
+            build.descriptor.pointee.variants = UnsafePointer(table)
+        }
+        let chosen = try KilnModel(descriptor: builds[0].descriptor)
+        #expect(chosen.cpuVariants == ["portable", "native", "future"])
+        // Without feature bits (not x86) both lower builds need nothing: the first wins.
+        #expect(chosen.cpuVariant == (machine == 0 ? "portable" : "native"))
+        let forced = try KilnModel(descriptor: builds[2].descriptor, cpuVariant: "portable")
+        #expect(forced.cpuVariant == "portable")
+        try forced.setInput(0, [Float(1), 2, 3, 4, 5, 6])
+        forced.run()
+        #expect(Array(forced.output(0)) == [3, 5, 7, 9, 11, 13])
+        #expect { try KilnModel(descriptor: builds[0].descriptor, cpuVariant: "future") } throws: { error in
+            "\(error)".contains("its future build needs feature 63, which this machine lacks")
+        }
+        #expect { try KilnModel(descriptor: builds[0].descriptor, cpuVariant: "nope") } throws: { error in
+            "\(error)" == "fake.onnx cannot run on this CPU: it holds no build for 'nope'; its builds are portable, native, future"
+        }
+        // A model whose only build needs what the machine lacks fails at load, before any code runs.
+        let only = FakeModel(cpuName: "future", cpuFeatures: future)
+        #expect { try KilnModel(descriptor: only.descriptor) } throws: { error in
+            "\(error)".contains("this machine lacks feature 63, which its future build needs")
+        }
+    }
+
+    /// The runtime's CPUID reading agrees with the kernel's view of this
+    /// machine (/proc/cpuinfo flags), for the features both name alike.
+    @Test func readsTheMachinesFeatures() throws {
+        #if arch(x86_64)
+            let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let flags = Set(
+                info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+            try #require(!flags.isEmpty)
+            let machine = kiln_cpu_features()
+            // LLVM spelling → /proc/cpuinfo spelling where they differ.
+            let renamed = ["sse3": "pni", "sse4.1": "sse4_1", "sse4.2": "sse4_2", "sahf": "lahf_lm", "lzcnt": "abm",
+                "bmi": "bmi1", "pclmul": "pclmulqdq", "avx512bf16": "avx512_bf16", "avx512vbmi2": "avx512_vbmi2",
+                "avx512vnni": "avx512_vnni", "avx512bitalg": "avx512_bitalg", "avx512vpopcntdq": "avx512_vpopcntdq",
+                "avx512fp16": "avx512_fp16", "sha": "sha_ni", "cx16": "cx16"]
+            for bit in 0..<UInt32(KILN_CPU_FEATURE_COUNT) {
+                let name = String(cString: kiln_cpu_feature_name(bit)!)
+                let flag = renamed[name] ?? name
+                #expect((machine >> UInt64(bit)) & 1 == (flags.contains(flag) ? 1 : 0), "\(name) (\(flag))")
+            }
+            #expect(kiln_cpu_feature_name(UInt32(KILN_CPU_FEATURE_COUNT)) == nil)
+        #endif
     }
 
     @Test func arenaIsAlignedAndZeroed() throws {

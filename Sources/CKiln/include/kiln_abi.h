@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 3u
+#define KILN_ABI_VERSION 4u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -91,6 +91,51 @@ typedef struct KilnDispatchDescriptor {
   uint32_t costPerTile;
 } KilnDispatchDescriptor;
 
+/// CPU features compiled code may need: bit `KILN_CPU_x` of a descriptor's
+/// `cpuFeatures`. The x86-64 psABI levels are unions of them (v2 up to
+/// LAHF, v3 up to XSAVE, v4 up to AVX512VL); the rest are extensions LLVM
+/// may use for a named CPU. Names are LLVM's feature spellings
+/// (`kiln_cpu_feature_name`).
+enum {
+  KILN_CPU_SSE3 = 0,
+  KILN_CPU_SSSE3,
+  KILN_CPU_SSE4_1,
+  KILN_CPU_SSE4_2,
+  KILN_CPU_POPCNT,
+  KILN_CPU_CX16,
+  KILN_CPU_LAHF,
+  KILN_CPU_AVX,
+  KILN_CPU_AVX2,
+  KILN_CPU_FMA,
+  KILN_CPU_F16C,
+  KILN_CPU_BMI1,
+  KILN_CPU_BMI2,
+  KILN_CPU_LZCNT,
+  KILN_CPU_MOVBE,
+  KILN_CPU_XSAVE,
+  KILN_CPU_AVX512F,
+  KILN_CPU_AVX512BW,
+  KILN_CPU_AVX512CD,
+  KILN_CPU_AVX512DQ,
+  KILN_CPU_AVX512VL,
+  KILN_CPU_AVX512IFMA,
+  KILN_CPU_AVX512VBMI,
+  KILN_CPU_AVX512VBMI2,
+  KILN_CPU_AVX512VNNI,
+  KILN_CPU_AVX512BITALG,
+  KILN_CPU_AVX512VPOPCNTDQ,
+  KILN_CPU_AVX512BF16,
+  KILN_CPU_AVX512FP16,
+  KILN_CPU_GFNI,
+  KILN_CPU_VAES,
+  KILN_CPU_VPCLMULQDQ,
+  KILN_CPU_PCLMUL,
+  KILN_CPU_AES,
+  KILN_CPU_ADX,
+  KILN_CPU_SHA,
+  KILN_CPU_FEATURE_COUNT
+};
+
 /// A named dimension whose extent is chosen per call, up to a bound.
 typedef struct KilnSymbolicDimDescriptor {
   const char *name;
@@ -129,11 +174,28 @@ typedef struct KilnModelDescriptor {
   const KilnSymbolicDimDescriptor *dims;
   const KilnExecutableDescriptor *executables;
   const KilnDispatchDescriptor *dispatches;
+  const char *cpuName;    ///< The LLVM CPU the code was compiled for, e.g. "x86-64-v3".
+  uint64_t cpuFeatures;   ///< Bit KILN_CPU_x set: the code needs that feature.
+  /// Builds of the same model for several CPUs, this one included, in the
+  /// order the config lists them (null with a count of 0 when there is only
+  /// this one). Every build has the same inputs and outputs; the runtime
+  /// loads the one that needs the most features the machine has.
+  uint32_t variantCount;
+  uint32_t reserved2;
+  const struct KilnModelDescriptor *const *variants;
 } KilnModelDescriptor;
 
 /// The ABI version this runtime was built with (a function, so Swift code
 /// can read it without macro import rules getting in the way).
 uint32_t kiln_runtime_abi_version(void);
+
+/// The KILN_CPU_* features this machine has and its operating system
+/// enables (AVX and AVX-512 need the OS to save their registers); 0 on
+/// architectures without feature bits.
+uint64_t kiln_cpu_features(void);
+
+/// LLVM's spelling of feature `bit` ("avx2", "sse4.1"), or null past the last.
+const char *kiln_cpu_feature_name(uint32_t bit);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,16 @@ protocol Backend: Sendable {
     /// The backend's name in diagnostics and test tables, e.g. `cpu`.
     var name: String { get }
 
-    /// Compiles a scheduled model into artifacts the program embeds.
-    func compile(_ scheduled: ScheduledModel, weightsPath: String) throws -> BackendArtifacts
+    /// Compiles the builds of one scheduled model (one per target CPU, the
+    /// same graph) into artifacts the program embeds.
+    func compile(_ builds: [ScheduledModel], weightsPath: String) throws -> BackendArtifacts
+}
+
+extension Backend {
+    /// Compiles a model's single build.
+    func compile(_ scheduled: ScheduledModel, weightsPath: String) throws -> BackendArtifacts {
+        try compile([scheduled], weightsPath: weightsPath)
+    }
 }
 
 /// A backend's product for one model.

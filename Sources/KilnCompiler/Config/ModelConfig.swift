@@ -10,13 +10,17 @@ import Foundation
 /// { "dims": { "batch": 1 }, "cpu": "x86-64-v3", "features": "+avx2,+fma",
 ///   "constants": { "axes": [1] }, "threads": 2 }
 /// ```
+///
+/// `"cpu"` may also list several CPUs (`["x86-64-v2", "x86-64-v3", "x86-64-v4"]`):
+/// the binary then holds a build for each, and the runtime loads the best
+/// the machine supports.
 public struct ModelConfig: Sendable, Equatable, Decodable {
     /// Sizes for symbolic input dimensions, by their ONNX `dim_param` name.
     public var dims: [String: Int]
     /// LLVM target triple; the host's when absent.
     public var triple: String?
-    /// LLVM CPU name; the host's when absent.
-    public var cpu: String?
+    /// LLVM CPU names, one build each; the host's CPU when absent.
+    public var cpus: [String]?
     /// LLVM feature string such as `+avx2,+fma`; the host's when absent.
     public var features: String?
     /// L2 cache per core of the target, in KiB (blocking of matrix products); 1024 when absent.
@@ -33,12 +37,12 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public static let maximumThreads = Int(KILN_MAX_THREADS)
 
     public init(
-        dims: [String: Int] = [:], triple: String? = nil, cpu: String? = nil, features: String? = nil,
+        dims: [String: Int] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
         l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil
     ) {
         self.dims = dims
         self.triple = triple
-        self.cpu = cpu
+        self.cpus = cpus
         self.features = features
         self.l2CacheKB = l2CacheKB
         self.constants = constants
@@ -53,7 +57,11 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         dims = try container.decodeIfPresent([String: Int].self, forKey: .dims) ?? [:]
         triple = try container.decodeIfPresent(String.self, forKey: .triple)
-        cpu = try container.decodeIfPresent(String.self, forKey: .cpu)
+        if let one = try? container.decodeIfPresent(String.self, forKey: .cpu) {
+            cpus = [one]
+        } else {
+            cpus = try container.decodeIfPresent([String].self, forKey: .cpu)
+        }
         features = try container.decodeIfPresent(String.self, forKey: .features)
         l2CacheKB = try container.decodeIfPresent(Int.self, forKey: .l2CacheKB)
         constants = try container.decodeIfPresent([String: InputConstant].self, forKey: .constants) ?? [:]
@@ -115,6 +123,14 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         for (name, constant) in config.constants {
             if case .numbers(let values) = constant, let bad = values.first(where: { !$0.isFinite && !$0.isNaN }) {
                 throw CompileError(.invalidConfig, at: location, "constants.\(name) holds \(bad); give finite numbers")
+            }
+        }
+        if let cpus = config.cpus {
+            if cpus.isEmpty || cpus.contains(where: \.isEmpty) {
+                throw CompileError(.invalidConfig, at: location, "cpu must name LLVM CPUs, e.g. \"x86-64-v3\" or a list")
+            }
+            if let repeated = cpus.first(where: { name in cpus.filter { $0 == name }.count > 1 }) {
+                throw CompileError(.invalidConfig, at: location, "cpu lists '\(repeated)' more than once")
             }
         }
         for (name, size) in config.dims where size < 1 {

@@ -1,5 +1,6 @@
-// Emits the KilnModelDescriptor constant (layout of CKiln/include/kiln_abi.h)
-// and the exported getter `const void *kiln_<model>_model(void)`.
+// Emits the KilnModelDescriptor constants (layout of CKiln/include/kiln_abi.h),
+// one per CPU build with a table linking them, and the exported getter
+// `const void *kiln_<model>_model(void)` returning the first.
 
 import CKiln
 import CLLVM
@@ -7,7 +8,6 @@ import CLLVM
 /// Builds the descriptor that the runtime loads.
 struct DescriptorEmitter {
     let graph: Graph
-    let plan: MemoryPlan
     let modelName: String
     let context: LLVMContextRef
     let module: LLVMModuleRef
@@ -25,14 +25,55 @@ struct DescriptorEmitter {
         var costPerTile: Int
     }
 
-    func emit(kernels: [Kernel], weights: WeightsBlob, builder: LLVMBuilderRef) {
+    /// The model compiled for one CPU: its memory plan and kernels.
+    struct Build {
+        var target: TargetSelection
+        var plan: MemoryPlan
+        var kernels: [Kernel]
+    }
+
+    func emit(builds: [Build], weights: WeightsBlob, builder: LLVMBuilderRef) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
         let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32])
         let modelType = structType(
             [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
-                + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) })
+                + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
+                + [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0)])
+        let globals = builds.indices.map { number in
+            LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor" + (number == 0 ? "" : "_v\(number)"))!
+        }
+        // Every build points at the one table of builds (none for a single build).
+        let variants: IRValue =
+            builds.count > 1
+            ? constantArray(i8Pointer, globals.map { LLVMConstBitCast($0, i8Pointer) }, name: "kiln.variants")
+            : LLVMConstNull(LLVMPointerType(i8Pointer, 0))
+        let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))
+        for (build, global) in zip(builds, globals) {
+            let descriptor = describe(
+                build, modelFile: modelFile, variants: (builds.count > 1 ? builds.count : 0, variants),
+                weights: weights, types: (tensorType, dimType, executableType, dispatchType, modelType))
+            LLVMSetInitializer(global, descriptor)
+            LLVMSetGlobalConstant(global, 1)
+            LLVMSetLinkage(global, LLVMInternalLinkage)
+        }
+
+        var noParameters: [LLVMTypeRef?] = []
+        let getterType = LLVMFunctionType(i8Pointer, &noParameters, 0, 0)
+        let getter = LLVMAddFunction(module, "kiln_\(modelName)_model", getterType)!
+        LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, getter, "entry"))
+        LLVMBuildRet(builder, LLVMConstBitCast(globals[0], i8Pointer))
+    }
+
+    /// The descriptor of one build.
+    private func describe(
+        _ build: Build, modelFile: String, variants: (count: Int, table: IRValue), weights: WeightsBlob,
+        types: (tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, model: LLVMTypeRef)
+    ) -> IRValue {
+        let (tensorType, dimType, executableType, dispatchType, modelType) = types
+        let plan = build.plan
+        let kernels = build.kernels
 
         func tensorTable(_ ids: [ValueID], _ label: String) -> IRValue {
             let entries = ids.enumerated().map { position, id -> IRValue? in
@@ -65,8 +106,7 @@ struct DescriptorEmitter {
                     int32(min(kernel.costPerTile, Int(UInt32.max))),
                 ])
         }
-        let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))
-        let descriptor = constStruct(
+        return constStruct(
             modelType,
             [
                 int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(0),
@@ -77,17 +117,9 @@ struct DescriptorEmitter {
                 LLVMConstNull(LLVMPointerType(dimType, 0)),
                 constantArray(executableType, executables, name: "kiln.executables"),
                 constantArray(dispatchType, dispatches, name: "kiln.dispatches"),
+                string(build.target.cpu), LLVMConstInt(i64, build.target.requiredFeatures, 0),
+                int32(variants.count), int32(0), variants.table,
             ])
-        let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor")!
-        LLVMSetInitializer(global, descriptor)
-        LLVMSetGlobalConstant(global, 1)
-        LLVMSetLinkage(global, LLVMInternalLinkage)
-
-        var noParameters: [LLVMTypeRef?] = []
-        let getterType = LLVMFunctionType(i8Pointer, &noParameters, 0, 0)
-        let getter = LLVMAddFunction(module, "kiln_\(modelName)_model", getterType)!
-        LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, getter, "entry"))
-        LLVMBuildRet(builder, LLVMConstBitCast(global, i8Pointer))
     }
 
     // MARK: - Constant helpers

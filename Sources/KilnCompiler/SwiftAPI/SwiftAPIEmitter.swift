@@ -29,7 +29,7 @@ public enum SwiftAPIEmitter {
     /// Members of the generated class that tensor names must not shadow.
     static let reservedMembers: Set<String> = [
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
-        "outputDTypes", "description",
+        "outputDTypes", "description", "cpuVariant",
     ]
 
     /// Beyond this many inputs `predict` takes an `Inputs` struct: one
@@ -95,17 +95,28 @@ public enum SwiftAPIEmitter {
                 /// The runtime model underneath, for generic tooling.
                 public let runtime: KilnModel
 
+                /// The CPU build running, e.g. `x86-64-v3`: of the builds the config's
+                /// `cpu` list compiled in, the best this machine supports.
+                public var cpuVariant: String { runtime.cpuVariant }
+
                 /// Loads the compiled model and allocates its memory.
                 ///
-                /// - Parameter threads: `.inline` runs every kernel on the calling
-                ///   thread; `.workers(n)` starts n − 1 threads now that share the
-                ///   large kernels (results are identical either way).
+                /// - Parameters:
+                ///   - threads: `.inline` runs every kernel on the calling thread;
+                ///     `.workers(n)` starts n − 1 threads now that share the large
+                ///     kernels (results are identical either way).
+                ///   - cpuVariant: a CPU build to run instead of the best one (or set
+                ///     `KILN_CPU_VARIANT`), e.g. to compare builds.
                 /// - Throws: `KilnError` when the compiled code does not match this API
-                ///   (a stale build) or the Kiln runtime version.
-                public init(threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline")) throws(KilnError) {
+                ///   (a stale build) or the Kiln runtime version, or this machine lacks
+                ///   the CPU features every build (or the one named) needs.
+                public init(
+                    threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline"),
+                    cpuVariant: String? = nil
+                ) throws(KilnError) {
                     runtime = try KilnModel(
                         descriptor: kiln_\(model.name)_model(), expectedName: \(GeneratedText.swiftStringLiteral(model.fileName)),
-                        threads: threads)
+                        threads: threads, cpuVariant: cpuVariant)
                     try runtime.verifySignature(
                         inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
                         outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

@@ -4,9 +4,9 @@
 import Kiln
 import Models
 
-// This file was generated for Kiln runtime ABI 3. A runtime that speaks
+// This file was generated for Kiln runtime ABI 4. A runtime that speaks
 // another ABI has no such type: regenerate the file with the matching kilnc.
-private typealias _KilnRuntimeABICheck = KilnRuntimeABI3
+private typealias _KilnRuntimeABICheck = KilnRuntimeABI4
 
 /// The `model.onnx` model, compiled ahead of time by Kiln into native code.
 ///
@@ -32,17 +32,28 @@ public final class MlpModel {
     /// The runtime model underneath, for generic tooling.
     public let runtime: KilnModel
 
+    /// The CPU build running, e.g. `x86-64-v3`: of the builds the config's
+    /// `cpu` list compiled in, the best this machine supports.
+    public var cpuVariant: String { runtime.cpuVariant }
+
     /// Loads the compiled model and allocates its memory.
     ///
-    /// - Parameter threads: `.inline` runs every kernel on the calling
-    ///   thread; `.workers(n)` starts n − 1 threads now that share the
-    ///   large kernels (results are identical either way).
+    /// - Parameters:
+    ///   - threads: `.inline` runs every kernel on the calling thread;
+    ///     `.workers(n)` starts n − 1 threads now that share the large
+    ///     kernels (results are identical either way).
+    ///   - cpuVariant: a CPU build to run instead of the best one (or set
+    ///     `KILN_CPU_VARIANT`), e.g. to compare builds.
     /// - Throws: `KilnError` when the compiled code does not match this API
-    ///   (a stale build) or the Kiln runtime version.
-    public init(threads: KilnThreads = .inline) throws(KilnError) {
+    ///   (a stale build) or the Kiln runtime version, or this machine lacks
+    ///   the CPU features every build (or the one named) needs.
+    public init(
+        threads: KilnThreads = .inline,
+        cpuVariant: String? = nil
+    ) throws(KilnError) {
         runtime = try KilnModel(
             descriptor: kiln_model_model(), expectedName: "model.onnx",
-            threads: threads)
+            threads: threads, cpuVariant: cpuVariant)
         try runtime.verifySignature(
             inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
             outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

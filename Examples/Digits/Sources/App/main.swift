@@ -44,6 +44,7 @@ do {
     latencies.sort()
     func percent(_ n: Int) -> String { twoDecimals(Double(n) * 100 / Double(count)) }
     print("Digits demo: \(count) held-out images, model compiled by Kiln at build time")
+    print("CPU build: \(model.cpuVariant) (of \(model.runtime.cpuVariants.joined(separator: ", ")))")
     print("accuracy: \(percent(correct)) % (\(correct)/\(count))")
     print("agreement with ONNX Runtime: \(percent(agreeing)) % (\(agreeing)/\(count))")
     print(

@@ -5,10 +5,7 @@
 struct CPUBackend: Backend {
     let name = "cpu"
 
-    func compile(_ scheduled: ScheduledModel, weightsPath: String) throws -> BackendArtifacts {
-        try ModuleEmitter(
-            graph: scheduled.model.graph, plan: scheduled.plan, modelName: scheduled.model.name,
-            target: scheduled.target, weightsPath: weightsPath
-        ).emit()
+    func compile(_ builds: [ScheduledModel], weightsPath: String) throws -> BackendArtifacts {
+        try ModuleEmitter(builds: builds, weightsPath: weightsPath).emit()
     }
 }

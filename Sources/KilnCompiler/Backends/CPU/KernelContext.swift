@@ -39,7 +39,8 @@ struct KernelContext {
     /// Emits a pointer to `id`'s first element (its bytes in their own dtype).
     func pointer(_ id: ValueID, _ builder: KernelBuilder) -> IRValue {
         if let data = graph[id].constant {
-            return constantPointer(key: "value:\(id.index)", builder) { data.bytes }
+            // The graph's own constants are the same for every build.
+            return builder.globalPointer(weightsGlobal, byteOffset: weights.offset(for: "value:\(id.index)") { data.bytes })
         }
         guard let offset = plan.offsets[id] else {
             preconditionFailure("value '\(graph[id].name)' has no arena offset")
@@ -54,8 +55,10 @@ struct KernelContext {
     }
 
     /// Emits a float pointer to compile-time data placed in the weights blob.
+    /// Such data may be laid out for the target's vector width and cache, so
+    /// builds for other CPUs keep their own under the same `key`.
     func constantPointer(key: String, _ builder: KernelBuilder, _ bytes: () -> [UInt8]) -> IRValue {
-        let offset = weights.offset(for: key, bytes)
+        let offset = weights.offset(for: "w\(vectorWidth).c\(cacheBytes):\(key)", bytes)
         return builder.globalPointer(weightsGlobal, byteOffset: offset)
     }
 

@@ -5,18 +5,29 @@ import CKiln
 import CLLVM
 import Foundation
 
-/// Emits and compiles the LLVM module of a planned graph.
+/// Emits and compiles the LLVM module of a planned graph: one build of every
+/// kernel per target CPU, sharing the weights.
 struct ModuleEmitter {
-    let graph: Graph
-    let plan: MemoryPlan
-    let modelName: String
-    let target: TargetSelection
+    /// The same model scheduled for each target, in the order the runtime lists them.
+    let builds: [ScheduledModel]
     /// Where the weights blob will be; `.incbin` names it.
     let weightsPath: String
 
+    private var graph: Graph { builds[0].model.graph }
+    private var modelName: String { builds[0].model.name }
+
     func emit() throws -> BackendArtifacts {
         let location = graph.fileLocation
-        let machine = try LLVMTarget.makeMachine(target, location: location)
+        for build in builds { try LLVMTarget.checkCPU(build.target, location: location) }
+        // Code outside the kernels (the descriptor getter) runs before a build
+        // is chosen: compile it for the build that needs the fewest features.
+        let targets = builds.map(\.target)
+        guard
+            let baseline = targets.min(by: {
+                $0.requiredFeatures.nonzeroBitCount < $1.requiredFeatures.nonzeroBitCount
+            })
+        else { preconditionFailure("a program needs at least one build") }
+        let machine = try LLVMTarget.makeMachine(baseline, location: location)
         defer { LLVMDisposeTargetMachine(machine) }
         let context = LLVMContextCreate()!
         defer { LLVMContextDispose(context) }
@@ -25,7 +36,7 @@ struct ModuleEmitter {
         let builder = LLVMCreateBuilderInContext(context)!
         defer { LLVMDisposeBuilder(builder) }
 
-        LLVMSetTarget(module, target.triple)
+        LLVMSetTarget(module, baseline.triple)
         let layout = LLVMCreateTargetDataLayout(machine)
         LLVMSetModuleDataLayout(module, layout)
         LLVMDisposeTargetData(layout)
@@ -33,27 +44,13 @@ struct ModuleEmitter {
         let i8 = LLVMInt8TypeInContext(context)!
         let placeholder = LLVMAddGlobal(module, LLVMArrayType(i8, 0), "kiln.weights.placeholder")!
         let weights = WeightsBlob()
-        var kernels: [DescriptorEmitter.Kernel] = []
-
-        for (index, node) in graph.nodes.enumerated() {
-            // A node whose results hold no elements (a batch of 0) has nothing to compute.
-            if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
-            let kernelContext = KernelContext(
-                graph: graph, node: node, plan: plan, weights: weights, weightsGlobal: placeholder,
-                vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
-                scratchOffset: plan.scratchOffsets[index])
-            let parts = try KernelLowering.lower(kernelContext)
-            // The node's work, shared evenly by its parts' tiles.
-            let operations = node.estimatedOperations(in: graph) / Swift.max(parts.count, 1)
-            for (part, kernel) in parts.enumerated() {
-                let function = makeKernelFunction(
-                    "kiln_\(modelName)_k\(index)_\(part)", kernel, context: context, module: module, builder: builder)
-                let step = kernel.label.map { " \($0)" } ?? ""
-                kernels.append(
-                    DescriptorEmitter.Kernel(
-                        name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
-                        costPerTile: operations / Swift.max(kernel.tileCount, 1)))
-            }
+        var programs: [DescriptorEmitter.Build] = []
+        for (number, build) in builds.enumerated() {
+            let prefix = builds.count == 1 ? "kiln_\(modelName)" : "kiln_\(modelName)_v\(number)"
+            let kernels = try emitKernels(
+                build, prefix: prefix, weights: weights, weightsGlobal: placeholder, context: context, module: module,
+                builder: builder)
+            programs.append(DescriptorEmitter.Build(target: build.target, plan: build.plan, kernels: kernels))
         }
 
         if weights.bytes.isEmpty {
@@ -71,8 +68,8 @@ struct ModuleEmitter {
             LLVMDeleteGlobal(placeholder)
         }
 
-        DescriptorEmitter(graph: graph, plan: plan, modelName: modelName, context: context, module: module)
-            .emit(kernels: kernels, weights: weights, builder: builder)
+        DescriptorEmitter(graph: graph, modelName: modelName, context: context, module: module)
+            .emit(builds: programs, weights: weights, builder: builder)
 
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
@@ -115,7 +112,39 @@ struct ModuleEmitter {
                     symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
                     digest: weights.digest)
         }
-        return BackendArtifacts(assembly: assembly, weights: weights.bytes, kernelNames: kernels.map(\.name))
+        return BackendArtifacts(
+            assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name))
+    }
+
+    /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`.
+    private func emitKernels(
+        _ build: ScheduledModel, prefix: String, weights: WeightsBlob, weightsGlobal: IRValue,
+        context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
+    ) throws -> [DescriptorEmitter.Kernel] {
+        let target = build.target
+        var kernels: [DescriptorEmitter.Kernel] = []
+        for (index, node) in graph.nodes.enumerated() {
+            // A node whose results hold no elements (a batch of 0) has nothing to compute.
+            if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
+            let kernelContext = KernelContext(
+                graph: graph, node: node, plan: build.plan, weights: weights, weightsGlobal: weightsGlobal,
+                vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
+                scratchOffset: build.plan.scratchOffsets[index])
+            let parts = try KernelLowering.lower(kernelContext)
+            // The node's work, shared evenly by its parts' tiles.
+            let operations = node.estimatedOperations(in: graph) / Swift.max(parts.count, 1)
+            for (part, kernel) in parts.enumerated() {
+                let function = makeKernelFunction(
+                    "\(prefix)_k\(index)_\(part)", kernel, target: target, context: context, module: module,
+                    builder: builder)
+                let step = kernel.label.map { " \($0)" } ?? ""
+                kernels.append(
+                    DescriptorEmitter.Kernel(
+                        name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
+                        costPerTile: operations / Swift.max(kernel.tileCount, 1)))
+            }
+        }
+        return kernels
     }
 
     /// LLVM's attribute index for the function itself (~0U in the C API).
@@ -126,9 +155,11 @@ struct ModuleEmitter {
     /// arena as a `noalias` parameter. O3 inlines the body and keeps that
     /// fact as alias scopes, so the loops vectorize as freely as before.
     private func makeKernelFunction(
-        _ name: String, _ kernel: KernelPlan, context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
+        _ name: String, _ kernel: KernelPlan, target: TargetSelection, context: LLVMContextRef, module: LLVMModuleRef,
+        builder: LLVMBuilderRef
     ) -> IRValue {
-        let body = makeKernelBody(name + ".body", kernel, context: context, module: module, builder: builder)
+        let body = makeKernelBody(
+            name + ".body", kernel, target: target, context: context, module: module, builder: builder)
         let i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)!
         let i32 = LLVMInt32TypeInContext(context)!
         let i64Pointer = LLVMPointerType(LLVMInt64TypeInContext(context), 0)!
@@ -138,7 +169,7 @@ struct ModuleEmitter {
         let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 1, 0)
         let function = LLVMAddFunction(module, name, type)!
         LLVMSetLinkage(function, LLVMInternalLinkage)
-        addAttributes(function, context: context)
+        addAttributes(function, target: target, context: context)
         LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
         let state = LLVMGetParam(function, 0)
         func field(_ index: UInt32) -> IRValue {
@@ -155,7 +186,8 @@ struct ModuleEmitter {
 
     /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd)` running its tiles in order.
     private func makeKernelBody(
-        _ name: String, _ kernel: KernelPlan, context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
+        _ name: String, _ kernel: KernelPlan, target: TargetSelection, context: LLVMContextRef, module: LLVMModuleRef,
+        builder: LLVMBuilderRef
     ) -> IRValue {
         let i32 = LLVMInt32TypeInContext(context)
         var parameters: [LLVMTypeRef?] = [LLVMPointerType(LLVMInt8TypeInContext(context), 0), i32, i32]
@@ -166,7 +198,7 @@ struct ModuleEmitter {
             let kind = LLVMGetEnumAttributeKindForName(attribute, attribute.utf8.count)
             LLVMAddAttributeAtIndex(function, UInt32(index), LLVMCreateEnumAttribute(context, kind, 0))
         }
-        addAttributes(function, context: context)
+        addAttributes(function, target: target, context: context)
 
         LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
         let b = KernelBuilder(context: context, module: module, builder: builder, function: function)
@@ -182,8 +214,10 @@ struct ModuleEmitter {
         return function
     }
 
-    /// nounwind and the target CPU and features, on every kernel function.
-    private func addAttributes(_ function: IRValue, context: LLVMContextRef) {
+    /// nounwind and the build's CPU and features, on every kernel function:
+    /// LLVM compiles each function for its own attributes, so the builds of
+    /// one module each get their own instructions.
+    private func addAttributes(_ function: IRValue, target: TargetSelection, context: LLVMContextRef) {
         let nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8)
         LLVMAddAttributeAtIndex(function, Self.functionIndex, LLVMCreateEnumAttribute(context, nounwind, 0))
         for (key, value) in [("target-cpu", target.cpu), ("target-features", target.features)] where !value.isEmpty {
