@@ -10,39 +10,59 @@
 extension Convolution {
     /// Winograd's tile arithmetic for one Conv node.
     struct Winograd {
-        /// Output rows and columns per tile.
-        static let outputTile = 4
-        /// Input rows and columns per tile (outputTile + kernel − 1).
-        static let inputTile = 6
-        /// Transformed positions: one GEMM each.
-        static let positions = inputTile * inputTile
+        /// One F(m×m, 3×3) algorithm: its tile sizes and transforms.
+        struct Algorithm: Sendable {
+            /// Output rows and columns per tile (m).
+            let outputTile: Int
+            /// Input transform Bᵀ (n×n, n = m + 2).
+            let inputTransform: [[Double]]
+            /// Weight transform G (n×3).
+            let weightTransform: [[Double]]
+            /// Output transform Aᵀ (m×n).
+            let outputTransform: [[Double]]
 
-        /// Input transform Bᵀ (6×6).
-        static let inputTransform: [[Double]] = [
-            [4, 0, -5, 0, 1, 0],
-            [0, -4, -4, 1, 1, 0],
-            [0, 4, -4, -1, 1, 0],
-            [0, -2, -1, 2, 1, 0],
-            [0, 2, -1, -2, 1, 0],
-            [0, 4, 0, -5, 0, 1],
-        ]
-        /// Weight transform G (6×3).
-        static let weightTransform: [[Double]] = [
-            [1.0 / 4, 0, 0],
-            [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-            [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-            [1.0 / 24, 1.0 / 12, 1.0 / 6],
-            [1.0 / 24, -1.0 / 12, 1.0 / 6],
-            [0, 0, 1],
-        ]
-        /// Output transform Aᵀ (4×6).
-        static let outputTransform: [[Double]] = [
-            [1, 1, 1, 1, 1, 0],
-            [0, 1, -1, 2, -2, 0],
-            [0, 1, 1, 4, 4, 0],
-            [0, 1, -1, 8, -8, 1],
-        ]
+            /// Input rows and columns per tile (outputTile + kernel − 1).
+            var inputTile: Int { outputTile + 2 }
+            /// Transformed positions: one GEMM each.
+            var positions: Int { inputTile * inputTile }
 
+            /// F(4×4, 3×3): 36 multiplies per 16 outputs (4× fewer than direct).
+            static let f4 = Algorithm(
+                outputTile: 4,
+                inputTransform: [
+                    [4, 0, -5, 0, 1, 0],
+                    [0, -4, -4, 1, 1, 0],
+                    [0, 4, -4, -1, 1, 0],
+                    [0, -2, -1, 2, 1, 0],
+                    [0, 2, -1, -2, 1, 0],
+                    [0, 4, 0, -5, 0, 1],
+                ],
+                weightTransform: [
+                    [1.0 / 4, 0, 0],
+                    [-1.0 / 6, -1.0 / 6, -1.0 / 6],
+                    [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                    [1.0 / 24, 1.0 / 12, 1.0 / 6],
+                    [1.0 / 24, -1.0 / 12, 1.0 / 6],
+                    [0, 0, 1],
+                ],
+                outputTransform: [
+                    [1, 1, 1, 1, 1, 0],
+                    [0, 1, -1, 2, -2, 0],
+                    [0, 1, 1, 4, 4, 0],
+                    [0, 1, -1, 8, -8, 1],
+                ])
+
+            /// F(2×2, 3×3): 16 multiplies per 4 outputs (2.25× fewer), on
+            /// maps too small for enough 4×4 tiles (ResNet's 7×7 layer4):
+            /// 2×2 tiles waste less of the map and give the GEMMs more columns.
+            static let f2 = Algorithm(
+                outputTile: 2,
+                inputTransform: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+                weightTransform: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+                outputTransform: [[1, 1, 1, 0], [0, 1, -1, -1]])
+        }
+
+        let algorithm: Algorithm
         let shapes: Shapes
         let tilesY: Int
         let tilesX: Int
@@ -53,21 +73,31 @@ extension Convolution {
         /// (or only) choice: Winograd needs a 3×3 stride-1 undilated
         /// ungrouped kernel with constant weights, and pays off only with
         /// enough channels to make its GEMMs dense and enough tiles to
-        /// amortise the transforms (a 7×7 map would compute 8×8).
+        /// amortise the transforms (at least 16, a GEMM vector of columns)
+        /// while computing at most 4/3 of the map. F(4,3) where it fits,
+        /// else F(2,3) (a 7×7 map is 4 tiles of 4×4 but 16 of 2×2).
         init?(_ shapes: Shapes, _ node: Node, in graph: Graph) {
             let geometry = shapes.geometry
             guard geometry.kernel == (3, 3), geometry.strides == (1, 1), geometry.dilations == (1, 1),
                 shapes.group == 1, shapes.channels >= 16, shapes.outChannels >= 16,
                 let weights = node.input(1), graph[weights].constant != nil
             else { return nil }
-            let tile = Winograd.outputTile
-            tilesY = (geometry.output.h + tile - 1) / tile
-            tilesX = (geometry.output.w + tile - 1) / tile
-            let computed = tilesY * tilesX * tile * tile
-            guard shapes.batch * tilesY * tilesX >= 16, shapes.plane * 4 >= computed * 3 else { return nil }
+            func fits(_ algorithm: Algorithm) -> (Int, Int)? {
+                let tile = algorithm.outputTile
+                let tilesY = (geometry.output.h + tile - 1) / tile
+                let tilesX = (geometry.output.w + tile - 1) / tile
+                let computed = tilesY * tilesX * tile * tile
+                guard shapes.batch * tilesY * tilesX >= 16, shapes.plane * 4 >= computed * 3 else { return nil }
+                return (tilesY, tilesX)
+            }
+            guard let (algorithm, (tilesY, tilesX)) = [Algorithm.f4, .f2].lazy.compactMap({ a in fits(a).map { (a, $0) } }).first
+            else { return nil }
+            self.algorithm = algorithm
+            self.tilesY = tilesY
+            self.tilesX = tilesX
             self.shapes = shapes
             var reach = geometry
-            reach.output = (tilesY * tile, tilesX * tile)
+            reach.output = (tilesY * algorithm.outputTile, tilesX * algorithm.outputTile)
             padded = PaddedPlane(reach)
         }
 
@@ -75,14 +105,14 @@ extension Convolution {
         var tiles: Int { shapes.batch * tilesY * tilesX }
         var paddedElements: Int { shapes.batch * shapes.channels * padded.elements }
         /// Transformed inputs V, [position][channel][tile].
-        var inputElements: Int { Winograd.positions * shapes.channels * tiles }
+        var inputElements: Int { algorithm.positions * shapes.channels * tiles }
         /// Products M, [position][output channel][tile].
-        var productElements: Int { Winograd.positions * shapes.outChannels * tiles }
+        var productElements: Int { algorithm.positions * shapes.outChannels * tiles }
         var scratchElements: Int { paddedElements + inputElements + productElements }
 
         /// Lanes per transform vector: tiles along a row, at most a register.
         func lanes(vectorWidth: Int) -> Int {
-            var width = 4
+            var width = min(4, vectorWidth)
             while width < tilesX && width < vectorWidth { width *= 2 }
             return width
         }
@@ -92,22 +122,23 @@ extension Convolution {
         /// and rounded once.
         func transformedWeights(_ weights: [Float]) -> [Float] {
             let (outChannels, channels) = (shapes.outChannels, shapes.channels)
-            var result = [Float](repeating: 0, count: Winograd.positions * outChannels * channels)
-            let g = Winograd.weightTransform
+            let n = algorithm.inputTile
+            var result = [Float](repeating: 0, count: algorithm.positions * outChannels * channels)
+            let g = algorithm.weightTransform
             for oc in 0..<outChannels {
                 for c in 0..<channels {
                     let base = (oc * channels + c) * 9
-                    // t = G·w (6×3), then U = t·Gᵀ (6×6).
-                    var t = [[Double]](repeating: [0, 0, 0], count: 6)
-                    for r in 0..<6 {
+                    // t = G·w (n×3), then U = t·Gᵀ (n×n).
+                    var t = [[Double]](repeating: [0, 0, 0], count: n)
+                    for r in 0..<n {
                         for j in 0..<3 {
                             t[r][j] = (0..<3).reduce(0) { $0 + g[r][$1] * Double(weights[base + $1 * 3 + j]) }
                         }
                     }
-                    for r in 0..<6 {
-                        for s in 0..<6 {
+                    for r in 0..<n {
+                        for s in 0..<n {
                             let value = (0..<3).reduce(0) { $0 + t[r][$1] * g[s][$1] }
-                            result[((r * 6 + s) * outChannels + oc) * channels + c] = Float(value)
+                            result[((r * n + s) * outChannels + oc) * channels + c] = Float(value)
                         }
                     }
                 }
@@ -127,6 +158,8 @@ extension Convolution {
         let shapes = w.shapes
         let lanes = w.lanes(vectorWidth: context.vectorWidth)
         let tilesPerImage = w.tilesY * w.tilesX
+        let algorithm = w.algorithm
+        let (m, n) = (algorithm.outputTile, algorithm.inputTile)
         return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "winograd-input") { b, tile in
             let padded = context.scratchPointer(b)
             let transformed = b.offset(padded, w.paddedElements)
@@ -137,22 +170,22 @@ extension Convolution {
             let image = b.divide(tile, shapes.channels)
             let channel = b.remainder(tile, shapes.channels)
             b.loop(0..<w.tilesY) { ty in
-                let rowBase = b.add(planeBase, b.mul(ty, Winograd.outputTile * w.padded.paddedWidth))
+                let rowBase = b.add(planeBase, b.mul(ty, m * w.padded.paddedWidth))
                 let column = b.add(b.mul(image, tilesPerImage), b.mul(ty, w.tilesX))
                 for x0 in stride(from: 0, to: w.tilesX, by: lanes) {
                     let count = min(lanes, w.tilesX - x0)
-                    let d = (0..<Winograd.inputTile).map { i in
-                        (0..<Winograd.inputTile).map { j in
+                    let d = (0..<n).map { i in
+                        (0..<n).map { j in
                             b.loadStridedVector(
-                                padded, b.add(rowBase, i * w.padded.paddedWidth + x0 * Winograd.outputTile + j),
-                                width: lanes, count: count, stride: Winograd.outputTile)
+                                padded, b.add(rowBase, i * w.padded.paddedWidth + x0 * m + j),
+                                width: lanes, count: count, stride: m)
                         }
                     }
-                    let v = b.sandwich(Winograd.inputTransform, d)
+                    let v = b.sandwich(algorithm.inputTransform, d)
                     let row = b.add(b.mul(channel, w.tiles), b.add(column, x0))
-                    for position in 0..<Winograd.positions {
+                    for position in 0..<algorithm.positions {
                         b.storeVector(
-                            v[position / 6][position % 6], transformed,
+                            v[position / n][position % n], transformed,
                             b.add(row, position * shapes.channels * w.tiles), count: count)
                     }
                 }
@@ -169,18 +202,19 @@ extension Convolution {
         let blocks = shapes.outChannels / rowBlock
         let chunks = GEMMKernel.ColumnChunks(columns: w.tiles, depth: shapes.channels, context: context)
         let node = context.node
-        let tileCount = chunks.count * Winograd.positions * blocks
+        let positions = w.algorithm.positions
+        let tileCount = chunks.count * positions * blocks
         return KernelPlan(tileCount: tileCount, label: "winograd-gemm") { b, chunkedTile in
-            let tile = b.remainder(chunkedTile, Winograd.positions * blocks)
+            let tile = b.remainder(chunkedTile, positions * blocks)
             let position = b.divide(tile, blocks)
             let firstRow = b.mul(b.remainder(tile, blocks), rowBlock)
-            let weights = context.constantPointer(key: "\(node.name):winogradWeights", b) {
+            let weights = context.constantPointer(key: "\(node.name):winogradWeights\(w.algorithm.outputTile)", b) {
                 let transformed = w.transformedWeights(context.constant(node.inputs[1]!)?.floats ?? [])
                 return TensorData(shape: [transformed.count], floats: transformed).bytes
             }
             let transformed = b.offset(context.scratchPointer(b), w.paddedElements)
             let products = b.offset(transformed, w.inputElements)
-            chunks.emit(b, index: b.divide(chunkedTile, Winograd.positions * blocks)) { columnStart, count in
+            chunks.emit(b, index: b.divide(chunkedTile, positions * blocks)) { columnStart, count in
                 GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
                     firstRow: firstRow, rows: rowBlock, n: count, columnStart: columnStart, k: shapes.channels,
                     a: .init(pointer: weights, base: b.mul(position, shapes.outChannels * shapes.channels),
@@ -202,7 +236,8 @@ extension Convolution {
         let lanes = w.lanes(vectorWidth: context.vectorWidth)
         let tilesPerImage = w.tilesY * w.tilesX
         let node = context.node
-        let tileSize = Winograd.outputTile
+        let algorithm = w.algorithm
+        let (tileSize, n) = (algorithm.outputTile, algorithm.inputTile)
         return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "winograd-output") { b, tile in
             let products = b.offset(context.scratchPointer(b), w.paddedElements + w.inputElements)
             let output = context.pointer(context.output, b)
@@ -214,14 +249,14 @@ extension Convolution {
                 let column = b.add(b.add(b.mul(channel, w.tiles), b.mul(image, tilesPerImage)), b.mul(ty, w.tilesX))
                 for x0 in stride(from: 0, to: w.tilesX, by: lanes) {
                     let count = min(lanes, w.tilesX - x0)
-                    let m = (0..<Winograd.inputTile).map { r in
-                        (0..<Winograd.inputTile).map { s in
+                    let m = (0..<n).map { r in
+                        (0..<n).map { s in
                             b.loadVector(
-                                products, b.add(column, (r * 6 + s) * shapes.outChannels * w.tiles + x0),
+                                products, b.add(column, (r * n + s) * shapes.outChannels * w.tiles + x0),
                                 width: lanes, count: count)
                         }
                     }
-                    let y = b.sandwich(Winograd.outputTransform, m)
+                    let y = b.sandwich(algorithm.outputTransform, m)
                     let columns = min(tileSize * count, geometry.output.w - x0 * tileSize)
                     for p in 0..<tileSize {
                         let values = y[p].map { value -> IRValue in
