@@ -19,6 +19,10 @@ public enum CoreOp: Sendable, Equatable {
     case globalAveragePool
     /// Normalised exponentials along one axis (or the flattened trailing axes).
     case softmax(SoftmaxParameters)
+    /// (x − mean) / √(variance + epsilon) · scale (+ bias) over the axes from
+    /// `axis` on, flattened: X, scale [, bias], the parameters holding one
+    /// value per normalised element.
+    case layerNormalization(axis: Int, epsilon: Float)
     /// Output axis i is input axis `permutation[i]`.
     case transpose(permutation: [Int])
     /// Inputs joined along `axis`.
@@ -273,6 +277,7 @@ extension CoreOp: CustomStringConvertible {
         case .pool(let p): "\(p.kind) pool \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h)"
         case .globalAveragePool: "global average pool"
         case .softmax(let p): "softmax axis \(p.axis)"
+        case .layerNormalization(let axis, _): "layer normalization from axis \(axis)"
         case .transpose(let permutation): "transpose \(permutation)"
         case .concat(let axis): "concat axis \(axis)"
         case .argExtreme(let p): "\(p.findsMaximum ? "argmax" : "argmin") axis \(p.axis)"

@@ -1,6 +1,8 @@
 // LayerNormalization (opset 17): normalise over the axes from `axis` on,
-// then scale and shift; optionally also return the mean and 1/σ. Written as
-// a decomposition into reductions and arithmetic.
+// then scale and shift; optionally also return the mean and 1/σ. A float32
+// one with per-element scale and bias and no statistics outputs is one core
+// operation (one pass per row, in cache); the rest decompose into
+// reductions and arithmetic.
 
 struct LayerNormalization: Operator {
     static let opType = "LayerNormalization"
@@ -31,6 +33,13 @@ struct LayerNormalization: Operator {
     func lower(_ inputs: OpInputs) throws -> Lowering {
         let x = try inputs.type(0)
         let axes = try attributes.axes(inputs)
+        let length = x.shape[axes[0]...].reduce(1, *)
+        let perElement = try (1...2).allSatisfy { position in
+            try !inputs.has(position) || inputs.type(position).elementCount == length
+        }
+        if x.dtype == .float32, inputs.outputCount == 1, perElement, attributes.epsilon.isFinite {
+            return .core(.layerNormalization(axis: axes[0], epsilon: attributes.epsilon))
+        }
         typealias Step = Decomposition.Step
         func mean(_ operand: Decomposition.Operand) -> Step {
             .reduce(ReduceMean.self, operand, axes: axes, opset: attributes.opset)

@@ -48,6 +48,8 @@ enum KernelLowering {
         case .pool(let parameters): return [Pooling.pool(context, parameters)]
         case .globalAveragePool: return [Pooling.globalAverage(context)]
         case .softmax(let parameters): return [SoftmaxKernel.softmax(context, parameters)]
+        case .layerNormalization(let axis, let epsilon):
+            return [LayerNormKernel.layerNormalization(context, axis: axis, epsilon: epsilon)]
         case .view: return DataMovement.view(context).map { [$0] } ?? []
         case .transpose(let permutation): return [DataMovement.transpose(context, permutation: permutation)]
         case .concat(let axis): return [DataMovement.concat(context, axis: axis)]
