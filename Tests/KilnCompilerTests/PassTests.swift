@@ -28,6 +28,24 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(model.graph.nodes.contains { $0.opType == "Add+Relu" && $0.epilogue == nil })
     }
 
+    /// A bias Add after a MatMul (either operand order) starts the product's
+    /// sums, and a Relu after it still fuses as the product's epilogue;
+    /// LayerNormalization with per-element parameters is one node.
+    @Test func matMulBiasAndLayerNormFuse() throws {
+        for (fixture, epilogue) in [("matmul_bias_relu", Activation.relu), ("matmul_deep_bias_first", nil)] {
+            let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("ops/\(fixture)/model.onnx").path)
+            #expect(model.graph.nodes.count == 1, "\(fixture)")
+            let node = try #require(model.graph.nodes.first)
+            #expect(node.core == .matMul && node.inputs.count == 3 && node.epilogue == epilogue, "\(fixture)")
+        }
+        let norm = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("ops/layer_norm_wide_offset/model.onnx").path)
+        #expect(norm.graph.nodes.map(\.core) == [.layerNormalization(axis: 2, epsilon: 1e-5)])
+        // A broadcast [1] scale keeps the decomposition.
+        let broadcast = try Compiler.prepare(
+            modelPath: fixtureRoot.appendingPathComponent("ops/layer_norm_scalar_scale/model.onnx").path)
+        #expect(broadcast.graph.nodes.count > 1)
+    }
+
     @Test func foldsGatherConcatAndArithmetic() throws {
         var graph = Graph(modelFile: "fold.onnx", opset: 13)
         let data = graph.addValue(Value(name: "d", constant: TensorData(shape: [4], int64s: [2, 3, 5, 7])))

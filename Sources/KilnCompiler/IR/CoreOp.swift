@@ -9,7 +9,8 @@ public enum CoreOp: Sendable, Equatable {
     case elementwise(ElementwiseFunction)
     /// Y = alpha · op(A) · op(B) + beta · C (C broadcast), 2-D.
     case gemm(GemmParameters)
-    /// Batched, broadcasting matrix product (rank-1 operands promoted).
+    /// Batched, broadcasting matrix product (rank-1 operands promoted); an
+    /// optional third input adds one value per output column (a fused bias).
     case matMul
     /// 2-D convolution over NCHW: X, W [, bias].
     case convolution(ConvolutionParameters)

@@ -49,6 +49,7 @@ public enum Compiler {
         try graph.throwProblems()
         try graph.lowerToCore()
         graph.foldAffineIntoConvolution()
+        graph.fuseMatMulBias()
         graph.fuseElementwise()
         graph.fuseActivations()
         graph.materializeOutputs()

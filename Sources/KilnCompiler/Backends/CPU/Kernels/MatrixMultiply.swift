@@ -144,17 +144,19 @@ enum MatrixMultiply {
                 b.remainder(b.divide(batchIndex, stride), batch[axis])
             }
             let (a, bMatrix, c) = (context.pointer(aID, b), context.pointer(bID, b), context.pointer(context.output, b))
+            // A fused bias (one value per column) is where the sums start.
+            let first: GEMMKernel.Start = node.input(2).map { .columnValues(context.pointer($0, b)) } ?? .zero
             let (aBase, bBase) = (b.linear(coordinates, aBatchStrides), b.linear(coordinates, bBatchStrides))
             chunks.emit(b, index: b.divide(chunkedTile, groups)) { columnStart, columns in
-                depth.emit(b) { first, size, start, epilogue in
+                depth.emit(b) { firstDepth, size, start, epilogue in
                     b.loop(0..<depth.rowBlocksPerGroup) { block in
                         GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
                             firstRow: b.add(groupRow, b.mul(block, rowBlock)), rows: rowBlock, n: columns,
                             columnStart: columnStart, k: size,
-                            a: .init(pointer: a, base: b.add(aBase, first), rowStride: k),
-                            b: .init(pointer: bMatrix, base: b.add(bBase, b.mul(first, n)), rowStride: n),
+                            a: .init(pointer: a, base: b.add(aBase, firstDepth), rowStride: k),
+                            b: .init(pointer: bMatrix, base: b.add(bBase, b.mul(firstDepth, n)), rowStride: n),
                             c: .init(pointer: c, base: b.mul(batchIndex, m * n), rowStride: n),
-                            start: start, epilogue: epilogue ? node.epilogue : nil)
+                            start: start.isZero ? first : start, epilogue: epilogue ? node.epilogue : nil)
                     }
                 }
             }
