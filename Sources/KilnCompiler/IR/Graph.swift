@@ -67,6 +67,13 @@ public struct Graph: Sendable {
         outputs = outputs.map { $0 == old ? new : $0 }
     }
 
+    /// The index of the node producing each value a node produces.
+    public func producerIndices() -> [ValueID: Int] {
+        var producer: [ValueID: Int] = [:]
+        for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
+        return producer
+    }
+
     /// How many node inputs read each value (graph outputs not counted).
     public func useCounts() -> [ValueID: Int] {
         var counts: [ValueID: Int] = [:]

@@ -7,8 +7,7 @@ extension Graph {
     /// the convolution's result has no other reader and its weights are constant.
     public mutating func foldAffineIntoConvolution() {
         let uses = useCounts()
-        var producer: [ValueID: Int] = [:]
-        for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
+        let producer = producerIndices()
         var removed = Set<Int>()
         for (index, node) in nodes.enumerated() {
             guard case .elementwise(.channelAffine(let scale, let shift))? = node.core, let x = node.input(0),

@@ -6,8 +6,7 @@ extension Graph {
     /// producer's epilogue, when the producer's core operation accepts one.
     public mutating func fuseActivations() {
         let uses = useCounts()
-        var producer: [ValueID: Int] = [:]
-        for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
+        let producer = producerIndices()
         var removed = Set<Int>()
         for (index, node) in nodes.enumerated() {
             guard case .elementwise(.activation(let activation))? = node.core, let x = node.input(0),

@@ -9,8 +9,7 @@ extension Graph {
     /// value per output column, broadcast along every other axis.
     public mutating func fuseMatMulBias() {
         let uses = useCounts()
-        var producer: [ValueID: Int] = [:]
-        for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
+        let producer = producerIndices()
         var removed = Set<Int>()
         for (index, node) in nodes.enumerated() {
             guard case .elementwise(.binary(.add))? = node.core, node.epilogue == nil, node.inputs.count == 2,
