@@ -21,11 +21,6 @@ struct GEMMKernel {
         case rowValues([IRValue])
         /// One value per column (a bias), read from `pointer[column]`.
         case columnValues(IRValue)
-
-        var isZero: Bool {
-            if case .zero = self { return true }
-            return false
-        }
     }
 
     /// How the shared dimension is walked: `outer` iterations of an IR loop,

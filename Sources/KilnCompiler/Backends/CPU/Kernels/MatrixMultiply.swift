@@ -145,18 +145,18 @@ enum MatrixMultiply {
             }
             let (a, bMatrix, c) = (context.pointer(aID, b), context.pointer(bID, b), context.pointer(context.output, b))
             // A fused bias (one value per column) is where the sums start.
-            let first: GEMMKernel.Start = node.input(2).map { .columnValues(context.pointer($0, b)) } ?? .zero
+            let initial: GEMMKernel.Start = node.input(2).map { .columnValues(context.pointer($0, b)) } ?? .zero
             let (aBase, bBase) = (b.linear(coordinates, aBatchStrides), b.linear(coordinates, bBatchStrides))
             chunks.emit(b, index: b.divide(chunkedTile, groups)) { columnStart, columns in
-                depth.emit(b) { firstDepth, size, start, epilogue in
+                depth.emit(b, from: initial) { first, size, start, epilogue in
                     b.loop(0..<depth.rowBlocksPerGroup) { block in
                         GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
                             firstRow: b.add(groupRow, b.mul(block, rowBlock)), rows: rowBlock, n: columns,
                             columnStart: columnStart, k: size,
-                            a: .init(pointer: a, base: b.add(aBase, firstDepth), rowStride: k),
-                            b: .init(pointer: bMatrix, base: b.add(bBase, b.mul(firstDepth, n)), rowStride: n),
+                            a: .init(pointer: a, base: b.add(aBase, first), rowStride: k),
+                            b: .init(pointer: bMatrix, base: b.add(bBase, b.mul(first, n)), rowStride: n),
                             c: .init(pointer: c, base: b.mul(batchIndex, m * n), rowStride: n),
-                            start: start.isZero ? first : start, epilogue: epilogue ? node.epilogue : nil)
+                            start: start, epilogue: epilogue ? node.epilogue : nil)
                     }
                 }
             }
@@ -204,11 +204,13 @@ enum MatrixMultiply {
         }
 
         /// Emits `body(first depth index, depth, start, applies the epilogue)`
-        /// for every block in order: the first starts from zero, the rest
-        /// accumulate, the last finishes with the epilogue.
-        func emit(_ b: KernelBuilder, _ body: (IRValue, Int, GEMMKernel.Start, Bool) -> Void) {
-            guard count > 1 else { return body(b.constant(0), size, .zero, true) }
-            body(b.constant(0), size, .zero, false)
+        /// for every block in order: the first starts from `initial` (zero,
+        /// or a bias), the rest accumulate, the last finishes with the epilogue.
+        func emit(
+            _ b: KernelBuilder, from initial: GEMMKernel.Start, _ body: (IRValue, Int, GEMMKernel.Start, Bool) -> Void
+        ) {
+            guard count > 1 else { return body(b.constant(0), size, initial, true) }
+            body(b.constant(0), size, initial, false)
             if count > 2 {
                 b.loop(1..<(count - 1)) { index in body(b.mul(index, size), size, .accumulate, false) }
             }
