@@ -31,7 +31,8 @@ enum LayerNormKernel {
                     return b.fmul(deviation, deviation)
                 }, combine: b.fadd)
             let variance = b.fdiv(squares, count)
-            let inverse = b.fdiv(b.constant(Float(1)), b.intrinsic("llvm.sqrt.f32", [b.fadd(variance, b.constant(epsilon))]))
+            let sigma = b.apply(.squareRoot, b.fadd(variance, b.constant(epsilon)), .float32)
+            let inverse = b.apply(.reciprocal, sigma, .float32)
             let factor = b.splat(inverse, width: width)
             b.forEachVector(count: length, width: width) { offset, lanes in
                 var y = b.fmul(b.fsub(x(offset, lanes), mean), factor)
