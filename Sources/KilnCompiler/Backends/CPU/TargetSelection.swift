@@ -18,7 +18,7 @@ public struct TargetSelection: Sendable, Equatable {
     public private(set) var vectorWidth: Int
 
     static func vectorWidth(_ triple: String, _ cpu: String, _ features: String) -> Int {
-        guard triple.hasPrefix("x86_64") || triple.hasPrefix("i686") || triple.hasPrefix("i386") else { return 4 }
+        guard isX86(triple) else { return 4 }
         let entries = features.split(separator: ",")
         let enabled = Set(entries.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) })
         let disabled = Set(entries.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) })
@@ -27,6 +27,11 @@ public struct TargetSelection: Sendable, Equatable {
         if disabled.contains("avx512f") { width = min(width, 8) }
         if disabled.contains("avx") { width = 4 }
         return width
+    }
+
+    /// Whether `triple` names an x86 target (64- or 32-bit).
+    static func isX86(_ triple: String) -> Bool {
+        triple.hasPrefix("x86_64") || triple.hasPrefix("i686") || triple.hasPrefix("i386")
     }
 
     /// The vector width LLVM 14's x86 CPU names imply (their AVX / AVX-512 support).
@@ -49,7 +54,7 @@ public struct TargetSelection: Sendable, Equatable {
     /// less `-feature` ones. A lower bound for CPU names, exact for the host
     /// (whose feature string lists everything); 0 off x86.
     public var requiredFeatures: UInt64 {
-        guard triple.hasPrefix("x86_64") || triple.hasPrefix("i686") || triple.hasPrefix("i386") else { return 0 }
+        guard Self.isX86(triple) else { return 0 }
         var bits = Self.x86LevelFeatures(cpu: cpu)
         for entry in features.split(separator: ",") where entry.count > 1 {
             guard let bit = Self.featureBits[String(entry.dropFirst())] else { continue }
