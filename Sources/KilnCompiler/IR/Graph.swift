@@ -67,6 +67,12 @@ public struct Graph: Sendable {
         outputs = outputs.map { $0 == old ? new : $0 }
     }
 
+    /// Drops the nodes at `indices` (a pass's fused-away nodes), keeping the order of the rest.
+    public mutating func removeNodes(at indices: Set<Int>) {
+        guard !indices.isEmpty else { return }
+        nodes = nodes.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+    }
+
     /// The index of the node producing each value a node produces.
     public func producerIndices() -> [ValueID: Int] {
         var producer: [ValueID: Int] = [:]

@@ -17,6 +17,6 @@ extension Graph {
             nodes[source].outputs = [node.outputs[0]]
             removed.insert(index)
         }
-        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(at: removed)
     }
 }

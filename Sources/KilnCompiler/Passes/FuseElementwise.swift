@@ -34,7 +34,7 @@ extension Graph {
             if formula.opTypes.count > 1 { nodes[index].apply(formula) }
             fused[nodes[index].outputs[0]] = (index, formula)
         }
-        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(at: removed)
     }
 }
 

@@ -28,7 +28,7 @@ extension Graph {
                 break
             }
         }
-        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(at: removed)
     }
 
     /// Whether `bias` adds one value per column of `product` and nothing
