@@ -2,6 +2,8 @@
 // features a model's builds are chosen by.
 #include "kiln_abi.h"
 
+#include <stdatomic.h>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -76,20 +78,43 @@ static uint64_t kiln_os_disabled_features(void) {
 }
 #endif
 
-uint64_t kiln_cpu_features(void) {
+/// CPUID makes a virtual machine exit to its hypervisor (about 4 µs each
+/// here): each leaf is read once, and the answer once per process.
+static uint64_t kiln_read_cpu_features(void) {
 #if defined(__x86_64__) || defined(__i386__)
   uint64_t features = 0;
   unsigned maxLeaf = __get_cpuid_max(0, 0);
   unsigned maxExtended = __get_cpuid_max(0x80000000u, 0);
+  struct { uint32_t leaf, subleaf; unsigned registers[4]; } read[KILN_CPU_FEATURE_COUNT];
+  uint32_t readCount = 0;
   for (uint32_t bit = 0; bit < KILN_CPU_FEATURE_COUNT; bit++) {
-    uint32_t leaf = kiln_features[bit].leaf;
+    uint32_t leaf = kiln_features[bit].leaf, subleaf = kiln_features[bit].subleaf;
     if (leaf >= 0x80000000u ? leaf > maxExtended : leaf > maxLeaf) continue;
-    unsigned registers[4] = {0, 0, 0, 0};
-    __cpuid_count(leaf, kiln_features[bit].subleaf, registers[0], registers[1], registers[2], registers[3]);
-    if (registers[kiln_features[bit].reg] & (1u << kiln_features[bit].bit)) features |= 1ull << bit;
+    uint32_t entry = 0;
+    while (entry < readCount && (read[entry].leaf != leaf || read[entry].subleaf != subleaf)) entry++;
+    if (entry == readCount) {
+      read[entry].leaf = leaf;
+      read[entry].subleaf = subleaf;
+      unsigned *r = read[entry].registers;
+      __cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
+      readCount++;
+    }
+    if (read[entry].registers[kiln_features[bit].reg] & (1u << kiln_features[bit].bit)) features |= 1ull << bit;
   }
   return features & ~kiln_os_disabled_features();
 #else
   return 0;
 #endif
+}
+
+uint64_t kiln_cpu_features(void) {
+  // Bit 63 marks a stored answer (no feature uses it). Threads racing to
+  // fill it compute the same value, so a relaxed store is enough.
+  static _Atomic uint64_t cached = 0;
+  uint64_t value = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (value == 0) {
+    value = kiln_read_cpu_features() | (1ull << 63);
+    atomic_store_explicit(&cached, value, memory_order_relaxed);
+  }
+  return value & ~(1ull << 63);
 }

@@ -191,7 +191,7 @@ uint32_t kiln_runtime_abi_version(void);
 
 /// The KILN_CPU_* features this machine has and its operating system
 /// enables (AVX and AVX-512 need the OS to save their registers); 0 on
-/// architectures without feature bits.
+/// architectures without feature bits. Read once per process.
 uint64_t kiln_cpu_features(void);
 
 /// LLVM's spelling of feature `bit` ("avx2", "sse4.1"), or null past the last.
