@@ -110,15 +110,17 @@ struct GEMMKernel {
                     }
                 }
             }
+            // The block is final here: the epilogue runs in registers, before the one store.
             for row in 0..<rows {
                 for (v, offset) in offsets.enumerated() {
-                    let value = b.read(accumulators[row][v])
+                    let sum = b.read(accumulators[row][v])
+                    let value = epilogue.map { b.apply($0, sum) } ?? sum
                     if c.columnStride == 1 {
                         b.storeVector(value, c.pointer, b.add(rowBases[row], b.add(column, offset)), count: lanes[v])
                     } else {
-                        // C is stored transposed (columns strided): finish in registers, scatter once.
+                        // C is stored transposed (columns strided): scatter once.
                         b.scatterVector(
-                            epilogue.map { b.apply($0, value) } ?? value, c.pointer,
+                            value, c.pointer,
                             b.add(rowBases[row], b.mul(b.add(column, offset), c.columnStride)), stride: c.columnStride,
                             count: lanes[v])
                     }
@@ -140,11 +142,6 @@ struct GEMMKernel {
             let rest = n - column
             if rest > 0 {
                 panel(b.constant(column), lanes: rest > vectorWidth ? [vectorWidth, rest - vectorWidth] : [rest])
-            }
-        }
-        if c.columnStride == 1 {
-            for row in 0..<rows {
-                b.apply(epilogue, toElementsOf: c.pointer, from: b.add(rowBases[row], columnStart), count: n)
             }
         }
     }
