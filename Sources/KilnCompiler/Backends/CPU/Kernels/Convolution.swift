@@ -302,6 +302,9 @@ enum Convolution {
     /// deinterleaved) with no bounds checks. Blocks of input channels are
     /// summed per pass; with a single block (depthwise) each output is
     /// finished in registers, bias first and activation last.
+    /// Output rows a single-pass direct convolution computes together.
+    static let rowsPerPass = 4
+
     static func direct(_ context: KernelContext, _ shapes: Shapes, padsItself: Bool) -> KernelPlan {
         let node = context.node
         let xID = node.inputs[0]!
@@ -352,10 +355,12 @@ enum Convolution {
                     return (0..<taps).map { b.load(weights, b.add(base, $0)) }
                 }
                 let isFirst = b.lessThan(block, 1)
-                b.loop(0..<geometry.output.h) { oh in
-                    let outRow = b.add(outBase, b.mul(oh, geometry.output.w))
+                // `rows` output rows from `oh0` per pass: an input vector that
+                // several of them read (same channel, input row and column tap)
+                // is loaded once. Each sum still adds its taps in (channel, kh,
+                // kw) order, so the result does not depend on `rows`.
+                func outputRows(from oh0: IRValue, rows: Int) {
                     b.forEachVector(count: geometry.output.w, width: width) { ow, lanes in
-                        let outIndex = b.add(outRow, ow)
                         func load(_ pointer: IRValue, _ index: IRValue, stride: Int = 1) -> IRValue {
                             width == 1
                                 ? b.load(pointer, index)
@@ -364,28 +369,45 @@ enum Convolution {
                         func broadcast(_ scalar: IRValue) -> IRValue {
                             width == 1 ? scalar : b.splat(scalar, width: width)
                         }
-                        var sum = singlePass ? broadcast(initial) : load(output, outIndex)
-                        for (inBase, weights) in zip(inBases, tapWeights) {
-                            for kh in 0..<geometry.kernel.h {
-                                for kw in 0..<geometry.kernel.w {
-                                    let inIndex = geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw)
-                                    sum = b.fmuladd(
-                                        broadcast(weights[kh * geometry.kernel.w + kw]),
-                                        load(input, inIndex, stride: stride), sum)
+                        var loaded: [[Int]: IRValue] = [:]
+                        for row in 0..<rows {
+                            let oh = b.add(oh0, row)
+                            let outIndex = b.add(b.add(outBase, b.mul(oh, geometry.output.w)), ow)
+                            var sum = singlePass ? broadcast(initial) : load(output, outIndex)
+                            for (c, (inBase, weights)) in zip(inBases, tapWeights).enumerated() {
+                                for kh in 0..<geometry.kernel.h {
+                                    for kw in 0..<geometry.kernel.w {
+                                        let key = [c, row * geometry.strides.h + kh * geometry.dilations.h, kw]
+                                        let value =
+                                            loaded[key]
+                                            ?? load(
+                                                input,
+                                                geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw),
+                                                stride: stride)
+                                        loaded[key] = value
+                                        sum = b.fmuladd(broadcast(weights[kh * geometry.kernel.w + kw]), value, sum)
+                                    }
                                 }
                             }
-                        }
-                        if !singlePass {
-                            // The bias joins with the first block.
-                            sum = b.select(isFirst, b.fadd(sum, broadcast(initial)), sum)
-                        }
-                        if singlePass, let epilogue = node.epilogue { sum = b.apply(epilogue, sum) }
-                        if width == 1 {
-                            b.store(sum, output, outIndex)
-                        } else {
-                            b.storeVector(sum, output, outIndex, count: lanes)
+                            if !singlePass {
+                                // The bias joins with the first block.
+                                sum = b.select(isFirst, b.fadd(sum, broadcast(initial)), sum)
+                            }
+                            if singlePass, let epilogue = node.epilogue { sum = b.apply(epilogue, sum) }
+                            if width == 1 {
+                                b.store(sum, output, outIndex)
+                            } else {
+                                b.storeVector(sum, output, outIndex, count: lanes)
+                            }
                         }
                     }
+                }
+                // Depthwise (one input channel per output) takes several rows
+                // per pass; wider groups already reuse each load across channels.
+                let rows = singlePass && channelsPerGroup == 1 ? min(rowsPerPass, geometry.output.h) : 1
+                b.loop(0..<(geometry.output.h / rows)) { pass in outputRows(from: b.mul(pass, rows), rows: rows) }
+                if geometry.output.h % rows > 0 {
+                    outputRows(from: b.constant(geometry.output.h / rows * rows), rows: geometry.output.h % rows)
                 }
             }
             if !singlePass {
