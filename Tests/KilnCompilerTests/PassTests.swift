@@ -46,6 +46,46 @@ let fixtureRoot = URL(fileURLWithPath: #filePath)
         #expect(broadcast.graph.nodes.count > 1)
     }
 
+    /// A 1×1 convolution and the depthwise one reading it become one node,
+    /// unless the expanded tensor is needed elsewhere or the pair is not
+    /// exactly expand (1×1, stride 1, no pads) then depthwise (no multiplier).
+    @Test func expansionFusesIntoDepthwise() throws {
+        func prepare(
+            expandPads: [Int] = [0, 0, 0, 0], multiplier: Int = 1, expandedIsOutput: Bool = false
+        ) throws -> Graph {
+            var graph = Graph(modelFile: "block.onnx", opset: 17)
+            let x = graph.addValue(Value(name: "x", type: TensorType(.float32, [1, 4, 6, 6])))
+            let w1 = graph.addValue(Value(name: "w1", constant: TensorData(shape: [8, 4, 1, 1], floats: .init(repeating: 0.5, count: 32))))
+            let wd = graph.addValue(
+                Value(name: "wd", constant: TensorData(shape: [8 * multiplier, 1, 3, 3], floats: .init(repeating: 0.1, count: 72 * multiplier))))
+            let (expanded, activated, y) = (
+                graph.addValue(Value(name: "e")), graph.addValue(Value(name: "a")), graph.addValue(Value(name: "y"))
+            )
+            graph.inputs = [x]
+            graph.nodes = [
+                Node(name: "expand", opType: "Conv", inputs: [x, w1], outputs: [expanded], attributes: ["pads": .ints(expandPads)]),
+                Node(name: "relu", opType: "Relu", inputs: [expanded], outputs: [activated]),
+                Node(
+                    name: "depthwise", opType: "Conv", inputs: [activated, wd], outputs: [y],
+                    attributes: ["group": .int(8), "pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])]),
+            ]
+            graph.outputs = expandedIsOutput ? [y, activated] : [y]
+            return try Compiler.prepare(graph: graph, modelPath: "block.onnx").graph
+        }
+        let fused = try prepare()
+        #expect(fused.nodes.count == 1)
+        let node = try #require(fused.nodes.first)
+        guard case .convolution(let parameters)? = node.core else {
+            Issue.record("not a convolution: \(String(describing: node.core))")
+            return
+        }
+        #expect(parameters.expansion == .init(activation: .relu))
+        #expect(node.inputs.count == 5 && node.input(2) == nil && node.input(4) == nil)
+        #expect(try prepare(expandPads: [1, 1, 1, 1]).nodes.count == 2)
+        #expect(try prepare(multiplier: 2).nodes.count == 2)
+        #expect(try prepare(expandedIsOutput: true).nodes.count == 2)
+    }
+
     @Test func foldsGatherConcatAndArithmetic() throws {
         var graph = Graph(modelFile: "fold.onnx", opset: 13)
         let data = graph.addValue(Value(name: "d", constant: TensorData(shape: [4], int64s: [2, 3, 5, 7])))

@@ -218,10 +218,25 @@ public struct GemmParameters: Sendable, Equatable {
 public struct ConvolutionParameters: Sendable, Equatable {
     public var geometry: WindowGeometry
     public var group: Int
+    /// Set on a depthwise convolution whose input is computed inside it:
+    /// the node's inputs are then X, W, B, W₁, B₁ (either bias may be
+    /// empty), and the depthwise input is `activation(conv1×1(X, W₁, B₁))`,
+    /// produced tile by tile so it never round-trips through memory.
+    public var expansion: Expansion?
 
-    public init(geometry: WindowGeometry, group: Int) {
+    public init(geometry: WindowGeometry, group: Int, expansion: Expansion? = nil) {
         self.geometry = geometry
         self.group = group
+        self.expansion = expansion
+    }
+
+    /// The 1×1 convolution (stride 1, no padding, one group) fused in front
+    /// of a depthwise convolution: MobileNet's expand → depthwise pair.
+    public struct Expansion: Sendable, Equatable {
+        /// Applied to the 1×1 convolution's result before the depthwise taps.
+        public var activation: Activation?
+
+        public init(activation: Activation?) { self.activation = activation }
     }
 }
 
@@ -274,7 +289,8 @@ extension CoreOp: CustomStringConvertible {
         case .gemm: "gemm"
         case .matMul: "matmul"
         case .convolution(let p):
-            "convolution \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h) group \(p.group)"
+            (p.expansion.map { "1×1 expansion\($0.activation.map { " + \($0)" } ?? "") then " } ?? "")
+                + "convolution \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h) group \(p.group)"
         case .pool(let p): "\(p.kind) pool \(p.geometry.kernel.h)×\(p.geometry.kernel.w)/\(p.geometry.strides.h)"
         case .globalAveragePool: "global average pool"
         case .softmax(let p): "softmax axis \(p.axis)"

@@ -52,6 +52,7 @@ public enum Compiler {
         graph.fuseMatMulBias()
         graph.fuseElementwise()
         graph.fuseActivations()
+        graph.fuseExpansionIntoDepthwise()
         graph.materializeOutputs()
         try graph.verify()
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
@@ -72,9 +73,9 @@ public enum Compiler {
     /// Lays out a prepared model's memory for `target` (kernels' scratch
     /// needs depend on the target's vector width).
     public static func schedule(_ model: PreparedModel, target: TargetSelection) -> ScheduledModel {
-        let plan = MemoryPlanner.plan(model.graph) { node in
-            KernelLowering.scratchBytes(node, in: model.graph, target: target)
-        }
+        let plan = MemoryPlanner.plan(
+            model.graph, scratchBytes: { KernelLowering.scratchBytes($0, in: model.graph, target: target) },
+            workerScratchBytes: { KernelLowering.workerScratchBytes($0, in: model.graph, target: target) })
         return ScheduledModel(model: model, target: target, plan: plan)
     }
 

@@ -111,7 +111,7 @@ struct DescriptorEmitter {
             [
                 int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(0),
                 int32(kernels.count), int32(kernels.count),
-                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(0), int64(0),
+                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(0), int64(plan.workerScratchBytes),
                 int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
                 tensorTable(graph.inputs, "input"), tensorTable(graph.outputs, "output"),
                 LLVMConstNull(LLVMPointerType(dimType, 0)),

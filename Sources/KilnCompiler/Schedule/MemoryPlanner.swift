@@ -11,6 +11,9 @@ public struct MemoryPlan: Sendable {
     public var arenaSize: Int
     /// Alignment of the arena and of every buffer in it.
     public var alignment: Int
+    /// Private scratch bytes each worker needs (the most any kernel uses):
+    /// outside the arena, one region per worker, reused by every kernel.
+    public var workerScratchBytes: Int = 0
 }
 
 /// Liveness-based greedy arena allocation.
@@ -20,7 +23,8 @@ public enum MemoryPlanner {
     /// outputs after a call without copies, and a call never clobbers its inputs.
     /// `scratchBytes(node)` is the scratch a node's kernels need while it runs.
     public static func plan(
-        _ graph: Graph, alignment: Int = 64, scratchBytes: (Node) -> Int = { _ in 0 }
+        _ graph: Graph, alignment: Int = 64, scratchBytes: (Node) -> Int = { _ in 0 },
+        workerScratchBytes: (Node) -> Int = { _ in 0 }
     ) -> MemoryPlan {
         // Views alias their source: resolve every value to the buffer that owns its bytes.
         var root: [ValueID: ValueID] = [:]
@@ -97,8 +101,8 @@ public enum MemoryPlanner {
             scratchOffsets[node] = offsets.removeValue(forKey: key)
         }
         return MemoryPlan(
-            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment
-        )
+            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment,
+            workerScratchBytes: graph.nodes.map(workerScratchBytes).max() ?? 0)
     }
 
     static func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }

@@ -19,7 +19,11 @@ extension Node {
         case .convolution(let parameters):
             let channels = input(0).map { graph.type(of: $0).shape.count > 1 ? graph.type(of: $0).shape[1] : 1 } ?? 1
             let window = parameters.geometry.kernel.h &* parameters.geometry.kernel.w
-            reduction = window &* channels / Swift.max(parameters.group, 1)
+            reduction =
+                parameters.expansion == nil
+                ? window &* channels / Swift.max(parameters.group, 1)
+                // Each output also pays for the 1×1 expansion of the inputs its stride covers.
+                : window &+ channels &* parameters.geometry.strides.h &* parameters.geometry.strides.w
         case .pool(let parameters):
             reduction = parameters.geometry.kernel.h &* parameters.geometry.kernel.w
         default:

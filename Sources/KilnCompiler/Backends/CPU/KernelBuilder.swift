@@ -16,6 +16,9 @@ final class KernelBuilder {
     let function: IRValue
     /// The kernel's `i8* arena` parameter.
     let arena: IRValue
+    /// The kernel's `i8* scratch` parameter: the running worker's private
+    /// scratch (`workerScratchSize` bytes, its contents undefined on entry).
+    let workerScratch: IRValue
 
     let i1: LLVMTypeRef
     let i32: LLVMTypeRef
@@ -30,6 +33,7 @@ final class KernelBuilder {
         self.builder = builder
         self.function = function
         self.arena = LLVMGetParam(function, 0)
+        self.workerScratch = LLVMGetParam(function, 3)
         i1 = LLVMInt1TypeInContext(context)
         i32 = LLVMInt32TypeInContext(context)
         i64 = LLVMInt64TypeInContext(context)
@@ -80,6 +84,13 @@ final class KernelBuilder {
     func arenaPointer(byteOffset: Int) -> IRValue {
         var index: IRValue? = constant(byteOffset)
         let raw = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), arena, &index, 1, "")
+        return LLVMBuildBitCast(builder, raw, f32Pointer, "")
+    }
+
+    /// A float pointer `byteOffset` bytes into the running worker's scratch.
+    func workerScratchPointer(byteOffset: Int) -> IRValue {
+        var index: IRValue? = constant(byteOffset)
+        let raw = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), workerScratch, &index, 1, "")
         return LLVMBuildBitCast(builder, raw, f32Pointer, "")
     }
 

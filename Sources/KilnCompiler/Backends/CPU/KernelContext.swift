@@ -54,6 +54,14 @@ struct KernelContext {
         return builder.arenaPointer(byteOffset: scratchOffset)
     }
 
+    /// Emits a float pointer to the running worker's private scratch, at
+    /// least `KernelLowering.workerScratchBytes` bytes for this node: for data
+    /// a tile produces and consumes itself, which then stays in the worker's
+    /// cache from one tile to the next.
+    func workerScratchPointer(_ builder: KernelBuilder, elementOffset: Int = 0) -> IRValue {
+        builder.workerScratchPointer(byteOffset: 4 * elementOffset)
+    }
+
     /// Emits a float pointer to compile-time data placed in the weights blob.
     /// Such data may be laid out for the target's vector width and cache, so
     /// builds for other CPUs keep their own under the same `key`.

@@ -176,25 +176,27 @@ struct ModuleEmitter {
             let pointer = LLVMBuildStructGEP2(builder, stateType, state, index, "")
             return LLVMBuildLoad2(builder, fields[Int(index)], pointer, "")!
         }
-        var arguments: [IRValue?] = [field(0), field(3), field(4)]
-        var bodyParameters: [LLVMTypeRef?] = [i8Pointer, i32, i32]
-        let bodyType = LLVMFunctionType(LLVMVoidTypeInContext(context), &bodyParameters, 3, 0)
-        LLVMBuildCall2(builder, bodyType, body, &arguments, 3, "")
+        var arguments: [IRValue?] = [field(0), field(3), field(4), field(1)]
+        var bodyParameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer]
+        let bodyType = LLVMFunctionType(LLVMVoidTypeInContext(context), &bodyParameters, 4, 0)
+        LLVMBuildCall2(builder, bodyType, body, &arguments, 4, "")
         LLVMBuildRetVoid(builder)
         return function
     }
 
-    /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd)` running its tiles in order.
+    /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd, i8* noalias scratch)`
+    /// running its tiles in order; `scratch` is the worker's private scratch.
     private func makeKernelBody(
         _ name: String, _ kernel: KernelPlan, target: TargetSelection, context: LLVMContextRef, module: LLVMModuleRef,
         builder: LLVMBuilderRef
     ) -> IRValue {
         let i32 = LLVMInt32TypeInContext(context)
-        var parameters: [LLVMTypeRef?] = [LLVMPointerType(LLVMInt8TypeInContext(context), 0), i32, i32]
-        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 3, 0)
+        let i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)
+        var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer]
+        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 4, 0)
         let function = LLVMAddFunction(module, name, type)!
         LLVMSetLinkage(function, LLVMInternalLinkage)
-        for (attribute, index) in [("noalias", 1), ("nocapture", 1)] {
+        for (attribute, index) in [("noalias", 1), ("nocapture", 1), ("noalias", 4), ("nocapture", 4)] {
             let kind = LLVMGetEnumAttributeKindForName(attribute, attribute.utf8.count)
             LLVMAddAttributeAtIndex(function, UInt32(index), LLVMCreateEnumAttribute(context, kind, 0))
         }

@@ -25,7 +25,8 @@ enum Convolution {
             else { return nil }
             let geometry = parameters.geometry
             batch = x[0]
-            channels = x[1]
+            // A fused expansion's 1×1 convolution makes the depthwise input's channels.
+            channels = parameters.expansion == nil ? x[1] : y[1]
             outChannels = y[1]
             group = parameters.group
             plane = y[2] * y[3]
@@ -69,7 +70,7 @@ enum Convolution {
     static func scratchElements(
         _ node: Node, _ parameters: ConvolutionParameters, in graph: Graph, vectorWidth: Int
     ) -> Int {
-        guard let shapes = Shapes(node, parameters, in: graph) else { return 0 }
+        guard parameters.expansion == nil, let shapes = Shapes(node, parameters, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
         if let winograd = Winograd(shapes, node, in: graph) { return winograd.scratchElements }
         if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return shapes.paddedElements }
@@ -79,6 +80,7 @@ enum Convolution {
     }
 
     static func lower(_ context: KernelContext, _ parameters: ConvolutionParameters) throws -> [KernelPlan] {
+        if parameters.expansion != nil { return [try expandedDepthwise(context, parameters)] }
         guard let shapes = Shapes(context.node, parameters, in: context.graph) else {
             throw CompileError(.backend, at: context.location, "internal error: Conv shapes were not inferred")
         }
@@ -354,64 +356,93 @@ enum Convolution {
                     let base = b.mul(b.add(b.mul(oc, channelsPerGroup), b.add(ic0, c)), taps)
                     return (0..<taps).map { b.load(weights, b.add(base, $0)) }
                 }
-                let isFirst = b.lessThan(block, 1)
-                // `rows` output rows from `oh0` per pass: an input vector that
-                // several of them read (same channel, input row and column tap)
-                // is loaded once. Each sum still adds its taps in (channel, kh,
-                // kw) order, so the result does not depend on `rows`.
-                func outputRows(from oh0: IRValue, rows: Int) {
-                    b.forEachVector(count: geometry.output.w, width: width) { ow, lanes in
-                        func load(_ pointer: IRValue, _ index: IRValue, stride: Int = 1) -> IRValue {
-                            width == 1
-                                ? b.load(pointer, index)
-                                : b.loadStridedVector(pointer, index, width: width, count: lanes, stride: stride)
-                        }
-                        func broadcast(_ scalar: IRValue) -> IRValue {
-                            width == 1 ? scalar : b.splat(scalar, width: width)
-                        }
-                        var loaded: [[Int]: IRValue] = [:]
-                        for row in 0..<rows {
-                            let oh = b.add(oh0, row)
-                            let outIndex = b.add(b.add(outBase, b.mul(oh, geometry.output.w)), ow)
-                            var sum = singlePass ? broadcast(initial) : load(output, outIndex)
-                            for (c, (inBase, weights)) in zip(inBases, tapWeights).enumerated() {
-                                for kh in 0..<geometry.kernel.h {
-                                    for kw in 0..<geometry.kernel.w {
-                                        let key = [c, row * geometry.strides.h + kh * geometry.dilations.h, kw]
-                                        let value =
-                                            loaded[key]
-                                            ?? load(
-                                                input,
-                                                geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw),
-                                                stride: stride)
-                                        loaded[key] = value
-                                        sum = b.fmuladd(broadcast(weights[kh * geometry.kernel.w + kw]), value, sum)
-                                    }
-                                }
-                            }
-                            if !singlePass {
-                                // The bias joins with the first block.
-                                sum = b.select(isFirst, b.fadd(sum, broadcast(initial)), sum)
-                            }
-                            if singlePass, let epilogue = node.epilogue { sum = b.apply(epilogue, sum) }
-                            if width == 1 {
-                                b.store(sum, output, outIndex)
-                            } else {
-                                b.storeVector(sum, output, outIndex, count: lanes)
-                            }
-                        }
-                    }
-                }
+                let rows = DirectRows(
+                    geometry: geometry, width: width, input: input, inBases: inBases, tapWeights: tapWeights,
+                    output: output, outBase: outBase, initial: initial,
+                    firstBlock: singlePass ? nil : b.lessThan(block, 1), epilogue: singlePass ? node.epilogue : nil)
                 // Depthwise (one input channel per output) takes several rows
                 // per pass; wider groups already reuse each load across channels.
-                let rows = singlePass && channelsPerGroup == 1 ? min(rowsPerPass, geometry.output.h) : 1
-                b.loop(0..<(geometry.output.h / rows)) { pass in outputRows(from: b.mul(pass, rows), rows: rows) }
-                if geometry.output.h % rows > 0 {
-                    outputRows(from: b.constant(geometry.output.h / rows * rows), rows: geometry.output.h % rows)
-                }
+                rows.emit(b, rowsPerPass: singlePass && channelsPerGroup == 1 ? rowsPerPass : 1)
             }
             if !singlePass {
                 b.apply(node.epilogue, toElementsOf: output, from: outBase, count: shapes.plane)
+            }
+        }
+    }
+}
+
+/// The output rows of one channel of a direct convolution, over an input
+/// every window lies inside (unpadded, or a zero-bordered copy).
+struct DirectRows {
+    var geometry: WindowGeometry
+    /// Lanes per vector along an output row (1: scalar, for wide strides).
+    var width: Int
+    var input: IRValue
+    /// Element offset in `input` of each input channel summed.
+    var inBases: [IRValue]
+    /// Per input channel, the kernel's taps (row-major) as IR scalars.
+    var tapWeights: [[IRValue]]
+    var output: IRValue
+    /// Element offset in `output` of the channel's first output row.
+    var outBase: IRValue
+    /// The bias (0 without one).
+    var initial: IRValue
+    /// Nil: the sums are complete here (they start at `initial`). Otherwise
+    /// they add to what `output` holds, and `initial` joins when this is true.
+    var firstBlock: IRValue?
+    /// Applied before the store (complete sums only).
+    var epilogue: Activation?
+
+    /// Emits every output row, `rowsPerPass` at a time: an input vector
+    /// several rows read (same channel, input row and column tap) is loaded
+    /// once. Each sum still adds its taps in (channel, kh, kw) order, so the
+    /// result does not depend on `rowsPerPass`.
+    func emit(_ b: KernelBuilder, rowsPerPass: Int) {
+        let rows = max(1, min(rowsPerPass, geometry.output.h))
+        b.loop(0..<(geometry.output.h / rows)) { pass in emit(b, from: b.mul(pass, rows), rows: rows) }
+        if geometry.output.h % rows > 0 {
+            emit(b, from: b.constant(geometry.output.h / rows * rows), rows: geometry.output.h % rows)
+        }
+    }
+
+    private func emit(_ b: KernelBuilder, from oh0: IRValue, rows: Int) {
+        let stride = geometry.strides.w
+        b.forEachVector(count: geometry.output.w, width: width) { ow, lanes in
+            func load(_ pointer: IRValue, _ index: IRValue, stride: Int = 1) -> IRValue {
+                width == 1
+                    ? b.load(pointer, index)
+                    : b.loadStridedVector(pointer, index, width: width, count: lanes, stride: stride)
+            }
+            func broadcast(_ scalar: IRValue) -> IRValue { width == 1 ? scalar : b.splat(scalar, width: width) }
+            var loaded: [[Int]: IRValue] = [:]
+            for row in 0..<rows {
+                let oh = b.add(oh0, row)
+                let outIndex = b.add(b.add(outBase, b.mul(oh, geometry.output.w)), ow)
+                var sum = firstBlock == nil ? broadcast(initial) : load(output, outIndex)
+                for (c, (inBase, weights)) in zip(inBases, tapWeights).enumerated() {
+                    for kh in 0..<geometry.kernel.h {
+                        for kw in 0..<geometry.kernel.w {
+                            let key = [c, row * geometry.strides.h + kh * geometry.dilations.h, kw]
+                            let value =
+                                loaded[key]
+                                ?? load(
+                                    input, geometry.inputIndex(b, inBase: inBase, oh: oh, ow: ow, kh: kh, kw: kw),
+                                    stride: stride)
+                            loaded[key] = value
+                            sum = b.fmuladd(broadcast(weights[kh * geometry.kernel.w + kw]), value, sum)
+                        }
+                    }
+                }
+                if let firstBlock {
+                    // The bias joins with the first block.
+                    sum = b.select(firstBlock, b.fadd(sum, broadcast(initial)), sum)
+                }
+                if let epilogue { sum = b.apply(epilogue, sum) }
+                if width == 1 {
+                    b.store(sum, output, outIndex)
+                } else {
+                    b.storeVector(sum, output, outIndex, count: lanes)
+                }
             }
         }
     }

@@ -14,6 +14,15 @@ enum KernelLowering {
         }
     }
 
+    /// Private scratch bytes each worker needs while running the node's kernels.
+    static func workerScratchBytes(_ node: Node, in graph: Graph, target: TargetSelection) -> Int {
+        switch node.core {
+        case .convolution(let parameters)?:
+            4 * Convolution.workerScratchElements(node, parameters, in: graph, target: target)
+        default: 0
+        }
+    }
+
     static func lower(_ context: KernelContext) throws -> [KernelPlan] {
         guard let core = context.node.core else {
             throw CompileError(.backend, at: context.location, "internal error: node was not lowered to a core op")
