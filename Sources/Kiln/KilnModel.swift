@@ -49,6 +49,14 @@ public final class KilnModel {
     /// when the system would not start more).
     public let threadCount: Int
 
+    /// When profiling: a ring of `profiledCallCapacity` rows of
+    /// `dispatchTableCount + 1` monotonic nanosecond stamps, the call's start
+    /// and then the end of each dispatch, allocated at load (see KilnProfiling.swift).
+    let profileStamps: UnsafeMutablePointer<UInt64>?
+    let profiledCallCapacity: Int
+    /// Calls recorded since load (the ring holds the last `profiledCallCapacity`).
+    private(set) var recordedCalls = 0
+
     private struct Step {
         var function: KilnCPUFunction
         var tileCount: UInt32
@@ -77,13 +85,18 @@ public final class KilnModel {
     ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
     ///   this runtime cannot run, and ``KilnError/unsupportedCPU(model:detail:)``
     ///   when this machine lacks a feature every build (or the chosen one) needs.
+    ///   - profiling: record when every kernel of every call ends (or set
+    ///     `KILN_PROFILE=1`), for ``chromeTrace()`` and ``kernelProfile()``.
+    ///     The record is a ring of the last `profiledCalls` calls, allocated
+    ///     now; off, a call pays one branch.
     public convenience init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline,
-        cpuVariant: String? = nil
+        cpuVariant: String? = nil, profiling: Bool = false, profiledCalls: Int = 256
     ) throws(KilnError) {
         try self.init(
             descriptor: descriptor, expectedName: expectedName, threads: threads, cpuVariant: cpuVariant,
-            minimumOperationsPerWorker: Self.minimumOperationsPerWorker)
+            minimumOperationsPerWorker: Self.minimumOperationsPerWorker, profiling: profiling,
+            profiledCalls: profiledCalls)
     }
 
     /// Loads with another splitting threshold: tests set it to 1 so that
@@ -91,7 +104,8 @@ public final class KilnModel {
     @_spi(Testing)
     public init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
-        cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int
+        cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int, profiling: Bool = false,
+        profiledCalls: Int = 256
     ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
@@ -163,6 +177,15 @@ public final class KilnModel {
         dims = UnsafeMutablePointer<Int64>.allocate(capacity: max(dimCount, 1))
         dims.initialize(repeating: 0, count: max(dimCount, 1))
         for index in 0..<dimCount { dims[index] = model.dims?[index].maxValue ?? 0 }
+        // At most 4 Mi stamps (32 MiB), however many calls were asked for.
+        profiledCallCapacity = Swift.max(1, Swift.min(profiledCalls, (1 << 22) / (dispatchTableCount + 1)))
+        if profiling || Self.environmentFlag("KILN_PROFILE") {
+            let count = profiledCallCapacity * (dispatchTableCount + 1)
+            profileStamps = .allocate(capacity: count)
+            profileStamps?.initialize(repeating: 0, count: count)
+        } else {
+            profileStamps = nil
+        }
         state = .allocate(capacity: 1)
         state.initialize(
             to: KilnDispatchState(
@@ -180,6 +203,17 @@ public final class KilnModel {
         }
     }
 
+    /// Whether environment variable `name` is set to something other than "" or "0".
+    private static func environmentFlag(_ name: String) -> Bool {
+        #if canImport(Glibc)
+            guard let value = getenv(name) else { return false }
+            let text = String(cString: value)
+            return !text.isEmpty && text != "0"
+        #else
+            return false
+        #endif
+    }
+
     /// `KILN_CPU_VARIANT`, when set and not empty: forces a build for a whole process.
     private static func environmentVariant() -> String? {
         #if canImport(Glibc)
@@ -194,6 +228,7 @@ public final class KilnModel {
         kiln_pool_destroy(pool)
         arena.deallocate()
         scratch.deallocate()
+        profileStamps?.deallocate()
         dims.deallocate()
         steps.deallocate()
         state.deallocate()
@@ -296,7 +331,29 @@ public final class KilnModel {
     /// Runs every dispatch in order: on the calling thread, and on the
     /// workers too for the kernels worth splitting.
     public func run() {
-        for index in 0..<dispatchTableCount { dispatch(steps[index]) }
+        guard let profileStamps else {
+            for index in 0..<dispatchTableCount { dispatch(steps[index]) }
+            return
+        }
+        let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
+        row[0] = Self.monotonicNanoseconds()
+        for index in 0..<dispatchTableCount {
+            dispatch(steps[index])
+            row[index + 1] = Self.monotonicNanoseconds()
+        }
+        recordedCalls += 1
+    }
+
+    /// The tiles and workers of dispatch `index`, for profiles.
+    func dispatchShape(_ index: Int) -> (tiles: Int, workers: Int) {
+        (Int(steps[index].tileCount), pool == nil ? 1 : Int(steps[index].workers))
+    }
+
+    @inline(__always)
+    static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
     @inline(__always)

@@ -368,6 +368,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed warm-up runs.") var warmup = 10
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Also time each kernel (median per kernel, slowest first).") var profile = false
+    @Option(
+        help: ArgumentHelp(
+            "Also record every kernel of the timed runs and write them as a Chrome trace (JSON).",
+            discussion: "Open the file in https://ui.perfetto.dev or chrome://tracing.", valueName: "file.json"))
+    var trace: String?
     @Option(help: "Threads running kernels, the caller included: 1 is inline (default: the config's, else 1).")
     var threads: Int?
 
@@ -381,12 +386,15 @@ struct Bench: ParsableCommand {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(
             prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers))
-        for (index, info) in loaded.runtime.inputs.enumerated() {
-            // Deterministic data in each input's own type; small values stay valid as indices.
-            let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
-            let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
-            try loaded.runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
+        func fillInputs(_ runtime: KilnModel) throws {
+            for (index, info) in runtime.inputs.enumerated() {
+                // Deterministic data in each input's own type; small values stay valid as indices.
+                let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
+                let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
+                try runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
+            }
         }
+        try fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
         result.create_ms = try Benchmark.creationTime(
             descriptor: loaded.descriptor, threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads))
@@ -399,6 +407,16 @@ struct Bench: ParsableCommand {
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
                     + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device) \(result.cpu_variant)); "
                     + "instance creation \(result.create_ms ?? 0) ms")
+        }
+        if let trace {
+            // A second instance of the same build, recording: the timed runs above paid nothing for it.
+            let traced = try KilnModel(
+                descriptor: loaded.descriptor, expectedName: prepared.fileName,
+                threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads),
+                cpuVariant: loaded.runtime.cpuVariant, profiling: true, profiledCalls: runs)
+            try fillInputs(traced)
+            for _ in 0..<(warmup + runs) { traced.run() }
+            _ = try OutputWriter.write(traced.chromeTrace(), to: trace)
         }
         if profile {
             let kernels = Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)

@@ -37,4 +37,27 @@ struct AllocationTests {
         let allocations = kiln_allocation_counting_end()
         #expect(allocations == 0, "\(fixture): \(allocations) heap allocations in 20 calls")
     }
+
+    /// Profiling records into a ring allocated at load: calls that wrap it
+    /// allocate nothing either, and the record keeps the last calls only.
+    @Test(arguments: [1, 2])
+    func profiledRunAllocatesNothing(threads: Int) throws {
+        let loaded = try LoadedModel(modelPath: fixturesDirectory.appendingPathComponent("lenet/model.onnx").path)
+        let runtime = try KilnModel(
+            descriptor: loaded.descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1, profiling: true,
+            profiledCalls: 8)
+        #expect(runtime.isProfiling && runtime.kernelProfile().isEmpty)
+        runtime.run()
+        kiln_allocation_counting_begin()
+        for _ in 0..<20 { runtime.run() }
+        let allocations = kiln_allocation_counting_end()
+        #expect(allocations == 0, "\(allocations) heap allocations in 20 profiled calls")
+        let profile = runtime.kernelProfile()
+        #expect(profile.count == runtime.kernelCount)
+        #expect(profile.allSatisfy { $0.calls == 8 && $0.medianMilliseconds >= 0 && $0.totalMilliseconds >= $0.medianMilliseconds })
+        #expect(profile.map(\.name) == (0..<runtime.kernelCount).map(runtime.kernelName))
+        let plain = try KilnModel(descriptor: loaded.descriptor, threads: .workers(threads))
+        plain.run()
+        #expect(!plain.isProfiling && plain.kernelProfile().isEmpty)
+    }
 }

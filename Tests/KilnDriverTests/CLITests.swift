@@ -103,6 +103,40 @@ func kilnc(
         #expect((json["create_ms"] as? Double ?? -1) > 0)
     }
 
+    /// `--trace` writes every kernel of the timed runs as a Chrome trace: one
+    /// slice per call, the kernels inside it in dispatch order, nothing outside.
+    @Test func benchWritesAChromeTrace() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-trace-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let (status, _, err) = try kilnc(
+            ["bench", "\(lenet)/model.onnx", "--runs", "6", "--warmup", "3", "--threads", "2", "--trace", path.path])
+        #expect(status == 0, "\(err)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any]
+        let events = try #require(object?["traceEvents"] as? [[String: Any]])
+        let calls = events.filter { $0["cat"] as? String == "call" }
+        let kernels = events.filter { $0["cat"] as? String == "kernel" }
+        // The ring holds the last `runs` calls: the timed ones, not the warm-up.
+        #expect(calls.compactMap { $0["name"] as? String } == (3..<9).map { "run #\($0)" })
+        #expect(kernels.count % 6 == 0 && kernels.count >= 6 * 5, "LeNet has at least five kernels")
+        let perCall = kernels.count / 6
+        for (index, call) in calls.enumerated() {
+            let start = try #require(call["ts"] as? Double)
+            let end = start + (try #require(call["dur"] as? Double))
+            var previousEnd = start
+            for kernel in kernels[(index * perCall)..<((index + 1) * perCall)] {
+                let kernelStart = try #require(kernel["ts"] as? Double)
+                let duration = try #require(kernel["dur"] as? Double)
+                #expect(abs(kernelStart - previousEnd) < 0.002 && duration >= 0)
+                previousEnd = kernelStart + duration
+                let args = try #require(kernel["args"] as? [String: Any])
+                #expect(args["call"] as? Int == 3 + index && (args["tiles"] as? Int ?? 0) >= 1)
+                #expect((args["workers"] as? Int ?? 0) >= 1 && (args["workers"] as? Int ?? 0) <= 2)
+            }
+            #expect(abs(previousEnd - end) < 0.002)
+        }
+        #expect(Set(kernels.prefix(perCall).compactMap { $0["name"] as? String }).contains { $0.hasPrefix("conv1 (Conv") })
+    }
+
     /// `--cpu` with a list builds one binary per level; the run loads the
     /// best the machine has, or the one `KILN_CPU_VARIANT` names.
     @Test func benchRunsTheBestCPUBuildOrTheOneNamed() throws {

@@ -138,6 +138,22 @@ final class FakeModel {
         #expect(model.outputBytes(1).count == 48)
     }
 
+    /// A profiling instance's trace is valid JSON whatever the names hold,
+    /// and covers the last `profiledCalls` calls.
+    @Test func profilingTracesTheLastCalls() throws {
+        #expect(KilnModel.jsonEscaped("a\"b\\c\n\u{1}é") == #"a\"b\\c\n\u0001é"#)
+        let fake = FakeModel()
+        let model = try KilnModel(descriptor: fake.descriptor, profiling: true, profiledCalls: 2)
+        for _ in 0..<3 { model.run() }
+        let trace = try JSONSerialization.jsonObject(with: Data(model.chromeTrace().utf8)) as? [String: Any]
+        let events = try #require(trace?["traceEvents"] as? [[String: Any]])
+        #expect(events.filter { $0["cat"] as? String == "call" }.compactMap { $0["name"] as? String } == ["run #1", "run #2"])
+        #expect(events.filter { $0["cat"] as? String == "kernel" }.compactMap { $0["name"] as? String } == [
+            "double", "increment", "double", "increment",
+        ])
+        #expect(model.kernelProfile().map(\.calls) == [2, 2])
+    }
+
     /// With workers, a dispatch worth splitting gets equal static shares on
     /// workers 0…n−1, each with its own scratch; a one-tile dispatch and a
     /// cheap one run on the caller alone, and a model with nothing worth

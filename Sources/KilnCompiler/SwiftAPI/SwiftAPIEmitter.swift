@@ -107,16 +107,20 @@ public enum SwiftAPIEmitter {
                 ///     kernels (results are identical either way).
                 ///   - cpuVariant: a CPU build to run instead of the best one (or set
                 ///     `KILN_CPU_VARIANT`), e.g. to compare builds.
+                ///   - profiling: time every kernel of the last 256 calls (or set
+                ///     `KILN_PROFILE=1`), for `runtime.kernelProfile()` and
+                ///     `runtime.chromeTrace()`; off, a call pays one branch.
                 /// - Throws: `KilnError` when the compiled code does not match this API
                 ///   (a stale build) or the Kiln runtime version, or this machine lacks
                 ///   the CPU features every build (or the one named) needs.
                 public init(
                     threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline"),
-                    cpuVariant: String? = nil
+                    cpuVariant: String? = nil,
+                    profiling: Bool = false
                 ) throws(KilnError) {
                     runtime = try KilnModel(
                         descriptor: kiln_\(model.name)_model(), expectedName: \(GeneratedText.swiftStringLiteral(model.fileName)),
-                        threads: threads, cpuVariant: cpuVariant)
+                        threads: threads, cpuVariant: cpuVariant, profiling: profiling)
                     try runtime.verifySignature(
                         inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
                         outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

@@ -44,16 +44,20 @@ public final class MlpModel {
     ///     kernels (results are identical either way).
     ///   - cpuVariant: a CPU build to run instead of the best one (or set
     ///     `KILN_CPU_VARIANT`), e.g. to compare builds.
+    ///   - profiling: time every kernel of the last 256 calls (or set
+    ///     `KILN_PROFILE=1`), for `runtime.kernelProfile()` and
+    ///     `runtime.chromeTrace()`; off, a call pays one branch.
     /// - Throws: `KilnError` when the compiled code does not match this API
     ///   (a stale build) or the Kiln runtime version, or this machine lacks
     ///   the CPU features every build (or the one named) needs.
     public init(
         threads: KilnThreads = .inline,
-        cpuVariant: String? = nil
+        cpuVariant: String? = nil,
+        profiling: Bool = false
     ) throws(KilnError) {
         runtime = try KilnModel(
             descriptor: kiln_model_model(), expectedName: "model.onnx",
-            threads: threads, cpuVariant: cpuVariant)
+            threads: threads, cpuVariant: cpuVariant, profiling: profiling)
         try runtime.verifySignature(
             inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
             outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))
