@@ -133,8 +133,18 @@ struct Model {
     var stem: String { url.deletingPathExtension().lastPathComponent }
     /// The stem as a C identifier: `my-net_v2` → `my_net_v2`, `2x` → `_2x`.
     var cName: String { ModelNaming.cIdentifier(stem) }
-    /// The generated Swift class: `my-net_v2` → `MyNetV2Model`.
-    var className: String { ModelNaming.className(forModel: stem) }
+    /// The generated Swift class: the config's `className`, else from the
+    /// file name, `my-net_v2` → `MyNetV2Model`. (A config kilnc rejects is
+    /// reported by kilnc; here it just leaves the default.)
+    var className: String {
+        if let config, let data = try? Data(contentsOf: config),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let name = object["className"] as? String, !name.isEmpty
+        {
+            return name
+        }
+        return ModelNaming.className(forModel: stem)
+    }
     var inputFiles: [URL] { [url] + (config.map { [$0] } ?? []) }
     var configArguments: [String] { config.map { ["--config", $0.path] } ?? [] }
 }

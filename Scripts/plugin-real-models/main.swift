@@ -32,7 +32,7 @@ typealias Runner = ([Onnx_TensorProto]) throws -> [[Float]]
 /// without one fails the check instead of being skipped.
 let runners: [String: Runner] = [
     "squeezenet1_1": { inputs in
-        [try Squeezenet11Model().predict(image: try floats(inputs[0])).logits]
+        [try SqueezeNet().predict(image: try floats(inputs[0])).logits]  // className from squeezenet1_1.kiln.json
     },
     "bert_encoder": { inputs in
         let outputs = try BertEncoderModel().predict(

@@ -176,13 +176,16 @@ struct SwiftAPI: ParsableCommand {
     var module: String
     @Option(help: "The Swift file to write.")
     var output: String
-    @Option(help: "The class name (default: the output file's name, e.g. DigitsModel.swift → DigitsModel).")
+    @Option(
+        help: "The class name (default: the config's className, else the output file's name, e.g. DigitsModel.swift → DigitsModel)."
+    )
     var className: String?
 
     func run() throws {
         let (prepared, _) = try model.prepare()
         let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        let name = className ?? (stem.isEmpty ? ModelNaming.className(forModel: prepared.name) : stem)
+        let name =
+            className ?? prepared.className ?? (stem.isEmpty ? ModelNaming.className(forModel: prepared.name) : stem)
         try OutputWriter.write(SwiftAPIEmitter.source(for: prepared, module: module, className: name), to: output)
     }
 }

@@ -158,6 +158,48 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
         #expect(host.requiredFeatures & ~kiln_cpu_features() == 0, "the host build must run on the host")
     }
 
+    /// `className` and `access` shape the generated class; a name that
+    /// cannot be a Swift class, or an unknown access level, is an error
+    /// naming the key and what is allowed.
+    @Test func namesTheGeneratedClassAndItsAccess() throws {
+        let config = try ModelConfig.load(path: write(#"{"className": "Classifier", "access": "internal"}"#))
+        #expect(config.className == "Classifier" && config.access == .internal)
+        let prepared = try Compiler.prepare(
+            modelPath: fixtureRoot.appendingPathComponent("lenet/model.onnx").path, config: config)
+        let source = SwiftAPIEmitter.source(
+            for: prepared, module: "Lenet", className: try #require(prepared.className))
+        #expect(source.contains("internal final class Classifier {"))
+        #expect(source.contains("internal init(") && source.contains("internal func predict("))
+        #expect(!source.contains("public "), "every member follows the class's access")
+        #expect { try ModelConfig.load(path: write(#"{"access": "open"}"#)) } throws: { error in
+            (error as? CompileError)?.description.contains(#"access must be one of "public", "package", "internal", got "open""#) == true
+        }
+        for (name, problem) in [
+            ("3D", "is not a Swift identifier"), ("my-net", "is not a Swift identifier"), ("class", "is a Swift keyword"),
+            ("KilnModel", "would hide a type"), ("Outputs", "would hide a type"), ("", "is not a Swift identifier"),
+        ] {
+            #expect { try ModelConfig.load(path: write(#"{"className": "\#(name)"}"#)) } throws: { error in
+                (error as? CompileError)?.description.contains("className \"\(name)\" \(problem)") == true
+            }
+        }
+    }
+
+    /// Docs/kiln-config.schema.json, which the README points editors to,
+    /// lists exactly the keys the compiler reads, with the same limits.
+    @Test func theSchemaMatchesTheConfig() throws {
+        let root = fixtureRoot.deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("Docs/kiln-config.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(schema["additionalProperties"] as? Bool == false)
+        let properties = try #require(schema["properties"] as? [String: [String: Any]])
+        #expect(Set(properties.keys) == Set(ModelConfig.keys))
+        #expect(properties["access"]?["enum"] as? [String] == ModelConfig.AccessLevel.allCases.map(\.rawValue))
+        #expect(properties["threads"]?["maximum"] as? Int == ModelConfig.maximumThreads)
+        #expect(properties["l2CacheKB"]?["maximum"] as? Int == 65536)
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("Docs/kiln-config.schema.json"))
+    }
+
     @Test func rejectsUnknownKeys() throws {
         let path = try write(#"{"dimz": {}}"#)
         #expect { try ModelConfig.load(path: path) } throws: { error in

@@ -32,13 +32,27 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// The generated initialiser's default: 1 runs inline, n > 1 starts a
     /// pool of n threads (the caller included). Callers can still choose.
     public var threads: Int?
+    /// The generated Swift class's name; by default the model file's name in
+    /// UpperCamelCase plus `Model` (`my-net.onnx` → `MyNetModel`).
+    public var className: String?
+    /// The generated class's access level (default `public`).
+    public var access: AccessLevel?
+    /// The graph outputs to keep, by name (in the model's order); the others
+    /// are not computed, nor is anything only they need. All when absent.
+    public var outputs: [String]?
+
+    /// Who may use the generated class and its members.
+    public enum AccessLevel: String, Sendable, Equatable, CaseIterable {
+        case `public`, `package`, `internal`
+    }
 
     /// The most threads a config may ask for (the runtime's limit).
     public static let maximumThreads = Int(KILN_MAX_THREADS)
 
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
-        l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil
+        l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil,
+        className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil
     ) {
         self.dims = dims
         self.triple = triple
@@ -47,10 +61,16 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         self.l2CacheKB = l2CacheKB
         self.constants = constants
         self.threads = threads
+        self.className = className
+        self.access = access
+        self.outputs = outputs
     }
 
+    /// Every key a config may hold: `Docs/kiln-config.schema.json` lists the same.
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, l2CacheKB, constants, threads
+        case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,7 +86,42 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         l2CacheKB = try container.decodeIfPresent(Int.self, forKey: .l2CacheKB)
         constants = try container.decodeIfPresent([String: InputConstant].self, forKey: .constants) ?? [:]
         threads = try container.decodeIfPresent(Int.self, forKey: .threads)
+        className = try container.decodeIfPresent(String.self, forKey: .className)
+        outputs = try container.decodeIfPresent([String].self, forKey: .outputs)
+        if let level = try container.decodeIfPresent(String.self, forKey: .access) {
+            guard let known = AccessLevel(rawValue: level) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .access, in: container,
+                    debugDescription: "access must be one of \(AccessLevel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(level)\"")
+            }
+            access = known
+        }
     }
+
+    /// Why `name` cannot name the generated class, or nil when it can: it
+    /// must be a plain Swift identifier that is not a keyword and does not
+    /// hide a type the generated code uses.
+    static func classNameProblem(_ name: String) -> String? {
+        let scalars = Array(name.unicodeScalars)
+        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+        }
+        guard let first = scalars.first, isLetter(first),
+            scalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) })
+        else { return "is not a Swift identifier (letters, digits and _, not starting with a digit)" }
+        if SwiftIdentifier.keywords.contains(name) { return "is a Swift keyword" }
+        if reservedClassNames.contains(name) || name.hasPrefix("Kiln") {
+            return "would hide a type the generated code uses (names starting with Kiln are the runtime's)"
+        }
+        return nil
+    }
+
+    /// Types the generated class refers to by name.
+    static let reservedClassNames: Set<String> = [
+        "Array", "Bool", "Collection", "Double", "Float", "Float16", "Int", "Int8", "Int16", "Int32", "Int64",
+        "UInt8", "UInt16", "UInt32", "UInt64", "Sendable", "String", "UnsafeBufferPointer",
+        "UnsafeMutableBufferPointer", "Inputs", "Outputs", "Swift",
+    ]
 
     /// The path of the config beside the model at `modelPath`:
     /// `net.onnx` → `net.kiln.json` (a model without the extension keeps its name).
@@ -109,6 +164,8 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         } catch let DecodingError.typeMismatch(type, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw CompileError(.invalidConfig, at: location, "'\(key)' must be of type \(type)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw CompileError(.invalidConfig, at: location, context.debugDescription)
         } catch {
             throw CompileError(.invalidConfig, at: location, "\(error)")
         }
@@ -132,6 +189,15 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
             if let repeated = cpus.first(where: { name in cpus.filter { $0 == name }.count > 1 }) {
                 throw CompileError(.invalidConfig, at: location, "cpu lists '\(repeated)' more than once")
             }
+        }
+        if let outputs = config.outputs {
+            if outputs.isEmpty { throw CompileError(.invalidConfig, at: location, "outputs must name at least one graph output") }
+            if let repeated = outputs.first(where: { name in outputs.filter { $0 == name }.count > 1 }) {
+                throw CompileError(.invalidConfig, at: location, "outputs lists '\(repeated)' more than once")
+            }
+        }
+        if let name = config.className, let problem = classNameProblem(name) {
+            throw CompileError(.invalidConfig, at: location, "className \"\(name)\" \(problem)")
         }
         for (name, size) in config.dims where size < 1 {
             throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")

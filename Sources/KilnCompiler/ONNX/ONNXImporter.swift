@@ -183,13 +183,27 @@ public struct ONNXImporter {
                     name: name, opType: nodeProto.opType, domain: nodeProto.domain, inputs: inputs,
                     outputs: outputs, attributes: attributes))
         }
-        for output in proto.output {
+        let outputNames = proto.output.map(\.name)
+        if let kept = config.outputs {
+            let unknown = kept.filter { !outputNames.contains($0) }
+            if !unknown.isEmpty {
+                throw CompileError(
+                    .invalidConfig, at: fileLocation,
+                    "outputs names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), which the model has no "
+                        + "graph output called; its outputs are \(outputNames.map { "'\($0)'" }.joined(separator: ", "))")
+            }
+        }
+        for output in proto.output where config.outputs?.contains(output.name) ?? true {
             guard let id = byName[output.name] else {
                 throw CompileError(
                     .malformedModel, at: fileLocation, "graph output '\(output.name)' is not produced by any node")
             }
             graph.outputs.append(id)
             graph.declaredOutputTypes[id] = try declaredType(output)
+        }
+        if config.outputs != nil {
+            // The outputs left out are not computed: neither is what only they need.
+            graph.removeNodesNoOutputNeeds()
         }
         return graph
     }

@@ -33,6 +33,8 @@ public enum Compiler {
     private static func prepare(imported: Graph, modelPath: String, config: ModelConfig) throws -> PreparedModel {
         var model = try prepare(graph: imported, modelPath: modelPath)
         model.defaultThreads = config.threads ?? 1
+        model.className = config.className
+        model.access = config.access ?? .public
         return model
     }
 

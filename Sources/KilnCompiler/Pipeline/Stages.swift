@@ -11,6 +11,10 @@ public struct PreparedModel: Sendable {
     public var fileName: String
     /// Threads the generated initialiser defaults to (the config's `threads`).
     public var defaultThreads = 1
+    /// The generated class's name from the config, if it gives one.
+    public var className: String?
+    /// The generated class's access level (the config's `access`).
+    public var access: ModelConfig.AccessLevel = .public
 }
 
 /// Files produced for one model.

@@ -42,6 +42,7 @@ public enum SwiftAPIEmitter {
     ///   - className: the generated class name, e.g. `DigitsModel`.
     public static func source(for model: PreparedModel, module: String, className: String) -> String {
         let graph = model.graph
+        let access = model.access.rawValue
         let inputs = graph.inputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let outputs = graph.outputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let inputNames = SwiftIdentifier.unique(inputs.map(\.name), reserved: reservedMembers)
@@ -82,22 +83,22 @@ public enum SwiftAPIEmitter {
             /// Loading allocates the model's whole working memory once; calls allocate
             /// nothing except the arrays `predict` returns. Not thread-safe: use one
             /// instance per thread.
-            public final class \(className) {
+            \(access) final class \(className) {
                 /// Input shapes, in `predict`'s parameter order.
-                public static let inputShapes: [[Int]] = [\(inputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
+                \(access) static let inputShapes: [[Int]] = [\(inputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
                 /// Output shapes, in `Outputs`' property order.
-                public static let outputShapes: [[Int]] = [\(outputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
+                \(access) static let outputShapes: [[Int]] = [\(outputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
                 /// Input element types, in `predict`'s parameter order.
-                public static let inputDTypes: [KilnDType] = \(dtypeList(inputs))
+                \(access) static let inputDTypes: [KilnDType] = \(dtypeList(inputs))
                 /// Output element types, in `Outputs`' property order.
-                public static let outputDTypes: [KilnDType] = \(dtypeList(outputs))
+                \(access) static let outputDTypes: [KilnDType] = \(dtypeList(outputs))
 
                 /// The runtime model underneath, for generic tooling.
-                public let runtime: KilnModel
+                \(access) let runtime: KilnModel
 
                 /// The CPU build running, e.g. `x86-64-v3`: of the builds the config's
                 /// `cpu` list compiled in, the best this machine supports.
-                public var cpuVariant: String { runtime.cpuVariant }
+                \(access) var cpuVariant: String { runtime.cpuVariant }
 
                 /// Loads the compiled model and allocates its memory.
                 ///
@@ -113,7 +114,7 @@ public enum SwiftAPIEmitter {
                 /// - Throws: `KilnError` when the compiled code does not match this API
                 ///   (a stale build) or the Kiln runtime version, or this machine lacks
                 ///   the CPU features every build (or the one named) needs.
-                public init(
+                \(access) init(
                     threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline"),
                     cpuVariant: String? = nil,
                     profiling: Bool = false
@@ -132,7 +133,7 @@ public enum SwiftAPIEmitter {
             out += """
                     /// Input `\(GeneratedText.comment(input.name))`: \(typeText(input.type)), row-major, in the model's memory.
                     /// Write it in place (no copy), then call ``run()``.
-                    public var \(name): UnsafeMutableBufferPointer<\(swiftType(input.type.dtype))> {
+                    \(access) var \(name): UnsafeMutableBufferPointer<\(swiftType(input.type.dtype))> {
                         runtime.input(\(index), as: \(swiftType(input.type.dtype)).self)
                     }
 
@@ -143,7 +144,7 @@ public enum SwiftAPIEmitter {
             out += """
                     /// Output `\(GeneratedText.comment(output.name))`: \(typeText(output.type)), row-major, in the model's
                     /// memory; valid after ``run()`` until the next call.
-                    public var \(name): UnsafeBufferPointer<\(swiftType(output.type.dtype))> {
+                    \(access) var \(name): UnsafeBufferPointer<\(swiftType(output.type.dtype))> {
                         runtime.output(\(index), as: \(swiftType(output.type.dtype)).self)
                     }
 
@@ -152,15 +153,15 @@ public enum SwiftAPIEmitter {
         }
         out += """
                 /// Runs the model on the inputs already in place.
-                public func run() { runtime.run() }
+                \(access) func run() { runtime.run() }
 
                 /// A copy of every output.
-                public struct Outputs: Sendable {
+                \(access) struct Outputs: Sendable {
 
             """
         for (output, name) in zip(outputs, outputNames) {
             out += "        /// `\(GeneratedText.comment(output.name))`: \(typeText(output.type)), row-major.\n"
-            out += "        public var \(name): [\(swiftType(output.type.dtype))]\n"
+            out += "        \(access) var \(name): [\(swiftType(output.type.dtype))]\n"
         }
         out += "    }\n\n"
         func inputDoc(_ input: (name: String, type: TensorType)) -> String {
@@ -171,12 +172,12 @@ public enum SwiftAPIEmitter {
         let takesStruct = inputs.count > maxPredictParameters
         if takesStruct {
             out += "    /// Every input of ``predict(_:)``, one array per tensor.\n"
-            out += "    public struct Inputs: Sendable {\n"
+            out += "    \(access) struct Inputs: Sendable {\n"
             for (input, name) in zip(inputs, inputNames) {
                 out += "        /// \(inputDoc(input))\n"
-                out += "        public var \(name): [\(swiftType(input.type.dtype))]\n"
+                out += "        \(access) var \(name): [\(swiftType(input.type.dtype))]\n"
             }
-            out += "\n        public init(\n"
+            out += "\n        \(access) init(\n"
             out += zip(inputs, inputNames).map { "            \($1): [\(swiftType($0.type.dtype))]" }
                 .joined(separator: ",\n")
             out += "\n        ) {\n"
@@ -196,7 +197,7 @@ public enum SwiftAPIEmitter {
             ? "_ inputs: Inputs"
             : zip(inputs, inputNames).map { "\($1): some Collection<\(swiftType($0.type.dtype))>" }
                 .joined(separator: ", ")
-        out += "    public func predict(\(parameters)) throws(KilnError) -> Outputs {\n"
+        out += "    \(access) func predict(\(parameters)) throws(KilnError) -> Outputs {\n"
         for (index, name) in inputNames.enumerated() {
             out += "        try runtime.setInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
         }
