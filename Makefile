@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models clean
 
 deps:
@@ -15,7 +15,7 @@ demo: deps
 	cd Examples/Digits && $(SWIFT) build -c release
 	cd Examples/Digits && "$$($(SWIFT) build -c release --show-bin-path)/App"
 
-test: deps test-swift test-examples test-plugin-errors test-real-models-plugin fuzz-smoke
+test: deps test-swift test-examples test-plugin-errors test-real-models-plugin test-init fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -31,6 +31,11 @@ test-plugin-errors:
 # through its generated class and through `kilnc run`, compared with ONNX Runtime.
 test-real-models-plugin:
 	bash Scripts/check-real-models-plugin.sh
+
+# The README's quick start: `kilnc init` writes a new package around a model,
+# `swift run App` builds it through the plugin and runs it.
+test-init:
+	bash Scripts/check-init.sh
 
 # libFuzzer + ASan over the compiler front end (FUZZ_SECONDS, default 600);
 # make test runs one minute of it.

@@ -26,10 +26,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "Models", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
+        .target(name: "Mlp", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
         .executableTarget(
             name: "App",
             dependencies: [
-                "Models", .product(name: "Kiln", package: "Kiln"),
+                "Models", "Mlp", .product(name: "Kiln", package: "Kiln"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             plugins: [.plugin(name: "KilnPlugin", package: "Kiln")]),
@@ -55,13 +56,24 @@ cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swif
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.
 cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"
 
-echo "building ${#models[@]} real models through the Kiln plugin: ${models[*]}"
+# One more model target, scaffolded the way the README tells a new user to:
+# kilnc init places the model, the target's header and a config.
+kilnc="$(cd "$repo" && swift build --product kilnc --show-bin-path)/kilnc"
+(cd "$repo" && swift build --product kilnc) >/dev/null
+scaffold="$(mktemp -d)"
+cp "$repo/Fixtures/mlp/model.onnx" "$scaffold/mlp.onnx"
+"$kilnc" init "$scaffold/mlp.onnx" --target Mlp --package-path "$package" > "$scaffold/init.txt" \
+    || fail "kilnc init failed: $(cat "$scaffold/init.txt")"
+grep -q '.target(name: "Mlp", plugins: \[.plugin(name: "KilnPlugin", package: "Kiln")\])' "$scaffold/init.txt" \
+    || fail "kilnc init did not print the target line: $(cat "$scaffold/init.txt")"
+grep -q 'let model = try MlpModel()' "$scaffold/init.txt" || fail "kilnc init did not print the call"
+rm -rf "$scaffold"
+
+echo "building ${#models[@]} real models through the Kiln plugin: ${models[*]}, and the Mlp target kilnc init made"
 start=$(date +%s)
 (cd "$package" && swift build) || fail "swift build of the real-models package failed"
 echo "swift build: $(( $(date +%s) - start )) s"
 
-kilnc="$(cd "$repo" && swift build --product kilnc --show-bin-path)/kilnc"
-(cd "$repo" && swift build --product kilnc) >/dev/null
 outputs="$repo/.build-plugin/kilnc-run"
 rm -rf "$outputs"
 for name in "${models[@]}"; do

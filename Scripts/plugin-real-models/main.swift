@@ -149,5 +149,18 @@ for modelCase in cases {
         failures += 1
     }
 }
-print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed")
+// The target `kilnc init` scaffolded in the same package (Fixtures/mlp as
+// mlp.onnx in target Mlp, with the config init wrote): its generated class.
+do {
+    let data = "\(fixtures)/../mlp/test_data_set_0"
+    let expected = try floats(try readTensor("\(data)/output_0.pb"))
+    let actual = try MlpModel().predict(input: try floats(try readTensor("\(data)/input_0.pb"))).probabilities
+    let (worst, problem) = mismatch(actual, expected, RealModelCase(name: "mlp", atol: 1e-5, rtol: 1e-5))
+    if let problem { throw HarnessError(description: problem) }
+    print("ok   mlp (target scaffolded by kilnc init): max |error| \(worst)")
+} catch {
+    print("FAIL mlp (target scaffolded by kilnc init): \(error)")
+    failures += 1
+}
+print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed, and the kilnc init target")
 exit(failures == 0 ? 0 : 1)

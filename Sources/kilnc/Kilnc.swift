@@ -13,7 +13,7 @@ struct Kilnc: ParsableCommand {
         commandName: "kilnc",
         abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
         version: kilnVersion,
-        subcommands: [Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self])
+        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self])
 
     /// Exit statuses, so scripts (the conformance runner) can tell outcomes apart.
     enum Status {

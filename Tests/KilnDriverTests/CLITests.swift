@@ -103,6 +103,57 @@ func kilnc(
         #expect((json["create_ms"] as? Double ?? -1) > 0)
     }
 
+    /// `init` places the model, the target's header and a config; in a new
+    /// folder it also writes the manifest and an App, in an existing package
+    /// it prints the manifest lines instead. A second run changes nothing,
+    /// and a file with other contents is never overwritten. (Both forms are
+    /// built for real by Scripts/check-init.sh and check-real-models-plugin.sh.)
+    @Test func initScaffoldsAModelTarget() throws {
+        let package = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-init-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: package) }
+        try FileManager.default.createDirectory(at: package, withIntermediateDirectories: true)
+        let model = package.appendingPathComponent("my-net.onnx")
+        try FileManager.default.copyItem(atPath: "\(lenet)/model.onnx", toPath: model.path)
+        let arguments = ["init", model.path, "--package-path", package.path, "--kiln", "../kiln"]
+        let (status, out, err) = try kilnc(arguments)
+        #expect(status == 0, "\(err)")
+        let target = package.appendingPathComponent("Sources/MyNet")
+        #expect(FileManager.default.contents(atPath: target.appendingPathComponent("my-net.onnx").path) == FileManager.default.contents(atPath: model.path))
+        let header = try String(contentsOf: target.appendingPathComponent("include/MyNet.h"), encoding: .utf8)
+        #expect(header.contains(#"#include "my_net.kiln.h""#))
+        let config = try ModelConfig.load(path: target.appendingPathComponent("my-net.kiln.json").path)
+        #expect(config.access == .internal)
+        let manifest = try String(contentsOf: package.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(manifest.hasPrefix("// swift-tools-version: 6.3;(experimentalCGen)\n"))
+        #expect(manifest.contains(#".package(name: "Kiln", path: "../kiln")"#))
+        #expect(manifest.contains(#".target(name: "MyNet", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")])"#))
+        #expect(manifest.contains(#"dependencies: ["MyNet", .product(name: "Kiln", package: "Kiln")]"#))
+        let main = try String(contentsOf: package.appendingPathComponent("Sources/App/main.swift"), encoding: .utf8)
+        #expect(main.contains("let model = try MyNetModel()"))
+        #expect(out.contains("swift run App"))
+        let again = try kilnc(arguments)
+        #expect(again.0 == 0, "an identical scaffold is left alone: \(again.2)")
+        try Data("// mine\n".utf8).write(to: target.appendingPathComponent("include/MyNet.h"))
+        let (conflict, _, message) = try kilnc(arguments)
+        #expect(conflict != 0 && message.contains("include/MyNet.h exists with other contents"))
+        let (badName, _, nameError) = try kilnc(["init", model.path, "--target", "my-net", "--package-path", package.path])
+        #expect(badName != 0 && nameError.contains("--target must be an ASCII Swift identifier"))
+
+        // An existing package: its manifest is left alone, the lines are printed.
+        let existing = package.appendingPathComponent("Existing")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
+        let ownManifest = Data("// swift-tools-version: 6.0\n".utf8)
+        try ownManifest.write(to: existing.appendingPathComponent("Package.swift"))
+        let (printed, lines, printError) = try kilnc(
+            ["init", model.path, "--package-path", existing.path, "--target", "Net", "--app", "Tool"])
+        #expect(printed == 0, "\(printError)")
+        #expect(FileManager.default.contents(atPath: existing.appendingPathComponent("Package.swift").path) == ownManifest)
+        #expect(lines.contains("// swift-tools-version: 6.3;(experimentalCGen)"))
+        #expect(lines.contains(#".target(name: "Net", plugins: [.plugin(name: "KilnPlugin", package: "Kiln")])"#))
+        #expect(lines.contains(#"name: "Tool""#) && lines.contains("let model = try MyNetModel()"))
+        #expect(!FileManager.default.fileExists(atPath: existing.appendingPathComponent("Sources/Tool").path))
+    }
+
     /// `--trace` writes every kernel of the timed runs as a Chrome trace: one
     /// slice per call, the kernels inside it in dispatch order, nothing outside.
     @Test func benchWritesAChromeTrace() throws {
