@@ -49,9 +49,11 @@ for model in "$fixtures"/*/model.onnx; do
     printf '#include "%s.kiln.h"\n' "$name" >> "$package/Sources/Models/include/Models.h"
 done
 [ "${#models[@]}" -gt 0 ] || fail "no models in $fixtures"
-# A config beside one model names its class and keeps it inside the package:
-# the plugin must name the generated file after it, and main.swift uses it.
-printf '{ "className": "SqueezeNet", "access": "package" }\n' > "$package/Sources/Models/squeezenet1_1.kiln.json"
+# A config beside one model names its class, keeps it inside the package and
+# renames its input and output: the plugin must name the generated file after
+# the class, and main.swift uses those names.
+printf '{ "className": "SqueezeNet", "access": "package", "rename": { "image": "photo", "logits": "scores" } }\n' \
+    > "$package/Sources/Models/squeezenet1_1.kiln.json"
 cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.
 cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"

@@ -32,7 +32,8 @@ typealias Runner = ([Onnx_TensorProto]) throws -> [[Float]]
 /// without one fails the check instead of being skipped.
 let runners: [String: Runner] = [
     "squeezenet1_1": { inputs in
-        [try SqueezeNet().predict(image: try floats(inputs[0])).logits]  // className from squeezenet1_1.kiln.json
+        // Class, input and output names from squeezenet1_1.kiln.json.
+        [try SqueezeNet().predict(photo: try floats(inputs[0])).scores]
     },
     "bert_encoder": { inputs in
         let outputs = try BertEncoderModel().predict(

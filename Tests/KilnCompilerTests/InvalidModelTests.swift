@@ -184,6 +184,36 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
         }
     }
 
+    /// `rename` gives inputs and outputs their Swift names; the others keep
+    /// derived names that avoid the chosen ones.
+    @Test func renamesInputsAndOutputs() throws {
+        let lenet = fixtureRoot.appendingPathComponent("lenet/model.onnx").path
+        let prepared = try Compiler.prepare(
+            modelPath: lenet, config: ModelConfig(rename: ["image": "pixels", "logits": "scores"]))
+        let source = SwiftAPIEmitter.source(for: prepared, module: "Lenet", className: "Lenet")
+        #expect(source.contains("public var pixels: UnsafeMutableBufferPointer<Float>"))
+        #expect(source.contains("public var scores: UnsafeBufferPointer<Float>"))
+        #expect(source.contains("predict(pixels: some Collection<Float>)"))
+        #expect(!source.contains("var image:") && !source.contains("var logits:"))
+        // An input renamed to what another's derived name would be: the derived one moves aside.
+        #expect(SwiftIdentifier.unique(["a", "b"], given: ["b": "a"], reserved: []) == ["a2", "a"])
+        #expect { try Compiler.prepare(modelPath: lenet, config: ModelConfig(rename: ["input": "x"])) } throws: { error in
+            (error as? CompileError)?.description.contains(
+                "rename names 'input', which is no input or output of the generated API; those are 'image', 'logits'")
+                == true
+        }
+        for (text, message) in [
+            (#"{"rename": {"image": "run"}}"#, #"rename.image: "run" is a member every generated class has"#),
+            (#"{"rename": {"image": "let"}}"#, #"rename.image: "let" is a Swift keyword"#),
+            (#"{"rename": {"image": "2d"}}"#, #"rename.image: "2d" is not a Swift identifier"#),
+            (#"{"rename": {"image": "x", "logits": "x"}}"#, #"rename gives 'image' and 'logits' the same name "x""#),
+        ] {
+            #expect { try ModelConfig.load(path: write(text)) } throws: { error in
+                (error as? CompileError)?.description.contains(message) == true
+            }
+        }
+    }
+
     /// Docs/kiln-config.schema.json, which the README points editors to,
     /// lists exactly the keys the compiler reads, with the same limits.
     @Test func theSchemaMatchesTheConfig() throws {

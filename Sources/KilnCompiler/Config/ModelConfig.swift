@@ -40,6 +40,9 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// The graph outputs to keep, by name (in the model's order); the others
     /// are not computed, nor is anything only they need. All when absent.
     public var outputs: [String]?
+    /// Swift names for inputs and outputs of the generated API, by ONNX name
+    /// (`{"input.1": "image"}`); the others are derived from their ONNX names.
+    public var rename: [String: String]?
 
     /// Who may use the generated class and its members.
     public enum AccessLevel: String, Sendable, Equatable, CaseIterable {
@@ -52,7 +55,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
         l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil,
-        className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil
+        className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil, rename: [String: String]? = nil
     ) {
         self.dims = dims
         self.triple = triple
@@ -64,13 +67,14 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         self.className = className
         self.access = access
         self.outputs = outputs
+        self.rename = rename
     }
 
     /// Every key a config may hold: `Docs/kiln-config.schema.json` lists the same.
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs
+        case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs, rename
     }
 
     public init(from decoder: any Decoder) throws {
@@ -88,6 +92,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         threads = try container.decodeIfPresent(Int.self, forKey: .threads)
         className = try container.decodeIfPresent(String.self, forKey: .className)
         outputs = try container.decodeIfPresent([String].self, forKey: .outputs)
+        rename = try container.decodeIfPresent([String: String].self, forKey: .rename)
         if let level = try container.decodeIfPresent(String.self, forKey: .access) {
             guard let known = AccessLevel(rawValue: level) else {
                 throw DecodingError.dataCorruptedError(
@@ -102,6 +107,15 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// must be a plain Swift identifier that is not a keyword and does not
     /// hide a type the generated code uses.
     static func classNameProblem(_ name: String) -> String? {
+        if let problem = identifierProblem(name) { return problem }
+        if reservedClassNames.contains(name) || name.hasPrefix("Kiln") {
+            return "would hide a type the generated code uses (names starting with Kiln are the runtime's)"
+        }
+        return nil
+    }
+
+    /// Why `name` is no plain Swift identifier (ASCII, not a keyword), or nil.
+    static func identifierProblem(_ name: String) -> String? {
         let scalars = Array(name.unicodeScalars)
         func isLetter(_ scalar: Unicode.Scalar) -> Bool {
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
@@ -109,9 +123,14 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         guard let first = scalars.first, isLetter(first),
             scalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) })
         else { return "is not a Swift identifier (letters, digits and _, not starting with a digit)" }
-        if SwiftIdentifier.keywords.contains(name) { return "is a Swift keyword" }
-        if reservedClassNames.contains(name) || name.hasPrefix("Kiln") {
-            return "would hide a type the generated code uses (names starting with Kiln are the runtime's)"
+        return SwiftIdentifier.keywords.contains(name) ? "is a Swift keyword" : nil
+    }
+
+    /// Why `name` cannot name an input or output property, or nil when it can.
+    static func memberNameProblem(_ name: String) -> String? {
+        if let problem = identifierProblem(name) { return problem }
+        if SwiftAPIEmitter.reservedMembers.contains(name) {
+            return "is a member every generated class has (\(SwiftAPIEmitter.reservedMembers.sorted().joined(separator: ", ")))"
         }
         return nil
     }
@@ -194,6 +213,15 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
             if outputs.isEmpty { throw CompileError(.invalidConfig, at: location, "outputs must name at least one graph output") }
             if let repeated = outputs.first(where: { name in outputs.filter { $0 == name }.count > 1 }) {
                 throw CompileError(.invalidConfig, at: location, "outputs lists '\(repeated)' more than once")
+            }
+        }
+        for (onnxName, swiftName) in (config.rename ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let problem = memberNameProblem(swiftName) {
+                throw CompileError(.invalidConfig, at: location, "rename.\(onnxName): \"\(swiftName)\" \(problem)")
+            }
+            if let other = config.rename?.first(where: { $0.key != onnxName && $0.value == swiftName }), other.key < onnxName {
+                throw CompileError(
+                    .invalidConfig, at: location, "rename gives '\(other.key)' and '\(onnxName)' the same name \"\(swiftName)\"")
             }
         }
         if let name = config.className, let problem = classNameProblem(name) {

@@ -35,6 +35,7 @@ public enum Compiler {
         model.defaultThreads = config.threads ?? 1
         model.className = config.className
         model.access = config.access ?? .public
+        model.renames = try checkedRenames(config.rename ?? [:], in: model.graph, modelPath: modelPath)
         return model
     }
 
@@ -60,6 +61,19 @@ public enum Compiler {
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(
             name: ModelNaming.modelName(forFile: fileName), graph: graph, fileName: fileName)
+    }
+
+    /// The config's renames, once each names an input or output the generated API has.
+    private static func checkedRenames(_ renames: [String: String], in graph: Graph, modelPath: String) throws -> [String: String] {
+        let names = (graph.inputs + graph.outputs).map { graph[$0].name }
+        let unknown = renames.keys.filter { !names.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw CompileError(
+                .invalidConfig, at: SourceLocation(file: ModelConfig.path(besideModel: modelPath)),
+                "rename names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), which is no input or output of the "
+                    + "generated API; those are \(names.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return renames
     }
 
     /// Resolves and types an imported graph as far as its problems allow,

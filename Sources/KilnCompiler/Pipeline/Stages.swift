@@ -15,6 +15,8 @@ public struct PreparedModel: Sendable {
     public var className: String?
     /// The generated class's access level (the config's `access`).
     public var access: ModelConfig.AccessLevel = .public
+    /// Swift names for inputs and outputs, by ONNX name (the config's `rename`).
+    public var renames: [String: String] = [:]
 }
 
 /// Files produced for one model.

@@ -45,8 +45,9 @@ public enum SwiftAPIEmitter {
         let access = model.access.rawValue
         let inputs = graph.inputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let outputs = graph.outputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
-        let inputNames = SwiftIdentifier.unique(inputs.map(\.name), reserved: reservedMembers)
-        let outputNames = SwiftIdentifier.unique(outputs.map(\.name), reserved: reservedMembers.union(inputNames))
+        let inputNames = SwiftIdentifier.unique(inputs.map(\.name), given: model.renames, reserved: reservedMembers)
+        let outputNames = SwiftIdentifier.unique(
+            outputs.map(\.name), given: model.renames, reserved: reservedMembers.union(inputNames))
 
         func shapeLiteral(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
         func typeText(_ type: TensorType) -> String {

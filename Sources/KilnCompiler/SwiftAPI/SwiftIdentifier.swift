@@ -31,10 +31,13 @@ enum SwiftIdentifier {
         return result
     }
 
-    /// Unique lowerCamel names for `names`, avoiding keywords and `reserved`.
-    static func unique(_ names: [String], reserved: Set<String>) -> [String] {
-        var taken = reserved
+    /// Unique lowerCamel names for `names`, avoiding keywords and `reserved`;
+    /// a name in `given` (the config's renames, already checked) is used as is,
+    /// and the derived names avoid those.
+    static func unique(_ names: [String], given: [String: String] = [:], reserved: Set<String>) -> [String] {
+        var taken = reserved.union(given.values)
         return names.map { name in
+            if let chosen = given[name] { return chosen }
             var candidate = lowerCamel(name)
             if keywords.contains(candidate) || reserved.contains(candidate) { candidate += "Tensor" }
             var suffix = 2
