@@ -7,6 +7,8 @@ import CKiln
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// A compiled model ready to run. Generated model classes wrap one of these;

@@ -81,20 +81,26 @@ struct Init: ParsableCommand {
         let header = "// The compiled model, for Swift targets that depend on \(targetName).\n#include \"\(cName).kiln.h\"\n"
         try place(Data(header.utf8), at: include.appendingPathComponent("\(targetName).h"))
         let configURL = URL(fileURLWithPath: ModelConfig.path(besideModel: destination.path))
+        let sourceConfig = URL(fileURLWithPath: ModelConfig.path(besideModel: source.path))
         if !FileManager.default.fileExists(atPath: configURL.path) {
-            let config = "{\n  \"access\": \"internal\"\n}\n"
-            try place(Data(config.utf8), at: configURL)
+            if sourceConfig.path != configURL.path, FileManager.default.fileExists(atPath: sourceConfig.path) {
+                // The model's own settings (dims, constants, …) travel with it.
+                try place(contentsOf: sourceConfig, at: configURL)
+            } else {
+                try place(Data("{\n  \"access\": \"internal\"\n}\n".utf8), at: configURL)
+            }
         }
+        // The class is the config's even while the model does not compile yet:
+        // main.swift is written once and must not name another.
+        let config = try ModelConfig.load(path: configURL.path)
+        let className = config.className ?? ModelNaming.className(forModel: stem)
 
         // Compile now so problems show before the first `swift build`.
         let problem: Error?
-        let className: String
         do {
-            let prepared = try Compiler.prepare(modelPath: destination.path, config: ModelConfig.load(path: configURL.path))
-            className = prepared.className ?? ModelNaming.className(forModel: prepared.name)
+            _ = try Compiler.prepare(modelPath: destination.path, config: config)
             problem = nil
         } catch {
-            className = ModelNaming.className(forModel: cName)
             problem = error
         }
         let relative = { (url: URL) in String(url.path.dropFirst(root.path.count + 1)) }

@@ -195,6 +195,17 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
         #expect(source.contains("public var scores: UnsafeBufferPointer<Float>"))
         #expect(source.contains("predict(pixels: some Collection<Float>)"))
         #expect(!source.contains("var image:") && !source.contains("var logits:"))
+        // An output that is also an input takes the rename once, as the input.
+        var echo = Graph(modelFile: "echo.onnx", opset: 13)
+        let x = echo.addValue(Value(name: "x", type: TensorType(.float32, [2])))
+        echo.inputs = [x]
+        echo.outputs = [x]
+        var passThrough = try Compiler.prepare(graph: echo, modelPath: "echo.onnx")
+        passThrough.renames = ["x": "signal"]
+        let echoed = SwiftAPIEmitter.source(for: passThrough, module: "Echo", className: "Echo")
+        #expect(echoed.contains("public var signal: UnsafeMutableBufferPointer<Float>"))
+        #expect(!echoed.contains("public var signal: UnsafeBufferPointer<Float>"))
+        #expect(echoed.contains("public var x: UnsafeBufferPointer<Float>"))
         // An input renamed to what another's derived name would be: the derived one moves aside.
         #expect(SwiftIdentifier.unique(["a", "b"], given: ["b": "a"], reserved: []) == ["a2", "a"])
         #expect { try Compiler.prepare(modelPath: lenet, config: ModelConfig(rename: ["input": "x"])) } throws: { error in
@@ -206,6 +217,7 @@ func prepareError(_ file: String, config: ModelConfig = ModelConfig()) -> Compil
             (#"{"rename": {"image": "run"}}"#, #"rename.image: "run" is a member every generated class has"#),
             (#"{"rename": {"image": "let"}}"#, #"rename.image: "let" is a Swift keyword"#),
             (#"{"rename": {"image": "2d"}}"#, #"rename.image: "2d" is not a Swift identifier"#),
+            (#"{"rename": {"image": "Array"}}"#, #"rename.image: "Array" would hide a type the generated code uses"#),
             (#"{"rename": {"image": "x", "logits": "x"}}"#, #"rename gives 'image' and 'logits' the same name "x""#),
         ] {
             #expect { try ModelConfig.load(path: write(text)) } throws: { error in

@@ -139,6 +139,19 @@ func kilnc(
         let (badName, _, nameError) = try kilnc(["init", model.path, "--target", "my-net", "--package-path", package.path])
         #expect(badName != 0 && nameError.contains("--target must be an ASCII Swift identifier"))
 
+        // A config beside the source model travels with it, and its className
+        // names the class main.swift calls.
+        let other = package.appendingPathComponent("Other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(lenet)/model.onnx", toPath: other.appendingPathComponent("net.onnx").path)
+        let ownConfig = Data(#"{"className": "Net5"}"#.utf8)
+        try ownConfig.write(to: other.appendingPathComponent("net.kiln.json"))
+        let (copied, _, copyError) = try kilnc(["init", other.appendingPathComponent("net.onnx").path, "--package-path", other.path])
+        #expect(copied == 0, "\(copyError)")
+        #expect(FileManager.default.contents(atPath: other.appendingPathComponent("Sources/Net/net.kiln.json").path) == ownConfig)
+        let otherMain = try String(contentsOf: other.appendingPathComponent("Sources/App/main.swift"), encoding: .utf8)
+        #expect(otherMain.contains("let model = try Net5()"))
+
         // An existing package: its manifest is left alone, the lines are printed.
         let existing = package.appendingPathComponent("Existing")
         try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)

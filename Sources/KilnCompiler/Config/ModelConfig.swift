@@ -132,6 +132,10 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         if SwiftAPIEmitter.reservedMembers.contains(name) {
             return "is a member every generated class has (\(SwiftAPIEmitter.reservedMembers.sorted().joined(separator: ", ")))"
         }
+        if reservedClassNames.contains(name) || name.hasPrefix("Kiln") {
+            // A parameter or property named `Array` hides the type the generated code converts with.
+            return "would hide a type the generated code uses (names starting with Kiln are the runtime's)"
+        }
         return nil
     }
 

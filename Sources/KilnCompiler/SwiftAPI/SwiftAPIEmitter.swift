@@ -46,8 +46,11 @@ public enum SwiftAPIEmitter {
         let inputs = graph.inputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let outputs = graph.outputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let inputNames = SwiftIdentifier.unique(inputs.map(\.name), given: model.renames, reserved: reservedMembers)
+        // An output that is also an input (copied, same ONNX name) takes the
+        // rename once, as the input; the output gets a derived name beside it.
         let outputNames = SwiftIdentifier.unique(
-            outputs.map(\.name), given: model.renames, reserved: reservedMembers.union(inputNames))
+            outputs.map(\.name), given: model.renames.filter { !inputs.map(\.name).contains($0.key) },
+            reserved: reservedMembers.union(inputNames))
 
         func shapeLiteral(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
         func typeText(_ type: TensorType) -> String {
