@@ -129,22 +129,29 @@ struct Model {
     var url: URL
     var config: URL?
     var owner: String  // the target holding the model
-
-    var stem: String { url.deletingPathExtension().lastPathComponent }
-    /// The stem as a C identifier: `my-net_v2` → `my_net_v2`, `2x` → `_2x`.
-    var cName: String { ModelNaming.cIdentifier(stem) }
     /// The generated Swift class: the config's `className`, else from the
-    /// file name, `my-net_v2` → `MyNetV2Model`. (A config kilnc rejects is
-    /// reported by kilnc; here it just leaves the default.)
-    var className: String {
+    /// file name, `my-net_v2` → `MyNetV2Model`. Read once: the build plan
+    /// names it several times. (A config kilnc rejects is reported by kilnc;
+    /// here it just leaves the default.)
+    let className: String
+
+    init(url: URL, config: URL?, owner: String) {
+        self.url = url
+        self.config = config
+        self.owner = owner
         if let config, let data = try? Data(contentsOf: config),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let name = object["className"] as? String, !name.isEmpty
         {
-            return name
+            className = name
+        } else {
+            className = ModelNaming.className(forModel: url.deletingPathExtension().lastPathComponent)
         }
-        return ModelNaming.className(forModel: stem)
     }
+
+    var stem: String { url.deletingPathExtension().lastPathComponent }
+    /// The stem as a C identifier: `my-net_v2` → `my_net_v2`, `2x` → `_2x`.
+    var cName: String { ModelNaming.cIdentifier(stem) }
     var inputFiles: [URL] { [url] + (config.map { [$0] } ?? []) }
     var configArguments: [String] { config.map { ["--config", $0.path] } ?? [] }
 }

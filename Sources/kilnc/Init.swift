@@ -48,12 +48,9 @@ struct Init: ParsableCommand {
 
     func validate() throws {
         for (option, name) in [("--target", target), ("--app", app)] {
-            guard let name else { continue }
-            guard let first = name.unicodeScalars.first, first.properties.isXIDStart || first == "_",
-                name.unicodeScalars.allSatisfy({ $0.properties.isXIDContinue }), name.allSatisfy(\.isASCII)
-            else {
-                throw ValidationError("\(option) must be an ASCII Swift identifier (it names a target and a module), got '\(name)'")
-            }
+            guard let name, let problem = ModelConfig.identifierProblem(name) else { continue }
+            throw ValidationError(
+                "\(option) must be an ASCII Swift identifier (it names a target and a module): '\(name)' \(problem)")
         }
         guard model.hasSuffix(".onnx") else { throw ValidationError("the model must be an .onnx file, got '\(model)'") }
     }

@@ -115,7 +115,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     }
 
     /// Why `name` is no plain Swift identifier (ASCII, not a keyword), or nil.
-    static func identifierProblem(_ name: String) -> String? {
+    public static func identifierProblem(_ name: String) -> String? {
         let scalars = Array(name.unicodeScalars)
         func isLetter(_ scalar: Unicode.Scalar) -> Bool {
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"

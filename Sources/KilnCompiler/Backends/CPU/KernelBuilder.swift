@@ -81,18 +81,10 @@ final class KernelBuilder {
     // MARK: - Memory
 
     /// A float pointer `byteOffset` bytes into the arena.
-    func arenaPointer(byteOffset: Int) -> IRValue {
-        var index: IRValue? = constant(byteOffset)
-        let raw = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), arena, &index, 1, "")
-        return LLVMBuildBitCast(builder, raw, f32Pointer, "")
-    }
+    func arenaPointer(byteOffset: Int) -> IRValue { advanced(arena, byBytes: byteOffset) }
 
     /// A float pointer `byteOffset` bytes into the running worker's scratch.
-    func workerScratchPointer(byteOffset: Int) -> IRValue {
-        var index: IRValue? = constant(byteOffset)
-        let raw = LLVMBuildInBoundsGEP2(builder, LLVMInt8TypeInContext(context), workerScratch, &index, 1, "")
-        return LLVMBuildBitCast(builder, raw, f32Pointer, "")
-    }
+    func workerScratchPointer(byteOffset: Int) -> IRValue { advanced(workerScratch, byBytes: byteOffset) }
 
     /// A float pointer `byteOffset` bytes into a byte-array global.
     func globalPointer(_ global: IRValue, byteOffset: Int) -> IRValue { advanced(global, byBytes: byteOffset) }
