@@ -29,7 +29,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["ONNX/onnx.proto"] + [
-                "", "Backends", "Config", "Diagnostics", "IR", "ONNX", "Ops", "Passes", "Pipeline", "Program",
+                "", "Advice", "Backends", "Config", "Diagnostics", "IR", "ONNX", "Ops", "Passes", "Pipeline", "Program",
                 "Schedule", "SwiftAPI",
             ].map { $0.isEmpty ? "README.md" : "\($0)/README.md" }
         ),

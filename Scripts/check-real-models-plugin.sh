@@ -54,6 +54,11 @@ done
 # the class, and main.swift uses those names.
 printf '{ "className": "SqueezeNet", "access": "package", "rename": { "image": "photo", "logits": "scores" } }\n' \
     > "$package/Sources/Models/squeezenet1_1.kiln.json"
+# A streaming model whose config keeps its recurrent state inside the model:
+# the App feeds it one step per call through the generated class.
+cp "$repo/Fixtures/state/lstm_step/model.onnx" "$package/Sources/Models/lstm_step.onnx"
+cp "$repo/Fixtures/state/lstm_step/model.kiln.json" "$package/Sources/Models/lstm_step.kiln.json"
+printf '#include "%s.kiln.h"\n' lstm_step >> "$package/Sources/Models/include/Models.h"
 cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.
 cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"

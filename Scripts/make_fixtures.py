@@ -9,6 +9,7 @@ Outputs (paths relative to the repository root):
   Fixtures/<name>/model.onnx + test_data_set_0/{input,output}_N.pb
   Fixtures/ops/<case>/...      one-node models, every attribute variant
   Fixtures/typed/<case>/...    one-node models with int64/int32/bool/float16 inputs or outputs
+  Fixtures/state/<case>/...    streaming models with a config pairing state, one data set per step
   Fixtures/invalid/*.onnx      malformed / unsupported models (no test data)
   Fixtures/digits/...          the demo model with one held-out image
   Fixtures/README.md
@@ -46,6 +47,7 @@ from fixtures import (
     reduce,
     shape_ops,
     softmax,
+    streaming,
     typed,
 )
 
@@ -61,6 +63,7 @@ FAMILIES = [
     pooling,
     normalization,
     recurrent,      # RNN, GRU, LSTM
+    streaming,      # Fixtures/state/...: one step per call, state kept in the model
     reduce,         # reductions and LayerNormalization (opsets 13, 17, 18)
     shape_ops,
     typed,          # Fixtures/typed/...: int64, int32, bool, float16 graph inputs/outputs

@@ -163,5 +163,37 @@ do {
     print("FAIL mlp (target scaffolded by kilnc init): \(error)")
     failures += 1
 }
+// Fixtures/state/lstm_step (as lstm_step.onnx with its config): the LSTM's h
+// and c stay inside the model, so `predict` takes one step's x and returns y;
+// 50 steps must match ONNX Runtime fed the state by hand, and a reset or a
+// restored snapshot must repeat the steps after it.
+do {
+    let steps = "\(fixtures)/../state/lstm_step"
+    let stream = try LstmStepModel()
+    let step = { (number: Int) throws -> [Float] in
+        let x = try floats(try readTensor("\(steps)/test_data_set_\(number)/input_0.pb"))
+        let outputs = try stream.predict(x: x)
+        return outputs.y
+    }
+    var worst = 0.0
+    var outputs: [[Float]] = []
+    for number in 0..<50 {
+        let expected = try floats(try readTensor("\(steps)/test_data_set_\(number)/output_0.pb"))
+        outputs.append(try step(number))
+        let (error, problem) = mismatch(outputs[number], expected, RealModelCase(name: "lstm_step", atol: 1e-4, rtol: 1e-4))
+        if let problem { throw HarnessError(description: "step \(number): \(problem)") }
+        worst = max(worst, error)
+    }
+    stream.resetState()
+    guard try step(0) == outputs[0] else { throw HarnessError(description: "resetState did not start over") }
+    let snapshot = stream.stateSnapshot()
+    let next = try step(1)
+    try stream.restoreState(snapshot)
+    guard try step(1) == next, next == outputs[1] else { throw HarnessError(description: "restoreState did not repeat a step") }
+    print("ok   lstm_step (state inside the model, 50 steps, reset, snapshot): max |error| \(worst)")
+} catch {
+    print("FAIL lstm_step (state inside the model): \(error)")
+    failures += 1
+}
 print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed, and the kilnc init target")
 exit(failures == 0 ? 0 : 1)

@@ -12,6 +12,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedCPU(model: String, detail: String)
     /// A tensor was given the wrong number of elements.
     case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
+    /// A state snapshot does not fit this model.
+    case stateMismatch(model: String, detail: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(model) cannot run on this CPU: \(detail)"
         case .shapeMismatch(let tensor, let shape, let count):
             "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
+        case .stateMismatch(let model, let detail):
+            "\(model): cannot restore this state: \(detail)"
         }
     }
 }

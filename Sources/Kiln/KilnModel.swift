@@ -33,7 +33,17 @@ public final class KilnModel {
     /// Every CPU build compiled into the model, in the order the config lists them.
     public let cpuVariants: [String]
 
-    private let arena: UnsafeMutableRawPointer
+    /// The state pairs, in the config's order (hidden from ``inputs`` and ``outputs``).
+    public let statePairs: [KilnStatePair]
+
+    let arena: UnsafeMutableRawPointer
+    /// The arena bytes every state input lies in.
+    let stateRegion: (offset: Int, count: Int)
+    /// Where each state starts after a reset: its offset and initial bytes (nil: zeros).
+    let stateStarts: [(offset: Int, byteCount: Int, initial: UnsafeRawPointer?)]
+    /// The copies that carry outputs into state at the end of a call.
+    private let stateCopies: UnsafeMutablePointer<StateCopy>
+    private let stateCopyCount: Int
     private let scratch: UnsafeMutableRawPointer
     private let dims: UnsafeMutablePointer<Int64>
     private let dimCount: Int
@@ -58,6 +68,12 @@ public final class KilnModel {
     let profiledCallCapacity: Int
     /// Calls recorded since load (the ring holds the last `profiledCallCapacity`).
     private(set) var recordedCalls = 0
+
+    private struct StateCopy {
+        var source: UnsafeRawPointer
+        var destination: UnsafeMutableRawPointer
+        var byteCount: Int
+    }
 
     private struct Step {
         var function: KilnCPUFunction
@@ -188,6 +204,23 @@ public final class KilnModel {
         } else {
             profileStamps = nil
         }
+        let pairs = (0..<Int(model.stateCount)).compactMap { model.states?[$0] }
+        statePairs = pairs.map { pair in
+            KilnStatePair(
+                input: pair.input.map { String(cString: $0) } ?? "", output: pair.output.map { String(cString: $0) } ?? "",
+                byteCount: Int(pair.byteCount))
+        }
+        stateRegion = (Int(model.stateOffset), Int(model.stateSize))
+        stateStarts = pairs.map { (Int($0.offset), Int($0.byteCount), $0.initial) }
+        let base = arena
+        let copies = pairs.filter { $0.sourceOffset != $0.offset }.map { pair in
+            StateCopy(
+                source: UnsafeRawPointer(base + Int(pair.sourceOffset)), destination: base + Int(pair.offset),
+                byteCount: Int(pair.byteCount))
+        }
+        stateCopyCount = copies.count
+        stateCopies = .allocate(capacity: max(copies.count, 1))
+        stateCopies.initialize(from: copies, count: copies.count)
         state = .allocate(capacity: 1)
         state.initialize(
             to: KilnDispatchState(
@@ -203,6 +236,7 @@ public final class KilnModel {
             pool = nil
             threadCount = 1
         }
+        resetState()
     }
 
     /// Whether environment variable `name` is set to something other than "" or "0".
@@ -233,14 +267,22 @@ public final class KilnModel {
         profileStamps?.deallocate()
         dims.deallocate()
         steps.deallocate()
+        stateCopies.deallocate()
         state.deallocate()
     }
 
     /// Checks that the compiled model has the inputs and outputs the caller
     /// was generated for; generated classes call this once at load.
+    /// `state` lists the state inputs' names the caller expects, in pair order.
     public func verifySignature(
-        inputs expectedInputs: [(KilnDType, [Int])], outputs expectedOutputs: [(KilnDType, [Int])]
+        inputs expectedInputs: [(KilnDType, [Int])], outputs expectedOutputs: [(KilnDType, [Int])],
+        state expectedState: [String] = []
     ) throws(KilnError) {
+        guard statePairs.map(\.input) == expectedState else {
+            throw .signatureMismatch(
+                model: modelName,
+                detail: "expected state \(expectedState), found state \(statePairs.map(\.input))")
+        }
         func matches(_ actual: [TensorInfo], _ expected: [(KilnDType, [Int])]) -> Bool {
             actual.count == expected.count && zip(actual, expected).allSatisfy { $0.dtype == $1.0 && $0.shape == $1.1 }
         }
@@ -332,18 +374,23 @@ public final class KilnModel {
 
     /// Runs every dispatch in order: on the calling thread, and on the
     /// workers too for the kernels worth splitting.
+    /// Then carries state outputs into the state the next call reads.
     public func run() {
-        guard let profileStamps else {
+        if let profileStamps {
+            let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
+            row[0] = Self.monotonicNanoseconds()
+            for index in 0..<dispatchTableCount {
+                dispatch(steps[index])
+                row[index + 1] = Self.monotonicNanoseconds()
+            }
+            recordedCalls += 1
+        } else {
             for index in 0..<dispatchTableCount { dispatch(steps[index]) }
-            return
         }
-        let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
-        row[0] = Self.monotonicNanoseconds()
-        for index in 0..<dispatchTableCount {
-            dispatch(steps[index])
-            row[index + 1] = Self.monotonicNanoseconds()
+        for index in 0..<stateCopyCount {
+            let copy = stateCopies[index]
+            copy.destination.copyMemory(from: copy.source, byteCount: copy.byteCount)
         }
-        recordedCalls += 1
     }
 
     /// The tiles and workers of dispatch `index`, for profiles.

@@ -159,6 +159,7 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let (prepared, config) = try model.prepare()
+        for advice in prepared.advice { FileHandle.standardError.write(Data("\(advice)\n".utf8)) }
         let directory = URL(fileURLWithPath: outputDir).standardizedFileURL.path
         let weightsPath = "\(directory)/\(prepared.name).kiln.weights"
         let compiled = try Compiler.compile(prepared, targets: target.resolve(config), weightsPath: weightsPath)
@@ -208,11 +209,18 @@ struct Inspect: ParsableCommand {
         let prepared = try Compiler.prepare(checked: checked, modelPath: model.model)
         let graph = prepared.graph
         print("model: \(prepared.fileName)  (name \(prepared.name), opset \(graph.opset))")
-        for input in graph.inputs { print("input  \(graph[input].name): \(graph.type(of: input))") }
-        for output in graph.outputs { print("output \(graph[output].name): \(graph.type(of: output))") }
+        for input in graph.apiInputs { print("input  \(graph[input].name): \(graph.type(of: input))") }
+        for output in graph.apiOutputs { print("output \(graph[output].name): \(graph.type(of: output))") }
         let weightBytes = Set(graph.nodes.flatMap { $0.inputs.compactMap { $0 } })
             .compactMap { graph[$0].constant.map { $0.elementCount * 4 } }.reduce(0, +)
         let plan = Compiler.schedule(prepared, target: .host).plan
+        for pair in graph.state {
+            let (input, output) = (graph.inputs[pair.input], graph.outputs[pair.output])
+            let carried = plan.offsets[input] == plan.offsets[output] ? "computed in place" : "copied after each call"
+            print(
+                "state  \(graph[input].name) ← \(graph[output].name): \(graph.type(of: input)) @\(plan.offsets[input] ?? -1), "
+                    + carried + (pair.initial == nil ? "" : ", reset to its initializer"))
+        }
         print("arena: \(plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
         var counts: [String: Int] = [:]
         for node in graph.nodes { counts[node.opType, default: 0] += 1 }

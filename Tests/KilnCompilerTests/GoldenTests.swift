@@ -16,12 +16,15 @@ let referenceDirectory = URL(fileURLWithPath: #filePath)
 
     static let models = [
         "mlp", "lenet", "shape_subgraph", "resnet_small", "typed/where_bool", "typed/cast_float_to_float16",
-        "typed/argmax_axis1",
+        "typed/argmax_axis1", "state/lstm_step",
     ]
 
     @Test(arguments: models)
     func generatedSwiftAndHeaderMatchReference(_ fixture: String) throws {
-        let model = try Compiler.prepare(modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path)
+        let configPath = fixtureRoot.appendingPathComponent("\(fixture)/model.kiln.json").path
+        let config = FileManager.default.fileExists(atPath: configPath) ? try ModelConfig.load(path: configPath) : ModelConfig()
+        let model = try Compiler.prepare(
+            modelPath: fixtureRoot.appendingPathComponent("\(fixture)/model.onnx").path, config: config)
         let className = ModelNaming.className(forModel: fixture)
         try check(
             SwiftAPIEmitter.source(for: model, module: "Models", className: className),

@@ -32,6 +32,10 @@ struct FixtureCase: Sendable, CustomStringConvertible {
     /// |actual − expected| ≤ absolute + relative·|expected| (integers and bools exactly).
     var absolute: Double
     var relative: Double
+    /// The config beside the model (`model.kiln.json`), or the default.
+    var config = ModelConfig()
+    /// The data sets in order: `test_data_set_0`, `_1`, … (a state case feeds them as successive calls).
+    var dataSets = ["test_data_set_0"]
 
     var description: String { folder }
     var modelPath: String { "\(fixturesDirectory.path)/\(folder)/model.onnx" }
@@ -42,7 +46,11 @@ struct FixtureCase: Sendable, CustomStringConvertible {
         return numericFixtures().map { folder in
             var tags = Set<FixtureTag>()
             let path = "\(fixturesDirectory.path)/\(folder)"
-            if let model = try? Compiler.prepare(modelPath: "\(path)/model.onnx") {
+            let configPath = "\(path)/model.kiln.json"
+            let config =
+                FileManager.default.fileExists(atPath: configPath)
+                ? (try? ModelConfig.load(path: configPath)) ?? ModelConfig() : ModelConfig()
+            if let model = try? Compiler.prepare(modelPath: "\(path)/model.onnx", config: config) {
                 let graph = model.graph
                 let types = (graph.inputs + graph.outputs).map { graph.type(of: $0).dtype }
                 tags.insert(types.allSatisfy { $0 == .float32 } ? .float32 : .typed)
@@ -67,7 +75,13 @@ struct FixtureCase: Sendable, CustomStringConvertible {
                 tags.insert(.conformance)
                 tolerance = conformanceTolerances[String(folder.dropFirst("conformance/".count))] ?? (1e-5, 1e-3)
             }
-            return FixtureCase(folder: folder, tags: tags, absolute: tolerance.absolute, relative: tolerance.relative)
+            var dataSets: [String] = []
+            while FileManager.default.fileExists(atPath: "\(path)/test_data_set_\(dataSets.count)") {
+                dataSets.append("test_data_set_\(dataSets.count)")
+            }
+            return FixtureCase(
+                folder: folder, tags: tags, absolute: tolerance.absolute, relative: tolerance.relative, config: config,
+                dataSets: dataSets)
         }
     }()
 

@@ -40,6 +40,7 @@ func numericFixtures() -> [String] {
         }
         #expect(FixtureCase.tagged(.typed).count >= 15)
         #expect(FixtureCase.tagged(.contraction).count >= 30)
+        #expect(FixtureCase.tagged(.state).count >= 2)
     }
 
     /// Every case on the host CPU.
@@ -73,7 +74,7 @@ func numericFixtures() -> [String] {
         }
         for fixture in FixtureCase.all
         where !fixture.tags.contains(.realModel) && (fixture.tags.contains(.contraction) || fixture.tags.contains(.typed)) {
-            let loaded = try LoadedModel(modelPath: fixture.modelPath, targets: targets)
+            let loaded = try LoadedModel(modelPath: fixture.modelPath, config: fixture.config, targets: targets)
             #expect(loaded.runtime.cpuVariants == levels)
             #expect(loaded.runtime.cpuVariant == supported.last, "\(fixture.folder)")
             for level in levels {
@@ -89,46 +90,79 @@ func numericFixtures() -> [String] {
     }
 
     func check(_ fixture: FixtureCase, target: TargetSelection) throws {
-        let loaded = try LoadedModel(modelPath: fixture.modelPath, target: target)
+        let loaded = try LoadedModel(modelPath: fixture.modelPath, config: fixture.config, target: target)
         try check(fixture, runtime: loaded.runtime, context: target.cpu, splitting: target == .host ? loaded.descriptor : nil)
     }
 
-    /// Runs a loaded model on the fixture's inputs and compares with its
-    /// outputs; with `splitting`, also instances of that descriptor on workers.
+    /// Runs a loaded model on the fixture's data sets in order (one call
+    /// each, so a state case carries its state from set to set) and
+    /// compares with their outputs; with `splitting`, also instances of that
+    /// descriptor on workers.
     func check(
         _ fixture: FixtureCase, runtime: KilnModel, context: String, splitting descriptor: UnsafeRawPointer? = nil
     ) throws {
         let folder = "\(fixturesDirectory.path)/\(fixture.folder)"
-        let inputs = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "input")
-        let expected = try TensorFile.readAll(directory: "\(folder)/test_data_set_0", prefix: "output")
-        try #require(inputs.count == runtime.inputs.count)
-        try #require(expected.count == runtime.outputs.count)
-        for (index, tensor) in inputs.enumerated() {
-            #expect(runtime.inputs[index].shape == tensor.shape)
-            try runtime.setInput(index, from: tensor.data)
+        let sets = try fixture.dataSets.map { set in
+            (
+                inputs: try TensorFile.readAll(directory: "\(folder)/\(set)", prefix: "input"),
+                expected: try TensorFile.readAll(directory: "\(folder)/\(set)", prefix: "output")
+            )
         }
-        runtime.run()
-        for (index, reference) in expected.enumerated() {
-            #expect(runtime.outputs[index].shape == reference.shape, "output \(index) shape")
-            let comparison = Comparison(
-                name: reference.name, actual: try runtime.outputData(index), expected: reference.data,
-                absolute: fixture.absolute, relative: fixture.relative)
-            #expect(comparison.passed, "\(fixture) (\(context)): \(comparison)")
+        try #require(!sets.isEmpty)
+        func outputBytes(_ model: KilnModel) -> [[UInt8]] { (0..<model.outputs.count).map { Array(model.outputBytes($0)) } }
+        func call(_ model: KilnModel, _ set: Int) throws -> [[UInt8]] {
+            for (index, tensor) in sets[set].inputs.enumerated() { try model.setInput(index, from: tensor.data) }
+            model.run()
+            return outputBytes(model)
         }
-        // A second call on the same arena must give the same answer (no state leaks between calls).
-        let first = (0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) }
-        runtime.run()
-        #expect((0..<runtime.outputs.count).map { Array(runtime.outputBytes($0)) } == first)
+        var calls: [[[UInt8]]] = []
+        for (number, set) in sets.enumerated() {
+            try #require(set.inputs.count == runtime.inputs.count)
+            try #require(set.expected.count == runtime.outputs.count)
+            for (index, tensor) in set.inputs.enumerated() {
+                #expect(runtime.inputs[index].shape == tensor.shape)
+            }
+            calls.append(try call(runtime, number))
+            for (index, reference) in set.expected.enumerated() {
+                #expect(runtime.outputs[index].shape == reference.shape, "output \(index) shape")
+                let comparison = Comparison(
+                    name: reference.name, actual: try runtime.outputData(index), expected: reference.data,
+                    absolute: fixture.absolute, relative: fixture.relative)
+                #expect(comparison.passed, "\(fixture) (\(context), \(fixture.dataSets[number])): \(comparison)")
+            }
+        }
+        if runtime.statePairs.isEmpty {
+            // A second call on the same arena must give the same answer (no state leaks between calls).
+            #expect(try call(runtime, sets.count - 1) == calls.last)
+        } else {
+            try checkStateControl(runtime, calls: calls, call: call)
+        }
         guard let descriptor else { return }
         // Split across workers (every multi-tile kernel, however small), the
         // bytes must not change: tiles are independent and statically shared.
         for threads in [2, 3] {
             let split = try KilnModel(
                 descriptor: descriptor, threads: .workers(threads), minimumOperationsPerWorker: 1)
-            for (index, tensor) in inputs.enumerated() { try split.setInput(index, from: tensor.data) }
-            split.run()
-            let bytes = (0..<split.outputs.count).map { Array(split.outputBytes($0)) }
-            #expect(bytes == first, "\(fixture): \(threads) threads changed the result")
+            let splitCalls = try sets.indices.map { try call(split, $0) }
+            #expect(splitCalls == calls, "\(fixture): \(threads) threads changed the result")
+        }
+    }
+
+    /// Reset, snapshot and restore against the calls a fresh instance made.
+    func checkStateControl(
+        _ runtime: KilnModel, calls: [[[UInt8]]], call: (KilnModel, Int) throws -> [[UInt8]]
+    ) throws {
+        runtime.resetState()
+        #expect(try call(runtime, 0) == calls[0], "after resetState the first step repeats")
+        let middle = calls.count / 2
+        for set in 1..<middle { _ = try call(runtime, set) }
+        let snapshot = runtime.stateSnapshot()
+        #expect(try call(runtime, middle) == calls[middle])
+        #expect(try call(runtime, middle + 1) == calls[middle + 1])
+        try runtime.restoreState(snapshot)
+        #expect(try call(runtime, middle) == calls[middle], "restoring the snapshot repeats the step after it")
+        #expect(throws: KilnError.self) {
+            try runtime.restoreState(KilnStateSnapshot(modelName: snapshot.modelName, bytes: [1, 2, 3]))
         }
     }
 }

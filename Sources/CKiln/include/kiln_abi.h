@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 4u
+#define KILN_ABI_VERSION 5u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -153,6 +153,18 @@ typedef struct KilnTensorDescriptor {
   uint32_t rank;
 } KilnTensorDescriptor;
 
+/// An input the model keeps between calls, fed from an output of the call
+/// before (config `state`). Neither is in the input or output table.
+typedef struct KilnStateDescriptor {
+  const char *input;      ///< The state input's source model name.
+  const char *output;     ///< The output that becomes the next call's state.
+  uint64_t offset;        ///< The state input's bytes, inside the state region.
+  uint64_t sourceOffset;  ///< Where a call leaves the output: copied to `offset` after the
+                          ///< last dispatch, unless equal (computed in place).
+  uint64_t byteCount;
+  const void *initial;    ///< `byteCount` bytes a reset restores; null for zeros.
+} KilnStateDescriptor;
+
 /// Everything the runtime needs to load and run a compiled model.
 typedef struct KilnModelDescriptor {
   uint32_t abiVersion;    ///< Must equal KILN_ABI_VERSION.
@@ -163,7 +175,7 @@ typedef struct KilnModelDescriptor {
   uint32_t dispatchCount;
   uint64_t arenaSize;     ///< Bytes of scratch + input + output + state memory.
   uint64_t arenaAlignment;
-  uint64_t stateOffset;   ///< The persistent state region in the arena: kept between calls.
+  uint64_t stateOffset;   ///< The state region in the arena (every state input): kept between calls.
   uint64_t stateSize;
   uint64_t workerScratchSize; ///< Private scratch bytes each worker needs.
   uint64_t weightsSize;   ///< Bytes of embedded weights (informational).
@@ -183,6 +195,9 @@ typedef struct KilnModelDescriptor {
   uint32_t variantCount;
   uint32_t reserved2;
   const struct KilnModelDescriptor *const *variants;
+  const KilnStateDescriptor *states; ///< `stateCount` pairs, in the config's order.
+  uint32_t stateCount;
+  uint32_t reserved3;
 } KilnModelDescriptor;
 
 /// The ABI version this runtime was built with (a function, so Swift code

@@ -43,6 +43,21 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// Swift names for inputs and outputs of the generated API, by ONNX name
     /// (`{"input.1": "image"}`); the others are derived from their ONNX names.
     public var rename: [String: String]?
+    /// Inputs the model keeps between calls, each fed from an output of the
+    /// call before (`{"input": "h_in", "output": "h_out"}`): hidden from the
+    /// generated API, reset with `resetState()`.
+    public var state: [State]?
+
+    /// A state pair by ONNX names.
+    public struct State: Sendable, Equatable, Decodable {
+        public var input: String
+        public var output: String
+
+        public init(input: String, output: String) {
+            self.input = input
+            self.output = output
+        }
+    }
 
     /// Who may use the generated class and its members.
     public enum AccessLevel: String, Sendable, Equatable, CaseIterable {
@@ -55,7 +70,8 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public init(
         dims: [String: Int] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
         l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil,
-        className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil, rename: [String: String]? = nil
+        className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil, rename: [String: String]? = nil,
+        state: [State]? = nil
     ) {
         self.dims = dims
         self.triple = triple
@@ -68,13 +84,14 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         self.access = access
         self.outputs = outputs
         self.rename = rename
+        self.state = state
     }
 
     /// Every key a config may hold: `Docs/kiln-config.schema.json` lists the same.
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs, rename
+        case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs, rename, state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +110,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         className = try container.decodeIfPresent(String.self, forKey: .className)
         outputs = try container.decodeIfPresent([String].self, forKey: .outputs)
         rename = try container.decodeIfPresent([String: String].self, forKey: .rename)
+        state = try container.decodeIfPresent([State].self, forKey: .state)
         if let level = try container.decodeIfPresent(String.self, forKey: .access) {
             guard let known = AccessLevel(rawValue: level) else {
                 throw DecodingError.dataCorruptedError(
@@ -181,6 +199,16 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
                 "unknown key(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")); "
                     + "known keys are \(known.sorted().joined(separator: ", "))")
         }
+        if let pairs = dictionary["state"] as? [Any] {
+            for (index, pair) in pairs.enumerated() {
+                guard let pair = pair as? [String: Any], Set(pair.keys) == ["input", "output"] else {
+                    throw CompileError(
+                        .invalidConfig, at: location,
+                        "state[\(index)] must be an object with exactly the keys \"input\" and \"output\", "
+                            + "e.g. {\"input\": \"h_in\", \"output\": \"h_out\"}")
+                }
+            }
+        }
         let config: ModelConfig
         do {
             config = try JSONDecoder().decode(ModelConfig.self, from: data)
@@ -227,6 +255,14 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
                 throw CompileError(
                     .invalidConfig, at: location, "rename gives '\(other.key)' and '\(onnxName)' the same name \"\(swiftName)\"")
             }
+        }
+        let stateNames = (config.state ?? []).flatMap { [$0.input, $0.output] }
+        if let repeated = stateNames.first(where: { name in stateNames.filter { $0 == name }.count > 1 }) {
+            throw CompileError(.invalidConfig, at: location, "state names '\(repeated)' more than once")
+        }
+        if let named = stateNames.first(where: { config.rename?[$0] != nil }) {
+            throw CompileError(
+                .invalidConfig, at: location, "rename names '\(named)', which is state and so not part of the generated API")
         }
         if let name = config.className, let problem = classNameProblem(name) {
             throw CompileError(.invalidConfig, at: location, "className \"\(name)\" \(problem)")

@@ -14,6 +14,8 @@ public struct Graph: Sendable {
     /// The graph outputs' types as the model file declares them, checked
     /// against inference (``DeclaredType``).
     public var declaredOutputTypes: [ValueID: DeclaredType] = [:]
+    /// Inputs carried from outputs between calls (the config's `state`).
+    public var state: [StatePair] = []
     /// Problems that stop compilation but let the rest of the model still be
     /// checked (an unsupported op, a bad attribute, a dtype Kiln lacks):
     /// import and the checking passes record them and go on, so one build

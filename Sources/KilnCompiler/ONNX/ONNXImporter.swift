@@ -108,6 +108,8 @@ public struct ONNXImporter {
                 byName[initializer.name] = id
             }
         }
+        let stateInputs = Set((config.state ?? []).map(\.input))
+        var initialState: [String: TensorData] = [:]
         var listedInputs: Set<String> = []
         for input in proto.input {
             guard listedInputs.insert(input.name).inserted else {
@@ -115,8 +117,17 @@ public struct ONNXImporter {
                     CompileError(.malformedModel, at: fileLocation, "graph input '\(input.name)' is listed twice"))
                 continue
             }
-            // Older exporters list initializers as graph inputs too (their defaults).
-            guard byName[input.name] == nil else { continue }
+            // Older exporters list initializers as graph inputs too (their
+            // defaults): a constant, unless the config makes it state, which
+            // the initializer then starts from.
+            if let existing = byName[input.name] {
+                guard stateInputs.contains(input.name), let initial = graph[existing].constant else { continue }
+                let id = graph.addValue(Value(name: input.name, type: initial.type))
+                initialState[input.name] = initial
+                byName[input.name] = id
+                graph.inputs.append(id)
+                continue
+            }
             define(input.name, by: "graph input '\(input.name)'", at: fileLocation)
             if let pinned = config.constants[input.name] {
                 let data = try pinnedValue(pinned, for: input)
@@ -193,7 +204,8 @@ public struct ONNXImporter {
                         + "graph output called; its outputs are \(outputNames.map { "'\($0)'" }.joined(separator: ", "))")
             }
         }
-        for output in proto.output where config.outputs?.contains(output.name) ?? true {
+        let stateOutputs = Set((config.state ?? []).map(\.output))
+        for output in proto.output where config.outputs?.contains(output.name) ?? true || stateOutputs.contains(output.name) {
             guard let id = byName[output.name] else {
                 throw CompileError(
                     .malformedModel, at: fileLocation, "graph output '\(output.name)' is not produced by any node")
@@ -205,7 +217,32 @@ public struct ONNXImporter {
             // The outputs left out are not computed: neither is what only they need.
             graph.removeNodesNoOutputNeeds()
         }
+        graph.state = try statePairs(in: graph, initial: initialState)
         return graph
+    }
+
+    /// The config's state pairs as positions in the graph's inputs and outputs.
+    private func statePairs(in graph: Graph, initial: [String: TensorData]) throws -> [StatePair] {
+        let location = SourceLocation(file: ModelConfig.path(besideModel: modelPath))
+        func list(_ ids: [ValueID]) -> String { ids.map { "'\(graph[$0].name)'" }.joined(separator: ", ") }
+        return try (config.state ?? []).map { pair in
+            if config.constants[pair.input] != nil {
+                throw CompileError(
+                    .invalidConfig, at: location,
+                    "state input '\(pair.input)' is also fixed by constants; state changes from call to call")
+            }
+            guard let input = graph.inputs.firstIndex(where: { graph[$0].name == pair.input }) else {
+                throw CompileError(
+                    .invalidConfig, at: location,
+                    "state input '\(pair.input)' is no graph input of the model; its inputs are \(list(graph.inputs))")
+            }
+            guard let output = graph.outputs.firstIndex(where: { graph[$0].name == pair.output }) else {
+                throw CompileError(
+                    .invalidConfig, at: location,
+                    "state output '\(pair.output)' is no graph output of the model; its outputs are \(list(graph.outputs))")
+            }
+            return StatePair(input: input, output: output, initial: initial[pair.input])
+        }
     }
 
     /// A graph output's declared type; only tensors can be declared, as

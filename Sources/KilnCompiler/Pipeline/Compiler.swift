@@ -36,6 +36,7 @@ public enum Compiler {
         model.className = config.className
         model.access = config.access ?? .public
         model.renames = try checkedRenames(config.rename ?? [:], in: model.graph, modelPath: modelPath)
+        model.advice = BuildAdvice.advice(for: model.graph, config: config)
         return model
     }
 
@@ -50,6 +51,7 @@ public enum Compiler {
     public static func prepare(checked: Graph, modelPath: String) throws -> PreparedModel {
         var graph = checked
         try graph.throwProblems()
+        try checkState(graph)
         try graph.lowerToCore()
         graph.foldAffineIntoConvolution()
         graph.fuseMatMulBias()
@@ -63,9 +65,23 @@ public enum Compiler {
             name: ModelNaming.modelName(forFile: fileName), graph: graph, fileName: fileName)
     }
 
+    /// A state output must fit its input exactly: the next call reads it there.
+    private static func checkState(_ graph: Graph) throws {
+        for pair in graph.state {
+            let (input, output) = (graph.inputs[pair.input], graph.outputs[pair.output])
+            let (inputType, outputType) = (graph.type(of: input), graph.type(of: output))
+            guard inputType == outputType else {
+                throw CompileError(
+                    .invalidConfig, at: SourceLocation(file: ModelConfig.path(besideModel: graph.modelFile)),
+                    "state pairs input '\(graph[input].name)' (\(inputType)) with output '\(graph[output].name)' "
+                        + "(\(outputType)); a state output must have its input's element type and shape")
+            }
+        }
+    }
+
     /// The config's renames, once each names an input or output the generated API has.
     private static func checkedRenames(_ renames: [String: String], in graph: Graph, modelPath: String) throws -> [String: String] {
-        let names = (graph.inputs + graph.outputs).map { graph[$0].name }
+        let names = (graph.apiInputs + graph.apiOutputs).map { graph[$0].name }
         let unknown = renames.keys.filter { !names.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw CompileError(

@@ -17,6 +17,8 @@ public struct PreparedModel: Sendable {
     public var access: ModelConfig.AccessLevel = .public
     /// Swift names for inputs and outputs, by ONNX name (the config's `rename`).
     public var renames: [String: String] = [:]
+    /// Build-time advice (warnings) about the model as the config compiles it.
+    public var advice: [BuildAdvice] = []
 }
 
 /// Files produced for one model.

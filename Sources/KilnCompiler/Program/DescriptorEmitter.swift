@@ -32,15 +32,28 @@ struct DescriptorEmitter {
         var kernels: [Kernel]
     }
 
-    func emit(builds: [Build], weights: WeightsBlob, builder: LLVMBuilderRef) {
+    /// - Parameters:
+    ///   - weightsSymbol: the weights blob's global (nil when it is empty).
+    ///   - initialState: per state pair, the offset of its initial bytes in
+    ///     the blob, or nil for zeros.
+    func emit(
+        builds: [Build], weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?], builder: LLVMBuilderRef
+    ) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
+        let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
         let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32])
         let modelType = structType(
             [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
                 + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
-                + [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0)])
+                + [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32])
+        let initialPointers = initialState.map { offset -> IRValue in
+            guard let offset, let weightsSymbol else { return LLVMConstNull(i8Pointer) }
+            var index: [IRValue?] = [int64(offset)]
+            return LLVMConstInBoundsGEP2(
+                LLVMInt8TypeInContext(context), LLVMConstBitCast(weightsSymbol, i8Pointer), &index, 1)
+        }
         let globals = builds.indices.map { number in
             LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor" + (number == 0 ? "" : "_v\(number)"))!
         }
@@ -53,7 +66,8 @@ struct DescriptorEmitter {
         for (build, global) in zip(builds, globals) {
             let descriptor = describe(
                 build, modelFile: modelFile, variants: (builds.count > 1 ? builds.count : 0, variants),
-                weights: weights, types: (tensorType, dimType, executableType, dispatchType, modelType))
+                weights: weights, initialState: initialPointers,
+                types: (tensorType, dimType, executableType, dispatchType, stateType, modelType))
             LLVMSetInitializer(global, descriptor)
             LLVMSetGlobalConstant(global, 1)
             LLVMSetLinkage(global, LLVMInternalLinkage)
@@ -69,9 +83,13 @@ struct DescriptorEmitter {
     /// The descriptor of one build.
     private func describe(
         _ build: Build, modelFile: String, variants: (count: Int, table: IRValue), weights: WeightsBlob,
-        types: (tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, model: LLVMTypeRef)
+        initialState: [IRValue],
+        types: (
+            tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, state: LLVMTypeRef,
+            model: LLVMTypeRef
+        )
     ) -> IRValue {
-        let (tensorType, dimType, executableType, dispatchType, modelType) = types
+        let (tensorType, dimType, executableType, dispatchType, stateType, modelType) = types
         let plan = build.plan
         let kernels = build.kernels
 
@@ -106,19 +124,31 @@ struct DescriptorEmitter {
                     int32(min(kernel.costPerTile, Int(UInt32.max))),
                 ])
         }
+        let states = zip(graph.state, initialState).map { pair, initial -> IRValue? in
+            let (input, output) = (graph.inputs[pair.input], graph.outputs[pair.output])
+            return constStruct(
+                stateType,
+                [
+                    string(graph[input].name), string(graph[output].name), int64(plan.offsets[input] ?? 0),
+                    int64(plan.offsets[output] ?? 0), int64(graph.type(of: input).byteCount), initial,
+                ])
+        }
+        let (inputs, outputs) = (graph.apiInputs, graph.apiOutputs)
         return constStruct(
             modelType,
             [
-                int32(Int(KILN_ABI_VERSION)), int32(graph.inputs.count), int32(graph.outputs.count), int32(0),
+                int32(Int(KILN_ABI_VERSION)), int32(inputs.count), int32(outputs.count), int32(0),
                 int32(kernels.count), int32(kernels.count),
-                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(0), int64(plan.workerScratchBytes),
+                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(plan.stateBytes),
+                int64(plan.workerScratchBytes),
                 int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
-                tensorTable(graph.inputs, "input"), tensorTable(graph.outputs, "output"),
+                tensorTable(inputs, "input"), tensorTable(outputs, "output"),
                 LLVMConstNull(LLVMPointerType(dimType, 0)),
                 constantArray(executableType, executables, name: "kiln.executables"),
                 constantArray(dispatchType, dispatches, name: "kiln.dispatches"),
                 string(build.target.cpu), LLVMConstInt(i64, build.target.requiredFeatures, 0),
                 int32(variants.count), int32(0), variants.table,
+                constantArray(stateType, states, name: "kiln.states"), int32(states.count), int32(0),
             ])
     }
 

@@ -1,5 +1,8 @@
 // Lays out every run-time tensor in one arena: values whose lifetimes do not
-// overlap share bytes, views (reshapes) share their source's bytes.
+// overlap share bytes, views (reshapes) share their source's bytes. State
+// inputs come first, one contiguous region the runtime resets and snapshots;
+// a state output whose input is read for the last time before the output is
+// written takes the input's bytes, so nothing is copied between calls.
 
 /// Arena offsets for every non-constant value.
 public struct MemoryPlan: Sendable {
@@ -14,6 +17,8 @@ public struct MemoryPlan: Sendable {
     /// Private scratch bytes each worker needs (the most any kernel uses):
     /// outside the arena, one region per worker, reused by every kernel.
     public var workerScratchBytes: Int = 0
+    /// The state inputs' bytes: `[0, stateBytes)` of the arena, kept between calls.
+    public var stateBytes: Int = 0
 }
 
 /// Liveness-based greedy arena allocation.
@@ -32,6 +37,8 @@ public enum MemoryPlanner {
         for node in graph.nodes where node.core == .view {
             if let source = node.input(0), graph[source].constant == nil { root[node.outputs[0]] = source }
         }
+        let stateInputs = graph.state.map { graph.inputs[$0.input] }
+        for (output, input) in carriedInPlace(graph, owner: owner) { root[output] = input }
 
         struct Buffer {
             var size: Int
@@ -70,11 +77,14 @@ public enum MemoryPlanner {
             buffers[key] = Buffer(size: size, start: time, end: time)
         }
 
-        // Largest first; each at the lowest aligned offset free for its whole lifetime.
-        let order = buffers.keys.sorted { lhs, rhs in
-            let (a, b) = (buffers[lhs]!, buffers[rhs]!)
-            return a.size != b.size ? a.size > b.size : lhs < rhs
-        }
+        // State first, in pair order, so it is one region at the start; then
+        // largest first; each at the lowest aligned offset free for its whole lifetime.
+        let order =
+            stateInputs
+            + buffers.keys.filter { !stateInputs.contains($0) }.sorted { lhs, rhs in
+                let (a, b) = (buffers[lhs]!, buffers[rhs]!)
+                return a.size != b.size ? a.size > b.size : lhs < rhs
+            }
         var placed: [(offset: Int, buffer: Buffer)] = []
         var offsets: [ValueID: Int] = [:]
         var arenaSize = 0
@@ -100,9 +110,37 @@ public enum MemoryPlanner {
         for (key, node) in scratchKeys {
             scratchOffsets[node] = offsets.removeValue(forKey: key)
         }
+        let stateEnd = stateInputs.map { offsets[$0, default: 0] + graph.type(of: $0).byteCount }.max() ?? 0
         return MemoryPlan(
             offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment,
-            workerScratchBytes: graph.nodes.map(workerScratchBytes).max() ?? 0)
+            workerScratchBytes: graph.nodes.map(workerScratchBytes).max() ?? 0, stateBytes: stateEnd)
+    }
+
+    /// The state outputs (their owning buffers) that can live in their
+    /// input's bytes, with those inputs: the buffer is first written after
+    /// the input's last read, and nothing else the caller sees shares it.
+    private static func carriedInPlace(
+        _ graph: Graph, owner: (ValueID) -> ValueID
+    ) -> [(output: ValueID, input: ValueID)] {
+        var firstWrite: [ValueID: Int] = [:]
+        var lastRead: [ValueID: Int] = [:]
+        for (time, node) in graph.nodes.enumerated() {
+            for case let input? in node.inputs { lastRead[owner(input)] = time }
+            for output in node.outputs where firstWrite[owner(output)] == nil { firstWrite[owner(output)] = time }
+        }
+        var carried: [(ValueID, ValueID)] = []
+        for pair in graph.state {
+            let input = graph.inputs[pair.input]
+            let buffer = owner(graph.outputs[pair.output])
+            let sharedWithOtherOutputs = graph.outputs.indices.contains { position in
+                position != pair.output && owner(graph.outputs[position]) == buffer
+            }
+            guard buffer != input, graph[buffer].constant == nil, !graph.inputs.contains(buffer),
+                !sharedWithOtherOutputs, let written = firstWrite[buffer], lastRead[input, default: -1] < written
+            else { continue }
+            carried.append((buffer, input))
+        }
+        return carried
     }
 
     static func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }

@@ -29,7 +29,7 @@ public enum SwiftAPIEmitter {
     /// Members of the generated class that tensor names must not shadow.
     static let reservedMembers: Set<String> = [
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
-        "outputDTypes", "description", "cpuVariant",
+        "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState",
     ]
 
     /// Beyond this many inputs `predict` takes an `Inputs` struct: one
@@ -43,8 +43,8 @@ public enum SwiftAPIEmitter {
     public static func source(for model: PreparedModel, module: String, className: String) -> String {
         let graph = model.graph
         let access = model.access.rawValue
-        let inputs = graph.inputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
-        let outputs = graph.outputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
+        let inputs = graph.apiInputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
+        let outputs = graph.apiOutputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
         let inputNames = SwiftIdentifier.unique(inputs.map(\.name), given: model.renames, reserved: reservedMembers)
         // An output that is also an input (copied, same ONNX name) takes the
         // rename once, as the input; the output gets a derived name beside it.
@@ -82,6 +82,16 @@ public enum SwiftAPIEmitter {
         for (output, name) in zip(outputs, outputNames) {
             out += "/// - `\(name)` (ONNX `\(GeneratedText.comment(output.name))`): \(typeText(output.type))\n"
         }
+        if !graph.state.isEmpty {
+            out += "///\n/// State, kept inside the model from call to call (see ``resetState()``):\n"
+            for pair in graph.state {
+                let (input, output) = (graph.inputs[pair.input], graph.outputs[pair.output])
+                out += "/// - `\(GeneratedText.comment(graph[input].name))` ← `\(GeneratedText.comment(graph[output].name))`: "
+                out += "\(typeText(graph.type(of: input)))\(pair.initial == nil ? "" : ", starting from the model's initializer")\n"
+            }
+        }
+        let stateNames = graph.state.map { GeneratedText.swiftStringLiteral(graph[graph.inputs[$0.input]].name) }
+        let stateCheck = stateNames.isEmpty ? "" : ",\n            state: [\(stateNames.joined(separator: ", "))]"
         out += """
             ///
             /// Loading allocates the model's whole working memory once; calls allocate
@@ -128,7 +138,7 @@ public enum SwiftAPIEmitter {
                         threads: threads, cpuVariant: cpuVariant, profiling: profiling)
                     try runtime.verifySignature(
                         inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
-                        outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))
+                        outputs: Array(zip(Self.outputDTypes, Self.outputShapes))\(stateCheck))
                 }
 
 
@@ -155,8 +165,26 @@ public enum SwiftAPIEmitter {
 
                 """
         }
+        if !graph.state.isEmpty {
+            out += """
+                    /// Sets the state back to where a new instance starts (the initializer, or zeros),
+                    /// e.g. before a new sequence.
+                    \(access) func resetState() { runtime.resetState() }
+
+                    /// A copy of the state, to continue from later with ``restoreState(_:)``.
+                    \(access) func stateSnapshot() -> KilnStateSnapshot { runtime.stateSnapshot() }
+
+                    /// Continues from a state ``stateSnapshot()`` took.
+                    /// - Throws: `KilnError.stateMismatch` for a snapshot of another model.
+                    \(access) func restoreState(_ snapshot: KilnStateSnapshot) throws(KilnError) {
+                        try runtime.restoreState(snapshot)
+                    }
+
+
+                """
+        }
         out += """
-                /// Runs the model on the inputs already in place.
+                /// Runs the model on the inputs already in place\(graph.state.isEmpty ? "" : " and the state the last call left").
                 \(access) func run() { runtime.run() }
 
                 /// A copy of every output.

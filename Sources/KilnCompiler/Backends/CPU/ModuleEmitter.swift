@@ -53,6 +53,11 @@ struct ModuleEmitter {
             programs.append(DescriptorEmitter.Build(target: build.target, plan: build.plan, kernels: kernels))
         }
 
+        // What resetState() restores, where the model gives a state its initializer.
+        let initialState = graph.state.enumerated().map { index, pair in
+            pair.initial.map { data in weights.offset(for: "kiln.state.\(index)") { data.bytes } }
+        }
+        var weightsSymbol: IRValue?
         if weights.bytes.isEmpty {
             // Kernels over zero-element constants may still name the weights,
             // though they read nothing: deleting a global that has uses leaves
@@ -66,10 +71,13 @@ struct ModuleEmitter {
             LLVMSetAlignment(real, UInt32(WeightsBlob.alignment))
             LLVMReplaceAllUsesWith(placeholder, LLVMConstBitCast(real, LLVMTypeOf(placeholder)))
             LLVMDeleteGlobal(placeholder)
+            weightsSymbol = real
         }
 
         DescriptorEmitter(graph: graph, modelName: modelName, context: context, module: module)
-            .emit(builds: programs, weights: weights, builder: builder)
+            .emit(
+                builds: programs, weights: weights, weightsSymbol: weightsSymbol, initialState: initialState,
+                builder: builder)
 
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
