@@ -5,8 +5,8 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
-	conformance-subset reference real-models check-real-models clean
+.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
+	conformance-subset reference real-models check-real-models docs clean
 
 deps:
 	@bash Scripts/install-system-deps.sh
@@ -15,7 +15,7 @@ demo: deps
 	cd Examples/Digits && $(SWIFT) build -c release
 	cd Examples/Digits && "$$($(SWIFT) build -c release --show-bin-path)/App"
 
-test: deps test-swift test-examples test-plugin-errors test-real-models-plugin test-init fuzz-smoke
+test: deps test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report docs fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -36,6 +36,10 @@ test-real-models-plugin:
 # `swift run App` builds it through the plugin and runs it.
 test-init:
 	bash Scripts/check-init.sh
+
+# `kilnc report` pages rendered by headless Chromium: content counted, screenshot taken.
+test-report:
+	bash Scripts/check-report.sh
 
 # libFuzzer + ASan over the compiler front end (FUZZ_SECONDS, default 600);
 # make test runs one minute of it.
@@ -103,5 +107,10 @@ conformance: deps
 conformance-subset: deps
 	SWIFT="$(SWIFT)" bash Scripts/conformance.sh --subset Fixtures/conformance $(CONFORMANCE_ARGS)
 
+# The DocC archive of the Kiln runtime (Sources/Kiln/Kiln.docc and the API) with
+# the toolchain's docc, into .build-docs/Kiln.doccarchive; warnings fail it.
+docs:
+	SWIFT="$(SWIFT)" bash Scripts/build-docs.sh
+
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz Examples/Digits/.build .build-plugin
+	rm -rf .build .build-asan .build-tsan .build-fuzz Examples/Digits/.build .build-plugin .build-docs

@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "Kiln", targets: ["Kiln"]),
         .executable(name: "kilnc", targets: ["kilnc"]),
         .plugin(name: "KilnPlugin", targets: ["KilnPlugin"]),
+        .plugin(name: "KilnCommand", targets: ["KilnCommand"]),
+        .plugin(name: "KilnInit", targets: ["KilnInit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +46,21 @@ let package = Package(
             ]
         ),
         .plugin(name: "KilnPlugin", capability: .buildTool(), dependencies: ["kilnc"]),
+        // `swift package kiln inspect|bench|report` on the package's models, and
+        // `swift package kiln-init FILE.onnx`, which writes into the package.
+        .plugin(
+            name: "KilnCommand",
+            capability: .command(
+                intent: .custom(verb: "kiln", description: "Inspect, benchmark or report on the package's ONNX models")),
+            dependencies: ["kilnc"]),
+        .plugin(
+            name: "KilnInit",
+            capability: .command(
+                intent: .custom(verb: "kiln-init", description: "Add an ONNX model to the package (kilnc init)"),
+                permissions: [
+                    .writeToPackageDirectory(reason: "kiln-init adds a model target (model, header, config) to the package")
+                ]),
+            dependencies: ["kilnc"]),
         // libFuzzer target over the compiler front end (make fuzz); a replay tool otherwise.
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnCompiler"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "CKiln"]),

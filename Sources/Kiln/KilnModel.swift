@@ -98,15 +98,16 @@ public final class KilnModel {
     ///   - cpuVariant: the CPU build to run, by name (one of ``cpuVariants``);
     ///     nil picks the best this machine supports, or the one the
     ///     `KILN_CPU_VARIANT` environment variable names.
+    ///   - profiling: record when every kernel of every call ends (or set
+    ///     `KILN_PROFILE=1`), for ``chromeTrace()`` and ``kernelProfile()``.
+    ///     The record is a ring of the last `profiledCalls` calls, allocated
+    ///     now; off, a call pays one branch.
+    ///   - profiledCalls: how many of the last calls the ring keeps.
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
     ///   model was compiled for another runtime version,
     ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
     ///   this runtime cannot run, and ``KilnError/unsupportedCPU(model:detail:)``
     ///   when this machine lacks a feature every build (or the chosen one) needs.
-    ///   - profiling: record when every kernel of every call ends (or set
-    ///     `KILN_PROFILE=1`), for ``chromeTrace()`` and ``kernelProfile()``.
-    ///     The record is a ring of the last `profiledCalls` calls, allocated
-    ///     now; off, a call pays one branch.
     public convenience init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline,
         cpuVariant: String? = nil, profiling: Bool = false, profiledCalls: Int = 256

@@ -2,6 +2,7 @@
 // machines are noisy.
 
 import Kiln
+import KilnCompiler
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +25,16 @@ public struct BenchmarkResult: Sendable, Codable {
 }
 
 public enum Benchmark {
+    /// Fills every input with deterministic values in its own element type
+    /// (small ones, so integer inputs stay valid as indices).
+    public static func fillInputs(_ runtime: KilnModel) throws {
+        for (index, info) in runtime.inputs.enumerated() {
+            let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
+            let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
+            try runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
+        }
+    }
+
     /// Runs `warmup` untimed calls, then times `runs` calls one by one.
     public static func measure(_ model: KilnModel, name: String, runs: Int, warmup: Int) -> BenchmarkResult {
         for _ in 0..<warmup { model.run() }

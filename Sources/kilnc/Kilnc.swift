@@ -13,7 +13,7 @@ struct Kilnc: ParsableCommand {
         commandName: "kilnc",
         abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
         version: kilnVersion,
-        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self])
+        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self, Report.self])
 
     /// Exit statuses, so scripts (the conformance runner) can tell outcomes apart.
     enum Status {
@@ -397,15 +397,7 @@ struct Bench: ParsableCommand {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(
             prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers))
-        func fillInputs(_ runtime: KilnModel) throws {
-            for (index, info) in runtime.inputs.enumerated() {
-                // Deterministic data in each input's own type; small values stay valid as indices.
-                let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
-                let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
-                try runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
-            }
-        }
-        try fillInputs(loaded.runtime)
+        try Benchmark.fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
         result.create_ms = try Benchmark.creationTime(
             descriptor: loaded.descriptor, threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads))
@@ -425,7 +417,7 @@ struct Bench: ParsableCommand {
                 descriptor: loaded.descriptor, expectedName: prepared.fileName,
                 threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads),
                 cpuVariant: loaded.runtime.cpuVariant, profiling: true, profiledCalls: runs)
-            try fillInputs(traced)
+            try Benchmark.fillInputs(traced)
             for _ in 0..<(warmup + runs) { traced.run() }
             _ = try OutputWriter.write(traced.chromeTrace(), to: trace)
         }

@@ -10,6 +10,8 @@ public struct MemoryPlan: Sendable {
     public var offsets: [ValueID: Int]
     /// Byte offset of the scratch buffer of node `index`, for nodes that need one.
     public var scratchOffsets: [Int: Int] = [:]
+    /// Bytes of the scratch buffer of node `index`, for nodes that need one.
+    public var scratchSizes: [Int: Int] = [:]
     /// Total arena bytes (a multiple of `alignment`).
     public var arenaSize: Int
     /// Alignment of the arena and of every buffer in it.
@@ -107,12 +109,14 @@ public enum MemoryPlanner {
             if let offset = offsets[owner(id)], offsets[id] == nil { offsets[id] = offset }
         }
         var scratchOffsets: [Int: Int] = [:]
+        var scratchSizes: [Int: Int] = [:]
         for (key, node) in scratchKeys {
             scratchOffsets[node] = offsets.removeValue(forKey: key)
+            scratchSizes[node] = buffers[key]?.size
         }
         let stateEnd = stateInputs.map { offsets[$0, default: 0] + graph.type(of: $0).byteCount }.max() ?? 0
         return MemoryPlan(
-            offsets: offsets, scratchOffsets: scratchOffsets, arenaSize: max(arenaSize, alignment), alignment: alignment,
+            offsets: offsets, scratchOffsets: scratchOffsets, scratchSizes: scratchSizes, arenaSize: max(arenaSize, alignment), alignment: alignment,
             workerScratchBytes: graph.nodes.map(workerScratchBytes).max() ?? 0, stateBytes: stateEnd)
     }
 

@@ -1,0 +1,112 @@
+// `swift package kiln <inspect|bench|report>`: kilnc's tools on the models
+// of the package at hand, without finding kilnc or the model paths by hand.
+// Thin, like the build plugin: it finds the models and runs kilnc. Adding a
+// model writes into the package, which SwiftPM only allows a plugin that
+// declares it (and then asks for it on every call), so that is its own
+// plugin: `swift package --allow-writing-to-package-directory kiln-init`.
+//
+//   swift package kiln inspect [MODEL…]            every model, or those named
+//   swift package kiln bench [MODEL…] [-- OPTION…] options after -- go to kilnc bench
+//   swift package kiln report [MODEL…] [--output-dir DIR]
+//
+// A MODEL is a model file's name without .onnx (`lenet-5`), its file name, or
+// its path. report writes <model>.report.html into --output-dir (default: the
+// plugin's work folder, printed), so it needs no write permission.
+
+import Foundation
+import PackagePlugin
+
+@main
+struct KilnCommand: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        guard let verb = arguments.first else { throw CommandError(Self.usage) }
+        var rest = Array(arguments.dropFirst())
+        let kilnc = try context.tool(named: "kilnc").url
+        switch verb {
+        case "init":
+            throw CommandError(
+                "adding a model writes into the package: run swift package --allow-writing-to-package-directory "
+                    + "kiln-init \(rest.joined(separator: " "))")
+        case "inspect", "bench", "report":
+            var passed: [String] = []
+            if let separator = rest.firstIndex(of: "--") {
+                passed = Array(rest[rest.index(after: separator)...])
+                rest = Array(rest[..<separator])
+            }
+            var outputDirectory = context.pluginWorkDirectoryURL
+            if let option = rest.firstIndex(of: "--output-dir") {
+                guard verb == "report", rest.indices.contains(option + 1) else {
+                    throw CommandError("--output-dir DIR is an option of report")
+                }
+                outputDirectory = URL(fileURLWithPath: rest[option + 1], relativeTo: context.package.directoryURL)
+                rest.removeSubrange(option...(option + 1))
+            }
+            let models = try selectModels(rest, in: context.package)
+            for model in models {
+                print("== \(model.path) ==")
+                var arguments = [verb, model.path] + passed
+                if verb == "report" {
+                    try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+                    let page = outputDirectory.appendingPathComponent(
+                        model.deletingPathExtension().lastPathComponent + ".report.html")
+                    arguments += ["--output", page.path]
+                }
+                try run(kilnc, arguments)
+            }
+        default:
+            throw CommandError("unknown command '\(verb)'.\n\(Self.usage)")
+        }
+    }
+
+    static let usage = """
+        usage: swift package kiln inspect [MODEL…]
+               swift package kiln bench [MODEL…] [-- KILNC-BENCH-OPTION…]
+               swift package kiln report [MODEL…] [--output-dir DIR]
+               swift package --allow-writing-to-package-directory kiln-init FILE.onnx [--target NAME]
+        """
+
+    /// The package's .onnx files (in every source target), or those `names` pick.
+    func selectModels(_ names: [String], in package: Package) throws -> [URL] {
+        var found: [URL] = []
+        for target in package.targets.compactMap({ $0 as? SourceModuleTarget }) {
+            let files = FileManager.default.enumerator(
+                at: target.directoryURL, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])
+            while let url = files?.nextObject() as? URL {
+                if url.pathExtension.lowercased() == "onnx" { found.append(url.standardizedFileURL) }
+            }
+        }
+        found.sort { $0.path < $1.path }
+        guard !found.isEmpty else { throw CommandError("package '\(package.displayName)' has no .onnx model in its targets") }
+        guard !names.isEmpty else { return found }
+        return try names.map { name in
+            let matches = found.filter { url in
+                url.lastPathComponent == name || url.deletingPathExtension().lastPathComponent == name
+                    || url.path == URL(fileURLWithPath: name, relativeTo: package.directoryURL).standardizedFileURL.path
+            }
+            guard matches.count == 1 else {
+                throw CommandError(
+                    (matches.isEmpty ? "no model '\(name)'" : "'\(name)' names \(matches.count) models; give its path")
+                        + "; the package's models are: \(found.map(\.lastPathComponent).joined(separator: ", "))")
+            }
+            return matches[0]
+        }
+    }
+
+}
+
+/// Runs `tool` with `arguments`, its output going to the plugin's own.
+func run(_ tool: URL, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = tool
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        throw CommandError("kilnc \(arguments.first ?? "") failed (status \(process.terminationStatus))")
+    }
+}
+
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,37 @@
+// `kilnc report`'s page (ModelReport): every section is there, sized from
+// the model, and names from the model file cannot inject markup. The page
+// as Chromium renders it is checked by Scripts/check-report.sh.
+
+import Foundation
+import KilnCompiler
+import KilnDriver
+import Testing
+
+@Suite struct ReportTests {
+    @Test func thePageShowsTheModelAndEscapesItsNames() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-report-\(UUID().uuidString).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var relu = Onnx_NodeProto()
+        (relu.opType, relu.name, relu.input, relu.output) = ("Relu", "first", ["x & \"y\""], ["r"])
+        var neg = Onnx_NodeProto()
+        (neg.opType, neg.name, neg.input, neg.output) = ("Neg", "<script>alert('x')</script>", ["r"], ["y"])
+        try writeONNXModel(
+            to: path, nodes: [relu, neg], inputs: [onnxValueInfo("x & \"y\"", .float32, [64, 64])],
+            outputs: [onnxValueInfo("y", .float32, [64, 64])])
+        let prepared = try Compiler.prepare(modelPath: path)
+        let report = try ModelReport.profile(prepared, target: .host, threads: .inline, calls: 5)
+        let html = report.html
+        #expect(!html.contains("<script>alert"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
+        #expect(html.contains("x &amp; &quot;y&quot;: float32[64,64]"))
+        for section in ["<h2>Summary</h2>", "<h2>Kernels</h2>", "<h2>Memory plan</h2>", "<h2>Fused graph</h2>"] {
+            #expect(html.contains(section))
+        }
+        #expect(report.kernels.count == prepared.graph.nodes.count)
+        #expect(report.kernels.allSatisfy { $0.calls == 5 })
+        #expect(html.components(separatedBy: "<g class=\"node\">").count - 1 == prepared.graph.nodes.count)
+        #expect(html.contains("y: float32[64,64]"))
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+        #expect(!html.contains("src=") && !html.contains("href="), "self-contained: nothing to fetch")
+    }
+}
