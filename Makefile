@@ -113,4 +113,4 @@ docs:
 	SWIFT="$(SWIFT)" bash Scripts/build-docs.sh
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz Examples/Digits/.build .build-plugin .build-docs
+	rm -rf .build .build-asan .build-tsan .build-fuzz Examples/Digits/.build Examples/Digits/.build-static .build-plugin .build-docs .build-report .build-init

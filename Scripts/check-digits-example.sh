@@ -3,8 +3,9 @@
 # package, which depends on Kiln by path), runs it and checks what it prints:
 # accuracy ≥ 95 %, 100 % agreement with ONNX Runtime from every CPU build
 # its config lists (the best the machine has, then each one forced), a
-# binary that links neither libLLVM nor libvulkan, and a no-op rebuild
-# under one second.
+# binary that links neither libLLVM nor libvulkan, a no-op rebuild under
+# one second, and a --static-swift-stdlib build that runs with the Swift
+# toolchain hidden.
 set -euo pipefail
 cd "$(dirname "$0")/../Examples/Digits"
 configuration="${CONFIGURATION:-release}"
@@ -57,5 +58,25 @@ swift build -c "$configuration" >/dev/null
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "no-op rebuild: ${elapsed_ms} ms"
 [ "$elapsed_ms" -lt 1000 ] || fail "a no-op swift build took ${elapsed_ms} ms (limit 1000 ms)"
+
+# Shipping as one file: the Swift runtime linked in (--static-swift-stdlib),
+# the weights embedded, and nothing of the toolchain needed to run it. The
+# binary runs in a mount namespace where the toolchain's folder is an empty
+# tmpfs, so no Swift library can be found even by an rpath.
+swift build -c "$configuration" --static-swift-stdlib --scratch-path .build-static >/dev/null
+static="$(mktemp -d)/App"
+cp "$(swift build -c "$configuration" --static-swift-stdlib --scratch-path .build-static --show-bin-path)/App" "$static"
+if ldd "$static" | grep -E 'libswift|libFoundation|libdispatch|libLLVM|libvulkan'; then
+    fail "the --static-swift-stdlib build still links the libraries above"
+fi
+toolchain="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"
+hidden="$(unshare --map-root-user --mount bash -c '
+    mount -t tmpfs none "$1" || exit 90
+    [ -z "$(ls -A "$1")" ] || exit 91
+    "$2"' hide "$toolchain" "$static")" || fail "the static App failed where $toolchain is hidden (status $?)"
+echo "$hidden" | grep -qx 'agreement with ONNX Runtime: 100.00 % .*' \
+    || fail "the static App does not agree with ONNX Runtime: $(echo "$hidden" | grep agreement)"
+echo "static build: $(stat -c %s "$static") bytes, runs with $toolchain hidden; links only: $(ldd "$static" | awk '{print $1}' | tr '\n' ' ')"
+rm -rf "$(dirname "$static")"
 
 echo "check-digits-example: OK"

@@ -190,7 +190,16 @@ do {
     let next = try step(1)
     try stream.restoreState(snapshot)
     guard try step(1) == next, next == outputs[1] else { throw HarnessError(description: "restoreState did not repeat a step") }
-    print("ok   lstm_step (state inside the model, 50 steps, reset, snapshot): max |error| \(worst)")
+    // The span accessors: the first step again, written and read without unsafe pointers.
+    stream.resetState()
+    let first = try floats(try readTensor("\(steps)/test_data_set_0/input_0.pb"))
+    stream.withX { span in
+        for index in span.indices { span[index] = first[index] }
+    }
+    stream.run()
+    let viaSpans = stream.withY { span in (0..<span.count).map { span[$0] } }
+    guard viaSpans == outputs[0] else { throw HarnessError(description: "the span accessors gave other numbers") }
+    print("ok   lstm_step (state inside the model, 50 steps, reset, snapshot, spans): max |error| \(worst)")
 } catch {
     print("FAIL lstm_step (state inside the model): \(error)")
     failures += 1

@@ -156,15 +156,24 @@ struct Compile: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: "Where to write the outputs.")
     var outputDir: String
+    @Flag(help: "Print how long each phase of the compile took.") var timings = false
 
     func run() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
         let (prepared, config) = try model.prepare()
+        let prepareSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         for advice in prepared.advice { FileHandle.standardError.write(Data("\(advice)\n".utf8)) }
         let directory = URL(fileURLWithPath: outputDir).standardizedFileURL.path
         let weightsPath = "\(directory)/\(prepared.name).kiln.weights"
         let compiled = try Compiler.compile(prepared, targets: target.resolve(config), weightsPath: weightsPath)
         try OutputWriter.write(compiled.assembly, to: "\(directory)/\(prepared.name).kiln.S")
         try OutputWriter.write(compiled.header, to: "\(directory)/include/\(prepared.name).kiln.h")
+        if timings {
+            for (name, seconds) in [("import, checks, passes", prepareSeconds)] + compiled.phases {
+                print(String(format: "%8.3f s  ", seconds) + name)
+            }
+            print(String(format: "%8.3f s  total", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        }
     }
 }
 

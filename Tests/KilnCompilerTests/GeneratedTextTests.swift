@@ -72,4 +72,14 @@ import Testing
         #expect(swift.contains("try runtime.setInput(39, inputs.x39)"))
         #expect(!swift.contains("some Collection"))
     }
+
+    /// Span accessors are `with` + the property's name, unless that name is
+    /// taken: then the tensor keeps its pointer property only, deterministically.
+    @Test func spanAccessorsNeverCollide() {
+        #expect(SwiftAPIEmitter.spanAccessorNames(["image", "logits"]) == ["image": "withImage", "logits": "withLogits"])
+        // `withImage` is a tensor's own name: `image` gets no accessor, `withImage` gets `withWithImage`.
+        #expect(SwiftAPIEmitter.spanAccessorNames(["image", "withImage"]) == ["withImage": "withWithImage"])
+        // `_x` and `_X` would both want `with_x`/`with_X`: distinct, both kept; `run` would want `withRun`.
+        #expect(SwiftAPIEmitter.spanAccessorNames(["_x", "_X", "run2"]).count == 3)
+    }
 }

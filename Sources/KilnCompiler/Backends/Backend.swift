@@ -27,4 +27,6 @@ public struct BackendArtifacts: Sendable {
     public var weights: [UInt8]
     /// Kernel names in execution order (for inspect and profiling).
     public var kernelNames: [String]
+    /// Wall time of each phase of the backend, in order (`kilnc compile --timings`).
+    public var phases: [(name: String, seconds: Double)] = []
 }

@@ -20,7 +20,12 @@ public struct TensorData: Sendable, Equatable {
 
     /// A float32 tensor.
     public init(shape: [Int], floats: [Float]) {
-        self.init(dtype: .float32, shape: shape, bytes: Self.encode(floats.map { UInt64($0.bitPattern) }, width: 4))
+        #if _endian(little)
+            // The bytes are little-endian floats: on such a host, the array's own memory.
+            self.init(dtype: .float32, shape: shape, bytes: floats.withUnsafeBytes { Array($0) })
+        #else
+            self.init(dtype: .float32, shape: shape, bytes: Self.encode(floats.map { UInt64($0.bitPattern) }, width: 4))
+        #endif
     }
 
     /// An int64 tensor.

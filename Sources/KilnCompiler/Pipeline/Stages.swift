@@ -28,6 +28,8 @@ public struct CompiledOutputs: Sendable {
     public var header: String
     public var weights: [UInt8]
     public var kernelNames: [String]
+    /// Wall time of each phase of the compile, in order.
+    public var phases: [(name: String, seconds: Double)] = []
 }
 
 /// A prepared model with its memory laid out for one target.

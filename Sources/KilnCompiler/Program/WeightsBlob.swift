@@ -35,15 +35,31 @@ final class WeightsBlob {
         return offset
     }
 
-    /// FNV-1a over the bytes: the descriptor records it so the assembly text
-    /// changes (and is reassembled) whenever the weights change.
-    var digest: UInt64 { Self.digest(of: bytes) }
+    /// A digest of the bytes: the descriptor records it so the assembly text
+    /// changes (and is reassembled) whenever the weights change. Computed
+    /// once per size of the blob (a ResNet's is about 100 MB).
+    var digest: UInt64 {
+        if let cachedDigest, cachedDigest.count == bytes.count { return cachedDigest.value }
+        let value = Self.digest(of: bytes)
+        cachedDigest = (bytes.count, value)
+        return value
+    }
+    private var cachedDigest: (count: Int, value: UInt64)?
 
-    private static func digest(of bytes: some Collection<UInt8>) -> UInt64 {
+    /// FNV-1a over 8-byte little-endian words, then the tail bytes: a
+    /// change detector, not a cryptographic hash, at memory speed.
+    static func digest(of bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for index in 0..<words {
+                hash ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            for byte in raw[(words * 8)...] {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
         }
         return hash
     }

@@ -32,6 +32,20 @@ public enum SwiftAPIEmitter {
         "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState",
     ]
 
+    /// The span accessor of each tensor property: `image` → `withImage`,
+    /// except where that name is taken (by a property, a member every class
+    /// has, or another accessor): such a tensor keeps only its pointer property.
+    static func spanAccessorNames(_ properties: [String]) -> [String: String] {
+        let candidates = properties.map { name in "with" + name.prefix(1).uppercased() + name.dropFirst() }
+        let taken = Set(properties).union(reservedMembers)
+        var names: [String: String] = [:]
+        for (property, candidate) in zip(properties, candidates)
+        where !taken.contains(candidate) && candidates.filter({ $0 == candidate }).count == 1 {
+            names[property] = candidate
+        }
+        return names
+    }
+
     /// Beyond this many inputs `predict` takes an `Inputs` struct: one
     /// generic parameter per input overwhelms the type checker at a few hundred.
     static let maxPredictParameters = 16
@@ -143,27 +157,55 @@ public enum SwiftAPIEmitter {
 
 
             """
+        let spanNames = spanAccessorNames(inputNames + outputNames)
         for (index, (input, name)) in zip(inputs, inputNames).enumerated() {
+            let element = swiftType(input.type.dtype)
             out += """
                     /// Input `\(GeneratedText.comment(input.name))`: \(typeText(input.type)), row-major, in the model's memory.
                     /// Write it in place (no copy), then call ``run()``.
-                    \(access) var \(name): UnsafeMutableBufferPointer<\(swiftType(input.type.dtype))> {
-                        runtime.input(\(index), as: \(swiftType(input.type.dtype)).self)
+                    \(access) var \(name): UnsafeMutableBufferPointer<\(element)> {
+                        runtime.input(\(index), as: \(element).self)
                     }
 
 
                 """
+            if let span = spanNames[name] {
+                out += """
+                        /// Input `\(GeneratedText.comment(input.name))` as a `MutableSpan` over the model's memory, for `body`
+                        /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+                        \(access) func \(span)<R, E: Error>(_ body: (inout MutableSpan<\(element)>) throws(E) -> R) throws(E) -> R {
+                            let buffer = runtime.input(\(index), as: \(element).self)
+                            var span = buffer.mutableSpan
+                            return try body(&span)
+                        }
+
+
+                    """
+            }
         }
         for (index, (output, name)) in zip(outputs, outputNames).enumerated() {
+            let element = swiftType(output.type.dtype)
             out += """
                     /// Output `\(GeneratedText.comment(output.name))`: \(typeText(output.type)), row-major, in the model's
                     /// memory; valid after ``run()`` until the next call.
-                    \(access) var \(name): UnsafeBufferPointer<\(swiftType(output.type.dtype))> {
-                        runtime.output(\(index), as: \(swiftType(output.type.dtype)).self)
+                    \(access) var \(name): UnsafeBufferPointer<\(element)> {
+                        runtime.output(\(index), as: \(element).self)
                     }
 
 
                 """
+            if let span = spanNames[name] {
+                out += """
+                        /// Output `\(GeneratedText.comment(output.name))` as a `Span` over the model's memory, for `body` to
+                        /// read without a copy or an unsafe pointer (valid after ``run()``).
+                        \(access) func \(span)<R, E: Error>(_ body: (Span<\(element)>) throws(E) -> R) throws(E) -> R {
+                            let buffer = runtime.output(\(index), as: \(element).self)
+                            return try body(buffer.span)
+                        }
+
+
+                    """
+            }
         }
         if !graph.state.isEmpty {
             out += """

@@ -69,10 +69,25 @@ public final class MlpModel {
         runtime.input(0, as: Float.self)
     }
 
+    /// Input `input` as a `MutableSpan` over the model's memory, for `body`
+    /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+    public func withInput<R, E: Error>(_ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.input(0, as: Float.self)
+        var span = buffer.mutableSpan
+        return try body(&span)
+    }
+
     /// Output `probabilities`: float32 [1, 10], row-major, in the model's
     /// memory; valid after ``run()`` until the next call.
     public var probabilities: UnsafeBufferPointer<Float> {
         runtime.output(0, as: Float.self)
+    }
+
+    /// Output `probabilities` as a `Span` over the model's memory, for `body` to
+    /// read without a copy or an unsafe pointer (valid after ``run()``).
+    public func withProbabilities<R, E: Error>(_ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.output(0, as: Float.self)
+        return try body(buffer.span)
     }
 
     /// Runs the model on the inputs already in place.

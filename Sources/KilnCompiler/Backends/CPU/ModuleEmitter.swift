@@ -16,6 +16,10 @@ struct ModuleEmitter {
     private var graph: Graph { builds[0].model.graph }
     private var modelName: String { builds[0].model.name }
 
+    /// Most modules the kernels are spread over: a fixed number, so the
+    /// assembly is the same whatever machine compiles it.
+    static let maximumUnits = 64
+
     func emit() throws -> BackendArtifacts {
         let location = graph.fileLocation
         for build in builds { try LLVMTarget.checkCPU(build.target, location: location) }
@@ -27,132 +31,98 @@ struct ModuleEmitter {
                 $0.requiredFeatures.nonzeroBitCount < $1.requiredFeatures.nonzeroBitCount
             })
         else { preconditionFailure("a program needs at least one build") }
-        let machine = try LLVMTarget.makeMachine(baseline, location: location)
-        defer { LLVMDisposeTargetMachine(machine) }
-        let context = LLVMContextCreate()!
-        defer { LLVMContextDispose(context) }
-        let module = LLVMModuleCreateWithNameInContext(modelName, context)!
-        defer { LLVMDisposeModule(module) }
-        let builder = LLVMCreateBuilderInContext(context)!
-        defer { LLVMDisposeBuilder(builder) }
 
-        LLVMSetTarget(module, baseline.triple)
-        let layout = LLVMCreateTargetDataLayout(machine)
-        LLVMSetModuleDataLayout(module, layout)
-        LLVMDisposeTargetData(layout)
-
-        let i8 = LLVMInt8TypeInContext(context)!
-        let placeholder = LLVMAddGlobal(module, LLVMArrayType(i8, 0), "kiln.weights.placeholder")!
+        // Kernels go round-robin by node into several modules, each in its
+        // own LLVM context, so optimisation and code generation run on every
+        // core; the descriptor and its getter get a module of their own.
+        // Emitting IR stays on this thread: the weights blob is shared.
+        var clock = PhaseClock()
+        let unitCount = Swift.max(1, Swift.min(Self.maximumUnits, graph.nodes.count))
+        let units = try (0..<unitCount).map { try CodeUnit(name: "\(modelName).\($0)", target: baseline, location: location) }
         let weights = WeightsBlob()
         var programs: [DescriptorEmitter.Build] = []
+        var kernelFunctions: [[String]] = []
         for (number, build) in builds.enumerated() {
             let prefix = builds.count == 1 ? "kiln_\(modelName)" : "kiln_\(modelName)_v\(number)"
-            let kernels = try emitKernels(
-                build, prefix: prefix, weights: weights, weightsGlobal: placeholder, context: context, module: module,
-                builder: builder)
+            let (kernels, names) = try emitKernels(build, prefix: prefix, weights: weights, units: units)
             programs.append(DescriptorEmitter.Build(target: build.target, plan: build.plan, kernels: kernels))
+            kernelFunctions.append(names)
         }
 
         // What resetState() restores, where the model gives a state its initializer.
         let initialState = graph.state.enumerated().map { index, pair in
             pair.initial.map { data in weights.offset(for: "kiln.state.\(index)") { data.bytes } }
         }
-        var weightsSymbol: IRValue?
-        if weights.bytes.isEmpty {
-            // Kernels over zero-element constants may still name the weights,
-            // though they read nothing: deleting a global that has uses leaves
-            // them dangling (the verifier then reads freed memory).
-            LLVMReplaceAllUsesWith(placeholder, LLVMConstNull(LLVMTypeOf(placeholder)))
-            LLVMDeleteGlobal(placeholder)
-        } else {
-            let symbol = "kiln_\(modelName)_weights"
-            let real = LLVMAddGlobal(module, LLVMArrayType(i8, UInt32(weights.bytes.count)), symbol)!
-            LLVMSetVisibility(real, LLVMHiddenVisibility)
-            LLVMSetAlignment(real, UInt32(WeightsBlob.alignment))
-            LLVMReplaceAllUsesWith(placeholder, LLVMConstBitCast(real, LLVMTypeOf(placeholder)))
-            LLVMDeleteGlobal(placeholder)
-            weightsSymbol = real
-        }
+        let weightsName = "kiln_\(modelName)_weights"
+        for unit in units { unit.resolveWeights(weightsName, byteCount: weights.bytes.count) }
 
-        DescriptorEmitter(graph: graph, modelName: modelName, context: context, module: module)
+        let main = try CodeUnit(name: modelName, target: baseline, location: location)
+        main.resolveWeights(weightsName, byteCount: weights.bytes.count)
+        let weightsSymbol = weights.bytes.isEmpty ? nil : LLVMGetNamedGlobal(main.module, weightsName)
+        // The descriptor names each kernel by symbol; the kernels' modules define them.
+        for (index, names) in kernelFunctions.enumerated() {
+            for (kernel, name) in zip(programs[index].kernels.indices, names) {
+                programs[index].kernels[kernel].function = main.declareKernel(name)
+            }
+        }
+        DescriptorEmitter(graph: graph, modelName: modelName, context: main.context, module: main.module)
             .emit(
                 builds: programs, weights: weights, weightsSymbol: weightsSymbol, initialState: initialState,
-                builder: builder)
+                builder: main.builder)
 
-        var message: UnsafeMutablePointer<CChar>?
-        if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
-            throw CompileError(
-                .backend, at: location, "internal error: invalid LLVM IR: \(LLVMTarget.takeString(message))")
+        clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
+        let texts = try CodeUnit.compileAll([main] + units, location: location)
+        clock.lap("LLVM O3 + code generation (\(units.count + 1) modules)")
+        var assembly = Self.preprocessorSafe(texts[0])
+        for (number, text) in texts.dropFirst().enumerated() {
+            assembly += "\n" + Self.renamingLocalLabels(Self.preprocessorSafe(text), suffix: "_u\(number)")
         }
-        LLVMDisposeMessage(message)
-
-        let options = LLVMCreatePassBuilderOptions()
-        defer { LLVMDisposePassBuilderOptions(options) }
-        LLVMPassBuilderOptionsSetLoopVectorization(options, 1)
-        LLVMPassBuilderOptionsSetSLPVectorization(options, 1)
-        LLVMPassBuilderOptionsSetLoopUnrolling(options, 1)
-        if let error = LLVMRunPasses(module, "default<O3>", machine, options) {
-            throw CompileError(
-                .backend, at: location,
-                "internal error: LLVM optimisation failed: \(LLVMTarget.takeString(LLVMGetErrorMessage(error)))")
-        }
-
-        var buffer: LLVMMemoryBufferRef?
-        var emitError: UnsafeMutablePointer<CChar>?
-        guard LLVMTargetMachineEmitToMemoryBuffer(machine, module, LLVMAssemblyFile, &emitError, &buffer) == 0,
-            let buffer
-        else {
-            throw CompileError(
-                .backend, at: location, "LLVM could not emit assembly: \(LLVMTarget.takeString(emitError))")
-        }
-        defer { LLVMDisposeMemoryBuffer(buffer) }
-        let text = String(
-            decoding: UnsafeRawBufferPointer(
-                start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)),
-            as: UTF8.self)
         // The weights are defined after LLVM's output, not as module inline
         // asm: LLVM would parse that and print the whole blob as `.ascii`.
-        var assembly = Self.preprocessorSafe(text)
         if !weights.bytes.isEmpty {
             assembly +=
                 "\n"
                 + Self.incbinAssembly(
-                    symbol: "kiln_\(modelName)_weights", path: weightsPath, size: weights.bytes.count,
-                    digest: weights.digest)
+                    symbol: weightsName, path: weightsPath, size: weights.bytes.count, digest: weights.digest)
         }
+        clock.lap("assembly text")
         return BackendArtifacts(
-            assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name))
+            assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name),
+            phases: clock.phases)
     }
 
-    /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`.
+    /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`,
+    /// in the unit its node falls to; with the functions' names.
     private func emitKernels(
-        _ build: ScheduledModel, prefix: String, weights: WeightsBlob, weightsGlobal: IRValue,
-        context: LLVMContextRef, module: LLVMModuleRef, builder: LLVMBuilderRef
-    ) throws -> [DescriptorEmitter.Kernel] {
+        _ build: ScheduledModel, prefix: String, weights: WeightsBlob, units: [CodeUnit]
+    ) throws -> ([DescriptorEmitter.Kernel], [String]) {
         let target = build.target
         var kernels: [DescriptorEmitter.Kernel] = []
+        var names: [String] = []
         for (index, node) in graph.nodes.enumerated() {
             // A node whose results hold no elements (a batch of 0) has nothing to compute.
             if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
+            let unit = units[index % units.count]
             let kernelContext = KernelContext(
-                graph: graph, node: node, plan: build.plan, weights: weights, weightsGlobal: weightsGlobal,
+                graph: graph, node: node, plan: build.plan, weights: weights, weightsGlobal: unit.weightsPlaceholder,
                 vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
                 scratchOffset: build.plan.scratchOffsets[index])
             let parts = try KernelLowering.lower(kernelContext)
             // The node's work, shared evenly by its parts' tiles.
             let operations = node.estimatedOperations(in: graph) / Swift.max(parts.count, 1)
             for (part, kernel) in parts.enumerated() {
+                let name = "\(prefix)_k\(index)_\(part)"
                 let function = makeKernelFunction(
-                    "\(prefix)_k\(index)_\(part)", kernel, target: target, context: context, module: module,
-                    builder: builder)
+                    name, kernel, target: target, context: unit.context, module: unit.module, builder: unit.builder)
                 let step = kernel.label.map { " \($0)" } ?? ""
                 kernels.append(
                     DescriptorEmitter.Kernel(
                         name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
                         costPerTile: operations / Swift.max(kernel.tileCount, 1)))
+                names.append(name)
             }
         }
-        return kernels
+        return (kernels, names)
     }
 
     /// LLVM's attribute index for the function itself (~0U in the C API).
@@ -168,15 +138,13 @@ struct ModuleEmitter {
     ) -> IRValue {
         let body = makeKernelBody(
             name + ".body", kernel, target: target, context: context, module: module, builder: builder)
+        let (type, stateType, fields) = CodeUnit.kernelType(in: context)
         let i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)!
         let i32 = LLVMInt32TypeInContext(context)!
-        let i64Pointer = LLVMPointerType(LLVMInt64TypeInContext(context), 0)!
-        var fields: [LLVMTypeRef?] = [i8Pointer, i8Pointer, i64Pointer, i32, i32, i32, i32]
-        let stateType = LLVMStructTypeInContext(context, &fields, UInt32(fields.count), 0)!
-        var parameters: [LLVMTypeRef?] = [LLVMPointerType(stateType, 0)]
-        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 1, 0)
         let function = LLVMAddFunction(module, name, type)!
-        LLVMSetLinkage(function, LLVMInternalLinkage)
+        // Defined here, called through the descriptor in another module: a
+        // symbol of the program's own, never exported from it.
+        LLVMSetVisibility(function, LLVMHiddenVisibility)
         addAttributes(function, target: target, context: context)
         LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(context, function, "entry"))
         let state = LLVMGetParam(function, 0)
@@ -253,6 +221,36 @@ struct ModuleEmitter {
             .size \(symbol), \(size)
 
             """
+    }
+
+    /// `text` with every assembler-local label (`.L…`) given `suffix`: the
+    /// modules are printed separately but assembled as one file, where each
+    /// would otherwise define `.LCPI0_0`, `.Lfunc_end0` and the like.
+    static func renamingLocalLabels(_ text: String, suffix: String) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 16)
+        func isLabelByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x5F || byte == 0x2E || byte == 0x24
+        }
+        var index = 0
+        while index < bytes.count {
+            let startsLabel =
+                bytes[index] == 0x2E && index + 1 < bytes.count && bytes[index + 1] == 0x4C
+                && (index == 0 || !isLabelByte(bytes[index - 1]))
+            guard startsLabel else {
+                out.append(bytes[index])
+                index += 1
+                continue
+            }
+            var end = index + 2
+            while end < bytes.count, isLabelByte(bytes[end]) { end += 1 }
+            out.append(contentsOf: bytes[index..<end])
+            out.append(contentsOf: suffix.utf8)
+            index = end
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The assembly is compiled as `.S`, which runs the C preprocessor first:

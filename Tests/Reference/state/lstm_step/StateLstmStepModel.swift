@@ -74,10 +74,25 @@ public final class StateLstmStepModel {
         runtime.input(0, as: Float.self)
     }
 
+    /// Input `x` as a `MutableSpan` over the model's memory, for `body`
+    /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+    public func withX<R, E: Error>(_ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.input(0, as: Float.self)
+        var span = buffer.mutableSpan
+        return try body(&span)
+    }
+
     /// Output `y`: float32 [1, 1, 1, 12], row-major, in the model's
     /// memory; valid after ``run()`` until the next call.
     public var y: UnsafeBufferPointer<Float> {
         runtime.output(0, as: Float.self)
+    }
+
+    /// Output `y` as a `Span` over the model's memory, for `body` to
+    /// read without a copy or an unsafe pointer (valid after ``run()``).
+    public func withY<R, E: Error>(_ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.output(0, as: Float.self)
+        return try body(buffer.span)
     }
 
     /// Sets the state back to where a new instance starts (the initializer, or zeros),

@@ -71,10 +71,26 @@ public final class TypedWhereBoolModel {
         runtime.input(0, as: Bool.self)
     }
 
+    /// Input `condition` as a `MutableSpan` over the model's memory, for `body`
+    /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+    public func withCondition<R, E: Error>(_ body: (inout MutableSpan<Bool>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.input(0, as: Bool.self)
+        var span = buffer.mutableSpan
+        return try body(&span)
+    }
+
     /// Input `a`: float32 [2, 3], row-major, in the model's memory.
     /// Write it in place (no copy), then call ``run()``.
     public var a: UnsafeMutableBufferPointer<Float> {
         runtime.input(1, as: Float.self)
+    }
+
+    /// Input `a` as a `MutableSpan` over the model's memory, for `body`
+    /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+    public func withA<R, E: Error>(_ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.input(1, as: Float.self)
+        var span = buffer.mutableSpan
+        return try body(&span)
     }
 
     /// Input `b`: float32 [2, 3], row-major, in the model's memory.
@@ -83,10 +99,25 @@ public final class TypedWhereBoolModel {
         runtime.input(2, as: Float.self)
     }
 
+    /// Input `b` as a `MutableSpan` over the model's memory, for `body`
+    /// to write in place (no copy, no unsafe pointer); then call ``run()``.
+    public func withB<R, E: Error>(_ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.input(2, as: Float.self)
+        var span = buffer.mutableSpan
+        return try body(&span)
+    }
+
     /// Output `y`: float32 [2, 3], row-major, in the model's
     /// memory; valid after ``run()`` until the next call.
     public var y: UnsafeBufferPointer<Float> {
         runtime.output(0, as: Float.self)
+    }
+
+    /// Output `y` as a `Span` over the model's memory, for `body` to
+    /// read without a copy or an unsafe pointer (valid after ``run()``).
+    public func withY<R, E: Error>(_ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        let buffer = runtime.output(0, as: Float.self)
+        return try body(buffer.span)
     }
 
     /// Runs the model on the inputs already in place.
