@@ -31,7 +31,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["ONNX/onnx.proto"] + [
-                "", "Advice", "Backends", "Config", "Diagnostics", "IR", "ONNX", "Ops", "Passes", "Pipeline", "Program",
+                "", "Advice", "Backends", "Backends/SPIRV", "Config", "Diagnostics", "IR", "ONNX", "Ops", "Passes", "Pipeline", "Program",
                 "Schedule", "SwiftAPI",
             ].map { $0.isEmpty ? "README.md" : "\($0)/README.md" }
         ),

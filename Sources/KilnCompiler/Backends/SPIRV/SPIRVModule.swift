@@ -1,0 +1,287 @@
+// A SPIR-V module builder in Swift, so that Kiln needs no shader compiler
+// (glslc, glslang) at a user's build time: compute shaders are built as
+// words directly. It writes each instruction into the section the SPIR-V
+// spec's logical layout puts it in (capabilities, imports, memory model,
+// entry points and modes, names, decorations, types and globals, functions)
+// and joins them at the end, so callers may declare a type while emitting a
+// function body. Types and constants are made once per distinct value.
+
+/// A SPIR-V result id.
+public struct SPIRVID: Hashable, Sendable, CustomStringConvertible {
+    public let value: UInt32
+    public var description: String { "%\(value)" }
+}
+
+/// Builds one SPIR-V module for Vulkan compute (SPIR-V 1.3, Vulkan 1.1).
+public struct SPIRVModule {
+    /// SPIR-V 1.3: what every Vulkan 1.1 device accepts.
+    public static let version: UInt32 = 0x0001_0300
+
+    private var nextID: UInt32 = 1
+    private var capabilities: [UInt32] = []
+    private var imports: [UInt32] = []
+    private var memoryModel: [UInt32] = []
+    private var entryPoints: [UInt32] = []
+    private var executionModes: [UInt32] = []
+    private var names: [UInt32] = []
+    private var annotations: [UInt32] = []
+    private var globals: [UInt32] = []
+    private var functions: [UInt32] = []
+    private var typeCache: [[UInt32]: SPIRVID] = [:]
+    private var constantCache: [[UInt32]: SPIRVID] = [:]
+    private var glslImport: SPIRVID?
+
+    public init() {
+        emit(&capabilities, .capability, [1])  // Shader
+        emit(&memoryModel, .memoryModel, [0, 1])  // Logical, GLSL450
+    }
+
+    /// A fresh result id.
+    public mutating func makeID() -> SPIRVID {
+        defer { nextID += 1 }
+        return SPIRVID(value: nextID)
+    }
+
+    /// The finished module's words: header, then every section in order.
+    public var words: [UInt32] {
+        [0x0723_0203, Self.version, 0, nextID, 0] + capabilities + imports + memoryModel + entryPoints
+            + executionModes + names + annotations + globals + functions
+    }
+
+    /// The words as little-endian bytes, as a `.spv` file or an embedded blob holds them.
+    public var bytes: [UInt8] {
+        words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+    }
+
+    // MARK: - Instructions
+
+    private func emit(_ section: inout [UInt32], _ op: SPIRVOp, _ operands: [UInt32]) {
+        section.append(UInt32(operands.count + 1) << 16 | UInt32(op.rawValue))
+        section.append(contentsOf: operands)
+    }
+
+    /// A nul-terminated UTF-8 string padded to whole words.
+    static func literal(_ text: String) -> [UInt32] {
+        var bytes = Array(text.utf8) + [0]
+        while bytes.count % 4 != 0 { bytes.append(0) }
+        return stride(from: 0, to: bytes.count, by: 4).map { index in
+            (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[index + $1]) << (8 * $1) }
+        }
+    }
+
+    /// A debug name for `id` (kept by validators and disassemblers, free at run time).
+    public mutating func name(_ id: SPIRVID, _ text: String) {
+        emit(&names, .name, [id.value] + Self.literal(text))
+    }
+
+    public mutating func decorate(_ id: SPIRVID, _ decoration: SPIRVDecoration, _ literals: [UInt32] = []) {
+        emit(&annotations, .decorate, [id.value, decoration.rawValue] + literals)
+    }
+
+    public mutating func decorateMember(
+        _ structure: SPIRVID, _ member: Int, _ decoration: SPIRVDecoration, _ literals: [UInt32] = []
+    ) {
+        emit(&annotations, .memberDecorate, [structure.value, UInt32(member), decoration.rawValue] + literals)
+    }
+
+    // MARK: - Types
+
+    private mutating func type(_ op: SPIRVOp, _ operands: [UInt32]) -> SPIRVID {
+        let key = [UInt32(op.rawValue)] + operands
+        if let known = typeCache[key] { return known }
+        let id = makeID()
+        emit(&globals, op, [id.value] + operands)
+        typeCache[key] = id
+        return id
+    }
+
+    public mutating func voidType() -> SPIRVID { type(.typeVoid, []) }
+    public mutating func boolType() -> SPIRVID { type(.typeBool, []) }
+    public mutating func uintType() -> SPIRVID { type(.typeInt, [32, 0]) }
+    public mutating func intType() -> SPIRVID { type(.typeInt, [32, 1]) }
+    public mutating func floatType() -> SPIRVID { type(.typeFloat, [32]) }
+    public mutating func vectorType(_ element: SPIRVID, _ count: Int) -> SPIRVID {
+        type(.typeVector, [element.value, UInt32(count)])
+    }
+    public mutating func pointerType(_ storage: SPIRVStorageClass, _ pointee: SPIRVID) -> SPIRVID {
+        type(.typePointer, [storage.rawValue, pointee.value])
+    }
+    public mutating func functionType(returning result: SPIRVID, _ parameters: [SPIRVID] = []) -> SPIRVID {
+        type(.typeFunction, [result.value] + parameters.map(\.value))
+    }
+
+    /// A runtime array of `element` with its stride decorated (a new type
+    /// each call: decorations belong to one type).
+    public mutating func runtimeArrayType(_ element: SPIRVID, stride: Int) -> SPIRVID {
+        let id = makeID()
+        emit(&globals, .typeRuntimeArray, [id.value, element.value])
+        decorate(id, .arrayStride, [UInt32(stride)])
+        return id
+    }
+
+    /// A `Block` struct whose members sit at `offsets` (a new type each call).
+    public mutating func blockType(_ members: [SPIRVID], offsets: [Int]) -> SPIRVID {
+        let id = makeID()
+        emit(&globals, .typeStruct, [id.value] + members.map(\.value))
+        decorate(id, .block)
+        for (index, offset) in offsets.enumerated() { decorateMember(id, index, .offset, [UInt32(offset)]) }
+        return id
+    }
+
+    // MARK: - Constants and globals
+
+    private mutating func constant(_ op: SPIRVOp, _ type: SPIRVID, _ operands: [UInt32]) -> SPIRVID {
+        let key = [UInt32(op.rawValue), type.value] + operands
+        if let known = constantCache[key] { return known }
+        let id = makeID()
+        emit(&globals, op, [type.value, id.value] + operands)
+        constantCache[key] = id
+        return id
+    }
+
+    public mutating func constant(_ value: UInt32) -> SPIRVID { constant(.constant, uintType(), [value]) }
+    public mutating func constant(_ value: Int32) -> SPIRVID {
+        constant(.constant, intType(), [UInt32(bitPattern: value)])
+    }
+    public mutating func constant(_ value: Float) -> SPIRVID { constant(.constant, floatType(), [value.bitPattern]) }
+
+    /// A specialization constant: `value` unless the pipeline gives constant
+    /// `specID` another at creation (workgroup sizes, tile counts).
+    public mutating func specConstant(_ value: UInt32, specID: UInt32) -> SPIRVID {
+        let id = makeID()
+        emit(&globals, .specConstant, [uintType().value, id.value, value])
+        decorate(id, .specID, [specID])
+        return id
+    }
+
+    /// A module-scope variable.
+    public mutating func variable(_ pointer: SPIRVID, _ storage: SPIRVStorageClass) -> SPIRVID {
+        let id = makeID()
+        emit(&globals, .variable, [pointer.value, id.value, storage.rawValue])
+        return id
+    }
+
+    /// A storage buffer of `element`s at (`set`, `binding`): a `Block`
+    /// struct holding one runtime array. Returns the variable.
+    public mutating func storageBuffer(
+        of element: SPIRVID, stride: Int, set: Int, binding: Int, readOnly: Bool = false
+    ) -> SPIRVID {
+        let array = runtimeArrayType(element, stride: stride)
+        let block = blockType([array], offsets: [0])
+        let buffer = variable(pointerType(.storageBuffer, block), .storageBuffer)
+        decorate(buffer, .descriptorSet, [UInt32(set)])
+        decorate(buffer, .binding, [UInt32(binding)])
+        if readOnly { decorate(buffer, .nonWritable) }
+        return buffer
+    }
+
+    /// `GLSL.std.450`, imported once.
+    public mutating func glsl() -> SPIRVID {
+        if let glslImport { return glslImport }
+        let id = makeID()
+        emit(&imports, .extInstImport, [id.value] + Self.literal("GLSL.std.450"))
+        glslImport = id
+        return id
+    }
+
+    /// Declares `function` a GLCompute entry point called `name` with a
+    /// fixed workgroup size; `interface` lists its Input variables.
+    public mutating func computeEntryPoint(
+        _ function: SPIRVID, name: String, interface: [SPIRVID], localSize: (Int, Int, Int)
+    ) {
+        emit(&entryPoints, .entryPoint, [5, function.value] + Self.literal(name) + interface.map(\.value))
+        emit(
+            &executionModes, .executionMode,
+            [function.value, 17, UInt32(localSize.0), UInt32(localSize.1), UInt32(localSize.2)])
+    }
+
+    // MARK: - Function bodies
+
+    /// Starts a function returning `result` of type `type`; then ``label(_:)``.
+    public mutating func beginFunction(_ result: SPIRVID, type: SPIRVID) -> SPIRVID {
+        let id = makeID()
+        emit(&functions, .function, [result.value, id.value, 0, type.value])
+        return id
+    }
+
+    public mutating func endFunction() { emit(&functions, .functionEnd, []) }
+
+    /// A Function-storage variable: declare them all right after the
+    /// function's first ``label(_:)``, before any other instruction.
+    public mutating func functionVariable(of type: SPIRVID) -> SPIRVID {
+        let pointer = pointerType(.function, type)
+        let id = makeID()
+        emit(&functions, .variable, [pointer.value, id.value, SPIRVStorageClass.function.rawValue])
+        return id
+    }
+
+    /// A `GLSL.std.450` instruction.
+    public mutating func glsl(_ instruction: GLSLInstruction, _ type: SPIRVID, _ operands: [SPIRVID]) -> SPIRVID {
+        glsl(instruction.rawValue, type, operands)
+    }
+
+    /// Starts the block `id` (a fresh id when nil); returns it.
+    @discardableResult
+    public mutating func label(_ id: SPIRVID? = nil) -> SPIRVID {
+        let block = id ?? makeID()
+        emit(&functions, .label, [block.value])
+        return block
+    }
+
+    /// An instruction with a result: `op` of `type` over `operands`.
+    public mutating func value(_ op: SPIRVOp, _ type: SPIRVID, _ operands: [SPIRVID], literals: [UInt32] = []) -> SPIRVID {
+        let id = makeID()
+        emit(&functions, op, [type.value, id.value] + operands.map(\.value) + literals)
+        return id
+    }
+
+    /// An instruction without a result.
+    public mutating func statement(_ op: SPIRVOp, _ operands: [SPIRVID], literals: [UInt32] = []) {
+        emit(&functions, op, operands.map(\.value) + literals)
+    }
+
+    /// A `GLSL.std.450` instruction (`FMax` is 40, `Exp` 27, …).
+    public mutating func glsl(_ instruction: UInt32, _ type: SPIRVID, _ operands: [SPIRVID]) -> SPIRVID {
+        let set = glsl()
+        let id = makeID()
+        emit(&functions, .extInst, [type.value, id.value, set.value, instruction] + operands.map(\.value))
+        return id
+    }
+
+    /// Structured `if condition { body }`: the merge block follows.
+    public mutating func ifThen(_ condition: SPIRVID, _ body: (inout SPIRVModule) -> Void) {
+        let (then, merge) = (makeID(), makeID())
+        statement(.selectionMerge, [merge], literals: [0])
+        statement(.branchConditional, [condition, then, merge])
+        label(then)
+        body(&self)
+        statement(.branch, [merge])
+        label(merge)
+    }
+
+    /// Structured `for (i = start; i < end; i += step) { body(i) }` over
+    /// uint, with the counter in a Function variable declared at `entry`'s start.
+    public mutating func loop(
+        from start: SPIRVID, to end: SPIRVID, step: SPIRVID, counter: SPIRVID,
+        _ body: (inout SPIRVModule, SPIRVID) -> Void
+    ) {
+        let uint = uintType()
+        let bool = boolType()
+        statement(.store, [counter, start])
+        let (header, check, bodyBlock, next, merge) = (makeID(), makeID(), makeID(), makeID(), makeID())
+        statement(.branch, [header])
+        label(header)
+        statement(.loopMerge, [merge, next], literals: [0])
+        statement(.branch, [check])
+        label(check)
+        let index = value(.load, uint, [counter])
+        statement(.branchConditional, [value(.uLessThan, bool, [index, end]), bodyBlock, merge])
+        label(bodyBlock)
+        body(&self, index)
+        statement(.branch, [next])
+        label(next)
+        statement(.store, [counter, value(.iAdd, uint, [value(.load, uint, [counter]), step])])
+        statement(.branch, [header])
+        label(merge)
+    }
+}

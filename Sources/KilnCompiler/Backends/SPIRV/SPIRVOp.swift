@@ -1,0 +1,44 @@
+// The SPIR-V opcodes and enumerants the builder uses, with the numbers the
+// SPIR-V 1.3 specification gives them (section 3, "Binary Form").
+
+/// An instruction opcode.
+public enum SPIRVOp: UInt16, Sendable {
+    case name = 5, memberName = 6
+    case extInstImport = 11, extInst = 12, memoryModel = 14, entryPoint = 15, executionMode = 16, capability = 17
+    case typeVoid = 19, typeBool = 20, typeInt = 21, typeFloat = 22, typeVector = 23
+    case typeArray = 28, typeRuntimeArray = 29, typeStruct = 30, typePointer = 32, typeFunction = 33
+    case constantTrue = 41, constantFalse = 42, constant = 43, constantComposite = 44
+    case specConstant = 50, specConstantComposite = 51
+    case function = 54, functionParameter = 55, functionEnd = 56
+    case variable = 59, load = 61, store = 62, accessChain = 65
+    case decorate = 71, memberDecorate = 72
+    case compositeExtract = 81
+    case convertUToF = 112, bitcast = 124
+    case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, fDiv = 136, uMod = 137
+    case select = 169, iEqual = 170, uLessThan = 176, sLessThan = 177, fOrdLessThan = 184, fOrdGreaterThan = 186
+    case controlBarrier = 224
+    case phi = 245, loopMerge = 246, selectionMerge = 247, label = 248, branch = 249, branchConditional = 250
+    case `return` = 253
+}
+
+/// Where a pointer points.
+public enum SPIRVStorageClass: UInt32, Sendable {
+    case uniformConstant = 0, input = 1, uniform = 2, output = 3, workgroup = 4, function = 7, pushConstant = 9
+    case storageBuffer = 12
+}
+
+/// Decorations.
+public enum SPIRVDecoration: UInt32, Sendable {
+    case specID = 1, block = 2, arrayStride = 6, builtIn = 11, nonWritable = 24, nonReadable = 25
+    case binding = 33, descriptorSet = 34, offset = 35
+}
+
+/// Built-in variables (for the `BuiltIn` decoration).
+public enum SPIRVBuiltIn: UInt32, Sendable {
+    case workgroupSize = 25, workgroupID = 26, localInvocationID = 27, globalInvocationID = 28
+}
+
+/// `GLSL.std.450` extended instructions.
+public enum GLSLInstruction: UInt32, Sendable {
+    case tanh = 21, exp = 27, log = 28, sqrt = 31, fMin = 37, fMax = 40, fma = 50
+}

@@ -1,0 +1,92 @@
+// The SPIR-V builder's output is what Vulkan drivers will load: every
+// module built here must pass spirv-val for Vulkan 1.1 (spirv-tools, which
+// `make deps` installs), and a broken one must not.
+
+import Foundation
+import Testing
+
+@testable import KilnCompiler
+
+@Suite struct SPIRVModuleTests {
+    /// y[i] = max(x[i], 0) + slope · min(x[i], 0) for i < count, over a
+    /// grid-stride loop whose stride is a specialization constant.
+    static func leakyReLU() -> SPIRVModule {
+        var m = SPIRVModule()
+        let (void, uint, float) = (m.voidType(), m.uintType(), m.floatType())
+        let uint3 = m.vectorType(uint, 3)
+        let input = m.storageBuffer(of: float, stride: 4, set: 0, binding: 0, readOnly: true)
+        let output = m.storageBuffer(of: float, stride: 4, set: 0, binding: 1)
+        let push = m.blockType([uint], offsets: [0])
+        let constants = m.variable(m.pointerType(.pushConstant, push), .pushConstant)
+        let invocation = m.variable(m.pointerType(.input, uint3), .input)
+        m.decorate(invocation, .builtIn, [SPIRVBuiltIn.globalInvocationID.rawValue])
+        let stride = m.specConstant(65536, specID: 0)
+        let slope = m.constant(Float(0.125))
+        let (zero, zeroFloat) = (m.constant(UInt32(0)), m.constant(Float(0)))
+        let storageFloat = m.pointerType(.storageBuffer, float)
+
+        let main = m.beginFunction(void, type: m.functionType(returning: void))
+        m.name(main, "main")
+        m.label()
+        let counter = m.functionVariable(of: uint)
+        let count = m.value(.load, uint, [m.value(.accessChain, m.pointerType(.pushConstant, uint), [constants, zero])])
+        let first = m.value(.compositeExtract, uint, [m.value(.load, uint3, [invocation])], literals: [0])
+        m.loop(from: first, to: count, step: stride, counter: counter) { m, index in
+            let x = m.value(.load, float, [m.value(.accessChain, storageFloat, [input, zero, index])])
+            let positive = m.glsl(.fMax, float, [x, zeroFloat])
+            let negative = m.value(.fMul, float, [slope, m.glsl(.fMin, float, [x, zeroFloat])])
+            let y = m.value(.fAdd, float, [positive, negative])
+            m.statement(.store, [m.value(.accessChain, storageFloat, [output, zero, index]), y])
+        }
+        m.statement(.return, [])
+        m.endFunction()
+        m.computeEntryPoint(main, name: "main", interface: [invocation], localSize: (64, 1, 1))
+        return m
+    }
+
+    /// Runs spirv-val on `module`'s bytes: (passed, what it printed).
+    func validate(_ bytes: [UInt8]) throws -> (Bool, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString).spv")
+        defer { try? FileManager.default.removeItem(at: path) }
+        try Data(bytes).write(to: path)
+        let tool = ["/usr/bin/spirv-val", "/usr/local/bin/spirv-val"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let validator = try #require(tool, "spirv-val is missing: run `make deps` (Debian's spirv-tools)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: validator)
+        process.arguments = ["--target-env", "vulkan1.1", path.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus == 0, output)
+    }
+
+    @Test func aComputeShaderPassesTheValidator() throws {
+        let module = Self.leakyReLU()
+        #expect(module.words[0] == 0x0723_0203 && module.words[1] == SPIRVModule.version)
+        #expect(module.bytes.count == module.words.count * 4)
+        if let keep = ProcessInfo.processInfo.environment["KILN_KEEP_SPIRV"] { try Data(module.bytes).write(to: URL(fileURLWithPath: keep)) }
+        let (passed, output) = try validate(module.bytes)
+        #expect(passed, "spirv-val: \(output)")
+    }
+
+    @Test func aBrokenModuleFailsTheValidator() throws {
+        var words = Self.leakyReLU().words
+        // Drop OpFunctionEnd (opcode 56, one word): the function never ends.
+        let end = try #require(words.lastIndex(of: 1 << 16 | 56))
+        words.remove(at: end)
+        let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        let (passed, _) = try validate(bytes)
+        #expect(!passed)
+    }
+
+    @Test func typesAndConstantsAreMadeOnce() {
+        var m = SPIRVModule()
+        #expect(m.floatType() == m.floatType())
+        #expect(m.constant(Float(1)) == m.constant(Float(1)))
+        #expect(m.constant(UInt32(1)) != m.constant(Int32(1)))
+        #expect(SPIRVModule.literal("main") == [0x6E69_616D, 0])
+    }
+}
