@@ -69,7 +69,20 @@ cp "$(swift build -c "$configuration" --static-swift-stdlib --scratch-path .buil
 if ldd "$static" | grep -E 'libswift|libFoundation|libdispatch|libLLVM|libvulkan'; then
     fail "the --static-swift-stdlib build still links the libraries above"
 fi
-toolchain="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"
+# The folder to hide is the one the regular build loads the Swift runtime from.
+runtime="$(ldd "$binary" | awk '/libswiftCore/ { print $3 }')"
+[ -n "$runtime" ] || fail "the regular build does not load libswiftCore; cannot tell which folder to hide"
+# <toolchain>/usr/lib/swift/linux/libswiftCore.so: hide the whole toolchain,
+# unless it is the system's /usr (Swift's Docker images), then its Swift libraries.
+toolchain="$(dirname "$(readlink -f "$runtime")")"
+root="$(dirname "$(dirname "$(dirname "$toolchain")")")"
+[ "$root" = /usr ] || [ "$root" = / ] || toolchain="$root"
+case "$toolchain" in
+    /usr/lib | /usr/lib64 | /lib | /lib64 | /usr/lib/x86_64-linux-gnu | /lib/x86_64-linux-gnu)
+        fail "the Swift runtime lives in $toolchain with the C libraries; hiding it would hide those too" ;;
+esac
+unshare --map-root-user --mount true 2>/dev/null \
+    || fail "unshare --map-root-user --mount is not allowed here (a container without user namespaces?)"
 hidden="$(unshare --map-root-user --mount bash -c '
     mount -t tmpfs none "$1" || exit 90
     [ -z "$(ls -A "$1")" ] || exit 91

@@ -21,14 +21,14 @@ for fixture in state/lstm_step resnet_small; do
     nodes="$(sed -n 's/.*: \([0-9]*\) kernels, \([0-9]*\) nodes$/\2/p' <<< "$summary")"
     [ -n "$kernels" ] && [ -n "$nodes" ] || fail "unexpected kilnc report output: $summary"
     browser=(chromium --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile")
-    timeout 120 "${browser[@]}" --dump-dom "file://$page" > "$work/$name.dom" 2>/dev/null \
+    timeout 120 "${browser[@]}" --dump-dom "$page" > "$work/$name.dom" 2>/dev/null \
         || fail "chromium could not render $page"
     grep -q "id=\"status\">rendered: $nodes nodes, [0-9]* buffers, $kernels kernels<" "$work/$name.dom" \
         || fail "the rendered $name page does not count $nodes nodes and $kernels kernels: $(grep -o 'id="status">[^<]*' "$work/$name.dom")"
     for section in Summary Kernels "Memory plan" "Fused graph"; do
         grep -q "<h2>$section</h2>" "$work/$name.dom" || fail "the rendered $name page has no '$section' section"
     done
-    timeout 120 "${browser[@]}" --screenshot="$work/$name.png" --window-size=1200,1600 "file://$page" >/dev/null 2>&1 \
+    timeout 120 "${browser[@]}" --screenshot="$work/$name.png" --window-size=1200,1600 "$page" >/dev/null 2>&1 \
         || fail "chromium could not take a screenshot of $page"
     size="$(stat -c %s "$work/$name.png")"
     [ "$size" -gt 20000 ] || fail "the screenshot of $name is $size bytes: a blank page?"

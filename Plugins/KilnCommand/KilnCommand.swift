@@ -38,18 +38,21 @@ struct KilnCommand: CommandPlugin {
                 guard verb == "report", rest.indices.contains(option + 1) else {
                     throw CommandError("--output-dir DIR is an option of report")
                 }
-                outputDirectory = URL(fileURLWithPath: rest[option + 1], relativeTo: context.package.directoryURL)
+                // Relative to where `swift package` was run, as the model paths are.
+                outputDirectory = URL(fileURLWithPath: rest[option + 1])
                 rest.removeSubrange(option...(option + 1))
             }
             let models = try selectModels(rest, in: context.package)
-            for model in models {
-                print("== \(model.path) ==")
-                var arguments = [verb, model.path] + passed
+            // Pages are named after the model, and after its target too when
+            // two targets hold models of the same name.
+            let stems = models.map { $0.url.deletingPathExtension().lastPathComponent }
+            for (model, stem) in zip(models, stems) {
+                print("== \(model.url.path) ==")
+                var arguments = [verb, model.url.path] + passed
                 if verb == "report" {
                     try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-                    let page = outputDirectory.appendingPathComponent(
-                        model.deletingPathExtension().lastPathComponent + ".report.html")
-                    arguments += ["--output", page.path]
+                    let name = stems.filter { $0 == stem }.count > 1 ? "\(model.target).\(stem)" : stem
+                    arguments += ["--output", outputDirectory.appendingPathComponent(name + ".report.html").path]
                 }
                 try run(kilnc, arguments)
             }
@@ -65,28 +68,30 @@ struct KilnCommand: CommandPlugin {
                swift package --allow-writing-to-package-directory kiln-init FILE.onnx [--target NAME]
         """
 
-    /// The package's .onnx files (in every source target), or those `names` pick.
-    func selectModels(_ names: [String], in package: Package) throws -> [URL] {
-        var found: [URL] = []
+    /// The package's .onnx files (in every source target), or those `names`
+    /// pick (a name, a file name, or a path from where `swift package` runs).
+    func selectModels(_ names: [String], in package: Package) throws -> [(url: URL, target: String)] {
+        var found: [(url: URL, target: String)] = []
         for target in package.targets.compactMap({ $0 as? SourceModuleTarget }) {
             let files = FileManager.default.enumerator(
                 at: target.directoryURL, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])
             while let url = files?.nextObject() as? URL {
-                if url.pathExtension.lowercased() == "onnx" { found.append(url.standardizedFileURL) }
+                if url.pathExtension.lowercased() == "onnx" { found.append((url.standardizedFileURL, target.name)) }
             }
         }
-        found.sort { $0.path < $1.path }
+        found.sort { $0.url.path < $1.url.path }
         guard !found.isEmpty else { throw CommandError("package '\(package.displayName)' has no .onnx model in its targets") }
         guard !names.isEmpty else { return found }
         return try names.map { name in
-            let matches = found.filter { url in
-                url.lastPathComponent == name || url.deletingPathExtension().lastPathComponent == name
-                    || url.path == URL(fileURLWithPath: name, relativeTo: package.directoryURL).standardizedFileURL.path
+            let path = URL(fileURLWithPath: name).standardizedFileURL.path
+            let matches = found.filter { model in
+                model.url.lastPathComponent == name || model.url.deletingPathExtension().lastPathComponent == name
+                    || model.url.path == path
             }
             guard matches.count == 1 else {
                 throw CommandError(
                     (matches.isEmpty ? "no model '\(name)'" : "'\(name)' names \(matches.count) models; give its path")
-                        + "; the package's models are: \(found.map(\.lastPathComponent).joined(separator: ", "))")
+                        + "; the package's models are: \(found.map(\.url.lastPathComponent).joined(separator: ", "))")
             }
             return matches[0]
         }

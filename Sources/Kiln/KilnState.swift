@@ -16,8 +16,9 @@ public struct KilnStatePair: Sendable, Equatable {
 
 /// A copy of a model's state (every pair), taken by
 /// ``KilnModel/stateSnapshot()`` and put back by ``KilnModel/restoreState(_:)``.
-/// Its bytes are the state inputs in pair order, row-major, so it can be
-/// stored and restored by a later run of the same compiled model.
+/// Its bytes are the state region as the compiled model lays it out (the
+/// state inputs in pair order, each 64-byte aligned), so it can be stored and
+/// restored by a later run of the same compiled model.
 public struct KilnStateSnapshot: Sendable, Equatable {
     /// The model file the snapshot was taken from.
     public let modelName: String

@@ -67,6 +67,40 @@ import Testing
         #expect(throws: KilnError.self) { try other.runtime.restoreState(snapshot) }
     }
 
+    /// A one-step delay through views: y = Reshape(s_in), s_out = Reshape(x).
+    /// y must be the previous x, though y would share s_in's bytes and s_out
+    /// is written into them: the output gets its own copy.
+    @Test func anOutputViewingAStateInputReadsTheOldState() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-delay-\(UUID().uuidString).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func shape(_ name: String, _ dims: [Int64]) -> Onnx_TensorProto {
+            var tensor = Onnx_TensorProto()
+            (tensor.name, tensor.dims, tensor.dataType, tensor.int64Data) = (name, [Int64(dims.count)], 7, dims)
+            return tensor
+        }
+        func reshape(_ input: String, _ target: String, _ output: String) -> Onnx_NodeProto {
+            var node = Onnx_NodeProto()
+            (node.opType, node.name, node.input, node.output) = ("Reshape", output + "_node", [input, target], [output])
+            return node
+        }
+        try writeONNXModel(
+            to: path, nodes: [reshape("s_in", "flat", "y"), reshape("x", "square", "s_out")],
+            inputs: [onnxValueInfo("x", .float32, [4]), onnxValueInfo("s_in", .float32, [2, 2])],
+            outputs: [onnxValueInfo("y", .float32, [4]), onnxValueInfo("s_out", .float32, [2, 2])],
+            initializers: [shape("flat", [4]), shape("square", [2, 2])])
+        // The loaded shared object must outlive the calls.
+        let loaded = try LoadedModel(modelPath: path, config: ModelConfig(state: [.init(input: "s_in", output: "s_out")]))
+        let model = loaded.runtime
+        var previous: [Float] = [0, 0, 0, 0]
+        for step in 0..<4 {
+            let x = (0..<4).map { Float(step * 10 + $0) }
+            try model.setInput(0, x)
+            model.run()
+            #expect(Array(model.output(0)) == previous, "step \(step)")
+            previous = x
+        }
+    }
+
     @Test func configErrorsNameTheStateAndWhatTheModelHas() throws {
         let path = try writeRunningSum()
         defer { try? FileManager.default.removeItem(atPath: path) }

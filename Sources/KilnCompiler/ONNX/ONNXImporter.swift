@@ -217,7 +217,9 @@ public struct ONNXImporter {
             // The outputs left out are not computed: neither is what only they need.
             graph.removeNodesNoOutputNeeds()
         }
-        graph.state = try statePairs(in: graph, initial: initialState)
+        // With problems recorded (say, a state's initializer Kiln cannot
+        // decode), those are the errors to show, not a missing state input.
+        if graph.problems.isEmpty { graph.state = try statePairs(in: graph, initial: initialState) }
         return graph
     }
 

@@ -132,6 +132,8 @@ public enum MemoryPlanner {
             for case let input? in node.inputs { lastRead[owner(input)] = time }
             for output in node.outputs where firstWrite[owner(output)] == nil { firstWrite[owner(output)] = time }
         }
+        // The caller reads every output after the call.
+        for output in graph.outputs { lastRead[owner(output)] = graph.nodes.count }
         var carried: [(ValueID, ValueID)] = []
         for pair in graph.state {
             let input = graph.inputs[pair.input]

@@ -236,9 +236,10 @@ struct ModuleEmitter {
         }
         var index = 0
         while index < bytes.count {
+            // `$.LCPI0_0` (an immediate) still names the label: `$` before it does not join it.
             let startsLabel =
                 bytes[index] == 0x2E && index + 1 < bytes.count && bytes[index + 1] == 0x4C
-                && (index == 0 || !isLabelByte(bytes[index - 1]))
+                && (index == 0 || bytes[index - 1] == 0x24 || !isLabelByte(bytes[index - 1]))
             guard startsLabel else {
                 out.append(bytes[index])
                 index += 1
