@@ -14,6 +14,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
     /// A state snapshot does not fit this model.
     case stateMismatch(model: String, detail: String)
+    /// Vulkan cannot be used on this machine, and why.
+    case vulkanUnavailable(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
             "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
         case .stateMismatch(let model, let detail):
             "\(model): cannot restore this state: \(detail)"
+        case .vulkanUnavailable(let reason):
+            "Vulkan is not available: \(reason)"
         }
     }
 }

@@ -13,7 +13,7 @@ struct Kilnc: ParsableCommand {
         commandName: "kilnc",
         abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
         version: kilnVersion,
-        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self, Report.self])
+        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self, Report.self, Devices.self])
 
     /// Exit statuses, so scripts (the conformance runner) can tell outcomes apart.
     enum Status {
@@ -439,6 +439,20 @@ struct Bench: ParsableCommand {
                     "  \(String(format: "%9.4f", kernel.median_ms)) ms \(String(format: "%3d", share)) %  \(kernel.name)"
                 )
             }
+        }
+    }
+}
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the Vulkan devices of this machine (best first), or say why there are none.")
+
+    func run() throws {
+        do {
+            for device in try KilnVulkan.devices() { print(device) }
+        } catch {
+            print("\(error)")
+            throw ExitCode(Kilnc.Status.failed)
         }
     }
 }

@@ -1,0 +1,75 @@
+// The Vulkan devices a machine offers, found at run time: the loader is
+// opened with dlopen (CKiln/kiln_vulkan.c), so a binary built with Kiln
+// starts everywhere and can say why Vulkan is unavailable where it is.
+// This is the first piece of the Vulkan backend (issue 9); models do not
+// run on these devices yet.
+
+import CKiln
+
+/// Vulkan on this machine.
+public enum KilnVulkan {
+    /// One physical device.
+    public struct Device: Sendable, Equatable, CustomStringConvertible {
+        /// What the driver calls it, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".
+        public let name: String
+        public let kind: Kind
+        /// The Vulkan version the device supports, e.g. "1.3.230".
+        public let apiVersion: String
+
+        public var description: String { "\(name) (\(kind), Vulkan \(apiVersion))" }
+    }
+
+    /// Kinds of device, in the order Kiln prefers them.
+    public enum Kind: Int, Sendable, Comparable, CustomStringConvertible {
+        case discreteGPU, integratedGPU, virtualGPU, cpu, other
+
+        public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        public var description: String {
+            switch self {
+            case .discreteGPU: "discrete GPU"
+            case .integratedGPU: "integrated GPU"
+            case .virtualGPU: "virtual GPU"
+            case .cpu: "CPU"
+            case .other: "other"
+            }
+        }
+    }
+
+    /// Every Vulkan 1.1 device, best first (discrete, integrated, virtual
+    /// GPU, then CPU implementations such as Mesa's lavapipe), or why there
+    /// are none: no loader (`libvulkan.so.1`), no driver, or a runtime built
+    /// without the Vulkan headers.
+    public static func devices() throws(KilnError) -> [Device] {
+        var error = [CChar](repeating: 0, count: 512)
+        var found = [KilnVulkanDevice](repeating: KilnVulkanDevice(), count: 16)
+        let count = found.withUnsafeMutableBufferPointer { devices in
+            kiln_vulkan_devices(devices.baseAddress, UInt32(devices.count), &error, error.count)
+        }
+        guard count >= 0 else {
+            let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw .vulkanUnavailable(reason: reason)
+        }
+        let devices = found.prefix(Int(min(count, Int32(found.count)))).map { device in
+            var device = device
+            let name = withUnsafeBytes(of: &device.name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            let kind: Kind =
+                switch Int(device.type) {
+                case Int(KILN_VULKAN_DISCRETE_GPU): .discreteGPU
+                case Int(KILN_VULKAN_INTEGRATED_GPU): .integratedGPU
+                case Int(KILN_VULKAN_VIRTUAL_GPU): .virtualGPU
+                case Int(KILN_VULKAN_CPU): .cpu
+                default: .other
+                }
+            let version = device.apiVersion
+            return Device(
+                name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)")
+        }
+        guard !devices.isEmpty else {
+            throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")
+        }
+        return devices.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(\.element)
+    }
+}
