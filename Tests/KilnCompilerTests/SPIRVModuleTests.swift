@@ -2,6 +2,7 @@
 // module built here must pass spirv-val for Vulkan 1.1 (spirv-tools, which
 // `make deps` installs), and a broken one must not.
 
+import CKiln
 import Foundation
 import Testing
 
@@ -80,6 +81,34 @@ import Testing
         let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
         let (passed, _) = try validate(bytes)
         #expect(!passed)
+    }
+
+    /// The shader, run by a Vulkan driver (lavapipe on these machines):
+    /// the values it writes are exactly the CPU's.
+    @Test func theShaderRunsOnTheDevice() throws {
+        let count = 1000
+        var x = (0..<count).map { Float($0 % 97) / 12 - 4 }
+        var y = [Float](repeating: .nan, count: count)
+        var pushed = UInt32(count)
+        let code = Self.leakyReLU().words
+        var error = [CChar](repeating: 0, count: 512)
+        var device = [CChar](repeating: 0, count: 256)
+        let status = x.withUnsafeMutableBytes { input in
+            y.withUnsafeMutableBytes { output in
+                code.withUnsafeBufferPointer { words in
+                    var buffers: [UnsafeMutableRawPointer?] = [input.baseAddress, output.baseAddress]
+                    let sizes = [UInt64(input.count), UInt64(output.count)]
+                    return kiln_vulkan_run_once(
+                        words.baseAddress, words.count * 4, &buffers, sizes, 2, &pushed, 4, UInt32((count + 63) / 64),
+                        &device, &error, error.count)
+                }
+            }
+        }
+        let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        try #require(status == 0, "Vulkan: \(reason)")
+        #expect(y == x.map { max($0, 0) + 0.125 * min($0, 0) })
+        let name = device.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        #expect(!name.isEmpty)
     }
 
     @Test func typesAndConstantsAreMadeOnce() {

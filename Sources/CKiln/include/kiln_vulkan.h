@@ -36,6 +36,17 @@ typedef struct KilnVulkanDevice {
 /// runtime built without the Vulkan headers).
 int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize);
 
+/// Runs one compute shader once on the best device, for checks and tests
+/// (the executor of compiled models builds its pipelines once and reuses
+/// them): SPIR-V `code` (`codeSize` bytes, entry point "main") with storage
+/// buffers at bindings 0 ..< `bufferCount` of set 0, each `bufferBytes[i]`
+/// long and copied in from and back out to `buffers[i]`, `pushSize` bytes of
+/// push constants, over `groups` workgroups in x. Returns 0, or -1 with a
+/// sentence in `error`; `deviceName` (256 bytes) gets the device used.
+int32_t kiln_vulkan_run_once(
+    const uint32_t *code, size_t codeSize, void *const *buffers, const uint64_t *bufferBytes, uint32_t bufferCount,
+    const void *push, uint32_t pushSize, uint32_t groups, char *deviceName, char *error, size_t errorSize);
+
 #ifdef __cplusplus
 }
 #endif
