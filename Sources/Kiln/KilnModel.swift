@@ -36,6 +36,11 @@ public final class KilnModel {
     /// The state pairs, in the config's order (hidden from ``inputs`` and ``outputs``).
     public let statePairs: [KilnStatePair]
 
+    /// Whatever keeps the descriptor's code mapped, held as long as this
+    /// instance: tools that load a compiled model as a shared object set it
+    /// to the object that unloads it.
+    @_spi(Tools) public var codeOwner: AnyObject?
+
     let arena: UnsafeMutableRawPointer
     /// The arena bytes every state input lies in.
     let stateRegion: (offset: Int, count: Int)

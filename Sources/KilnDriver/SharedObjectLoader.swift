@@ -3,7 +3,7 @@
 // execute exactly the code the plugin ships.
 
 import Foundation
-import Kiln
+@_spi(Tools) import Kiln
 import KilnCompiler
 
 #if canImport(Glibc)
@@ -13,11 +13,12 @@ import KilnCompiler
 /// A compiled model loaded into this process.
 public final class LoadedModel {
     public let outputs: CompiledOutputs
+    /// An instance of the model; it keeps the shared object loaded even when
+    /// this `LoadedModel` is gone.
     public let runtime: KilnModel
-    private let handle: UnsafeMutableRawPointer
-    /// The compiled model's descriptor, valid while this object lives.
+    private let library: SharedLibrary
+    /// The compiled model's descriptor, valid while this object (or ``runtime``) lives.
     public let descriptor: UnsafeRawPointer
-    private let directory: URL
 
     /// Compiles `modelPath`, links it into a shared object and loads it with
     /// `threads` (nil: the config's default, as the generated class has).
@@ -53,20 +54,23 @@ public final class LoadedModel {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "kiln-\(prepared.name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.directory = directory
         let weights = directory.appendingPathComponent("\(prepared.name).kiln.weights").path
         let compiled = try Compiler.compile(prepared, targets: targets, weightsPath: weights)
         let assembly = directory.appendingPathComponent("\(prepared.name).kiln.S").path
         try OutputWriter.write(compiled.assembly, to: assembly)
         let library = directory.appendingPathComponent("lib\(prepared.name).so").path
-        try Toolchain.run(Toolchain.clang(), ["-shared", "-fPIC", "-o", library, assembly])
-
+        do {
+            try Toolchain.run(Toolchain.clang(), ["-shared", "-fPIC", "-o", library, assembly])
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
         guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+            try? FileManager.default.removeItem(at: directory)
             throw DriverError("cannot load \(library): \(String(cString: dlerror()))")
         }
-        self.handle = handle
+        self.library = SharedLibrary(handle: handle, directory: directory)
         guard let getter = dlsym(handle, "kiln_\(prepared.name)_model") else {
-            dlclose(handle)
             throw DriverError("\(library) does not export kiln_\(prepared.name)_model")
         }
         typealias Getter = @convention(c) () -> UnsafeRawPointer
@@ -75,6 +79,19 @@ public final class LoadedModel {
         outputs = compiled
         runtime = try KilnModel(
             descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads), cpuVariant: cpuVariant)
+        runtime.codeOwner = self.library
+    }
+}
+
+/// A loaded shared object and the folder it was built in: unloaded and
+/// removed when the last holder (a `LoadedModel`, or a model instance it made) is gone.
+final class SharedLibrary {
+    let handle: UnsafeMutableRawPointer
+    let directory: URL
+
+    init(handle: UnsafeMutableRawPointer, directory: URL) {
+        self.handle = handle
+        self.directory = directory
     }
 
     deinit {
