@@ -6,6 +6,10 @@
 
 import CKiln
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Vulkan on this machine.
 public enum KilnVulkan {
     /// One physical device.
@@ -71,5 +75,40 @@ public enum KilnVulkan {
             throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")
         }
         return devices.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(\.element)
+    }
+
+    /// The device to use: the one `requested` names (an index into
+    /// ``devices()``, or a case-insensitive part of a device's name), else
+    /// the one the `KILN_VULKAN_DEVICE` environment variable names, else the
+    /// best (a discrete GPU before an integrated one before a CPU).
+    public static func selectDevice(_ requested: String? = nil) throws(KilnError) -> Device {
+        let devices = try devices()
+        let wanted = requested ?? environment("KILN_VULKAN_DEVICE")
+        guard let wanted, !wanted.isEmpty else { return devices[0] }
+        if let index = Int(wanted) {
+            guard devices.indices.contains(index) else {
+                throw .vulkanUnavailable(
+                    reason: "device \(index) was asked for, but there are \(devices.count): \(listing(devices))")
+            }
+            return devices[index]
+        }
+        let matches = devices.filter { $0.name.lowercased().contains(wanted.lowercased()) }
+        guard matches.count == 1 else {
+            throw .vulkanUnavailable(
+                reason: "\(matches.isEmpty ? "no" : "more than one") device matches \"\(wanted)\"; the devices are \(listing(devices))")
+        }
+        return matches[0]
+    }
+
+    private static func listing(_ devices: [Device]) -> String {
+        devices.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
+    }
+
+    private static func environment(_ name: String) -> String? {
+        #if canImport(Glibc)
+            getenv(name).map { String(cString: $0) }
+        #else
+            nil
+        #endif
     }
 }

@@ -445,11 +445,15 @@ struct Bench: ParsableCommand {
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the Vulkan devices of this machine (best first), or say why there are none.")
+        abstract: "List the Vulkan devices of this machine (best first; * the one used), or say why there are none.",
+        discussion: "KILN_VULKAN_DEVICE (an index or part of a name) picks another.")
 
     func run() throws {
         do {
-            for device in try KilnVulkan.devices() { print(device) }
+            let chosen = try KilnVulkan.selectDevice()
+            for (index, device) in try KilnVulkan.devices().enumerated() {
+                print("\(device == chosen ? "*" : " ") \(index): \(device)")
+            }
         } catch {
             print("\(error)")
             throw ExitCode(Kilnc.Status.failed)

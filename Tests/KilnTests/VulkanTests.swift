@@ -29,6 +29,21 @@ import Testing
         #expect(devices.map(\.kind) == devices.map(\.kind).sorted(), "best kind first")
     }
 
+    @Test func aDeviceIsSelectedByIndexNameOrEnvironment() throws {
+        let devices = try KilnVulkan.devices()
+        #expect(try KilnVulkan.selectDevice() == devices[0])
+        #expect(try KilnVulkan.selectDevice("0") == devices[0])
+        #expect(try KilnVulkan.selectDevice("LLVMPIPE").kind == .cpu)
+        let fromEnvironment = try with(["KILN_VULKAN_DEVICE": "llvmpipe"]) { try KilnVulkan.selectDevice() }
+        #expect(fromEnvironment.kind == .cpu)
+        #expect { try KilnVulkan.selectDevice("\(devices.count)") } throws: { error in
+            "\(error)".contains("device \(devices.count) was asked for, but there are \(devices.count)")
+        }
+        #expect { try KilnVulkan.selectDevice("no such gpu") } throws: { error in
+            "\(error)".contains("no device matches \"no such gpu\"; the devices are 0: ")
+        }
+    }
+
     @Test func withoutADriverTheReasonSaysSo() {
         with(["VK_ICD_FILENAMES": "/nonexistent/icd.json", "VK_DRIVER_FILES": "/nonexistent/icd.json"]) {
             #expect { try KilnVulkan.devices() } throws: { error in
