@@ -33,13 +33,13 @@ static PFN_vkGetInstanceProcAddr kiln_vulkan_loader(char *error, size_t errorSiz
   return getProcAddr;
 }
 
-int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
-  PFN_vkGetInstanceProcAddr getProcAddr = kiln_vulkan_loader(error, errorSize);
-  if (getProcAddr == NULL) return -1;
+/// A Vulkan 1.1 instance from the loader, or VK_NULL_HANDLE with `error`
+/// saying why (no driver is the usual reason).
+static VkInstance kiln_vulkan_instance(PFN_vkGetInstanceProcAddr getProcAddr, char *error, size_t errorSize) {
   PFN_vkCreateInstance createInstance = (PFN_vkCreateInstance)getProcAddr(NULL, "vkCreateInstance");
   if (createInstance == NULL) {
     snprintf(error, errorSize, "the Vulkan loader has no vkCreateInstance");
-    return -1;
+    return VK_NULL_HANDLE;
   }
   VkApplicationInfo application = {
       .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
@@ -53,12 +53,21 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
   if (result == VK_ERROR_INCOMPATIBLE_DRIVER) {
     snprintf(error, errorSize,
              "no Vulkan 1.1 driver is installed (the loader found no ICD; Debian: mesa-vulkan-drivers, or the GPU vendor's driver)");
-    return -1;
+    return VK_NULL_HANDLE;
   }
   if (result != VK_SUCCESS) {
     snprintf(error, errorSize, "vkCreateInstance failed with VkResult %d", (int)result);
-    return -1;
+    return VK_NULL_HANDLE;
   }
+  return instance;
+}
+
+int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
+  PFN_vkGetInstanceProcAddr getProcAddr = kiln_vulkan_loader(error, errorSize);
+  if (getProcAddr == NULL) return -1;
+  VkInstance instance = kiln_vulkan_instance(getProcAddr, error, errorSize);
+  if (instance == VK_NULL_HANDLE) return -1;
+  VkResult result;
   PFN_vkDestroyInstance destroyInstance = (PFN_vkDestroyInstance)getProcAddr(instance, "vkDestroyInstance");
   PFN_vkEnumeratePhysicalDevices enumerate =
       (PFN_vkEnumeratePhysicalDevices)getProcAddr(instance, "vkEnumeratePhysicalDevices");
@@ -178,12 +187,8 @@ int32_t kiln_vulkan_run_once(
   }
   once->gipa = kiln_vulkan_loader(error, errorSize);
   if (once->gipa == NULL) return -1;
-  PFN_vkCreateInstance vkCreateInstance = (PFN_vkCreateInstance)once->gipa(NULL, "vkCreateInstance");
-  VkApplicationInfo application = {
-      .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO, .pApplicationName = "Kiln", .apiVersion = VK_API_VERSION_1_1};
-  VkInstanceCreateInfo instanceInfo = {
-      .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, .pApplicationInfo = &application};
-  KILN_CHECK(vkCreateInstance(&instanceInfo, NULL, &once->instance), "vkCreateInstance");
+  once->instance = kiln_vulkan_instance(once->gipa, error, errorSize);
+  if (once->instance == VK_NULL_HANDLE) return -1;
   KILN_INSTANCE_FN(vkEnumeratePhysicalDevices);
   KILN_INSTANCE_FN(vkGetPhysicalDeviceProperties);
   KILN_INSTANCE_FN(vkGetPhysicalDeviceQueueFamilyProperties);
