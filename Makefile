@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
+.PHONY: bench-bounded deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models docs clean
 
 deps:
@@ -65,6 +65,10 @@ check-sanitizers: deps
 # Kiln against ONNX Runtime, OpenVINO and OpenBLAS, one thread each (THREADS=2: two; needs PyPI for the venv).
 bench: deps
 	bash Benchmarks/run.sh
+
+# A bounded batch dim against static builds of each batch (ResNet-18, MobileNetV2).
+bench-bounded: deps
+	bash Benchmarks/bounded.sh
 
 # Regenerate Fixtures/Malformed/: the hostile-model corpus the tests run (needs PyPI).
 malformed:

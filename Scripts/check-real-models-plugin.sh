@@ -59,6 +59,10 @@ printf '{ "className": "SqueezeNet", "access": "package", "rename": { "image": "
 cp "$repo/Fixtures/state/lstm_step/model.onnx" "$package/Sources/Models/lstm_step.onnx"
 cp "$repo/Fixtures/state/lstm_step/model.kiln.json" "$package/Sources/Models/lstm_step.kiln.json"
 printf '#include "%s.kiln.h"\n' lstm_step >> "$package/Sources/Models/include/Models.h"
+# A model whose config bounds its batch: the App calls it at several batches.
+cp "$repo/Fixtures/bounded/cnn/model.onnx" "$package/Sources/Models/bounded_cnn.onnx"
+cp "$repo/Fixtures/bounded/cnn/model.kiln.json" "$package/Sources/Models/bounded_cnn.kiln.json"
+printf '#include "%s.kiln.h"\n' bounded_cnn >> "$package/Sources/Models/include/Models.h"
 cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.
 cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"

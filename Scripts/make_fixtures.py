@@ -10,6 +10,7 @@ Outputs (paths relative to the repository root):
   Fixtures/ops/<case>/...      one-node models, every attribute variant
   Fixtures/typed/<case>/...    one-node models with int64/int32/bool/float16 inputs or outputs
   Fixtures/state/<case>/...    streaming models with a config pairing state, one data set per step
+  Fixtures/bounded/<case>/...  a bounded batch dim: one data set per call, at batches 1, 7, 8, 3
   Fixtures/invalid/*.onnx      malformed / unsupported models (no test data)
   Fixtures/digits/...          the demo model with one held-out image
   Fixtures/README.md
@@ -34,6 +35,7 @@ import time
 # Importing the package first sets the single-thread variables for numpy / ORT.
 from fixtures import (
     activations,
+    bounded,
     common,
     conv,
     digits,
@@ -64,6 +66,7 @@ FAMILIES = [
     normalization,
     recurrent,      # RNN, GRU, LSTM
     streaming,      # Fixtures/state/...: one step per call, state kept in the model
+    bounded,        # Fixtures/bounded/...: a batch dim bounded by the config, calls at several batches
     reduce,         # reductions and LayerNormalization (opsets 13, 17, 18)
     shape_ops,
     typed,          # Fixtures/typed/...: int64, int32, bool, float16 graph inputs/outputs

@@ -204,5 +204,51 @@ do {
     print("FAIL lstm_step (state inside the model): \(error)")
     failures += 1
 }
+// Fixtures/bounded/cnn (as bounded_cnn.onnx with its config {"batch": {"max": 8}}):
+// `predict` takes the batch from the input's count, and `predict(batch:)` runs
+// samples in as few calls as the bound allows.
+do {
+    let folder = "\(fixtures)/../bounded/cnn"
+    let model = try BoundedCnnModel()
+    guard BoundedCnnModel.maxBatch == 8, model.batch == 8 else { throw HarnessError(description: "the bound is not 8") }
+    var worst = 0.0
+    var samples: [[Float]] = []
+    var expectedPerSample: [[Float]] = []
+    for number in 0..<4 {
+        let x = try floats(try readTensor("\(folder)/test_data_set_\(number)/input_0.pb"))
+        let expected = try floats(try readTensor("\(folder)/test_data_set_\(number)/output_0.pb"))
+        let outputs = try model.predict(x: x)
+        let (error, problem) = mismatch(outputs.probabilities, expected, RealModelCase(name: "bounded", atol: 1e-4, rtol: 1e-4))
+        if let problem { throw HarnessError(description: "data set \(number): \(problem)") }
+        worst = max(worst, error)
+        let batch = expected.count / 10
+        guard model.batch == batch, outputs.r2.count == batch * 16 * 64 else {
+            throw HarnessError(description: "data set \(number): batch \(model.batch), expected \(batch)")
+        }
+        for item in 0..<batch {
+            samples.append(Array(x[(item * 768)..<((item + 1) * 768)]))
+            expectedPerSample.append(Array(expected[(item * 10)..<((item + 1) * 10)]))
+        }
+    }
+    // 19 samples: calls of 8, 8 and 3.
+    let results = try model.predict(batch: samples)
+    for (result, expected) in zip(results, expectedPerSample) {
+        let (_, problem) = mismatch(result.probabilities, expected, RealModelCase(name: "bounded", atol: 1e-4, rtol: 1e-4))
+        if let problem { throw HarnessError(description: "predict(batch:): \(problem)") }
+    }
+    guard results.count == samples.count, model.batch == samples.count % 8 else {
+        throw HarnessError(description: "predict(batch:) gave \(results.count) results")
+    }
+    do {
+        _ = try model.predict(x: [Float](repeating: 0, count: 9 * 768))
+        throw HarnessError(description: "a batch of 9 was accepted")
+    } catch let error as KilnError {
+        guard case .extentOutOfBounds(_, "batch", 8, 9) = error else { throw error }
+    }
+    print("ok   bounded_cnn (batches 1, 7, 8, 3 and predict(batch:) of \(samples.count)): max |error| \(worst)")
+} catch {
+    print("FAIL bounded_cnn (bounded batch): \(error)")
+    failures += 1
+}
 print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed, and the kilnc init target")
 exit(failures == 0 ? 0 : 1)

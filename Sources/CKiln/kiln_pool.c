@@ -41,7 +41,9 @@ struct KilnPool {
 
   // The current job: written by the caller before `generation` is bumped.
   KilnCPUFunction function;
-  uint32_t tileCount;
+  uint32_t tileCount;       // tiles kept: runs × active (runs 1 and period 0 for a plain job)
+  uint32_t period;
+  uint32_t activePerRun;
   uint32_t activeWorkers;
   bool stopping;
 
@@ -52,13 +54,31 @@ struct KilnPool {
   pthread_cond_t wake;
 };
 
+/// Calls `function` on kept tiles [begin, end) (numbered over the kept
+/// tiles only), one call per run they span.
+static void run_kept(KilnCPUFunction function, KilnDispatchState *state, uint64_t begin, uint64_t end,
+                     uint32_t period, uint32_t perRun) {
+  if (period == 0) {
+    state->tileBegin = (uint32_t)begin;
+    state->tileEnd = (uint32_t)end;
+    if (begin < end) function(state);
+    return;
+  }
+  while (begin < end) {
+    uint64_t run = begin / perRun, first = begin % perRun;
+    uint64_t last = end - run * perRun < perRun ? end - run * perRun : perRun;
+    state->tileBegin = (uint32_t)(run * period + first);
+    state->tileEnd = (uint32_t)(run * period + last);
+    function(state);
+    begin = run * perRun + last;
+  }
+}
+
 static void run_share(KilnPool *pool, uint32_t index) {
   if (index >= pool->activeWorkers) return;
   uint64_t tiles = pool->tileCount, active = pool->activeWorkers;
-  KilnDispatchState *state = &pool->states[index];
-  state->tileBegin = (uint32_t)(tiles * index / active);
-  state->tileEnd = (uint32_t)(tiles * (index + 1) / active);
-  if (state->tileBegin < state->tileEnd) pool->function(state);
+  run_kept(pool->function, &pool->states[index], tiles * index / active, tiles * (index + 1) / active, pool->period,
+           pool->activePerRun);
 }
 
 /// Waits until `generation` differs from `seen`: spinning first, then parked
@@ -149,22 +169,32 @@ KilnPool *kiln_pool_create(uint32_t workerCount, const KilnDispatchState *protot
   return pool;
 }
 
-void kiln_pool_run(KilnPool *pool, KilnCPUFunction function, uint32_t tileCount, uint32_t maxWorkers) {
+static void run_job(KilnPool *pool, KilnCPUFunction function, uint32_t tileCount, uint32_t period, uint32_t perRun,
+                    uint32_t maxWorkers) {
   uint32_t active = maxWorkers < pool->workerCount ? maxWorkers : pool->workerCount;
   if (active > tileCount) active = tileCount;
   if (active <= 1) {
-    KilnDispatchState *state = &pool->states[0];
-    state->tileBegin = 0;
-    state->tileEnd = tileCount;
-    if (tileCount > 0) function(state);
+    run_kept(function, &pool->states[0], 0, tileCount, period, perRun);
     return;
   }
   pool->function = function;
   pool->tileCount = tileCount;
+  pool->period = period;
+  pool->activePerRun = perRun;
   pool->activeWorkers = active;
   publish(pool);
   run_share(pool, 0);
   await_workers(pool);
+}
+
+void kiln_pool_run(KilnPool *pool, KilnCPUFunction function, uint32_t tileCount, uint32_t maxWorkers) {
+  run_job(pool, function, tileCount, 0, tileCount, maxWorkers);
+}
+
+void kiln_pool_run_runs(
+    KilnPool *pool, KilnCPUFunction function, uint32_t runs, uint32_t period, uint32_t active, uint32_t maxWorkers) {
+  if (active == 0 || runs == 0) return;
+  run_job(pool, function, runs * active, period, active, maxWorkers);
 }
 
 uint32_t kiln_pool_worker_count(const KilnPool *pool) { return pool->workerCount; }

@@ -4,4 +4,4 @@
 // code checks its runtime), long before a load-time mismatch.
 
 /// Present in runtimes that speak ABI 5. Generated model classes refer to it.
-public enum KilnRuntimeABI5 {}
+public enum KilnRuntimeABI6 {}

@@ -12,6 +12,10 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedCPU(model: String, detail: String)
     /// A tensor was given the wrong number of elements.
     case shapeMismatch(tensor: String, expectedShape: [Int], givenCount: Int)
+    /// A count for a tensor a bounded dim sizes that is no whole number of items.
+    case itemCountMismatch(tensor: String, dim: String, elementsPerItem: Int, bound: Int, givenCount: Int)
+    /// An extent outside 1 ... the bound of a bounded dim.
+    case extentOutOfBounds(model: String, dim: String, bound: Int, given: Int)
     /// A state snapshot does not fit this model.
     case stateMismatch(model: String, detail: String)
     /// Vulkan cannot be used on this machine, and why.
@@ -31,6 +35,12 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(model) cannot run on this CPU: \(detail)"
         case .shapeMismatch(let tensor, let shape, let count):
             "tensor '\(tensor)' expects shape \(shape) (\(shape.reduce(1, *)) elements), but \(count) were given"
+        case .itemCountMismatch(let tensor, let dim, let perItem, let bound, let count):
+            "tensor '\(tensor)' takes 1 to \(bound) items along '\(dim)' of \(perItem) elements each, "
+                + "but \(count) elements were given"
+        case .extentOutOfBounds(let model, let dim, let bound, let given):
+            "\(model): dim '\(dim)' was given extent \(given), but it was compiled for 1 to \(bound) "
+                + "(raise \"max\" in the model's config to allow more)"
         case .stateMismatch(let model, let detail):
             "\(model): cannot restore this state: \(detail)"
         case .vulkanUnavailable(let reason):

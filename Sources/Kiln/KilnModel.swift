@@ -36,6 +36,10 @@ public final class KilnModel {
     /// The state pairs, in the config's order (hidden from ``inputs`` and ``outputs``).
     public let statePairs: [KilnStatePair]
 
+    /// The dims each call may size, up to their bounds (config `{"max": n}`);
+    /// ``setExtent(_:of:)`` chooses the extent. Empty for a static model.
+    public let boundedDims: [KilnBoundedDim]
+
     /// Whatever keeps the descriptor's code mapped, held as long as this
     /// instance: tools that load a compiled model as a shared object set it
     /// to the object that unloads it.
@@ -57,6 +61,9 @@ public final class KilnModel {
     /// Each dispatch's function and tile count, resolved once at load so a
     /// call walks one flat array.
     private let steps: UnsafeMutablePointer<Step>
+    private let trims: [Trim]
+    private let requestedThreads: Int
+    private let minimumOperationsPerWorker: Int
     /// The dispatch state handed to every kernel; only the tile range changes per dispatch.
     private let state: UnsafeMutablePointer<KilnDispatchState>
 
@@ -82,9 +89,24 @@ public final class KilnModel {
 
     private struct Step {
         var function: KilnCPUFunction
+        /// The tiles this call runs: all, or those of the current extent's items.
         var tileCount: UInt32
         /// How many workers this dispatch is worth (1: run inline).
         var workers: UInt32
+        /// 0, or the length of the runs of tiles whose first `tileCount / runs`
+        /// are kept (a dispatch a bounded dim trims in each of several runs).
+        var period: UInt32
+        var runs: UInt32
+    }
+
+    /// What a dispatch's tile count follows: read when an extent changes.
+    private struct Trim {
+        var tileCount: Int
+        var costPerTile: Int
+        /// -1, or the bounded dim whose items the tiles follow (kiln_abi.h).
+        var dim: Int
+        var blocks: Int
+        var stride: Int
     }
 
     /// Scalar operations a worker must get for splitting to pay: waking a
@@ -144,16 +166,31 @@ public final class KilnModel {
         let model = try builds.select(forced, machine: kiln_cpu_features()).pointee
         cpuVariant = model.cpuName.map { String(cString: $0) } ?? ""
         cpuVariants = builds.names
-        func tensors(_ table: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) -> [TensorInfo] {
+        let bounds = (0..<Int(model.dimCount)).map { Int(model.dims?[$0].maxValue ?? 0) }
+        func tensors(_ table: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) throws(KilnError) -> [TensorInfo] {
             guard let table else { return [] }
-            return (0..<Int(count)).map { index in
+            var result: [TensorInfo] = []
+            for index in 0..<Int(count) {
                 let tensor = table[index]
                 let dims = tensor.shape
                 let shape = (0..<Int(tensor.rank)).map { axis in dims.map { Int($0[axis]) } ?? 0 }
-                return TensorInfo(
-                    name: tensor.name.map { String(cString: $0) } ?? "#\(index)", dtype: KilnDType(rawValue: tensor.dtype),
-                    shape: shape, elementCount: shape.reduce(1, *), offset: Int(tensor.offset))
+                let tensorName = tensor.name.map { String(cString: $0) } ?? "#\(index)"
+                // The one axis a bounded dim sizes, holding whole items at the bound.
+                let symbolic = (0..<Int(tensor.rank)).compactMap { axis -> (Int, Int)? in
+                    guard let symbol = tensor.dimSymbols?[axis], symbol >= 0 else { return nil }
+                    return (axis, Int(symbol))
+                }
+                guard symbolic.count <= 1,
+                    symbolic.allSatisfy({ $0.1 < bounds.count && bounds[$0.1] > 0 && shape[$0.0] % bounds[$0.1] == 0 })
+                else {
+                    throw .unsupportedExecutable(model: name, detail: "tensor '\(tensorName)' has inconsistent bounded dims")
+                }
+                result.append(
+                    TensorInfo(
+                        name: tensorName, dtype: KilnDType(rawValue: tensor.dtype), shape: shape,
+                        elementCount: shape.reduce(1, *), boundedAxis: symbolic.first?.0, offset: Int(tensor.offset)))
             }
+            return result
         }
         for index in 0..<Int(model.executableCount) {
             let format = model.executables?[index].format ?? 0
@@ -162,14 +199,27 @@ public final class KilnModel {
             }
         }
         modelName = name
-        inputs = tensors(model.inputs, model.inputCount)
-        outputs = tensors(model.outputs, model.outputCount)
+        inputs = try tensors(model.inputs, model.inputCount)
+        outputs = try tensors(model.outputs, model.outputCount)
         arenaSize = Int(model.arenaSize)
         weightsSize = Int(model.weightsSize)
         dispatches = model.dispatches
         dispatchTableCount = Int(model.dispatchCount)
         let requestedThreads = Swift.min(threads.count, Int(KILN_MAX_THREADS))
+        self.requestedThreads = requestedThreads
+        self.minimumOperationsPerWorker = minimumOperationsPerWorker
+        dimCount = Int(model.dimCount)
+        boundedDims = (0..<dimCount).map { index in
+            let dim = model.dims?[index]
+            return KilnBoundedDim(
+                name: dim?.name.map { String(cString: $0) } ?? "#\(index)", bound: Int(dim?.maxValue ?? 1))
+        }
+        // The compiler bounds one dim per model, and tensors' extents below assume it.
+        guard boundedDims.count <= 1, boundedDims.allSatisfy({ $0.bound >= 1 }) else {
+            throw .unsupportedExecutable(model: name, detail: "bounded dims \(boundedDims.map(\.name)) are not one with a bound")
+        }
         var resolved: [Step] = []
+        var trims: [Trim] = []
         for index in 0..<dispatchTableCount {
             guard let dispatch = model.dispatches?[index], dispatch.executable < model.executableCount,
                 let code = model.executables?[Int(dispatch.executable)].code
@@ -177,18 +227,27 @@ public final class KilnModel {
                 throw .unsupportedExecutable(model: name, detail: "dispatch \(index) names no executable")
             }
             // Formats were checked above: every executable is a CPU function.
-            let tiles = Int(dispatch.tileCount)
-            let operations = tiles.multipliedReportingOverflow(by: Int(dispatch.costPerTile))
-            let worth = operations.overflow ? Int.max : operations.partialValue / max(minimumOperationsPerWorker, 1)
-            let workers = Swift.max(1, Swift.min(requestedThreads, tiles, worth))
+            let trim = Trim(
+                tileCount: Int(dispatch.tileCount), costPerTile: Int(dispatch.costPerTile), dim: Int(dispatch.itemDim),
+                blocks: Int(dispatch.itemBlocks), stride: Int(dispatch.itemStride))
+            if trim.dim >= 0 {
+                let period = trim.blocks.multipliedReportingOverflow(by: trim.stride)
+                guard trim.dim < dimCount, trim.blocks > 0, trim.stride > 0, !period.overflow,
+                    trim.tileCount % period.partialValue == 0
+                else {
+                    throw .unsupportedExecutable(model: name, detail: "dispatch \(index) follows items inconsistently")
+                }
+            }
+            trims.append(trim)
             resolved.append(
                 Step(
                     function: unsafeBitCast(code, to: KilnCPUFunction.self), tileCount: dispatch.tileCount,
-                    workers: UInt32(workers)))
+                    workers: UInt32(Self.workers(for: trim.tileCount, trim.costPerTile, requestedThreads, minimumOperationsPerWorker)),
+                    period: 0, runs: 1))
         }
+        self.trims = trims
         steps = .allocate(capacity: max(resolved.count, 1))
         steps.initialize(from: resolved, count: resolved.count)
-        dimCount = Int(model.dimCount)
         let alignment = max(Int(model.arenaAlignment), 64)
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
@@ -244,6 +303,67 @@ public final class KilnModel {
         }
         resetState()
     }
+
+    /// How many workers `tiles` tiles of `costPerTile` operations are worth.
+    private static func workers(for tiles: Int, _ costPerTile: Int, _ threads: Int, _ minimum: Int) -> Int {
+        let operations = tiles.multipliedReportingOverflow(by: costPerTile)
+        let worth = operations.overflow ? Int.max : operations.partialValue / max(minimum, 1)
+        return Swift.max(1, Swift.min(threads, tiles, worth))
+    }
+
+    /// The extent bounded dim `dim` has for the next calls (its bound until set).
+    public func extent(of dim: Int = 0) -> Int { Int(dims[dim]) }
+
+    /// Sets the extent of bounded dim `dim` (by default the first) for the
+    /// calls that follow: inputs and outputs the dim sizes then hold that
+    /// many items, and kernels skip the rest of the bound. Costs no
+    /// allocation; the generated API calls it from each input's count.
+    ///
+    /// - Throws: ``KilnError/extentOutOfBounds(model:dim:bound:given:)``
+    ///   unless 1 ≤ `extent` ≤ the dim's bound.
+    public func setExtent(_ extent: Int, of dim: Int = 0) throws(KilnError) {
+        precondition(boundedDims.indices.contains(dim), "\(modelName) has no bounded dim \(dim)")
+        let bound = boundedDims[dim].bound
+        guard (1...bound).contains(extent) else {
+            throw .extentOutOfBounds(model: modelName, dim: boundedDims[dim].name, bound: bound, given: extent)
+        }
+        guard dims[dim] != Int64(extent) else { return }
+        dims[dim] = Int64(extent)
+        for index in trims.indices where trims[index].dim == dim {
+            let trim = trims[index]
+            // Blocks split the items evenly: those below ⌈blocks·n/B⌉ hold items 0..<n.
+            let kept = Swift.min(trim.blocks, (trim.blocks * extent + bound - 1) / bound)
+            let period = trim.blocks * trim.stride
+            let runs = trim.tileCount / period
+            let tiles = runs * kept * trim.stride
+            steps[index].tileCount = UInt32(tiles)
+            steps[index].runs = UInt32(runs)
+            steps[index].period = kept == trim.blocks || runs == 1 ? 0 : UInt32(period)
+            steps[index].workers = UInt32(
+                Self.workers(for: tiles, trim.costPerTile, requestedThreads, minimumOperationsPerWorker))
+        }
+    }
+
+    /// Elements `tensor` holds at the current extent.
+    @inline(__always)
+    func currentCount(_ tensor: TensorInfo) -> Int {
+        guard tensor.boundedAxis != nil else { return tensor.elementCount }
+        return tensor.elementCount / boundedDims[0].bound * Int(dims[0])
+    }
+
+    /// `tensor`'s shape at the current extent.
+    func currentShape(_ tensor: TensorInfo) -> [Int] {
+        guard let axis = tensor.boundedAxis else { return tensor.shape }
+        var shape = tensor.shape
+        shape[axis] = shape[axis] / boundedDims[0].bound * Int(dims[0])
+        return shape
+    }
+
+    /// Input `index`'s shape at the current extent (``TensorInfo/shape`` is at the bound).
+    public func inputShape(_ index: Int) -> [Int] { currentShape(inputs[index]) }
+
+    /// Output `index`'s shape at the current extent.
+    public func outputShape(_ index: Int) -> [Int] { currentShape(outputs[index]) }
 
     /// Whether environment variable `name` is set to something other than "" or "0".
     private static func environmentFlag(_ name: String) -> Bool {
@@ -308,7 +428,7 @@ public final class KilnModel {
             tensor.dtype.map { T.kilnDTypes.contains($0) } ?? false,
             "tensor '\(tensor.name)' holds \(tensor.dtype.map(String.init(describing:)) ?? "an unknown type"), not \(T.self)")
         return UnsafeMutableBufferPointer(
-            start: (arena + tensor.offset).assumingMemoryBound(to: T.self), count: tensor.elementCount)
+            start: (arena + tensor.offset).assumingMemoryBound(to: T.self), count: currentCount(tensor))
     }
 
     /// The arena memory of input `index`, to fill before ``run()``.
@@ -340,7 +460,7 @@ public final class KilnModel {
     }
 
     private func byteCount(_ tensor: TensorInfo) -> Int {
-        tensor.elementCount * (tensor.dtype.map(Self.byteSize) ?? 0)
+        currentCount(tensor) * (tensor.dtype.map(Self.byteSize) ?? 0)
     }
 
     static func byteSize(_ dtype: KilnDType) -> Int {
@@ -360,7 +480,7 @@ public final class KilnModel {
         let buffer = input(index, as: T.self)
         guard values.count == buffer.count else {
             throw .shapeMismatch(
-                tensor: inputs[index].name, expectedShape: inputs[index].shape, givenCount: values.count)
+                tensor: inputs[index].name, expectedShape: inputShape(index), givenCount: values.count)
         }
         _ = buffer.update(fromContentsOf: values)
     }
@@ -413,11 +533,29 @@ public final class KilnModel {
 
     @inline(__always)
     private func dispatch(_ step: Step) {
+        if step.period != 0 {
+            return dispatchRuns(step)
+        }
         if let pool, step.workers > 1 {
             kiln_pool_run(pool, step.function, step.tileCount, step.workers)
             return
         }
         state.pointee.tileEnd = step.tileCount
         step.function(state)
+    }
+
+    /// A dispatch an extent trims in each of its runs of tiles.
+    private func dispatchRuns(_ step: Step) {
+        let kept = step.tileCount / step.runs
+        if let pool, step.workers > 1 {
+            kiln_pool_run_runs(pool, step.function, step.runs, step.period, kept, step.workers)
+            return
+        }
+        for run in 0..<step.runs {
+            state.pointee.tileBegin = run * step.period
+            state.pointee.tileEnd = run * step.period + kept
+            step.function(state)
+        }
+        state.pointee.tileBegin = 0
     }
 }

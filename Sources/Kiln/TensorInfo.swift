@@ -8,8 +8,22 @@ public struct TensorInfo: Sendable, Equatable {
     public let dtype: KilnDType?
     /// Dimensions (the bound, for symbolic ones).
     public let shape: [Int]
-    /// Element count (the product of `shape`).
+    /// Element count (the product of `shape`), at the bound.
     public let elementCount: Int
+    /// The axis a bounded dim sizes (``KilnModel/boundedDims``), whose
+    /// current extent ``KilnModel/inputShape(_:)`` and
+    /// ``KilnModel/outputShape(_:)`` give; nil when every axis is fixed.
+    public let boundedAxis: Int?
     /// Byte offset in the arena.
     let offset: Int
+}
+
+/// A dim of a compiled model whose extent each call chooses (config
+/// `{"dims": {"batch": {"max": 32}}}`): the model was compiled once for
+/// `bound`, and kernels stop after the current extent's items.
+public struct KilnBoundedDim: Sendable, Equatable {
+    /// The ONNX `dim_param` name.
+    public let name: String
+    /// The largest extent.
+    public let bound: Int
 }

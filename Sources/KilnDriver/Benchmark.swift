@@ -22,6 +22,8 @@ public struct BenchmarkResult: Sendable, Codable {
     /// Median time to create a model instance (arena, tables, worker pool)
     /// from the loaded descriptor, when measured.
     public var create_ms: Double?
+    /// The extent of the model's bounded dim the calls ran at (nil: none is bounded).
+    public var extent: Int?
 }
 
 public enum Benchmark {
@@ -29,9 +31,11 @@ public enum Benchmark {
     /// (small ones, so integer inputs stay valid as indices).
     public static func fillInputs(_ runtime: KilnModel) throws {
         for (index, info) in runtime.inputs.enumerated() {
-            let values = (0..<info.elementCount).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
+            // At the current extent of a bounded dim (which setting the input keeps).
+            let shape = runtime.inputShape(index)
+            let values = (0..<shape.reduce(1, *)).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
             let dtype = DType(rawValue: Int(info.dtype?.rawValue ?? 1)) ?? .float32
-            try runtime.setInput(index, from: TensorData(dtype: dtype, shape: info.shape, converting: values))
+            try runtime.setInput(index, from: TensorData(dtype: dtype, shape: shape, converting: values))
         }
     }
 
@@ -53,7 +57,7 @@ public enum Benchmark {
         return BenchmarkResult(
             model: name, device: "cpu", threads: model.threadCount, cpu_variant: model.cpuVariant, runs: runs, median_ms: percentile(0.5),
             p10_ms: percentile(0.1),
-            p90_ms: percentile(0.9))
+            p90_ms: percentile(0.9), extent: model.boundedDims.isEmpty ? nil : model.extent())
     }
 
     /// Median time of `count` instance creations from a loaded descriptor,

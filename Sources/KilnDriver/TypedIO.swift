@@ -13,8 +13,22 @@ extension KilnModel {
                 "input '\(info.name)' is \(info.dtype.map(String.init(describing:)) ?? "of an unknown type"), "
                     + "the data is \(data.dtype)")
         }
-        guard info.shape == data.shape else {
-            throw DriverError("input '\(info.name)' has shape \(info.shape), the data has \(data.shape)")
+        if let axis = info.boundedAxis, let dim = boundedDims.first {
+            // The data's extent on the bounded axis becomes the model's.
+            let perItem = info.shape[axis] / dim.bound
+            guard data.shape.count == info.shape.count,
+                data.shape.indices.allSatisfy({ $0 == axis || data.shape[$0] == info.shape[$0] }),
+                data.shape[axis] % perItem == 0
+            else {
+                throw DriverError(
+                    "input '\(info.name)' has shape \(info.shape) with axis \(axis) up to the bound, "
+                        + "the data has \(data.shape)")
+            }
+            try setExtent(data.shape[axis] / perItem)
+        } else {
+            guard info.shape == data.shape else {
+                throw DriverError("input '\(info.name)' has shape \(info.shape), the data has \(data.shape)")
+            }
         }
         let destination = inputBytes(index)
         data.bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
@@ -26,6 +40,6 @@ extension KilnModel {
         guard let code = info.dtype?.rawValue, let dtype = DType(rawValue: Int(code)) else {
             throw DriverError("output '\(info.name)' has an element type this driver does not know")
         }
-        return TensorData(dtype: dtype, shape: info.shape, bytes: Array(outputBytes(index)))
+        return TensorData(dtype: dtype, shape: outputShape(index), bytes: Array(outputBytes(index)))
     }
 }

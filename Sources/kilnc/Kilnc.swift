@@ -230,6 +230,12 @@ struct Inspect: ParsableCommand {
                 "state  \(graph[input].name) ← \(graph[output].name): \(graph.type(of: input)) @\(plan.offsets[input] ?? -1), "
                     + carried + (pair.initial == nil ? "" : ", reset to its initializer"))
         }
+        for dim in graph.boundedDims {
+            let following = graph.nodes.filter { node in node.outputs.contains { graph.itemLayouts[$0] != nil } }.count
+            print(
+                "dim    \(dim.name): 1 … \(dim.bound) per call (shapes below at the bound); "
+                    + "\(following) of \(graph.nodes.count) nodes compute per item")
+        }
         print("arena: \(plan.arenaSize) bytes   weights: \(weightBytes) bytes   nodes: \(graph.nodes.count)")
         var counts: [String: Int] = [:]
         for node in graph.nodes { counts[node.opType, default: 0] += 1 }
@@ -395,6 +401,8 @@ struct Bench: ParsableCommand {
     var trace: String?
     @Option(help: "Threads running kernels, the caller included: 1 is inline (default: the config's, else 1).")
     var threads: Int?
+    @Option(help: "Items per call along the model's bounded dim (default: its bound).")
+    var extent: Int?
 
     func validate() throws {
         if let threads, !(1...ModelConfig.maximumThreads).contains(threads) {
@@ -402,10 +410,20 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// Applies `--extent` to an instance about to be timed.
+    func chooseExtent(_ runtime: KilnModel) throws {
+        guard let extent else { return }
+        guard !runtime.boundedDims.isEmpty else {
+            throw ValidationError("--extent needs a model with a bounded dim (config {\"dims\": {\"batch\": {\"max\": n}}})")
+        }
+        try runtime.setExtent(extent)
+    }
+
     func run() throws {
         let (prepared, config) = try model.prepare()
         let loaded = try LoadedModel(
             prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers))
+        try chooseExtent(loaded.runtime)
         try Benchmark.fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
         result.create_ms = try Benchmark.creationTime(
@@ -417,7 +435,8 @@ struct Bench: ParsableCommand {
         } else {
             print(
                 "\(result.model): median \(result.median_ms) ms, p10 \(result.p10_ms) ms, p90 \(result.p90_ms) ms "
-                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device) \(result.cpu_variant)); "
+                    + "(\(result.runs) runs, \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(result.device) \(result.cpu_variant)"
+                    + (result.extent.map { ", extent \($0)" } ?? "") + "); "
                     + "instance creation \(result.create_ms ?? 0) ms")
         }
         if let trace {
@@ -426,6 +445,7 @@ struct Bench: ParsableCommand {
                 descriptor: loaded.descriptor, expectedName: prepared.fileName,
                 threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads),
                 cpuVariant: loaded.runtime.cpuVariant, profiling: true, profiledCalls: runs)
+            try chooseExtent(traced)
             try Benchmark.fillInputs(traced)
             for _ in 0..<(warmup + runs) { traced.run() }
             _ = try OutputWriter.write(traced.chromeTrace(), to: trace)

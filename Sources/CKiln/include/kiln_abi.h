@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 5u
+#define KILN_ABI_VERSION 6u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -89,6 +89,16 @@ typedef struct KilnDispatchDescriptor {
   /// Estimated scalar operations per tile (saturating): a worker pool splits
   /// a dispatch only when its tiles are worth more than waking the workers.
   uint32_t costPerTile;
+  /// The bounded dim (index into the dims table) whose extent trims this
+  /// dispatch, or -1 when every call runs every tile. Tile t then works on
+  /// block (t / itemStride) % itemBlocks, the blocks splitting the dim's
+  /// items evenly and in order: at extent n of bound B a call runs only the
+  /// first ceil(itemBlocks * n / B) blocks of every run of
+  /// itemBlocks * itemStride tiles.
+  int32_t itemDim;
+  uint32_t itemBlocks;
+  uint32_t itemStride;
+  uint32_t reserved;
 } KilnDispatchDescriptor;
 
 /// CPU features compiled code may need: bit `KILN_CPU_x` of a descriptor's
@@ -136,7 +146,9 @@ enum {
   KILN_CPU_FEATURE_COUNT
 };
 
-/// A named dimension whose extent is chosen per call, up to a bound.
+/// A named dimension whose extent is chosen per call, up to a bound. A
+/// tensor axis it sizes holds shape[axis] / maxValue entries per unit of
+/// extent (1 for inputs; more where a reshape merged rows into the axis).
 typedef struct KilnSymbolicDimDescriptor {
   const char *name;
   int64_t maxValue;       ///< The bound the arena is sized for.

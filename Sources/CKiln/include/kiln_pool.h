@@ -29,6 +29,14 @@ KilnPool *kiln_pool_create(uint32_t workerCount, const KilnDispatchState *protot
 /// every tile is done, with their writes visible to the caller.
 void kiln_pool_run(KilnPool *pool, KilnCPUFunction function, uint32_t tileCount, uint32_t maxWorkers);
 
+/// Runs `function` over the first `active` tiles of each of `runs` runs of
+/// `period` tiles (tiles [r·period, r·period + active) for every r): the
+/// tiles of a dispatch a bounded dim's extent keeps (kiln_abi.h). The kept
+/// tiles are shared as evenly as by kiln_pool_run; a worker whose share
+/// spans runs calls `function` once per run.
+void kiln_pool_run_runs(
+    KilnPool *pool, KilnCPUFunction function, uint32_t runs, uint32_t period, uint32_t active, uint32_t maxWorkers);
+
 /// The number of workers, the caller included.
 uint32_t kiln_pool_worker_count(const KilnPool *pool);
 

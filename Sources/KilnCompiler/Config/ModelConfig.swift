@@ -15,8 +15,9 @@ import Foundation
 /// the binary then holds a build for each, and the runtime loads the best
 /// the machine supports.
 public struct ModelConfig: Sendable, Equatable, Decodable {
-    /// Sizes for symbolic input dimensions, by their ONNX `dim_param` name.
-    public var dims: [String: Int]
+    /// Sizes for symbolic input dimensions, by their ONNX `dim_param` name:
+    /// fixed, or bounded (chosen per call up to the bound).
+    public var dims: [String: DimSize]
     /// LLVM target triple; the host's when absent.
     public var triple: String?
     /// LLVM CPU names, one build each; the host's CPU when absent.
@@ -68,7 +69,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     public static let maximumThreads = Int(KILN_MAX_THREADS)
 
     public init(
-        dims: [String: Int] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
+        dims: [String: DimSize] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
         l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil,
         className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil, rename: [String: String]? = nil,
         state: [State]? = nil
@@ -96,7 +97,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        dims = try container.decodeIfPresent([String: Int].self, forKey: .dims) ?? [:]
+        dims = try container.decodeIfPresent([String: DimSize].self, forKey: .dims) ?? [:]
         triple = try container.decodeIfPresent(String.self, forKey: .triple)
         if let one = try? container.decodeIfPresent(String.self, forKey: .cpu) {
             cpus = [one]
@@ -216,7 +217,9 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw CompileError(.invalidConfig, at: location, "'\(key)' must be of type \(type)")
         } catch let DecodingError.dataCorrupted(context) {
-            throw CompileError(.invalidConfig, at: location, context.debugDescription)
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw CompileError(
+                .invalidConfig, at: location, key.isEmpty ? context.debugDescription : "'\(key)': \(context.debugDescription)")
         } catch {
             throw CompileError(.invalidConfig, at: location, "\(error)")
         }
@@ -267,8 +270,16 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         if let name = config.className, let problem = classNameProblem(name) {
             throw CompileError(.invalidConfig, at: location, "className \"\(name)\" \(problem)")
         }
-        for (name, size) in config.dims where size < 1 {
-            throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")
+        for (name, size) in config.dims.sorted(by: { $0.key < $1.key }) {
+            switch size {
+            case .fixed(let size) where size < 1:
+                throw CompileError(.invalidConfig, at: location, "dims.\(name) must be a positive size, got \(size)")
+            case .bounded(let bound) where bound < 1 || bound > DimSize.largestBound:
+                throw CompileError(
+                    .invalidConfig, at: location,
+                    "dims.\(name).max must be a bound from 1 to \(DimSize.largestBound), got \(bound)")
+            default: break
+            }
         }
         return config
     }

@@ -16,6 +16,20 @@ public struct Graph: Sendable {
     public var declaredOutputTypes: [ValueID: DeclaredType] = [:]
     /// Inputs carried from outputs between calls (the config's `state`).
     public var state: [StatePair] = []
+    /// Symbolic dimensions the config bounds (`{"max": n}`): the graph is
+    /// typed at the bound, and each call chooses the extent (BoundedDim.swift).
+    public var boundedDims: [BoundedDim] = []
+    /// The axis of each graph input that a bounded dimension sizes.
+    public var boundedInputAxes: [ValueID: Int] = [:]
+    /// Constants folded from the size of a bounded dimension (Shape, Size and
+    /// what is computed from them): they hold the bound, not the extent, so
+    /// no kernel may read them as data.
+    public var boundDerived: Set<ValueID> = []
+    /// Computed values that read an input a bounded dim sizes.
+    var boundDependent: Set<ValueID> = []
+    /// Values computed from inputs a bounded dimension sizes, and how their
+    /// items lie (filled by ``analyzeBoundedDims()``).
+    public var itemLayouts: [ValueID: ItemLayout] = [:]
     /// Problems that stop compilation but let the rest of the model still be
     /// checked (an unsupported op, a bad attribute, a dtype Kiln lacks):
     /// import and the checking passes record them and go on, so one build

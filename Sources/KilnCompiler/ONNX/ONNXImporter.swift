@@ -220,7 +220,50 @@ public struct ONNXImporter {
         // With problems recorded (say, a state's initializer Kiln cannot
         // decode), those are the errors to show, not a missing state input.
         if graph.problems.isEmpty { graph.state = try statePairs(in: graph, initial: initialState) }
+        try recordBoundedDims(in: &graph, inputs: proto.input)
         return graph
+    }
+
+    /// Notes which input axes the config's bounded dims size. One bounded
+    /// dim per model: items of two independent dims cannot both be
+    /// contiguous blocks.
+    private func recordBoundedDims(in graph: inout Graph, inputs: [Onnx_ValueInfoProto]) throws {
+        guard config.dims.values.contains(where: { if case .bounded = $0 { true } else { false } }) else { return }
+        let location = SourceLocation(file: ModelConfig.path(besideModel: modelPath))
+        let stateInputs = Set(graph.state.map { graph.inputs[$0.input] })
+        for info in inputs {
+            guard let id = graph.inputs.first(where: { graph[$0].name == info.name }),
+                case .tensorType(let tensor)? = info.type.value
+            else { continue }
+            for (axis, dim) in tensor.shape.dim.enumerated() {
+                guard case .dimParam(let name)? = dim.value, case .bounded(let bound)? = config.dims[name] else {
+                    continue
+                }
+                if !graph.boundedDims.contains(where: { $0.name == name }) {
+                    graph.boundedDims.append(BoundedDim(name: name, bound: bound))
+                }
+                guard !stateInputs.contains(id) else {
+                    throw CompileError(
+                        .invalidConfig, at: location,
+                        "state input '\(info.name)' is sized by the bounded dim '\(name)'; state keeps one shape "
+                            + "between calls, so give the dim a size: {\"dims\": {\"\(name)\": \(bound)}}")
+                }
+                if let earlier = graph.boundedInputAxes[id] {
+                    throw CompileError(
+                        .invalidConfig, at: location,
+                        "input '\(info.name)' has bounded dims on axes \(earlier) and \(axis); Kiln bounds one axis "
+                            + "per input: give the other a size in dims")
+                }
+                graph.boundedInputAxes[id] = axis
+            }
+        }
+        if graph.boundedDims.count > 1 {
+            let names = graph.boundedDims.map { "'\($0.name)'" }.joined(separator: " and ")
+            throw CompileError(
+                .invalidConfig, at: location,
+                "dims bounds \(names); Kiln bounds one dim per model so far: give all but the batch dim a size "
+                    + "(e.g. {\"dims\": {\"\(graph.boundedDims[1].name)\": \(graph.boundedDims[1].bound)}})")
+        }
     }
 
     /// The config's state pairs as positions in the graph's inputs and outputs.
@@ -273,7 +316,7 @@ public struct ONNXImporter {
         let shape = tensor.shape.dim.map { dim -> Int? in
             switch dim.value {
             case .dimValue(let size)? where size >= 0: Int(exactly: size)
-            case .dimParam(let name)?: config.dims[name]
+            case .dimParam(let name)?: config.dims[name]?.compiledSize
             default: nil
             }
         }
@@ -306,7 +349,7 @@ public struct ONNXImporter {
             case .dimValue(let value)? where value >= 0:
                 shape.append(Int(value))
             case .dimParam(let param)? where !param.isEmpty:
-                guard let size = config.dims[param] else {
+                guard let size = config.dims[param]?.compiledSize else {
                     throw CompileError(
                         .dynamicShape, at: location,
                         "input '\(info.name)' has dynamic dimension '\(param)' (axis \(axis)) with no size; "

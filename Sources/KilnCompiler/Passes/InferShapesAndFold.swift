@@ -84,6 +84,7 @@ extension Graph {
             }
             folded = try op.evaluate(inputs)
         }
+        if !boundedDims.isEmpty { trackBoundDependence(node, reads: Swift.type(of: op).readsOnlyShapes, folded: folded != nil) }
         if let results = folded {
             foldedBytes += bytes
             for (result, type) in zip(results, types) where result.type != type {
@@ -99,5 +100,23 @@ extension Graph {
         }
         for (id, type) in zip(node.outputs, types) { self[id].type = type }
         return false
+    }
+}
+
+extension Graph {
+    /// Follows which values a bounded dim reaches: a computed value that
+    /// reads one depends on the extent; a constant folded from its size
+    /// (Shape, Size, arithmetic on them) holds the bound, so kernels must
+    /// not read it (``analyzeBoundedDims()`` checks).
+    mutating func trackBoundDependence(_ node: Node, reads shapesOnly: Bool, folded: Bool) {
+        let inputs = node.inputs.compactMap { $0 }
+        let dependent = inputs.contains { boundedInputAxes[$0] != nil || boundDependent.contains($0) }
+        if folded {
+            if (shapesOnly && dependent) || inputs.contains(where: boundDerived.contains) {
+                boundDerived.formUnion(node.outputs)
+            }
+        } else if dependent {
+            boundDependent.formUnion(node.outputs)
+        }
     }
 }

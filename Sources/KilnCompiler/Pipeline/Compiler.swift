@@ -59,6 +59,7 @@ public enum Compiler {
         graph.fuseActivations()
         graph.fuseExpansionIntoDepthwise()
         graph.materializeOutputs()
+        try graph.analyzeBoundedDims()
         try graph.verify()
         let fileName = URL(fileURLWithPath: modelPath).lastPathComponent
         return PreparedModel(

@@ -23,6 +23,8 @@ struct DescriptorEmitter {
         var tileCount: Int
         /// Estimated scalar operations per tile (see `WorkEstimate`).
         var costPerTile: Int
+        /// How the tiles follow the bounded dim's items (nil: all run every call).
+        var items: TileItems? = nil
     }
 
     /// The model compiled for one CPU: its memory plan and kernels.
@@ -43,7 +45,7 @@ struct DescriptorEmitter {
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
-        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32])
+        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32])
         let modelType = structType(
             [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
                 + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
@@ -97,10 +99,18 @@ struct DescriptorEmitter {
             let entries = ids.enumerated().map { position, id -> IRValue? in
                 let type = graph.type(of: id)
                 let shape = constantArray(i64, type.shape.map { int64($0) }, name: "kiln.\(label)\(position).shape")
+                // The bounded dim sizes inputs on their axis, and any result holding its items on theirs.
+                let axis = graph.boundedInputAxes[id] ?? graph.itemLayouts[id]?.axis
+                let symbols: IRValue =
+                    axis.map { axis in
+                        constantArray(
+                            i32, type.shape.indices.map { int32($0 == axis ? 0 : -1) },
+                            name: "kiln.\(label)\(position).dims")
+                    } ?? LLVMConstNull(LLVMPointerType(i32, 0))
                 return constStruct(
                     tensorType,
                     [
-                        string(graph[id].name), shape, LLVMConstNull(LLVMPointerType(i32, 0)),
+                        string(graph[id].name), shape, symbols,
                         int64(plan.offsets[id] ?? 0), int64(type.byteCount), int32(type.dtype.rawValue),
                         int32(type.rank),
                     ])
@@ -121,7 +131,8 @@ struct DescriptorEmitter {
                 dispatchType,
                 [
                     string(kernel.name), int32(index), int32(kernel.tileCount), LLVMConstArray(i32, &counts, 3),
-                    int32(min(kernel.costPerTile, Int(UInt32.max))),
+                    int32(min(kernel.costPerTile, Int(UInt32.max))), int32(kernel.items == nil ? -1 : 0),
+                    int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0), int32(0),
                 ])
         }
         let states = zip(graph.state, initialState).map { pair, initial -> IRValue? in
@@ -137,13 +148,15 @@ struct DescriptorEmitter {
         return constStruct(
             modelType,
             [
-                int32(Int(KILN_ABI_VERSION)), int32(inputs.count), int32(outputs.count), int32(0),
+                int32(Int(KILN_ABI_VERSION)), int32(inputs.count), int32(outputs.count), int32(graph.boundedDims.count),
                 int32(kernels.count), int32(kernels.count),
                 int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(plan.stateBytes),
                 int64(plan.workerScratchBytes),
                 int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
                 tensorTable(inputs, "input"), tensorTable(outputs, "output"),
-                LLVMConstNull(LLVMPointerType(dimType, 0)),
+                constantArray(
+                    dimType, graph.boundedDims.map { constStruct(dimType, [string($0.name), int64($0.bound)]) },
+                    name: "kiln.dims"),
                 constantArray(executableType, executables, name: "kiln.executables"),
                 constantArray(dispatchType, dispatches, name: "kiln.dispatches"),
                 string(build.target.cpu), LLVMConstInt(i64, build.target.requiredFeatures, 0),
@@ -164,7 +177,7 @@ struct DescriptorEmitter {
         return LLVMConstNamedStruct(type, &values, UInt32(values.count))
     }
 
-    private func int32(_ value: Int) -> IRValue { LLVMConstInt(i32, UInt64(value), 0) }
+    private func int32(_ value: Int) -> IRValue { LLVMConstInt(i32, UInt64(bitPattern: Int64(value)), 1) }
     private func int64(_ value: Int) -> IRValue { LLVMConstInt(i64, UInt64(bitPattern: Int64(value)), 1) }
 
     /// A private constant array; returns a pointer to its first element (null when empty).

@@ -27,10 +27,10 @@ public enum SwiftAPIEmitter {
     }
 
     /// Members of the generated class that tensor names must not shadow.
-    static let reservedMembers: Set<String> = [
+    static let reservedMembers: Set<String> = Set([
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
         "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState",
-    ]
+    ]).union(ExtentMembers.fallbackNames)
 
     /// The span accessor of each tensor property: `image` → `withImage`,
     /// except where that name is taken (by a property, a member every class
@@ -57,8 +57,12 @@ public enum SwiftAPIEmitter {
     public static func source(for model: PreparedModel, module: String, className: String) -> String {
         let graph = model.graph
         let access = model.access.rawValue
-        let inputs = graph.apiInputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
-        let outputs = graph.apiOutputs.map { (name: graph[$0].name, type: graph.type(of: $0)) }
+        let inputs = graph.apiInputs.map {
+            (name: graph[$0].name, type: graph.type(of: $0), axis: graph.boundedInputAxes[$0])
+        }
+        let outputs = graph.apiOutputs.map {
+            (name: graph[$0].name, type: graph.type(of: $0), axis: graph.itemLayouts[$0]?.axis)
+        }
         let inputNames = SwiftIdentifier.unique(inputs.map(\.name), given: model.renames, reserved: reservedMembers)
         // An output that is also an input (copied, same ONNX name) takes the
         // rename once, as the input; the output gets a derived name beside it.
@@ -67,11 +71,21 @@ public enum SwiftAPIEmitter {
             reserved: reservedMembers.union(inputNames))
 
         func shapeLiteral(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
-        func typeText(_ type: TensorType) -> String {
-            "\(type.dtype) \(shapeLiteral(type.shape))"
+        let dim = graph.boundedDims.first
+        /// `[batch, 3, 16, 16]` where the bounded dim sizes an axis (`batch·6` when rows merged into it).
+        func typeText(_ type: TensorType, axis: Int? = nil) -> String {
+            var shape = "\(shapeLiteral(type.shape))"
+            if let axis, let dim {
+                let perItem = type.shape[axis] / dim.bound
+                shape = "[" + type.shape.indices.map { index in
+                    index != axis ? "\(type.shape[index])" : perItem == 1 ? dim.name : "\(dim.name)·\(perItem)"
+                }.joined(separator: ", ") + "], \(dim.name) ≤ \(dim.bound)"
+                shape = GeneratedText.comment(shape)
+            }
+            return "\(type.dtype) \(shape)"
                 + (type.dtype == .bfloat16 || type.dtype.isMinifloat ? " (raw \(type.dtype) codes)" : "")
         }
-        func dtypeList(_ list: [(name: String, type: TensorType)]) -> String {
+        func dtypeList(_ list: [(name: String, type: TensorType, axis: Int?)]) -> String {
             "[\(list.map { ".\($0.type.dtype)" }.joined(separator: ", "))]"
         }
         var out = """
@@ -90,11 +104,11 @@ public enum SwiftAPIEmitter {
             /// Inputs:\n
             """
         for (input, name) in zip(inputs, inputNames) {
-            out += "/// - `\(name)` (ONNX `\(GeneratedText.comment(input.name))`): \(typeText(input.type))\n"
+            out += "/// - `\(name)` (ONNX `\(GeneratedText.comment(input.name))`): \(typeText(input.type, axis: input.axis))\n"
         }
         out += "///\n/// Outputs:\n"
         for (output, name) in zip(outputs, outputNames) {
-            out += "/// - `\(name)` (ONNX `\(GeneratedText.comment(output.name))`): \(typeText(output.type))\n"
+            out += "/// - `\(name)` (ONNX `\(GeneratedText.comment(output.name))`): \(typeText(output.type, axis: output.axis))\n"
         }
         if !graph.state.isEmpty {
             out += "///\n/// State, kept inside the model from call to call (see ``resetState()``):\n"
@@ -104,6 +118,7 @@ public enum SwiftAPIEmitter {
                 out += "\(typeText(graph.type(of: input)))\(pair.initial == nil ? "" : ", starting from the model's initializer")\n"
             }
         }
+        let atBound = dim.map { " (at the bound of `\(GeneratedText.comment($0.name))`)" } ?? ""
         let stateNames = graph.state.map { GeneratedText.swiftStringLiteral(graph[graph.inputs[$0.input]].name) }
         let stateCheck = stateNames.isEmpty ? "" : ",\n            state: [\(stateNames.joined(separator: ", "))]"
         out += """
@@ -112,9 +127,9 @@ public enum SwiftAPIEmitter {
             /// nothing except the arrays `predict` returns. Not thread-safe: use one
             /// instance per thread.
             \(access) final class \(className) {
-                /// Input shapes, in `predict`'s parameter order.
+                /// Input shapes, in `predict`'s parameter order\(atBound).
                 \(access) static let inputShapes: [[Int]] = [\(inputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
-                /// Output shapes, in `Outputs`' property order.
+                /// Output shapes, in `Outputs`' property order\(atBound).
                 \(access) static let outputShapes: [[Int]] = [\(outputs.map { shapeLiteral($0.type.shape) }.joined(separator: ", "))]
                 /// Input element types, in `predict`'s parameter order.
                 \(access) static let inputDTypes: [KilnDType] = \(dtypeList(inputs))
@@ -158,10 +173,14 @@ public enum SwiftAPIEmitter {
 
             """
         let spanNames = spanAccessorNames(inputNames + outputNames)
+        let extent = dim.map {
+            ExtentMembers($0, taken: reservedMembers.union(inputNames + outputNames).union(spanNames.values))
+        }
+        if let extent { out += extent.declarations(access: access) }
         for (index, (input, name)) in zip(inputs, inputNames).enumerated() {
             let element = swiftType(input.type.dtype)
             out += """
-                    /// Input `\(GeneratedText.comment(input.name))`: \(typeText(input.type)), row-major, in the model's memory.
+                    /// Input `\(GeneratedText.comment(input.name))`: \(typeText(input.type, axis: input.axis)), row-major, in the model's memory.
                     /// Write it in place (no copy), then call ``run()``.
                     \(access) var \(name): UnsafeMutableBufferPointer<\(element)> {
                         runtime.input(\(index), as: \(element).self)
@@ -186,7 +205,7 @@ public enum SwiftAPIEmitter {
         for (index, (output, name)) in zip(outputs, outputNames).enumerated() {
             let element = swiftType(output.type.dtype)
             out += """
-                    /// Output `\(GeneratedText.comment(output.name))`: \(typeText(output.type)), row-major, in the model's
+                    /// Output `\(GeneratedText.comment(output.name))`: \(typeText(output.type, axis: output.axis)), row-major, in the model's
                     /// memory; valid after ``run()`` until the next call.
                     \(access) var \(name): UnsafeBufferPointer<\(element)> {
                         runtime.output(\(index), as: \(element).self)
@@ -234,12 +253,16 @@ public enum SwiftAPIEmitter {
 
             """
         for (output, name) in zip(outputs, outputNames) {
-            out += "        /// `\(GeneratedText.comment(output.name))`: \(typeText(output.type)), row-major.\n"
+            out += "        /// `\(GeneratedText.comment(output.name))`: \(typeText(output.type, axis: output.axis)), row-major.\n"
             out += "        \(access) var \(name): [\(swiftType(output.type.dtype))]\n"
         }
         out += "    }\n\n"
-        func inputDoc(_ input: (name: String, type: TensorType)) -> String {
-            "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount) values (\(typeText(input.type))), row-major."
+        func inputDoc(_ input: (name: String, type: TensorType, axis: Int?)) -> String {
+            guard input.axis != nil, let dim else {
+                return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount) values (\(typeText(input.type))), row-major."
+            }
+            return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount / dim.bound) values per item, "
+                + "1 to \(dim.bound) items (\(typeText(input.type, axis: input.axis))), row-major."
         }
         // One generic parameter per input type-checks quickly for a handful;
         // a model with many inputs gets one `Inputs` struct of arrays instead.
@@ -265,13 +288,18 @@ public enum SwiftAPIEmitter {
             for (input, name) in zip(inputs, inputNames) { out += "    /// - Parameter \(name): \(inputDoc(input))\n" }
         }
         out += "    /// - Returns: the outputs.\n"
-        out += "    /// - Throws: `KilnError.shapeMismatch` naming the tensor when a count is wrong.\n"
+        out += "    /// - Throws: `KilnError.shapeMismatch` naming the tensor when a count is wrong"
+        out += dim == nil ? ".\n" : ",\n    ///   `KilnError.itemCountMismatch` or `.extentOutOfBounds` for a count that is no whole number of items up to the bound.\n"
         let parameters =
             takesStruct
             ? "_ inputs: Inputs"
             : zip(inputs, inputNames).map { "\($1): some Collection<\(swiftType($0.type.dtype))>" }
                 .joined(separator: ", ")
         out += "    \(access) func predict(\(parameters)) throws(KilnError) -> Outputs {\n"
+        if let first = inputs.firstIndex(where: { $0.axis != nil }) {
+            // The first input the bounded dim sizes sets the extent; the others' counts must agree.
+            out += "        try runtime.setExtent(forInput: \(first), count: \(takesStruct ? "inputs." : "")\(inputNames[first]).count)\n"
+        }
         for (index, name) in inputNames.enumerated() {
             out += "        try runtime.setInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
         }
@@ -280,7 +308,52 @@ public enum SwiftAPIEmitter {
             "\(pair.1): Array(runtime.output(\(index), as: \(swiftType(pair.0.type.dtype)).self))"
         }.joined(separator: ", ")
         out += "        return Outputs(\(fields))\n"
-        out += "    }\n}\n"
+        out += "    }\n"
+        if let extent, inputs.count == 1, inputs[0].axis != nil {
+            out += batchPredict(
+                input: (inputs[0].name, inputNames[0], swiftType(inputs[0].type.dtype)),
+                outputs: zip(outputs, outputNames).map { ($1, swiftType($0.type.dtype)) }, extent: extent, access: access)
+        }
+        out += "}\n"
         return out
+    }
+
+    /// `predict(batch:)`: samples of a model with one input, run in as few
+    /// calls as the bound allows, each sample's outputs returned apart.
+    private static func batchPredict(
+        input: (onnx: String, name: String, element: String), outputs: [(name: String, element: String)],
+        extent: ExtentMembers, access: String
+    ) -> String {
+        let fields = outputs.enumerated().map { index, output in
+            "\(output.name): runtime.outputItem(\(index), item, as: \(output.element).self)"
+        }.joined(separator: ", ")
+        return """
+
+                /// Runs every sample, each one item of `\(GeneratedText.comment(input.onnx))` along `\(GeneratedText.comment(extent.dim.name))`, in as few calls
+                /// as ``\(extent.bound)`` allows, and returns each sample's outputs, in order.
+                /// - Throws: `KilnError.shapeMismatch` for a sample of the wrong count (the
+                ///   samples before its call have run).
+                \(access) func predict<Samples: Collection>(batch samples: Samples) throws(KilnError) -> [Outputs]
+                where Samples.Element: Collection, Samples.Element.Element == \(input.element) {
+                    var results: [Outputs] = []
+                    results.reserveCapacity(samples.count)
+                    var start = samples.startIndex
+                    while start != samples.endIndex {
+                        let end = samples.index(start, offsetBy: Self.\(extent.bound), limitedBy: samples.endIndex) ?? samples.endIndex
+                        let items = samples[start..<end]
+                        try runtime.setExtent(items.count)
+                        for (item, sample) in items.enumerated() {
+                            try runtime.setInputItem(0, item, sample)
+                        }
+                        runtime.run()
+                        for item in 0..<items.count {
+                            results.append(Outputs(\(fields)))
+                        }
+                        start = end
+                    }
+                    return results
+                }
+
+            """
     }
 }

@@ -9,7 +9,34 @@ struct KernelPlan {
     var tileCount: Int
     /// Which step of the node this kernel is, when a node lowers to several (e.g. "im2col").
     var label: String? = nil
+    /// How the tiles follow the items of a bounded dim, when the node's
+    /// result holds them (nil: every call runs every tile).
+    var items: TileItems? = nil
     var emitTile: (KernelBuilder, IRValue) -> Void
+
+    /// This plan, declaring how its tiles follow a bounded dim's items.
+    func following(_ items: TileItems) -> KernelPlan {
+        var plan = self
+        plan.items = items
+        return plan
+    }
+
+    /// This plan, its tiles in item order (each covers a contiguous range
+    /// of the result, in order).
+    var inItemOrder: KernelPlan { following(.linear(tileCount)) }
+}
+
+/// How a kernel's tiles cover the items of a bounded dim (IR/BoundedDim.swift):
+/// tile t works on block (t / stride) % blocks, and the blocks split the
+/// items evenly and in order. A call of extent n of bound B then runs only
+/// the tiles of blocks below ⌈blocks·n/B⌉: a prefix of every run of
+/// `blocks × stride` tiles. Kernels declare it only where it holds.
+struct TileItems: Equatable {
+    var blocks: Int
+    var stride: Int
+
+    /// Each tile one block, in order.
+    static func linear(_ tileCount: Int) -> TileItems { TileItems(blocks: tileCount, stride: 1) }
 }
 
 /// Per-node lowering context.

@@ -118,7 +118,9 @@ struct ModuleEmitter {
                 kernels.append(
                     DescriptorEmitter.Kernel(
                         name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
-                        costPerTile: operations / Swift.max(kernel.tileCount, 1)))
+                        costPerTile: operations / Swift.max(kernel.tileCount, 1),
+                        // Tiles past the extent's items are skipped only where the result holds them.
+                        items: graph.itemLayouts[node.outputs[0]] != nil ? kernel.items : nil))
                 names.append(name)
             }
         }

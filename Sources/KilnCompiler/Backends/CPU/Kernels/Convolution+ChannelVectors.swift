@@ -41,7 +41,7 @@ extension Convolution {
         // Wᵀ packed chunk by chunk, [group][chunk][depth][chunk size] (the last
         // chunk zero-padded), so a tile streams one contiguous block of B.
         let panel = depth * chunks.size
-        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
+        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm", items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
             let packed = context.constantPointer(key: "\(node.name):transposedWeights", b) {
                 var values = [Float](repeating: 0, count: shapes.group * chunks.count * panel)
                 for group in 0..<shapes.group {

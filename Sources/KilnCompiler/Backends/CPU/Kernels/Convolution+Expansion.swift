@@ -167,7 +167,7 @@ extension Convolution {
         }
 
         let (blocks, bands) = (tiling.blocks, tiling.bands)
-        return KernelPlan(tileCount: tiling.tileCount, label: "expand+depthwise") { b, tile in
+        return KernelPlan(tileCount: tiling.tileCount, label: "expand+depthwise", items: .linear(tiling.tileCount)) { b, tile in
             let block = b.remainder(tile, blocks)
             let image = b.divide(tile, blocks * bands.count)
             let bandIndex = b.remainder(b.divide(tile, blocks), bands.count)

@@ -160,7 +160,7 @@ extension Convolution {
         let tilesPerImage = w.tilesY * w.tilesX
         let algorithm = w.algorithm
         let (m, n) = (algorithm.outputTile, algorithm.inputTile)
-        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "winograd-input") { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "winograd-input", items: .linear(shapes.batch * shapes.channels)) { b, tile in
             let padded = context.scratchPointer(b)
             let transformed = b.offset(padded, w.paddedElements)
             w.padded.emit(
@@ -200,11 +200,17 @@ extension Convolution {
         let shapes = w.shapes
         let rowBlock = GEMMKernel.rowBlock(for: shapes.outChannels, columns: w.tiles, vectorWidth: context.vectorWidth)
         let blocks = shapes.outChannels / rowBlock
-        let chunks = GEMMKernel.ColumnChunks(columns: w.tiles, depth: shapes.channels, context: context)
+        // With a bounded batch the columns (each image's tiles in turn) are chunked by whole images.
+        let items = context.graph.itemLayouts[context.output] != nil ? shapes.batch : nil
+        let chunks = GEMMKernel.ColumnChunks(columns: w.tiles, depth: shapes.channels, context: context, items: items)
         let node = context.node
         let positions = w.algorithm.positions
         let tileCount = chunks.count * positions * blocks
-        return KernelPlan(tileCount: tileCount, label: "winograd-gemm") { b, chunkedTile in
+        return KernelPlan(
+            tileCount: tileCount, label: "winograd-gemm",
+            // Columns are the images' tiles, image by image: items run along the chunks.
+            items: TileItems(blocks: chunks.count, stride: positions * blocks)
+        ) { b, chunkedTile in
             let tile = b.remainder(chunkedTile, positions * blocks)
             let position = b.divide(tile, blocks)
             let firstRow = b.mul(b.remainder(tile, blocks), rowBlock)
@@ -238,7 +244,7 @@ extension Convolution {
         let node = context.node
         let algorithm = w.algorithm
         let (tileSize, n) = (algorithm.outputTile, algorithm.inputTile)
-        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "winograd-output") { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "winograd-output", items: .linear(shapes.batch * shapes.outChannels)) { b, tile in
             let products = b.offset(context.scratchPointer(b), w.paddedElements + w.inputElements)
             let output = context.pointer(context.output, b)
             let image = b.divide(tile, shapes.outChannels)

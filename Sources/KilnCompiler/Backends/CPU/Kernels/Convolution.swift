@@ -130,7 +130,7 @@ enum Convolution {
 
     /// Copies each image channel into the scratch with its zero border.
     static func pad(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
-        KernelPlan(tileCount: shapes.batch * shapes.channels, label: "pad") { b, tile in
+        KernelPlan(tileCount: shapes.batch * shapes.channels, label: "pad", items: .linear(shapes.batch * shapes.channels)) { b, tile in
             emitPadChannel(
                 b, shapes, input: context.pointer(context.node.inputs[0]!, b), padded: context.scratchPointer(b),
                 imageChannel: tile, vectorWidth: context.vectorWidth)
@@ -150,7 +150,7 @@ enum Convolution {
     static func splitPhases(_ context: KernelContext, _ shapes: Shapes) -> KernelPlan {
         let phases = PhasePlanes(shapes.geometry)
         let label = phases.phases == 1 ? "pad" : "phases"
-        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: label) { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: label, items: .linear(shapes.batch * shapes.channels)) { b, tile in
             phases.emit(
                 b, input: context.pointer(context.node.inputs[0]!, b), output: context.scratchPointer(b), index: tile,
                 vectorWidth: context.vectorWidth)
@@ -181,7 +181,7 @@ enum Convolution {
         let pitch = PhasePlanes(geometry).width
         let wide = shapes.wideColumns
         let epilogue = context.node.epilogue
-        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "compact") { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, label: "compact", items: .linear(shapes.batch * shapes.outChannels)) { b, tile in
             let source = b.offset(context.scratchPointer(b), shapes.phaseElements)
             let output = context.pointer(context.output, b)
             b.loop(0..<geometry.output.h) { row in
@@ -199,7 +199,7 @@ enum Convolution {
         let xID = context.node.inputs[0]!
         let geometry = shapes.geometry
         let inPlane = geometry.input.h * geometry.input.w
-        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "im2col") { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.channels, label: "im2col", items: .linear(shapes.batch * shapes.channels)) { b, tile in
             let input = context.pointer(xID, b)
             let columns = context.scratchPointer(b)
             let inBase = b.mul(tile, inPlane)
@@ -266,7 +266,7 @@ enum Convolution {
         let blocks = shapes.batch * shapes.group * blocksPerGroup
         let chunks = GEMMKernel.ColumnChunks(columns: columns, depth: depth, context: context)
         let bias = node.input(2)
-        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm") { b, chunkedTile in
+        return KernelPlan(tileCount: chunks.count * blocks, label: "gemm", items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
             let tile = b.remainder(chunkedTile, blocks)
             let image = b.divide(tile, shapes.group * blocksPerGroup)
             let group = b.remainder(b.divide(tile, blocksPerGroup), shapes.group)
@@ -328,7 +328,7 @@ enum Convolution {
         let stride = geometry.strides.w
         let width = stride <= 4 ? context.vectorWidth : 1
 
-        return KernelPlan(tileCount: shapes.batch * shapes.outChannels) { b, tile in
+        return KernelPlan(tileCount: shapes.batch * shapes.outChannels, items: .linear(shapes.batch * shapes.outChannels)) { b, tile in
             let input = shapes.padded ? context.scratchPointer(b) : context.pointer(xID, b)
             if padsItself {
                 // Depthwise: tile (image, channel) reads exactly that channel.

@@ -155,11 +155,21 @@ struct GEMMKernel {
         let size: Int
         var count: Int { (total + size - 1) / size }
 
-        init(columns: Int, depth: Int, context: KernelContext) {
+        /// `items`: when the columns hold a bounded dim's items (each
+        /// `columns / items` wide, in order), chunks are whole items, as few
+        /// per chunk as fill a panel, so a call at a small extent runs few chunks.
+        init(columns: Int, depth: Int, context: KernelContext, items: Int? = nil) {
             let budget = context.cacheBytes * 3 / 8 / 4  // floats: B gets 3/8 of L2, A and C the rest
             let panel = 2 * context.vectorWidth
             total = columns
             let largest = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
+            if let items, items > 1, columns % items == 0 {
+                let perItem = columns / items
+                let fitting = max(1, largest / perItem)
+                let filling = (panel + perItem - 1) / perItem
+                size = min(columns, max(1, min(fitting, filling)) * perItem)
+                return
+            }
             // As many chunks as the cache needs, but of near-equal width, to
             // a vector rather than a two-vector panel: a 784-column B is
             // 400 + 384 (not 768 + 16, nor 416 + 368) and a 512-column one

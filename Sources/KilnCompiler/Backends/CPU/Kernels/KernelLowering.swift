@@ -27,6 +27,23 @@ enum KernelLowering {
         guard let core = context.node.core else {
             throw CompileError(.backend, at: context.location, "internal error: node was not lowered to a core op")
         }
+        let plans = try plans(context, core)
+        return tilesInOutputOrder(core) ? plans.map(\.inItemOrder) : plans
+    }
+
+    /// Ops whose every kernel tiles its result in order, each tile a
+    /// contiguous range (rows, outer positions, chunks of elements): their
+    /// tiles follow a bounded dim's items as they are.
+    private static func tilesInOutputOrder(_ core: CoreOp) -> Bool {
+        switch core {
+        case .elementwise, .pool, .globalAveragePool, .softmax, .layerNormalization, .reduce, .gather,
+            .argExtreme, .topK, .cumulative:
+            true
+        default: false
+        }
+    }
+
+    private static func plans(_ context: KernelContext, _ core: CoreOp) throws -> [KernelPlan] {
         switch core {
         case .convolution(let parameters): return try Convolution.lower(context, parameters)
         case .elementwise(.binary(let op)): return [Elementwise.binary(context, op)]

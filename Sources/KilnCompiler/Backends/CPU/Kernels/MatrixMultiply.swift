@@ -69,7 +69,7 @@ enum MatrixMultiply {
 
         let chunks = GEMMKernel.ColumnChunks(columns: n, depth: k, context: context)
         let blocks = m / rowBlock
-        return KernelPlan(tileCount: (blocked ? chunks.count : 1) * blocks) { b, chunkedTile in
+        return KernelPlan(tileCount: (blocked ? chunks.count : 1) * blocks, items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
             let tile = b.remainder(chunkedTile, blocks)
             let a = context.pointer(aID, b)
             let bMatrix = matrix(context, bID, k: k, n: n, transposed: transB, b)
@@ -136,7 +136,7 @@ enum MatrixMultiply {
         let rowGroupsPerMatrix = blocksPerMatrix / depth.rowBlocksPerGroup
 
         let groups = batchCount * rowGroupsPerMatrix
-        return KernelPlan(tileCount: chunks.count * groups) { b, chunkedTile in
+        return KernelPlan(tileCount: chunks.count * groups, items: TileItems(blocks: groups, stride: 1)) { b, chunkedTile in
             let tile = b.remainder(chunkedTile, groups)
             let batchIndex = b.divide(tile, rowGroupsPerMatrix)
             let groupRow = b.mul(b.remainder(tile, rowGroupsPerMatrix), depth.rowBlocksPerGroup * rowBlock)

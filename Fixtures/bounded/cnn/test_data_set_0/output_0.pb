@@ -1,0 +1,2 @@
+
+BprobabilitiesJ(h8>¤ë=o =„aß>>\;kx<V*>ŸÇ=1.«<èC<

@@ -1,0 +1,160 @@
+// Bounded dynamic dims: what the numeric fixtures under Fixtures/bounded/
+// (calls at batch 1, 7, 8, 3 against ONNX Runtime) do not show: that calls
+// really skip the tiles past the extent, the errors for extents and counts,
+// and the models Kiln must refuse rather than compute wrongly.
+
+import Foundation
+@testable import KilnCompiler
+import KilnDriver
+import Testing
+
+@testable import Kiln
+
+@Suite struct BoundedDimsTests {
+    func load(_ fixture: String) throws -> LoadedModel {
+        let folder = fixturesDirectory.appendingPathComponent(fixture).path
+        return try LoadedModel(
+            modelPath: "\(folder)/model.onnx", config: try ModelConfig.load(path: "\(folder)/model.kiln.json"))
+    }
+
+    @Test func callsSkipTheTilesPastTheExtent() throws {
+        let loaded = try load("bounded/cnn")
+        let model = loaded.runtime
+        #expect(model.boundedDims == [KilnBoundedDim(name: "batch", bound: 8)])
+        #expect(model.inputs[0].boundedAxis == 0 && model.outputs.map(\.boundedAxis) == [0, 0])
+        #expect(model.extent() == 8 && model.input(0).count == 8 * 768)
+        let full = (0..<model.kernelCount).map { model.dispatchShape($0).tiles }
+        try model.setExtent(1)
+        let one = (0..<model.kernelCount).map { model.dispatchShape($0).tiles }
+        // Every kernel with more than one tile follows the batch, but for the
+        // 8×8 Winograd GEMM: its 8 images × 4 tiles are 32 columns, one panel
+        // of vectors, which a smaller batch would not make cheaper.
+        let untrimmed = (0..<model.kernelCount).filter { full[$0] > 1 && one[$0] == full[$0] }.map(model.kernelName)
+        #expect(untrimmed.allSatisfy { $0 == "conv2 (Conv winograd-gemm)" }, "kernels that run every tile at batch 1: \(untrimmed)")
+        #expect(one.reduce(0, +) * 4 < full.reduce(0, +))
+        #expect(model.inputShape(0) == [1, 3, 16, 16] && model.outputShape(1) == [1, 16, 8, 8])
+        #expect(model.input(0).count == 768 && model.output(0).count == 10)
+        try model.setExtent(8)
+        #expect((0..<model.kernelCount).map { model.dispatchShape($0).tiles } == full)
+    }
+
+    @Test func extentsAndCountsOutsideTheBoundAreErrors() throws {
+        let model = try load("bounded/encoder").runtime
+        #expect(throws: KilnError.extentOutOfBounds(model: "model.onnx", dim: "batch", bound: 8, given: 9)) {
+            try model.setExtent(9)
+        }
+        #expect(throws: KilnError.self) { try model.setExtent(0) }
+        #expect(throws: KilnError.itemCountMismatch(tensor: "x", dim: "batch", elementsPerItem: 96, bound: 8, givenCount: 100)) {
+            try model.setExtent(forInput: 0, count: 100)
+        }
+        let error = KilnError.extentOutOfBounds(model: "model.onnx", dim: "batch", bound: 8, given: 9)
+        #expect(error.description.contains("'batch'") && error.description.contains("1 to 8"))
+        try model.setExtent(forInput: 0, count: 3 * 96)
+        #expect(model.extent() == 3 && model.outputShape(1) == [3, 192] && model.outputShape(2) == [3, 8, 6])
+        // One sample at a time, the way predict(batch:) moves them.
+        #expect(throws: KilnError.self) { try model.setInputItem(0, 0, [Float](repeating: 0, count: 95)) }
+        try model.setInputItem(0, 2, [Float](repeating: 1, count: 96))
+        model.run()
+        #expect(model.outputItem(0, 2, as: Float.self).count == 8)
+    }
+
+    /// Writes a model whose input `x` has the symbolic dim `batch` at `axis`.
+    func writeModel(
+        _ nodes: [Onnx_NodeProto], x shape: [Int], axis: Int, output: Onnx_ValueInfoProto,
+        initializers: [Onnx_TensorProto] = [], extra: [Onnx_ValueInfoProto] = []
+    ) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bounded-\(UUID().uuidString).onnx").path
+        var x = onnxValueInfo("x", .float32, shape)
+        x.type.tensorType.shape.dim[axis].dimParam = "batch"
+        try writeONNXModel(to: path, nodes: nodes, inputs: [x] + extra, outputs: [output], initializers: initializers)
+        return path
+    }
+
+    func node(_ op: String, _ inputs: [String], _ output: String, ints: [String: [Int64]] = [:], int: [String: Int64] = [:])
+        -> Onnx_NodeProto
+    {
+        var node = Onnx_NodeProto()
+        (node.opType, node.name, node.input, node.output) = (op, output + "_node", inputs, [output])
+        for (name, values) in ints.sorted(by: { $0.key < $1.key }) {
+            var attribute = Onnx_AttributeProto()
+            (attribute.name, attribute.type, attribute.ints) = (name, .ints, values)
+            node.attribute.append(attribute)
+        }
+        for (name, value) in int.sorted(by: { $0.key < $1.key }) {
+            var attribute = Onnx_AttributeProto()
+            (attribute.name, attribute.type, attribute.i) = (name, .int, value)
+            node.attribute.append(attribute)
+        }
+        return node
+    }
+
+    func compileError(_ path: String, _ config: String = #"{"dims": {"batch": {"max": 4}}}"#) throws -> String? {
+        let configPath = ModelConfig.path(besideModel: path)
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        do {
+            _ = try Compiler.prepare(modelPath: path, config: try ModelConfig.load(path: configPath))
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aComputationThatMixesItemsIsRefusedNamingTheNode() throws {
+        let path = try writeModel(
+            [node("ReduceMean", ["x"], "y", ints: ["axes": [0]], int: ["keepdims": 0])], x: [4, 3], axis: 0,
+            output: onnxValueInfo("y", .float32, [3]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(try compileError(path))
+        #expect(error.contains("y_node") && error.contains("ReduceMean") && error.contains("mixes the items"))
+        #expect(error.contains(#"{"dims": {"batch": 4}}"#), "the error shows the config that fixes it")
+    }
+
+    @Test func theBoundUsedAsANumberIsRefused() throws {
+        // y = x · batch size, the size read through Shape: at extent 2 it would still multiply by 4.
+        var zero = Onnx_TensorProto()
+        (zero.name, zero.dataType, zero.dims, zero.int64Data) = ("zero", 7, [1], [0])
+        var cast = node("Cast", ["size"], "size_f")
+        var to = Onnx_AttributeProto()
+        (to.name, to.type, to.i) = ("to", .int, 1)
+        cast.attribute = [to]
+        let path = try writeModel(
+            [node("Shape", ["x"], "shape"), node("Gather", ["shape", "zero"], "size"), cast,
+             node("Mul", ["x", "size_f"], "y")],
+            x: [4, 3], axis: 0, output: onnxValueInfo("y", .float32, [4, 3]), initializers: [zero])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(try compileError(path))
+        #expect(error.contains("y_node") && error.contains("size of the bounded dim 'batch'"))
+    }
+
+    @Test func aBoundedFastAxisIsRefusedWithTheFix() throws {
+        let path = try writeModel([node("Relu", ["x"], "y")], x: [2, 4], axis: 1, output: onnxValueInfo("y", .float32, [2, 4]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(try compileError(path))
+        #expect(error.contains("outermost axis") && error.contains(#"{"dims": {"batch": 4}}"#))
+    }
+
+    @Test func configErrorsNameTheKey() throws {
+        let path = try writeModel([node("Relu", ["x"], "y")], x: [4, 3], axis: 0, output: onnxValueInfo("y", .float32, [4, 3]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try compileError(path) == nil)
+        #expect(try compileError(path, #"{"dims": {"batch": {"max": 0}}}"#)?.contains("dims.batch.max must be a bound") == true)
+        #expect(try compileError(path, #"{"dims": {"batch": {"max": 4, "min": 1}}}"#)?.contains(#"unknown key "min""#) == true)
+        #expect(try compileError(path, #"{"dims": {"batch": {}}}"#)?.contains(#"needs "max""#) == true)
+        #expect(try compileError(path, #"{"dims": {"batch": "4"}}"#) != nil)
+    }
+
+    @Test func twoBoundedDimsAreRefused() throws {
+        let path = try writeModel(
+            [node("Add", ["x", "z"], "y")], x: [4, 3], axis: 0, output: onnxValueInfo("y", .float32, [4, 3]),
+            extra: [{
+                var z = onnxValueInfo("z", .float32, [4, 3])
+                z.type.tensorType.shape.dim[1].dimParam = "other"
+                return z
+            }()])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(try compileError(path, #"{"dims": {"batch": {"max": 4}, "other": {"max": 3}}}"#))
+        #expect(error.contains("one dim per model"))
+        #expect(try compileError(path, #"{"dims": {"batch": {"max": 4}, "other": 3}}"#) == nil)
+    }
+}
