@@ -107,6 +107,9 @@ public final class KilnModel {
         var dim: Int
         var blocks: Int
         var stride: Int
+        /// The extents the dispatch runs at (0...0: all).
+        var from: Int
+        var to: Int
     }
 
     /// Scalar operations a worker must get for splitting to pay: waking a
@@ -229,7 +232,8 @@ public final class KilnModel {
             // Formats were checked above: every executable is a CPU function.
             let trim = Trim(
                 tileCount: Int(dispatch.tileCount), costPerTile: Int(dispatch.costPerTile), dim: Int(dispatch.itemDim),
-                blocks: Int(dispatch.itemBlocks), stride: Int(dispatch.itemStride))
+                blocks: Int(dispatch.itemBlocks), stride: Int(dispatch.itemStride), from: Int(dispatch.extentFrom),
+                to: Int(dispatch.extentTo))
             if trim.dim >= 0 {
                 let period = trim.blocks.multipliedReportingOverflow(by: trim.stride)
                 guard trim.dim < dimCount, trim.blocks > 0, trim.stride > 0, !period.overflow,
@@ -237,6 +241,9 @@ public final class KilnModel {
                 else {
                     throw .unsupportedExecutable(model: name, detail: "dispatch \(index) follows items inconsistently")
                 }
+            }
+            guard trim.to == 0 || (dimCount == 1 && 1 <= trim.from && trim.from <= trim.to) else {
+                throw .unsupportedExecutable(model: name, detail: "dispatch \(index) has inconsistent extents")
             }
             trims.append(trim)
             resolved.append(
@@ -249,7 +256,7 @@ public final class KilnModel {
         steps = .allocate(capacity: max(resolved.count, 1))
         steps.initialize(from: resolved, count: resolved.count)
         let alignment = max(Int(model.arenaAlignment), 64)
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: alignment)
+        arena = Self.allocateArena(byteCount: max(arenaSize, 1), alignment: alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
         // Each worker's private scratch, a whole number of alignment units apart.
         let scratchStride = (max(Int(model.workerScratchSize), 1) + alignment - 1) / alignment * alignment
@@ -301,7 +308,29 @@ public final class KilnModel {
             pool = nil
             threadCount = 1
         }
+        // Calls start at the bound: lowerings compiled for smaller extents only are off.
+        if let dim = boundedDims.first { applyExtent(dim.bound, bound: dim.bound) }
         resetState()
+    }
+
+    /// Bytes of a huge page, which an arena this large or larger is aligned to.
+    static let hugePageBytes = 2 << 20
+
+    /// An arena of `byteCount` bytes. A large one is aligned to huge pages
+    /// and asks the kernel for them (Linux's `madvise` mode of transparent
+    /// huge pages): a call walks tensors spread over many megabytes, and
+    /// 4 KiB pages cost a TLB miss every few kilobytes.
+    private static func allocateArena(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        guard byteCount >= hugePageBytes else {
+            return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
+        }
+        let rounded = (byteCount + hugePageBytes - 1) / hugePageBytes * hugePageBytes
+        let arena = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: max(alignment, hugePageBytes))
+        #if canImport(Glibc)
+            // Advice only: where huge pages are off, the arena keeps small ones.
+            _ = madvise(arena, rounded, MADV_HUGEPAGE)
+        #endif
+        return arena
     }
 
     /// How many workers `tiles` tiles of `costPerTile` operations are worth.
@@ -329,16 +358,28 @@ public final class KilnModel {
         }
         guard dims[dim] != Int64(extent) else { return }
         dims[dim] = Int64(extent)
-        for index in trims.indices where trims[index].dim == dim {
+        applyExtent(extent, bound: bound)
+    }
+
+    /// Sets every dispatch's tiles for the extent: those of its items, and
+    /// none for a lowering compiled for other extents.
+    private func applyExtent(_ extent: Int, bound: Int) {
+        for index in trims.indices {
             let trim = trims[index]
-            // Blocks split the items evenly: those below ⌈blocks·n/B⌉ hold items 0..<n.
-            let kept = Swift.min(trim.blocks, (trim.blocks * extent + bound - 1) / bound)
-            let period = trim.blocks * trim.stride
-            let runs = trim.tileCount / period
-            let tiles = runs * kept * trim.stride
+            var tiles = trim.tileCount
+            steps[index].runs = 1
+            steps[index].period = 0
+            if trim.dim >= 0 {
+                // Blocks split the items evenly: those below ⌈blocks·n/B⌉ hold items 0..<n.
+                let kept = Swift.min(trim.blocks, (trim.blocks * extent + bound - 1) / bound)
+                let period = trim.blocks * trim.stride
+                let runs = trim.tileCount / period
+                tiles = runs * kept * trim.stride
+                steps[index].runs = UInt32(runs)
+                steps[index].period = kept == trim.blocks || runs == 1 ? 0 : UInt32(period)
+            }
+            if trim.to > 0, !(trim.from...trim.to).contains(extent) { tiles = 0 }
             steps[index].tileCount = UInt32(tiles)
-            steps[index].runs = UInt32(runs)
-            steps[index].period = kept == trim.blocks || runs == 1 ? 0 : UInt32(period)
             steps[index].workers = UInt32(
                 Self.workers(for: tiles, trim.costPerTile, requestedThreads, minimumOperationsPerWorker))
         }
@@ -533,6 +574,8 @@ public final class KilnModel {
 
     @inline(__always)
     private func dispatch(_ step: Step) {
+        // A lowering for other extents, or no items to compute.
+        if step.tileCount == 0 { return }
         if step.period != 0 {
             return dispatchRuns(step)
         }

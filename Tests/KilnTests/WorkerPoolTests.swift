@@ -44,4 +44,31 @@ nonisolated(unsafe) private let tileWorkers = UnsafeMutablePointer<UInt32>.alloc
             if round % 50 == 49 { usleep(5000) }
         }
     }
+
+    /// A dispatch a bounded dim trims keeps the first `active` tiles of each
+    /// run of `period`: each of those runs once, no other tile runs, and the
+    /// kept tiles are shared as evenly as a plain dispatch's.
+    @Test(arguments: [1, 2, 3])
+    func aTrimmedDispatchRunsTheKeptPrefixOfEveryRun(_ workers: Int) throws {
+        var prototype = KilnDispatchState(
+            arena: nil, scratch: nil, dims: nil, tileBegin: 0, tileEnd: 0, workerIndex: 0, workerCount: 1)
+        let pool = try #require(kiln_pool_create(UInt32(workers), &prototype, 0))
+        defer { kiln_pool_destroy(pool) }
+        let shapes = [(1, 8, 3), (4, 8, 1), (4, 8, 8), (3, 5, 2), (16, 32, 7), (7, 1, 1), (2, 100, 99), (5, 4, 0)]
+        for (round, (runs, period, active)) in shapes.enumerated() {
+            tileCounts.initialize(repeating: 0, count: 4096)
+            kiln_pool_run_runs(pool, countTiles, UInt32(runs), UInt32(period), UInt32(active), UInt32(workers))
+            var perWorker = [Int](repeating: 0, count: workers)
+            for tile in 0..<(runs * period) {
+                let kept = tile % period < active
+                #expect(tileCounts[tile] == (kept ? 1 : 0), "shape \(round): tile \(tile) ran \(tileCounts[tile]) times")
+                if kept { perWorker[Int(tileWorkers[tile])] += 1 }
+            }
+            let total = runs * active
+            let busy = min(workers, total)
+            for worker in 0..<busy {
+                #expect(perWorker[worker] == total * (worker + 1) / busy - total * worker / busy, "shape \(round)")
+            }
+        }
+    }
 }

@@ -98,6 +98,10 @@ typedef struct KilnDispatchDescriptor {
   int32_t itemDim;
   uint32_t itemBlocks;
   uint32_t itemStride;
+  /// With a bounded dim: the dispatch runs only at extents extentFrom ...
+  /// extentTo (one lowering of a node per range of extents); 0 and 0: at all.
+  uint32_t extentFrom;
+  uint32_t extentTo;
   uint32_t reserved;
 } KilnDispatchDescriptor;
 

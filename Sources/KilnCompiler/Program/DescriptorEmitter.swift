@@ -25,6 +25,8 @@ struct DescriptorEmitter {
         var costPerTile: Int
         /// How the tiles follow the bounded dim's items (nil: all run every call).
         var items: TileItems? = nil
+        /// The extents at which the kernel runs (nil: every call).
+        var extents: ClosedRange<Int>? = nil
     }
 
     /// The model compiled for one CPU: its memory plan and kernels.
@@ -45,7 +47,7 @@ struct DescriptorEmitter {
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
-        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32])
+        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, i32])
         let modelType = structType(
             [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
                 + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
@@ -132,7 +134,8 @@ struct DescriptorEmitter {
                 [
                     string(kernel.name), int32(index), int32(kernel.tileCount), LLVMConstArray(i32, &counts, 3),
                     int32(min(kernel.costPerTile, Int(UInt32.max))), int32(kernel.items == nil ? -1 : 0),
-                    int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0), int32(0),
+                    int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0),
+                    int32(kernel.extents?.lowerBound ?? 0), int32(kernel.extents?.upperBound ?? 0), int32(0),
                 ])
         }
         let states = zip(graph.state, initialState).map { pair, initial -> IRValue? in

@@ -1,2 +1,2 @@
 
-BprobabilitiesJ(h8>¤ë=o =„aß>>\;kx<V*>ŸÇ=1.«<èC<
+BprobabilitiesJ(gþŽ=Æ3;UéÛ9ëW8žÝä=±Ä<Ô586ê<²çÊ>Kù»>

@@ -19,6 +19,9 @@ final class KernelBuilder {
     /// The kernel's `i8* scratch` parameter: the running worker's private
     /// scratch (`workerScratchSize` bytes, its contents undefined on entry).
     let workerScratch: IRValue
+    /// The kernel's `i64 extent` parameter: the bounded dim's extent this
+    /// call (0 in a model without one).
+    let extent: IRValue
 
     let i1: LLVMTypeRef
     let i32: LLVMTypeRef
@@ -34,6 +37,7 @@ final class KernelBuilder {
         self.function = function
         self.arena = LLVMGetParam(function, 0)
         self.workerScratch = LLVMGetParam(function, 3)
+        self.extent = LLVMGetParam(function, 4)
         i1 = LLVMInt1TypeInContext(context)
         i32 = LLVMInt32TypeInContext(context)
         i64 = LLVMInt64TypeInContext(context)

@@ -12,6 +12,9 @@ struct KernelPlan {
     /// How the tiles follow the items of a bounded dim, when the node's
     /// result holds them (nil: every call runs every tile).
     var items: TileItems? = nil
+    /// The extents of the bounded dim at which this kernel runs (nil: all);
+    /// a node may compile one lowering per range of extents.
+    var extents: ClosedRange<Int>? = nil
     var emitTile: (KernelBuilder, IRValue) -> Void
 
     /// This plan, declaring how its tiles follow a bounded dim's items.

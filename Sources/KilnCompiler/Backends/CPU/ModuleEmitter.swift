@@ -120,7 +120,7 @@ struct ModuleEmitter {
                         name: "\(node.name) (\(node.opType)\(step))", function: function, tileCount: kernel.tileCount,
                         costPerTile: operations / Swift.max(kernel.tileCount, 1),
                         // Tiles past the extent's items are skipped only where the result holds them.
-                        items: graph.itemLayouts[node.outputs[0]] != nil ? kernel.items : nil))
+                        items: graph.itemLayouts[node.outputs[0]] != nil ? kernel.items : nil, extents: kernel.extents))
                 names.append(name)
             }
         }
@@ -154,24 +154,30 @@ struct ModuleEmitter {
             let pointer = LLVMBuildStructGEP2(builder, stateType, state, index, "")
             return LLVMBuildLoad2(builder, fields[Int(index)], pointer, "")!
         }
-        var arguments: [IRValue?] = [field(0), field(3), field(4), field(1)]
-        var bodyParameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer]
-        let bodyType = LLVMFunctionType(LLVMVoidTypeInContext(context), &bodyParameters, 4, 0)
-        LLVMBuildCall2(builder, bodyType, body, &arguments, 4, "")
+        // The extent of the bounded dim (there is at most one), for kernels that follow it within a tile.
+        let i64 = LLVMInt64TypeInContext(context)!
+        let extent: IRValue =
+            graph.boundedDims.isEmpty
+            ? LLVMConstInt(i64, 0, 0) : LLVMBuildLoad2(builder, i64, field(2), "extent")!
+        var arguments: [IRValue?] = [field(0), field(3), field(4), field(1), extent]
+        var bodyParameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer, i64]
+        let bodyType = LLVMFunctionType(LLVMVoidTypeInContext(context), &bodyParameters, 5, 0)
+        LLVMBuildCall2(builder, bodyType, body, &arguments, 5, "")
         LLVMBuildRetVoid(builder)
         return function
     }
 
-    /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd, i8* noalias scratch)`
-    /// running its tiles in order; `scratch` is the worker's private scratch.
+    /// `void body(i8* noalias arena, i32 tileBegin, i32 tileEnd, i8* noalias scratch, i64 extent)`
+    /// running its tiles in order; `scratch` is the worker's private scratch,
+    /// `extent` the bounded dim's (0 without one).
     private func makeKernelBody(
         _ name: String, _ kernel: KernelPlan, target: TargetSelection, context: LLVMContextRef, module: LLVMModuleRef,
         builder: LLVMBuilderRef
     ) -> IRValue {
         let i32 = LLVMInt32TypeInContext(context)
         let i8Pointer = LLVMPointerType(LLVMInt8TypeInContext(context), 0)
-        var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer]
-        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 4, 0)
+        var parameters: [LLVMTypeRef?] = [i8Pointer, i32, i32, i8Pointer, LLVMInt64TypeInContext(context)]
+        let type = LLVMFunctionType(LLVMVoidTypeInContext(context), &parameters, 5, 0)
         let function = LLVMAddFunction(module, name, type)!
         LLVMSetLinkage(function, LLVMInternalLinkage)
         for (attribute, index) in [("noalias", 1), ("nocapture", 1), ("noalias", 4), ("nocapture", 4)] {

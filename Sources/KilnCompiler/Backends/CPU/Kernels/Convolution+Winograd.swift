@@ -76,7 +76,9 @@ extension Convolution {
         /// amortise the transforms (at least 16, a GEMM vector of columns)
         /// while computing at most 4/3 of the map. F(4,3) where it fits,
         /// else F(2,3) (a 7×7 map is 4 tiles of 4×4 but 16 of 2×2).
-        init?(_ shapes: Shapes, _ node: Node, in graph: Graph) {
+        /// `images`: how many images to count tiles for (by default the
+        /// batch; with a bounded batch, each extent's own choice).
+        init?(_ shapes: Shapes, _ node: Node, in graph: Graph, images: Int? = nil) {
             let geometry = shapes.geometry
             guard geometry.kernel == (3, 3), geometry.strides == (1, 1), geometry.dilations == (1, 1),
                 shapes.group == 1, shapes.channels >= 16, shapes.outChannels >= 16,
@@ -87,7 +89,7 @@ extension Convolution {
                 let tilesY = (geometry.output.h + tile - 1) / tile
                 let tilesX = (geometry.output.w + tile - 1) / tile
                 let computed = tilesY * tilesX * tile * tile
-                guard shapes.batch * tilesY * tilesX >= 16, shapes.plane * 4 >= computed * 3 else { return nil }
+                guard (images ?? shapes.batch) * tilesY * tilesX >= 16, shapes.plane * 4 >= computed * 3 else { return nil }
                 return (tilesY, tilesX)
             }
             guard let (algorithm, (tilesY, tilesX)) = [Algorithm.f4, .f2].lazy.compactMap({ a in fits(a).map { (a, $0) } }).first
@@ -221,14 +223,30 @@ extension Convolution {
             let transformed = b.offset(context.scratchPointer(b), w.paddedElements)
             let products = b.offset(transformed, w.inputElements)
             chunks.emit(b, index: b.divide(chunkedTile, positions * blocks)) { columnStart, count in
-                GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
-                    firstRow: firstRow, rows: rowBlock, n: count, columnStart: columnStart, k: shapes.channels,
-                    a: .init(pointer: weights, base: b.mul(position, shapes.outChannels * shapes.channels),
-                             rowStride: shapes.channels),
-                    b: .init(pointer: transformed, base: b.mul(position, shapes.channels * w.tiles), rowStride: w.tiles),
-                    c: .init(
-                        pointer: products, base: b.mul(position, shapes.outChannels * w.tiles), rowStride: w.tiles),
-                    start: .zero, epilogue: nil)
+                func gemm(_ columns: Int) {
+                    GEMMKernel(builder: b, vectorWidth: context.vectorWidth).emit(
+                        firstRow: firstRow, rows: rowBlock, n: columns, columnStart: columnStart, k: shapes.channels,
+                        a: .init(pointer: weights, base: b.mul(position, shapes.outChannels * shapes.channels),
+                                 rowStride: shapes.channels),
+                        b: .init(pointer: transformed, base: b.mul(position, shapes.channels * w.tiles), rowStride: w.tiles),
+                        c: .init(
+                            pointer: products, base: b.mul(position, shapes.outChannels * w.tiles), rowStride: w.tiles),
+                        start: .zero, epilogue: nil)
+                }
+                // A chunk of a few images, the last of them past the call's
+                // extent, multiplies only the images the call has (rounded up
+                // to a power of two): a small map's chunk holds two or more
+                // images to fill a panel.
+                let perImage = w.tiles / shapes.batch
+                guard items != nil, count > perImage, count % perImage == 0, count / perImage <= 16 else {
+                    return gemm(count)
+                }
+                let held = b.sub(b.extent, b.divide(columnStart, perImage))
+                func images(from first: Int) {
+                    guard first < count / perImage else { return gemm(count) }
+                    b.ifElse(b.lessThan(held, first + 1)) { gemm(first * perImage) } otherwise: { images(from: first * 2) }
+                }
+                images(from: 1)
             }
         }
     }

@@ -72,7 +72,19 @@ enum Convolution {
     ) -> Int {
         guard parameters.expansion == nil, let shapes = Shapes(node, parameters, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
-        if let winograd = Winograd(shapes, node, in: graph) { return winograd.scratchElements }
+        // Each lowering an extent of a bounded batch may run needs its scratch.
+        let plans = winogradPlans(shapes, node, in: graph)
+        guard plans.count == 1, let only = plans.first else {
+            return plans.map { plan in
+                plan.winograd?.scratchElements ?? directScratchElements(node, shapes, in: graph, vectorWidth: vectorWidth)
+            }.max() ?? 0
+        }
+        if let winograd = only.winograd { return winograd.scratchElements }
+        return directScratchElements(node, shapes, in: graph, vectorWidth: vectorWidth)
+    }
+
+    /// Scratch of the lowerings other than Winograd.
+    private static func directScratchElements(_ node: Node, _ shapes: Shapes, in graph: Graph, vectorWidth: Int) -> Int {
         if usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth) { return shapes.paddedElements }
         let prefix = shapes.pointwise ? 0 : shapes.implicit ? shapes.phaseElements : shapes.columnElements
         if shapes.pointwise { return 0 }
@@ -91,9 +103,51 @@ enum Convolution {
                 direct(context, shapes, padsItself: depthwise)
             ]
         }
-        if let winograd = Winograd(shapes, context.node, in: context.graph) {
-            return winogradKernels(context, winograd)
+        let plans = winogradPlans(shapes, context.node, in: context.graph)
+        guard plans.count == 1, let only = plans.first else {
+            // A bounded batch whose extents choose differently: each choice
+            // runs only at its extents.
+            return plans.flatMap { plan in
+                let kernels = plan.winograd.map { winogradKernels(context, $0) } ?? directGEMMKernels(context, shapes)
+                return kernels.map { kernel in
+                    var kernel = kernel
+                    kernel.extents = plan.extents
+                    return kernel
+                }
+            }
         }
+        if let winograd = only.winograd { return winogradKernels(context, winograd) }
+        return directGEMMKernels(context, shapes)
+    }
+
+    /// Whether a convolution runs as Winograd (and which) or not, by the
+    /// extents of a bounded batch that choose it: Winograd needs enough
+    /// tiles, so a small extent may choose F(2,3) or the direct GEMM where
+    /// the bound chooses F(4,3). One plan over every extent otherwise.
+    static func winogradPlans(
+        _ shapes: Shapes, _ node: Node, in graph: Graph
+    ) -> [(winograd: Winograd?, extents: ClosedRange<Int>?)] {
+        guard graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1 else {
+            return [(Winograd(shapes, node, in: graph), nil)]
+        }
+        var plans: [(winograd: Winograd?, extents: ClosedRange<Int>?)] = []
+        // From 16 images on every map has Winograd's 16 tiles: the choice no longer changes.
+        for extent in 1...min(dim.bound, 16) {
+            let winograd = Winograd(shapes, node, in: graph, images: extent)
+            if let last = plans.last, last.winograd?.algorithm.outputTile == winograd?.algorithm.outputTile,
+                let range = last.extents
+            {
+                plans[plans.count - 1].extents = range.lowerBound...extent
+            } else {
+                plans.append((winograd, extent...extent))
+            }
+        }
+        if let range = plans[plans.count - 1].extents { plans[plans.count - 1].extents = range.lowerBound...dim.bound }
+        return plans.count == 1 ? [(plans[0].winograd, nil)] : plans
+    }
+
+    /// The GEMM lowerings other than Winograd.
+    private static func directGEMMKernels(_ context: KernelContext, _ shapes: Shapes) -> [KernelPlan] {
         if usesChannelVectors(shapes, context.node, in: context.graph, vectorWidth: context.vectorWidth) {
             return channelVectorKernels(context, shapes)
         }
