@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: bench-bounded deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
+.PHONY: bench-bounded test-bundle deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
 	conformance-subset reference real-models check-real-models docs clean
 
 deps:
@@ -15,7 +15,7 @@ demo: deps
 	cd Examples/Digits && $(SWIFT) build -c release
 	cd Examples/Digits && "$$($(SWIFT) build -c release --show-bin-path)/App"
 
-test: deps test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report docs fuzz-smoke
+test: deps test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-bundle test-report docs fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -26,6 +26,10 @@ test-examples:
 
 test-plugin-errors:
 	bash Scripts/check-plugin-errors.sh
+
+# `kilnc bundle`: a compiled model as a package a tools-version 5.9 app depends on.
+test-bundle:
+	bash Scripts/check-bundle.sh
 
 # Every model of Fixtures/real built through the plugin in one package, called
 # through its generated class and through `kilnc run`, compared with ONNX Runtime.

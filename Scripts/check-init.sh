@@ -40,6 +40,11 @@ $bench"
 rm -rf reports
 swift package kiln report --output-dir reports > "$work/report.txt" 2>&1 || fail "kiln report failed: $(cat "$work/report.txt")"
 grep -q "<h2>Fused graph</h2>" reports/lenet-5.report.html || fail "kiln report wrote no page"
+rm -rf bundles
+swift package kiln bundle lenet-5 --output-dir bundles > "$work/bundle.txt" 2>&1 || fail "kiln bundle failed: $(cat "$work/bundle.txt")"
+grep -q ".package(path: \"$repo\")" bundles/Lenet5/Package.swift \
+    || fail "kiln bundle's package does not depend on this Kiln: $(cat bundles/Lenet5/Package.swift)"
+[ -f bundles/Lenet5/Lenet5Code.artifactbundle/info.json ] || fail "kiln bundle wrote no artifact bundle"
 if swift package kiln inspect no-such-model > "$work/missing.txt" 2>&1; then fail "kiln inspect accepted an unknown model"; fi
 grep -q "no model 'no-such-model'; the package's models are: lenet-5.onnx" "$work/missing.txt" \
     || fail "kiln inspect's error does not list the models: $(cat "$work/missing.txt")"

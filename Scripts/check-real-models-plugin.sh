@@ -64,6 +64,7 @@ cp "$repo/Fixtures/bounded/cnn/model.onnx" "$package/Sources/Models/bounded_cnn.
 cp "$repo/Fixtures/bounded/cnn/model.kiln.json" "$package/Sources/Models/bounded_cnn.kiln.json"
 printf '#include "%s.kiln.h"\n' bounded_cnn >> "$package/Sources/Models/include/Models.h"
 cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
+cp "$repo/Scripts/plugin-real-models/TensorReading.swift" "$package/Sources/App/TensorReading.swift"
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.
 cp "$repo/Sources/KilnCompiler/ONNX/onnx.pb.swift" "$package/Sources/App/onnx.pb.swift"
 

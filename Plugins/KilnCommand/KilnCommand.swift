@@ -8,10 +8,13 @@
 //   swift package kiln inspect [MODEL…]            every model, or those named
 //   swift package kiln bench [MODEL…] [-- OPTION…] options after -- go to kilnc bench
 //   swift package kiln report [MODEL…] [--output-dir DIR]
+//   swift package kiln bundle [MODEL…] [--output-dir DIR]
 //
 // A MODEL is a model file's name without .onnx (`lenet-5`), its file name, or
 // its path. report writes <model>.report.html into --output-dir (default: the
-// plugin's work folder, printed), so it needs no write permission.
+// plugin's work folder, printed), so it needs no write permission; bundle
+// writes a package per model there (`kilnc bundle`), depending on the Kiln
+// this package uses.
 
 import Foundation
 import PackagePlugin
@@ -27,7 +30,7 @@ struct KilnCommand: CommandPlugin {
             throw CommandError(
                 "adding a model writes into the package: run swift package --allow-writing-to-package-directory "
                     + "kiln-init \(rest.joined(separator: " "))")
-        case "inspect", "bench", "report":
+        case "inspect", "bench", "report", "bundle":
             var passed: [String] = []
             if let separator = rest.firstIndex(of: "--") {
                 passed = Array(rest[rest.index(after: separator)...])
@@ -35,8 +38,8 @@ struct KilnCommand: CommandPlugin {
             }
             var outputDirectory = context.pluginWorkDirectoryURL
             if let option = rest.firstIndex(of: "--output-dir") {
-                guard verb == "report", rest.indices.contains(option + 1) else {
-                    throw CommandError("--output-dir DIR is an option of report")
+                guard verb == "report" || verb == "bundle", rest.indices.contains(option + 1) else {
+                    throw CommandError("--output-dir DIR is an option of report and bundle")
                 }
                 // Relative to where `swift package` was run, as the model paths are.
                 outputDirectory = URL(fileURLWithPath: rest[option + 1])
@@ -54,6 +57,9 @@ struct KilnCommand: CommandPlugin {
                     let name = stems.filter { $0 == stem }.count > 1 ? "\(model.target).\(stem)" : stem
                     arguments += ["--output", outputDirectory.appendingPathComponent(name + ".report.html").path]
                 }
+                if verb == "bundle" {
+                    arguments += ["--output-dir", outputDirectory.path] + (try kilnSource(context))
+                }
                 try run(kilnc, arguments)
             }
         default:
@@ -61,10 +67,33 @@ struct KilnCommand: CommandPlugin {
         }
     }
 
+    /// `--kiln` (and `--kiln-version`) for `kilnc bundle`: where this
+    /// package gets Kiln from, so the bundle's runtime is the same.
+    func kilnSource(_ context: PluginContext) throws -> [String] {
+        func kiln(in package: Package) -> Package? {
+            if package.products.contains(where: { $0.name == "kilnc" }) { return package }
+            return package.dependencies.lazy.compactMap { kiln(in: $0.package) }.first
+        }
+        guard let found = kiln(in: context.package) else { throw CommandError("cannot find the Kiln package") }
+        switch found.origin {
+        case .root: return ["--kiln", found.directoryURL.path]
+        case .local(let path): return ["--kiln", path]
+        case .repository(let url, let version, _):
+            // A tagged version is required from; a branch or revision leaves the manifest on main.
+            let tagged = version.split(separator: ".").count == 3 && version.allSatisfy { $0.isNumber || $0 == "." }
+            return ["--kiln", url] + (tagged ? ["--kiln-version", version] : [])
+        case .registry(let identity, _):
+            throw CommandError("Kiln comes from the registry (\(identity)); bundle needs it from a git URL or a path")
+        @unknown default:
+            throw CommandError("cannot tell where the Kiln package comes from")
+        }
+    }
+
     static let usage = """
         usage: swift package kiln inspect [MODEL…]
                swift package kiln bench [MODEL…] [-- KILNC-BENCH-OPTION…]
                swift package kiln report [MODEL…] [--output-dir DIR]
+               swift package kiln bundle [MODEL…] [--output-dir DIR]
                swift package --allow-writing-to-package-directory kiln-init FILE.onnx [--target NAME]
         """
 

@@ -121,6 +121,17 @@ public enum Toolchain {
         return found
     }
 
+    /// An archiver for static libraries: llvm-ar beside clang, else ar from PATH.
+    public static func archiver() throws -> String {
+        var candidates = [URL(fileURLWithPath: try clang()).deletingLastPathComponent().appendingPathComponent("llvm-ar").path]
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        candidates += path.split(separator: ":").map { "\($0)/ar" }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw DriverError("no archiver (llvm-ar or ar) was found to build a static library")
+        }
+        return found
+    }
+
     /// Runs a tool and throws with its output when it fails.
     public static func run(_ tool: String, _ arguments: [String]) throws {
         let process = Process()

@@ -13,7 +13,10 @@ struct Kilnc: ParsableCommand {
         commandName: "kilnc",
         abstract: "Compile ONNX models ahead of time into native code and a typed Swift API.",
         version: kilnVersion,
-        subcommands: [Init.self, Compile.self, SwiftAPI.self, Inspect.self, Run.self, Verify.self, Bench.self, Report.self, Devices.self])
+        subcommands: [
+            Init.self, Compile.self, SwiftAPI.self, Bundle.self, Inspect.self, Run.self, Verify.self, Bench.self,
+            Report.self, Devices.self,
+        ])
 
     /// Exit statuses, so scripts (the conformance runner) can tell outcomes apart.
     enum Status {
