@@ -96,4 +96,14 @@ done
 
 binary="$(cd "$package" && swift build --show-bin-path)/App"
 "$binary" "$fixtures" "$outputs" || fail "outputs differ from ONNX Runtime's (see above)"
+
+# Each model is its own build command: editing one model's config recompiles
+# that model alone (and regenerates its class), not the package's other models.
+printf '{ "dims": { "batch": { "max": 8 } }, "threads": 1 }\n' > "$package/Sources/Models/bounded_cnn.kiln.json"
+(cd "$package" && swift build -v) > "$outputs/rebuild.txt" 2>&1 || fail "the rebuild failed: $(tail -20 "$outputs/rebuild.txt")"
+recompiled="$(grep -oE 'kilnc-tool (compile|swift-api) [^ ]+\.onnx' "$outputs/rebuild.txt" | sed 's/.* //' \
+    | xargs -r -n1 basename | sort -u | tr '\n' ' ')"
+[ "$recompiled" = "bounded_cnn.onnx " ] \
+    || fail "editing bounded_cnn.kiln.json ran kilnc on: ${recompiled:-nothing} (expected bounded_cnn.onnx alone)"
+echo "editing one model's config recompiled it alone"
 echo "check-real-models-plugin: OK"
