@@ -62,7 +62,7 @@ check-sanitizers: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan \
-		--skip "VulkanTests|theShaderRunsOnTheDevice"
+		--skip "VulkanTests|VulkanFixtureTests|VulkanDeviceCLITests|theShaderRunsOnTheDevice"
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 

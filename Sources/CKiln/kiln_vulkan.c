@@ -1,5 +1,10 @@
 // See kiln_vulkan.h. Every Vulkan entry point comes from the loader through
 // vkGetInstanceProcAddr; nothing here is linked against libvulkan.
+//
+// KILN_VULKAN_STAGING=1 in the environment makes an executor stage its arena
+// (and upload its weights through a staging buffer) even where the device
+// could map them, so that tests on lavapipe, which maps everything, reach
+// the path discrete GPUs take.
 
 #include "kiln_vulkan.h"
 
@@ -11,6 +16,14 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <vulkan/vulkan.h>
+
+/// How long one submission may take before the device counts as hung: far
+/// longer than any model runs, yet finite, so a hung GPU becomes an error.
+#define KILN_VULKAN_TIMEOUT_SECONDS 600
+/// The most buffers one KilnVulkan holds (run_once's limit on bindings).
+#define KILN_VULKAN_SLOTS 16
+/// The most physical devices looked at.
+#define KILN_VULKAN_MAX_DEVICES 64
 
 /// The loader's vkGetInstanceProcAddr, or null with `error` set.
 static PFN_vkGetInstanceProcAddr kiln_vulkan_loader(char *error, size_t errorSize) {
@@ -62,41 +75,485 @@ static VkInstance kiln_vulkan_instance(PFN_vkGetInstanceProcAddr getProcAddr, ch
   return instance;
 }
 
-int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
-  PFN_vkGetInstanceProcAddr getProcAddr = kiln_vulkan_loader(error, errorSize);
-  if (getProcAddr == NULL) return -1;
-  VkInstance instance = kiln_vulkan_instance(getProcAddr, error, errorSize);
-  if (instance == VK_NULL_HANDLE) return -1;
-  VkResult result;
-  PFN_vkDestroyInstance destroyInstance = (PFN_vkDestroyInstance)getProcAddr(instance, "vkDestroyInstance");
-  PFN_vkEnumeratePhysicalDevices enumerate =
-      (PFN_vkEnumeratePhysicalDevices)getProcAddr(instance, "vkEnumeratePhysicalDevices");
-  PFN_vkGetPhysicalDeviceProperties properties =
-      (PFN_vkGetPhysicalDeviceProperties)getProcAddr(instance, "vkGetPhysicalDeviceProperties");
-  if (destroyInstance == NULL || enumerate == NULL || properties == NULL) {
-    snprintf(error, errorSize, "the Vulkan loader lacks an instance function Kiln needs");
-    if (destroyInstance) destroyInstance(instance, NULL);
-    return -1;
+/// One device and what run_once or an executor makes on it, kept together
+/// so that one function (kiln_vulkan_close) destroys it in reverse whatever
+/// step failed.
+typedef struct KilnVulkan {
+  PFN_vkGetInstanceProcAddr gipa;
+  PFN_vkGetDeviceProcAddr gdpa;
+  VkInstance instance;
+  VkPhysicalDevice physical;
+  VkPhysicalDeviceProperties properties;
+  VkPhysicalDeviceMemoryProperties memoryProperties;
+  uint32_t family;
+  VkDevice device;
+  VkQueue queue;
+  // Looked up once: a call should not search the loader's tables.
+  PFN_vkResetFences resetFences;
+  PFN_vkQueueSubmit queueSubmit;
+  PFN_vkWaitForFences waitForFences;
+  VkBuffer buffers[KILN_VULKAN_SLOTS];
+  VkDeviceMemory memory[KILN_VULKAN_SLOTS];
+  void *mapped[KILN_VULKAN_SLOTS];  ///< Set where the memory is host visible and coherent.
+  VkDescriptorSetLayout setLayout;
+  VkPipelineLayout pipelineLayout;
+  VkDescriptorPool descriptorPool;
+  VkDescriptorSet set;
+  VkPipelineCache cache;
+  VkPipeline *pipelines;
+  uint32_t pipelineCount;
+  VkCommandPool commandPool;
+  VkCommandBuffer commands;
+  VkFence fence;
+} KilnVulkan;
+
+#define KILN_INSTANCE_FN(name) PFN_##name name = (PFN_##name)vk->gipa(vk->instance, #name)
+#define KILN_DEVICE_FN(name) PFN_##name name = (PFN_##name)vk->gdpa(vk->device, #name)
+
+/// Returns -1 from the enclosing function, with `error` naming the call, when the call fails.
+#define KILN_TRY(call, what)                                                        \
+  do {                                                                              \
+    VkResult checked = (call);                                                      \
+    if (checked != VK_SUCCESS) {                                                    \
+      snprintf(error, errorSize, "%s failed with VkResult %d", what, (int)checked); \
+      return -1;                                                                    \
+    }                                                                               \
+  } while (0)
+
+static void kiln_vulkan_free_buffer(KilnVulkan *vk, uint32_t slot) {
+  KILN_DEVICE_FN(vkDestroyBuffer);
+  KILN_DEVICE_FN(vkFreeMemory);
+  if (vk->buffers[slot]) vkDestroyBuffer(vk->device, vk->buffers[slot], NULL);
+  // Freeing mapped memory unmaps it.
+  if (vk->memory[slot]) vkFreeMemory(vk->device, vk->memory[slot], NULL);
+  vk->buffers[slot] = VK_NULL_HANDLE;
+  vk->memory[slot] = VK_NULL_HANDLE;
+  vk->mapped[slot] = NULL;
+}
+
+static void kiln_vulkan_close(KilnVulkan *vk) {
+  if (vk->device) {
+    KILN_DEVICE_FN(vkDeviceWaitIdle);
+    KILN_DEVICE_FN(vkDestroyFence);
+    KILN_DEVICE_FN(vkDestroyCommandPool);
+    KILN_DEVICE_FN(vkDestroyPipeline);
+    KILN_DEVICE_FN(vkDestroyPipelineCache);
+    KILN_DEVICE_FN(vkDestroyDescriptorPool);
+    KILN_DEVICE_FN(vkDestroyPipelineLayout);
+    KILN_DEVICE_FN(vkDestroyDescriptorSetLayout);
+    KILN_DEVICE_FN(vkDestroyDevice);
+    vkDeviceWaitIdle(vk->device);
+    if (vk->fence) vkDestroyFence(vk->device, vk->fence, NULL);
+    if (vk->commandPool) vkDestroyCommandPool(vk->device, vk->commandPool, NULL);
+    for (uint32_t index = 0; vk->pipelines && index < vk->pipelineCount; index++) {
+      if (vk->pipelines[index]) vkDestroyPipeline(vk->device, vk->pipelines[index], NULL);
+    }
+    if (vk->cache) vkDestroyPipelineCache(vk->device, vk->cache, NULL);
+    if (vk->descriptorPool) vkDestroyDescriptorPool(vk->device, vk->descriptorPool, NULL);
+    if (vk->pipelineLayout) vkDestroyPipelineLayout(vk->device, vk->pipelineLayout, NULL);
+    if (vk->setLayout) vkDestroyDescriptorSetLayout(vk->device, vk->setLayout, NULL);
+    for (uint32_t slot = KILN_VULKAN_SLOTS; slot-- > 0;) kiln_vulkan_free_buffer(vk, slot);
+    vkDestroyDevice(vk->device, NULL);
   }
-  uint32_t count = 0;
-  result = enumerate(instance, &count, NULL);
-  if (result != VK_SUCCESS) {
-    snprintf(error, errorSize, "vkEnumeratePhysicalDevices failed with VkResult %d", (int)result);
-    destroyInstance(instance, NULL);
-    return -1;
+  free(vk->pipelines);
+  if (vk->instance) {
+    KILN_INSTANCE_FN(vkDestroyInstance);
+    if (vkDestroyInstance) vkDestroyInstance(vk->instance, NULL);
   }
-  if (count > 0 && capacity > 0) {
-    VkPhysicalDevice handles[64];
-    uint32_t wanted = count < 64 ? count : 64;
-    result = enumerate(instance, &wanted, handles);
-    if (result != VK_SUCCESS && result != VK_INCOMPLETE) {
-      snprintf(error, errorSize, "vkEnumeratePhysicalDevices failed with VkResult %d", (int)result);
-      destroyInstance(instance, NULL);
+  memset(vk, 0, sizeof *vk);
+}
+
+/// Opens the loader and an instance that has every instance function used here.
+static int kiln_vulkan_start(KilnVulkan *vk, char *error, size_t errorSize) {
+  vk->gipa = kiln_vulkan_loader(error, errorSize);
+  if (vk->gipa == NULL) return -1;
+  vk->instance = kiln_vulkan_instance(vk->gipa, error, errorSize);
+  if (vk->instance == VK_NULL_HANDLE) return -1;
+  static const char *const needed[] = {
+      "vkDestroyInstance",        "vkEnumeratePhysicalDevices",
+      "vkGetPhysicalDeviceProperties", "vkGetPhysicalDeviceQueueFamilyProperties",
+      "vkGetPhysicalDeviceMemoryProperties", "vkCreateDevice",
+      "vkGetDeviceProcAddr",
+  };
+  for (size_t index = 0; index < sizeof needed / sizeof needed[0]; index++) {
+    if (vk->gipa(vk->instance, needed[index]) == NULL) {
+      snprintf(error, errorSize, "the Vulkan loader lacks %s, an instance function Kiln needs", needed[index]);
       return -1;
     }
-    for (uint32_t index = 0; index < wanted && index < capacity; index++) {
+  }
+  vk->gdpa = (PFN_vkGetDeviceProcAddr)vk->gipa(vk->instance, "vkGetDeviceProcAddr");
+  return 0;
+}
+
+/// How many physical devices there are (the first KILN_VULKAN_MAX_DEVICES
+/// of them, in the loader's order, go to `handles`, `*listed` of them), or
+/// -1 with `error` set.
+static int64_t kiln_vulkan_list(KilnVulkan *vk, VkPhysicalDevice *handles, uint32_t *listed, char *error,
+                                size_t errorSize) {
+  KILN_INSTANCE_FN(vkEnumeratePhysicalDevices);
+  uint32_t count = 0;
+  *listed = 0;
+  VkResult result = vkEnumeratePhysicalDevices(vk->instance, &count, NULL);
+  if (result == VK_SUCCESS && count > 0) {
+    *listed = count < KILN_VULKAN_MAX_DEVICES ? count : KILN_VULKAN_MAX_DEVICES;
+    result = vkEnumeratePhysicalDevices(vk->instance, listed, handles);
+    if (result == VK_INCOMPLETE) result = VK_SUCCESS;
+  }
+  if (result != VK_SUCCESS) {
+    snprintf(error, errorSize, "vkEnumeratePhysicalDevices failed with VkResult %d", (int)result);
+    return -1;
+  }
+  return count;
+}
+
+/// Why a device cannot run Kiln's shaders, or null when it can (then
+/// `*family` is a queue family with compute).
+static const char *kiln_vulkan_unfit(KilnVulkan *vk, VkPhysicalDevice handle,
+                                     const VkPhysicalDeviceProperties *properties, uint32_t *family) {
+  KILN_INSTANCE_FN(vkGetPhysicalDeviceQueueFamilyProperties);
+  // Kiln's SPIR-V is version 1.3, which needs a Vulkan 1.1 device.
+  if (properties->apiVersion < VK_API_VERSION_1_1) return "supports only Vulkan 1.0; Kiln needs 1.1";
+  VkQueueFamilyProperties families[32];
+  uint32_t count = 32;
+  vkGetPhysicalDeviceQueueFamilyProperties(handle, &count, families);
+  for (uint32_t index = 0; index < count; index++) {
+    if (families[index].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      *family = index;
+      return NULL;
+    }
+  }
+  return "has no compute queue";
+}
+
+/// Opens device `deviceIndex` in the loader's order, or with -1 the best
+/// by kind (discrete, integrated, virtual, CPU, other) that can run Kiln's
+/// shaders, with one compute queue.
+static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, size_t errorSize) {
+  if (kiln_vulkan_start(vk, error, errorSize) != 0) return -1;
+  KILN_INSTANCE_FN(vkGetPhysicalDeviceProperties);
+  KILN_INSTANCE_FN(vkGetPhysicalDeviceMemoryProperties);
+  KILN_INSTANCE_FN(vkCreateDevice);
+  VkPhysicalDevice handles[KILN_VULKAN_MAX_DEVICES];
+  uint32_t listed = 0;
+  int64_t count = kiln_vulkan_list(vk, handles, &listed, error, errorSize);
+  if (count < 0) return -1;
+  if (count == 0) {
+    snprintf(error, errorSize, "no Vulkan device: the installed drivers see no hardware they support");
+    return -1;
+  }
+  if (deviceIndex >= 0) {
+    if (deviceIndex >= listed) {
+      snprintf(error, errorSize, "there is no Vulkan device %lld: the loader lists %lld, numbered from 0",
+               (long long)deviceIndex, (long long)count);
+      return -1;
+    }
+    vkGetPhysicalDeviceProperties(handles[deviceIndex], &vk->properties);
+    const char *unfit = kiln_vulkan_unfit(vk, handles[deviceIndex], &vk->properties, &vk->family);
+    if (unfit) {
+      snprintf(error, errorSize, "Vulkan device %lld (%s) %s", (long long)deviceIndex, vk->properties.deviceName,
+               unfit);
+      return -1;
+    }
+    vk->physical = handles[deviceIndex];
+  } else {
+    static const int rank[] = {4, 1, 0, 2, 3};  // by VkPhysicalDeviceType: other, integrated, discrete, virtual, CPU
+    int chosenRank = 99;
+    for (uint32_t index = 0; index < listed; index++) {
+      VkPhysicalDeviceProperties properties;
+      vkGetPhysicalDeviceProperties(handles[index], &properties);
+      int kind = (uint32_t)properties.deviceType <= 4 ? rank[properties.deviceType] : 4;
+      uint32_t family = 0;
+      if (kind < chosenRank && kiln_vulkan_unfit(vk, handles[index], &properties, &family) == NULL) {
+        vk->physical = handles[index];
+        vk->properties = properties;
+        vk->family = family;
+        chosenRank = kind;
+      }
+    }
+    if (vk->physical == VK_NULL_HANDLE) {
+      snprintf(error, errorSize, "no Vulkan device has both Vulkan 1.1 and a compute queue");
+      return -1;
+    }
+  }
+  vkGetPhysicalDeviceMemoryProperties(vk->physical, &vk->memoryProperties);
+  float priority = 1;
+  VkDeviceQueueCreateInfo queueInfo = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                       .queueFamilyIndex = vk->family,
+                                       .queueCount = 1,
+                                       .pQueuePriorities = &priority};
+  VkDeviceCreateInfo deviceInfo = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .queueCreateInfoCount = 1, .pQueueCreateInfos = &queueInfo};
+  KILN_TRY(vkCreateDevice(vk->physical, &deviceInfo, NULL, &vk->device), "vkCreateDevice");
+  KILN_DEVICE_FN(vkGetDeviceQueue);
+  vkGetDeviceQueue(vk->device, vk->family, 0, &vk->queue);
+  vk->resetFences = (PFN_vkResetFences)vk->gdpa(vk->device, "vkResetFences");
+  vk->queueSubmit = (PFN_vkQueueSubmit)vk->gdpa(vk->device, "vkQueueSubmit");
+  vk->waitForFences = (PFN_vkWaitForFences)vk->gdpa(vk->device, "vkWaitForFences");
+  return 0;
+}
+
+/// The first memory type among `allowed` (a bit per type) with every flag of `wanted`, or UINT32_MAX.
+static uint32_t kiln_vulkan_memory_type(const KilnVulkan *vk, uint32_t allowed, VkMemoryPropertyFlags wanted) {
+  for (uint32_t type = 0; type < vk->memoryProperties.memoryTypeCount; type++) {
+    if ((allowed & (1u << type)) && (vk->memoryProperties.memoryTypes[type].propertyFlags & wanted) == wanted) {
+      return type;
+    }
+  }
+  return UINT32_MAX;
+}
+
+/// Makes buffer `slot`, `size` bytes, in the first memory type it allows
+/// with every flag of one of `preferences`, tried in order (the next one
+/// also when a heap has no room left), mapped where that memory is host
+/// visible and coherent. `what` names the buffer in errors.
+static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t slot, VkDeviceSize size, VkBufferUsageFlags usage,
+                              const VkMemoryPropertyFlags *preferences, uint32_t preferenceCount, const char *what,
+                              char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkCreateBuffer);
+  KILN_DEVICE_FN(vkGetBufferMemoryRequirements);
+  KILN_DEVICE_FN(vkAllocateMemory);
+  KILN_DEVICE_FN(vkBindBufferMemory);
+  KILN_DEVICE_FN(vkMapMemory);
+  VkBufferCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                             .size = size,
+                             .usage = usage,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+  KILN_TRY(vkCreateBuffer(vk->device, &info, NULL, &vk->buffers[slot]), "vkCreateBuffer");
+  VkMemoryRequirements requirements;
+  vkGetBufferMemoryRequirements(vk->device, vk->buffers[slot], &requirements);
+  uint32_t type = UINT32_MAX;
+  int typed = 0;
+  VkResult result = VK_SUCCESS;
+  for (uint32_t preference = 0; preference < preferenceCount && vk->memory[slot] == VK_NULL_HANDLE; preference++) {
+    type = kiln_vulkan_memory_type(vk, requirements.memoryTypeBits, preferences[preference]);
+    if (type == UINT32_MAX) continue;
+    typed = 1;
+    VkMemoryAllocateInfo allocation = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = requirements.size, .memoryTypeIndex = type};
+    result = vkAllocateMemory(vk->device, &allocation, NULL, &vk->memory[slot]);
+    if (result == VK_SUCCESS) break;
+    vk->memory[slot] = VK_NULL_HANDLE;
+    if (result != VK_ERROR_OUT_OF_DEVICE_MEMORY && result != VK_ERROR_OUT_OF_HOST_MEMORY) break;
+  }
+  if (!typed) {
+    snprintf(error, errorSize, "the Vulkan device has no memory type suitable for %s", what);
+    return -1;
+  }
+  if (vk->memory[slot] == VK_NULL_HANDLE) {
+    snprintf(error, errorSize, "vkAllocateMemory failed for %s (%llu bytes) with VkResult %d", what,
+             (unsigned long long)size, (int)result);
+    return -1;
+  }
+  KILN_TRY(vkBindBufferMemory(vk->device, vk->buffers[slot], vk->memory[slot], 0), "vkBindBufferMemory");
+  const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  if ((vk->memoryProperties.memoryTypes[type].propertyFlags & shared) == shared) {
+    KILN_TRY(vkMapMemory(vk->device, vk->memory[slot], 0, VK_WHOLE_SIZE, 0, &vk->mapped[slot]), "vkMapMemory");
+  }
+  return 0;
+}
+
+/// The descriptor set with buffers 0 ..< `bindingCount` as storage buffers
+/// at the same bindings of set 0, and a pipeline layout with `pushSize`
+/// bytes of push constants.
+static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pushSize, char *error,
+                              size_t errorSize) {
+  KILN_DEVICE_FN(vkCreateDescriptorSetLayout);
+  KILN_DEVICE_FN(vkCreatePipelineLayout);
+  KILN_DEVICE_FN(vkCreateDescriptorPool);
+  KILN_DEVICE_FN(vkAllocateDescriptorSets);
+  KILN_DEVICE_FN(vkUpdateDescriptorSets);
+  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_SLOTS];
+  VkDescriptorBufferInfo bufferInfos[KILN_VULKAN_SLOTS];
+  VkWriteDescriptorSet writes[KILN_VULKAN_SLOTS];
+  for (uint32_t index = 0; index < bindingCount; index++) {
+    bindings[index] = (VkDescriptorSetLayoutBinding){.binding = index,
+                                                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                     .descriptorCount = 1,
+                                                     .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+  }
+  VkDescriptorSetLayoutCreateInfo setLayoutInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+                                                   .bindingCount = bindingCount,
+                                                   .pBindings = bindings};
+  KILN_TRY(vkCreateDescriptorSetLayout(vk->device, &setLayoutInfo, NULL, &vk->setLayout),
+           "vkCreateDescriptorSetLayout");
+  VkPushConstantRange range = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .offset = 0, .size = pushSize};
+  VkPipelineLayoutCreateInfo layoutInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                           .setLayoutCount = 1,
+                                           .pSetLayouts = &vk->setLayout,
+                                           .pushConstantRangeCount = pushSize ? 1 : 0,
+                                           .pPushConstantRanges = &range};
+  KILN_TRY(vkCreatePipelineLayout(vk->device, &layoutInfo, NULL, &vk->pipelineLayout), "vkCreatePipelineLayout");
+  // A pool size must count at least one descriptor, even for a set with none.
+  VkDescriptorPoolSize poolSize = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                   .descriptorCount = bindingCount ? bindingCount : 1};
+  VkDescriptorPoolCreateInfo poolInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                         .maxSets = 1,
+                                         .poolSizeCount = 1,
+                                         .pPoolSizes = &poolSize};
+  KILN_TRY(vkCreateDescriptorPool(vk->device, &poolInfo, NULL, &vk->descriptorPool), "vkCreateDescriptorPool");
+  VkDescriptorSetAllocateInfo setInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                         .descriptorPool = vk->descriptorPool,
+                                         .descriptorSetCount = 1,
+                                         .pSetLayouts = &vk->setLayout};
+  KILN_TRY(vkAllocateDescriptorSets(vk->device, &setInfo, &vk->set), "vkAllocateDescriptorSets");
+  for (uint32_t index = 0; index < bindingCount; index++) {
+    bufferInfos[index] = (VkDescriptorBufferInfo){.buffer = vk->buffers[index], .offset = 0, .range = VK_WHOLE_SIZE};
+    writes[index] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                           .dstSet = vk->set,
+                                           .dstBinding = index,
+                                           .descriptorCount = 1,
+                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                           .pBufferInfo = &bufferInfos[index]};
+  }
+  vkUpdateDescriptorSets(vk->device, bindingCount, writes, 0, NULL);
+  return 0;
+}
+
+/// Room for `count` pipelines, made by kiln_vulkan_pipeline.
+static int kiln_vulkan_reserve(KilnVulkan *vk, uint32_t count, char *error, size_t errorSize) {
+  vk->pipelines = calloc(count ? count : 1, sizeof *vk->pipelines);
+  if (vk->pipelines == NULL) {
+    snprintf(error, errorSize, "out of memory for %u Vulkan pipelines", count);
+    return -1;
+  }
+  vk->pipelineCount = count;
+  return 0;
+}
+
+/// Compute pipeline `index` from `codeSize` bytes of SPIR-V (entry point
+/// "main"), through the pipeline cache when there is one; `name` says
+/// whose code it is in errors.
+static int kiln_vulkan_pipeline(KilnVulkan *vk, uint32_t index, const void *code, size_t codeSize, const char *name,
+                                char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkCreateShaderModule);
+  KILN_DEVICE_FN(vkDestroyShaderModule);
+  KILN_DEVICE_FN(vkCreateComputePipelines);
+  // Vulkan reads the code as 32-bit words; a descriptor's bytes need not be aligned for that.
+  void *aligned = NULL;
+  if (((uintptr_t)code & 3) != 0) {
+    aligned = malloc(codeSize);
+    if (aligned == NULL) {
+      snprintf(error, errorSize, "out of memory copying the SPIR-V of '%s' (%zu bytes)", name, codeSize);
+      return -1;
+    }
+    memcpy(aligned, code, codeSize);
+    code = aligned;
+  }
+  VkShaderModuleCreateInfo shaderInfo = {
+      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = codeSize, .pCode = (const uint32_t *)code};
+  VkShaderModule shader = VK_NULL_HANDLE;
+  VkResult result = vkCreateShaderModule(vk->device, &shaderInfo, NULL, &shader);
+  free(aligned);
+  if (result != VK_SUCCESS) {
+    snprintf(error, errorSize, "vkCreateShaderModule failed for '%s' with VkResult %d", name, (int)result);
+    return -1;
+  }
+  VkComputePipelineCreateInfo pipelineInfo = {
+      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+      .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                .module = shader,
+                .pName = "main"},
+      .layout = vk->pipelineLayout};
+  result = vkCreateComputePipelines(vk->device, vk->cache, 1, &pipelineInfo, NULL, &vk->pipelines[index]);
+  // The pipeline keeps what it needs of the module.
+  vkDestroyShaderModule(vk->device, shader, NULL);
+  if (result != VK_SUCCESS) {
+    vk->pipelines[index] = VK_NULL_HANDLE;
+    snprintf(error, errorSize, "vkCreateComputePipelines failed for '%s' with VkResult %d", name, (int)result);
+    return -1;
+  }
+  return 0;
+}
+
+/// The command pool, its one command buffer (which can be recorded again)
+/// and the fence a submission signals.
+static int kiln_vulkan_commands(KilnVulkan *vk, char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkCreateCommandPool);
+  KILN_DEVICE_FN(vkAllocateCommandBuffers);
+  KILN_DEVICE_FN(vkCreateFence);
+  VkCommandPoolCreateInfo poolInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                      .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                      .queueFamilyIndex = vk->family};
+  KILN_TRY(vkCreateCommandPool(vk->device, &poolInfo, NULL, &vk->commandPool), "vkCreateCommandPool");
+  VkCommandBufferAllocateInfo bufferInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = vk->commandPool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = 1};
+  KILN_TRY(vkAllocateCommandBuffers(vk->device, &bufferInfo, &vk->commands), "vkAllocateCommandBuffers");
+  VkFenceCreateInfo fenceInfo = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  KILN_TRY(vkCreateFence(vk->device, &fenceInfo, NULL, &vk->fence), "vkCreateFence");
+  return 0;
+}
+
+/// Starts recording the command buffer afresh, for any number of submissions.
+static int kiln_vulkan_begin(KilnVulkan *vk, char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkBeginCommandBuffer);
+  VkCommandBufferBeginInfo beginInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  KILN_TRY(vkBeginCommandBuffer(vk->commands, &beginInfo), "vkBeginCommandBuffer");
+  return 0;
+}
+
+static int kiln_vulkan_end(KilnVulkan *vk, char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkEndCommandBuffer);
+  KILN_TRY(vkEndCommandBuffer(vk->commands), "vkEndCommandBuffer");
+  return 0;
+}
+
+/// Records that the accesses `accessed` of stages `to` wait for, and see,
+/// the writes `written` of stages `from` (in this or an earlier submission).
+static void kiln_vulkan_barrier(KilnVulkan *vk, VkPipelineStageFlags from, VkAccessFlags written,
+                                VkPipelineStageFlags to, VkAccessFlags accessed) {
+  KILN_DEVICE_FN(vkCmdPipelineBarrier);
+  VkMemoryBarrier barrier = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = written, .dstAccessMask = accessed};
+  vkCmdPipelineBarrier(vk->commands, from, to, 0, 1, &barrier, 0, NULL, 0, NULL);
+}
+
+/// Records a copy of `bytes` bytes at `offset` from buffer `from` to the same place in buffer `to`.
+static void kiln_vulkan_copy(KilnVulkan *vk, uint32_t from, uint32_t to, uint64_t offset, uint64_t bytes) {
+  KILN_DEVICE_FN(vkCmdCopyBuffer);
+  if (bytes == 0) return;
+  VkBufferCopy region = {.srcOffset = offset, .dstOffset = offset, .size = bytes};
+  vkCmdCopyBuffer(vk->commands, vk->buffers[from], vk->buffers[to], 1, &region);
+}
+
+/// Submits the command buffer and waits for it, at most
+/// KILN_VULKAN_TIMEOUT_SECONDS. Allocates and creates nothing.
+static int kiln_vulkan_submit(KilnVulkan *vk, char *error, size_t errorSize) {
+  KILN_TRY(vk->resetFences(vk->device, 1, &vk->fence), "vkResetFences");
+  VkSubmitInfo submit = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &vk->commands};
+  KILN_TRY(vk->queueSubmit(vk->queue, 1, &submit, vk->fence), "vkQueueSubmit");
+  VkResult result =
+      vk->waitForFences(vk->device, 1, &vk->fence, VK_TRUE, (uint64_t)KILN_VULKAN_TIMEOUT_SECONDS * 1000000000u);
+  if (result == VK_TIMEOUT) {
+    snprintf(error, errorSize, "the Vulkan device %s did not finish within %d seconds (vkWaitForFences timed out)",
+             vk->properties.deviceName, KILN_VULKAN_TIMEOUT_SECONDS);
+    return -1;
+  }
+  if (result == VK_ERROR_DEVICE_LOST) {
+    snprintf(error, errorSize, "the Vulkan device %s was lost (vkWaitForFences failed with VkResult %d)",
+             vk->properties.deviceName, (int)result);
+    return -1;
+  }
+  KILN_TRY(result, "vkWaitForFences");
+  return 0;
+}
+
+int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
+  KilnVulkan storage;
+  memset(&storage, 0, sizeof storage);
+  KilnVulkan *vk = &storage;
+  int64_t count = -1;
+  if (kiln_vulkan_start(vk, error, errorSize) == 0) {
+    KILN_INSTANCE_FN(vkGetPhysicalDeviceProperties);
+    VkPhysicalDevice handles[KILN_VULKAN_MAX_DEVICES];
+    uint32_t listed = 0;
+    count = kiln_vulkan_list(vk, handles, &listed, error, errorSize);
+    for (uint32_t index = 0; index < listed && index < capacity; index++) {
       VkPhysicalDeviceProperties found;
-      properties(handles[index], &found);
+      vkGetPhysicalDeviceProperties(handles[index], &found);
       KilnVulkanDevice *device = &devices[index];
       memset(device, 0, sizeof *device);
       snprintf(device->name, sizeof device->name, "%s", found.deviceName);
@@ -106,306 +563,415 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
       device->deviceID = found.deviceID;
     }
   }
-  destroyInstance(instance, NULL);
+  kiln_vulkan_close(vk);
+  if (count < 0) return -1;
   return (int32_t)(count > INT32_MAX ? INT32_MAX : count);
 }
 
-/// Everything run_once creates, destroyed in reverse whatever step failed.
-typedef struct KilnOnce {
-  PFN_vkGetInstanceProcAddr gipa;
-  PFN_vkGetDeviceProcAddr gdpa;
-  VkInstance instance;
-  VkDevice device;
-  VkBuffer buffers[16];
-  VkDeviceMemory memory[16];
-  uint32_t bufferCount;
-  VkDescriptorSetLayout setLayout;
-  VkPipelineLayout pipelineLayout;
-  VkShaderModule shader;
-  VkPipeline pipeline;
-  VkDescriptorPool pool;
-  VkCommandPool commandPool;
-  VkFence fence;
-} KilnOnce;
-
-#define KILN_INSTANCE_FN(name) PFN_##name name = (PFN_##name)once->gipa(once->instance, #name)
-#define KILN_DEVICE_FN(name) PFN_##name name = (PFN_##name)once->gdpa(once->device, #name)
-
-static void kiln_once_destroy(KilnOnce *once) {
-  if (once->device) {
-    KILN_DEVICE_FN(vkDeviceWaitIdle);
-    KILN_DEVICE_FN(vkDestroyFence);
-    KILN_DEVICE_FN(vkDestroyCommandPool);
-    KILN_DEVICE_FN(vkDestroyDescriptorPool);
-    KILN_DEVICE_FN(vkDestroyPipeline);
-    KILN_DEVICE_FN(vkDestroyShaderModule);
-    KILN_DEVICE_FN(vkDestroyPipelineLayout);
-    KILN_DEVICE_FN(vkDestroyDescriptorSetLayout);
-    KILN_DEVICE_FN(vkDestroyBuffer);
-    KILN_DEVICE_FN(vkFreeMemory);
-    KILN_DEVICE_FN(vkDestroyDevice);
-    vkDeviceWaitIdle(once->device);
-    if (once->fence) vkDestroyFence(once->device, once->fence, NULL);
-    if (once->commandPool) vkDestroyCommandPool(once->device, once->commandPool, NULL);
-    if (once->pool) vkDestroyDescriptorPool(once->device, once->pool, NULL);
-    if (once->pipeline) vkDestroyPipeline(once->device, once->pipeline, NULL);
-    if (once->shader) vkDestroyShaderModule(once->device, once->shader, NULL);
-    if (once->pipelineLayout) vkDestroyPipelineLayout(once->device, once->pipelineLayout, NULL);
-    if (once->setLayout) vkDestroyDescriptorSetLayout(once->device, once->setLayout, NULL);
-    for (uint32_t index = 0; index < once->bufferCount; index++) {
-      if (once->buffers[index]) vkDestroyBuffer(once->device, once->buffers[index], NULL);
-      if (once->memory[index]) vkFreeMemory(once->device, once->memory[index], NULL);
+/// run_once up to its result, leaving what it made in `vk` for the caller to close.
+static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void *const *buffers,
+                     const uint64_t *bufferBytes, uint32_t bufferCount, const void *push, uint32_t pushSize,
+                     uint32_t groups, char *deviceName, char *error, size_t errorSize) {
+  if (bufferCount > KILN_VULKAN_SLOTS || codeSize == 0 || codeSize % 4 != 0) {
+    snprintf(error, errorSize, "at most %d buffers and whole SPIR-V words, got %u buffers and %zu bytes",
+             KILN_VULKAN_SLOTS, bufferCount, codeSize);
+    return -1;
+  }
+  if (kiln_vulkan_open(vk, -1, error, errorSize) != 0) return -1;
+  snprintf(deviceName, 256, "%s", vk->properties.deviceName);
+  // Host-visible, coherent buffers: the inputs are written and the outputs read through the mapping.
+  static const VkMemoryPropertyFlags shared =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  for (uint32_t index = 0; index < bufferCount; index++) {
+    VkDeviceSize size = bufferBytes[index] ? bufferBytes[index] : 4;
+    if (kiln_vulkan_buffer(vk, index, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, &shared, 1,
+                           "a host-visible storage buffer", error, errorSize) != 0) {
+      return -1;
     }
-    vkDestroyDevice(once->device, NULL);
+    if (bufferBytes[index]) memcpy(vk->mapped[index], buffers[index], bufferBytes[index]);
   }
-  if (once->instance) {
-    KILN_INSTANCE_FN(vkDestroyInstance);
-    vkDestroyInstance(once->instance, NULL);
-  }
-}
-
-#define KILN_CHECK(call, what)                                                         \
-  do {                                                                                 \
-    VkResult checked = (call);                                                         \
-    if (checked != VK_SUCCESS) {                                                       \
-      snprintf(error, errorSize, "%s failed with VkResult %d", what, (int)checked);    \
-      kiln_once_destroy(once);                                                         \
-      return -1;                                                                       \
-    }                                                                                  \
-  } while (0)
-
-int32_t kiln_vulkan_run_once(
-    const uint32_t *code, size_t codeSize, void *const *buffers, const uint64_t *bufferBytes, uint32_t bufferCount,
-    const void *push, uint32_t pushSize, uint32_t groups, char *deviceName, char *error, size_t errorSize) {
-  KilnOnce storage;
-  memset(&storage, 0, sizeof storage);
-  KilnOnce *once = &storage;
-  if (bufferCount > 16 || codeSize == 0 || codeSize % 4 != 0) {
-    snprintf(error, errorSize, "at most 16 buffers and whole SPIR-V words, got %u buffers and %zu bytes", bufferCount,
-             codeSize);
-    return -1;
-  }
-  once->gipa = kiln_vulkan_loader(error, errorSize);
-  if (once->gipa == NULL) return -1;
-  once->instance = kiln_vulkan_instance(once->gipa, error, errorSize);
-  if (once->instance == VK_NULL_HANDLE) return -1;
-  KILN_INSTANCE_FN(vkEnumeratePhysicalDevices);
-  KILN_INSTANCE_FN(vkGetPhysicalDeviceProperties);
-  KILN_INSTANCE_FN(vkGetPhysicalDeviceQueueFamilyProperties);
-  KILN_INSTANCE_FN(vkGetPhysicalDeviceMemoryProperties);
-  KILN_INSTANCE_FN(vkCreateDevice);
-  once->gdpa = (PFN_vkGetDeviceProcAddr)once->gipa(once->instance, "vkGetDeviceProcAddr");
-
-  // The best device by kind (discrete, integrated, virtual, CPU, other) with a compute queue.
-  VkPhysicalDevice handles[16];
-  uint32_t count = 16;
-  VkResult listed = vkEnumeratePhysicalDevices(once->instance, &count, handles);
-  if ((listed != VK_SUCCESS && listed != VK_INCOMPLETE) || count == 0) {
-    snprintf(error, errorSize, "no Vulkan device");
-    kiln_once_destroy(once);
-    return -1;
-  }
-  static const int rank[] = {4, 1, 0, 2, 3};  // by VkPhysicalDeviceType: other, integrated, discrete, virtual, CPU
-  VkPhysicalDevice chosen = VK_NULL_HANDLE;
-  uint32_t chosenFamily = 0;
-  int chosenRank = 99;
-  for (uint32_t index = 0; index < count; index++) {
-    VkPhysicalDeviceProperties properties;
-    vkGetPhysicalDeviceProperties(handles[index], &properties);
-    uint32_t families = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(handles[index], &families, NULL);
-    VkQueueFamilyProperties familyProperties[32];
-    if (families > 32) families = 32;
-    vkGetPhysicalDeviceQueueFamilyProperties(handles[index], &families, familyProperties);
-    for (uint32_t family = 0; family < families; family++) {
-      int kind = properties.deviceType <= 4 ? rank[properties.deviceType] : 4;
-      if ((familyProperties[family].queueFlags & VK_QUEUE_COMPUTE_BIT) && kind < chosenRank) {
-        chosen = handles[index];
-        chosenFamily = family;
-        chosenRank = kind;
-        snprintf(deviceName, 256, "%s", properties.deviceName);
-        break;
-      }
-    }
-  }
-  if (chosen == VK_NULL_HANDLE) {
-    snprintf(error, errorSize, "no Vulkan device has a compute queue");
-    kiln_once_destroy(once);
-    return -1;
-  }
-  float priority = 1;
-  VkDeviceQueueCreateInfo queueInfo = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                       .queueFamilyIndex = chosenFamily,
-                                       .queueCount = 1,
-                                       .pQueuePriorities = &priority};
-  VkDeviceCreateInfo deviceInfo = {
-      .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .queueCreateInfoCount = 1, .pQueueCreateInfos = &queueInfo};
-  KILN_CHECK(vkCreateDevice(chosen, &deviceInfo, NULL, &once->device), "vkCreateDevice");
-  KILN_DEVICE_FN(vkGetDeviceQueue);
-  KILN_DEVICE_FN(vkCreateBuffer);
-  KILN_DEVICE_FN(vkGetBufferMemoryRequirements);
-  KILN_DEVICE_FN(vkAllocateMemory);
-  KILN_DEVICE_FN(vkBindBufferMemory);
-  KILN_DEVICE_FN(vkMapMemory);
-  KILN_DEVICE_FN(vkUnmapMemory);
-  KILN_DEVICE_FN(vkCreateDescriptorSetLayout);
-  KILN_DEVICE_FN(vkCreatePipelineLayout);
-  KILN_DEVICE_FN(vkCreateShaderModule);
-  KILN_DEVICE_FN(vkCreateComputePipelines);
-  KILN_DEVICE_FN(vkCreateDescriptorPool);
-  KILN_DEVICE_FN(vkAllocateDescriptorSets);
-  KILN_DEVICE_FN(vkUpdateDescriptorSets);
-  KILN_DEVICE_FN(vkCreateCommandPool);
-  KILN_DEVICE_FN(vkAllocateCommandBuffers);
-  KILN_DEVICE_FN(vkBeginCommandBuffer);
+  if (kiln_vulkan_layout(vk, bufferCount, pushSize, error, errorSize) != 0) return -1;
+  if (kiln_vulkan_reserve(vk, 1, error, errorSize) != 0) return -1;
+  if (kiln_vulkan_pipeline(vk, 0, code, codeSize, "the shader", error, errorSize) != 0) return -1;
+  if (kiln_vulkan_commands(vk, error, errorSize) != 0 || kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCmdBindPipeline);
   KILN_DEVICE_FN(vkCmdBindDescriptorSets);
   KILN_DEVICE_FN(vkCmdPushConstants);
   KILN_DEVICE_FN(vkCmdDispatch);
-  KILN_DEVICE_FN(vkEndCommandBuffer);
-  KILN_DEVICE_FN(vkCreateFence);
-  KILN_DEVICE_FN(vkQueueSubmit);
-  KILN_DEVICE_FN(vkWaitForFences);
-
-  // Host-visible, coherent buffers: the inputs are written and the outputs read through the mapping.
-  VkPhysicalDeviceMemoryProperties memoryProperties;
-  vkGetPhysicalDeviceMemoryProperties(chosen, &memoryProperties);
-  VkDescriptorSetLayoutBinding bindings[16];
-  VkDescriptorBufferInfo bufferInfos[16];
-  VkWriteDescriptorSet writes[16];
-  once->bufferCount = bufferCount;
+  vkCmdBindPipeline(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelines[0]);
+  vkCmdBindDescriptorSets(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelineLayout, 0, 1, &vk->set, 0, NULL);
+  if (pushSize) vkCmdPushConstants(vk->commands, vk->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushSize, push);
+  vkCmdDispatch(vk->commands, groups, 1, 1);
+  // A fence wait alone does not make the device's writes visible to the host.
+  kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                      VK_ACCESS_HOST_READ_BIT);
+  if (kiln_vulkan_end(vk, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) return -1;
   for (uint32_t index = 0; index < bufferCount; index++) {
-    VkBufferCreateInfo bufferInfo = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-                                     .size = bufferBytes[index] ? bufferBytes[index] : 4,
-                                     .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
-                                     .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-    KILN_CHECK(vkCreateBuffer(once->device, &bufferInfo, NULL, &once->buffers[index]), "vkCreateBuffer");
-    VkMemoryRequirements requirements;
-    vkGetBufferMemoryRequirements(once->device, once->buffers[index], &requirements);
-    uint32_t type = UINT32_MAX;
-    VkMemoryPropertyFlags wanted = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    for (uint32_t candidate = 0; candidate < memoryProperties.memoryTypeCount; candidate++) {
-      if ((requirements.memoryTypeBits & (1u << candidate)) &&
-          (memoryProperties.memoryTypes[candidate].propertyFlags & wanted) == wanted) {
-        type = candidate;
-        break;
-      }
-    }
-    if (type == UINT32_MAX) {
-      snprintf(error, errorSize, "the device has no host-visible, coherent memory for a storage buffer");
-      kiln_once_destroy(once);
-      return -1;
-    }
-    VkMemoryAllocateInfo allocation = {
-        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = requirements.size, .memoryTypeIndex = type};
-    KILN_CHECK(vkAllocateMemory(once->device, &allocation, NULL, &once->memory[index]), "vkAllocateMemory");
-    KILN_CHECK(vkBindBufferMemory(once->device, once->buffers[index], once->memory[index], 0), "vkBindBufferMemory");
-    void *mapped = NULL;
-    KILN_CHECK(vkMapMemory(once->device, once->memory[index], 0, VK_WHOLE_SIZE, 0, &mapped), "vkMapMemory");
-    memcpy(mapped, buffers[index], bufferBytes[index]);
-    vkUnmapMemory(once->device, once->memory[index]);
-    bindings[index] = (VkDescriptorSetLayoutBinding){.binding = index,
-                                                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                                     .descriptorCount = 1,
-                                                     .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
-    bufferInfos[index] = (VkDescriptorBufferInfo){.buffer = once->buffers[index], .offset = 0, .range = VK_WHOLE_SIZE};
+    if (bufferBytes[index]) memcpy(buffers[index], vk->mapped[index], bufferBytes[index]);
   }
-  VkDescriptorSetLayoutCreateInfo setLayoutInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-                                                   .bindingCount = bufferCount,
-                                                   .pBindings = bindings};
-  KILN_CHECK(vkCreateDescriptorSetLayout(once->device, &setLayoutInfo, NULL, &once->setLayout),
-             "vkCreateDescriptorSetLayout");
-  VkPushConstantRange range = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .offset = 0, .size = pushSize};
-  VkPipelineLayoutCreateInfo layoutInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-                                           .setLayoutCount = 1,
-                                           .pSetLayouts = &once->setLayout,
-                                           .pushConstantRangeCount = pushSize ? 1 : 0,
-                                           .pPushConstantRanges = &range};
-  KILN_CHECK(vkCreatePipelineLayout(once->device, &layoutInfo, NULL, &once->pipelineLayout), "vkCreatePipelineLayout");
-  VkShaderModuleCreateInfo shaderInfo = {
-      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = codeSize, .pCode = code};
-  KILN_CHECK(vkCreateShaderModule(once->device, &shaderInfo, NULL, &once->shader), "vkCreateShaderModule");
-  VkComputePipelineCreateInfo pipelineInfo = {
-      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-      .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-                .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-                .module = once->shader,
-                .pName = "main"},
-      .layout = once->pipelineLayout};
-  KILN_CHECK(vkCreateComputePipelines(once->device, VK_NULL_HANDLE, 1, &pipelineInfo, NULL, &once->pipeline),
-             "vkCreateComputePipelines");
-  VkDescriptorPoolSize poolSize = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = bufferCount};
-  VkDescriptorPoolCreateInfo poolInfo = {
-      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, .maxSets = 1, .poolSizeCount = 1, .pPoolSizes = &poolSize};
-  KILN_CHECK(vkCreateDescriptorPool(once->device, &poolInfo, NULL, &once->pool), "vkCreateDescriptorPool");
-  VkDescriptorSet set = VK_NULL_HANDLE;
-  VkDescriptorSetAllocateInfo setInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-                                         .descriptorPool = once->pool,
-                                         .descriptorSetCount = 1,
-                                         .pSetLayouts = &once->setLayout};
-  KILN_CHECK(vkAllocateDescriptorSets(once->device, &setInfo, &set), "vkAllocateDescriptorSets");
-  for (uint32_t index = 0; index < bufferCount; index++) {
-    writes[index] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-                                           .dstSet = set,
-                                           .dstBinding = index,
-                                           .descriptorCount = 1,
-                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                           .pBufferInfo = &bufferInfos[index]};
-  }
-  vkUpdateDescriptorSets(once->device, bufferCount, writes, 0, NULL);
-
-  VkCommandPoolCreateInfo commandPoolInfo = {
-      .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, .queueFamilyIndex = chosenFamily};
-  KILN_CHECK(vkCreateCommandPool(once->device, &commandPoolInfo, NULL, &once->commandPool), "vkCreateCommandPool");
-  VkCommandBuffer commands = VK_NULL_HANDLE;
-  VkCommandBufferAllocateInfo commandInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                             .commandPool = once->commandPool,
-                                             .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-                                             .commandBufferCount = 1};
-  KILN_CHECK(vkAllocateCommandBuffers(once->device, &commandInfo, &commands), "vkAllocateCommandBuffers");
-  VkCommandBufferBeginInfo beginInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
-  KILN_CHECK(vkBeginCommandBuffer(commands, &beginInfo), "vkBeginCommandBuffer");
-  vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, once->pipeline);
-  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, once->pipelineLayout, 0, 1, &set, 0, NULL);
-  if (pushSize) vkCmdPushConstants(commands, once->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushSize, push);
-  vkCmdDispatch(commands, groups, 1, 1);
-  KILN_CHECK(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
-  VkFenceCreateInfo fenceInfo = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  KILN_CHECK(vkCreateFence(once->device, &fenceInfo, NULL, &once->fence), "vkCreateFence");
-  VkQueue queue = VK_NULL_HANDLE;
-  vkGetDeviceQueue(once->device, chosenFamily, 0, &queue);
-  VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &commands};
-  KILN_CHECK(vkQueueSubmit(queue, 1, &submit, once->fence), "vkQueueSubmit");
-  KILN_CHECK(vkWaitForFences(once->device, 1, &once->fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
-  for (uint32_t index = 0; index < bufferCount; index++) {
-    void *mapped = NULL;
-    KILN_CHECK(vkMapMemory(once->device, once->memory[index], 0, VK_WHOLE_SIZE, 0, &mapped), "vkMapMemory");
-    memcpy(buffers[index], mapped, bufferBytes[index]);
-    vkUnmapMemory(once->device, once->memory[index]);
-  }
-  kiln_once_destroy(once);
   return 0;
 }
 
+int32_t kiln_vulkan_run_once(
+    const uint32_t *code, size_t codeSize, void *const *buffers, const uint64_t *bufferBytes, uint32_t bufferCount,
+    const void *push, uint32_t pushSize, uint32_t groups, char *deviceName, char *error, size_t errorSize) {
+  KilnVulkan vk;
+  memset(&vk, 0, sizeof vk);
+  int status = kiln_once(&vk, code, codeSize, buffers, bufferBytes, bufferCount, push, pushSize, groups, deviceName,
+                         error, errorSize);
+  kiln_vulkan_close(&vk);
+  return status;
+}
+
+/// An executor's buffers, by slot: the first two are the shaders' bindings.
+enum {
+  KILN_ARENA = 0,
+  KILN_WEIGHTS = 1,
+  KILN_STAGING = 2,  ///< The host's copy of the arena, where the device's is not mapped.
+  KILN_UPLOAD = 3,   ///< The weights on their way to the device, while the executor is created.
+};
+
+struct KilnVulkanExecutor {
+  KilnVulkan vk;
+  int32_t mapsArena;
+  void *arena;        ///< What the host reads and writes: the mapped arena or the staging copy.
+  char failure[256];  ///< Why a run failed; every later run fails with it.
+};
+
+static const char *kiln_name(const char *name) { return name ? name : "(unnamed)"; }
+
+/// Whether `bytes` bytes at `offset` lie in the arena; otherwise `error` says which `kind` `name` does not.
+static int kiln_executor_range(const KilnModelDescriptor *model, uint64_t offset, uint64_t bytes, const char *kind,
+                               const char *name, char *error, size_t errorSize) {
+  if (offset <= model->arenaSize && bytes <= model->arenaSize - offset) return 0;
+  snprintf(error, errorSize, "%s '%s' (%llu bytes at offset %llu) lies outside the %llu-byte arena", kind,
+           kiln_name(name), (unsigned long long)bytes, (unsigned long long)offset,
+           (unsigned long long)model->arenaSize);
+  return -1;
+}
+
+/// Checks what the descriptor alone can tell: tables, formats, indices, ranges.
+static int kiln_executor_check(const KilnModelDescriptor *model, char *error, size_t errorSize) {
+  if (model == NULL) {
+    snprintf(error, errorSize, "no model descriptor was given to the Vulkan executor");
+    return -1;
+  }
+  if (model->abiVersion != KILN_ABI_VERSION) {
+    snprintf(error, errorSize, "the model descriptor has ABI version %u but this runtime reads version %u",
+             model->abiVersion, KILN_ABI_VERSION);
+    return -1;
+  }
+  if ((model->executableCount && model->executables == NULL) || (model->dispatchCount && model->dispatches == NULL) ||
+      (model->inputCount && model->inputs == NULL) || (model->outputCount && model->outputs == NULL) ||
+      (model->stateCount && model->states == NULL)) {
+    snprintf(error, errorSize, "the model descriptor has a null table with a nonzero count");
+    return -1;
+  }
+  for (uint32_t index = 0; index < model->executableCount; index++) {
+    const KilnExecutableDescriptor *executable = &model->executables[index];
+    if (executable->format != KILN_EXECUTABLE_SPIRV) {
+      snprintf(error, errorSize,
+               "executable %u '%s' has format %u, not SPIR-V (%u): the Vulkan executor needs the model's Vulkan build",
+               index, kiln_name(executable->name), executable->format, (unsigned)KILN_EXECUTABLE_SPIRV);
+      return -1;
+    }
+    if (executable->code == NULL || executable->codeSize == 0 || executable->codeSize % 4 != 0 ||
+        executable->codeSize > SIZE_MAX) {
+      snprintf(error, errorSize, "executable %u '%s' has %llu bytes of code%s, not whole SPIR-V words", index,
+               kiln_name(executable->name), (unsigned long long)executable->codeSize,
+               executable->code ? "" : " at null");
+      return -1;
+    }
+  }
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    if (dispatch->executable >= model->executableCount) {
+      snprintf(error, errorSize, "dispatch %u '%s' runs executable %u, but there are %u", index,
+               kiln_name(dispatch->name), dispatch->executable, model->executableCount);
+      return -1;
+    }
+  }
+  for (uint32_t index = 0; index < model->inputCount; index++) {
+    const KilnTensorDescriptor *tensor = &model->inputs[index];
+    if (kiln_executor_range(model, tensor->offset, tensor->byteCount, "input", tensor->name, error, errorSize)) {
+      return -1;
+    }
+  }
+  for (uint32_t index = 0; index < model->outputCount; index++) {
+    const KilnTensorDescriptor *tensor = &model->outputs[index];
+    if (kiln_executor_range(model, tensor->offset, tensor->byteCount, "output", tensor->name, error, errorSize)) {
+      return -1;
+    }
+  }
+  if (kiln_executor_range(model, model->stateOffset, model->stateSize, "the state region", "state", error, errorSize)) {
+    return -1;
+  }
+  for (uint32_t index = 0; index < model->stateCount; index++) {
+    const KilnStateDescriptor *state = &model->states[index];
+    if (kiln_executor_range(model, state->offset, state->byteCount, "state input", state->input, error, errorSize) ||
+        kiln_executor_range(model, state->sourceOffset, state->byteCount, "state output", state->output, error,
+                            errorSize)) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/// Records what every call runs. In staging mode: the inputs and the state
+/// region go from the staging copy to the device's arena, the dispatches
+/// run, and the outputs and the state outputs come back.
+static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
+                                size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  KILN_DEVICE_FN(vkCmdBindPipeline);
+  KILN_DEVICE_FN(vkCmdBindDescriptorSets);
+  KILN_DEVICE_FN(vkCmdDispatch);
+  if (kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
+  // The previous call (or the upload at creation) wrote in an earlier
+  // submission, which submission order alone does not make visible.
+  const VkPipelineStageFlags work = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  kiln_vulkan_barrier(vk, work, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, work,
+                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                          VK_ACCESS_TRANSFER_WRITE_BIT);
+  if (!executor->mapsArena) {
+    for (uint32_t index = 0; index < model->inputCount; index++) {
+      kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, model->inputs[index].offset, model->inputs[index].byteCount);
+    }
+    kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, model->stateOffset, model->stateSize);
+    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+  }
+  // Every pipeline has the same layout, so the set stays bound across them.
+  vkCmdBindDescriptorSets(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelineLayout, 0, 1, &vk->set, 0, NULL);
+  VkPipeline bound = VK_NULL_HANDLE;
+  int recorded = 0;
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    const uint32_t *groups = dispatch->workgroupCount;
+    if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0) continue;
+    if (recorded) {
+      kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    }
+    VkPipeline pipeline = vk->pipelines[dispatch->executable];
+    if (pipeline != bound) vkCmdBindPipeline(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    bound = pipeline;
+    vkCmdDispatch(vk->commands, groups[0], groups[1], groups[2]);
+    recorded = 1;
+  }
+  // A fence wait alone does not make the device's writes visible to the host.
+  if (executor->mapsArena) {
+    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                        VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  } else {
+    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                        VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    for (uint32_t index = 0; index < model->outputCount; index++) {
+      kiln_vulkan_copy(vk, KILN_ARENA, KILN_STAGING, model->outputs[index].offset, model->outputs[index].byteCount);
+    }
+    for (uint32_t index = 0; index < model->stateCount; index++) {
+      kiln_vulkan_copy(vk, KILN_ARENA, KILN_STAGING, model->states[index].sourceOffset, model->states[index].byteCount);
+    }
+    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                        VK_ACCESS_HOST_READ_BIT);
+  }
+  return kiln_vulkan_end(vk, error, errorSize);
+}
+
+/// kiln_vulkan_executor_create up to its result, leaving what it made in
+/// `executor` for the caller to destroy on failure.
+static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, uint32_t deviceIndex,
+                               char *error, size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  if (kiln_executor_check(model, error, errorSize) != 0) return -1;
+  // Tests reach the staging path on devices (lavapipe) that would map the arena.
+  const char *forced = getenv("KILN_VULKAN_STAGING");
+  int staging = forced != NULL && forced[0] != 0 && strcmp(forced, "0") != 0;
+  if (kiln_vulkan_open(vk, deviceIndex, error, errorSize) != 0) return -1;
+
+  VkDeviceSize arenaBytes = model->arenaSize ? model->arenaSize : 16;
+  static const uint8_t zeros[16];
+  const int hasWeights = model->weights != NULL && model->weightsSize > 0;
+  const void *weights = hasWeights ? model->weights : zeros;
+  VkDeviceSize weightBytes = hasWeights ? model->weightsSize : sizeof zeros;
+  const VkPhysicalDeviceLimits *limits = &vk->properties.limits;
+  if (arenaBytes > limits->maxStorageBufferRange || weightBytes > limits->maxStorageBufferRange) {
+    snprintf(error, errorSize,
+             "the arena (%llu bytes) and the weights (%llu bytes) must each fit one storage buffer, but %s binds "
+             "at most %u bytes (maxStorageBufferRange)",
+             (unsigned long long)model->arenaSize, (unsigned long long)model->weightsSize, vk->properties.deviceName,
+             limits->maxStorageBufferRange);
+    return -1;
+  }
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    for (int axis = 0; axis < 3; axis++) {
+      if (dispatch->workgroupCount[axis] > limits->maxComputeWorkGroupCount[axis]) {
+        snprintf(error, errorSize, "dispatch %u '%s' has %u workgroups along %c, more than %s allows (%u)", index,
+                 kiln_name(dispatch->name), dispatch->workgroupCount[axis], "xyz"[axis], vk->properties.deviceName,
+                 limits->maxComputeWorkGroupCount[axis]);
+        return -1;
+      }
+    }
+  }
+
+  const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  const VkMemoryPropertyFlags local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+  const VkMemoryPropertyFlags mappable[] = {local | shared, local};
+  const VkMemoryPropertyFlags cached[] = {shared | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, shared};
+  const VkBufferUsageFlags usage =
+      VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  if (kiln_vulkan_buffer(vk, KILN_ARENA, arenaBytes, usage, staging ? &local : mappable, staging ? 1 : 2, "the arena",
+                         error, errorSize) != 0) {
+    return -1;
+  }
+  executor->mapsArena = !staging && vk->mapped[KILN_ARENA] != NULL;
+  const VkBufferUsageFlags copies = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  if (!executor->mapsArena && kiln_vulkan_buffer(vk, KILN_STAGING, arenaBytes, copies, cached, 2,
+                                                 "the arena's staging copy", error, errorSize) != 0) {
+    return -1;
+  }
+  executor->arena = vk->mapped[executor->mapsArena ? KILN_ARENA : KILN_STAGING];
+  memset(executor->arena, 0, arenaBytes);
+
+  if (kiln_vulkan_buffer(vk, KILN_WEIGHTS, weightBytes, usage, &local, 1, "the weights", error, errorSize) != 0) {
+    return -1;
+  }
+  const int upload = staging || vk->mapped[KILN_WEIGHTS] == NULL;
+  if (upload) {
+    if (kiln_vulkan_buffer(vk, KILN_UPLOAD, weightBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, &shared, 1,
+                           "the weights' upload", error, errorSize) != 0) {
+      return -1;
+    }
+    memcpy(vk->mapped[KILN_UPLOAD], weights, weightBytes);
+  } else {
+    memcpy(vk->mapped[KILN_WEIGHTS], weights, weightBytes);
+  }
+
+  if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
+  KILN_DEVICE_FN(vkCreatePipelineCache);
+  VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  KILN_TRY(vkCreatePipelineCache(vk->device, &cacheInfo, NULL, &vk->cache), "vkCreatePipelineCache");
+  if (kiln_vulkan_reserve(vk, model->executableCount, error, errorSize) != 0) return -1;
+  for (uint32_t index = 0; index < model->executableCount; index++) {
+    const KilnExecutableDescriptor *executable = &model->executables[index];
+    if (kiln_vulkan_pipeline(vk, index, executable->code, (size_t)executable->codeSize, kiln_name(executable->name),
+                             error, errorSize) != 0) {
+      return -1;
+    }
+  }
+  if (kiln_vulkan_commands(vk, error, errorSize) != 0) return -1;
+
+  // Once, before the command buffer is recorded again for the calls. The
+  // zeroed staging copy zeroes the device's arena (vkCmdFillBuffer would
+  // leave a size that is not whole words a few bytes short).
+  if (!executor->mapsArena || upload) {
+    if (kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
+    if (!executor->mapsArena) kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, 0, arenaBytes);
+    if (upload) kiln_vulkan_copy(vk, KILN_UPLOAD, KILN_WEIGHTS, 0, weightBytes);
+    if (kiln_vulkan_end(vk, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) return -1;
+    kiln_vulkan_free_buffer(vk, KILN_UPLOAD);
+  }
+  return kiln_executor_record(executor, model, error, errorSize);
+}
+
+KilnVulkanExecutor *kiln_vulkan_executor_create(
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize) {
+  KilnVulkanExecutor *executor = calloc(1, sizeof *executor);
+  if (executor == NULL) {
+    snprintf(error, errorSize, "out of memory for a Vulkan executor");
+    return NULL;
+  }
+  if (kiln_executor_build(executor, model, deviceIndex, error, errorSize) != 0) {
+    kiln_vulkan_executor_destroy(executor);
+    return NULL;
+  }
+  return executor;
+}
+
+/// The staging copy also where the device could map the arena when
+/// KILN_VULKAN_STAGING=1 was set at creation (for tests).
+void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor) { return executor ? executor->arena : NULL; }
+
+int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {
+  return executor ? executor->mapsArena : 0;
+}
+
+const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor) {
+  return executor ? executor->vk.properties.deviceName : "";
+}
+
+int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize) {
+  if (executor == NULL) {
+    snprintf(error, errorSize, "no Vulkan executor");
+    return -1;
+  }
+  // After a timeout the command buffer may still be pending; submitting it again would be invalid.
+  if (executor->failure[0] == 0 &&
+      kiln_vulkan_submit(&executor->vk, executor->failure, sizeof executor->failure) == 0) {
+    return 0;
+  }
+  snprintf(error, errorSize, "%s", executor->failure);
+  return -1;
+}
+
+void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) {
+  if (executor == NULL) return;
+  kiln_vulkan_close(&executor->vk);
+  free(executor);
+}
+
 #else
+
+/// Why nothing here works.
+#define KILN_NO_VULKAN \
+  "this Kiln runtime was built without the Vulkan headers (Debian: libvulkan-dev); rebuild it with them"
 
 int32_t kiln_vulkan_run_once(
     const uint32_t *code, size_t codeSize, void *const *buffers, const uint64_t *bufferBytes, uint32_t bufferCount,
     const void *push, uint32_t pushSize, uint32_t groups, char *deviceName, char *error, size_t errorSize) {
   (void)code, (void)codeSize, (void)buffers, (void)bufferBytes, (void)bufferCount, (void)push, (void)pushSize;
   (void)groups, (void)deviceName;
-  snprintf(error, errorSize,
-           "this Kiln runtime was built without the Vulkan headers (Debian: libvulkan-dev); rebuild it with them");
+  snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
 }
 
 int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
   (void)devices;
   (void)capacity;
-  snprintf(error, errorSize,
-           "this Kiln runtime was built without the Vulkan headers (Debian: libvulkan-dev); rebuild it with them");
+  snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
 }
+
+KilnVulkanExecutor *kiln_vulkan_executor_create(
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize) {
+  (void)model;
+  (void)deviceIndex;
+  snprintf(error, errorSize, KILN_NO_VULKAN);
+  return NULL;
+}
+
+void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor) {
+  (void)executor;
+  return NULL;
+}
+
+int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {
+  (void)executor;
+  return 0;
+}
+
+const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor) {
+  (void)executor;
+  return "";
+}
+
+int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize) {
+  (void)executor;
+  snprintf(error, errorSize, KILN_NO_VULKAN);
+  return -1;
+}
+
+void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) { (void)executor; }
 
 #endif

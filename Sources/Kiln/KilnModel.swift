@@ -45,6 +45,18 @@ public final class KilnModel {
     /// to the object that unloads it.
     @_spi(Tools) public var codeOwner: AnyObject?
 
+    /// Where calls run now: `.cpu` or `.vulkan` (never `.automatic`). A
+    /// Vulkan call that fails (a lost device) moves the model to the CPU for
+    /// that call and every later one, and ``fallbackReason`` says why.
+    public private(set) var activeDevice: KilnDevice
+    /// Why the model runs on the CPU although Vulkan was asked for
+    /// (`.automatic` found no usable device, or the device failed); nil otherwise.
+    public private(set) var fallbackReason: String?
+    /// The Vulkan device calls run on, while ``activeDevice`` is `.vulkan`.
+    public var vulkanDevice: KilnVulkan.Device? { activeDevice == .vulkan ? vulkan?.device : nil }
+    /// The Vulkan executor, when loaded for Vulkan; its memory holds the arena.
+    private let vulkan: VulkanRun?
+
     let arena: UnsafeMutableRawPointer
     /// The arena bytes every state input lies in.
     let stateRegion: (offset: Int, count: Int)
@@ -133,19 +145,22 @@ public final class KilnModel {
     ///     The record is a ring of the last `profiledCalls` calls, allocated
     ///     now; off, a call pays one branch.
     ///   - profiledCalls: how many of the last calls the ring keeps.
+    ///   - device: `.cpu`, `.vulkan` or `.automatic` (see ``KilnDevice``).
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
     ///   model was compiled for another runtime version,
     ///   ``KilnError/unsupportedExecutable(model:detail:)`` when it holds code
     ///   this runtime cannot run, and ``KilnError/unsupportedCPU(model:detail:)``
     ///   when this machine lacks a feature every build (or the chosen one) needs.
+    /// ``KilnError/vulkanUnavailable(reason:)`` when `device` is `.vulkan`
+    ///   and the model has no Vulkan build or no usable device is present.
     public convenience init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads = .inline,
-        cpuVariant: String? = nil, profiling: Bool = false, profiledCalls: Int = 256
+        cpuVariant: String? = nil, profiling: Bool = false, profiledCalls: Int = 256, device: KilnDevice = .cpu
     ) throws(KilnError) {
         try self.init(
             descriptor: descriptor, expectedName: expectedName, threads: threads, cpuVariant: cpuVariant,
             minimumOperationsPerWorker: Self.minimumOperationsPerWorker, profiling: profiling,
-            profiledCalls: profiledCalls)
+            profiledCalls: profiledCalls, device: device)
     }
 
     /// Loads with another splitting threshold: tests set it to 1 so that
@@ -154,7 +169,7 @@ public final class KilnModel {
     public init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
         cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int, profiling: Bool = false,
-        profiledCalls: Int = 256
+        profiledCalls: Int = 256, device: KilnDevice = .cpu
     ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
@@ -256,8 +271,24 @@ public final class KilnModel {
         steps = .allocate(capacity: max(resolved.count, 1))
         steps.initialize(from: resolved, count: resolved.count)
         let alignment = max(Int(model.arenaAlignment), 64)
-        arena = Self.allocateArena(byteCount: max(arenaSize, 1), alignment: alignment)
-        arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
+        var vulkan: VulkanRun?
+        if device != .cpu {
+            do {
+                vulkan = try VulkanRun(vulkan: first.pointee.vulkan, cpu: model, name: name)
+            } catch {
+                if device == .vulkan { throw error }
+                fallbackReason = error.description
+            }
+        }
+        self.vulkan = vulkan
+        activeDevice = vulkan == nil ? .cpu : .vulkan
+        if let shared = vulkan?.arena {
+            // The executor's memory (zeroed) is the arena: the device's own where the host can map it.
+            arena = shared
+        } else {
+            arena = Self.allocateArena(byteCount: max(arenaSize, 1), alignment: alignment)
+            arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
+        }
         // Each worker's private scratch, a whole number of alignment units apart.
         let scratchStride = (max(Int(model.workerScratchSize), 1) + alignment - 1) / alignment * alignment
         let scratchSize = scratchStride * requestedThreads
@@ -429,7 +460,7 @@ public final class KilnModel {
 
     deinit {
         kiln_pool_destroy(pool)
-        arena.deallocate()
+        if vulkan == nil { arena.deallocate() }
         scratch.deallocate()
         profileStamps?.deallocate()
         dims.deallocate()
@@ -543,6 +574,12 @@ public final class KilnModel {
     /// workers too for the kernels worth splitting.
     /// Then carries state outputs into the state the next call reads.
     public func run() {
+        if activeDevice == .vulkan, let vulkan {
+            guard let failure = vulkan.run() else { return carryState() }
+            // The arena is host memory the CPU build lays out the same way: it takes over.
+            activeDevice = .cpu
+            fallbackReason = "\(vulkan.device.name) failed: \(failure)"
+        }
         if let profileStamps {
             let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
             row[0] = Self.monotonicNanoseconds()
@@ -554,6 +591,12 @@ public final class KilnModel {
         } else {
             for index in 0..<dispatchTableCount { dispatch(steps[index]) }
         }
+        carryState()
+    }
+
+    /// Copies each state output to where the next call reads its state.
+    @inline(__always)
+    private func carryState() {
         for index in 0..<stateCopyCount {
             let copy = stateCopies[index]
             copy.destination.copyMemory(from: copy.source, byteCount: copy.byteCount)

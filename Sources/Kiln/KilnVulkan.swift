@@ -1,8 +1,7 @@
 // The Vulkan devices a machine offers, found at run time: the loader is
 // opened with dlopen (CKiln/kiln_vulkan.c), so a binary built with Kiln
 // starts everywhere and can say why Vulkan is unavailable where it is.
-// This is the first piece of the Vulkan backend (issue 9); models do not
-// run on these devices yet.
+// KilnDevice.swift runs models on them.
 
 import CKiln
 
@@ -19,6 +18,8 @@ public enum KilnVulkan {
         public let kind: Kind
         /// The Vulkan version the device supports, e.g. "1.3.230".
         public let apiVersion: String
+        /// Its position in the loader's enumeration (what the executor opens).
+        let loaderIndex: Int
 
         public var description: String { "\(name) (\(kind), Vulkan \(apiVersion))" }
     }
@@ -54,7 +55,7 @@ public enum KilnVulkan {
             let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw .vulkanUnavailable(reason: reason)
         }
-        let devices = found.prefix(Int(min(count, Int32(found.count)))).map { device in
+        let devices = found.prefix(Int(min(count, Int32(found.count)))).enumerated().map { index, device in
             var device = device
             let name = withUnsafeBytes(of: &device.name) { bytes in
                 String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -69,7 +70,8 @@ public enum KilnVulkan {
                 }
             let version = device.apiVersion
             return Device(
-                name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)")
+                name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)",
+                loaderIndex: index)
         }
         guard !devices.isEmpty else {
             throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")

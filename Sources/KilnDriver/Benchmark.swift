@@ -55,7 +55,7 @@ public enum Benchmark {
             return samples[min(samples.count - 1, Int((Double(samples.count - 1) * p).rounded()))]
         }
         return BenchmarkResult(
-            model: name, device: "cpu", threads: model.threadCount, cpu_variant: model.cpuVariant, runs: runs, median_ms: percentile(0.5),
+            model: name, device: model.vulkanDevice.map { "vulkan (\($0.name))" } ?? "cpu", threads: model.threadCount, cpu_variant: model.cpuVariant, runs: runs, median_ms: percentile(0.5),
             p10_ms: percentile(0.1),
             p90_ms: percentile(0.9), extent: model.boundedDims.isEmpty ? nil : model.extent())
     }
@@ -64,12 +64,13 @@ public enum Benchmark {
     /// each instance released before the next is made (as an app that
     /// creates one model per screen would).
     public static func creationTime(
-        descriptor: UnsafeRawPointer, threads: KilnThreads, count: Int = 20
+        descriptor: UnsafeRawPointer, threads: KilnThreads, device: KilnDevice = .cpu, count: Int = 20
     ) throws -> Double {
         var samples: [Double] = []
-        for _ in 0..<count {
+        // A Vulkan executor compiles every pipeline: a few instances tell enough.
+        for _ in 0..<(device == .cpu ? count : Swift.min(count, 3)) {
             let start = now()
-            let model = try KilnModel(descriptor: descriptor, threads: threads)
+            let model = try KilnModel(descriptor: descriptor, threads: threads, device: device)
             samples.append((now() - start) * 1e3)
             withExtendedLifetime(model) {}
         }

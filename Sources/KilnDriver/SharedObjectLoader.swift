@@ -21,27 +21,27 @@ public final class LoadedModel {
     public let descriptor: UnsafeRawPointer
 
     /// Compiles `modelPath`, links it into a shared object and loads it with
-    /// `threads` (nil: the config's default, as the generated class has).
+    /// `threads` (nil: the config's default, as the generated class has) on `device`.
     public convenience init(
         modelPath: String, config: ModelConfig = ModelConfig(), target: TargetSelection = .host,
-        threads: KilnThreads? = nil
+        threads: KilnThreads? = nil, device: KilnDevice = .cpu
     ) throws {
-        try self.init(modelPath: modelPath, config: config, targets: [target], threads: threads)
+        try self.init(modelPath: modelPath, config: config, targets: [target], threads: threads, device: device)
     }
 
     /// Compiles `modelPath` with a build per target into one shared object
     /// and loads the build `cpuVariant` names (nil: the runtime's choice).
     public convenience init(
         modelPath: String, config: ModelConfig = ModelConfig(), targets: [TargetSelection],
-        threads: KilnThreads? = nil, cpuVariant: String? = nil
+        threads: KilnThreads? = nil, cpuVariant: String? = nil, device: KilnDevice = .cpu
     ) throws {
         let prepared = try Compiler.prepare(modelPath: modelPath, config: config)
-        try self.init(prepared: prepared, targets: targets, threads: threads, cpuVariant: cpuVariant)
+        try self.init(prepared: prepared, targets: targets, threads: threads, cpuVariant: cpuVariant, device: device)
     }
 
     public init(
         prepared: PreparedModel, targets: [TargetSelection] = [.host], threads: KilnThreads? = nil,
-        cpuVariant: String? = nil
+        cpuVariant: String? = nil, device: KilnDevice = .cpu
     ) throws {
         guard let target = targets.first else { throw DriverError("no target to compile \(prepared.fileName) for") }
         // Code for another architecture compiles (kilnc compile) but cannot be loaded here.
@@ -78,7 +78,8 @@ public final class LoadedModel {
         self.descriptor = descriptor
         outputs = compiled
         runtime = try KilnModel(
-            descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads), cpuVariant: cpuVariant)
+            descriptor: descriptor, threads: threads ?? .workers(prepared.defaultThreads), cpuVariant: cpuVariant,
+            device: device)
         runtime.codeOwner = self.library
     }
 }

@@ -89,11 +89,26 @@ struct ModelOptions: ParsableArguments {
         return loaded
     }
 
-    func prepare() throws -> (PreparedModel, ModelConfig) {
-        let config = try loadConfig()
+    /// The model prepared with its config; a `device` other than the CPU
+    /// adds Vulkan to the config's backends.
+    func prepare(device: KilnDevice = .cpu) throws -> (PreparedModel, ModelConfig) {
+        var config = try loadConfig()
+        if device != .cpu, !(config.backends ?? []).contains(.vulkan) { config.backends = [.cpu, .vulkan] }
         return (try Compiler.prepare(modelPath: model, config: config), config)
     }
 }
+
+/// Where `run`, `verify` and `bench` run the model.
+struct DeviceOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "cpu, vulkan (the model's SPIR-V build on a Vulkan device; fails without one) or automatic "
+                + "(Vulkan when usable, else the CPU).",
+            discussion: "KILN_VULKAN_DEVICE (an index or part of a name, see `kilnc devices`) picks the Vulkan device."))
+    var device: KilnDevice = .cpu
+}
+
+extension KilnDevice: ExpressibleByArgument {}
 
 /// Sets a model's inputs from TensorProto files: by tensor name when every
 /// file names one of the model's inputs (so inputs fixed by `--constant`
@@ -169,6 +184,7 @@ struct Compile: ParsableCommand {
         let directory = URL(fileURLWithPath: outputDir).standardizedFileURL.path
         let weightsPath = "\(directory)/\(prepared.name).kiln.weights"
         let compiled = try Compiler.compile(prepared, targets: target.resolve(config), weightsPath: weightsPath)
+        for advice in compiled.advice { FileHandle.standardError.write(Data("\(advice)\n".utf8)) }
         try OutputWriter.write(compiled.assembly, to: "\(directory)/\(prepared.name).kiln.S")
         try OutputWriter.write(compiled.header, to: "\(directory)/include/\(prepared.name).kiln.h")
         if timings {
@@ -303,10 +319,12 @@ struct Run: ParsableCommand {
     var inputs: String
     @Option(help: "Directory to write output_0.pb, … into.")
     var outputs: String
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
-        let (prepared, config) = try model.prepare()
-        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config))
+        let (prepared, config) = try model.prepare(device: device.device)
+        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
+        reportFallback(loaded.runtime)
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
@@ -344,6 +362,7 @@ struct Verify: ParsableCommand {
             "Fix graph input NAME to its value in the data set (repeatable): checks a model that takes "
                 + "axes or shapes as inputs the way a config's constants compile it.", valueName: "NAME"))
     var constantsFromData: [String] = []
+    @OptionGroup var device: DeviceOptions
 
     func run() throws {
         let directory =
@@ -351,6 +370,7 @@ struct Verify: ParsableCommand {
             ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
             .appendingPathComponent("test_data_set_0").path
         var config = try model.loadConfig()
+        if device.device != .cpu, !(config.backends ?? []).contains(.vulkan) { config.backends = [.cpu, .vulkan] }
         // The model's own problems come first; the data set is read for
         // inputs to fix only when asked (its tensors may be of types Kiln refuses).
         var inputs: [TensorFile]? = nil
@@ -366,8 +386,9 @@ struct Verify: ParsableCommand {
         }
         let prepared = try Compiler.prepare(modelPath: model.model, config: config)
         let expected = try TensorFile.readAll(directory: directory, prefix: "output")
-        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config))
+        let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
         let runtime = loaded.runtime
+        reportFallback(runtime)
         guard expected.count == runtime.outputs.count else {
             throw DriverError(
                 "\(directory) holds \(expected.count) outputs; the model has \(runtime.outputs.count)")
@@ -406,6 +427,7 @@ struct Bench: ParsableCommand {
     var threads: Int?
     @Option(help: "Items per call along the model's bounded dim (default: its bound).")
     var extent: Int?
+    @OptionGroup var device: DeviceOptions
 
     func validate() throws {
         if let threads, !(1...ModelConfig.maximumThreads).contains(threads) {
@@ -423,14 +445,17 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let (prepared, config) = try model.prepare()
+        let (prepared, config) = try model.prepare(device: device.device)
         let loaded = try LoadedModel(
-            prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers))
+            prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers),
+            device: device.device)
+        reportFallback(loaded.runtime)
         try chooseExtent(loaded.runtime)
         try Benchmark.fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
         result.create_ms = try Benchmark.creationTime(
-            descriptor: loaded.descriptor, threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads))
+            descriptor: loaded.descriptor, threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads),
+            device: loaded.runtime.activeDevice)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -464,6 +489,12 @@ struct Bench: ParsableCommand {
             }
         }
     }
+}
+
+/// Says on standard error why a model asked to run on Vulkan runs on the CPU.
+func reportFallback(_ runtime: KilnModel) {
+    guard let reason = runtime.fallbackReason else { return }
+    FileHandle.standardError.write(Data("kilnc: running on the CPU: \(reason)\n".utf8))
 }
 
 struct Devices: ParsableCommand {

@@ -47,21 +47,8 @@ import Testing
 
     /// Runs spirv-val on `module`'s bytes: (passed, what it printed).
     func validate(_ bytes: [UInt8]) throws -> (Bool, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString).spv")
-        defer { try? FileManager.default.removeItem(at: path) }
-        try Data(bytes).write(to: path)
-        let tool = ["/usr/bin/spirv-val", "/usr/local/bin/spirv-val"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let validator = try #require(tool, "spirv-val is missing: run `make deps` (Debian's spirv-tools)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: validator)
-        process.arguments = ["--target-env", "vulkan1.1", path.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus == 0, output)
+        try #require(SPIRVValidator.path != nil, "spirv-val is missing: run `make deps` (Debian's spirv-tools)")
+        return try SPIRVValidator.validate(bytes)
     }
 
     @Test func aComputeShaderPassesTheValidator() throws {

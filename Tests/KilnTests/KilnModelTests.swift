@@ -104,7 +104,8 @@ final class FakeModel {
             arenaSize: 256, arenaAlignment: 64, stateOffset: 0, stateSize: 0, workerScratchSize: 0, weightsSize: 0,
             weightsDigest: 0, modelName: names[4], inputs: tensors, outputs: tensors + 2, dims: nil,
             executables: executables, dispatches: dispatches, cpuName: names[7], cpuFeatures: cpuFeatures,
-            variantCount: 0, reserved2: 0, variants: nil, states: nil, stateCount: 0, reserved3: 0)
+            variantCount: 0, reserved2: 0, variants: nil, states: nil, stateCount: 0, reserved3: 0, weights: nil,
+            vulkan: nil)
     }
 
     deinit {

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 6u
+#define KILN_ABI_VERSION 7u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -214,6 +214,16 @@ typedef struct KilnModelDescriptor {
   const KilnStateDescriptor *states; ///< `stateCount` pairs, in the config's order.
   uint32_t stateCount;
   uint32_t reserved3;
+  /// The embedded weights blob, `weightsSize` bytes (null when empty).
+  const void *weights;
+  /// The same model compiled for Vulkan, or null when it has no Vulkan
+  /// build: SPIR-V executables and dispatches with workgroup counts over the
+  /// same tensors, state and arena layout as this build. Its shaders see
+  /// descriptor set 0 with the arena (`arenaSize` bytes) at binding 0 and
+  /// the weights blob (read only) at binding 1, no push constants, and run
+  /// in table order, each after the previous one's writes. A bounded dim
+  /// runs at its bound there (no dispatch is trimmed).
+  const struct KilnModelDescriptor *vulkan;
 } KilnModelDescriptor;
 
 /// The ABI version this runtime was built with (a function, so Swift code

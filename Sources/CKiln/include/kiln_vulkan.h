@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln_abi.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +48,45 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
 int32_t kiln_vulkan_run_once(
     const uint32_t *code, size_t codeSize, void *const *buffers, const uint64_t *bufferBytes, uint32_t bufferCount,
     const void *push, uint32_t pushSize, uint32_t groups, char *deviceName, char *error, size_t errorSize);
+
+/// What runs a compiled model's Vulkan build (`KilnModelDescriptor.vulkan`)
+/// on one device: everything is made once when it is created (device,
+/// queue, the arena and weights buffers, a pipeline per executable, the
+/// descriptor set, and one command buffer recorded with every dispatch), so
+/// a call is one queue submit and one fence wait.
+typedef struct KilnVulkanExecutor KilnVulkanExecutor;
+
+/// Creates the executor of `model` (a descriptor whose executables are all
+/// SPIR-V) on physical device `deviceIndex`, in the order the loader
+/// enumerates them (as kiln_vulkan_devices fills them). Uploads the weights
+/// blob. Returns null with a sentence in `error` saying why it cannot
+/// (no loader, no driver, no such device, no compute queue, out of memory,
+/// a shader the driver rejects).
+KilnVulkanExecutor *kiln_vulkan_executor_create(
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize);
+
+/// The arena as the host reads and writes it between calls (`arenaSize`
+/// bytes, zeroed at creation, valid until destroy): write inputs here before
+/// a call and read outputs after. It is the device's own memory, mapped,
+/// where the device offers host-visible memory; otherwise a staging copy
+/// whose inputs, state and outputs each call copies to and from the device.
+/// With `KILN_VULKAN_STAGING=1` set at creation it is always the staging
+/// copy (for tests: lavapipe would map).
+void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor);
+
+/// 1 when the arena is the device's memory mapped (a call copies nothing), 0 when it stages.
+int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor);
+
+/// The device's name (valid until destroy).
+const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor);
+
+/// Runs every dispatch once: one vkQueueSubmit of the recorded command
+/// buffer and one fence wait. Returns 0, or -1 with a sentence in `error`
+/// (a lost device, a timeout); after a failure the executor must not run again.
+int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize);
+
+/// Waits for the device to finish and frees everything the executor made. Null is ignored.
+void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor);
 
 #ifdef __cplusplus
 }

@@ -29,4 +29,8 @@ public struct BackendArtifacts: Sendable {
     public var kernelNames: [String]
     /// Wall time of each phase of the backend, in order (`kilnc compile --timings`).
     public var phases: [(name: String, seconds: Double)] = []
+    /// Warnings about the build (a Vulkan build the model cannot have).
+    public var advice: [BuildAdvice] = []
+    /// The Vulkan build's shaders in dispatch order, or nil when there is none.
+    public var shaderNames: [String]?
 }

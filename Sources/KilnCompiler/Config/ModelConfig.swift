@@ -33,6 +33,10 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
     /// The generated initialiser's default: 1 runs inline, n > 1 starts a
     /// pool of n threads (the caller included). Callers can still choose.
     public var threads: Int?
+    /// Where the program can run: `cpu` always; `vulkan` adds SPIR-V
+    /// shaders the runtime runs on a Vulkan device (`["cpu", "vulkan"]`).
+    /// CPU only when absent.
+    public var backends: [BackendKind]?
     /// The generated Swift class's name; by default the model file's name in
     /// UpperCamelCase plus `Model` (`my-net.onnx` → `MyNetModel`).
     public var className: String?
@@ -60,6 +64,11 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// A kind of device the config may list under `backends`.
+    public enum BackendKind: String, Sendable, Equatable, CaseIterable, Decodable {
+        case cpu, vulkan
+    }
+
     /// Who may use the generated class and its members.
     public enum AccessLevel: String, Sendable, Equatable, CaseIterable {
         case `public`, `package`, `internal`
@@ -72,8 +81,9 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         dims: [String: DimSize] = [:], triple: String? = nil, cpus: [String]? = nil, features: String? = nil,
         l2CacheKB: Int? = nil, constants: [String: InputConstant] = [:], threads: Int? = nil,
         className: String? = nil, access: AccessLevel? = nil, outputs: [String]? = nil, rename: [String: String]? = nil,
-        state: [State]? = nil
+        state: [State]? = nil, backends: [BackendKind]? = nil
     ) {
+        self.backends = backends
         self.dims = dims
         self.triple = triple
         self.cpus = cpus
@@ -93,6 +103,7 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case dims, triple, cpu, features, l2CacheKB, constants, threads, className, access, outputs, rename, state
+        case backends
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +123,16 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
         outputs = try container.decodeIfPresent([String].self, forKey: .outputs)
         rename = try container.decodeIfPresent([String: String].self, forKey: .rename)
         state = try container.decodeIfPresent([State].self, forKey: .state)
+        if let names = try container.decodeIfPresent([String].self, forKey: .backends) {
+            backends = try names.map { name in
+                guard let kind = BackendKind(rawValue: name) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .backends, in: container,
+                        debugDescription: "backends may list \(BackendKind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
+                }
+                return kind
+            }
+        }
         if let level = try container.decodeIfPresent(String.self, forKey: .access) {
             guard let known = AccessLevel(rawValue: level) else {
                 throw DecodingError.dataCorruptedError(
@@ -243,6 +264,11 @@ public struct ModelConfig: Sendable, Equatable, Decodable {
             if let repeated = cpus.first(where: { name in cpus.filter { $0 == name }.count > 1 }) {
                 throw CompileError(.invalidConfig, at: location, "cpu lists '\(repeated)' more than once")
             }
+        }
+        if let backends = config.backends, !backends.contains(.cpu) {
+            throw CompileError(
+                .invalidConfig, at: location,
+                "backends must list \"cpu\" (every model runs there when Vulkan is absent), e.g. [\"cpu\", \"vulkan\"]")
         }
         if let outputs = config.outputs {
             if outputs.isEmpty { throw CompileError(.invalidConfig, at: location, "outputs must name at least one graph output") }

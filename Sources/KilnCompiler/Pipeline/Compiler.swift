@@ -37,6 +37,7 @@ public enum Compiler {
         model.access = config.access ?? .public
         model.renames = try checkedRenames(config.rename ?? [:], in: model.graph, modelPath: modelPath)
         model.advice = BuildAdvice.advice(for: model.graph, config: config)
+        model.compilesForVulkan = config.backends?.contains(.vulkan) ?? false
         return model
     }
 
@@ -158,7 +159,8 @@ public enum Compiler {
         clock.lap("weights file")
         return CompiledOutputs(
             model: model, assembly: assembly, header: HeaderEmitter.header(for: model), weights: artifacts.weights,
-            kernelNames: artifacts.kernelNames, phases: artifacts.phases + clock.phases)
+            kernelNames: artifacts.kernelNames, phases: artifacts.phases + clock.phases, advice: artifacts.advice,
+            shaderNames: artifacts.shaderNames)
     }
 
     /// Several builds in one object share its triple, and the runtime tells

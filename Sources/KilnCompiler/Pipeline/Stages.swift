@@ -19,6 +19,9 @@ public struct PreparedModel: Sendable {
     public var renames: [String: String] = [:]
     /// Build-time advice (warnings) about the model as the config compiles it.
     public var advice: [BuildAdvice] = []
+    /// Whether the config's `backends` list Vulkan: the program then holds
+    /// a SPIR-V build too, when every node has a lowering.
+    public var compilesForVulkan = false
 }
 
 /// Files produced for one model.
@@ -30,6 +33,10 @@ public struct CompiledOutputs: Sendable {
     public var kernelNames: [String]
     /// Wall time of each phase of the compile, in order.
     public var phases: [(name: String, seconds: Double)] = []
+    /// Warnings the backends raised (printed like the prepared model's advice).
+    public var advice: [BuildAdvice] = []
+    /// The Vulkan build's shaders in dispatch order, or nil when it has none.
+    public var shaderNames: [String]?
 }
 
 /// A prepared model with its memory laid out for one target.

@@ -40,18 +40,21 @@ struct DescriptorEmitter {
     ///   - weightsSymbol: the weights blob's global (nil when it is empty).
     ///   - initialState: per state pair, the offset of its initial bytes in
     ///     the blob, or nil for zeros.
+    ///   - vulkan: the model's Vulkan build, described once and named by every CPU build.
     func emit(
-        builds: [Build], weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?], builder: LLVMBuilderRef
+        builds: [Build], vulkan: VulkanBuild?, weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?],
+        builder: LLVMBuilderRef
     ) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
         let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, i32])
-        let modelType = structType(
-            [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
-                + [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
-                + [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32])
+        let counts: [LLVMTypeRef] = [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
+        let tables: [LLVMTypeRef] = [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
+        let variantFields: [LLVMTypeRef] = [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32]
+        // ABI 7: the weights blob and the Vulkan build.
+        let modelType = structType(counts + tables + variantFields + [i8Pointer, i8Pointer])
         let initialPointers = initialState.map { offset -> IRValue in
             guard let offset, let weightsSymbol else { return LLVMConstNull(i8Pointer) }
             var index: [IRValue?] = [int64(offset)]
@@ -67,11 +70,26 @@ struct DescriptorEmitter {
             ? constantArray(i8Pointer, globals.map { LLVMConstBitCast($0, i8Pointer) }, name: "kiln.variants")
             : LLVMConstNull(LLVMPointerType(i8Pointer, 0))
         let modelFile = String(graph.modelFile.split(separator: "/").last ?? Substring(graph.modelFile))
+        let types = (tensorType, dimType, executableType, dispatchType, stateType, modelType)
+        let weightsPointer = weightsSymbol.map { LLVMConstBitCast($0, i8Pointer)! } ?? LLVMConstNull(i8Pointer)!
+        var vulkanPointer = LLVMConstNull(i8Pointer)!
+        if let vulkan {
+            // The Vulkan build runs over the first CPU build's memory plan.
+            let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor_vulkan")!
+            let description = describe(
+                Build(target: builds[0].target, plan: builds[0].plan, kernels: []), vulkan: vulkan, modelFile: modelFile,
+                variants: (0, LLVMConstNull(LLVMPointerType(i8Pointer, 0))), weights: weights, weightsPointer: weightsPointer,
+                vulkanPointer: LLVMConstNull(i8Pointer), initialState: initialPointers, types: types)
+            LLVMSetInitializer(global, description)
+            LLVMSetGlobalConstant(global, 1)
+            LLVMSetLinkage(global, LLVMInternalLinkage)
+            vulkanPointer = LLVMConstBitCast(global, i8Pointer)
+        }
         for (build, global) in zip(builds, globals) {
             let descriptor = describe(
-                build, modelFile: modelFile, variants: (builds.count > 1 ? builds.count : 0, variants),
-                weights: weights, initialState: initialPointers,
-                types: (tensorType, dimType, executableType, dispatchType, stateType, modelType))
+                build, vulkan: nil, modelFile: modelFile, variants: (builds.count > 1 ? builds.count : 0, variants),
+                weights: weights, weightsPointer: weightsPointer, vulkanPointer: vulkanPointer,
+                initialState: initialPointers, types: types)
             LLVMSetInitializer(global, descriptor)
             LLVMSetGlobalConstant(global, 1)
             LLVMSetLinkage(global, LLVMInternalLinkage)
@@ -84,10 +102,10 @@ struct DescriptorEmitter {
         LLVMBuildRet(builder, LLVMConstBitCast(globals[0], i8Pointer))
     }
 
-    /// The descriptor of one build.
+    /// The descriptor of one build: a CPU build's kernels, or the Vulkan build's shaders when `vulkan` is set.
     private func describe(
-        _ build: Build, modelFile: String, variants: (count: Int, table: IRValue), weights: WeightsBlob,
-        initialState: [IRValue],
+        _ build: Build, vulkan: VulkanBuild?, modelFile: String, variants: (count: Int, table: IRValue),
+        weights: WeightsBlob, weightsPointer: IRValue, vulkanPointer: IRValue, initialState: [IRValue],
         types: (
             tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, state: LLVMTypeRef,
             model: LLVMTypeRef
@@ -119,7 +137,7 @@ struct DescriptorEmitter {
             }
             return constantArray(tensorType, entries, name: "kiln.\(label)s")
         }
-        let executables = kernels.map { kernel -> IRValue? in
+        var executables = kernels.map { kernel -> IRValue? in
             constStruct(
                 executableType,
                 [
@@ -127,7 +145,7 @@ struct DescriptorEmitter {
                     LLVMConstBitCast(kernel.function, i8Pointer), int64(0),
                 ])
         }
-        let dispatches = kernels.enumerated().map { index, kernel -> IRValue? in
+        var dispatches = kernels.enumerated().map { index, kernel -> IRValue? in
             var counts: [IRValue?] = [int32(0), int32(0), int32(0)]
             return constStruct(
                 dispatchType,
@@ -137,6 +155,24 @@ struct DescriptorEmitter {
                     int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0),
                     int32(kernel.extents?.lowerBound ?? 0), int32(kernel.extents?.upperBound ?? 0), int32(0),
                 ])
+        }
+        if let vulkan {
+            executables = vulkan.dispatches.map { shader -> IRValue? in
+                var index: [IRValue?] = [int64(shader.codeOffset)]
+                let code = LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(context), weightsPointer, &index, 1)
+                return constStruct(
+                    executableType,
+                    [string(shader.name), int32(Int(KILN_EXECUTABLE_SPIRV)), int32(0), code, int64(shader.codeSize)])
+            }
+            dispatches = vulkan.dispatches.enumerated().map { index, shader -> IRValue? in
+                var counts: [IRValue?] = [int32(shader.workgroups.x), int32(shader.workgroups.y), int32(shader.workgroups.z)]
+                return constStruct(
+                    dispatchType,
+                    [
+                        string(shader.name), int32(index), int32(0), LLVMConstArray(i32, &counts, 3), int32(0), int32(-1),
+                        int32(0), int32(0), int32(0), int32(0), int32(0),
+                    ])
+            }
         }
         let states = zip(graph.state, initialState).map { pair, initial -> IRValue? in
             let (input, output) = (graph.inputs[pair.input], graph.outputs[pair.output])
@@ -152,7 +188,7 @@ struct DescriptorEmitter {
             modelType,
             [
                 int32(Int(KILN_ABI_VERSION)), int32(inputs.count), int32(outputs.count), int32(graph.boundedDims.count),
-                int32(kernels.count), int32(kernels.count),
+                int32(executables.count), int32(dispatches.count),
                 int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(plan.stateBytes),
                 int64(plan.workerScratchBytes),
                 int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
@@ -162,9 +198,11 @@ struct DescriptorEmitter {
                     name: "kiln.dims"),
                 constantArray(executableType, executables, name: "kiln.executables"),
                 constantArray(dispatchType, dispatches, name: "kiln.dispatches"),
-                string(build.target.cpu), LLVMConstInt(i64, build.target.requiredFeatures, 0),
+                string(vulkan == nil ? build.target.cpu : "spirv"),
+                LLVMConstInt(i64, vulkan == nil ? build.target.requiredFeatures : 0, 0),
                 int32(variants.count), int32(0), variants.table,
                 constantArray(stateType, states, name: "kiln.states"), int32(states.count), int32(0),
+                weightsPointer, vulkanPointer,
             ])
     }
 

@@ -29,7 +29,8 @@ public enum SwiftAPIEmitter {
     /// Members of the generated class that tensor names must not shadow.
     static let reservedMembers: Set<String> = Set([
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
-        "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState",
+        "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState", "activeDevice",
+        "fallbackReason",
     ]).union(ExtentMembers.fallbackNames)
 
     /// The span accessor of each tensor property: `image` → `withImage`,
@@ -143,6 +144,12 @@ public enum SwiftAPIEmitter {
                 /// `cpu` list compiled in, the best this machine supports.
                 \(access) var cpuVariant: String { runtime.cpuVariant }
 
+                /// Where calls run: `.cpu` or `.vulkan`.
+                \(access) var activeDevice: KilnDevice { runtime.activeDevice }
+
+                /// Why calls run on the CPU although Vulkan was asked for, or nil.
+                \(access) var fallbackReason: String? { runtime.fallbackReason }
+
                 /// Loads the compiled model and allocates its memory.
                 ///
                 /// - Parameters:
@@ -154,17 +161,20 @@ public enum SwiftAPIEmitter {
                 ///   - profiling: time every kernel of the last 256 calls (or set
                 ///     `KILN_PROFILE=1`), for `runtime.kernelProfile()` and
                 ///     `runtime.chromeTrace()`; off, a call pays one branch.
+                ///   - device: \(model.compilesForVulkan ? "`.automatic` runs on a Vulkan device when one is usable,\n    ///     else on the CPU (``fallbackReason`` says why); `.vulkan` insists;\n    ///     `.cpu` never uses Vulkan." : "`.cpu`: this model was compiled without a Vulkan build\n    ///     (config `\"backends\": [\"cpu\", \"vulkan\"]` adds one).")
                 /// - Throws: `KilnError` when the compiled code does not match this API
-                ///   (a stale build) or the Kiln runtime version, or this machine lacks
-                ///   the CPU features every build (or the one named) needs.
+                ///   (a stale build) or the Kiln runtime version, this machine lacks
+                ///   the CPU features every build (or the one named) needs, or
+                ///   `.vulkan` was asked for and no usable device is present.
                 \(access) init(
                     threads: KilnThreads = \(model.defaultThreads > 1 ? ".workers(\(model.defaultThreads))" : ".inline"),
                     cpuVariant: String? = nil,
-                    profiling: Bool = false
+                    profiling: Bool = false,
+                    device: KilnDevice = \(model.compilesForVulkan ? ".automatic" : ".cpu")
                 ) throws(KilnError) {
                     runtime = try KilnModel(
                         descriptor: kiln_\(model.name)_model(), expectedName: \(GeneratedText.swiftStringLiteral(model.fileName)),
-                        threads: threads, cpuVariant: cpuVariant, profiling: profiling)
+                        threads: threads, cpuVariant: cpuVariant, profiling: profiling, device: device)
                     try runtime.verifySignature(
                         inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
                         outputs: Array(zip(Self.outputDTypes, Self.outputShapes))\(stateCheck))

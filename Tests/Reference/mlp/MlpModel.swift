@@ -4,9 +4,9 @@
 import Kiln
 import Models
 
-// This file was generated for Kiln runtime ABI 6. A runtime that speaks
+// This file was generated for Kiln runtime ABI 7. A runtime that speaks
 // another ABI has no such type: regenerate the file with the matching kilnc.
-private typealias _KilnRuntimeABICheck = KilnRuntimeABI6
+private typealias _KilnRuntimeABICheck = KilnRuntimeABI7
 
 /// The `model.onnx` model, compiled ahead of time by Kiln into native code.
 ///
@@ -36,6 +36,12 @@ public final class MlpModel {
     /// `cpu` list compiled in, the best this machine supports.
     public var cpuVariant: String { runtime.cpuVariant }
 
+    /// Where calls run: `.cpu` or `.vulkan`.
+    public var activeDevice: KilnDevice { runtime.activeDevice }
+
+    /// Why calls run on the CPU although Vulkan was asked for, or nil.
+    public var fallbackReason: String? { runtime.fallbackReason }
+
     /// Loads the compiled model and allocates its memory.
     ///
     /// - Parameters:
@@ -47,17 +53,21 @@ public final class MlpModel {
     ///   - profiling: time every kernel of the last 256 calls (or set
     ///     `KILN_PROFILE=1`), for `runtime.kernelProfile()` and
     ///     `runtime.chromeTrace()`; off, a call pays one branch.
+    ///   - device: `.cpu`: this model was compiled without a Vulkan build
+    ///     (config `"backends": ["cpu", "vulkan"]` adds one).
     /// - Throws: `KilnError` when the compiled code does not match this API
-    ///   (a stale build) or the Kiln runtime version, or this machine lacks
-    ///   the CPU features every build (or the one named) needs.
+    ///   (a stale build) or the Kiln runtime version, this machine lacks
+    ///   the CPU features every build (or the one named) needs, or
+    ///   `.vulkan` was asked for and no usable device is present.
     public init(
         threads: KilnThreads = .inline,
         cpuVariant: String? = nil,
-        profiling: Bool = false
+        profiling: Bool = false,
+        device: KilnDevice = .cpu
     ) throws(KilnError) {
         runtime = try KilnModel(
             descriptor: kiln_model_model(), expectedName: "model.onnx",
-            threads: threads, cpuVariant: cpuVariant, profiling: profiling)
+            threads: threads, cpuVariant: cpuVariant, profiling: profiling, device: device)
         try runtime.verifySignature(
             inputs: Array(zip(Self.inputDTypes, Self.inputShapes)),
             outputs: Array(zip(Self.outputDTypes, Self.outputShapes)))

@@ -49,6 +49,22 @@ struct ModuleEmitter {
             kernelFunctions.append(names)
         }
 
+        clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
+        // The Vulkan build, when the config asks for one and every node lowers.
+        var vulkan: VulkanBuild?
+        var advice: [BuildAdvice] = []
+        if builds[0].model.compilesForVulkan {
+            switch VulkanBackend.compile(builds[0], weights: weights) {
+            case .success(let build): vulkan = build
+            case .failure(let problem):
+                advice.append(
+                    BuildAdvice(
+                        file: graph.modelFile,
+                        message: "no Vulkan build: \(problem); the model runs on the CPU only"))
+            }
+            clock.lap("SPIR-V (\(vulkan?.dispatches.count ?? 0) shaders)")
+        }
+
         // What resetState() restores, where the model gives a state its initializer.
         let initialState = graph.state.enumerated().map { index, pair in
             pair.initial.map { data in weights.offset(for: "kiln.state.\(index)") { data.bytes } }
@@ -67,10 +83,10 @@ struct ModuleEmitter {
         }
         DescriptorEmitter(graph: graph, modelName: modelName, context: main.context, module: main.module)
             .emit(
-                builds: programs, weights: weights, weightsSymbol: weightsSymbol, initialState: initialState,
+                builds: programs, vulkan: vulkan, weights: weights, weightsSymbol: weightsSymbol, initialState: initialState,
                 builder: main.builder)
 
-        clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
+        clock.lap("descriptor")
         let texts = try CodeUnit.compileAll([main] + units, location: location)
         clock.lap("LLVM O3 + code generation (\(units.count + 1) modules)")
         var assembly = Self.preprocessorSafe(texts[0])
@@ -88,7 +104,7 @@ struct ModuleEmitter {
         clock.lap("assembly text")
         return BackendArtifacts(
             assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name),
-            phases: clock.phases)
+            phases: clock.phases, advice: advice, shaderNames: vulkan?.dispatches.map(\.name))
     }
 
     /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`,

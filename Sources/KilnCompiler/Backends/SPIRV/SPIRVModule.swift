@@ -30,6 +30,10 @@ public struct SPIRVModule {
     private var typeCache: [[UInt32]: SPIRVID] = [:]
     private var constantCache: [[UInt32]: SPIRVID] = [:]
     private var glslImport: SPIRVID?
+    /// Where the current function's next Function variable goes: SPIR-V
+    /// wants them all at the start of its first block, and kernels find the
+    /// loops that need them as they go.
+    private var variableInsertionPoint: Int?
 
     public init() {
         emit(&capabilities, .capability, [1])  // Shader
@@ -201,17 +205,25 @@ public struct SPIRVModule {
     public mutating func beginFunction(_ result: SPIRVID, type: SPIRVID) -> SPIRVID {
         let id = makeID()
         emit(&functions, .function, [result.value, id.value, 0, type.value])
+        variableInsertionPoint = nil
         return id
     }
 
-    public mutating func endFunction() { emit(&functions, .functionEnd, []) }
+    public mutating func endFunction() {
+        emit(&functions, .functionEnd, [])
+        variableInsertionPoint = nil
+    }
 
-    /// A Function-storage variable: declare them all right after the
-    /// function's first ``label(_:)``, before any other instruction.
+    /// A Function-storage variable of the current function, declared at the
+    /// start of its first block whenever it is asked for.
     public mutating func functionVariable(of type: SPIRVID) -> SPIRVID {
         let pointer = pointerType(.function, type)
         let id = makeID()
-        emit(&functions, .variable, [pointer.value, id.value, SPIRVStorageClass.function.rawValue])
+        var words: [UInt32] = []
+        emit(&words, .variable, [pointer.value, id.value, SPIRVStorageClass.function.rawValue])
+        let point = variableInsertionPoint ?? functions.count
+        functions.insert(contentsOf: words, at: point)
+        variableInsertionPoint = point + words.count
         return id
     }
 
@@ -225,6 +237,7 @@ public struct SPIRVModule {
     public mutating func label(_ id: SPIRVID? = nil) -> SPIRVID {
         let block = id ?? makeID()
         emit(&functions, .label, [block.value])
+        if variableInsertionPoint == nil { variableInsertionPoint = functions.count }
         return block
     }
 
@@ -248,40 +261,75 @@ public struct SPIRVModule {
         return id
     }
 
-    /// Structured `if condition { body }`: the merge block follows.
-    public mutating func ifThen(_ condition: SPIRVID, _ body: (inout SPIRVModule) -> Void) {
+    /// Opens structured `if condition {`: the caller emits the body, then ``endIf(_:)``.
+    public mutating func beginIf(_ condition: SPIRVID) -> SPIRVID {
         let (then, merge) = (makeID(), makeID())
         statement(.selectionMerge, [merge], literals: [0])
         statement(.branchConditional, [condition, then, merge])
         label(then)
-        body(&self)
+        return merge
+    }
+
+    /// Closes the `if` that ``beginIf(_:)`` opened; its merge block follows.
+    public mutating func endIf(_ merge: SPIRVID) {
         statement(.branch, [merge])
         label(merge)
     }
 
-    /// Structured `for (i = start; i < end; i += step) { body(i) }` over
-    /// uint, with the counter in a Function variable declared at `entry`'s start.
-    public mutating func loop(
-        from start: SPIRVID, to end: SPIRVID, step: SPIRVID, counter: SPIRVID,
-        _ body: (inout SPIRVModule, SPIRVID) -> Void
-    ) {
+    /// Structured `if condition { body }`: the merge block follows.
+    public mutating func ifThen(_ condition: SPIRVID, _ body: (inout SPIRVModule) -> Void) {
+        let merge = beginIf(condition)
+        body(&self)
+        endIf(merge)
+    }
+
+    /// An open structured loop: the blocks ``endLoop(_:)`` closes it with.
+    public struct OpenLoop {
+        let counter: SPIRVID
+        let step: SPIRVID
+        let header: SPIRVID
+        let next: SPIRVID
+        let merge: SPIRVID
+        /// The loop's index in this iteration.
+        public let index: SPIRVID
+    }
+
+    /// Opens `for (i = start; i < end; i += step) {` over uint, the counter
+    /// in a Function variable (a new one when nil): the caller emits the
+    /// body using the returned `index`, then ``endLoop(_:)``.
+    public mutating func beginLoop(from start: SPIRVID, to end: SPIRVID, step: SPIRVID, counter: SPIRVID? = nil) -> OpenLoop {
         let uint = uintType()
         let bool = boolType()
+        let counter = counter ?? functionVariable(of: uint)
         statement(.store, [counter, start])
-        let (header, check, bodyBlock, next, merge) = (makeID(), makeID(), makeID(), makeID(), makeID())
+        let (header, check, body, next, merge) = (makeID(), makeID(), makeID(), makeID(), makeID())
         statement(.branch, [header])
         label(header)
         statement(.loopMerge, [merge, next], literals: [0])
         statement(.branch, [check])
         label(check)
         let index = value(.load, uint, [counter])
-        statement(.branchConditional, [value(.uLessThan, bool, [index, end]), bodyBlock, merge])
-        label(bodyBlock)
-        body(&self, index)
-        statement(.branch, [next])
-        label(next)
-        statement(.store, [counter, value(.iAdd, uint, [value(.load, uint, [counter]), step])])
-        statement(.branch, [header])
-        label(merge)
+        statement(.branchConditional, [value(.uLessThan, bool, [index, end]), body, merge])
+        label(body)
+        return OpenLoop(counter: counter, step: step, header: header, next: next, merge: merge, index: index)
+    }
+
+    /// Closes a loop ``beginLoop(from:to:step:counter:)`` opened.
+    public mutating func endLoop(_ loop: OpenLoop) {
+        statement(.branch, [loop.next])
+        label(loop.next)
+        statement(.store, [loop.counter, value(.iAdd, uintType(), [value(.load, uintType(), [loop.counter]), loop.step])])
+        statement(.branch, [loop.header])
+        label(loop.merge)
+    }
+
+    /// Structured `for (i = start; i < end; i += step) { body(i) }` (see ``beginLoop(from:to:step:counter:)``).
+    public mutating func loop(
+        from start: SPIRVID, to end: SPIRVID, step: SPIRVID, counter: SPIRVID? = nil,
+        _ body: (inout SPIRVModule, SPIRVID) -> Void
+    ) {
+        let open = beginLoop(from: start, to: end, step: step, counter: counter)
+        body(&self, open.index)
+        endLoop(open)
     }
 }

@@ -13,9 +13,15 @@ public enum SPIRVOp: UInt16, Sendable {
     case variable = 59, load = 61, store = 62, accessChain = 65
     case decorate = 71, memberDecorate = 72
     case compositeExtract = 81
-    case convertUToF = 112, bitcast = 124
+    case convertSToF = 111, convertUToF = 112, bitcast = 124
+    case fNegate = 127
     case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, fDiv = 136, uMod = 137
-    case select = 169, iEqual = 170, uLessThan = 176, sLessThan = 177, fOrdLessThan = 184, fOrdGreaterThan = 186
+    case fRem = 140, fMod = 141
+    case isNan = 156, isInf = 157
+    case logicalOr = 166, logicalAnd = 167, logicalNot = 168
+    case select = 169, iEqual = 170, uLessThan = 176, sLessThan = 177
+    case fOrdEqual = 180, fUnordNotEqual = 183, fOrdLessThan = 184, fOrdGreaterThan = 186, fOrdLessThanEqual = 188
+    case fOrdGreaterThanEqual = 190
     case controlBarrier = 224
     case phi = 245, loopMerge = 246, selectionMerge = 247, label = 248, branch = 249, branchConditional = 250
     case `return` = 253
@@ -40,5 +46,8 @@ public enum SPIRVBuiltIn: UInt32, Sendable {
 
 /// `GLSL.std.450` extended instructions.
 public enum GLSLInstruction: UInt32, Sendable {
-    case tanh = 21, exp = 27, log = 28, sqrt = 31, fMin = 37, fMax = 40, fma = 50
+    case roundEven = 2, trunc = 3, fAbs = 4, fSign = 6, floor = 8, ceil = 9
+    case sin = 13, cos = 14, tan = 15, asin = 16, acos = 17, atan = 18
+    case sinh = 19, cosh = 20, tanh = 21, asinh = 22, acosh = 23, atanh = 24
+    case exp = 27, log = 28, sqrt = 31, fMin = 37, fMax = 40, fma = 50
 }

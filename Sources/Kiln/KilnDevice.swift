@@ -1,0 +1,94 @@
+// Where a model runs: the CPU, or a Vulkan device through the model's
+// SPIR-V build (config `"backends": ["cpu", "vulkan"]`). The Vulkan
+// executor is built once at load (CKiln/kiln_vulkan.c); it shares the CPU
+// build's arena layout, so the host reads and writes inputs, outputs and
+// state the same way on either device, and the CPU can take over.
+
+import CKiln
+
+/// The device a model is asked to run on.
+public enum KilnDevice: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// The CPU build, always present.
+    case cpu
+    /// The model's Vulkan build on the device ``KilnVulkan/selectDevice(_:)``
+    /// picks (`KILN_VULKAN_DEVICE` chooses another); loading throws when the
+    /// model has no Vulkan build or no usable device is present.
+    case vulkan
+    /// Vulkan when the model has a Vulkan build and a usable device is
+    /// present, else the CPU; ``KilnModel/fallbackReason`` says why not.
+    case automatic
+
+    public var description: String { rawValue }
+}
+
+/// The Vulkan side of a loaded model.
+final class VulkanRun {
+    let executor: OpaquePointer
+    let device: KilnVulkan.Device
+    /// Preallocated for the reason a call fails, so a call allocates nothing.
+    let error: UnsafeMutablePointer<CChar>
+    static let errorCapacity = 512
+
+    /// Builds the executor of `model`'s Vulkan build, checking that it lays
+    /// out the arena as the chosen CPU build does (`cpu`), so that the host
+    /// side and a CPU fallback see the same tensors.
+    init(
+        vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String
+    ) throws(KilnError) {
+        guard let vulkan else {
+            throw .vulkanUnavailable(
+                reason: "\(name) was compiled without a Vulkan build; add \"backends\": [\"cpu\", \"vulkan\"] to its "
+                    + ".kiln.json (a build warning names any node that keeps it from Vulkan)")
+        }
+        let shader = vulkan.pointee
+        guard shader.abiVersion == cpu.abiVersion, Self.sameLayout(shader, cpu) else {
+            throw .vulkanUnavailable(
+                reason: "\(name)'s Vulkan build lays out its arena unlike CPU build \(cpu.cpuName.map { String(cString: $0) } ?? "?"); "
+                    + "choose the first CPU build in the config")
+        }
+        for index in 0..<Int(shader.executableCount) where shader.executables?[index].format != UInt32(KILN_EXECUTABLE_SPIRV) {
+            throw .unsupportedExecutable(model: name, detail: "Vulkan executable \(index) is not SPIR-V")
+        }
+        let device = try KilnVulkan.selectDevice()
+        let error = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorCapacity)
+        error.initialize(repeating: 0, count: Self.errorCapacity)
+        guard let executor = kiln_vulkan_executor_create(vulkan, UInt32(device.loaderIndex), error, Self.errorCapacity) else {
+            let reason = String(cString: error)
+            error.deallocate()
+            throw .vulkanUnavailable(reason: "\(device.name): \(reason)")
+        }
+        self.executor = executor
+        self.device = device
+        self.error = error
+    }
+
+    /// The host's view of the arena.
+    var arena: UnsafeMutableRawPointer? { kiln_vulkan_executor_arena(executor) }
+
+    /// Runs one call; nil, or why it failed.
+    @inline(__always)
+    func run() -> String? {
+        kiln_vulkan_executor_run(executor, error, Self.errorCapacity) == 0 ? nil : String(cString: error)
+    }
+
+    deinit {
+        kiln_vulkan_executor_destroy(executor)
+        error.deallocate()
+    }
+
+    /// Whether two builds place every input, output and state at the same
+    /// offsets, and `cpu`'s arena fits in `vulkan`'s.
+    private static func sameLayout(_ vulkan: KilnModelDescriptor, _ cpu: KilnModelDescriptor) -> Bool {
+        func same(_ a: UnsafePointer<KilnTensorDescriptor>?, _ b: UnsafePointer<KilnTensorDescriptor>?, _ count: UInt32) -> Bool {
+            (0..<Int(count)).allSatisfy { a?[$0].offset == b?[$0].offset && a?[$0].byteCount == b?[$0].byteCount }
+        }
+        let states = (0..<Int(cpu.stateCount)).allSatisfy {
+            vulkan.states?[$0].offset == cpu.states?[$0].offset && vulkan.states?[$0].sourceOffset == cpu.states?[$0].sourceOffset
+        }
+        return vulkan.inputCount == cpu.inputCount && vulkan.outputCount == cpu.outputCount
+            && vulkan.stateCount == cpu.stateCount && vulkan.stateOffset == cpu.stateOffset
+            && vulkan.stateSize == cpu.stateSize && cpu.arenaSize <= vulkan.arenaSize
+            && same(vulkan.inputs, cpu.inputs, cpu.inputCount) && same(vulkan.outputs, cpu.outputs, cpu.outputCount)
+            && states
+    }
+}

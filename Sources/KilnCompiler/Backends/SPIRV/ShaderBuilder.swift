@@ -1,0 +1,166 @@
+// The layer every Kiln compute shader is written in: the interface the
+// runtime binds (kiln_abi.h: the arena at binding 0, the weights blob at
+// binding 1, both read here as float arrays) and typed helpers over
+// SPIRVModule, so a lowering reads like the loop it computes.
+
+/// A float array a shader reads or writes: one of the two bound buffers
+/// and the index of the tensor's first element in it.
+struct ShaderBuffer {
+    let variable: SPIRVID
+    let base: Int
+}
+
+/// One compute shader and how to dispatch it.
+struct ShaderPlan {
+    /// Which step of the node this shader is, when a node lowers to several.
+    var label: String?
+    var words: [UInt32]
+    /// vkCmdDispatch's counts.
+    var workgroups: (x: Int, y: Int, z: Int)
+}
+
+/// Builds one shader whose `main` runs `body` once per unit of work.
+final class ShaderBuilder {
+    /// Invocations per workgroup: a multiple of every common subgroup size (32, 64).
+    static let localSize = 64
+    /// The most workgroups one dimension of a dispatch may count on every
+    /// Vulkan device (maxComputeWorkGroupCount's required minimum).
+    static let maximumGroups = 65535
+
+    var m = SPIRVModule()
+    let void: SPIRVID
+    let uint: SPIRVID
+    let float: SPIRVID
+    let bool: SPIRVID
+    /// Binding 0 and 1 of set 0.
+    let arena: SPIRVID
+    let weights: SPIRVID
+    private let floatPointer: SPIRVID
+    private let invocation: SPIRVID
+
+    private init() {
+        (void, uint, float, bool) = (m.voidType(), m.uintType(), m.floatType(), m.boolType())
+        arena = m.storageBuffer(of: float, stride: 4, set: 0, binding: 0)
+        weights = m.storageBuffer(of: float, stride: 4, set: 0, binding: 1, readOnly: true)
+        floatPointer = m.pointerType(.storageBuffer, float)
+        invocation = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
+        m.decorate(invocation, .builtIn, [SPIRVBuiltIn.globalInvocationID.rawValue])
+    }
+
+    /// A shader running `body(index)` for index 0 ..< `units`, one
+    /// invocation each, over as many workgroups as that takes (in two
+    /// dimensions past 65535 of them).
+    static func perUnit<E: Error>(
+        _ units: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID) throws(E) -> Void
+    ) throws(E) -> ShaderPlan {
+        let b = ShaderBuilder()
+        let groups = Swift.max(1, (units + localSize - 1) / localSize)
+        let columns = Swift.min(groups, maximumGroups)
+        let rows = (groups + columns - 1) / columns
+        let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
+        b.m.name(main, "main")
+        b.m.label()
+        let id = b.m.value(.load, b.m.vectorType(b.uint, 3), [b.invocation])
+        let x = b.m.value(.compositeExtract, b.uint, [id], literals: [0])
+        let y = b.m.value(.compositeExtract, b.uint, [id], literals: [1])
+        let index = b.add(b.mul(y, columns * localSize), x)
+        try b.ifThen(b.less(index, b.u(units))) { () throws(E) in try body(b, index) }
+        b.m.statement(.return, [])
+        b.m.endFunction()
+        b.m.computeEntryPoint(main, name: "main", interface: [b.invocation], localSize: (localSize, 1, 1))
+        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, rows, 1))
+    }
+
+    // MARK: - Constants and uint arithmetic (wrapping, as index math wants)
+
+    func u(_ value: Int) -> SPIRVID { m.constant(UInt32(truncatingIfNeeded: value)) }
+    func f(_ value: Float) -> SPIRVID { m.constant(value) }
+
+    func add(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.iAdd, uint, [a, b]) }
+    func add(_ a: SPIRVID, _ b: Int) -> SPIRVID { b == 0 ? a : add(a, u(b)) }
+    func sub(_ a: SPIRVID, _ b: Int) -> SPIRVID { b == 0 ? a : m.value(.iSub, uint, [a, u(b)]) }
+    func mul(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.iMul, uint, [a, b]) }
+    func mul(_ a: SPIRVID, _ b: Int) -> SPIRVID { b == 1 ? a : mul(a, u(b)) }
+    func div(_ a: SPIRVID, _ b: Int) -> SPIRVID { b == 1 ? a : m.value(.uDiv, uint, [a, u(b)]) }
+    func mod(_ a: SPIRVID, _ b: Int) -> SPIRVID { m.value(.uMod, uint, [a, u(b)]) }
+    func less(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.uLessThan, bool, [a, b]) }
+    func and(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.logicalAnd, bool, [a, b]) }
+
+    /// Σ coordinates[k] · strides[k], skipping zero strides.
+    func linear(_ coordinates: [SPIRVID], _ strides: [Int], base: Int = 0) -> SPIRVID {
+        var sum = u(base)
+        for (coordinate, stride) in zip(coordinates, strides) where stride != 0 { sum = add(sum, mul(coordinate, stride)) }
+        return sum
+    }
+
+    /// The coordinates of row-major `index` in `shape` (0 for axes of size 1).
+    func coordinates(of index: SPIRVID, in shape: [Int]) -> [SPIRVID] {
+        let strides = Shape.strides(of: shape)
+        return shape.indices.map { axis in
+            guard shape[axis] > 1 else { return u(0) }
+            let quotient = div(index, strides[axis])
+            // The first axis needs no remainder: the index is below the element count.
+            return axis == 0 ? quotient : mod(quotient, shape[axis])
+        }
+    }
+
+    // MARK: - Float arithmetic
+
+    func fadd(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.fAdd, float, [a, b]) }
+    func fsub(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.fSub, float, [a, b]) }
+    func fmul(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.fMul, float, [a, b]) }
+    func fdiv(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.fDiv, float, [a, b]) }
+    func fma(_ a: SPIRVID, _ b: SPIRVID, _ c: SPIRVID) -> SPIRVID { m.glsl(.fma, float, [a, b, c]) }
+    func glsl(_ instruction: GLSLInstruction, _ x: SPIRVID) -> SPIRVID { m.glsl(instruction, float, [x]) }
+    func select(_ condition: SPIRVID, _ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.select, float, [condition, a, b]) }
+    func isNaN(_ x: SPIRVID) -> SPIRVID { m.value(.isNan, bool, [x]) }
+
+    /// The larger (or smaller) of two floats, NaN when either is NaN (as the CPU kernels give).
+    func fmax(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { propagatingNaN(a, b, m.glsl(.fMax, float, [a, b])) }
+    func fmin(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { propagatingNaN(a, b, m.glsl(.fMin, float, [a, b])) }
+    private func propagatingNaN(_ a: SPIRVID, _ b: SPIRVID, _ result: SPIRVID) -> SPIRVID {
+        select(m.value(.logicalOr, bool, [isNaN(a), isNaN(b)]), fadd(a, b), result)
+    }
+
+    // MARK: - Memory and control flow
+
+    func load(_ buffer: ShaderBuffer, _ index: SPIRVID) -> SPIRVID {
+        m.value(.load, float, [m.value(.accessChain, floatPointer, [buffer.variable, u(0), add(index, buffer.base)])])
+    }
+
+    /// The 32-bit word at `index` as a uint: integer tensors (indices) lie in
+    /// the same buffers, read through the float array and reinterpreted.
+    func loadWord(_ buffer: ShaderBuffer, _ index: SPIRVID) -> SPIRVID {
+        m.value(.bitcast, uint, [load(buffer, index)])
+    }
+
+    func store(_ value: SPIRVID, _ buffer: ShaderBuffer, _ index: SPIRVID) {
+        m.statement(.store, [m.value(.accessChain, floatPointer, [buffer.variable, u(0), add(index, buffer.base)]), value])
+    }
+
+    /// `for i in 0 ..< count { body(i) }`.
+    func loop<E: Error>(_ count: Int, _ body: (SPIRVID) throws(E) -> Void) throws(E) {
+        guard count > 0 else { return }
+        if count == 1 { return try body(u(0)) }
+        let open = m.beginLoop(from: u(0), to: u(count), step: u(1))
+        try body(open.index)
+        m.endLoop(open)
+    }
+
+    /// `if condition { body() }`.
+    func ifThen<E: Error>(_ condition: SPIRVID, _ body: () throws(E) -> Void) throws(E) {
+        let merge = m.beginIf(condition)
+        try body()
+        m.endIf(merge)
+    }
+
+    /// A float variable of the function, starting at `initial`.
+    func variable(_ initial: SPIRVID) -> SPIRVID {
+        let variable = m.functionVariable(of: float)
+        m.statement(.store, [variable, initial])
+        return variable
+    }
+
+    func read(_ variable: SPIRVID) -> SPIRVID { m.value(.load, float, [variable]) }
+    func write(_ variable: SPIRVID, _ value: SPIRVID) { m.statement(.store, [variable, value]) }
+}

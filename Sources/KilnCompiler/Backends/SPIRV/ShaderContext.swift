@@ -1,0 +1,41 @@
+// What a shader lowering sees: its node, the types of its values and where
+// each value's floats live (the arena, at the CPU build's memory plan, or
+// the weights blob, shared with the CPU kernels).
+
+/// Per-node context of a SPIR-V lowering.
+struct ShaderContext {
+    let graph: Graph
+    let node: Node
+    let nodeIndex: Int
+    let plan: MemoryPlan
+    let weights: WeightsBlob
+
+    var output: ValueID { node.outputs[0] }
+    func input(_ position: Int) -> ValueID? { node.input(position) }
+    func type(_ id: ValueID) -> TensorType { graph.type(of: id) }
+    func shape(_ id: ValueID) -> [Int] { graph.type(of: id).shape }
+
+    /// The node cannot run on Vulkan: `reason` says why, for the build warning.
+    func unsupported(_ reason: String) -> ShaderLowering.Unsupported {
+        ShaderLowering.Unsupported(node: node.name, opType: node.opType, reason: reason)
+    }
+
+    /// `id`'s floats: in the weights blob for a constant (under the key the
+    /// CPU kernels use, so the bytes are stored once), else in the arena.
+    func buffer(_ id: ValueID, _ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer {
+        if let data = graph[id].constant {
+            return ShaderBuffer(
+                variable: b.weights, base: weights.offset(for: "value:\(id.index)") { data.bytes } / 4)
+        }
+        guard let offset = plan.offsets[id] else { throw unsupported("value '\(graph[id].name)' has no arena offset") }
+        return ShaderBuffer(variable: b.arena, base: offset / 4)
+    }
+
+    /// Floats computed at compile time (per-channel factors), placed in the weights blob.
+    func constants(_ values: [Float], key: String, _ b: ShaderBuilder) -> ShaderBuffer {
+        let offset = weights.offset(for: "spirv:\(nodeIndex):\(key)") {
+            TensorData(shape: [values.count], floats: values).bytes
+        }
+        return ShaderBuffer(variable: b.weights, base: offset / 4)
+    }
+}

@@ -1,0 +1,59 @@
+// Chooses the compute shaders for each core operation. Version one covers
+// float32 models: pointwise math, data movement, contractions,
+// convolution, pooling, softmax, layer norm and reductions. A node outside
+// that set makes the whole model's Vulkan build unavailable (the CPU runs it).
+
+/// Maps a node's core operation to its shaders, run in order (none when the
+/// node needs no code).
+enum ShaderLowering {
+    /// Why a node has no SPIR-V lowering.
+    struct Unsupported: Error, CustomStringConvertible {
+        var node: String
+        var opType: String
+        var reason: String
+        var description: String { "node '\(node)' (\(opType)): \(reason)" }
+    }
+
+    static func lower(_ context: ShaderContext) throws(Unsupported) -> [ShaderPlan] {
+        guard let core = context.node.core else { throw context.unsupported("it was not lowered to a core operation") }
+        let values = dataValues(context, core)
+        if let other = values.first(where: { context.type($0).dtype != .float32 }) {
+            throw context.unsupported(
+                "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes float32 only")
+        }
+        // A node whose results hold no elements (a batch of 0) has nothing to compute.
+        if context.node.outputs.allSatisfy({ context.type($0).elementCount == 0 }) { return [] }
+        let elements = context.node.outputs.map { context.type($0).elementCount } + values.map { context.type($0).elementCount }
+        guard elements.allSatisfy({ $0 < Int(Int32.max) }) else {
+            throw context.unsupported("a tensor of 2³¹ elements or more is past 32-bit shader indexing")
+        }
+        switch core {
+        case .elementwise(let function): return [try PointwiseShaders.elementwise(context, function)]
+        case .view: return try PointwiseShaders.view(context).map { [$0] } ?? []
+        case .transpose(let permutation): return [try PointwiseShaders.transpose(context, permutation)]
+        case .stridedCopy(let offset, let strides): return [try PointwiseShaders.stridedCopy(context, offset, strides)]
+        case .concat(let axis): return try PointwiseShaders.concat(context, axis: axis)
+        case .gemm(let parameters): return [try ContractionShaders.gemm(context, parameters)]
+        case .matMul: return [try ContractionShaders.matMul(context)]
+        case .convolution(let parameters): return [try ConvolutionShader.convolution(context, parameters)]
+        case .pool(let parameters): return [try WindowShaders.pool(context, parameters)]
+        case .globalAveragePool: return [try WindowShaders.globalAveragePool(context)]
+        case .softmax(let parameters): return [try RowShaders.softmax(context, parameters)]
+        case .layerNormalization(let axis, let epsilon): return [try RowShaders.layerNormalization(context, axis, epsilon)]
+        case .reduce(let parameters): return [try RowShaders.reduce(context, parameters)]
+        case .gather(let axis): return [try IndexingShaders.gather(context, axis: axis)]
+        case .topK, .gatherND, .scatterElements, .scatterND, .cumulative, .argExtreme, .gatherElements:
+            throw context.unsupported("no SPIR-V lowering yet for \(core)")
+        }
+    }
+
+    /// The values whose elements a node's shaders compute with (float32
+    /// only): not a view's shape operand, nor a gather's indices.
+    private static func dataValues(_ context: ShaderContext, _ core: CoreOp) -> [ValueID] {
+        let node = context.node
+        switch core {
+        case .view, .gather: return [node.input(0)].compactMap { $0 } + node.outputs
+        default: return node.inputs.compactMap { $0 } + node.outputs
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// Choosing the device from the command line, in kilnc processes whose
+// environment hides the Vulkan driver or loader: `.automatic` falls back to
+// the CPU with the same answers and says why, `.vulkan` fails with the
+// reason, and the staging path (what a discrete GPU uses) gives the same
+// results as the mapped one lavapipe offers.
+
+import Foundation
+import KilnDriver
+import Testing
+
+@Suite struct VulkanDeviceCLITests {
+    let lenet = fixturesDirectory.appendingPathComponent("lenet/model.onnx").path
+    static let noDriver = ["VK_ICD_FILENAMES": "/nonexistent/icd.json", "VK_DRIVER_FILES": "/nonexistent/icd.json"]
+    static let noLoader = ["KILN_VULKAN_LOADER": "/nonexistent/libvulkan.so.1"]
+
+    @Test func verifyRunsOnVulkanMappedAndStaged() throws {
+        for environment in [[:], ["KILN_VULKAN_STAGING": "1"]] {
+            let (status, out, err) = try kilnc(["verify", lenet, "--device", "vulkan"], environment: environment)
+            #expect(status == 0, "\(environment): \(out) \(err)")
+            #expect(out.contains(": ok (0/"), "\(out)")
+            #expect(!err.contains("running on the CPU"), "\(err)")
+        }
+    }
+
+    @Test(arguments: [noDriver, noLoader])
+    func automaticFallsBackToTheCPUAndSaysWhy(_ environment: [String: String]) throws {
+        let (status, out, err) = try kilnc(["verify", lenet, "--device", "automatic"], environment: environment)
+        #expect(status == 0, "\(out) \(err)")
+        #expect(err.contains("kilnc: running on the CPU: Vulkan is not available: "), "\(err)")
+        let reason = environment == Self.noLoader ? "the Vulkan loader /nonexistent/libvulkan.so.1 cannot be opened" : "no Vulkan 1.1 driver"
+        #expect(err.contains(reason), "\(err)")
+    }
+
+    @Test(arguments: [noDriver, noLoader])
+    func vulkanWithoutADeviceIsAClearError(_ environment: [String: String]) throws {
+        let (status, _, err) = try kilnc(["verify", lenet, "--device", "vulkan"], environment: environment)
+        #expect(status != 0)
+        #expect(err.contains("Vulkan is not available: "), "\(err)")
+        #expect(!err.contains("Fatal error"), "\(err)")
+    }
+
+    @Test func devicesListsOrSaysWhyNot() throws {
+        let (status, out, _) = try kilnc(["devices"], environment: ["KILN_VULKAN_DEVICE": "llvmpipe"])
+        #expect(status == 0)
+        #expect(out.contains("* ") && out.contains("llvmpipe"), "\(out)")
+        let (hidden, reason, _) = try kilnc(["devices"], environment: Self.noDriver)
+        #expect(hidden != 0)
+        #expect(reason.contains("no Vulkan 1.1 driver"), "\(reason)")
+    }
+
+    @Test func benchNamesTheVulkanDevice() throws {
+        let (status, out, err) = try kilnc(["bench", lenet, "--runs", "3", "--warmup", "1", "--device", "vulkan"])
+        #expect(status == 0, "\(out) \(err)")
+        #expect(out.contains("vulkan (llvmpipe"), "\(out)")
+    }
+}

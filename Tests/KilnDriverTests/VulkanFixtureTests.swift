@@ -1,0 +1,86 @@
+// The fixtures on Vulkan: each one compiled with `"backends": ["cpu",
+// "vulkan"]` whose every node has a SPIR-V lowering runs on the machine's
+// Vulkan device (Mesa's lavapipe here and in CI) and must match the same
+// references as the CPU; every shader passes spirv-val. A fixture with a
+// node the backend lacks must still build, for the CPU only, with a warning
+// naming the node and op.
+
+import CKiln
+import Foundation
+import Kiln
+@testable import KilnCompiler
+import KilnDriver
+import Testing
+
+@Suite struct VulkanFixtureTests {
+    /// Fixtures small enough for lavapipe in `make test` (the whole networks run in the benchmarks).
+    static let cases = FixtureCase.all.filter { !$0.tags.contains(.realModel) }
+
+    /// Fixtures whose Vulkan build must exist: the backend's coverage may only grow.
+    static let required = [
+        "mlp", "lenet", "resnet_small", "digits", "bounded/cnn", "bounded/encoder", "state/gru_step", "state/lstm_step",
+    ]
+
+    static func vulkanConfig(_ fixture: FixtureCase) -> ModelConfig {
+        var config = fixture.config
+        config.backends = [.cpu, .vulkan]
+        return config
+    }
+
+    /// The SPIR-V modules of a loaded model's Vulkan build.
+    static func shaders(_ descriptor: UnsafeRawPointer) -> [(name: String, bytes: [UInt8])] {
+        let model = descriptor.assumingMemoryBound(to: KilnModelDescriptor.self).pointee
+        guard let vulkan = model.vulkan?.pointee else { return [] }
+        return (0..<Int(vulkan.executableCount)).compactMap { index in
+            guard let executable = vulkan.executables?[index], let code = executable.code else { return nil }
+            let bytes = Array(UnsafeRawBufferPointer(start: code, count: Int(executable.codeSize)))
+            return (executable.name.map { String(cString: $0) } ?? "#\(index)", bytes)
+        }
+    }
+
+    @Test(arguments: cases)
+    func matchesReferenceOnVulkan(_ fixture: FixtureCase) throws {
+        let prepared = try Compiler.prepare(modelPath: fixture.modelPath, config: Self.vulkanConfig(fixture))
+        let loaded = try LoadedModel(prepared: prepared, device: .automatic)
+        guard loaded.outputs.shaderNames != nil else {
+            // No Vulkan build: the warning says which node kept it, and the CPU runs the model.
+            let warning = try #require(loaded.outputs.advice.first { $0.message.hasPrefix("no Vulkan build") })
+            #expect(warning.message.contains("node '"), "\(warning)")
+            #expect(loaded.runtime.activeDevice == .cpu)
+            #expect(!Self.required.contains(fixture.folder), "\(fixture) lost its Vulkan build: \(warning)")
+            return
+        }
+        for shader in Self.shaders(loaded.descriptor) {
+            let (passed, output) = try SPIRVValidator.validate(shader.bytes)
+            #expect(passed, "\(fixture): shader \(shader.name): \(output)")
+        }
+        let runtime = try KilnModel(descriptor: loaded.descriptor, threads: .inline, device: .vulkan)
+        #expect(runtime.activeDevice == .vulkan)
+        #expect(runtime.fallbackReason == nil)
+        try FixtureTests().check(fixture, runtime: runtime, context: "vulkan")
+    }
+
+    @Test func aCPUOnlyBuildSaysHowToGetAVulkanOne() throws {
+        let lenet = try #require(FixtureCase.all.first { $0.folder == "lenet" })
+        let loaded = try LoadedModel(modelPath: lenet.modelPath, config: lenet.config)
+        #expect(loaded.outputs.shaderNames == nil)
+        #expect { try KilnModel(descriptor: loaded.descriptor, device: .vulkan) } throws: { error in
+            "\(error)".contains("was compiled without a Vulkan build; add \"backends\": [\"cpu\", \"vulkan\"]")
+        }
+        let automatic = try KilnModel(descriptor: loaded.descriptor, device: .automatic)
+        #expect(automatic.activeDevice == .cpu)
+        #expect(automatic.fallbackReason?.contains("compiled without a Vulkan build") == true)
+        #expect(automatic.vulkanDevice == nil)
+    }
+
+    @Test func theBackendCoversTheCoreFixtures() throws {
+        var lowered: [String] = []
+        for fixture in Self.cases where fixture.tags.contains(.float32) {
+            let prepared = try Compiler.prepare(modelPath: fixture.modelPath, config: Self.vulkanConfig(fixture))
+            let schedule = Compiler.schedule(prepared, target: .host)
+            if case .success = VulkanBackend.compile(schedule, weights: WeightsBlob()) { lowered.append(fixture.folder) }
+        }
+        let missing = Self.required.filter { !lowered.contains($0) }
+        #expect(missing.isEmpty, "no Vulkan build for \(missing)")
+    }
+}
