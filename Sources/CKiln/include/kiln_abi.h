@@ -220,7 +220,8 @@ typedef struct KilnModelDescriptor {
   /// build: SPIR-V executables and dispatches with workgroup counts over the
   /// same tensors, state and arena layout as this build. Its shaders see
   /// descriptor set 0 with the arena (`arenaSize` bytes) at binding 0 and
-  /// the weights blob (read only) at binding 1, no push constants, and run
+  /// its `weights` (read only; `weightsSize` bytes, the shaders' own region
+  /// of the blob: their constants and SPIR-V) at binding 1, no push constants, and run
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;

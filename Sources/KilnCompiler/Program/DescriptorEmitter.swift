@@ -40,9 +40,10 @@ struct DescriptorEmitter {
     ///   - weightsSymbol: the weights blob's global (nil when it is empty).
     ///   - initialState: per state pair, the offset of its initial bytes in
     ///     the blob, or nil for zeros.
-    ///   - vulkan: the model's Vulkan build, described once and named by every CPU build.
+    ///   - vulkan: the model's Vulkan build and the offset of its region in
+    ///     the blob, described once and named by every CPU build.
     func emit(
-        builds: [Build], vulkan: VulkanBuild?, weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?],
+        builds: [Build], vulkan: (build: VulkanBuild, offset: Int)?, weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?],
         builder: LLVMBuilderRef
     ) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
@@ -74,11 +75,14 @@ struct DescriptorEmitter {
         let weightsPointer = weightsSymbol.map { LLVMConstBitCast($0, i8Pointer)! } ?? LLVMConstNull(i8Pointer)!
         var vulkanPointer = LLVMConstNull(i8Pointer)!
         if let vulkan {
-            // The Vulkan build runs over the first CPU build's memory plan.
+            // The Vulkan build runs over the first CPU build's memory plan and binds its own region of the blob.
             let global = LLVMAddGlobal(module, modelType, "kiln_\(modelName)_descriptor_vulkan")!
+            var start: [IRValue?] = [int64(vulkan.offset)]
+            let region = LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(context), weightsPointer, &start, 1)!
             let description = describe(
-                Build(target: builds[0].target, plan: builds[0].plan, kernels: []), vulkan: vulkan, modelFile: modelFile,
-                variants: (0, LLVMConstNull(LLVMPointerType(i8Pointer, 0))), weights: weights, weightsPointer: weightsPointer,
+                Build(target: builds[0].target, plan: builds[0].plan, kernels: []), vulkan: vulkan.build,
+                modelFile: modelFile, variants: (0, LLVMConstNull(LLVMPointerType(i8Pointer, 0))), weights: weights,
+                weightsPointer: region,
                 vulkanPointer: LLVMConstNull(i8Pointer), initialState: initialPointers, types: types)
             LLVMSetInitializer(global, description)
             LLVMSetGlobalConstant(global, 1)
@@ -189,9 +193,9 @@ struct DescriptorEmitter {
             [
                 int32(Int(KILN_ABI_VERSION)), int32(inputs.count), int32(outputs.count), int32(graph.boundedDims.count),
                 int32(executables.count), int32(dispatches.count),
-                int64(plan.arenaSize), int64(plan.alignment), int64(0), int64(plan.stateBytes),
+                int64(vulkan?.arenaSize ?? plan.arenaSize), int64(plan.alignment), int64(0), int64(plan.stateBytes),
                 int64(plan.workerScratchBytes),
-                int64(weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
+                int64(vulkan?.region.count ?? weights.bytes.count), LLVMConstInt(i64, weights.digest, 0), string(modelFile),
                 tensorTable(inputs, "input"), tensorTable(outputs, "output"),
                 constantArray(
                     dimType, graph.boundedDims.map { constStruct(dimType, [string($0.name), int64($0.bound)]) },

@@ -35,18 +35,6 @@ final class WeightsBlob {
         return offset
     }
 
-    /// Drops everything added since the blob held `count` bytes: a backend
-    /// that gives up on a model half-way leaves nothing behind.
-    func truncate(to count: Int) {
-        guard count < bytes.count else { return }
-        bytes.removeSubrange(count...)
-        offsets = offsets.filter { $0.value < count }
-        byContent = byContent.compactMapValues { kept in
-            let below = kept.filter { $0 < count }
-            return below.isEmpty ? nil : below
-        }
-    }
-
     /// A digest of the bytes: the descriptor records it so the assembly text
     /// changes (and is reassembled) whenever the weights change. Computed
     /// once per size of the blob (a ResNet's is about 100 MB).

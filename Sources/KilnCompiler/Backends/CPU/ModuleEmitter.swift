@@ -51,18 +51,18 @@ struct ModuleEmitter {
 
         clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
         // The Vulkan build, when the config asks for one and every node lowers.
-        var vulkan: VulkanBuild?
+        var vulkan: (build: VulkanBuild, offset: Int)?
         var advice: [BuildAdvice] = []
         if builds[0].model.compilesForVulkan {
-            switch VulkanBackend.compile(builds[0], weights: weights) {
-            case .success(let build): vulkan = build
+            switch VulkanBackend.compile(builds[0]) {
+            case .success(let build): vulkan = (build, weights.offset(for: "kiln.vulkan") { build.region })
             case .failure(let problem):
                 advice.append(
                     BuildAdvice(
                         file: graph.modelFile,
                         message: "no Vulkan build: \(problem); the model runs on the CPU only"))
             }
-            clock.lap("SPIR-V (\(vulkan?.dispatches.count ?? 0) shaders)")
+            clock.lap("SPIR-V (\(vulkan?.build.dispatches.count ?? 0) shaders)")
         }
 
         // What resetState() restores, where the model gives a state its initializer.
@@ -104,7 +104,7 @@ struct ModuleEmitter {
         clock.lap("assembly text")
         return BackendArtifacts(
             assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name),
-            phases: clock.phases, advice: advice, shaderNames: vulkan?.dispatches.map(\.name))
+            phases: clock.phases, advice: advice, shaderNames: vulkan?.build.dispatches.map(\.name))
     }
 
     /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`,

@@ -17,6 +17,8 @@ struct ShaderPlan {
     var words: [UInt32]
     /// vkCmdDispatch's counts.
     var workgroups: (x: Int, y: Int, z: Int)
+    /// Bytes of the Vulkan build's scratch (ShaderContext.scratchOffset) it uses.
+    var scratchBytes = 0
 }
 
 /// Builds one shader whose `main` runs `body` once per unit of work.
@@ -37,6 +39,7 @@ final class ShaderBuilder {
     let weights: SPIRVID
     private let floatPointer: SPIRVID
     private let invocation: SPIRVID
+    private let workgroup: SPIRVID
 
     private init() {
         (void, uint, float, bool) = (m.voidType(), m.uintType(), m.floatType(), m.boolType())
@@ -45,30 +48,44 @@ final class ShaderBuilder {
         floatPointer = m.pointerType(.storageBuffer, float)
         invocation = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
         m.decorate(invocation, .builtIn, [SPIRVBuiltIn.globalInvocationID.rawValue])
+        workgroup = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
+        m.decorate(workgroup, .builtIn, [SPIRVBuiltIn.workgroupID.rawValue])
     }
 
     /// A shader running `body(index)` for index 0 ..< `units`, one
-    /// invocation each, over as many workgroups as that takes (in two
-    /// dimensions past 65535 of them).
+    /// invocation each, over as many workgroups as that takes.
     static func perUnit<E: Error>(
         _ units: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID) throws(E) -> Void
+    ) throws(E) -> ShaderPlan {
+        try grid(units, rows: 1, label: label) { b, index, _ throws(E) in try body(b, index) }
+    }
+
+    /// A shader running `body(index, row)` for index 0 ..< `units` and row
+    /// 0 ..< `rows`: the row is the workgroup's y, the same for all its
+    /// invocations, so what a row reads (a block of weights) is the same
+    /// in the whole workgroup. Indices run along x, then past 65535
+    /// workgroups along z.
+    static func grid<E: Error>(
+        _ units: Int, rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
         let b = ShaderBuilder()
         let groups = Swift.max(1, (units + localSize - 1) / localSize)
         let columns = Swift.min(groups, maximumGroups)
-        let rows = (groups + columns - 1) / columns
+        let slabs = (groups + columns - 1) / columns
         let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
         b.m.name(main, "main")
         b.m.label()
-        let id = b.m.value(.load, b.m.vectorType(b.uint, 3), [b.invocation])
-        let x = b.m.value(.compositeExtract, b.uint, [id], literals: [0])
-        let y = b.m.value(.compositeExtract, b.uint, [id], literals: [1])
-        let index = b.add(b.mul(y, columns * localSize), x)
-        try b.ifThen(b.less(index, b.u(units))) { () throws(E) in try body(b, index) }
+        let uint3 = b.m.vectorType(b.uint, 3)
+        let x = b.m.value(.compositeExtract, b.uint, [b.m.value(.load, uint3, [b.invocation])], literals: [0])
+        let group = b.m.value(.load, uint3, [b.workgroup])
+        let row = rows == 1 ? b.u(0) : b.m.value(.compositeExtract, b.uint, [group], literals: [1])
+        let slab = slabs == 1 ? b.u(0) : b.m.value(.compositeExtract, b.uint, [group], literals: [2])
+        let index = b.add(b.mul(slab, columns * localSize), x)
+        try b.ifThen(b.less(index, b.u(units))) { () throws(E) in try body(b, index, row) }
         b.m.statement(.return, [])
         b.m.endFunction()
-        b.m.computeEntryPoint(main, name: "main", interface: [b.invocation], localSize: (localSize, 1, 1))
-        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, rows, 1))
+        b.m.computeEntryPoint(main, name: "main", interface: [b.invocation, b.workgroup], localSize: (localSize, 1, 1))
+        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, Swift.max(rows, 1), slabs))
     }
 
     // MARK: - Constants and uint arithmetic (wrapping, as index math wants)

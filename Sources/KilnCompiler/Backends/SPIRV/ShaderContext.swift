@@ -9,6 +9,10 @@ struct ShaderContext {
     let nodeIndex: Int
     let plan: MemoryPlan
     let weights: WeightsBlob
+    /// Where the Vulkan build's own scratch starts in the arena (past the
+    /// CPU plan's end): for intermediates the CPU build never stores, such
+    /// as a fused expansion's result.
+    let scratchOffset: Int
 
     var output: ValueID { node.outputs[0] }
     func input(_ position: Int) -> ValueID? { node.input(position) }
@@ -30,6 +34,9 @@ struct ShaderContext {
         guard let offset = plan.offsets[id] else { throw unsupported("value '\(graph[id].name)' has no arena offset") }
         return ShaderBuffer(variable: b.arena, base: offset / 4)
     }
+
+    /// The arena's floats from byte `offset` on.
+    func arena(_ offset: Int, _ b: ShaderBuilder) -> ShaderBuffer { ShaderBuffer(variable: b.arena, base: offset / 4) }
 
     /// Floats computed at compile time (per-channel factors), placed in the weights blob.
     func constants(_ values: [Float], key: String, _ b: ShaderBuilder) -> ShaderBuffer {

@@ -35,7 +35,7 @@ enum ShaderLowering {
         case .concat(let axis): return try PointwiseShaders.concat(context, axis: axis)
         case .gemm(let parameters): return [try ContractionShaders.gemm(context, parameters)]
         case .matMul: return [try ContractionShaders.matMul(context)]
-        case .convolution(let parameters): return [try ConvolutionShader.convolution(context, parameters)]
+        case .convolution(let parameters): return try ConvolutionShader.convolution(context, parameters)
         case .pool(let parameters): return [try WindowShaders.pool(context, parameters)]
         case .globalAveragePool: return [try WindowShaders.globalAveragePool(context)]
         case .softmax(let parameters): return [try RowShaders.softmax(context, parameters)]

@@ -1,8 +1,11 @@
 // The Vulkan backend: a compute shader (or a few) per node, in the CPU
 // build's order, over the CPU build's memory plan, so both builds share the
-// descriptor's tensors, state and arena layout. The SPIR-V words go into
-// the weights blob, which the assembly already `.incbin`s: the binary gains
-// no file and the runtime reads the shaders in place.
+// descriptor's tensors, state and arena layout. The shaders' constants and
+// SPIR-V words form one region of their own, appended to the weights blob
+// the assembly already `.incbin`s: the binary gains no file, the runtime
+// reads the shaders in place, and the device binds only that region (the
+// CPU's prepacked weights stay off it: a storage buffer may be as small
+// as 128 MiB, lavapipe's limit).
 
 /// A model compiled for Vulkan.
 struct VulkanBuild {
@@ -16,19 +19,27 @@ struct VulkanBuild {
     }
 
     var dispatches: [Dispatch]
+    /// The region the shaders bind as their weights: constants and SPIR-V.
+    var region: [UInt8]
+    /// The arena the shaders need: the CPU plan's and the build's own scratch after it.
+    var arenaSize: Int
 }
 
 enum VulkanBackend {
-    /// The Vulkan build of `build`'s model, its shaders and constants added
-    /// to `weights`, or why a node cannot run there (then `weights` is as it was).
-    static func compile(_ build: ScheduledModel, weights: WeightsBlob) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
+    /// The Vulkan build of `build`'s model, or why a node cannot run there.
+    static func compile(_ build: ScheduledModel) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
         let graph = build.model.graph
-        let start = weights.bytes.count
+        let weights = WeightsBlob()
         var dispatches: [VulkanBuild.Dispatch] = []
+        let scratchOffset = MemoryPlanner.align(build.plan.arenaSize, WeightsBlob.alignment)
+        var scratchBytes = 0
         do {
             for (index, node) in graph.nodes.enumerated() {
-                let context = ShaderContext(graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights)
+                let context = ShaderContext(
+                    graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights,
+                    scratchOffset: scratchOffset)
                 for (part, shader) in try ShaderLowering.lower(context).enumerated() {
+                    scratchBytes = Swift.max(scratchBytes, shader.scratchBytes)
                     let bytes = shader.words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
                     let offset = weights.offset(for: "spirv.code:\(index).\(part)") { bytes }
                     let step = shader.label.map { " \($0)" } ?? ""
@@ -39,17 +50,16 @@ enum VulkanBackend {
                 }
             }
         } catch {
-            weights.truncate(to: start)
             return .failure(error)
         }
         // Shaders index the arena and the blob in 32-bit float units.
         let limit = 4 * Int(UInt32.max)
-        if build.plan.arenaSize >= limit || weights.bytes.count >= limit {
-            weights.truncate(to: start)
+        let arenaSize = scratchBytes == 0 ? build.plan.arenaSize : scratchOffset + scratchBytes
+        if arenaSize >= limit || weights.bytes.count >= limit {
             return .failure(
                 ShaderLowering.Unsupported(
                     node: graph.modelFile, opType: "model", reason: "the arena or weights pass 16 GiB, past 32-bit shader indexing"))
         }
-        return .success(VulkanBuild(dispatches: dispatches))
+        return .success(VulkanBuild(dispatches: dispatches, region: weights.bytes, arenaSize: arenaSize))
     }
 }

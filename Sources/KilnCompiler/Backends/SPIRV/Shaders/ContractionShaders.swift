@@ -2,22 +2,80 @@
 // in a loop over the shared dimension, then bias and the fused activation.
 
 enum ContractionShaders {
+    /// Rows of A one invocation multiplies, at most.
+    static let rowBlock = 8
+
+    /// Where a product's operands lie: element (row, d) of A at
+    /// `aBase + row·aRow + d·aDepth`, (d, column) of B at `bBase + d·bDepth + column·bColumn`.
+    struct Layout {
+        var m: Int
+        var n: Int
+        var k: Int
+        var aRow: Int
+        var aDepth: Int
+        var bDepth: Int
+        var bColumn: Int
+    }
+
+    /// Invocations run along the output's columns (neighbouring invocations
+    /// read neighbouring elements of B); each multiplies a block of rows, and
+    /// the workgroup's y picks the block, so every invocation of a workgroup
+    /// reads the same elements of A. `finish(row, column, sum)` gives the
+    /// value stored for a sum; `bases(matrix)` A's and B's first elements
+    /// and the output's for batch matrix `matrix`.
+    static func product(
+        _ context: ShaderContext, _ layout: Layout, batch: Int, a aID: ValueID, b bID: ValueID,
+        bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
+        finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let block = [rowBlock, 4, 2, 1].first { layout.m % $0 == 0 } ?? 1
+        let blocksPerMatrix = layout.m / block
+        guard batch * blocksPerMatrix <= ShaderBuilder.maximumGroups else {
+            throw context.unsupported("\(batch * blocksPerMatrix) blocks of rows pass a dispatch's 65535 workgroups")
+        }
+        // Each workgroup row is one matrix's block of rows.
+        return try ShaderBuilder.grid(layout.n, rows: batch * blocksPerMatrix) { b, column, row throws(ShaderLowering.Unsupported) in
+            let matrix = b.div(row, blocksPerMatrix)
+            let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
+            let (aBuffer, bBuffer) = (try context.buffer(aID, b), try context.buffer(bID, b))
+            let (aBase, bBase) = bases(b, matrix)
+            let sums = (0..<block).map { _ in b.variable(b.f(0)) }
+            let columnBase = b.add(bBase, b.mul(column, layout.bColumn))
+            let rowBase = b.add(aBase, b.mul(firstRow, layout.aRow))
+            b.loop(layout.k) { d in
+                let value = b.load(bBuffer, b.add(columnBase, b.mul(d, layout.bDepth)))
+                let depth = b.add(rowBase, b.mul(d, layout.aDepth))
+                for r in 0..<block {
+                    let a = b.load(aBuffer, b.add(depth, r * layout.aRow))
+                    b.write(sums[r], b.fma(a, value, b.read(sums[r])))
+                }
+            }
+            let output = try context.buffer(context.output, b)
+            for r in 0..<block {
+                let outRow = b.add(firstRow, r)
+                var result = try finish(b, outRow, column, b.read(sums[r]))
+                if let epilogue = context.node.epilogue {
+                    result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result])
+                }
+                let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
+                b.store(result, output, at)
+            }
+        }
+    }
+
     /// Y = alpha · op(A) · op(B) + beta · C.
     static func gemm(_ context: ShaderContext, _ parameters: GemmParameters) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         guard let aID = context.input(0), let bID = context.input(1) else { throw context.unsupported("Gemm needs A and B") }
         let outputShape = context.shape(context.output)
         let (m, n) = (outputShape[0], outputShape[1])
-        let aShape = context.shape(aID)
-        let k = parameters.transposeA ? aShape[0] : aShape[1]
+        let k = parameters.transposeA ? context.shape(aID)[0] : context.shape(aID)[1]
         let cID = parameters.beta == 0 ? nil : context.input(2)
         let cStrides = cID.map { Shape.broadcastStrides(from: context.shape($0), to: [m, n]) }
-        // Element strides of A's rows and depth, B's depth and columns.
         let (aRow, aDepth) = parameters.transposeA ? (1, m) : (k, 1)
         let (bDepth, bColumn) = parameters.transposeB ? (1, k) : (n, 1)
-        return try perElement(context, count: m * n) { b, index throws(ShaderLowering.Unsupported) in
-            let (row, column) = (b.div(index, n), b.mod(index, n))
-            let (a, bMatrix) = (try context.buffer(aID, b), try context.buffer(bID, b))
-            let sum = dot(b, k: k, a: a, aBase: b.mul(row, aRow), aStep: aDepth, b: bMatrix, bBase: b.mul(column, bColumn), bStep: bDepth, start: b.f(0))
+        let layout = Layout(m: m, n: n, k: k, aRow: aRow, aDepth: aDepth, bDepth: bDepth, bColumn: bColumn)
+        return try product(context, layout, batch: 1, a: aID, b: bID, bases: { b, _ in (b.u(0), b.u(0)) }) {
+            b, row, column, sum throws(ShaderLowering.Unsupported) in
             var y = parameters.alpha == 1 ? sum : b.fmul(sum, b.f(parameters.alpha))
             if let cID, let cStrides {
                 let c = b.load(try context.buffer(cID, b), b.linear([row, column], cStrides))
@@ -39,31 +97,17 @@ enum ContractionShaders {
         let aStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
         let bStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let bias = context.input(2)
-        return try perElement(context, count: batch.reduce(1, *) * m * n) { b, index throws(ShaderLowering.Unsupported) in
-            let matrix = b.div(index, m * n)
-            let within = b.mod(index, m * n)
-            let (row, column) = (b.div(within, n), b.mod(within, n))
-            let coordinates = b.coordinates(of: matrix, in: batch)
-            let start = try bias.map { id throws(ShaderLowering.Unsupported) in b.load(try context.buffer(id, b), column) } ?? b.f(0)
-            return dot(
-                b, k: k, a: try context.buffer(aID, b), aBase: b.add(b.linear(coordinates, aStrides), b.mul(row, k)), aStep: 1,
-                b: try context.buffer(bID, b), bBase: b.add(b.linear(coordinates, bStrides), column), bStep: n, start: start)
+        let layout = Layout(m: m, n: n, k: k, aRow: k, aDepth: 1, bDepth: n, bColumn: 1)
+        return try product(
+            context, layout, batch: batch.reduce(1, *), a: aID, b: bID,
+            bases: { b, matrix in
+                let coordinates = b.coordinates(of: matrix, in: batch)
+                return (b.linear(coordinates, aStrides), b.linear(coordinates, bStrides))
+            }
+        ) { b, _, column, sum throws(ShaderLowering.Unsupported) in
+            guard let bias else { return sum }
+            return b.fadd(sum, b.load(try context.buffer(bias, b), column))
         }
-    }
-
-    /// start + Σ_{d < k} a[aBase + d·aStep] · b[bBase + d·bStep].
-    static func dot(
-        _ builder: ShaderBuilder, k: Int, a: ShaderBuffer, aBase: SPIRVID, aStep: Int, b: ShaderBuffer, bBase: SPIRVID,
-        bStep: Int, start: SPIRVID
-    ) -> SPIRVID {
-        let sum = builder.variable(start)
-        builder.loop(k) { d in
-            let product = builder.fma(
-                builder.load(a, builder.add(aBase, builder.mul(d, aStep))),
-                builder.load(b, builder.add(bBase, builder.mul(d, bStep))), builder.read(sum))
-            builder.write(sum, product)
-        }
-        return builder.read(sum)
     }
 
     /// One invocation per element of the node's output, `compute` giving its

@@ -1,83 +1,160 @@
-// Direct 2-D convolution over NCHW: one invocation per output element,
-// looping over its group's input channels and the window's taps. A fused
-// 1×1 expansion in front of a depthwise convolution is computed per tap.
+// Direct 2-D convolution over NCHW. Each invocation computes a tile of a
+// few neighbouring output columns by a block of output channels, so every
+// input value it loads feeds a block of multiply-adds and every weight a
+// row of them (lavapipe gathers every load lane by lane, which made loads,
+// not arithmetic, the cost); the workgroup's y picks the channel block, so
+// all invocations of a workgroup read the same weights. A fused 1×1 expansion in front of a depthwise
+// convolution runs as its own shader into the Vulkan build's scratch.
 
 enum ConvolutionShader {
+    /// Output channels one invocation computes, at most.
+    static let channelBlock = 8
+    /// Neighbouring output columns one invocation computes, at most.
+    static let columnBlock = 8
+
+    /// One convolution's operands and shape.
+    struct Problem {
+        var input: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer
+        var output: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer
+        var weights: ValueID
+        var bias: ValueID?
+        var images: Int
+        var inChannels: Int
+        var outChannels: Int
+        var group: Int
+        var geometry: WindowGeometry
+        var epilogue: Activation?
+    }
+
     static func convolution(
         _ context: ShaderContext, _ parameters: ConvolutionParameters
-    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+    ) throws(ShaderLowering.Unsupported) -> [ShaderPlan] {
         guard let xID = context.input(0), let wID = context.input(1) else {
             throw context.unsupported("a convolution needs X and W")
         }
         let (x, y) = (context.shape(xID), context.shape(context.output))
         guard x.count == 4, y.count == 4 else { throw context.unsupported("only 2-D convolutions (rank-4 NCHW) are lowered") }
+        let output: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer = { b throws(ShaderLowering.Unsupported) in
+            try context.buffer(context.output, b)
+        }
+        guard let expansion = parameters.expansion else {
+            return [
+                try shader(
+                    context,
+                    Problem(
+                        input: { b throws(ShaderLowering.Unsupported) in try context.buffer(xID, b) }, output: output,
+                        weights: wID, bias: context.input(2), images: x[0], inChannels: x[1], outChannels: y[1],
+                        group: parameters.group, geometry: parameters.geometry, epilogue: context.node.epilogue))
+            ]
+        }
+        // The expansion (a 1×1 convolution of X) into scratch, then the depthwise convolution of it.
+        guard let expandWeights = context.input(3) else { throw context.unsupported("a fused expansion needs its weights") }
         let geometry = parameters.geometry
+        let expanded = y[1]
+        let plane = geometry.input.h * geometry.input.w
+        var pointwise = geometry
+        (pointwise.kernel, pointwise.strides, pointwise.dilations) = ((1, 1), (1, 1), (1, 1))
+        (pointwise.padBegin, pointwise.padEnd, pointwise.output) = ((0, 0), (0, 0), geometry.input)
+        let scratch: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer = { b in
+            context.arena(context.scratchOffset, b)
+        }
+        var expand = try shader(
+            context,
+            Problem(
+                input: { b throws(ShaderLowering.Unsupported) in try context.buffer(xID, b) }, output: scratch,
+                weights: expandWeights, bias: context.input(4), images: x[0], inChannels: x[1], outChannels: expanded,
+                group: 1, geometry: pointwise, epilogue: expansion.activation),
+            label: "expand")
+        expand.scratchBytes = 4 * x[0] * expanded * plane
+        var depthwise = try shader(
+            context,
+            Problem(
+                input: scratch, output: output, weights: wID, bias: context.input(2), images: x[0],
+                inChannels: expanded, outChannels: expanded, group: expanded, geometry: geometry,
+                epilogue: context.node.epilogue),
+            label: "depthwise")
+        depthwise.scratchBytes = expand.scratchBytes
+        return [expand, depthwise]
+    }
+
+    /// The shader of one convolution.
+    static func shader(
+        _ context: ShaderContext, _ problem: Problem, label: String? = nil
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let geometry = problem.geometry
         let (height, width) = (geometry.input.h, geometry.input.w)
         let (outHeight, outWidth) = (geometry.output.h, geometry.output.w)
         let (kh, kw) = (geometry.kernel.h, geometry.kernel.w)
-        let outChannels = y[1]
-        let expansion = parameters.expansion
-        // With an expansion the depthwise input has one channel per output channel.
-        let inChannels = expansion == nil ? x[1] : outChannels
-        let group = expansion == nil ? parameters.group : outChannels
-        guard group > 0, inChannels % group == 0, outChannels % group == 0 else {
-            throw context.unsupported("channels do not split into \(parameters.group) groups")
+        let group = problem.group
+        guard group > 0, problem.inChannels % group == 0, problem.outChannels % group == 0 else {
+            throw context.unsupported("channels do not split into \(group) groups")
         }
-        let (groupIn, groupOut) = (inChannels / group, outChannels / group)
-        let bias = context.input(2)
-        let expandWeights = expansion == nil ? nil : context.input(3)
-        let expandBias = expansion == nil ? nil : context.input(4)
-        if expansion != nil, expandWeights == nil { throw context.unsupported("a fused expansion needs its weights") }
-        let sourceChannels = x[1]
-
-        return try ContractionShaders.perElement(context, count: y.reduce(1, *)) { b, index throws(ShaderLowering.Unsupported) in
-            let column = b.mod(index, outWidth)
-            let row = b.mod(b.div(index, outWidth), outHeight)
-            let channel = b.mod(b.div(index, outWidth * outHeight), outChannels)
-            let image = b.div(index, outWidth * outHeight * outChannels)
-            let firstIn = b.mul(b.div(channel, groupOut), groupIn)
-            let (input, weights) = (try context.buffer(xID, b), try context.buffer(wID, b))
-            let start = try bias.map { id throws(ShaderLowering.Unsupported) in b.load(try context.buffer(id, b), channel) } ?? b.f(0)
-            let sum = b.variable(start)
-            // Window origin; rows and columns before it wrap past the bounds test below.
-            let top = b.sub(b.mul(row, geometry.strides.h), geometry.padBegin.h)
-            let left = b.sub(b.mul(column, geometry.strides.w), geometry.padBegin.w)
-            let expandIn = try expandWeights.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
-            let expandStart = try expandBias.map { id throws(ShaderLowering.Unsupported) in
-                b.load(try context.buffer(id, b), channel)
+        let (groupIn, groupOut) = (problem.inChannels / group, problem.outChannels / group)
+        // A block of channels lies in one group.
+        let block = [channelBlock, 4, 2, 1].first { groupOut % $0 == 0 } ?? 1
+        let positions = outHeight * outWidth
+        let columns = Swift.min(columnBlock, outWidth)
+        let tilesPerRow = (outWidth + columns - 1) / columns
+        let tiles = problem.images * outHeight * tilesPerRow
+        return try ShaderBuilder.grid(tiles, rows: problem.outChannels / block, label: label) {
+            b, index, row throws(ShaderLowering.Unsupported) in
+            let (input, output) = (try problem.input(b), try problem.output(b))
+            let weights = try context.buffer(problem.weights, b)
+            let firstColumn = b.mul(b.mod(index, tilesPerRow), columns)
+            let outRow = b.mod(b.div(index, tilesPerRow), outHeight)
+            let image = b.div(index, outHeight * tilesPerRow)
+            let firstChannel = b.mul(row, block)
+            let firstIn = b.mul(b.div(firstChannel, groupOut), groupIn)
+            let bias = try problem.bias.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
+            // sums[r][p]: channel firstChannel + r, column firstColumn + p.
+            let sums = (0..<block).map { r in
+                let start = bias.map { b.load($0, b.add(firstChannel, r)) } ?? b.f(0)
+                return (0..<columns).map { _ in b.variable(start) }
             }
-            try b.loop(groupIn) { (c: SPIRVID) throws(ShaderLowering.Unsupported) in
-                let inChannel = b.add(firstIn, c)
-                let plane = b.mul(b.add(b.mul(image, sourceChannels), expansion == nil ? inChannel : b.u(0)), height * width)
-                let weightBase = b.mul(b.add(b.mul(channel, groupIn), c), kh * kw)
-                try b.loop(kh) { (i: SPIRVID) throws(ShaderLowering.Unsupported) in
-                    let inRow = b.add(top, b.mul(i, geometry.dilations.h))
-                    try b.loop(kw) { (j: SPIRVID) throws(ShaderLowering.Unsupported) in
-                        let inColumn = b.add(left, b.mul(j, geometry.dilations.w))
-                        // Unsigned compares catch the negative (wrapped) positions too.
-                        let inside = b.and(b.less(inRow, b.u(height)), b.less(inColumn, b.u(width)))
-                        try b.ifThen(inside) { () throws(ShaderLowering.Unsupported) in
-                            let position = b.add(b.mul(inRow, width), inColumn)
-                            var value: SPIRVID
-                            if let expandIn {
-                                // The expanded channel at this position: its 1×1 product over the source channels.
-                                value = ContractionShaders.dot(
-                                    b, k: sourceChannels, a: expandIn, aBase: b.mul(channel, sourceChannels), aStep: 1,
-                                    b: input, bBase: b.add(plane, position), bStep: height * width,
-                                    start: expandStart ?? b.f(0))
-                                if let activation = expansion?.activation {
-                                    value = try ShaderMath(context: context, builder: b).float(activation.expression, [value])
-                                }
-                            } else {
-                                value = b.load(input, b.add(plane, position))
+            // Window origins; rows and columns before them wrap past the unsigned bounds tests.
+            let top = b.sub(b.mul(outRow, geometry.strides.h), geometry.padBegin.h)
+            let lefts = (0..<columns).map { p in b.sub(b.mul(b.add(firstColumn, p), geometry.strides.w), geometry.padBegin.w) }
+            let imageBase = b.mul(image, problem.inChannels * height * width)
+            b.loop(groupIn) { c in
+                let plane = b.add(imageBase, b.mul(b.add(firstIn, c), height * width))
+                let weightBase = b.mul(b.add(b.mul(firstChannel, groupIn), c), kh * kw)
+                // The taps unrolled: masked loads (no branch), then a block of multiply-adds.
+                for i in 0..<kh {
+                    let inRow = b.add(top, i * geometry.dilations.h)
+                    let rowInside = b.less(inRow, b.u(height))
+                    let rowBase = b.add(plane, b.mul(inRow, width))
+                    for j in 0..<kw {
+                        let values = lefts.map { left in
+                            let inColumn = b.add(left, j * geometry.dilations.w)
+                            let inside = b.and(rowInside, b.less(inColumn, b.u(width)))
+                            let position = b.m.value(.select, b.uint, [inside, b.add(rowBase, inColumn), b.u(0)])
+                            return b.select(inside, b.load(input, position), b.f(0))
+                        }
+                        for r in 0..<block {
+                            let tap = b.load(weights, b.add(weightBase, (r * groupIn * kh * kw) + i * kw + j))
+                            for (p, value) in values.enumerated() {
+                                b.write(sums[r][p], b.fma(value, tap, b.read(sums[r][p])))
                             }
-                            let tap = b.load(weights, b.add(weightBase, b.add(b.mul(i, kw), j)))
-                            b.write(sum, b.fma(value, tap, b.read(sum)))
                         }
                     }
                 }
             }
-            return b.read(sum)
+            let math = ShaderMath(context: context, builder: b)
+            for r in 0..<block {
+                let channel = b.add(firstChannel, r)
+                let rowStart = b.add(b.mul(b.add(b.mul(image, problem.outChannels), channel), positions), b.mul(outRow, outWidth))
+                for p in 0..<columns {
+                    var result = b.read(sums[r][p])
+                    if let epilogue = problem.epilogue { result = try math.float(epilogue.expression, [result]) }
+                    let column = b.add(firstColumn, p)
+                    // A last tile may reach past the row's end.
+                    if outWidth % columns == 0 {
+                        b.store(result, output, b.add(rowStart, column))
+                    } else {
+                        b.ifThen(b.less(column, b.u(outWidth))) { b.store(result, output, b.add(rowStart, column)) }
+                    }
+                }
+            }
         }
     }
 }
