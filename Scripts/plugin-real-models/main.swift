@@ -183,13 +183,28 @@ do {
     } catch let error as KilnError {
         guard case .extentOutOfBounds(_, "batch", 8, 9) = error else { throw error }
     }
+    // Pipelined: each data set submitted while the one before runs; each collected after.
+    var pendingCalls: [(KilnPendingCall, [Float])] = []
+    for number in 0..<4 {
+        let x = try floats(try readTensor("\(folder)/test_data_set_\(number)/input_0.pb"))
+        let expected = try floats(try readTensor("\(folder)/test_data_set_\(number)/output_0.pb"))
+        pendingCalls.append((try model.submit(x: x), expected))
+        if pendingCalls.count == 2 || number == 3 {
+            for (call, expected) in pendingCalls {
+                let (_, problem) = mismatch(
+                    try model.outputs(of: call).probabilities, expected, RealModelCase(name: "bounded", atol: 1e-4, rtol: 1e-4))
+                if let problem { throw HarnessError(description: "pipelined call \(call.number): \(problem)") }
+            }
+            pendingCalls.removeAll()
+        }
+    }
     // The same call on the CPU build of the same binary.
     let onCPU = try BoundedCnnModel(device: .cpu)
     let (_, problem) = mismatch(
         try onCPU.predict(x: samples.prefix(5).flatMap { $0 }).probabilities, expectedPerSample.prefix(5).flatMap { $0 },
         RealModelCase(name: "bounded", atol: 1e-4, rtol: 1e-4))
     if let problem { throw HarnessError(description: "on the CPU: \(problem)") }
-    print("ok   bounded_cnn (on \(model.runtime.vulkanDevice?.name ?? "?"): batches 1, 7, 8, 3 and predict(batch:) of \(samples.count)): max |error| \(worst)")
+    print("ok   bounded_cnn (on \(model.runtime.vulkanDevice?.name ?? "?"): batches 1, 7, 8, 3, pipelined, and predict(batch:) of \(samples.count)): max |error| \(worst)")
 } catch {
     print("FAIL bounded_cnn (bounded batch): \(error)")
     failures += 1

@@ -10,6 +10,20 @@
 
 uint32_t kiln_runtime_abi_version(void) { return KILN_ABI_VERSION; }
 
+uint64_t kiln_slot_layout(const KilnModelDescriptor *model, uint64_t *offsets) {
+  uint64_t tensors = (uint64_t)model->inputCount + model->outputCount;
+  uint64_t end = 0;
+  for (uint64_t index = 0; index < tensors; index++) {
+    const KilnTensorDescriptor *tensor =
+        index < model->inputCount ? &model->inputs[index] : &model->outputs[index - model->inputCount];
+    uint64_t offset = (end + KILN_SLOT_ALIGNMENT - 1) / KILN_SLOT_ALIGNMENT * KILN_SLOT_ALIGNMENT;
+    if (end > UINT64_MAX / 2 || tensor->byteCount > UINT64_MAX / 2 - offset) return UINT64_MAX;
+    offsets[index] = offset;
+    end = offset + tensor->byteCount;
+  }
+  return end;
+}
+
 /// Where each feature is reported: CPUID leaf, subleaf, register (0 EAX,
 /// 1 EBX, 2 ECX, 3 EDX) and bit, in KILN_CPU_* order, with LLVM's name.
 static const struct {

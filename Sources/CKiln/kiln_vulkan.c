@@ -21,7 +21,7 @@
 /// longer than any model runs, yet finite, so a hung GPU becomes an error.
 #define KILN_VULKAN_TIMEOUT_SECONDS 600
 /// The most buffers one KilnVulkan holds (run_once's limit on bindings).
-#define KILN_VULKAN_SLOTS 16
+#define KILN_VULKAN_BUFFERS 16
 /// The most physical devices looked at.
 #define KILN_VULKAN_MAX_DEVICES 64
 
@@ -92,9 +92,9 @@ typedef struct KilnVulkan {
   PFN_vkResetFences resetFences;
   PFN_vkQueueSubmit queueSubmit;
   PFN_vkWaitForFences waitForFences;
-  VkBuffer buffers[KILN_VULKAN_SLOTS];
-  VkDeviceMemory memory[KILN_VULKAN_SLOTS];
-  void *mapped[KILN_VULKAN_SLOTS];  ///< Set where the memory is host visible and coherent.
+  VkBuffer buffers[KILN_VULKAN_BUFFERS];
+  VkDeviceMemory memory[KILN_VULKAN_BUFFERS];
+  void *mapped[KILN_VULKAN_BUFFERS];  ///< Set where the memory is host visible and coherent.
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
   VkDescriptorPool descriptorPool;
@@ -105,6 +105,10 @@ typedef struct KilnVulkan {
   VkCommandPool commandPool;
   VkCommandBuffer commands;
   VkFence fence;
+  /// An executor's pipelined calls (kiln_vulkan_executor_submit): a command
+  /// buffer from the same pool, and a fence, per slot.
+  VkCommandBuffer slotCommands[KILN_VULKAN_SLOTS];
+  VkFence slotFences[KILN_VULKAN_SLOTS];
 } KilnVulkan;
 
 #define KILN_INSTANCE_FN(name) PFN_##name name = (PFN_##name)vk->gipa(vk->instance, #name)
@@ -120,15 +124,15 @@ typedef struct KilnVulkan {
     }                                                                               \
   } while (0)
 
-static void kiln_vulkan_free_buffer(KilnVulkan *vk, uint32_t slot) {
+static void kiln_vulkan_free_buffer(KilnVulkan *vk, uint32_t which) {
   KILN_DEVICE_FN(vkDestroyBuffer);
   KILN_DEVICE_FN(vkFreeMemory);
-  if (vk->buffers[slot]) vkDestroyBuffer(vk->device, vk->buffers[slot], NULL);
+  if (vk->buffers[which]) vkDestroyBuffer(vk->device, vk->buffers[which], NULL);
   // Freeing mapped memory unmaps it.
-  if (vk->memory[slot]) vkFreeMemory(vk->device, vk->memory[slot], NULL);
-  vk->buffers[slot] = VK_NULL_HANDLE;
-  vk->memory[slot] = VK_NULL_HANDLE;
-  vk->mapped[slot] = NULL;
+  if (vk->memory[which]) vkFreeMemory(vk->device, vk->memory[which], NULL);
+  vk->buffers[which] = VK_NULL_HANDLE;
+  vk->memory[which] = VK_NULL_HANDLE;
+  vk->mapped[which] = NULL;
 }
 
 static void kiln_vulkan_close(KilnVulkan *vk) {
@@ -144,6 +148,9 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
     KILN_DEVICE_FN(vkDestroyDevice);
     vkDeviceWaitIdle(vk->device);
     if (vk->fence) vkDestroyFence(vk->device, vk->fence, NULL);
+    for (uint32_t slot = 0; slot < KILN_VULKAN_SLOTS; slot++) {
+      if (vk->slotFences[slot]) vkDestroyFence(vk->device, vk->slotFences[slot], NULL);
+    }
     if (vk->commandPool) vkDestroyCommandPool(vk->device, vk->commandPool, NULL);
     for (uint32_t index = 0; vk->pipelines && index < vk->pipelineCount; index++) {
       if (vk->pipelines[index]) vkDestroyPipeline(vk->device, vk->pipelines[index], NULL);
@@ -152,7 +159,7 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
     if (vk->descriptorPool) vkDestroyDescriptorPool(vk->device, vk->descriptorPool, NULL);
     if (vk->pipelineLayout) vkDestroyPipelineLayout(vk->device, vk->pipelineLayout, NULL);
     if (vk->setLayout) vkDestroyDescriptorSetLayout(vk->device, vk->setLayout, NULL);
-    for (uint32_t slot = KILN_VULKAN_SLOTS; slot-- > 0;) kiln_vulkan_free_buffer(vk, slot);
+    for (uint32_t which = KILN_VULKAN_BUFFERS; which-- > 0;) kiln_vulkan_free_buffer(vk, which);
     vkDestroyDevice(vk->device, NULL);
   }
   free(vk->pipelines);
@@ -302,11 +309,11 @@ static uint32_t kiln_vulkan_memory_type(const KilnVulkan *vk, uint32_t allowed, 
   return UINT32_MAX;
 }
 
-/// Makes buffer `slot`, `size` bytes, in the first memory type it allows
+/// Makes buffer `which`, `size` bytes, in the first memory type it allows
 /// with every flag of one of `preferences`, tried in order (the next one
 /// also when a heap has no room left), mapped where that memory is host
 /// visible and coherent. `what` names the buffer in errors.
-static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t slot, VkDeviceSize size, VkBufferUsageFlags usage,
+static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t which, VkDeviceSize size, VkBufferUsageFlags usage,
                               const VkMemoryPropertyFlags *preferences, uint32_t preferenceCount, const char *what,
                               char *error, size_t errorSize) {
   KILN_DEVICE_FN(vkCreateBuffer);
@@ -318,36 +325,36 @@ static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t slot, VkDeviceSize size, 
                              .size = size,
                              .usage = usage,
                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-  KILN_TRY(vkCreateBuffer(vk->device, &info, NULL, &vk->buffers[slot]), "vkCreateBuffer");
+  KILN_TRY(vkCreateBuffer(vk->device, &info, NULL, &vk->buffers[which]), "vkCreateBuffer");
   VkMemoryRequirements requirements;
-  vkGetBufferMemoryRequirements(vk->device, vk->buffers[slot], &requirements);
+  vkGetBufferMemoryRequirements(vk->device, vk->buffers[which], &requirements);
   uint32_t type = UINT32_MAX;
   int typed = 0;
   VkResult result = VK_SUCCESS;
-  for (uint32_t preference = 0; preference < preferenceCount && vk->memory[slot] == VK_NULL_HANDLE; preference++) {
+  for (uint32_t preference = 0; preference < preferenceCount && vk->memory[which] == VK_NULL_HANDLE; preference++) {
     type = kiln_vulkan_memory_type(vk, requirements.memoryTypeBits, preferences[preference]);
     if (type == UINT32_MAX) continue;
     typed = 1;
     VkMemoryAllocateInfo allocation = {
         .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = requirements.size, .memoryTypeIndex = type};
-    result = vkAllocateMemory(vk->device, &allocation, NULL, &vk->memory[slot]);
+    result = vkAllocateMemory(vk->device, &allocation, NULL, &vk->memory[which]);
     if (result == VK_SUCCESS) break;
-    vk->memory[slot] = VK_NULL_HANDLE;
+    vk->memory[which] = VK_NULL_HANDLE;
     if (result != VK_ERROR_OUT_OF_DEVICE_MEMORY && result != VK_ERROR_OUT_OF_HOST_MEMORY) break;
   }
   if (!typed) {
     snprintf(error, errorSize, "the Vulkan device has no memory type suitable for %s", what);
     return -1;
   }
-  if (vk->memory[slot] == VK_NULL_HANDLE) {
+  if (vk->memory[which] == VK_NULL_HANDLE) {
     snprintf(error, errorSize, "vkAllocateMemory failed for %s (%llu bytes) with VkResult %d", what,
              (unsigned long long)size, (int)result);
     return -1;
   }
-  KILN_TRY(vkBindBufferMemory(vk->device, vk->buffers[slot], vk->memory[slot], 0), "vkBindBufferMemory");
+  KILN_TRY(vkBindBufferMemory(vk->device, vk->buffers[which], vk->memory[which], 0), "vkBindBufferMemory");
   const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   if ((vk->memoryProperties.memoryTypes[type].propertyFlags & shared) == shared) {
-    KILN_TRY(vkMapMemory(vk->device, vk->memory[slot], 0, VK_WHOLE_SIZE, 0, &vk->mapped[slot]), "vkMapMemory");
+    KILN_TRY(vkMapMemory(vk->device, vk->memory[which], 0, VK_WHOLE_SIZE, 0, &vk->mapped[which]), "vkMapMemory");
   }
   return 0;
 }
@@ -362,9 +369,9 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
   KILN_DEVICE_FN(vkCreateDescriptorPool);
   KILN_DEVICE_FN(vkAllocateDescriptorSets);
   KILN_DEVICE_FN(vkUpdateDescriptorSets);
-  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_SLOTS];
-  VkDescriptorBufferInfo bufferInfos[KILN_VULKAN_SLOTS];
-  VkWriteDescriptorSet writes[KILN_VULKAN_SLOTS];
+  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_BUFFERS];
+  VkDescriptorBufferInfo bufferInfos[KILN_VULKAN_BUFFERS];
+  VkWriteDescriptorSet writes[KILN_VULKAN_BUFFERS];
   for (uint32_t index = 0; index < bindingCount; index++) {
     bindings[index] = (VkDescriptorSetLayoutBinding){.binding = index,
                                                      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
@@ -486,47 +493,55 @@ static int kiln_vulkan_commands(KilnVulkan *vk, char *error, size_t errorSize) {
   return 0;
 }
 
-/// Starts recording the command buffer afresh, for any number of submissions.
-static int kiln_vulkan_begin(KilnVulkan *vk, char *error, size_t errorSize) {
+/// Starts recording command buffer `commands` afresh, for any number of submissions.
+static int kiln_vulkan_begin(KilnVulkan *vk, VkCommandBuffer commands, char *error, size_t errorSize) {
   KILN_DEVICE_FN(vkBeginCommandBuffer);
   VkCommandBufferBeginInfo beginInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  KILN_TRY(vkBeginCommandBuffer(vk->commands, &beginInfo), "vkBeginCommandBuffer");
+  KILN_TRY(vkBeginCommandBuffer(commands, &beginInfo), "vkBeginCommandBuffer");
   return 0;
 }
 
-static int kiln_vulkan_end(KilnVulkan *vk, char *error, size_t errorSize) {
+static int kiln_vulkan_end(KilnVulkan *vk, VkCommandBuffer commands, char *error, size_t errorSize) {
   KILN_DEVICE_FN(vkEndCommandBuffer);
-  KILN_TRY(vkEndCommandBuffer(vk->commands), "vkEndCommandBuffer");
+  KILN_TRY(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
   return 0;
 }
 
-/// Records that the accesses `accessed` of stages `to` wait for, and see,
-/// the writes `written` of stages `from` (in this or an earlier submission).
-static void kiln_vulkan_barrier(KilnVulkan *vk, VkPipelineStageFlags from, VkAccessFlags written,
-                                VkPipelineStageFlags to, VkAccessFlags accessed) {
+/// Records in `commands` that the accesses `accessed` of stages `to` wait
+/// for, and see, the writes `written` of stages `from` (in this or an
+/// earlier submission).
+static void kiln_vulkan_barrier(KilnVulkan *vk, VkCommandBuffer commands, VkPipelineStageFlags from,
+                                VkAccessFlags written, VkPipelineStageFlags to, VkAccessFlags accessed) {
   KILN_DEVICE_FN(vkCmdPipelineBarrier);
   VkMemoryBarrier barrier = {
       .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = written, .dstAccessMask = accessed};
-  vkCmdPipelineBarrier(vk->commands, from, to, 0, 1, &barrier, 0, NULL, 0, NULL);
+  vkCmdPipelineBarrier(commands, from, to, 0, 1, &barrier, 0, NULL, 0, NULL);
 }
 
-/// Records a copy of `bytes` bytes at `offset` from buffer `from` to the same place in buffer `to`.
-static void kiln_vulkan_copy(KilnVulkan *vk, uint32_t from, uint32_t to, uint64_t offset, uint64_t bytes) {
+/// Records in `commands` a copy of `bytes` bytes from offset `fromOffset`
+/// of buffer `from` to offset `toOffset` of buffer `to`.
+static void kiln_vulkan_copy(KilnVulkan *vk, VkCommandBuffer commands, uint32_t from, uint64_t fromOffset, uint32_t to,
+                             uint64_t toOffset, uint64_t bytes) {
   KILN_DEVICE_FN(vkCmdCopyBuffer);
   if (bytes == 0) return;
-  VkBufferCopy region = {.srcOffset = offset, .dstOffset = offset, .size = bytes};
-  vkCmdCopyBuffer(vk->commands, vk->buffers[from], vk->buffers[to], 1, &region);
+  VkBufferCopy region = {.srcOffset = fromOffset, .dstOffset = toOffset, .size = bytes};
+  vkCmdCopyBuffer(commands, vk->buffers[from], vk->buffers[to], 1, &region);
 }
 
-/// Submits the command buffer and waits for it, at most
-/// KILN_VULKAN_TIMEOUT_SECONDS. Allocates and creates nothing.
-static int kiln_vulkan_submit(KilnVulkan *vk, char *error, size_t errorSize) {
-  KILN_TRY(vk->resetFences(vk->device, 1, &vk->fence), "vkResetFences");
+/// Submits `commands` to signal `fence`, which it resets first. Allocates
+/// and creates nothing.
+static int kiln_vulkan_send(KilnVulkan *vk, VkCommandBuffer commands, VkFence fence, char *error, size_t errorSize) {
+  KILN_TRY(vk->resetFences(vk->device, 1, &fence), "vkResetFences");
   VkSubmitInfo submit = {
-      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &vk->commands};
-  KILN_TRY(vk->queueSubmit(vk->queue, 1, &submit, vk->fence), "vkQueueSubmit");
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &commands};
+  KILN_TRY(vk->queueSubmit(vk->queue, 1, &submit, fence), "vkQueueSubmit");
+  return 0;
+}
+
+/// Waits for `fence`, at most KILN_VULKAN_TIMEOUT_SECONDS. Allocates and creates nothing.
+static int kiln_vulkan_wait(KilnVulkan *vk, VkFence fence, char *error, size_t errorSize) {
   VkResult result =
-      vk->waitForFences(vk->device, 1, &vk->fence, VK_TRUE, (uint64_t)KILN_VULKAN_TIMEOUT_SECONDS * 1000000000u);
+      vk->waitForFences(vk->device, 1, &fence, VK_TRUE, (uint64_t)KILN_VULKAN_TIMEOUT_SECONDS * 1000000000u);
   if (result == VK_TIMEOUT) {
     snprintf(error, errorSize, "the Vulkan device %s did not finish within %d seconds (vkWaitForFences timed out)",
              vk->properties.deviceName, KILN_VULKAN_TIMEOUT_SECONDS);
@@ -539,6 +554,13 @@ static int kiln_vulkan_submit(KilnVulkan *vk, char *error, size_t errorSize) {
   }
   KILN_TRY(result, "vkWaitForFences");
   return 0;
+}
+
+/// Submits the command buffer and waits for it, at most
+/// KILN_VULKAN_TIMEOUT_SECONDS. Allocates and creates nothing.
+static int kiln_vulkan_submit(KilnVulkan *vk, char *error, size_t errorSize) {
+  if (kiln_vulkan_send(vk, vk->commands, vk->fence, error, errorSize) != 0) return -1;
+  return kiln_vulkan_wait(vk, vk->fence, error, errorSize);
 }
 
 int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *error, size_t errorSize) {
@@ -572,9 +594,9 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
 static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void *const *buffers,
                      const uint64_t *bufferBytes, uint32_t bufferCount, const void *push, uint32_t pushSize,
                      uint32_t groups, char *deviceName, char *error, size_t errorSize) {
-  if (bufferCount > KILN_VULKAN_SLOTS || codeSize == 0 || codeSize % 4 != 0) {
+  if (bufferCount > KILN_VULKAN_BUFFERS || codeSize == 0 || codeSize % 4 != 0) {
     snprintf(error, errorSize, "at most %d buffers and whole SPIR-V words, got %u buffers and %zu bytes",
-             KILN_VULKAN_SLOTS, bufferCount, codeSize);
+             KILN_VULKAN_BUFFERS, bufferCount, codeSize);
     return -1;
   }
   if (kiln_vulkan_open(vk, -1, error, errorSize) != 0) return -1;
@@ -593,7 +615,9 @@ static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void
   if (kiln_vulkan_layout(vk, bufferCount, pushSize, error, errorSize) != 0) return -1;
   if (kiln_vulkan_reserve(vk, 1, error, errorSize) != 0) return -1;
   if (kiln_vulkan_pipeline(vk, 0, code, codeSize, "the shader", error, errorSize) != 0) return -1;
-  if (kiln_vulkan_commands(vk, error, errorSize) != 0 || kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
+  if (kiln_vulkan_commands(vk, error, errorSize) != 0 || kiln_vulkan_begin(vk, vk->commands, error, errorSize) != 0) {
+    return -1;
+  }
   KILN_DEVICE_FN(vkCmdBindPipeline);
   KILN_DEVICE_FN(vkCmdBindDescriptorSets);
   KILN_DEVICE_FN(vkCmdPushConstants);
@@ -603,9 +627,11 @@ static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void
   if (pushSize) vkCmdPushConstants(vk->commands, vk->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushSize, push);
   vkCmdDispatch(vk->commands, groups, 1, 1);
   // A fence wait alone does not make the device's writes visible to the host.
-  kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                      VK_ACCESS_HOST_READ_BIT);
-  if (kiln_vulkan_end(vk, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) return -1;
+  kiln_vulkan_barrier(vk, vk->commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  if (kiln_vulkan_end(vk, vk->commands, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) {
+    return -1;
+  }
   for (uint32_t index = 0; index < bufferCount; index++) {
     if (bufferBytes[index]) memcpy(buffers[index], vk->mapped[index], bufferBytes[index]);
   }
@@ -623,19 +649,27 @@ int32_t kiln_vulkan_run_once(
   return status;
 }
 
-/// An executor's buffers, by slot: the first two are the shaders' bindings.
+/// An executor's buffers, by index in KilnVulkan: the first two are the shaders' bindings.
 enum {
   KILN_ARENA = 0,
   KILN_WEIGHTS = 1,
   KILN_STAGING = 2,  ///< The host's copy of the arena, where the device's is not mapped.
   KILN_UPLOAD = 3,   ///< The weights on their way to the device, while the executor is created.
+  KILN_SLOT = 4,     ///< The first of KILN_VULKAN_SLOTS host buffers of pipelined calls' inputs and outputs.
 };
+
+_Static_assert(KILN_SLOT + KILN_VULKAN_SLOTS <= KILN_VULKAN_BUFFERS, "KilnVulkan holds every buffer of an executor");
 
 struct KilnVulkanExecutor {
   KilnVulkan vk;
   int32_t mapsArena;
   void *arena;        ///< What the host reads and writes: the mapped arena or the staging copy.
   char failure[256];  ///< Why a run failed; every later run fails with it.
+  uint32_t inputCount;
+  uint32_t outputCount;
+  uint64_t *slotOffsets;  ///< Every input's offset in a slot, then every output's.
+  int32_t stateful;       ///< The model has state, which pipelined calls do not carry.
+  int32_t inFlight[KILN_VULKAN_SLOTS];  ///< Submitted and not yet waited for.
 };
 
 static const char *kiln_name(const char *name) { return name ? name : "(unnamed)"; }
@@ -717,32 +751,27 @@ static int kiln_executor_check(const KilnModelDescriptor *model, char *error, si
   return 0;
 }
 
-/// Records what every call runs. In staging mode: the inputs and the state
-/// region go from the staging copy to the device's arena, the dispatches
-/// run, and the outputs and the state outputs come back.
-static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
-                                size_t errorSize) {
-  KilnVulkan *vk = &executor->vk;
+/// Records the barrier that begins every call's command buffer: the
+/// previous call (or the upload at creation) wrote in an earlier
+/// submission, which submission order alone does not make visible, and its
+/// copies and dispatches must be done with the arena before this call's
+/// copies and dispatches write it.
+static void kiln_executor_lead(KilnVulkan *vk, VkCommandBuffer commands) {
+  const VkPipelineStageFlags work = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  kiln_vulkan_barrier(vk, commands, work, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, work,
+                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                          VK_ACCESS_TRANSFER_WRITE_BIT);
+}
+
+/// Records every dispatch of `model` in `commands`, in order, each after
+/// the one before has written, from the moment the arena is ready to be
+/// read to the last dispatch.
+static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, const KilnModelDescriptor *model) {
   KILN_DEVICE_FN(vkCmdBindPipeline);
   KILN_DEVICE_FN(vkCmdBindDescriptorSets);
   KILN_DEVICE_FN(vkCmdDispatch);
-  if (kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
-  // The previous call (or the upload at creation) wrote in an earlier
-  // submission, which submission order alone does not make visible.
-  const VkPipelineStageFlags work = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-  kiln_vulkan_barrier(vk, work, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, work,
-                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
-                          VK_ACCESS_TRANSFER_WRITE_BIT);
-  if (!executor->mapsArena) {
-    for (uint32_t index = 0; index < model->inputCount; index++) {
-      kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, model->inputs[index].offset, model->inputs[index].byteCount);
-    }
-    kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, model->stateOffset, model->stateSize);
-    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-  }
   // Every pipeline has the same layout, so the set stays bound across them.
-  vkCmdBindDescriptorSets(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelineLayout, 0, 1, &vk->set, 0, NULL);
+  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelineLayout, 0, 1, &vk->set, 0, NULL);
   VkPipeline bound = VK_NULL_HANDLE;
   int recorded = 0;
   for (uint32_t index = 0; index < model->dispatchCount; index++) {
@@ -750,32 +779,136 @@ static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDes
     const uint32_t *groups = dispatch->workgroupCount;
     if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0) continue;
     if (recorded) {
-      kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+      kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     }
     VkPipeline pipeline = vk->pipelines[dispatch->executable];
-    if (pipeline != bound) vkCmdBindPipeline(vk->commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    if (pipeline != bound) vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
     bound = pipeline;
-    vkCmdDispatch(vk->commands, groups[0], groups[1], groups[2]);
+    vkCmdDispatch(commands, groups[0], groups[1], groups[2]);
     recorded = 1;
   }
+}
+
+/// Records in `commands` that the dispatches see what the copies before wrote.
+static void kiln_executor_copied_in(KilnVulkan *vk, VkCommandBuffer commands) {
+  kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+}
+
+/// Records in `commands` that the copies after see what the dispatches wrote.
+static void kiln_executor_dispatched(KilnVulkan *vk, VkCommandBuffer commands) {
+  kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+}
+
+/// Records in `commands` that the host, after the fence, sees what the copies wrote.
+static void kiln_executor_copied_out(KilnVulkan *vk, VkCommandBuffer commands) {
+  kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+}
+
+/// Records what every synchronous call runs. In staging mode: the inputs
+/// and the state region go from the staging copy to the device's arena,
+/// the dispatches run, and the outputs and the state outputs come back.
+static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
+                                size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  VkCommandBuffer commands = vk->commands;
+  if (kiln_vulkan_begin(vk, commands, error, errorSize) != 0) return -1;
+  kiln_executor_lead(vk, commands);
+  if (!executor->mapsArena) {
+    for (uint32_t index = 0; index < model->inputCount; index++) {
+      const KilnTensorDescriptor *input = &model->inputs[index];
+      kiln_vulkan_copy(vk, commands, KILN_STAGING, input->offset, KILN_ARENA, input->offset, input->byteCount);
+    }
+    kiln_vulkan_copy(vk, commands, KILN_STAGING, model->stateOffset, KILN_ARENA, model->stateOffset,
+                     model->stateSize);
+    kiln_executor_copied_in(vk, commands);
+  }
+  kiln_executor_dispatches(vk, commands, model);
   // A fence wait alone does not make the device's writes visible to the host.
   if (executor->mapsArena) {
-    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+    kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                         VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   } else {
-    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                        VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    kiln_executor_dispatched(vk, commands);
     for (uint32_t index = 0; index < model->outputCount; index++) {
-      kiln_vulkan_copy(vk, KILN_ARENA, KILN_STAGING, model->outputs[index].offset, model->outputs[index].byteCount);
+      const KilnTensorDescriptor *output = &model->outputs[index];
+      kiln_vulkan_copy(vk, commands, KILN_ARENA, output->offset, KILN_STAGING, output->offset, output->byteCount);
     }
     for (uint32_t index = 0; index < model->stateCount; index++) {
-      kiln_vulkan_copy(vk, KILN_ARENA, KILN_STAGING, model->states[index].sourceOffset, model->states[index].byteCount);
+      const KilnStateDescriptor *state = &model->states[index];
+      kiln_vulkan_copy(vk, commands, KILN_ARENA, state->sourceOffset, KILN_STAGING, state->sourceOffset,
+                       state->byteCount);
     }
-    kiln_vulkan_barrier(vk, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                        VK_ACCESS_HOST_READ_BIT);
+    kiln_executor_copied_out(vk, commands);
   }
-  return kiln_vulkan_end(vk, error, errorSize);
+  return kiln_vulkan_end(vk, commands, error, errorSize);
+}
+
+/// Makes the slots of pipelined calls: where each input and output lies in
+/// one, a host buffer per slot, zeroed, and its command buffer (the
+/// inputs from the slot to the arena, every dispatch, the outputs from the
+/// arena to the slot, recorded once) and fence.
+static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
+                               size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  KILN_DEVICE_FN(vkAllocateCommandBuffers);
+  KILN_DEVICE_FN(vkCreateFence);
+  executor->inputCount = model->inputCount;
+  executor->outputCount = model->outputCount;
+  executor->stateful = model->stateCount > 0 || model->stateSize > 0;
+  uint64_t tensors = (uint64_t)model->inputCount + model->outputCount;
+  executor->slotOffsets = calloc(tensors ? tensors : 1, sizeof *executor->slotOffsets);
+  if (executor->slotOffsets == NULL) {
+    snprintf(error, errorSize, "out of memory for the slot layout of %llu tensors", (unsigned long long)tensors);
+    return -1;
+  }
+  uint64_t end = kiln_slot_layout(model, executor->slotOffsets);
+  if (end == UINT64_MAX) {
+    snprintf(error, errorSize, "the inputs and outputs together are too large for a slot of pipelined calls");
+    return -1;
+  }
+  const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  const VkMemoryPropertyFlags cached[] = {shared | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, shared};
+  const VkBufferUsageFlags copies = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  VkDeviceSize slotBytes = end ? end : 16;
+  for (uint32_t slot = 0; slot < KILN_VULKAN_SLOTS; slot++) {
+    if (kiln_vulkan_buffer(vk, KILN_SLOT + slot, slotBytes, copies, cached, 2, "a slot of pipelined calls", error,
+                           errorSize) != 0) {
+      return -1;
+    }
+    memset(vk->mapped[KILN_SLOT + slot], 0, slotBytes);
+  }
+  VkCommandBufferAllocateInfo bufferInfo = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = vk->commandPool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = KILN_VULKAN_SLOTS};
+  KILN_TRY(vkAllocateCommandBuffers(vk->device, &bufferInfo, vk->slotCommands), "vkAllocateCommandBuffers");
+  for (uint32_t slot = 0; slot < KILN_VULKAN_SLOTS; slot++) {
+    VkFenceCreateInfo fenceInfo = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    KILN_TRY(vkCreateFence(vk->device, &fenceInfo, NULL, &vk->slotFences[slot]), "vkCreateFence");
+    VkCommandBuffer commands = vk->slotCommands[slot];
+    if (kiln_vulkan_begin(vk, commands, error, errorSize) != 0) return -1;
+    kiln_executor_lead(vk, commands);
+    for (uint32_t index = 0; index < model->inputCount; index++) {
+      const KilnTensorDescriptor *input = &model->inputs[index];
+      kiln_vulkan_copy(vk, commands, KILN_SLOT + slot, executor->slotOffsets[index], KILN_ARENA, input->offset,
+                       input->byteCount);
+    }
+    kiln_executor_copied_in(vk, commands);
+    kiln_executor_dispatches(vk, commands, model);
+    kiln_executor_dispatched(vk, commands);
+    for (uint32_t index = 0; index < model->outputCount; index++) {
+      const KilnTensorDescriptor *output = &model->outputs[index];
+      kiln_vulkan_copy(vk, commands, KILN_ARENA, output->offset, KILN_SLOT + slot,
+                       executor->slotOffsets[model->inputCount + index], output->byteCount);
+    }
+    kiln_executor_copied_out(vk, commands);
+    if (kiln_vulkan_end(vk, commands, error, errorSize) != 0) return -1;
+  }
+  return 0;
 }
 
 /// kiln_vulkan_executor_create up to its result, leaving what it made in
@@ -866,12 +999,15 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   // zeroed staging copy zeroes the device's arena (vkCmdFillBuffer would
   // leave a size that is not whole words a few bytes short).
   if (!executor->mapsArena || upload) {
-    if (kiln_vulkan_begin(vk, error, errorSize) != 0) return -1;
-    if (!executor->mapsArena) kiln_vulkan_copy(vk, KILN_STAGING, KILN_ARENA, 0, arenaBytes);
-    if (upload) kiln_vulkan_copy(vk, KILN_UPLOAD, KILN_WEIGHTS, 0, weightBytes);
-    if (kiln_vulkan_end(vk, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) return -1;
+    if (kiln_vulkan_begin(vk, vk->commands, error, errorSize) != 0) return -1;
+    if (!executor->mapsArena) kiln_vulkan_copy(vk, vk->commands, KILN_STAGING, 0, KILN_ARENA, 0, arenaBytes);
+    if (upload) kiln_vulkan_copy(vk, vk->commands, KILN_UPLOAD, 0, KILN_WEIGHTS, 0, weightBytes);
+    if (kiln_vulkan_end(vk, vk->commands, error, errorSize) != 0 || kiln_vulkan_submit(vk, error, errorSize) != 0) {
+      return -1;
+    }
     kiln_vulkan_free_buffer(vk, KILN_UPLOAD);
   }
+  if (kiln_executor_slots(executor, model, error, errorSize) != 0) return -1;
   return kiln_executor_record(executor, model, error, errorSize);
 }
 
@@ -901,10 +1037,90 @@ const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor)
   return executor ? executor->vk.properties.deviceName : "";
 }
 
+uint64_t kiln_vulkan_executor_slot_offset(const KilnVulkanExecutor *executor, uint32_t isOutput, uint32_t index) {
+  if (executor == NULL) return UINT64_MAX;
+  if (isOutput) {
+    return index < executor->outputCount ? executor->slotOffsets[executor->inputCount + index] : UINT64_MAX;
+  }
+  return index < executor->inputCount ? executor->slotOffsets[index] : UINT64_MAX;
+}
+
+void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot) {
+  return executor && slot < KILN_VULKAN_SLOTS ? executor->vk.mapped[KILN_SLOT + slot] : NULL;
+}
+
+/// Whether `slot` names one; otherwise `error` says it does not.
+static int kiln_executor_slot_exists(const KilnVulkanExecutor *executor, uint32_t slot, char *error,
+                                     size_t errorSize) {
+  if (executor == NULL) {
+    snprintf(error, errorSize, "no Vulkan executor");
+    return 0;
+  }
+  if (slot >= KILN_VULKAN_SLOTS) {
+    snprintf(error, errorSize, "there is no slot %u: an executor has %d, numbered from 0", slot, KILN_VULKAN_SLOTS);
+    return 0;
+  }
+  return 1;
+}
+
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
+  if (!kiln_executor_slot_exists(executor, slot, error, errorSize)) return -1;
+  if (executor->stateful) {
+    snprintf(error, errorSize,
+             "a model with state cannot pipeline calls: each call reads the state the one before left (use "
+             "kiln_vulkan_executor_run)");
+    return -1;
+  }
+  if (executor->failure[0] != 0) {
+    snprintf(error, errorSize, "%s", executor->failure);
+    return -1;
+  }
+  if (executor->inFlight[slot]) {
+    snprintf(error, errorSize, "slot %u already has a call in flight: wait for it first (kiln_vulkan_executor_wait)",
+             slot);
+    return -1;
+  }
+  KilnVulkan *vk = &executor->vk;
+  if (kiln_vulkan_send(vk, vk->slotCommands[slot], vk->slotFences[slot], executor->failure,
+                       sizeof executor->failure) != 0) {
+    snprintf(error, errorSize, "%s", executor->failure);
+    return -1;
+  }
+  executor->inFlight[slot] = 1;
+  return 0;
+}
+
+int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
+  if (!kiln_executor_slot_exists(executor, slot, error, errorSize)) return -1;
+  if (!executor->inFlight[slot]) {
+    snprintf(error, errorSize, "slot %u has no call in flight: submit one first (kiln_vulkan_executor_submit)", slot);
+    return -1;
+  }
+  // Whatever happens, the call is over for the caller: after a failure
+  // nothing runs again, and destroy waits for the device.
+  executor->inFlight[slot] = 0;
+  KilnVulkan *vk = &executor->vk;
+  if (executor->failure[0] == 0 &&
+      kiln_vulkan_wait(vk, vk->slotFences[slot], executor->failure, sizeof executor->failure) == 0) {
+    return 0;
+  }
+  snprintf(error, errorSize, "%s", executor->failure);
+  return -1;
+}
+
 int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize) {
   if (executor == NULL) {
     snprintf(error, errorSize, "no Vulkan executor");
     return -1;
+  }
+  for (uint32_t slot = 0; slot < KILN_VULKAN_SLOTS; slot++) {
+    if (executor->inFlight[slot]) {
+      snprintf(error, errorSize,
+               "slot %u has a pipelined call in flight, which shares the arena with this call: wait for the "
+               "pipelined calls first (kiln_vulkan_executor_wait)",
+               slot);
+      return -1;
+    }
   }
   // After a timeout the command buffer may still be pending; submitting it again would be invalid.
   if (executor->failure[0] == 0 &&
@@ -918,6 +1134,7 @@ int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) {
   if (executor == NULL) return;
   kiln_vulkan_close(&executor->vk);
+  free(executor->slotOffsets);
   free(executor);
 }
 
@@ -968,6 +1185,28 @@ const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor)
 
 int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize) {
   (void)executor;
+  snprintf(error, errorSize, KILN_NO_VULKAN);
+  return -1;
+}
+
+uint64_t kiln_vulkan_executor_slot_offset(const KilnVulkanExecutor *executor, uint32_t isOutput, uint32_t index) {
+  (void)executor, (void)isOutput, (void)index;
+  return UINT64_MAX;
+}
+
+void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot) {
+  (void)executor, (void)slot;
+  return NULL;
+}
+
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
+  (void)executor, (void)slot;
+  snprintf(error, errorSize, KILN_NO_VULKAN);
+  return -1;
+}
+
+int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
+  (void)executor, (void)slot;
   snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
 }

@@ -20,6 +20,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
     case stateMismatch(model: String, detail: String)
     /// Vulkan cannot be used on this machine, and why.
     case vulkanUnavailable(reason: String)
+    /// A pipelined call cannot be submitted or collected (see ``KilnModel/submit()``).
+    case pipelining(model: String, detail: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum KilnError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(model): cannot restore this state: \(detail)"
         case .vulkanUnavailable(let reason):
             "Vulkan is not available: \(reason)"
+        case .pipelining(let model, let detail):
+            "\(model): cannot pipeline this call: \(detail)"
         }
     }
 }

@@ -55,7 +55,9 @@ public final class KilnModel {
     /// The Vulkan device calls run on, while ``activeDevice`` is `.vulkan`.
     public var vulkanDevice: KilnVulkan.Device? { activeDevice == .vulkan ? vulkan?.device : nil }
     /// The Vulkan executor, when loaded for Vulkan; its memory holds the arena.
-    private let vulkan: VulkanRun?
+    let vulkan: VulkanRun?
+    /// The memory and bookkeeping of pipelined calls (KilnPipelining.swift).
+    var pipeline: PipelineSlots
 
     let arena: UnsafeMutableRawPointer
     /// The arena bytes every state input lies in.
@@ -67,7 +69,7 @@ public final class KilnModel {
     private let stateCopyCount: Int
     private let scratch: UnsafeMutableRawPointer
     private let dims: UnsafeMutablePointer<Int64>
-    private let dimCount: Int
+    let dimCount: Int
     private let dispatches: UnsafePointer<KilnDispatchDescriptor>?
     private let dispatchTableCount: Int
     /// Each dispatch's function and tile count, resolved once at load so a
@@ -282,6 +284,7 @@ public final class KilnModel {
         }
         self.vulkan = vulkan
         activeDevice = vulkan == nil ? .cpu : .vulkan
+        pipeline = try PipelineSlots(model: model, vulkan: vulkan, name: name)
         if let shared = vulkan?.arena {
             // The executor's memory (zeroed) is the arena: the device's own where the host can map it.
             arena = shared
@@ -496,11 +499,17 @@ public final class KilnModel {
 
     /// The arena memory of `tensor` viewed as `T`, checked against its dtype.
     private func view<T: KilnElement>(_ tensor: TensorInfo, as type: T.Type) -> UnsafeMutableBufferPointer<T> {
+        view(tensor, as: type, at: arena + tensor.offset, count: currentCount(tensor))
+    }
+
+    /// `count` elements of `tensor`'s type at `start` (the arena, or a pipelined call's slot).
+    func view<T: KilnElement>(
+        _ tensor: TensorInfo, as type: T.Type, at start: UnsafeMutableRawPointer, count: Int
+    ) -> UnsafeMutableBufferPointer<T> {
         precondition(
             tensor.dtype.map { T.kilnDTypes.contains($0) } ?? false,
             "tensor '\(tensor.name)' holds \(tensor.dtype.map(String.init(describing:)) ?? "an unknown type"), not \(T.self)")
-        return UnsafeMutableBufferPointer(
-            start: (arena + tensor.offset).assumingMemoryBound(to: T.self), count: currentCount(tensor))
+        return UnsafeMutableBufferPointer(start: start.assumingMemoryBound(to: T.self), count: count)
     }
 
     /// The arena memory of input `index`, to fill before ``run()``.
@@ -574,11 +583,11 @@ public final class KilnModel {
     /// workers too for the kernels worth splitting.
     /// Then carries state outputs into the state the next call reads.
     public func run() {
+        // Pipelined calls share the device's arena: they finish first.
+        if pipeline.onDevice > 0 { finishPipelinedCalls() }
         if activeDevice == .vulkan, let vulkan {
             guard let failure = vulkan.run() else { return carryState() }
-            // The arena is host memory the CPU build lays out the same way: it takes over.
-            activeDevice = .cpu
-            fallbackReason = "\(vulkan.device.name) failed: \(failure)"
+            fallBack("\(vulkan.device.name) failed: \(failure)")
         }
         if let profileStamps {
             let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
@@ -592,6 +601,13 @@ public final class KilnModel {
             for index in 0..<dispatchTableCount { dispatch(steps[index]) }
         }
         carryState()
+    }
+
+    /// Moves calls to the CPU for good: the arena is host memory the CPU
+    /// build lays out the same way, so it takes over.
+    func fallBack(_ reason: String) {
+        activeDevice = .cpu
+        fallbackReason = reason
     }
 
     /// Copies each state output to where the next call reads its state.

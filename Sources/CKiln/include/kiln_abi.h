@@ -227,6 +227,14 @@ typedef struct KilnModelDescriptor {
   const struct KilnModelDescriptor *vulkan;
 } KilnModelDescriptor;
 
+/// Where each tensor lies in a slot of a pipelined call (host memory holding
+/// a call's inputs and outputs while another call runs): every input, then
+/// every output, in table order, each at the next multiple of
+/// KILN_SLOT_ALIGNMENT. Fills `offsets` (inputCount + outputCount entries)
+/// and returns the slot's size, or UINT64_MAX when it would overflow.
+#define KILN_SLOT_ALIGNMENT 64u
+uint64_t kiln_slot_layout(const KilnModelDescriptor *model, uint64_t *offsets);
+
 /// The ABI version this runtime was built with (a function, so Swift code
 /// can read it without macro import rules getting in the way).
 uint32_t kiln_runtime_abi_version(void);

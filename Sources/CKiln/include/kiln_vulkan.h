@@ -52,9 +52,15 @@ int32_t kiln_vulkan_run_once(
 /// What runs a compiled model's Vulkan build (`KilnModelDescriptor.vulkan`)
 /// on one device: everything is made once when it is created (device,
 /// queue, the arena and weights buffers, a pipeline per executable, the
-/// descriptor set, and one command buffer recorded with every dispatch), so
-/// a call is one queue submit and one fence wait.
+/// descriptor set, and one command buffer recorded with every dispatch, and
+/// the same again per slot of pipelined calls), so a call is one queue
+/// submit and one fence wait.
 typedef struct KilnVulkanExecutor KilnVulkanExecutor;
+
+/// How many slots of pipelined calls an executor has: while the device runs
+/// the call of one slot, the host writes the next call's inputs into the
+/// other, or reads the outputs of the call before from it.
+#define KILN_VULKAN_SLOTS 2
 
 /// Creates the executor of `model` (a descriptor whose executables are all
 /// SPIR-V) on physical device `deviceIndex`, in the order the loader
@@ -82,8 +88,42 @@ const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor)
 
 /// Runs every dispatch once: one vkQueueSubmit of the recorded command
 /// buffer and one fence wait. Returns 0, or -1 with a sentence in `error`
-/// (a lost device, a timeout); after a failure the executor must not run again.
+/// (a lost device, a timeout, or a pipelined call still in flight, which
+/// shares the arena: wait for the pipelined calls first); after a failure
+/// the executor must not run again.
 int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size_t errorSize);
+
+/// Where input `index` (`isOutput` 0) or output `index` (`isOutput` 1)
+/// lies in every slot, in bytes from its start: a slot holds each input's
+/// bytes (`byteCount` of the descriptor's `inputs[i]`), then each
+/// output's, in table order, each at the next offset that is a multiple of
+/// 64. UINT64_MAX when there is no such input or output.
+uint64_t kiln_vulkan_executor_slot_offset(const KilnVulkanExecutor *executor, uint32_t isOutput, uint32_t index);
+
+/// Slot `slot` (0 ..< KILN_VULKAN_SLOTS) as the host reads and writes it
+/// (zeroed at creation, valid until destroy), or null when there is no such
+/// slot. Host memory the device copies from and to: write a call's inputs
+/// here, submit it, and after the wait read its outputs here.
+void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot);
+
+/// Starts a pipelined call and returns without waiting for it: one
+/// vkQueueSubmit of the slot's recorded command buffer, which copies the
+/// slot's inputs into the arena, runs every dispatch and copies the outputs
+/// back into the slot. Both slots may be in flight at once: calls run in
+/// the order submitted. The slot's memory, and the arena, must be left
+/// alone until kiln_vulkan_executor_wait returns. Returns 0, or -1 with a
+/// sentence in `error`: no such slot, the slot already in flight (wait for
+/// it first), a model with state (each call reads the state the one before
+/// left, so its calls go through kiln_vulkan_executor_run), or an earlier
+/// failure.
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize);
+
+/// Waits for the call in flight in slot `slot`, after which its outputs are
+/// in the slot and it may be submitted again. Returns 0, or -1 with a
+/// sentence in `error`: no such slot, no call in flight in it, or what
+/// kiln_vulkan_executor_run fails with (a lost device, a timeout), after
+/// which the executor must not run again.
+int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize);
 
 /// Waits for the device to finish and frees everything the executor made. Null is ignored.
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor);

@@ -30,7 +30,7 @@ public enum SwiftAPIEmitter {
     static let reservedMembers: Set<String> = Set([
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
         "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState", "activeDevice",
-        "fallbackReason",
+        "fallbackReason", "submit", "outputs",
     ]).union(ExtentMembers.fallbackNames)
 
     /// The span accessor of each tensor property: `image` → `withImage`,
@@ -319,6 +319,27 @@ public enum SwiftAPIEmitter {
         }.joined(separator: ", ")
         out += "        return Outputs(\(fields))\n"
         out += "    }\n"
+        // Pipelined forms where a device can run a call while the caller prepares the next.
+        if model.compilesForVulkan, model.graph.state.isEmpty {
+            out += "\n    /// Starts a call with these inputs and returns at once: on Vulkan the device runs\n"
+            out += "    /// it while you prepare the next (up to `KilnModel.pipelineDepth` calls in flight);\n"
+            out += "    /// on the CPU it runs before returning. ``outputs(of:)`` collects it.\n"
+            out += "    \(access) func submit(\(parameters)) throws(KilnError) -> KilnPendingCall {\n"
+            if let first = inputs.firstIndex(where: { $0.axis != nil }) {
+                out += "        try runtime.setExtent(forInput: \(first), count: \(takesStruct ? "inputs." : "")\(inputNames[first]).count)\n"
+            }
+            for (index, name) in inputNames.enumerated() {
+                out += "        try runtime.setNextInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
+            }
+            out += "        return try runtime.submit()\n    }\n\n"
+            let pending = zip(outputs, outputNames).enumerated().map { index, pair in
+                "\(pair.1): Array(runtime.output(\(index), of: call, as: \(swiftType(pair.0.type.dtype)).self))"
+            }.joined(separator: ", ")
+            out += "    /// Waits for a call ``submit(\(takesStruct ? "_:" : inputNames.map { "\($0):" }.joined()))`` started and returns copies of its outputs.\n"
+            out += "    \(access) func outputs(of call: KilnPendingCall) throws(KilnError) -> Outputs {\n"
+            out += "        try runtime.wait(for: call)\n"
+            out += "        return Outputs(\(pending))\n    }\n"
+        }
         if let extent, inputs.count == 1, inputs[0].axis != nil {
             out += batchPredict(
                 input: (inputs[0].name, inputNames[0], swiftType(inputs[0].type.dtype)),

@@ -153,6 +153,21 @@ public final class BoundedCnnModel {
         return Outputs(probabilities: Array(runtime.output(0, as: Float.self)), r2: Array(runtime.output(1, as: Float.self)))
     }
 
+    /// Starts a call with these inputs and returns at once: on Vulkan the device runs
+    /// it while you prepare the next (up to `KilnModel.pipelineDepth` calls in flight);
+    /// on the CPU it runs before returning. ``outputs(of:)`` collects it.
+    public func submit(x: some Collection<Float>) throws(KilnError) -> KilnPendingCall {
+        try runtime.setExtent(forInput: 0, count: x.count)
+        try runtime.setNextInput(0, x)
+        return try runtime.submit()
+    }
+
+    /// Waits for a call ``submit(x:)`` started and returns copies of its outputs.
+    public func outputs(of call: KilnPendingCall) throws(KilnError) -> Outputs {
+        try runtime.wait(for: call)
+        return Outputs(probabilities: Array(runtime.output(0, of: call, as: Float.self)), r2: Array(runtime.output(1, of: call, as: Float.self)))
+    }
+
     /// Runs every sample, each one item of `x` along `batch`, in as few calls
     /// as ``maxBatch`` allows, and returns each sample's outputs, in order.
     /// - Throws: `KilnError.shapeMismatch` for a sample of the wrong count (the
