@@ -305,19 +305,29 @@ public enum SwiftAPIEmitter {
             ? "_ inputs: Inputs"
             : zip(inputs, inputNames).map { "\($1): some Collection<\(swiftType($0.type.dtype))>" }
                 .joined(separator: ", ")
+        /// The statements copying the parameters in with `setter` (`setInput`, `setNextInput`).
+        func copyInputs(_ setter: String) -> String {
+            var lines = ""
+            if let first = inputs.firstIndex(where: { $0.axis != nil }) {
+                // The first input the bounded dim sizes sets the extent; the others' counts must agree.
+                lines += "        try runtime.setExtent(forInput: \(first), count: \(takesStruct ? "inputs." : "")\(inputNames[first]).count)\n"
+            }
+            for (index, name) in inputNames.enumerated() {
+                lines += "        try runtime.\(setter)(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
+            }
+            return lines
+        }
+        /// `Outputs(…)` of copies of the outputs, read with `reader` (`"as:"` or `"of: call, as:"`).
+        func copyOutputs(_ reader: String) -> String {
+            let fields = zip(outputs, outputNames).enumerated().map { index, pair in
+                "\(pair.1): Array(runtime.output(\(index), \(reader) \(swiftType(pair.0.type.dtype)).self))"
+            }.joined(separator: ", ")
+            return "Outputs(\(fields))"
+        }
         out += "    \(access) func predict(\(parameters)) throws(KilnError) -> Outputs {\n"
-        if let first = inputs.firstIndex(where: { $0.axis != nil }) {
-            // The first input the bounded dim sizes sets the extent; the others' counts must agree.
-            out += "        try runtime.setExtent(forInput: \(first), count: \(takesStruct ? "inputs." : "")\(inputNames[first]).count)\n"
-        }
-        for (index, name) in inputNames.enumerated() {
-            out += "        try runtime.setInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
-        }
+        out += copyInputs("setInput")
         out += "        runtime.run()\n"
-        let fields = zip(outputs, outputNames).enumerated().map { index, pair in
-            "\(pair.1): Array(runtime.output(\(index), as: \(swiftType(pair.0.type.dtype)).self))"
-        }.joined(separator: ", ")
-        out += "        return Outputs(\(fields))\n"
+        out += "        return \(copyOutputs("as:"))\n"
         out += "    }\n"
         // Pipelined forms where a device can run a call while the caller prepares the next.
         if model.compilesForVulkan, model.graph.state.isEmpty {
@@ -325,20 +335,12 @@ public enum SwiftAPIEmitter {
             out += "    /// it while you prepare the next (up to `KilnModel.pipelineDepth` calls in flight);\n"
             out += "    /// on the CPU it runs before returning. ``outputs(of:)`` collects it.\n"
             out += "    \(access) func submit(\(parameters)) throws(KilnError) -> KilnPendingCall {\n"
-            if let first = inputs.firstIndex(where: { $0.axis != nil }) {
-                out += "        try runtime.setExtent(forInput: \(first), count: \(takesStruct ? "inputs." : "")\(inputNames[first]).count)\n"
-            }
-            for (index, name) in inputNames.enumerated() {
-                out += "        try runtime.setNextInput(\(index), \(takesStruct ? "inputs." : "")\(name))\n"
-            }
+            out += copyInputs("setNextInput")
             out += "        return try runtime.submit()\n    }\n\n"
-            let pending = zip(outputs, outputNames).enumerated().map { index, pair in
-                "\(pair.1): Array(runtime.output(\(index), of: call, as: \(swiftType(pair.0.type.dtype)).self))"
-            }.joined(separator: ", ")
             out += "    /// Waits for a call ``submit(\(takesStruct ? "_:" : inputNames.map { "\($0):" }.joined()))`` started and returns copies of its outputs.\n"
             out += "    \(access) func outputs(of call: KilnPendingCall) throws(KilnError) -> Outputs {\n"
             out += "        try runtime.wait(for: call)\n"
-            out += "        return Outputs(\(pending))\n    }\n"
+            out += "        return \(copyOutputs("of: call, as:"))\n    }\n"
         }
         if let extent, inputs.count == 1, inputs[0].axis != nil {
             out += batchPredict(
