@@ -4,6 +4,8 @@
 enum ContractionShaders {
     /// Rows of A one invocation multiplies, at most.
     static let rowBlock = 8
+    /// Neighbouring output columns one invocation computes, at most.
+    static let columnBlock = 4
 
     /// Where a product's operands lie: element (row, d) of A at
     /// `aBase + row·aRow + d·aDepth`, (d, column) of B at `bBase + d·bDepth + column·bColumn`.
@@ -17,10 +19,10 @@ enum ContractionShaders {
         var bColumn: Int
     }
 
-    /// Invocations run along the output's columns (neighbouring invocations
-    /// read neighbouring elements of B); each multiplies a block of rows, and
-    /// the workgroup's y picks the block, so every invocation of a workgroup
-    /// reads the same elements of A. `finish(row, column, sum)` gives the
+    /// Invocations run along the output's columns, each computing a block of
+    /// rows by a few neighbouring columns, so each element of A it loads feeds
+    /// several multiply-adds (lavapipe gathers every load lane by lane); the
+    /// workgroup's y picks the block of rows. `finish(row, column, sum)` gives the
     /// value stored for a sum; `bases(matrix)` A's and B's first elements
     /// and the output's for batch matrix `matrix`.
     static func product(
@@ -33,32 +35,48 @@ enum ContractionShaders {
         guard batch * blocksPerMatrix <= ShaderBuilder.maximumGroups else {
             throw context.unsupported("\(batch * blocksPerMatrix) blocks of rows pass a dispatch's 65535 workgroups")
         }
-        // Each workgroup row is one matrix's block of rows.
-        return try ShaderBuilder.grid(layout.n, rows: batch * blocksPerMatrix) { b, column, row throws(ShaderLowering.Unsupported) in
+        // Each workgroup row is one matrix's block of rows; each invocation a few neighbouring columns.
+        let columns = Swift.min(columnBlock, layout.n)
+        let tiles = (layout.n + columns - 1) / columns
+        return try ShaderBuilder.grid(tiles, rows: batch * blocksPerMatrix) { b, tile, row throws(ShaderLowering.Unsupported) in
             let matrix = b.div(row, blocksPerMatrix)
             let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
+            let firstColumn = b.mul(tile, columns)
             let (aBuffer, bBuffer) = (try context.buffer(aID, b), try context.buffer(bID, b))
             let (aBase, bBase) = bases(b, matrix)
-            let sums = (0..<block).map { _ in b.variable(b.f(0)) }
-            let columnBase = b.add(bBase, b.mul(column, layout.bColumn))
+            // sums[r][p]: row firstRow + r, column firstColumn + p.
+            let sums = (0..<block).map { _ in (0..<columns).map { _ in b.variable(b.f(0)) } }
+            // A last tile's columns past n read column n − 1 (in bounds) and are not stored.
+            let columnBases = (0..<columns).map { p in
+                let column = layout.n % columns == 0 ? b.add(firstColumn, p) : b.m.value(.select, b.uint, [
+                    b.less(b.add(firstColumn, p), b.u(layout.n)), b.add(firstColumn, p), b.u(layout.n - 1),
+                ])
+                return b.add(bBase, b.mul(column, layout.bColumn))
+            }
             let rowBase = b.add(aBase, b.mul(firstRow, layout.aRow))
             b.loop(layout.k) { d in
-                let value = b.load(bBuffer, b.add(columnBase, b.mul(d, layout.bDepth)))
+                let values = columnBases.map { b.load(bBuffer, b.add($0, b.mul(d, layout.bDepth))) }
                 let depth = b.add(rowBase, b.mul(d, layout.aDepth))
                 for r in 0..<block {
                     let a = b.load(aBuffer, b.add(depth, r * layout.aRow))
-                    b.write(sums[r], b.fma(a, value, b.read(sums[r])))
+                    for (p, value) in values.enumerated() { b.write(sums[r][p], b.fma(a, value, b.read(sums[r][p]))) }
                 }
             }
             let output = try context.buffer(context.output, b)
+            let math = ShaderMath(context: context, builder: b)
             for r in 0..<block {
                 let outRow = b.add(firstRow, r)
-                var result = try finish(b, outRow, column, b.read(sums[r]))
-                if let epilogue = context.node.epilogue {
-                    result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result])
+                for p in 0..<columns {
+                    let column = b.add(firstColumn, p)
+                    var result = try finish(b, outRow, column, b.read(sums[r][p]))
+                    if let epilogue = context.node.epilogue { result = try math.float(epilogue.expression, [result]) }
+                    let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
+                    if layout.n % columns == 0 {
+                        b.store(result, output, at)
+                    } else {
+                        b.ifThen(b.less(column, b.u(layout.n))) { b.store(result, output, at) }
+                    }
                 }
-                let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
-                b.store(result, output, at)
             }
         }
     }
