@@ -26,8 +26,8 @@ final class VulkanRun {
     let executor: OpaquePointer
     let device: KilnVulkan.Device
     /// Preallocated for the reason a call fails, so a call allocates nothing.
-    let error: UnsafeMutablePointer<CChar>
-    static let errorCapacity = 512
+    private let error: UnsafeMutablePointer<CChar>
+    private static let errorCapacity = 512
 
     /// Builds the executor of `model`'s Vulkan build, checking that it lays
     /// out the arena as the chosen CPU build does (`cpu`), so that the host
@@ -67,9 +67,17 @@ final class VulkanRun {
 
     /// Runs one call; nil, or why it failed.
     @inline(__always)
-    func run() -> String? {
-        kiln_vulkan_executor_run(executor, error, Self.errorCapacity) == 0 ? nil : String(cString: error)
-    }
+    func run() -> String? { failure(kiln_vulkan_executor_run(executor, error, Self.errorCapacity)) }
+
+    /// Starts the pipelined call in `slot`; nil, or why it failed.
+    func submit(slot: Int) -> String? { failure(kiln_vulkan_executor_submit(executor, UInt32(slot), error, Self.errorCapacity)) }
+
+    /// Waits for the pipelined call in `slot`; nil, or why it failed.
+    func wait(slot: Int) -> String? { failure(kiln_vulkan_executor_wait(executor, UInt32(slot), error, Self.errorCapacity)) }
+
+    /// Nil for status 0, else the executor's sentence, naming the device.
+    @inline(__always)
+    private func failure(_ status: Int32) -> String? { status == 0 ? nil : "\(device.name) failed: \(String(cString: error))" }
 
     deinit {
         kiln_vulkan_executor_destroy(executor)

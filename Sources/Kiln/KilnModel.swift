@@ -421,9 +421,12 @@ public final class KilnModel {
 
     /// Elements `tensor` holds at the current extent.
     @inline(__always)
-    func currentCount(_ tensor: TensorInfo) -> Int {
+    func currentCount(_ tensor: TensorInfo) -> Int { count(tensor, atExtent: Int(dims[0])) }
+
+    /// `tensor`'s element count when the bounded dim has extent `extent`.
+    func count(_ tensor: TensorInfo, atExtent extent: Int) -> Int {
         guard tensor.boundedAxis != nil else { return tensor.elementCount }
-        return tensor.elementCount / boundedDims[0].bound * Int(dims[0])
+        return tensor.elementCount / boundedDims[0].bound * extent
     }
 
     /// `tensor`'s shape at the current extent.
@@ -558,7 +561,13 @@ public final class KilnModel {
     /// Copies `values` into input `index`, checking the element count.
     public func setInput<T: KilnElement, C: Collection>(_ index: Int, _ values: C) throws(KilnError)
     where C.Element == T {
-        let buffer = input(index, as: T.self)
+        try fill(input(index, as: T.self), input: index, values)
+    }
+
+    /// Copies `values` into `buffer` (input `index`'s memory, in the arena or a pipelined call's slot), checking the count.
+    func fill<T: KilnElement, C: Collection>(
+        _ buffer: UnsafeMutableBufferPointer<T>, input index: Int, _ values: C
+    ) throws(KilnError) where C.Element == T {
         guard values.count == buffer.count else {
             throw .shapeMismatch(
                 tensor: inputs[index].name, expectedShape: inputShape(index), givenCount: values.count)
@@ -587,7 +596,7 @@ public final class KilnModel {
         if pipeline.onDevice > 0 { finishPipelinedCalls() }
         if activeDevice == .vulkan, let vulkan {
             guard let failure = vulkan.run() else { return carryState() }
-            fallBack("\(vulkan.device.name) failed: \(failure)")
+            fallBack(failure)
         }
         if let profileStamps {
             let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)

@@ -90,11 +90,7 @@ extension KilnModel {
     /// Copies `values` into input `index` of the next call, checking the count.
     public func setNextInput<T: KilnElement, C: Collection>(_ index: Int, _ values: C) throws(KilnError)
     where C.Element == T {
-        let buffer = nextInput(index, as: T.self)
-        guard values.count == buffer.count else {
-            throw .shapeMismatch(tensor: inputs[index].name, expectedShape: inputShape(index), givenCount: values.count)
-        }
-        _ = buffer.update(fromContentsOf: values)
+        try fill(nextInput(index, as: T.self), input: index, values)
     }
 
     /// Starts a call on the inputs written through ``nextInput(_:as:)`` and
@@ -116,11 +112,7 @@ extension KilnModel {
         pipeline.extents[slot] = dimCount > 0 ? Int64(extent()) : 0
         var onDevice = false
         if activeDevice == .vulkan, let vulkan {
-            if kiln_vulkan_executor_submit(vulkan.executor, UInt32(slot), vulkan.error, VulkanRun.errorCapacity) == 0 {
-                onDevice = true
-            } else {
-                fallBack("\(vulkan.device.name) failed: \(String(cString: vulkan.error))")
-            }
+            if let failure = vulkan.submit(slot: slot) { fallBack(failure) } else { onDevice = true }
         }
         if !onDevice { runOnCPU(slot: slot) }
         pipeline.uses[slot] = .submitted(number: call.number, onDevice: onDevice)
@@ -154,10 +146,9 @@ extension KilnModel {
     /// Output `index` of a call ``wait(for:)`` collected, sized at the extent it was submitted at.
     public func output<T: KilnElement>(_ index: Int, of call: KilnPendingCall, as type: T.Type) -> UnsafeBufferPointer<T> {
         let tensor = outputs[index]
-        var count = tensor.elementCount
-        if tensor.boundedAxis != nil, let dim = boundedDims.first { count = count / dim.bound * Int(pipeline.extents[call.slot]) }
         let start = pipeline.bases[call.slot] + pipeline.offsets[pipeline.inputCount + index]
-        return UnsafeBufferPointer(view(tensor, as: type, at: start, count: count))
+        return UnsafeBufferPointer(
+            view(tensor, as: type, at: start, count: count(tensor, atExtent: Int(pipeline.extents[call.slot]))))
     }
 
     /// Waits for every call running on the device (before a synchronous call, which shares its arena).
@@ -173,8 +164,8 @@ extension KilnModel {
     /// Waits for the device's call in `slot`; if the device fails, the CPU computes it from the slot's inputs.
     private func finishOnDevice(slot: Int) {
         guard let vulkan else { return }
-        if kiln_vulkan_executor_wait(vulkan.executor, UInt32(slot), vulkan.error, VulkanRun.errorCapacity) != 0 {
-            if activeDevice == .vulkan { fallBack("\(vulkan.device.name) failed: \(String(cString: vulkan.error))") }
+        if let failure = vulkan.wait(slot: slot) {
+            if activeDevice == .vulkan { fallBack(failure) }
             runOnCPU(slot: slot)
         }
     }

@@ -92,9 +92,15 @@ struct ModelOptions: ParsableArguments {
     /// The model prepared with its config; a `device` other than the CPU
     /// adds Vulkan to the config's backends.
     func prepare(device: KilnDevice = .cpu) throws -> (PreparedModel, ModelConfig) {
+        let config = try loadConfig(device: device)
+        return (try Compiler.prepare(modelPath: model, config: config), config)
+    }
+
+    /// The config, with Vulkan added to its backends when `device` may use it.
+    func loadConfig(device: KilnDevice) throws -> ModelConfig {
         var config = try loadConfig()
         if device != .cpu, !(config.backends ?? []).contains(.vulkan) { config.backends = [.cpu, .vulkan] }
-        return (try Compiler.prepare(modelPath: model, config: config), config)
+        return config
     }
 }
 
@@ -369,8 +375,7 @@ struct Verify: ParsableCommand {
             data
             ?? URL(fileURLWithPath: model.model).deletingLastPathComponent()
             .appendingPathComponent("test_data_set_0").path
-        var config = try model.loadConfig()
-        if device.device != .cpu, !(config.backends ?? []).contains(.vulkan) { config.backends = [.cpu, .vulkan] }
+        var config = try model.loadConfig(device: device.device)
         // The model's own problems come first; the data set is read for
         // inputs to fix only when asked (its tensors may be of types Kiln refuses).
         var inputs: [TensorFile]? = nil

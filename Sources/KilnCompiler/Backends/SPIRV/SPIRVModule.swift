@@ -276,13 +276,6 @@ public struct SPIRVModule {
         label(merge)
     }
 
-    /// Structured `if condition { body }`: the merge block follows.
-    public mutating func ifThen(_ condition: SPIRVID, _ body: (inout SPIRVModule) -> Void) {
-        let merge = beginIf(condition)
-        body(&self)
-        endIf(merge)
-    }
-
     /// An open structured loop: the blocks ``endLoop(_:)`` closes it with.
     public struct OpenLoop {
         let counter: SPIRVID
