@@ -1,11 +1,14 @@
-// Matrix products: one invocation per output element, its dot product
-// in a loop over the shared dimension, then bias and the fused activation.
+// Matrix products: each invocation computes a block of 8 rows by 8
+// neighbouring columns, its dot products in one loop over the shared
+// dimension, then bias and the fused activation. 16 × 8 ran the
+// transformer encoder ~15% faster on lavapipe but made its first call
+// (lavapipe JIT-compiles each shader then) 2.5 times as long.
 
 enum ContractionShaders {
     /// Rows of A one invocation multiplies, at most.
     static let rowBlock = 8
     /// Neighbouring output columns one invocation computes, at most.
-    static let columnBlock = 4
+    static let columnBlock = 8
 
     /// Where a product's operands lie: element (row, d) of A at
     /// `aBase + row·aRow + d·aDepth`, (d, column) of B at `bBase + d·bDepth + column·bColumn`.
