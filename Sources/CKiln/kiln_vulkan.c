@@ -95,6 +95,13 @@ typedef struct KilnVulkan {
   VkBuffer buffers[KILN_VULKAN_BUFFERS];
   VkDeviceMemory memory[KILN_VULKAN_BUFFERS];
   void *mapped[KILN_VULKAN_BUFFERS];  ///< Set where the memory is host visible and coherent.
+  /// Read-only float views of buffers 0 and 1 (the arena and the weights),
+  /// bound after the storage buffers as uniform texel buffers.
+  VkBufferView views[2];
+  uint32_t viewCount;
+  /// Specialization constants 0 and 1 of every pipeline: whether views[0]
+  /// and views[1] cover their whole buffer (kiln_abi.h).
+  VkBool32 viewsCover[2];
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
   VkDescriptorPool descriptorPool;
@@ -145,6 +152,7 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
     KILN_DEVICE_FN(vkDestroyDescriptorPool);
     KILN_DEVICE_FN(vkDestroyPipelineLayout);
     KILN_DEVICE_FN(vkDestroyDescriptorSetLayout);
+    KILN_DEVICE_FN(vkDestroyBufferView);
     KILN_DEVICE_FN(vkDestroyDevice);
     vkDeviceWaitIdle(vk->device);
     if (vk->fence) vkDestroyFence(vk->device, vk->fence, NULL);
@@ -159,6 +167,9 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
     if (vk->descriptorPool) vkDestroyDescriptorPool(vk->device, vk->descriptorPool, NULL);
     if (vk->pipelineLayout) vkDestroyPipelineLayout(vk->device, vk->pipelineLayout, NULL);
     if (vk->setLayout) vkDestroyDescriptorSetLayout(vk->device, vk->setLayout, NULL);
+    for (uint32_t view = 0; view < 2; view++) {
+      if (vk->views[view]) vkDestroyBufferView(vk->device, vk->views[view], NULL);
+    }
     for (uint32_t which = KILN_VULKAN_BUFFERS; which-- > 0;) kiln_vulkan_free_buffer(vk, which);
     vkDestroyDevice(vk->device, NULL);
   }
@@ -360,8 +371,9 @@ static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t which, VkDeviceSize size,
 }
 
 /// The descriptor set with buffers 0 ..< `bindingCount` as storage buffers
-/// at the same bindings of set 0, and a pipeline layout with `pushSize`
-/// bytes of push constants.
+/// at the same bindings of set 0, then `vk->views` (vk->viewCount of them)
+/// as uniform texel buffers at the next bindings, and a pipeline layout with
+/// `pushSize` bytes of push constants.
 static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pushSize, char *error,
                               size_t errorSize) {
   KILN_DEVICE_FN(vkCreateDescriptorSetLayout);
@@ -369,17 +381,20 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
   KILN_DEVICE_FN(vkCreateDescriptorPool);
   KILN_DEVICE_FN(vkAllocateDescriptorSets);
   KILN_DEVICE_FN(vkUpdateDescriptorSets);
-  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_BUFFERS];
+  const uint32_t total = bindingCount + vk->viewCount;
+  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_BUFFERS + 2];
   VkDescriptorBufferInfo bufferInfos[KILN_VULKAN_BUFFERS];
-  VkWriteDescriptorSet writes[KILN_VULKAN_BUFFERS];
-  for (uint32_t index = 0; index < bindingCount; index++) {
-    bindings[index] = (VkDescriptorSetLayoutBinding){.binding = index,
-                                                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                                     .descriptorCount = 1,
-                                                     .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+  VkWriteDescriptorSet writes[KILN_VULKAN_BUFFERS + 2];
+  for (uint32_t index = 0; index < total; index++) {
+    bindings[index] = (VkDescriptorSetLayoutBinding){
+        .binding = index,
+        .descriptorType =
+            index < bindingCount ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+        .descriptorCount = 1,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
   }
   VkDescriptorSetLayoutCreateInfo setLayoutInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-                                                   .bindingCount = bindingCount,
+                                                   .bindingCount = total,
                                                    .pBindings = bindings};
   KILN_TRY(vkCreateDescriptorSetLayout(vk->device, &setLayoutInfo, NULL, &vk->setLayout),
            "vkCreateDescriptorSetLayout");
@@ -391,28 +406,62 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
                                            .pPushConstantRanges = &range};
   KILN_TRY(vkCreatePipelineLayout(vk->device, &layoutInfo, NULL, &vk->pipelineLayout), "vkCreatePipelineLayout");
   // A pool size must count at least one descriptor, even for a set with none.
-  VkDescriptorPoolSize poolSize = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                   .descriptorCount = bindingCount ? bindingCount : 1};
+  VkDescriptorPoolSize poolSizes[2] = {
+      {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = bindingCount ? bindingCount : 1},
+      {.type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = vk->viewCount}};
   VkDescriptorPoolCreateInfo poolInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                          .maxSets = 1,
-                                         .poolSizeCount = 1,
-                                         .pPoolSizes = &poolSize};
+                                         .poolSizeCount = vk->viewCount ? 2 : 1,
+                                         .pPoolSizes = poolSizes};
   KILN_TRY(vkCreateDescriptorPool(vk->device, &poolInfo, NULL, &vk->descriptorPool), "vkCreateDescriptorPool");
   VkDescriptorSetAllocateInfo setInfo = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
                                          .descriptorPool = vk->descriptorPool,
                                          .descriptorSetCount = 1,
                                          .pSetLayouts = &vk->setLayout};
   KILN_TRY(vkAllocateDescriptorSets(vk->device, &setInfo, &vk->set), "vkAllocateDescriptorSets");
-  for (uint32_t index = 0; index < bindingCount; index++) {
-    bufferInfos[index] = (VkDescriptorBufferInfo){.buffer = vk->buffers[index], .offset = 0, .range = VK_WHOLE_SIZE};
+  for (uint32_t index = 0; index < total; index++) {
     writes[index] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                            .dstSet = vk->set,
                                            .dstBinding = index,
-                                           .descriptorCount = 1,
-                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                           .pBufferInfo = &bufferInfos[index]};
+                                           .descriptorCount = 1};
+    if (index < bindingCount) {
+      bufferInfos[index] = (VkDescriptorBufferInfo){.buffer = vk->buffers[index], .offset = 0, .range = VK_WHOLE_SIZE};
+      writes[index].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      writes[index].pBufferInfo = &bufferInfos[index];
+    } else {
+      writes[index].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+      writes[index].pTexelBufferView = &vk->views[index - bindingCount];
+    }
   }
-  vkUpdateDescriptorSets(vk->device, bindingCount, writes, 0, NULL);
+  vkUpdateDescriptorSets(vk->device, total, writes, 0, NULL);
+  return 0;
+}
+
+/// vk->views: float views of the arena and the weights, each covering as
+/// much of its buffer as the device lets one view cover.
+static int kiln_vulkan_views(KilnVulkan *vk, const VkDeviceSize bytes[2], char *error, size_t errorSize) {
+  KILN_DEVICE_FN(vkCreateBufferView);
+  VkDeviceSize most = (VkDeviceSize)vk->properties.limits.maxTexelBufferElements * 4;
+  // Tests reach the storage-buffer reads of devices with short views (the
+  // spec's minimum is 65536 texels) on lavapipe, which allows 128 Mi.
+  const char *limit = getenv("KILN_VULKAN_TEXEL_LIMIT");
+  if (limit != NULL && limit[0] != 0) {
+    unsigned long long texels = strtoull(limit, NULL, 10);
+    if (texels < most / 4) most = texels * 4;
+  }
+  // A view of no texels is invalid; one texel covers nothing that matters.
+  if (most < 4) most = 4;
+  for (uint32_t view = 0; view < 2; view++) {
+    VkDeviceSize range = bytes[view] / 4 * 4;
+    VkBufferViewCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                                   .buffer = vk->buffers[view],
+                                   .format = VK_FORMAT_R32_SFLOAT,
+                                   .offset = 0,
+                                   .range = range < most ? range : most};
+    KILN_TRY(vkCreateBufferView(vk->device, &info, NULL, &vk->views[view]), "vkCreateBufferView");
+    vk->viewsCover[view] = range <= most;
+  }
+  vk->viewCount = 2;
   return 0;
 }
 
@@ -455,12 +504,18 @@ static int kiln_vulkan_pipeline(KilnVulkan *vk, uint32_t index, const void *code
     snprintf(error, errorSize, "vkCreateShaderModule failed for '%s' with VkResult %d", name, (int)result);
     return -1;
   }
+  // Shaders without the constants ignore them.
+  const VkSpecializationMapEntry entries[2] = {{.constantID = 0, .offset = 0, .size = sizeof(VkBool32)},
+                                               {.constantID = 1, .offset = sizeof(VkBool32), .size = sizeof(VkBool32)}};
+  const VkSpecializationInfo specialization = {
+      .mapEntryCount = 2, .pMapEntries = entries, .dataSize = sizeof vk->viewsCover, .pData = vk->viewsCover};
   VkComputePipelineCreateInfo pipelineInfo = {
       .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
       .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
                 .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                 .module = shader,
-                .pName = "main"},
+                .pName = "main",
+                .pSpecializationInfo = vk->viewCount ? &specialization : NULL},
       .layout = vk->pipelineLayout};
   result = vkCreateComputePipelines(vk->device, vk->cache, 1, &pipelineInfo, NULL, &vk->pipelines[index]);
   // The pipeline keeps what it needs of the module.
@@ -952,8 +1007,8 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   const VkMemoryPropertyFlags local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
   const VkMemoryPropertyFlags mappable[] = {local | shared, local};
   const VkMemoryPropertyFlags cached[] = {shared | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, shared};
-  const VkBufferUsageFlags usage =
-      VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  const VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                                   VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   if (kiln_vulkan_buffer(vk, KILN_ARENA, arenaBytes, usage, staging ? &local : mappable, staging ? 1 : 2, "the arena",
                          error, errorSize) != 0) {
     return -1;
@@ -981,6 +1036,8 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
     memcpy(vk->mapped[KILN_WEIGHTS], weights, weightBytes);
   }
 
+  const VkDeviceSize viewed[2] = {arenaBytes, weightBytes};
+  if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
   if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCreatePipelineCache);
   VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};

@@ -221,7 +221,10 @@ typedef struct KilnModelDescriptor {
   /// same tensors, state and arena layout as this build. Its shaders see
   /// descriptor set 0 with the arena (`arenaSize` bytes) at binding 0 and
   /// its `weights` (read only; `weightsSize` bytes, the shaders' own region
-  /// of the blob: their constants and SPIR-V) at binding 1, no push constants, and run
+  /// of the blob: their constants and SPIR-V) at binding 1, both as storage
+  /// buffers, the same two as R32_SFLOAT uniform texel buffers at bindings 2
+  /// and 3, boolean specialization constants 0 and 1 saying whether those
+  /// views cover the whole arena and weights, no push constants, and run
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;

@@ -158,6 +158,15 @@ public struct SPIRVModule {
         return id
     }
 
+    /// A boolean specialization constant: `value` unless the pipeline gives
+    /// constant `specID` another at creation.
+    public mutating func specConstant(_ value: Bool, specID: UInt32) -> SPIRVID {
+        let id = makeID()
+        emit(&globals, value ? .specConstantTrue : .specConstantFalse, [boolType().value, id.value])
+        decorate(id, .specID, [specID])
+        return id
+    }
+
     /// A module-scope variable.
     public mutating func variable(_ pointer: SPIRVID, _ storage: SPIRVStorageClass) -> SPIRVID {
         let id = makeID()
@@ -177,6 +186,28 @@ public struct SPIRVModule {
         decorate(buffer, .binding, [UInt32(binding)])
         if readOnly { decorate(buffer, .nonWritable) }
         return buffer
+    }
+
+    /// A uniform texel buffer of 32-bit floats at (`set`, `binding`) (GLSL's
+    /// `samplerBuffer`): read with ``fetch(_:_:)``. Returns the variable.
+    public mutating func texelBuffer(set: Int, binding: Int) -> SPIRVID {
+        if !capabilities.contains(46) { emit(&capabilities, .capability, [46]) }  // SampledBuffer
+        // OpTypeImage: float, Buffer, not depth, not arrayed, not multisampled, sampled, format Unknown.
+        let image = type(.typeImage, [floatType().value, 5, 0, 0, 0, 1, 0])
+        let sampled = type(.typeSampledImage, [image.value])
+        let buffer = variable(pointerType(.uniformConstant, sampled), .uniformConstant)
+        decorate(buffer, .descriptorSet, [UInt32(set)])
+        decorate(buffer, .binding, [UInt32(binding)])
+        return buffer
+    }
+
+    /// The float at element `index` (a uint) of texel buffer `buffer`.
+    public mutating func fetch(_ buffer: SPIRVID, _ index: SPIRVID) -> SPIRVID {
+        let float = floatType()
+        let image = type(.typeImage, [float.value, 5, 0, 0, 0, 1, 0])
+        let sampled = value(.load, type(.typeSampledImage, [image.value]), [buffer])
+        let texel = value(.fetch, vectorType(float, 4), [value(.image, image, [sampled]), value(.bitcast, intType(), [index])])
+        return value(.compositeExtract, float, [texel], literals: [0])
     }
 
     /// `GLSL.std.450`, imported once.

@@ -6,13 +6,15 @@ public enum SPIRVOp: UInt16, Sendable {
     case name = 5, memberName = 6
     case extInstImport = 11, extInst = 12, memoryModel = 14, entryPoint = 15, executionMode = 16, capability = 17
     case typeVoid = 19, typeBool = 20, typeInt = 21, typeFloat = 22, typeVector = 23
+    case typeImage = 25, typeSampledImage = 27
     case typeArray = 28, typeRuntimeArray = 29, typeStruct = 30, typePointer = 32, typeFunction = 33
     case constantTrue = 41, constantFalse = 42, constant = 43, constantComposite = 44
-    case specConstant = 50, specConstantComposite = 51
+    case specConstantTrue = 48, specConstantFalse = 49, specConstant = 50, specConstantComposite = 51
     case function = 54, functionParameter = 55, functionEnd = 56
     case variable = 59, load = 61, store = 62, accessChain = 65
     case decorate = 71, memberDecorate = 72
     case compositeExtract = 81
+    case fetch = 95, image = 100
     case convertSToF = 111, convertUToF = 112, bitcast = 124
     case fNegate = 127
     case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, fDiv = 136, uMod = 137

@@ -24,7 +24,7 @@ enum RowShaders {
                 b.write(sum, b.fadd(b.read(sum), e))
             }
             let scale = b.fdiv(b.f(1), b.read(sum))
-            b.loop(length) { i in b.store(b.fmul(b.load(output, at(i)), scale), output, at(i)) }
+            b.loop(length) { i in b.store(b.fmul(b.reload(output, at(i)), scale), output, at(i)) }
         }
     }
 
