@@ -182,7 +182,7 @@ public final class KilnModel {
         let first = descriptor.assumingMemoryBound(to: KilnModelDescriptor.self)
         let name = first.pointee.modelName.map { String(cString: $0) } ?? "model"
         let builds = try CPUVariants(first, model: name)
-        let forced = requested ?? Self.environmentVariant()
+        let forced = requested ?? ProcessEnvironment.value("KILN_CPU_VARIANT")
         let model = try builds.select(forced, machine: kiln_cpu_features()).pointee
         cpuVariant = model.cpuName.map { String(cString: $0) } ?? ""
         cpuVariants = builds.names
@@ -303,7 +303,7 @@ public final class KilnModel {
         for index in 0..<dimCount { dims[index] = model.dims?[index].maxValue ?? 0 }
         // At most 4 Mi stamps (32 MiB), however many calls were asked for.
         profiledCallCapacity = Swift.max(1, Swift.min(profiledCalls, (1 << 22) / (dispatchTableCount + 1)))
-        if profiling || Self.environmentFlag("KILN_PROFILE") {
+        if profiling || ProcessEnvironment.flag("KILN_PROFILE") {
             let count = profiledCallCapacity * (dispatchTableCount + 1)
             profileStamps = .allocate(capacity: count)
             profileStamps?.initialize(repeating: 0, count: count)
@@ -442,27 +442,6 @@ public final class KilnModel {
 
     /// Output `index`'s shape at the current extent.
     public func outputShape(_ index: Int) -> [Int] { currentShape(outputs[index]) }
-
-    /// Whether environment variable `name` is set to something other than "" or "0".
-    private static func environmentFlag(_ name: String) -> Bool {
-        #if canImport(Glibc)
-            guard let value = getenv(name) else { return false }
-            let text = String(cString: value)
-            return !text.isEmpty && text != "0"
-        #else
-            return false
-        #endif
-    }
-
-    /// `KILN_CPU_VARIANT`, when set and not empty: forces a build for a whole process.
-    private static func environmentVariant() -> String? {
-        #if canImport(Glibc)
-            guard let value = getenv("KILN_CPU_VARIANT"), value.pointee != 0 else { return nil }
-            return String(cString: value)
-        #else
-            return nil
-        #endif
-    }
 
     deinit {
         kiln_pool_destroy(pool)

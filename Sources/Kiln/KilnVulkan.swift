@@ -5,10 +5,6 @@
 
 import CKiln
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Vulkan on this machine.
 public enum KilnVulkan {
     /// One physical device.
@@ -85,7 +81,7 @@ public enum KilnVulkan {
     /// best (a discrete GPU before an integrated one before a CPU).
     public static func selectDevice(_ requested: String? = nil) throws(KilnError) -> Device {
         let devices = try devices()
-        let wanted = requested ?? environment("KILN_VULKAN_DEVICE")
+        let wanted = requested ?? ProcessEnvironment.value("KILN_VULKAN_DEVICE")
         guard let wanted, !wanted.isEmpty else { return devices[0] }
         if let index = Int(wanted) {
             guard devices.indices.contains(index) else {
@@ -104,13 +100,5 @@ public enum KilnVulkan {
 
     private static func listing(_ devices: [Device]) -> String {
         devices.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
-    }
-
-    private static func environment(_ name: String) -> String? {
-        #if canImport(Glibc)
-            getenv(name).map { String(cString: $0) }
-        #else
-            nil
-        #endif
     }
 }

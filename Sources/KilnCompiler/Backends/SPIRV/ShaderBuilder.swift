@@ -179,6 +179,13 @@ final class ShaderBuilder {
         m.value(.bitcast, uint, [element(buffer.variable, add(index, buffer.base))])
     }
 
+    /// Stores `value` when `column` (of a tile that may reach past the
+    /// row's end) is below `width`; `width` a multiple of `tile` needs no test.
+    func store(_ value: SPIRVID, _ buffer: ShaderBuffer, _ index: SPIRVID, column: SPIRVID, below width: Int, tile: Int) {
+        if width % tile == 0 { return store(value, buffer, index) }
+        ifThen(less(column, u(width))) { store(value, buffer, index) }
+    }
+
     func store(_ value: SPIRVID, _ buffer: ShaderBuffer, _ index: SPIRVID) {
         m.statement(.store, [m.value(.accessChain, floatPointer, [buffer.variable, u(0), add(index, buffer.base)]), value])
     }

@@ -74,11 +74,7 @@ enum ContractionShaders {
                     var result = try finish(b, outRow, column, b.read(sums[r][p]))
                     if let epilogue = context.node.epilogue { result = try math.float(epilogue.expression, [result]) }
                     let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
-                    if layout.n % columns == 0 {
-                        b.store(result, output, at)
-                    } else {
-                        b.ifThen(b.less(column, b.u(layout.n))) { b.store(result, output, at) }
-                    }
+                    b.store(result, output, at, column: column, below: layout.n, tile: columns)
                 }
             }
         }
