@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: bench-bounded test-bundle deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench fixtures proto conformance \
+.PHONY: bench-bounded test-bundle deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench bench-vulkan fixtures proto conformance \
 	conformance-subset reference real-models check-real-models docs clean
 
 deps:
@@ -69,6 +69,11 @@ check-sanitizers: deps
 # Kiln against ONNX Runtime, OpenVINO and OpenBLAS, one thread each (THREADS=2: two; needs PyPI for the venv).
 bench: deps
 	bash Benchmarks/run.sh
+
+# Kiln's Vulkan build against ncnn (Vulkan) and IREE (vulkan-spirv) on the same models, on
+# lavapipe (needs PyPI; IREE_TIMEOUT, default 600, limits each IREE step in seconds).
+bench-vulkan: deps
+	bash Benchmarks/vulkan_compare.sh
 
 # A bounded batch dim against static builds of each batch (ResNet-18, MobileNetV2).
 bench-bounded: deps

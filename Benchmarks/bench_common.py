@@ -2,9 +2,12 @@
 the timing loop and the percentile rule, so every engine is timed alike."""
 
 import argparse
+import faulthandler
 import json
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -60,3 +63,36 @@ def report(engine, args, samples, **extra):
     result = {"device": "cpu", "engine": engine, "model": os.path.basename(args.model), **summary(samples),
               "runs": args.runs, "threads": args.threads, **extra}
     print(json.dumps(result, sort_keys=True, separators=(",", ":")))
+
+
+# The tolerance of `kilnc verify` and Benchmarks/run.sh.
+ATOL = RTOL = 1e-4
+
+
+def step(name):
+    """Announces a step on stderr and (re)arms the STEP_TIMEOUT watchdog for it.
+
+    faulthandler's watchdog is a C thread: it fires inside a native call that
+    holds the GIL, where a Python signal handler would wait for the call."""
+    print(f"step: {name}", file=sys.stderr, flush=True)
+    limit = float(os.environ.get("STEP_TIMEOUT", "0") or 0)
+    faulthandler.cancel_dump_traceback_later()
+    if limit > 0:
+        faulthandler.dump_traceback_later(limit, exit=True)
+
+
+def read_tensor(path):
+    """The array in an ONNX TensorProto file (test_data_set_0/*.pb)."""
+    from onnx import TensorProto, numpy_helper
+
+    tensor = TensorProto()
+    tensor.ParseFromString(Path(path).read_bytes())
+    return numpy_helper.to_array(tensor)
+
+
+def matches(got, want):
+    """(whether `got`, reshaped to `want`'s shape, is within ATOL + RTOL·|want|, its largest error)."""
+    if got.size != want.size:
+        return False, float("inf")
+    error = np.abs(got.reshape(want.shape).astype(np.float64) - want)
+    return bool(np.all(error <= ATOL + RTOL * np.abs(want))), float(error.max())
