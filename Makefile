@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: bench-bounded test-bundle deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers malformed malformed-times fuzz fuzz-smoke bench bench-vulkan fixtures proto conformance \
+.PHONY: bench-bounded test-bundle deps demo test test-swift test-examples test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers check-vulkan-validation malformed malformed-times fuzz fuzz-smoke bench bench-vulkan fixtures proto conformance \
 	conformance-subset reference real-models check-real-models docs clean
 
 deps:
@@ -65,6 +65,10 @@ check-sanitizers: deps
 		--skip "VulkanTests|VulkanFixtureTests|VulkanDeviceCLITests|theShaderRunsOnTheDevice"
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+# The Vulkan suites under the Khronos validation layer (installs vulkan-validationlayers).
+check-vulkan-validation: deps
+	SWIFT="$(SWIFT)" bash Scripts/check-vulkan-validation.sh
 
 # Kiln against ONNX Runtime, OpenVINO and OpenBLAS, one thread each (THREADS=2: two; needs PyPI for the venv).
 bench: deps

@@ -3,10 +3,11 @@
 # LLVM 14's C API for kilnc, Vulkan headers and loader, Mesa's lavapipe
 # (a CPU Vulkan driver for tests), spirv-tools (spirv-val), GNU time
 # (peak memory in measurement scripts) and Chromium (headless, to render
-# `kilnc report` pages in tests).
+# `kilnc report` pages in tests). Arguments name more packages, for checks
+# outside `make test` (the Vulkan validation layer).
 set -euo pipefail
 
-packages=(llvm-dev libvulkan-dev mesa-vulkan-drivers spirv-tools time chromium)
+packages=(llvm-dev libvulkan-dev mesa-vulkan-drivers spirv-tools time chromium "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
