@@ -19,6 +19,8 @@ public struct SPIRVModule {
 
     private var nextID: UInt32 = 1
     private var capabilities: [UInt32] = []
+    /// The capabilities `capabilities` declares, so each is declared once.
+    private var declaredCapabilities: Set<UInt32> = []
     private var imports: [UInt32] = []
     private var memoryModel: [UInt32] = []
     private var entryPoints: [UInt32] = []
@@ -36,7 +38,7 @@ public struct SPIRVModule {
     private var variableInsertionPoint: Int?
 
     public init() {
-        emit(&capabilities, .capability, [1])  // Shader
+        require(capability: 1)  // Shader
         emit(&memoryModel, .memoryModel, [0, 1])  // Logical, GLSL450
     }
 
@@ -188,13 +190,23 @@ public struct SPIRVModule {
         return buffer
     }
 
+    /// Declares `capability` (a SPIR-V capability number) unless it already is.
+    private mutating func require(capability: UInt32) {
+        guard declaredCapabilities.insert(capability).inserted else { return }
+        emit(&capabilities, .capability, [capability])
+    }
+
+    /// A 1-D float image over a buffer, sampled (GLSL's `samplerBuffer`'s image):
+    /// float, Buffer, not depth, not arrayed, not multisampled, sampled, format Unknown.
+    private mutating func floatBufferImageType() -> SPIRVID {
+        type(.typeImage, [floatType().value, 5, 0, 0, 0, 1, 0])
+    }
+
     /// A uniform texel buffer of 32-bit floats at (`set`, `binding`) (GLSL's
     /// `samplerBuffer`): read with ``fetch(_:_:)``. Returns the variable.
     public mutating func texelBuffer(set: Int, binding: Int) -> SPIRVID {
-        if !capabilities.contains(46) { emit(&capabilities, .capability, [46]) }  // SampledBuffer
-        // OpTypeImage: float, Buffer, not depth, not arrayed, not multisampled, sampled, format Unknown.
-        let image = type(.typeImage, [floatType().value, 5, 0, 0, 0, 1, 0])
-        let sampled = type(.typeSampledImage, [image.value])
+        require(capability: 46)  // SampledBuffer
+        let sampled = type(.typeSampledImage, [floatBufferImageType().value])
         let buffer = variable(pointerType(.uniformConstant, sampled), .uniformConstant)
         decorate(buffer, .descriptorSet, [UInt32(set)])
         decorate(buffer, .binding, [UInt32(binding)])
@@ -204,7 +216,7 @@ public struct SPIRVModule {
     /// The float at element `index` (a uint) of texel buffer `buffer`.
     public mutating func fetch(_ buffer: SPIRVID, _ index: SPIRVID) -> SPIRVID {
         let float = floatType()
-        let image = type(.typeImage, [float.value, 5, 0, 0, 0, 1, 0])
+        let image = floatBufferImageType()
         let sampled = value(.load, type(.typeSampledImage, [image.value]), [buffer])
         let texel = value(.fetch, vectorType(float, 4), [value(.image, image, [sampled]), value(.bitcast, intType(), [index])])
         return value(.compositeExtract, float, [texel], literals: [0])

@@ -24,7 +24,7 @@ enum ContractionShaders {
 
     /// Invocations run along the output's columns, each computing a block of
     /// rows by a few neighbouring columns, so each element of A it loads feeds
-    /// several multiply-adds (lavapipe gathers every load lane by lane); the
+    /// several multiply-adds (every load is a gather on lavapipe); the
     /// workgroup's y picks the block of rows. `finish(row, column, sum)` gives the
     /// value stored for a sum; `bases(matrix)` A's and B's first elements
     /// and the output's for batch matrix `matrix`.

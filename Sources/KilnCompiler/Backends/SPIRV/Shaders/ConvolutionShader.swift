@@ -2,12 +2,13 @@
 // to 16 neighbouring output columns by a block of 8 output channels, so every
 // input value it loads feeds a block of multiply-adds and every weight a
 // row of them: every load is a gather on lavapipe (one per texel fetch,
-// lane by lane for a storage buffer), which made loads, not arithmetic, the cost. Larger tiles (16 × 16) ran ResNet-18 about 10%
-// faster but tripled lavapipe's first call, which JIT-compiles each shader;
-// 16 channels for 1×1 kernels alone ran MobileNetV2 9% faster but doubled it.
-// The workgroup's y picks the channel block, so all invocations of a
-// workgroup read the same weights. A fused 1×1 expansion in front of a
-// depthwise convolution runs as its own shader into the Vulkan build's scratch.
+// lane by lane for a storage buffer), which made loads, not arithmetic, the
+// cost. Larger tiles (16 × 16) ran ResNet-18 about 10% faster but tripled
+// lavapipe's first call, which JIT-compiles each shader; 16 channels for 1×1
+// kernels alone ran MobileNetV2 9% faster but doubled it. The workgroup's y
+// picks the channel block, so all invocations of a workgroup read the same
+// weights. A fused 1×1 expansion in front of a depthwise convolution runs as
+// its own shader into the Vulkan build's scratch.
 
 enum ConvolutionShader {
     /// Output channels one invocation computes, at most.
