@@ -61,14 +61,30 @@ final class ShaderBuilder {
         try grid(units, rows: 1, label: label) { b, index, _ throws(E) in try body(b, index) }
     }
 
+    /// Whether `grid` numbers rows along x with the units: when the units
+    /// fill less than a workgroup, or most of every workgroup would idle
+    /// (lavapipe runs idle invocations all the same: Winograd's products
+    /// over ResNet-18's small maps took twice as long with rows along y),
+    /// and when there are more rows than a dispatch's y may count.
+    private static func packsRows(units: Int, rows: Int) -> Bool {
+        rows > 1 && (units < localSize || rows > maximumGroups)
+    }
+
     /// A shader running `body(index, row)` for index 0 ..< `units` and row
     /// 0 ..< `rows`: the row is the workgroup's y, the same for all its
     /// invocations, so what a row reads (a block of weights) is the same
-    /// in the whole workgroup. Indices run along x, then past 65535
-    /// workgroups along z.
+    /// in the whole workgroup, unless the units fill less than a workgroup
+    /// or the rows pass 65535 (``packsRows(units:rows:)``): then rows follow
+    /// each other along x.
+    /// Indices run along x, then past 65535 workgroups along z.
     static func grid<E: Error>(
         _ units: Int, rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
+        if packsRows(units: units, rows: rows) {
+            return try grid(units * rows, rows: 1, label: label) { b, index, _ throws(E) in
+                try body(b, b.mod(index, units), b.div(index, units))
+            }
+        }
         let b = ShaderBuilder()
         let groups = Swift.max(1, (units + localSize - 1) / localSize)
         let columns = Swift.min(groups, maximumGroups)
@@ -155,6 +171,12 @@ final class ShaderBuilder {
         let (view, covers) = buffer.variable == arena ? (arenaView, arenaCovered) : (weightsView, weightsCovered)
         let at = add(index, buffer.base)
         return select(covers, m.fetch(view, at), element(buffer.variable, at))
+    }
+
+    /// The float at `index` of `buffer` where `inside` holds, else 0,
+    /// without a branch: an index outside (a window's padding) is never read.
+    func load(_ buffer: ShaderBuffer, _ index: SPIRVID, where inside: SPIRVID) -> SPIRVID {
+        select(inside, load(buffer, m.value(.select, uint, [inside, index, u(0)])), f(0))
     }
 
     /// The float at `index` of `buffer` as this shader last wrote it.

@@ -13,6 +13,10 @@ struct ShaderContext {
     /// CPU plan's end): for intermediates the CPU build never stores, such
     /// as a fused expansion's result.
     let scratchOffset: Int
+    /// Whether convolutions may run as Winograd, whose transformed weights
+    /// are 16/9 to 4 times the kernel's (VulkanBackend leaves it off where
+    /// they would not fit a storage buffer).
+    var allowsWinograd = true
 
     var output: ValueID { node.outputs[0] }
     func input(_ position: Int) -> ValueID? { node.input(position) }

@@ -26,8 +26,25 @@ struct VulkanBuild {
 }
 
 enum VulkanBackend {
+    /// The storage buffer range every Vulkan device binds (the required
+    /// minimum of maxStorageBufferRange, and lavapipe's).
+    static let storageRangeEveryDeviceHas = 1 << 27
+
     /// The Vulkan build of `build`'s model, or why a node cannot run there.
-    static func compile(_ build: ScheduledModel) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
+    /// Winograd's transformed weights (and its scratch) must not be what
+    /// takes a model past `storageRange`, the range every device binds:
+    /// then the direct shaders, with the kernels as they are.
+    static func compile(
+        _ build: ScheduledModel, storageRange: Int = storageRangeEveryDeviceHas
+    ) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
+        let fast = compile(build, winograd: true)
+        if case .success(let built) = fast, Swift.max(built.region.count, built.arenaSize) > storageRange {
+            return compile(build, winograd: false)
+        }
+        return fast
+    }
+
+    private static func compile(_ build: ScheduledModel, winograd: Bool) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
         let graph = build.model.graph
         let weights = WeightsBlob()
         var dispatches: [VulkanBuild.Dispatch] = []
@@ -35,9 +52,10 @@ enum VulkanBackend {
         var scratchBytes = 0
         do {
             for (index, node) in graph.nodes.enumerated() {
-                let context = ShaderContext(
+                var context = ShaderContext(
                     graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights,
                     scratchOffset: scratchOffset)
+                context.allowsWinograd = winograd
                 for (part, shader) in try ShaderLowering.lower(context).enumerated() {
                     scratchBytes = Swift.max(scratchBytes, shader.scratchBytes)
                     let bytes = shader.words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }

@@ -22,30 +22,36 @@ enum ContractionShaders {
         var bColumn: Int
     }
 
+    /// Where a product reads A and B and writes its result.
+    typealias Operands = (ShaderBuilder) throws(ShaderLowering.Unsupported) -> (a: ShaderBuffer, b: ShaderBuffer, output: ShaderBuffer)
+
+    /// The node's own operands: inputs `a` and `b`, its first output.
+    static func operands(_ context: ShaderContext, a: ValueID, b: ValueID) -> Operands {
+        { builder throws(ShaderLowering.Unsupported) in
+            (try context.buffer(a, builder), try context.buffer(b, builder), try context.buffer(context.output, builder))
+        }
+    }
+
     /// Invocations run along the output's columns, each computing a block of
     /// rows by a few neighbouring columns, so each element of A it loads feeds
     /// several multiply-adds (every load is a gather on lavapipe); the
-    /// workgroup's y picks the block of rows. `finish(row, column, sum)` gives the
-    /// value stored for a sum; `bases(matrix)` A's and B's first elements
-    /// and the output's for batch matrix `matrix`.
+    /// block of rows is the grid's row. `finish(row, column, sum)` gives the value stored for a sum
+    /// before `epilogue`; `bases(matrix)` A's and B's first elements for
+    /// batch matrix `matrix` (its output follows the others').
     static func product(
-        _ context: ShaderContext, _ layout: Layout, batch: Int, a aID: ValueID, b bID: ValueID,
+        _ context: ShaderContext, _ layout: Layout, batch: Int, operands: Operands, epilogue: Activation?,
         bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
         finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let block = [rowBlock, 4, 2, 1].first { layout.m % $0 == 0 } ?? 1
         let blocksPerMatrix = layout.m / block
-        guard batch * blocksPerMatrix <= ShaderBuilder.maximumGroups else {
-            throw context.unsupported("\(batch * blocksPerMatrix) blocks of rows pass a dispatch's 65535 workgroups")
-        }
-        // Each workgroup row is one matrix's block of rows; each invocation a few neighbouring columns.
         let columns = Swift.min(columnBlock, layout.n)
         let tiles = (layout.n + columns - 1) / columns
         return try ShaderBuilder.grid(tiles, rows: batch * blocksPerMatrix) { b, tile, row throws(ShaderLowering.Unsupported) in
             let matrix = b.div(row, blocksPerMatrix)
             let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
             let firstColumn = b.mul(tile, columns)
-            let (aBuffer, bBuffer) = (try context.buffer(aID, b), try context.buffer(bID, b))
+            let (aBuffer, bBuffer, output) = try operands(b)
             let (aBase, bBase) = bases(b, matrix)
             // sums[r][p]: row firstRow + r, column firstColumn + p.
             let sums = (0..<block).map { _ in (0..<columns).map { _ in b.variable(b.f(0)) } }
@@ -65,14 +71,13 @@ enum ContractionShaders {
                     for (p, value) in values.enumerated() { b.write(sums[r][p], b.fma(a, value, b.read(sums[r][p]))) }
                 }
             }
-            let output = try context.buffer(context.output, b)
             let math = ShaderMath(context: context, builder: b)
             for r in 0..<block {
                 let outRow = b.add(firstRow, r)
                 for p in 0..<columns {
                     let column = b.add(firstColumn, p)
                     var result = try finish(b, outRow, column, b.read(sums[r][p]))
-                    if let epilogue = context.node.epilogue { result = try math.float(epilogue.expression, [result]) }
+                    if let epilogue { result = try math.float(epilogue.expression, [result]) }
                     let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
                     b.store(result, output, at, column: column, below: layout.n, tile: columns)
                 }
@@ -91,7 +96,10 @@ enum ContractionShaders {
         let (aRow, aDepth) = parameters.transposeA ? (1, m) : (k, 1)
         let (bDepth, bColumn) = parameters.transposeB ? (1, k) : (n, 1)
         let layout = Layout(m: m, n: n, k: k, aRow: aRow, aDepth: aDepth, bDepth: bDepth, bColumn: bColumn)
-        return try product(context, layout, batch: 1, a: aID, b: bID, bases: { b, _ in (b.u(0), b.u(0)) }) {
+        return try product(
+            context, layout, batch: 1, operands: operands(context, a: aID, b: bID), epilogue: context.node.epilogue,
+            bases: { b, _ in (b.u(0), b.u(0)) }
+        ) {
             b, row, column, sum throws(ShaderLowering.Unsupported) in
             var y = parameters.alpha == 1 ? sum : b.fmul(sum, b.f(parameters.alpha))
             if let cID, let cStrides {
@@ -116,7 +124,8 @@ enum ContractionShaders {
         let bias = context.input(2)
         let layout = Layout(m: m, n: n, k: k, aRow: k, aDepth: 1, bDepth: n, bColumn: 1)
         return try product(
-            context, layout, batch: batch.reduce(1, *), a: aID, b: bID,
+            context, layout, batch: batch.reduce(1, *), operands: operands(context, a: aID, b: bID),
+            epilogue: context.node.epilogue,
             bases: { b, matrix in
                 let coordinates = b.coordinates(of: matrix, in: batch)
                 return (b.linear(coordinates, aStrides), b.linear(coordinates, bStrides))

@@ -8,7 +8,9 @@
 // kernels alone ran MobileNetV2 9% faster but doubled it. The workgroup's y
 // picks the channel block, so all invocations of a workgroup read the same
 // weights. A fused 1×1 expansion in front of a depthwise convolution runs as
-// its own shader into the Vulkan build's scratch.
+// its own shader into the Vulkan build's scratch. 3×3 stride-1
+// convolutions the CPU build runs as Winograd run as WinogradShader's three
+// shaders instead.
 
 enum ConvolutionShader {
     /// Output channels one invocation computes, at most.
@@ -41,6 +43,7 @@ enum ConvolutionShader {
         let output: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer = { b throws(ShaderLowering.Unsupported) in
             try context.buffer(context.output, b)
         }
+        if let winograd = try WinogradShader.shaders(context, parameters) { return winograd }
         guard let expansion = parameters.expansion else {
             return [
                 try shader(
@@ -137,9 +140,7 @@ enum ConvolutionShader {
                     func value(at offset: Int) -> SPIRVID {
                         if let known = loaded[offset] { return known }
                         let inColumn = b.add(left, offset)
-                        let inside = b.and(rowInside, b.less(inColumn, b.u(width)))
-                        let position = b.m.value(.select, b.uint, [inside, b.add(rowBase, inColumn), b.u(0)])
-                        let value = b.select(inside, b.load(input, position), b.f(0))
+                        let value = b.load(input, b.add(rowBase, inColumn), where: b.and(rowInside, b.less(inColumn, b.u(width))))
                         loaded[offset] = value
                         return value
                     }

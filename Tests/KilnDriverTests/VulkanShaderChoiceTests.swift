@@ -1,0 +1,66 @@
+// Choices the Vulkan backend makes that the fixtures' numbers alone would
+// not reveal: convolutions the CPU build runs as Winograd run as Winograd on
+// Vulkan too (unless the transformed weights would pass the storage range
+// every device binds), and a dispatch with more blocks of rows than a
+// dispatch's 65535 workgroups numbers them along x instead of refusing.
+
+import Foundation
+import Kiln
+@testable import KilnCompiler
+import KilnDriver
+import Testing
+
+@Suite struct VulkanShaderChoiceTests {
+    func vulkanBuild(_ folder: String, storageRange: Int = VulkanBackend.storageRangeEveryDeviceHas) throws -> VulkanBuild {
+        let fixture = try #require(FixtureCase.all.first { $0.folder == folder })
+        let prepared = try Compiler.prepare(modelPath: fixture.modelPath, config: VulkanFixtureTests.vulkanConfig(fixture))
+        return try VulkanBackend.compile(Compiler.schedule(prepared, target: .host), storageRange: storageRange).get()
+    }
+
+    @Test(arguments: ["ops/conv_winograd", "ops/conv_winograd_f2", "ops/conv_winograd_asymmetric", "ops/conv_winograd_batch2_valid"])
+    func winogradConvolutionsRunAsWinograd(_ folder: String) throws {
+        let names = try vulkanBuild(folder).dispatches.map(\.name)
+        for step in ["winograd-input", "winograd-gemm", "winograd-output"] {
+            #expect(names.contains { $0.hasSuffix(" \(step))") }, "\(folder): \(names)")
+        }
+    }
+
+    @Test func winogradStaysOffWhereItsWeightsPassTheStorageRange() throws {
+        let winograd = try vulkanBuild("ops/conv_winograd")
+        let direct = try vulkanBuild("ops/conv_winograd", storageRange: winograd.region.count - 1)
+        #expect(!direct.dispatches.contains { $0.name.contains(" winograd-") }, "\(direct.dispatches.map(\.name))")
+        // F(4,3) stores 36 transformed taps per (output, input) channel pair where the kernel has 9.
+        #expect(direct.region.count < winograd.region.count)
+    }
+
+    /// A batched MatMul of 70 000 matrices of 8 rows: one block of rows
+    /// each, more than a dispatch's y may count.
+    @Test func rowsPastADispatchsWorkgroupLimitRun() throws {
+        let (batch, m, k) = (70_000, 8, 2)
+        var node = Onnx_NodeProto()
+        (node.opType, node.name, node.input, node.output) = ("MatMul", "product", ["a", "b"], ["y"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rows-\(UUID()).onnx").path
+        try writeONNXModel(
+            to: path, nodes: [node],
+            inputs: [onnxValueInfo("a", .float32, [batch, m, k]), onnxValueInfo("b", .float32, [batch, k, 1])],
+            outputs: [onnxValueInfo("y", .float32, [batch, m, 1])])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let a = (0..<(batch * m * k)).map { Float($0 % 97) / 16 - 3 }
+        let b = (0..<(batch * k)).map { Float($0 % 89) / 8 - 5 }
+        var results: [[Float]] = []
+        for device in [KilnDevice.cpu, .vulkan] {
+            let loaded = try LoadedModel(modelPath: path, config: config, device: device)
+            #expect(loaded.runtime.activeDevice == device)
+            try loaded.runtime.setInput(0, a)
+            try loaded.runtime.setInput(1, b)
+            loaded.runtime.run()
+            results.append(Array(loaded.runtime.output(0)))
+        }
+        // Products of two terms with few mantissa bits: exact on both devices.
+        #expect(results[0] == results[1])
+        let i = batch - 1
+        #expect(results[1][i * m + 3] == a[(i * m + 3) * k] * b[i * k] + a[(i * m + 3) * k + 1] * b[i * k + 1])
+    }
+}
