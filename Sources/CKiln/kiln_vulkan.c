@@ -116,6 +116,9 @@ typedef struct KilnVulkan {
   /// buffer from the same pool, and a fence, per slot.
   VkCommandBuffer slotCommands[KILN_VULKAN_SLOTS];
   VkFence slotFences[KILN_VULKAN_SLOTS];
+  /// A profiling executor's timestamps around every dispatch of the
+  /// synchronous command buffer (null when not profiling).
+  VkQueryPool queries;
 } KilnVulkan;
 
 #define KILN_INSTANCE_FN(name) PFN_##name name = (PFN_##name)vk->gipa(vk->instance, #name)
@@ -160,6 +163,10 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
       if (vk->slotFences[slot]) vkDestroyFence(vk->device, vk->slotFences[slot], NULL);
     }
     if (vk->commandPool) vkDestroyCommandPool(vk->device, vk->commandPool, NULL);
+    if (vk->queries) {
+      KILN_DEVICE_FN(vkDestroyQueryPool);
+      vkDestroyQueryPool(vk->device, vk->queries, NULL);
+    }
     for (uint32_t index = 0; vk->pipelines && index < vk->pipelineCount; index++) {
       if (vk->pipelines[index]) vkDestroyPipeline(vk->device, vk->pipelines[index], NULL);
     }
@@ -725,6 +732,15 @@ struct KilnVulkanExecutor {
   uint64_t *slotOffsets;  ///< Every input's offset in a slot, then every output's.
   int32_t stateful;       ///< The model has state, which pipelined calls do not carry.
   int32_t inFlight[KILN_VULKAN_SLOTS];  ///< Submitted and not yet waited for.
+  /// Profiling: `stampCount` (dispatches + 1) timestamps of the last
+  /// synchronous call as the device wrote them (`raw`, in ticks) and in
+  /// nanoseconds from the first (`stamps`), read with `getResults`.
+  uint32_t stampCount;
+  uint64_t *raw;
+  uint64_t *stamps;
+  double nanosecondsPerTick;
+  uint64_t tickMask;
+  PFN_vkGetQueryPoolResults getResults;
 };
 
 static const char *kiln_name(const char *name) { return name ? name : "(unnamed)"; }
@@ -820,11 +836,20 @@ static void kiln_executor_lead(KilnVulkan *vk, VkCommandBuffer commands) {
 
 /// Records every dispatch of `model` in `commands`, in order, each after
 /// the one before has written, from the moment the arena is ready to be
-/// read to the last dispatch.
-static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, const KilnModelDescriptor *model) {
+/// read to the last dispatch. With `queries` (profiling), a timestamp
+/// before the first and after each (a dispatch with no workgroups takes none
+/// of the time between two), each written once all work before it is done.
+static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, const KilnModelDescriptor *model,
+                                     VkQueryPool queries) {
   KILN_DEVICE_FN(vkCmdBindPipeline);
   KILN_DEVICE_FN(vkCmdBindDescriptorSets);
   KILN_DEVICE_FN(vkCmdDispatch);
+  KILN_DEVICE_FN(vkCmdResetQueryPool);
+  KILN_DEVICE_FN(vkCmdWriteTimestamp);
+  if (queries) {
+    vkCmdResetQueryPool(commands, queries, 0, model->dispatchCount + 1);
+    vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, 0);
+  }
   // Every pipeline has the same layout, so the set stays bound across them.
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, vk->pipelineLayout, 0, 1, &vk->set, 0, NULL);
   VkPipeline bound = VK_NULL_HANDLE;
@@ -832,7 +857,10 @@ static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, c
   for (uint32_t index = 0; index < model->dispatchCount; index++) {
     const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
     const uint32_t *groups = dispatch->workgroupCount;
-    if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0) continue;
+    if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0) {
+      if (queries) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, index + 1);
+      continue;
+    }
     if (recorded) {
       kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
@@ -841,6 +869,7 @@ static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, c
     if (pipeline != bound) vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
     bound = pipeline;
     vkCmdDispatch(commands, groups[0], groups[1], groups[2]);
+    if (queries) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, index + 1);
     recorded = 1;
   }
 }
@@ -881,7 +910,7 @@ static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDes
                      model->stateSize);
     kiln_executor_copied_in(vk, commands);
   }
-  kiln_executor_dispatches(vk, commands, model);
+  kiln_executor_dispatches(vk, commands, model, vk->queries);
   // A fence wait alone does not make the device's writes visible to the host.
   if (executor->mapsArena) {
     kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
@@ -953,7 +982,7 @@ static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDesc
                        input->byteCount);
     }
     kiln_executor_copied_in(vk, commands);
-    kiln_executor_dispatches(vk, commands, model);
+    kiln_executor_dispatches(vk, commands, model, VK_NULL_HANDLE);
     kiln_executor_dispatched(vk, commands);
     for (uint32_t index = 0; index < model->outputCount; index++) {
       const KilnTensorDescriptor *output = &model->outputs[index];
@@ -966,10 +995,61 @@ static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDesc
   return 0;
 }
 
+/// Makes the timestamp queries of a profiling executor, where the queue
+/// writes timestamps (lavapipe and nearly every GPU do); where it does not,
+/// the executor runs without them.
+static int kiln_executor_profile(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
+                                 size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  KILN_INSTANCE_FN(vkGetPhysicalDeviceQueueFamilyProperties);
+  uint32_t families = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(vk->physical, &families, NULL);
+  VkQueueFamilyProperties *properties = calloc(families ? families : 1, sizeof *properties);
+  if (properties == NULL) {
+    snprintf(error, errorSize, "out of memory for %u queue families", families);
+    return -1;
+  }
+  vkGetPhysicalDeviceQueueFamilyProperties(vk->physical, &families, properties);
+  uint32_t bits = vk->family < families ? properties[vk->family].timestampValidBits : 0;
+  free(properties);
+  if (bits == 0 || vk->properties.limits.timestampPeriod <= 0) return 0;
+  executor->stampCount = model->dispatchCount + 1;
+  executor->raw = calloc(executor->stampCount, sizeof *executor->raw);
+  executor->stamps = calloc(executor->stampCount, sizeof *executor->stamps);
+  if (executor->raw == NULL || executor->stamps == NULL) {
+    snprintf(error, errorSize, "out of memory for %u timestamps", executor->stampCount);
+    return -1;
+  }
+  executor->nanosecondsPerTick = vk->properties.limits.timestampPeriod;
+  executor->tickMask = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+  executor->getResults = (PFN_vkGetQueryPoolResults)vk->gdpa(vk->device, "vkGetQueryPoolResults");
+  KILN_DEVICE_FN(vkCreateQueryPool);
+  VkQueryPoolCreateInfo info = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                .queryCount = executor->stampCount};
+  KILN_TRY(vkCreateQueryPool(vk->device, &info, NULL, &vk->queries), "vkCreateQueryPool");
+  return 0;
+}
+
+/// After a profiled call: its timestamps, in nanoseconds from the first.
+/// Allocates nothing.
+static int kiln_executor_read_stamps(KilnVulkanExecutor *executor, char *error, size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  size_t bytes = (size_t)executor->stampCount * sizeof *executor->raw;
+  KILN_TRY(executor->getResults(vk->device, vk->queries, 0, executor->stampCount, bytes, executor->raw,
+                                sizeof *executor->raw, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+           "vkGetQueryPoolResults");
+  for (uint32_t index = 0; index < executor->stampCount; index++) {
+    uint64_t ticks = (executor->raw[index] - executor->raw[0]) & executor->tickMask;
+    executor->stamps[index] = (uint64_t)((double)ticks * executor->nanosecondsPerTick);
+  }
+  return 0;
+}
+
 /// kiln_vulkan_executor_create up to its result, leaving what it made in
 /// `executor` for the caller to destroy on failure.
 static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, uint32_t deviceIndex,
-                               char *error, size_t errorSize) {
+                               uint32_t flags, char *error, size_t errorSize) {
   KilnVulkan *vk = &executor->vk;
   if (kiln_executor_check(model, error, errorSize) != 0) return -1;
   // Tests reach the staging path on devices (lavapipe) that would map the arena.
@@ -1065,17 +1145,18 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
     kiln_vulkan_free_buffer(vk, KILN_UPLOAD);
   }
   if (kiln_executor_slots(executor, model, error, errorSize) != 0) return -1;
+  if ((flags & KILN_VULKAN_PROFILE) && kiln_executor_profile(executor, model, error, errorSize) != 0) return -1;
   return kiln_executor_record(executor, model, error, errorSize);
 }
 
 KilnVulkanExecutor *kiln_vulkan_executor_create(
-    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize) {
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, uint32_t flags, char *error, size_t errorSize) {
   KilnVulkanExecutor *executor = calloc(1, sizeof *executor);
   if (executor == NULL) {
     snprintf(error, errorSize, "out of memory for a Vulkan executor");
     return NULL;
   }
-  if (kiln_executor_build(executor, model, deviceIndex, error, errorSize) != 0) {
+  if (kiln_executor_build(executor, model, deviceIndex, flags, error, errorSize) != 0) {
     kiln_vulkan_executor_destroy(executor);
     return NULL;
   }
@@ -1181,16 +1262,25 @@ int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size
   }
   // After a timeout the command buffer may still be pending; submitting it again would be invalid.
   if (executor->failure[0] == 0 &&
-      kiln_vulkan_submit(&executor->vk, executor->failure, sizeof executor->failure) == 0) {
+      kiln_vulkan_submit(&executor->vk, executor->failure, sizeof executor->failure) == 0 &&
+      (executor->vk.queries == VK_NULL_HANDLE ||
+       kiln_executor_read_stamps(executor, executor->failure, sizeof executor->failure) == 0)) {
     return 0;
   }
   snprintf(error, errorSize, "%s", executor->failure);
   return -1;
 }
 
+const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *executor, uint32_t *count) {
+  *count = executor && executor->vk.queries ? executor->stampCount : 0;
+  return *count ? executor->stamps : NULL;
+}
+
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) {
   if (executor == NULL) return;
   kiln_vulkan_close(&executor->vk);
+  free(executor->raw);
+  free(executor->stamps);
   free(executor->slotOffsets);
   free(executor);
 }
@@ -1218,9 +1308,10 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
 }
 
 KilnVulkanExecutor *kiln_vulkan_executor_create(
-    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize) {
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, uint32_t flags, char *error, size_t errorSize) {
   (void)model;
   (void)deviceIndex;
+  (void)flags;
   snprintf(error, errorSize, KILN_NO_VULKAN);
   return NULL;
 }
@@ -1266,6 +1357,12 @@ int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, c
   (void)executor, (void)slot;
   snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
+}
+
+const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *executor, uint32_t *count) {
+  (void)executor;
+  *count = 0;
+  return NULL;
 }
 
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) { (void)executor; }

@@ -25,15 +25,18 @@ public enum KilnDevice: String, Sendable, Equatable, CaseIterable, CustomStringC
 final class VulkanRun {
     let executor: OpaquePointer
     let device: KilnVulkan.Device
+    /// The Vulkan build's descriptor (its dispatches' names and workgroups, for profiles).
+    let descriptor: UnsafePointer<KilnModelDescriptor>
     /// Preallocated for the reason a call fails, so a call allocates nothing.
     private let error: UnsafeMutablePointer<CChar>
     private static let errorCapacity = 512
 
     /// Builds the executor of `model`'s Vulkan build, checking that it lays
     /// out the arena as the chosen CPU build does (`cpu`), so that the host
-    /// side and a CPU fallback see the same tensors.
+    /// side and a CPU fallback see the same tensors. `profiling`: calls
+    /// record a device timestamp around every dispatch.
     init(
-        vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String
+        vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String, profiling: Bool
     ) throws(KilnError) {
         guard let vulkan else {
             throw .vulkanUnavailable(
@@ -52,14 +55,42 @@ final class VulkanRun {
         let device = try KilnVulkan.selectDevice()
         let error = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorCapacity)
         error.initialize(repeating: 0, count: Self.errorCapacity)
-        guard let executor = kiln_vulkan_executor_create(vulkan, UInt32(device.loaderIndex), error, Self.errorCapacity) else {
+        let flags = profiling ? UInt32(KILN_VULKAN_PROFILE) : 0
+        guard let executor = kiln_vulkan_executor_create(vulkan, UInt32(device.loaderIndex), flags, error, Self.errorCapacity)
+        else {
             let reason = String(cString: error)
             error.deallocate()
             throw .vulkanUnavailable(reason: "\(device.name): \(reason)")
         }
         self.executor = executor
         self.device = device
+        self.descriptor = vulkan
         self.error = error
+    }
+
+    var dispatchCount: Int { Int(descriptor.pointee.dispatchCount) }
+
+    /// "<node> (<op>[ step])" of dispatch `index`.
+    func dispatchName(_ index: Int) -> String {
+        guard let name = descriptor.pointee.dispatches?[index].name else { return "#\(index)" }
+        return String(cString: name)
+    }
+
+    /// The workgroups dispatch `index` runs.
+    func workgroups(_ index: Int) -> Int {
+        guard let dispatch = descriptor.pointee.dispatches?[index] else { return 0 }
+        let (x, y, z) = dispatch.workgroupCount
+        return Int(x) * Int(y) * Int(z)
+    }
+
+    /// The last synchronous call's device timestamps (dispatchCount + 1, in
+    /// nanoseconds from the first), or nil when the executor does not
+    /// profile or the device writes none. Allocates nothing.
+    @inline(__always)
+    func timestamps() -> UnsafeBufferPointer<UInt64>? {
+        var count: UInt32 = 0
+        guard let stamps = kiln_vulkan_executor_timestamps(executor, &count), count > 0 else { return nil }
+        return UnsafeBufferPointer(start: stamps, count: Int(count))
     }
 
     /// The host's view of the arena.

@@ -88,10 +88,13 @@ public final class KilnModel {
     public let threadCount: Int
 
     /// When profiling: a ring of `profiledCallCapacity` rows of
-    /// `dispatchTableCount + 1` monotonic nanosecond stamps, the call's start
-    /// and then the end of each dispatch, allocated at load (see KilnProfiling.swift).
+    /// `profileWidth` monotonic nanosecond stamps, the call's start and then
+    /// the end of each dispatch of the active device's build, allocated at
+    /// load (see KilnProfiling.swift).
     let profileStamps: UnsafeMutablePointer<UInt64>?
     let profiledCallCapacity: Int
+    /// Stamps per row: one more than the CPU or Vulkan build has dispatches, whichever has more.
+    let profileWidth: Int
     /// Calls recorded since load (the ring holds the last `profiledCallCapacity`).
     private(set) var recordedCalls = 0
 
@@ -143,9 +146,11 @@ public final class KilnModel {
     ///     nil picks the best this machine supports, or the one the
     ///     `KILN_CPU_VARIANT` environment variable names.
     ///   - profiling: record when every kernel of every call ends (or set
-    ///     `KILN_PROFILE=1`), for ``chromeTrace()`` and ``kernelProfile()``.
-    ///     The record is a ring of the last `profiledCalls` calls, allocated
-    ///     now; off, a call pays one branch.
+    ///     `KILN_PROFILE=1`), for ``chromeTrace()`` and ``kernelProfile()``:
+    ///     on Vulkan, the device's timestamps around each dispatch of a
+    ///     ``run()`` (where its queue writes timestamps; pipelined calls
+    ///     record none). The record is a ring of the last `profiledCalls`
+    ///     calls, allocated now; off, a call pays one branch.
     ///   - profiledCalls: how many of the last calls the ring keeps.
     ///   - device: `.cpu`, `.vulkan` or `.automatic` (see ``KilnDevice``).
     /// - Throws: ``KilnError/abiMismatch(model:compiled:runtime:)`` when the
@@ -273,10 +278,11 @@ public final class KilnModel {
         steps = .allocate(capacity: max(resolved.count, 1))
         steps.initialize(from: resolved, count: resolved.count)
         let alignment = max(Int(model.arenaAlignment), 64)
+        let profiles = profiling || ProcessEnvironment.flag("KILN_PROFILE")
         var vulkan: VulkanRun?
         if device != .cpu {
             do {
-                vulkan = try VulkanRun(vulkan: first.pointee.vulkan, cpu: model, name: name)
+                vulkan = try VulkanRun(vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles)
             } catch {
                 if device == .vulkan { throw error }
                 fallbackReason = error.description
@@ -301,10 +307,11 @@ public final class KilnModel {
         dims = UnsafeMutablePointer<Int64>.allocate(capacity: max(dimCount, 1))
         dims.initialize(repeating: 0, count: max(dimCount, 1))
         for index in 0..<dimCount { dims[index] = model.dims?[index].maxValue ?? 0 }
+        profileWidth = Swift.max(dispatchTableCount, vulkan?.dispatchCount ?? 0) + 1
         // At most 4 Mi stamps (32 MiB), however many calls were asked for.
-        profiledCallCapacity = Swift.max(1, Swift.min(profiledCalls, (1 << 22) / (dispatchTableCount + 1)))
-        if profiling || ProcessEnvironment.flag("KILN_PROFILE") {
-            let count = profiledCallCapacity * (dispatchTableCount + 1)
+        profiledCallCapacity = Swift.max(1, Swift.min(profiledCalls, (1 << 22) / profileWidth))
+        if profiles {
+            let count = profiledCallCapacity * profileWidth
             profileStamps = .allocate(capacity: count)
             profileStamps?.initialize(repeating: 0, count: count)
         } else {
@@ -574,11 +581,19 @@ public final class KilnModel {
         // Pipelined calls share the device's arena: they finish first.
         if pipeline.onDevice > 0 { finishPipelinedCalls() }
         if activeDevice == .vulkan, let vulkan {
-            guard let failure = vulkan.run() else { return carryState() }
+            let start = profileStamps == nil ? 0 : Self.monotonicNanoseconds()
+            guard let failure = vulkan.run() else {
+                if let profileStamps, let stamps = vulkan.timestamps() {
+                    let row = profileStamps + (recordedCalls % profiledCallCapacity) * profileWidth
+                    for index in 0..<Swift.min(stamps.count, profileWidth) { row[index] = start &+ stamps[index] }
+                    recordedCalls += 1
+                }
+                return carryState()
+            }
             fallBack(failure)
         }
         if let profileStamps {
-            let row = profileStamps + (recordedCalls % profiledCallCapacity) * (dispatchTableCount + 1)
+            let row = profileStamps + (recordedCalls % profiledCallCapacity) * profileWidth
             row[0] = Self.monotonicNanoseconds()
             for index in 0..<dispatchTableCount {
                 dispatch(steps[index])
@@ -596,6 +611,8 @@ public final class KilnModel {
     func fallBack(_ reason: String) {
         activeDevice = .cpu
         fallbackReason = reason
+        // The profile's rows timed the Vulkan build's dispatches.
+        recordedCalls = 0
     }
 
     /// Copies each state output to where the next call reads its state.

@@ -11,7 +11,8 @@ extension KilnModel {
         public var calls: Int
         public var medianMilliseconds: Double
         public var totalMilliseconds: Double
-        /// Tiles of the kernel, and workers that share them in this instance.
+        /// Tiles of the kernel (workgroups on Vulkan), and workers that share
+        /// them in this instance (1 on Vulkan).
         public var tiles: Int
         public var workers: Int
     }
@@ -22,21 +23,31 @@ extension KilnModel {
     /// The calls whose stamps are in the ring, oldest first: (call number, row).
     private func recordedRows() -> [(call: Int, stamps: UnsafeMutablePointer<UInt64>)] {
         guard let profileStamps else { return [] }
-        let width = kernelCount + 1
         let first = Swift.max(0, recordedCalls - profiledCallCapacity)
-        return (first..<recordedCalls).map { call in (call, profileStamps + (call % profiledCallCapacity) * width) }
+        return (first..<recordedCalls).map { call in (call, profileStamps + (call % profiledCallCapacity) * profileWidth) }
+    }
+
+    /// The kernels the ring's rows time: the Vulkan build's dispatches
+    /// while calls run there, else the CPU build's kernels.
+    private var profiledKernels: (count: Int, name: (Int) -> String, shape: (Int) -> (tiles: Int, workers: Int)) {
+        if activeDevice == .vulkan, let vulkan {
+            return (vulkan.dispatchCount, vulkan.dispatchName, { (vulkan.workgroups($0), 1) })
+        }
+        return (kernelCount, kernelName, dispatchShape)
     }
 
     /// Per kernel, in dispatch order, over the recorded calls (the last
-    /// `profiledCalls`): empty when not profiling or before the first call.
+    /// `profiledCalls`): empty when not profiling, before the first call,
+    /// and on a Vulkan device whose queue writes no timestamps.
     public func kernelProfile() -> [KernelTiming] {
         let rows = recordedRows()
         guard !rows.isEmpty else { return [] }
-        return (0..<kernelCount).map { kernel in
+        let kernels = profiledKernels
+        return (0..<kernels.count).map { kernel in
             let times = rows.map { Double($0.stamps[kernel + 1] &- $0.stamps[kernel]) * 1e-6 }.sorted()
-            let shape = dispatchShape(kernel)
+            let shape = kernels.shape(kernel)
             return KernelTiming(
-                name: kernelName(kernel), calls: times.count, medianMilliseconds: times[times.count / 2],
+                name: kernels.name(kernel), calls: times.count, medianMilliseconds: times[times.count / 2],
                 totalMilliseconds: times.reduce(0, +), tiles: shape.tiles, workers: shape.workers)
         }
     }
@@ -48,6 +59,7 @@ extension KilnModel {
     public func chromeTrace() -> String {
         let rows = recordedRows()
         let origin = rows.first?.stamps[0] ?? 0
+        let timeline = vulkanDevice.map { "Vulkan device \($0.name)" } ?? "run() caller"
         func microseconds(_ stamp: UInt64) -> String {
             let nanoseconds = stamp &- origin
             let fraction = String(nanoseconds % 1000)
@@ -56,10 +68,12 @@ extension KilnModel {
         var events = [
             ##"{"name":"process_name","ph":"M","pid":1,"tid":1,"args":{"name":""## + Self.jsonEscaped(modelName)
                 + ##""}}"##,
-            #"{"name":"thread_name","ph":"M","pid":1,"tid":1,"args":{"name":"run() caller"}}"#,
+            ##"{"name":"thread_name","ph":"M","pid":1,"tid":1,"args":{"name":""## + Self.jsonEscaped(timeline) + ##""}}"##,
         ]
-        let shapes = (0..<kernelCount).map(dispatchShape)
-        let names = (0..<kernelCount).map { Self.jsonEscaped(kernelName($0)) }
+        let kernels = profiledKernels
+        let kernelCount = kernels.count
+        let shapes = (0..<kernelCount).map(kernels.shape)
+        let names = (0..<kernelCount).map { Self.jsonEscaped(kernels.name($0)) }
         for (call, stamps) in rows {
             events.append(
                 #"{"name":"run #\#(call)","cat":"call","ph":"X","pid":1,"tid":1,"ts":\#(microseconds(stamps[0])),"#

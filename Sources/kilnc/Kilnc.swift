@@ -415,14 +415,15 @@ struct Verify: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Time a compiled model on the CPU.")
+    static let configuration = CommandConfiguration(abstract: "Time a compiled model on the CPU or a Vulkan device.")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var target: TargetOptions
     @Option(help: "Timed runs.") var runs = 100
     @Option(help: "Untimed warm-up runs.") var warmup = 10
     @Flag(help: "Print one JSON object.") var json = false
-    @Flag(help: "Also time each kernel (median per kernel, slowest first).") var profile = false
+    @Flag(help: "Also time each kernel (median per kernel, slowest first; on Vulkan each dispatch, by the device's timestamps).")
+    var profile = false
     @Option(
         help: ArgumentHelp(
             "Also record every kernel of the timed runs and write them as a Chrome trace (JSON).",
@@ -472,19 +473,35 @@ struct Bench: ParsableCommand {
                     + (result.extent.map { ", extent \($0)" } ?? "") + "); "
                     + "instance creation \(result.create_ms ?? 0) ms")
         }
-        if let trace {
-            // A second instance of the same build, recording: the timed runs above paid nothing for it.
-            let traced = try KilnModel(
+        // A second instance of the same build, recording: the timed runs above
+        // paid nothing for it. On Vulkan it is also what times each dispatch
+        // (the device's timestamps): a dispatch cannot run alone there.
+        let onVulkan = loaded.runtime.activeDevice == .vulkan
+        var recording: KilnModel?
+        if trace != nil || (profile && onVulkan) {
+            let recorder = try KilnModel(
                 descriptor: loaded.descriptor, expectedName: prepared.fileName,
                 threads: threads.map(KilnThreads.workers) ?? .workers(prepared.defaultThreads),
-                cpuVariant: loaded.runtime.cpuVariant, profiling: true, profiledCalls: runs)
-            try chooseExtent(traced)
-            try Benchmark.fillInputs(traced)
-            for _ in 0..<(warmup + runs) { traced.run() }
-            _ = try OutputWriter.write(traced.chromeTrace(), to: trace)
+                cpuVariant: loaded.runtime.cpuVariant, profiling: true, profiledCalls: runs,
+                device: loaded.runtime.activeDevice)
+            try chooseExtent(recorder)
+            try Benchmark.fillInputs(recorder)
+            for _ in 0..<(warmup + runs) { recorder.run() }
+            recording = recorder
+        }
+        if let trace, let recording {
+            _ = try OutputWriter.write(recording.chromeTrace(), to: trace)
         }
         if profile {
-            let kernels = Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)
+            let kernels =
+                if onVulkan, let recording {
+                    recording.kernelProfile().map { (name: $0.name, median_ms: $0.medianMilliseconds) }
+                } else {
+                    Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)
+                }
+            if kernels.isEmpty {
+                FileHandle.standardError.write(Data("kilnc: \(result.device) writes no timestamps: no per-dispatch times\n".utf8))
+            }
             let total = kernels.map(\.median_ms).reduce(0, +)
             for kernel in kernels.sorted(by: { $0.median_ms > $1.median_ms }) {
                 let share = total > 0 ? Int((kernel.median_ms / total * 100).rounded()) : 0

@@ -62,14 +62,26 @@ typedef struct KilnVulkanExecutor KilnVulkanExecutor;
 /// other, or reads the outputs of the call before from it.
 #define KILN_VULKAN_SLOTS 2
 
+/// kiln_vulkan_executor_create's flag: synchronous calls record a device
+/// timestamp around every dispatch (kiln_vulkan_executor_timestamps).
+#define KILN_VULKAN_PROFILE 1u
+
 /// Creates the executor of `model` (a descriptor whose executables are all
 /// SPIR-V) on physical device `deviceIndex`, in the order the loader
 /// enumerates them (as kiln_vulkan_devices fills them). Uploads the weights
-/// blob. Returns null with a sentence in `error` saying why it cannot
-/// (no loader, no driver, no such device, no compute queue, out of memory,
-/// a shader the driver rejects).
+/// blob. `flags`: 0 or KILN_VULKAN_PROFILE. Returns null with a sentence in
+/// `error` saying why it cannot (no loader, no driver, no such device, no
+/// compute queue, out of memory, a shader the driver rejects).
 KilnVulkanExecutor *kiln_vulkan_executor_create(
-    const struct KilnModelDescriptor *model, uint32_t deviceIndex, char *error, size_t errorSize);
+    const struct KilnModelDescriptor *model, uint32_t deviceIndex, uint32_t flags, char *error, size_t errorSize);
+
+/// A profiling executor's timestamps of its last synchronous call, in
+/// nanoseconds from the first: `*count` is the descriptor's dispatchCount + 1,
+/// and dispatch i took stamps[i + 1] − stamps[i] on the device (0 for one
+/// with no workgroups). Null, with `*count` 0, without KILN_VULKAN_PROFILE or
+/// where the device's queue writes no timestamps. Pipelined calls record
+/// none. Valid until destroy; each synchronous call overwrites it.
+const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *executor, uint32_t *count);
 
 /// The arena as the host reads and writes it between calls (`arenaSize`
 /// bytes, zeroed at creation, valid until destroy): write inputs here before
