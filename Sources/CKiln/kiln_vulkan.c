@@ -95,9 +95,10 @@ typedef struct KilnVulkan {
   VkBuffer buffers[KILN_VULKAN_BUFFERS];
   VkDeviceMemory memory[KILN_VULKAN_BUFFERS];
   void *mapped[KILN_VULKAN_BUFFERS];  ///< Set where the memory is host visible and coherent.
-  /// Read-only float views of buffers 0 and 1 (the arena and the weights),
-  /// bound after the storage buffers as uniform texel buffers.
-  VkBufferView views[2];
+  /// Read-only views of buffers 0 and 1 (the arena and the weights), bound
+  /// after the storage buffers as uniform texel buffers: one float per
+  /// texel (views 0 and 1), then four (views 2 and 3).
+  VkBufferView views[4];
   uint32_t viewCount;
   /// Specialization constants 0 and 1 of every pipeline: whether views[0]
   /// and views[1] cover their whole buffer (kiln_abi.h).
@@ -174,7 +175,7 @@ static void kiln_vulkan_close(KilnVulkan *vk) {
     if (vk->descriptorPool) vkDestroyDescriptorPool(vk->device, vk->descriptorPool, NULL);
     if (vk->pipelineLayout) vkDestroyPipelineLayout(vk->device, vk->pipelineLayout, NULL);
     if (vk->setLayout) vkDestroyDescriptorSetLayout(vk->device, vk->setLayout, NULL);
-    for (uint32_t view = 0; view < 2; view++) {
+    for (uint32_t view = 0; view < 4; view++) {
       if (vk->views[view]) vkDestroyBufferView(vk->device, vk->views[view], NULL);
     }
     for (uint32_t which = KILN_VULKAN_BUFFERS; which-- > 0;) kiln_vulkan_free_buffer(vk, which);
@@ -389,9 +390,9 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
   KILN_DEVICE_FN(vkAllocateDescriptorSets);
   KILN_DEVICE_FN(vkUpdateDescriptorSets);
   const uint32_t total = bindingCount + vk->viewCount;
-  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_BUFFERS + 2];
+  VkDescriptorSetLayoutBinding bindings[KILN_VULKAN_BUFFERS + 4];
   VkDescriptorBufferInfo bufferInfos[KILN_VULKAN_BUFFERS];
-  VkWriteDescriptorSet writes[KILN_VULKAN_BUFFERS + 2];
+  VkWriteDescriptorSet writes[KILN_VULKAN_BUFFERS + 4];
   for (uint32_t index = 0; index < total; index++) {
     bindings[index] = (VkDescriptorSetLayoutBinding){
         .binding = index,
@@ -444,31 +445,37 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
   return 0;
 }
 
-/// vk->views: float views of the arena and the weights, each covering as
-/// much of its buffer as the device lets one view cover.
+/// vk->views: float views of the arena and the weights (R32_SFLOAT, then
+/// R32G32B32A32_SFLOAT, whose uniform-texel-buffer use every device
+/// supports), each covering as much of its buffer as the device lets one
+/// view cover. viewsCover says whether the float views cover their buffers;
+/// a four-float view then does too (it needs a quarter of the texels).
 static int kiln_vulkan_views(KilnVulkan *vk, const VkDeviceSize bytes[2], char *error, size_t errorSize) {
   KILN_DEVICE_FN(vkCreateBufferView);
-  VkDeviceSize most = (VkDeviceSize)vk->properties.limits.maxTexelBufferElements * 4;
+  VkDeviceSize texels = vk->properties.limits.maxTexelBufferElements;
   // Tests reach the storage-buffer reads of devices with short views (the
   // spec's minimum is 65536 texels) on lavapipe, which allows 128 Mi.
   const char *limit = getenv("KILN_VULKAN_TEXEL_LIMIT");
   if (limit != NULL && limit[0] != 0) {
-    unsigned long long texels = strtoull(limit, NULL, 10);
-    if (texels < most / 4) most = texels * 4;
+    unsigned long long requested = strtoull(limit, NULL, 10);
+    if (requested < texels) texels = requested;
   }
   // A view of no texels is invalid; one texel covers nothing that matters.
-  if (most < 4) most = 4;
-  for (uint32_t view = 0; view < 2; view++) {
-    VkDeviceSize range = bytes[view] / 4 * 4;
+  if (texels < 1) texels = 1;
+  for (uint32_t view = 0; view < 4; view++) {
+    VkDeviceSize texelBytes = view < 2 ? 4 : 16;
+    VkDeviceSize most = texels * texelBytes;
+    VkDeviceSize range = bytes[view % 2] / texelBytes * texelBytes;
+    if (range < texelBytes) range = texelBytes;
     VkBufferViewCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
-                                   .buffer = vk->buffers[view],
-                                   .format = VK_FORMAT_R32_SFLOAT,
+                                   .buffer = vk->buffers[view % 2],
+                                   .format = view < 2 ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT,
                                    .offset = 0,
                                    .range = range < most ? range : most};
     KILN_TRY(vkCreateBufferView(vk->device, &info, NULL, &vk->views[view]), "vkCreateBufferView");
-    vk->viewsCover[view] = range <= most;
+    if (view < 2) vk->viewsCover[view] = range <= most;
   }
-  vk->viewCount = 2;
+  vk->viewCount = 4;
   return 0;
 }
 

@@ -3,5 +3,5 @@
 // not have, and the build fails at that line (as swift-protobuf's generated
 // code checks its runtime), long before a load-time mismatch.
 
-/// Present in runtimes that speak ABI 7. Generated model classes refer to it.
-public enum KilnRuntimeABI7 {}
+/// Present in runtimes that speak ABI 8. Generated model classes refer to it.
+public enum KilnRuntimeABI8 {}

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 7u
+#define KILN_ABI_VERSION 8u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -223,8 +223,9 @@ typedef struct KilnModelDescriptor {
   /// its `weights` (read only; `weightsSize` bytes, the shaders' own region
   /// of the blob: their constants and SPIR-V) at binding 1, both as storage
   /// buffers, the same two as R32_SFLOAT uniform texel buffers at bindings 2
-  /// and 3, boolean specialization constants 0 and 1 saying whether those
-  /// views cover the whole arena and weights, no push constants, and run
+  /// and 3 and as R32G32B32A32_SFLOAT ones at bindings 4 and 5 (ABI 8),
+  /// boolean specialization constants 0 and 1 saying whether the R32 views
+  /// cover the whole arena and weights, no push constants, and run
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;

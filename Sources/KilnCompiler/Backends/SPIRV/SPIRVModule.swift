@@ -215,11 +215,20 @@ public struct SPIRVModule {
 
     /// The float at element `index` (a uint) of texel buffer `buffer`.
     public mutating func fetch(_ buffer: SPIRVID, _ index: SPIRVID) -> SPIRVID {
-        let float = floatType()
+        component(fetchTexel(buffer, index), 0)
+    }
+
+    /// Texel `index` (a uint) of texel buffer `buffer` as a vec4: one float
+    /// and 0, 0, 1 through an R32 view, four floats through an R32G32B32A32 one.
+    public mutating func fetchTexel(_ buffer: SPIRVID, _ index: SPIRVID) -> SPIRVID {
         let image = floatBufferImageType()
         let sampled = value(.load, type(.typeSampledImage, [image.value]), [buffer])
-        let texel = value(.fetch, vectorType(float, 4), [value(.image, image, [sampled]), value(.bitcast, intType(), [index])])
-        return value(.compositeExtract, float, [texel], literals: [0])
+        return value(.fetch, vectorType(floatType(), 4), [value(.image, image, [sampled]), value(.bitcast, intType(), [index])])
+    }
+
+    /// Component `index` of float vector `vector`.
+    public mutating func component(_ vector: SPIRVID, _ index: Int) -> SPIRVID {
+        value(.compositeExtract, floatType(), [vector], literals: [UInt32(index)])
     }
 
     /// `GLSL.std.450`, imported once.

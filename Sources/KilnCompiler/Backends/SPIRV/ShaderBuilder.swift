@@ -173,6 +173,22 @@ final class ShaderBuilder {
         return select(covers, m.fetch(view, at), element(buffer.variable, at))
     }
 
+    /// The four floats at `index` ..< `index` + 4 of `buffer`, in one fetch
+    /// through the buffer's four-float texel view (bindings 4 and 5) where
+    /// the float view covers the buffer (the four-float one then does too):
+    /// lavapipe gathers one texel per fetch, so a row of 8 neighbours costs 2
+    /// gathers, not 8. `buffer.base` + `index` must be a multiple of 4
+    /// (``isQuadAligned(_:)`` tells for the base).
+    func load4(_ buffer: ShaderBuffer, _ index: SPIRVID) -> [SPIRVID] {
+        let (view, covers) = buffer.variable == arena ? (arenaQuads, arenaCovered) : (weightsQuads, weightsCovered)
+        let at = add(index, buffer.base)
+        let texel = m.fetchTexel(view, div(at, 4))
+        return (0..<4).map { select(covers, m.component(texel, $0), element(buffer.variable, add(at, $0))) }
+    }
+
+    /// Whether `buffer`'s first float starts a four-float texel.
+    static func isQuadAligned(_ buffer: ShaderBuffer) -> Bool { buffer.base % 4 == 0 }
+
     /// The float at `index` of `buffer` where `inside` holds, else 0,
     /// without a branch: an index outside (a window's padding) is never read.
     func load(_ buffer: ShaderBuffer, _ index: SPIRVID, where inside: SPIRVID) -> SPIRVID {
@@ -186,6 +202,8 @@ final class ShaderBuilder {
 
     private lazy var arenaView = m.texelBuffer(set: 0, binding: 2)
     private lazy var weightsView = m.texelBuffer(set: 0, binding: 3)
+    private lazy var arenaQuads = m.texelBuffer(set: 0, binding: 4)
+    private lazy var weightsQuads = m.texelBuffer(set: 0, binding: 5)
     private lazy var arenaCovered = m.specConstant(true, specID: 0)
     private lazy var weightsCovered = m.specConstant(true, specID: 1)
 

@@ -60,15 +60,23 @@ enum WinogradShader {
         }
         input.scratchBytes = scratchBytes
 
-        let u = winograd.transformedWeights(weights.floats)
+        // U as [position][channel][output channel]: a block's 8 rows lie together (two four-float fetches).
+        let transformed = winograd.transformedWeights(weights.floats)
+        var u = [Float](repeating: 0, count: transformed.count)
+        for position in 0..<(n * n) {
+            let base = position * outChannels * channels
+            for oc in 0..<outChannels {
+                for c in 0..<channels { u[base + c * outChannels + oc] = transformed[base + oc * channels + c] }
+            }
+        }
         let layout = ContractionShaders.Layout(
-            m: outChannels, n: tiles, k: channels, aRow: channels, aDepth: 1, bDepth: tiles, bColumn: 1)
+            m: outChannels, n: tiles, k: channels, aRow: 1, aDepth: outChannels, bDepth: tiles, bColumn: 1)
         var product = try ContractionShaders.product(
             context, layout, batch: n * n,
             operands: { b in
                 (context.constants(u, key: "winograd", b), context.arena(transformedOffset, b), context.arena(productOffset, b))
             },
-            epilogue: nil,
+            epilogue: nil, quadBases: ((outChannels * channels) % 4 == 0, (channels * tiles) % 4 == 0),
             bases: { b, position in (b.mul(position, outChannels * channels), b.mul(position, channels * tiles)) },
             finish: { _, _, _, sum in sum })
         product.label = "winograd-gemm"
