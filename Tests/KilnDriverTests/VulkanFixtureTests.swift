@@ -19,6 +19,7 @@ import Testing
     /// Fixtures whose Vulkan build must exist: the backend's coverage may only grow.
     static let required = [
         "mlp", "lenet", "resnet_small", "digits", "bounded/cnn", "bounded/encoder", "state/gru_step", "state/lstm_step",
+        "typed/argmax_axis1", "typed/argmax_keepdims0",
     ]
 
     static func vulkanConfig(_ fixture: FixtureCase) -> ModelConfig {
@@ -75,7 +76,7 @@ import Testing
 
     @Test func theBackendCoversTheCoreFixtures() throws {
         var lowered: [String] = []
-        for fixture in Self.cases where fixture.tags.contains(.float32) {
+        for fixture in Self.cases where fixture.tags.contains(.float32) || Self.required.contains(fixture.folder) {
             let prepared = try Compiler.prepare(modelPath: fixture.modelPath, config: Self.vulkanConfig(fixture))
             let schedule = Compiler.schedule(prepared, target: .host)
             if case .success = VulkanBackend.compile(schedule) { lowered.append(fixture.folder) }

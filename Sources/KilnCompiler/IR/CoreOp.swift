@@ -185,6 +185,20 @@ public struct ArgExtremeParameters: Sendable, Equatable {
     }
 }
 
+extension ArgExtremeParameters {
+    /// How a candidate compares with the best so far when it takes its
+    /// place: strictly, so ties keep the first index, unless
+    /// `selectsLastIndex`.
+    public var replacement: ComparisonOperator {
+        switch (findsMaximum, selectsLastIndex) {
+        case (true, false): .greater
+        case (true, true): .greaterOrEqual
+        case (false, false): .less
+        case (false, true): .lessOrEqual
+        }
+    }
+}
+
 /// Arithmetic on two operands.
 public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     case add, subtract, multiply, divide

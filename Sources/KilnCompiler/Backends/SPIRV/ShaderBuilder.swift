@@ -254,5 +254,20 @@ final class ShaderBuilder {
     }
 
     func read(_ variable: SPIRVID) -> SPIRVID { m.value(.load, float, [variable]) }
+
+    /// A uint variable of the function, starting at `initial`.
+    func wordVariable(_ initial: SPIRVID) -> SPIRVID {
+        let variable = m.functionVariable(of: uint)
+        m.statement(.store, [variable, initial])
+        return variable
+    }
+
+    func readWord(_ variable: SPIRVID) -> SPIRVID { m.value(.load, uint, [variable]) }
+
+    /// Stores the uint `value`'s bits as the 32-bit word at `index` (an
+    /// integer tensor's element, or half of an int64 one).
+    func storeWord(_ value: SPIRVID, _ buffer: ShaderBuffer, _ index: SPIRVID) {
+        store(m.value(.bitcast, float, [value]), buffer, index)
+    }
     func write(_ variable: SPIRVID, _ value: SPIRVID) { m.statement(.store, [variable, value]) }
 }

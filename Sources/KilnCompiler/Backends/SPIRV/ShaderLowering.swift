@@ -1,6 +1,7 @@
 // Chooses the compute shaders for each core operation. Version one covers
 // float32 models: pointwise math, data movement, contractions,
-// convolution, pooling, softmax, layer norm and reductions. A node outside
+// convolution, pooling, softmax, layer norm and reductions, Gather by
+// int32/int64 indices, and ArgMax/ArgMin (float32 in, int64 out). A node outside
 // that set makes the whole model's Vulkan build unavailable (the CPU runs it).
 
 /// Maps a node's core operation to its shaders, run in order (none when the
@@ -42,7 +43,8 @@ enum ShaderLowering {
         case .layerNormalization(let axis, let epsilon): return [try RowShaders.layerNormalization(context, axis, epsilon)]
         case .reduce(let parameters): return [try RowShaders.reduce(context, parameters)]
         case .gather(let axis): return [try IndexingShaders.gather(context, axis: axis)]
-        case .topK, .gatherND, .scatterElements, .scatterND, .cumulative, .argExtreme, .gatherElements:
+        case .argExtreme(let parameters): return [try IndexingShaders.argExtreme(context, parameters)]
+        case .topK, .gatherND, .scatterElements, .scatterND, .cumulative, .gatherElements:
             throw context.unsupported("no SPIR-V lowering yet for \(core)")
         }
     }
@@ -52,6 +54,7 @@ enum ShaderLowering {
     private static func dataValues(_ context: ShaderContext, _ core: CoreOp) -> [ValueID] {
         let node = context.node
         switch core {
+        case .argExtreme: return [node.input(0)].compactMap { $0 }
         case .view, .gather: return [node.input(0)].compactMap { $0 } + node.outputs
         default: return node.inputs.compactMap { $0 } + node.outputs
         }

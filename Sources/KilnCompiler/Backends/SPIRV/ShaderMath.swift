@@ -37,21 +37,25 @@ struct ShaderMath {
         case .binary(let op, let left, let right):
             return (try binary(op, float(left, operands), float(right, operands)), false)
         case .compare(let op, let left, let right):
-            let (x, y) = (try float(left, operands), try float(right, operands))
-            let code: SPIRVOp =
-                switch op {
-                case .equal: .fOrdEqual
-                case .less: .fOrdLessThan
-                case .lessOrEqual: .fOrdLessThanEqual
-                case .greater: .fOrdGreaterThan
-                case .greaterOrEqual: .fOrdGreaterThanEqual
-                }
-            return (b.m.value(code, b.bool, [x, y]), true)
+            return (compare(op, try float(left, operands), try float(right, operands)), true)
         case .select(let condition, let whenTrue, let whenFalse):
             let (test, isBool) = try evaluate(condition, operands)
             let flag = isBool ? test : b.m.value(.fUnordNotEqual, b.bool, [test, b.f(0)])
             return (b.select(flag, try float(whenTrue, operands), try float(whenFalse, operands)), false)
         }
+    }
+
+    /// `x op y` as a bool, ordered: false when either is NaN.
+    func compare(_ op: ComparisonOperator, _ x: SPIRVID, _ y: SPIRVID) -> SPIRVID {
+        let code: SPIRVOp =
+            switch op {
+            case .equal: .fOrdEqual
+            case .less: .fOrdLessThan
+            case .lessOrEqual: .fOrdLessThanEqual
+            case .greater: .fOrdGreaterThan
+            case .greaterOrEqual: .fOrdGreaterThanEqual
+            }
+        return builder.m.value(code, builder.bool, [x, y])
     }
 
     func binary(_ op: BinaryOperator, _ x: SPIRVID, _ y: SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID {

@@ -142,13 +142,7 @@ enum Indexing {
         let x = context.type(xID)
         let axis = parameters.axis
         let (outer, length, inner) = Shape.split(x.shape, around: axis)
-        let better: ComparisonOperator =
-            switch (parameters.findsMaximum, parameters.selectsLastIndex) {
-            case (true, false): .greater
-            case (true, true): .greaterOrEqual
-            case (false, false): .less
-            case (false, true): .lessOrEqual
-            }
+        let better = parameters.replacement
         return KernelPlan(tileCount: outer) { b, o in
             let input = context.pointer(xID, b)
             let output = context.pointer(context.output, b)

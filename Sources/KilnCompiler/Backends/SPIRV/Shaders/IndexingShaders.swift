@@ -1,7 +1,37 @@
 // Shaders that pick elements by index tensors (int32 or int64, read as
-// 32-bit words): one invocation per output element.
+// 32-bit words), or find an index: one invocation per output element.
 
 enum IndexingShaders {
+    /// The index of the largest (or smallest) element along `axis`, as
+    /// int64 (ONNX ArgMax/ArgMin), with the CPU kernel's rules: the first
+    /// on ties unless `selectsLastIndex`, and ordered comparisons, so a
+    /// NaN never wins (and one in front is never beaten).
+    static func argExtreme(
+        _ context: ShaderContext, _ parameters: ArgExtremeParameters
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        guard let xID = context.input(0) else { throw context.unsupported("an arg-extreme needs an input") }
+        guard context.type(context.output).dtype == .int64 else {
+            throw context.unsupported("its indices are \(context.type(context.output).dtype); int64 is lowered")
+        }
+        let (_, length, inner) = Shape.split(context.shape(xID), around: parameters.axis)
+        return try ShaderBuilder.perUnit(context.type(context.output).elementCount) { b, index throws(ShaderLowering.Unsupported) in
+            let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
+            let base = b.add(b.mul(b.div(index, inner), length * inner), b.mod(index, inner))
+            let best = b.variable(b.load(input, base))
+            let bestIndex = b.wordVariable(b.u(0))
+            b.loop(length - 1) { step in
+                let i = b.add(step, 1)
+                let value = b.load(input, b.add(base, b.mul(i, inner)))
+                let wins = ShaderMath(context: context, builder: b).compare(parameters.replacement, value, b.read(best))
+                b.write(best, b.select(wins, value, b.read(best)))
+                b.write(bestIndex, b.m.value(.select, b.uint, [wins, i, b.readWord(bestIndex)]))
+            }
+            // int64: the index, then a zero high word.
+            b.storeWord(b.readWord(bestIndex), output, b.mul(index, 2))
+            b.storeWord(b.u(0), output, b.add(b.mul(index, 2), 1))
+        }
+    }
+
     /// Slices of input 0 along `axis` picked by input 1's indices; negative
     /// ones count from the end, out-of-range ones give zeros (as on the CPU).
     static func gather(_ context: ShaderContext, axis: Int) throws(ShaderLowering.Unsupported) -> ShaderPlan {

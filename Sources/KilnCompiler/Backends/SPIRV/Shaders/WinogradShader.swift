@@ -62,12 +62,10 @@ enum WinogradShader {
 
         // U as [position][channel][output channel]: a block's 8 rows lie together (two four-float fetches).
         let transformed = winograd.transformedWeights(weights.floats)
-        var u = [Float](repeating: 0, count: transformed.count)
-        for position in 0..<(n * n) {
-            let base = position * outChannels * channels
-            for oc in 0..<outChannels {
-                for c in 0..<channels { u[base + c * outChannels + oc] = transformed[base + oc * channels + c] }
-            }
+        let perPosition = outChannels * channels
+        let u = (0..<(n * n)).flatMap { position in
+            ConvolutionShader.channelsLast(
+                Array(transformed[(position * perPosition)..<((position + 1) * perPosition)]), outChannels: outChannels)
         }
         let layout = ContractionShaders.Layout(
             m: outChannels, n: tiles, k: channels, aRow: 1, aDepth: outChannels, bDepth: tiles, bColumn: 1)
