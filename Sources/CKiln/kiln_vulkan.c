@@ -465,8 +465,8 @@ static int kiln_vulkan_views(KilnVulkan *vk, const VkDeviceSize bytes[2], char *
   for (uint32_t view = 0; view < 4; view++) {
     VkDeviceSize texelBytes = view < 2 ? 4 : 16;
     VkDeviceSize most = texels * texelBytes;
+    // The buffers are whole four-float texels, at least one (kiln_executor_build).
     VkDeviceSize range = bytes[view % 2] / texelBytes * texelBytes;
-    if (range < texelBytes) range = texelBytes;
     VkBufferViewCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                                    .buffer = vk->buffers[view % 2],
                                    .format = view < 2 ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT,
@@ -1004,7 +1004,7 @@ static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDesc
 
 /// Makes the timestamp queries of a profiling executor, where the queue
 /// writes timestamps (lavapipe and nearly every GPU do); where it does not,
-/// the executor runs without them.
+/// or the pool cannot be made, the executor runs without them.
 static int kiln_executor_profile(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
                                  size_t errorSize) {
   KilnVulkan *vk = &executor->vk;
@@ -1034,7 +1034,8 @@ static int kiln_executor_profile(KilnVulkanExecutor *executor, const KilnModelDe
   VkQueryPoolCreateInfo info = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
                                 .queryType = VK_QUERY_TYPE_TIMESTAMP,
                                 .queryCount = executor->stampCount};
-  KILN_TRY(vkCreateQueryPool(vk->device, &info, NULL, &vk->queries), "vkCreateQueryPool");
+  // Profiling must not cost the model its device: without a pool, calls run untimed.
+  if (vkCreateQueryPool(vk->device, &info, NULL, &vk->queries) != VK_SUCCESS) vk->queries = VK_NULL_HANDLE;
   return 0;
 }
 
@@ -1064,13 +1065,15 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   int staging = forced != NULL && forced[0] != 0 && strcmp(forced, "0") != 0;
   if (kiln_vulkan_open(vk, deviceIndex, error, errorSize) != 0) return -1;
 
-  VkDeviceSize arenaBytes = model->arenaSize ? model->arenaSize : 16;
+  // Whole four-float texels (the views at bindings 4 and 5), at least one.
+  VkDeviceSize arenaBytes = model->arenaSize ? (model->arenaSize + 15) / 16 * 16 : 16;
   static const uint8_t zeros[16];
   const int hasWeights = model->weights != NULL && model->weightsSize > 0;
   const void *weights = hasWeights ? model->weights : zeros;
   VkDeviceSize weightBytes = hasWeights ? model->weightsSize : sizeof zeros;
+  VkDeviceSize weightBuffer = (weightBytes + 15) / 16 * 16;
   const VkPhysicalDeviceLimits *limits = &vk->properties.limits;
-  if (arenaBytes > limits->maxStorageBufferRange || weightBytes > limits->maxStorageBufferRange) {
+  if (arenaBytes > limits->maxStorageBufferRange || weightBuffer > limits->maxStorageBufferRange) {
     snprintf(error, errorSize,
              "the arena (%llu bytes) and the weights (%llu bytes) must each fit one storage buffer, but %s binds "
              "at most %u bytes (maxStorageBufferRange)",
@@ -1109,12 +1112,12 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   executor->arena = vk->mapped[executor->mapsArena ? KILN_ARENA : KILN_STAGING];
   memset(executor->arena, 0, arenaBytes);
 
-  if (kiln_vulkan_buffer(vk, KILN_WEIGHTS, weightBytes, usage, &local, 1, "the weights", error, errorSize) != 0) {
+  if (kiln_vulkan_buffer(vk, KILN_WEIGHTS, weightBuffer, usage, &local, 1, "the weights", error, errorSize) != 0) {
     return -1;
   }
   const int upload = staging || vk->mapped[KILN_WEIGHTS] == NULL;
   if (upload) {
-    if (kiln_vulkan_buffer(vk, KILN_UPLOAD, weightBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, &shared, 1,
+    if (kiln_vulkan_buffer(vk, KILN_UPLOAD, weightBuffer, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, &shared, 1,
                            "the weights' upload", error, errorSize) != 0) {
       return -1;
     }
@@ -1123,7 +1126,7 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
     memcpy(vk->mapped[KILN_WEIGHTS], weights, weightBytes);
   }
 
-  const VkDeviceSize viewed[2] = {arenaBytes, weightBytes};
+  const VkDeviceSize viewed[2] = {arenaBytes, weightBuffer};
   if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
   if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCreatePipelineCache);

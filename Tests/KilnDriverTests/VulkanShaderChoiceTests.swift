@@ -27,28 +27,28 @@ import Testing
 
     @Test func winogradStaysOffWhereItsWeightsPassTheStorageRange() throws {
         let winograd = try vulkanBuild("ops/conv_winograd")
-        let direct = try vulkanBuild("ops/conv_winograd", storageRange: winograd.region.count - 1)
+        let footprint = max(winograd.region.count, winograd.arenaSize)
+        let direct = try vulkanBuild("ops/conv_winograd", storageRange: footprint - 1)
         #expect(!direct.dispatches.contains { $0.name.contains(" winograd-") }, "\(direct.dispatches.map(\.name))")
-        // F(4,3) stores 36 transformed taps per (output, input) channel pair where the kernel has 9.
-        #expect(direct.region.count < winograd.region.count)
+        // F(4,3) stores 36 transformed taps per (output, input) channel pair where the kernel has 9, and needs scratch.
+        #expect(max(direct.region.count, direct.arenaSize) < footprint)
+        // Where the direct shaders would not fit either, Winograd stays, for the devices that bind more.
+        let tooLarge = try vulkanBuild("ops/conv_winograd", storageRange: 16)
+        #expect(tooLarge.dispatches.contains { $0.name.contains(" winograd-") })
     }
 
-    /// A batched MatMul of 70 000 matrices of 8 rows: one block of rows
-    /// each, more than a dispatch's y may count.
-    @Test func rowsPastADispatchsWorkgroupLimitRun() throws {
-        let (batch, m, k) = (70_000, 8, 2)
+    /// `a` · `b` (shapes [batch, m, k] and [batch, k, n]) by one MatMul node, on the CPU and on Vulkan.
+    func matMul(_ a: [Float], _ b: [Float], batch: Int, m: Int, k: Int, n: Int) throws -> (cpu: [Float], vulkan: [Float]) {
         var node = Onnx_NodeProto()
         (node.opType, node.name, node.input, node.output) = ("MatMul", "product", ["a", "b"], ["y"])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rows-\(UUID()).onnx").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-matmul-\(UUID()).onnx").path
         try writeONNXModel(
             to: path, nodes: [node],
-            inputs: [onnxValueInfo("a", .float32, [batch, m, k]), onnxValueInfo("b", .float32, [batch, k, 1])],
-            outputs: [onnxValueInfo("y", .float32, [batch, m, 1])])
+            inputs: [onnxValueInfo("a", .float32, [batch, m, k]), onnxValueInfo("b", .float32, [batch, k, n])],
+            outputs: [onnxValueInfo("y", .float32, [batch, m, n])])
         defer { try? FileManager.default.removeItem(atPath: path) }
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
-        let a = (0..<(batch * m * k)).map { Float($0 % 97) / 16 - 3 }
-        let b = (0..<(batch * k)).map { Float($0 % 89) / 8 - 5 }
         var results: [[Float]] = []
         for device in [KilnDevice.cpu, .vulkan] {
             let loaded = try LoadedModel(modelPath: path, config: config, device: device)
@@ -58,6 +58,30 @@ import Testing
             loaded.runtime.run()
             results.append(Array(loaded.runtime.output(0)))
         }
+        return (results[0], results[1])
+    }
+
+    /// B's 12 columns are three four-float fetches: the second tile of 8
+    /// columns reads columns 8–11 and, for its columns past the end, the
+    /// last quad again (not past the matrix), storing only columns 8–11.
+    @Test func aProductWhoseLastTileIsHalfAQuadRow() throws {
+        let (batch, m, k, n) = (2, 8, 20, 12)
+        // Small integers: every sum is exact, in any order.
+        let a = (0..<(batch * m * k)).map { Float($0 % 7) - 3 }
+        let b = (0..<(batch * k * n)).map { Float($0 % 5) - 2 }
+        let (cpu, vulkan) = try matMul(a, b, batch: batch, m: m, k: k, n: n)
+        #expect(cpu == vulkan)
+        #expect(vulkan[(batch * m - 1) * n + 11] == (0..<k).reduce(0) { $0 + a[(batch * m - 1) * k + $1] * b[((batch - 1) * k + $1) * n + 11] })
+    }
+
+    /// A batched MatMul of 70 000 matrices of 8 rows: one block of rows
+    /// each, more than a dispatch's y may count.
+    @Test func rowsPastADispatchsWorkgroupLimitRun() throws {
+        let (batch, m, k) = (70_000, 8, 2)
+        let a = (0..<(batch * m * k)).map { Float($0 % 97) / 16 - 3 }
+        let b = (0..<(batch * k)).map { Float($0 % 89) / 8 - 5 }
+        let (cpu, vulkan) = try matMul(a, b, batch: batch, m: m, k: k, n: 1)
+        let results = [cpu, vulkan]
         // Products of two terms with few mantissa bits: exact on both devices.
         #expect(results[0] == results[1])
         let i = batch - 1

@@ -77,8 +77,8 @@ KilnVulkanExecutor *kiln_vulkan_executor_create(
 
 /// A profiling executor's timestamps of its last synchronous call, in
 /// nanoseconds from the first: `*count` is the descriptor's dispatchCount + 1,
-/// and dispatch i took stamps[i + 1] − stamps[i] on the device (0 for one
-/// with no workgroups). Null, with `*count` 0, without KILN_VULKAN_PROFILE or
+/// and dispatch i took stamps[i + 1] − stamps[i] on the device (about 0 for
+/// one with no workgroups: two timestamps back to back). Null, with `*count` 0, without KILN_VULKAN_PROFILE or
 /// where the device's queue writes no timestamps. Pipelined calls record
 /// none. Valid until destroy; each synchronous call overwrites it.
 const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *executor, uint32_t *count);

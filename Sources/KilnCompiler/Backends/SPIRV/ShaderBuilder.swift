@@ -1,7 +1,8 @@
 // The layer every Kiln compute shader is written in: the interface the
 // runtime binds (kiln_abi.h: the arena at binding 0, the weights blob at
 // binding 1, as float arrays, and both again as float texel buffers at
-// bindings 2 and 3, which loads go through) and typed helpers over
+// bindings 2 and 3 and four-float ones at 4 and 5, which loads go through)
+// and typed helpers over
 // SPIRVModule, so a lowering reads like the loop it computes.
 
 /// A float array a shader reads or writes: one of the two bound buffers
@@ -20,6 +21,8 @@ struct ShaderPlan {
     var workgroups: (x: Int, y: Int, z: Int)
     /// Bytes of the Vulkan build's scratch (ShaderContext.scratchOffset) it uses.
     var scratchBytes = 0
+    /// One of a Winograd convolution's shaders (whose weights are transformed).
+    var isWinograd = false
 }
 
 /// Builds one shader whose `main` runs `body` once per unit of work.
@@ -62,10 +65,10 @@ final class ShaderBuilder {
     }
 
     /// Whether `grid` numbers rows along x with the units: when the units
-    /// fill less than a workgroup, or most of every workgroup would idle
-    /// (lavapipe runs idle invocations all the same: Winograd's products
-    /// over ResNet-18's small maps took twice as long with rows along y),
-    /// and when there are more rows than a dispatch's y may count.
+    /// fill less than a workgroup (lavapipe runs idle invocations all the
+    /// same: with Winograd's products over its 7×7 and 14×14 maps on rows
+    /// along y, ResNet-18 took 195 ms instead of 100), and when there are
+    /// more rows than a dispatch's y may count.
     private static func packsRows(units: Int, rows: Int) -> Bool {
         rows > 1 && (units < localSize || rows > maximumGroups)
     }

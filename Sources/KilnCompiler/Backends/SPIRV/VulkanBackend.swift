@@ -16,6 +16,8 @@ struct VulkanBuild {
         var codeOffset: Int
         var codeSize: Int
         var workgroups: (x: Int, y: Int, z: Int)
+        /// One of a Winograd convolution's shaders.
+        var isWinograd = false
     }
 
     var dispatches: [Dispatch]
@@ -33,15 +35,18 @@ enum VulkanBackend {
     /// The Vulkan build of `build`'s model, or why a node cannot run there.
     /// Winograd's transformed weights (and its scratch) must not be what
     /// takes a model past `storageRange`, the range every device binds:
-    /// then the direct shaders, with the kernels as they are.
+    /// where they do, and the direct shaders fit, the direct shaders. A
+    /// model too large either way keeps Winograd, for the devices that bind more.
     static func compile(
         _ build: ScheduledModel, storageRange: Int = storageRangeEveryDeviceHas
     ) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
         let fast = compile(build, winograd: true)
-        if case .success(let built) = fast, Swift.max(built.region.count, built.arenaSize) > storageRange {
-            return compile(build, winograd: false)
-        }
-        return fast
+        func fits(_ built: VulkanBuild) -> Bool { Swift.max(built.region.count, built.arenaSize) <= storageRange }
+        guard case .success(let built) = fast, !fits(built),
+            built.dispatches.contains(where: { $0.isWinograd }),
+            case .success(let direct) = compile(build, winograd: false), fits(direct)
+        else { return fast }
+        return .success(direct)
     }
 
     private static func compile(_ build: ScheduledModel, winograd: Bool) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
@@ -64,7 +69,7 @@ enum VulkanBackend {
                     dispatches.append(
                         VulkanBuild.Dispatch(
                             name: "\(node.name) (\(node.opType)\(step))", codeOffset: offset, codeSize: bytes.count,
-                            workgroups: shader.workgroups))
+                            workgroups: shader.workgroups, isWinograd: shader.isWinograd))
                 }
             }
         } catch {

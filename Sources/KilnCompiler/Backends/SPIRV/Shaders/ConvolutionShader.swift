@@ -5,9 +5,10 @@
 // lane by lane for a storage buffer), which made loads, not arithmetic, the
 // cost. Larger tiles (16 × 16) ran ResNet-18 about 10% faster but tripled
 // lavapipe's first call, which JIT-compiles each shader; 16 channels for 1×1
-// kernels alone ran MobileNetV2 9% faster but doubled it. The workgroup's y
-// picks the channel block, so all invocations of a workgroup read the same
-// weights. A fused 1×1 expansion in front of a depthwise convolution runs as
+// kernels alone ran MobileNetV2 9% faster but doubled it. The grid's row
+// picks the channel block (the workgroup's y, so all invocations of a
+// workgroup read the same weights, where a row's tiles fill a workgroup;
+// packed along x where they do not). A fused 1×1 expansion in front of a depthwise convolution runs as
 // its own shader into the Vulkan build's scratch. 3×3 stride-1
 // convolutions the CPU build runs as Winograd run as WinogradShader's three
 // shaders instead, and 1×1 ones as a matrix product. With one group the
@@ -162,11 +163,14 @@ enum ConvolutionShader {
             let (input, output) = (try problem.input(b), try problem.output(b))
             // With one group, the weights laid out [channel][row][column][output channel]:
             // a tap's block of channels is two four-float fetches, not 8 loads.
-            let quadWeights = group == 1 && block % 4 == 0 && problem.outChannels % 4 == 0
+            let channelsLast = group == 1 && block % 4 == 0 && problem.outChannels % 4 == 0
                 && context.graph[problem.weights].constant != nil
-            let weights = try quadWeights
-                ? context.constants(Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels), key: "channels-last:\(label ?? "")", b)
+            let weights = try channelsLast
+                ? context.constants(
+                    Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels),
+                    key: "channels-last:\(label ?? "")", b)
                 : context.buffer(problem.weights, b)
+            let quadWeights = channelsLast && ShaderBuilder.isQuadAligned(weights)
             let firstColumn = b.mul(b.mod(index, tilesPerRow), columns)
             let outRow = b.mod(b.div(index, tilesPerRow), outHeight)
             let image = b.div(index, outHeight * tilesPerRow)
@@ -184,7 +188,7 @@ enum ConvolutionShader {
             let imageBase = b.mul(image, problem.inChannels * height * width)
             b.loop(groupIn) { c in
                 let plane = b.add(imageBase, b.mul(b.add(firstIn, c), height * width))
-                let weightBase = quadWeights
+                let weightBase = channelsLast
                     ? b.add(b.mul(c, kh * kw * problem.outChannels), firstChannel)
                     : b.mul(b.add(b.mul(firstChannel, groupIn), c), kh * kw)
                 // A loop over the kernel's rows (unrolled too, they made lavapipe's
@@ -194,7 +198,7 @@ enum ConvolutionShader {
                     let inRow = b.add(top, b.mul(i, geometry.dilations.h))
                     let rowInside = b.less(inRow, b.u(height))
                     let rowBase = b.add(plane, b.mul(inRow, width))
-                    let rowWeights = b.add(weightBase, b.mul(i, quadWeights ? kw * problem.outChannels : kw))
+                    let rowWeights = b.add(weightBase, b.mul(i, channelsLast ? kw * problem.outChannels : kw))
                     // Each distinct input column of the row is loaded once: with
                     // stride 1 a tile of 16 columns and 3 taps needs 18, not 48.
                     var loaded: [Int: SPIRVID] = [:]
@@ -207,11 +211,16 @@ enum ConvolutionShader {
                     }
                     for j in 0..<kw {
                         let values = (0..<columns).map { p in value(at: p * geometry.strides.w + j * geometry.dilations.w) }
-                        let taps = quadWeights
-                            ? stride(from: 0, to: block, by: 4).flatMap { r in
-                                b.load4(weights, b.add(rowWeights, j * problem.outChannels + r))
+                        let taps =
+                            if quadWeights {
+                                stride(from: 0, to: block, by: 4).flatMap { r in
+                                    b.load4(weights, b.add(rowWeights, j * problem.outChannels + r))
+                                }
+                            } else if channelsLast {
+                                (0..<block).map { r in b.load(weights, b.add(rowWeights, j * problem.outChannels + r)) }
+                            } else {
+                                (0..<block).map { r in b.load(weights, b.add(rowWeights, (r * groupIn * kh * kw) + j)) }
                             }
-                            : (0..<block).map { r in b.load(weights, b.add(rowWeights, (r * groupIn * kh * kw) + j)) }
                         for (r, tap) in taps.enumerated() {
                             for (p, value) in values.enumerated() {
                                 b.write(sums[r][p], b.fma(value, tap, b.read(sums[r][p])))

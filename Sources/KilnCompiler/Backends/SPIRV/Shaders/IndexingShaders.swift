@@ -26,7 +26,8 @@ enum IndexingShaders {
                 b.write(best, b.select(wins, value, b.read(best)))
                 b.write(bestIndex, b.m.value(.select, b.uint, [wins, i, b.readWord(bestIndex)]))
             }
-            // int64: the index, then a zero high word.
+            // int64: the index, then a zero high word, stored as float bits
+            // (a store moves bits; only float arithmetic may flush denormals).
             b.storeWord(b.readWord(bestIndex), output, b.mul(index, 2))
             b.storeWord(b.u(0), output, b.add(b.mul(index, 2), 1))
         }

@@ -118,7 +118,11 @@ enum WinogradShader {
             }
         }
         output.scratchBytes = scratchBytes
-        return [input, product, output]
+        return [input, product, output].map { plan in
+            var plan = plan
+            plan.isWinograd = true
+            return plan
+        }
     }
 
     /// T·X·Tᵀ for a constant T (r×n) and an n×n block of values.
