@@ -126,21 +126,27 @@ extension Convolution {
             let (outChannels, channels) = (shapes.outChannels, shapes.channels)
             let n = algorithm.inputTile
             var result = [Float](repeating: 0, count: algorithm.positions * outChannels * channels)
-            let g = algorithm.weightTransform
+            // G flat, row-major n×3, and t = G·w reused across pairs: ResNet-18
+            // has 2.4 M (output, input) channel pairs, and an array per pair
+            // made this a noticeable share of its compile.
+            let g = algorithm.weightTransform.flatMap { $0 }
+            var t = [Double](repeating: 0, count: n * 3)
             for oc in 0..<outChannels {
                 for c in 0..<channels {
                     let base = (oc * channels + c) * 9
-                    // t = G·w (n×3), then U = t·Gᵀ (n×n).
-                    var t = [[Double]](repeating: [0, 0, 0], count: n)
+                    // t = G·w (n×3), then U = t·Gᵀ (n×n), each sum in k order from 0.
                     for r in 0..<n {
                         for j in 0..<3 {
-                            t[r][j] = (0..<3).reduce(0) { $0 + g[r][$1] * Double(weights[base + $1 * 3 + j]) }
+                            var sum = 0.0
+                            for k in 0..<3 { sum += g[r * 3 + k] * Double(weights[base + k * 3 + j]) }
+                            t[r * 3 + j] = sum
                         }
                     }
                     for r in 0..<n {
                         for s in 0..<n {
-                            let value = (0..<3).reduce(0) { $0 + t[r][$1] * g[s][$1] }
-                            result[((r * n + s) * outChannels + oc) * channels + c] = Float(value)
+                            var sum = 0.0
+                            for k in 0..<3 { sum += t[r * 3 + k] * g[s * 3 + k] }
+                            result[((r * n + s) * outChannels + oc) * channels + c] = Float(sum)
                         }
                     }
                 }
