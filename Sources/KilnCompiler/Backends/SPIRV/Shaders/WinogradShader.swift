@@ -107,13 +107,8 @@ enum WinogradShader {
                     let column = b.add(left, c)
                     let at = b.add(planeBase, b.add(b.mul(row, outWidth), column))
                     // Tiles past the map's last row or column (a 14×14 map is 4 × 4 tiles of 4) store what lies inside.
-                    switch (outHeight % m == 0, outWidth % m == 0) {
-                    case (true, true): b.store(value, y, at)
-                    case (true, false): b.ifThen(b.less(column, b.u(outWidth))) { b.store(value, y, at) }
-                    case (false, true): b.ifThen(b.less(row, b.u(outHeight))) { b.store(value, y, at) }
-                    case (false, false):
-                        b.ifThen(b.and(b.less(row, b.u(outHeight)), b.less(column, b.u(outWidth)))) { b.store(value, y, at) }
-                    }
+                    let storeInRow = { b.store(value, y, at, column: column, below: outWidth, tile: m) }
+                    if outHeight % m == 0 { storeInRow() } else { b.ifThen(b.less(row, b.u(outHeight)), storeInRow) }
                 }
             }
         }
