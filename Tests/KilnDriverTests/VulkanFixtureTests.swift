@@ -20,6 +20,14 @@ import Testing
     static let required = [
         "mlp", "lenet", "resnet_small", "digits", "bounded/cnn", "bounded/encoder", "state/gru_step", "state/lstm_step",
         "typed/argmax_axis1", "typed/argmax_keepdims0",
+        // Integer, int64 and bool math, casts and Where (ShaderTypedMath), bools packed four to a word.
+        "typed/add_int64", "typed/and_bool", "typed/cast_bool_to_float", "typed/cast_float_to_bool",
+        "typed/cast_float_to_int64", "typed/cast_int64_to_float", "typed/equal_float", "typed/gather_axis1_int64_indices",
+        "typed/gather_int64_indices", "typed/greater_int64", "typed/greater_or_equal_float", "typed/less_float_broadcast",
+        "typed/less_or_equal_int32", "typed/mul_int32", "typed/not_bool", "typed/or_xor_bool", "typed/where_bool",
+        // Ops whose constant operands (axes, bounds, shapes) are int64: the shaders never read them.
+        "ops/expand_broadcast", "ops/pad_edge", "ops/slice_steps", "ops/log_softmax_axis1", "ops/castlike_to_int64",
+        "ops/pow_int_exponent", "ops/lstm_bidirectional_lengths_peepholes", "ops/reduce_sum_axes_input",
     ]
 
     static func vulkanConfig(_ fixture: FixtureCase) -> ModelConfig {

@@ -116,6 +116,9 @@ public struct SPIRVModule {
         type(.typeFunction, [result.value] + parameters.map(\.value))
     }
 
+    /// A plain struct of `members` (the result of OpUMulExtended).
+    public mutating func structType(_ members: [SPIRVID]) -> SPIRVID { type(.typeStruct, members.map(\.value)) }
+
     /// A runtime array of `element` with its stride decorated (a new type
     /// each call: decorations belong to one type).
     public mutating func runtimeArrayType(_ element: SPIRVID, stride: Int) -> SPIRVID {
@@ -149,6 +152,7 @@ public struct SPIRVModule {
     public mutating func constant(_ value: Int32) -> SPIRVID {
         constant(.constant, intType(), [UInt32(bitPattern: value)])
     }
+    public mutating func constant(_ value: Bool) -> SPIRVID { constant(value ? .constantTrue : .constantFalse, boolType(), []) }
     public mutating func constant(_ value: Float) -> SPIRVID { constant(.constant, floatType(), [value.bitPattern]) }
 
     /// A specialization constant: `value` unless the pipeline gives constant

@@ -15,15 +15,21 @@ public enum SPIRVOp: UInt16, Sendable {
     case decorate = 71, memberDecorate = 72
     case compositeExtract = 81
     case fetch = 95, image = 100
-    case convertSToF = 111, convertUToF = 112, bitcast = 124
-    case fNegate = 127
-    case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, fDiv = 136, uMod = 137
-    case fRem = 140, fMod = 141
+    case convertFToU = 109, convertFToS = 110, convertSToF = 111, convertUToF = 112, bitcast = 124
+    case sNegate = 126, fNegate = 127
+    case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, sDiv = 135, fDiv = 136
+    case uMod = 137, sRem = 138, fRem = 140, fMod = 141
+    case uMulExtended = 151
     case isNan = 156, isInf = 157
-    case logicalOr = 166, logicalAnd = 167, logicalNot = 168
-    case select = 169, iEqual = 170, uLessThan = 176, sLessThan = 177
+    case logicalEqual = 164, logicalNotEqual = 165, logicalOr = 166, logicalAnd = 167, logicalNot = 168
+    case select = 169, iEqual = 170, iNotEqual = 171, uGreaterThan = 172, sGreaterThan = 173
+    case uGreaterThanEqual = 174, sGreaterThanEqual = 175, uLessThan = 176, sLessThan = 177
+    case uLessThanEqual = 178, sLessThanEqual = 179
     case fOrdEqual = 180, fUnordNotEqual = 183, fOrdLessThan = 184, fOrdGreaterThan = 186, fOrdLessThanEqual = 188
     case fOrdGreaterThanEqual = 190
+    case shiftRightLogical = 194, shiftRightArithmetic = 195, shiftLeftLogical = 196
+    case bitwiseOr = 197, bitwiseXor = 198, bitwiseAnd = 199, not = 200
+    case bitFieldSExtract = 202, bitFieldUExtract = 203
     case controlBarrier = 224
     case phi = 245, loopMerge = 246, selectionMerge = 247, label = 248, branch = 249, branchConditional = 250
     case `return` = 253
@@ -48,8 +54,9 @@ public enum SPIRVBuiltIn: UInt32, Sendable {
 
 /// `GLSL.std.450` extended instructions.
 public enum GLSLInstruction: UInt32, Sendable {
-    case roundEven = 2, trunc = 3, fAbs = 4, fSign = 6, floor = 8, ceil = 9
+    case roundEven = 2, trunc = 3, fAbs = 4, sAbs = 5, fSign = 6, sSign = 7, floor = 8, ceil = 9
     case sin = 13, cos = 14, tan = 15, asin = 16, acos = 17, atan = 18
     case sinh = 19, cosh = 20, tanh = 21, asinh = 22, acosh = 23, atanh = 24
-    case exp = 27, log = 28, sqrt = 31, fMin = 37, fMax = 40, fma = 50
+    case exp = 27, log = 28, sqrt = 31, fMin = 37, uMin = 38, sMin = 39, fMax = 40, uMax = 41, sMax = 42
+    case fma = 50, ldexp = 53, findUMsb = 75
 }

@@ -1,8 +1,10 @@
-// Chooses the compute shaders for each core operation. Version one covers
-// float32 models: pointwise math, data movement, contractions,
-// convolution, pooling, softmax, layer norm and reductions, Gather by
-// int32/int64 indices, and ArgMax/ArgMin (float32 in, int64 out). A node outside
-// that set makes the whole model's Vulkan build unavailable (the CPU runs it).
+// Chooses the compute shaders for each core operation: pointwise math
+// (float32, integers, int64, bool: casts, comparisons, logic, Where) and
+// data movement (views, transposes, slices, concatenation, Gather by int32
+// or int64 indices) in every dtype; contractions, convolution, pooling,
+// softmax, layer norm, reductions and ArgMax/ArgMin (to int64) over float32.
+// A node outside that set makes the whole model's Vulkan build unavailable
+// (the CPU runs it).
 
 /// Maps a node's core operation to its shaders, run in order (none when the
 /// node needs no code).
@@ -17,11 +19,13 @@ enum ShaderLowering {
 
     static func lower(_ context: ShaderContext) throws(Unsupported) -> [ShaderPlan] {
         guard let core = context.node.core else { throw context.unsupported("it was not lowered to a core operation") }
-        let values = dataValues(context, core)
-        if let other = values.first(where: { context.type($0).dtype != .float32 }) {
+        // Pointwise math and data movement take every dtype (ShaderElements,
+        // ShaderTypedMath, which refuse what they cannot compute); the rest float32.
+        if !movesAnyDType(core), let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
             throw context.unsupported(
-                "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes float32 only")
+                "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes this op in float32 only")
         }
+        let values = context.node.inputs.compactMap { $0 } + context.node.outputs
         // A node whose results hold no elements (a batch of 0) has nothing to compute.
         if context.node.outputs.allSatisfy({ context.type($0).elementCount == 0 }) { return [] }
         let elements = context.node.outputs.map { context.type($0).elementCount } + values.map { context.type($0).elementCount }
@@ -49,13 +53,22 @@ enum ShaderLowering {
         }
     }
 
+    /// Whether `core`'s shaders handle elements of every dtype.
+    private static func movesAnyDType(_ core: CoreOp) -> Bool {
+        switch core {
+        case .elementwise, .view, .transpose, .stridedCopy, .concat, .gather: true
+        default: false
+        }
+    }
+
     /// The values whose elements a node's shaders compute with (float32
-    /// only): not a view's shape operand, nor a gather's indices.
+    /// only): not the operands an op takes as constants at compile time
+    /// (a reduction's axes, a slice's bounds), nor a gather's indices.
     private static func dataValues(_ context: ShaderContext, _ core: CoreOp) -> [ValueID] {
         let node = context.node
         switch core {
         case .argExtreme: return [node.input(0)].compactMap { $0 }
-        case .view, .gather: return [node.input(0)].compactMap { $0 } + node.outputs
+        case .reduce, .softmax, .pool, .globalAveragePool: return [node.input(0)].compactMap { $0 } + node.outputs
         default: return node.inputs.compactMap { $0 } + node.outputs
         }
     }

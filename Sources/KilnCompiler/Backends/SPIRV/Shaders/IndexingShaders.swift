@@ -45,7 +45,8 @@ enum IndexingShaders {
         }
         let count = context.type(indicesID).elementCount
         let (_, size, inner) = Shape.split(context.shape(dataID), around: axis)
-        return try ContractionShaders.perElement(context, count: context.type(context.output).elementCount) {
+        let dtype = context.type(dataID).dtype
+        return try PointwiseShaders.elements(context, count: context.type(context.output).elementCount, output: context.output) {
             b, index throws(ShaderLowering.Unsupported) in
             let (data, indices) = (try context.buffer(dataID, b), try context.buffer(indicesID, b))
             let k = b.mod(index, inner)
@@ -67,11 +68,19 @@ enum IndexingShaders {
             let wrapped = b.m.value(.select, b.uint, [negative, b.add(low, size), low])
             let inside = b.less(wrapped, b.u(size))
             let take = valid.map { b.and($0, inside) } ?? inside
-            let result = b.variable(b.f(0))
-            b.ifThen(take) {
-                b.write(result, b.load(data, b.add(b.mul(b.add(b.mul(outer, size), wrapped), inner), k)))
+            if dtype == .float32 {
+                // A branch, so a float gather reads only the rows it takes.
+                let result = b.variable(b.f(0))
+                b.ifThen(take) {
+                    b.write(result, b.load(data, b.add(b.mul(b.add(b.mul(outer, size), wrapped), inner), k)))
+                }
+                return .float(b.read(result))
             }
-            return b.read(result)
+            // Other dtypes read element 0 in place of an index outside, then drop it.
+            let row = b.m.value(.select, b.uint, [take, wrapped, b.u(0)])
+            let value = b.loadElement(dtype, data, b.add(b.mul(b.add(b.mul(outer, size), row), inner), k))
+            guard let chosen = b.select(take, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
+            return chosen
         }
     }
 }

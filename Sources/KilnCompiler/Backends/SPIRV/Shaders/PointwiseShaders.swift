@@ -12,30 +12,76 @@ struct ShaderOperand {
 enum PointwiseShaders {
     /// One invocation per element of `shape`, writing `output` at `outputOffset`
     /// plus the element's index under `outputStrides` (row-major when nil).
+    /// Operands and result may be of any dtype; an output of a packed dtype
+    /// (bytes, half-words) must be row-major from its start.
     static func map(
         _ context: ShaderContext, shape: [Int], operands: [ShaderOperand], output: ValueID,
         outputStrides: [Int]? = nil, outputOffset: Int = 0, label: String? = nil,
-        _ compute: (ShaderBuilder, [SPIRVID], SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
+        _ compute: (ShaderBuilder, [ShaderScalar], SPIRVID) throws(ShaderLowering.Unsupported) -> ShaderScalar
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let contiguous = Shape.strides(of: shape)
-        return try ShaderBuilder.perUnit(shape.reduce(1, *), label: label) { b, index throws(ShaderLowering.Unsupported) in
-                // Coordinates are decoded once, only when an operand needs them.
-                var decoded: [SPIRVID]?
-                func coordinates() -> [SPIRVID] {
-                    if let decoded { return decoded }
-                    let made = b.coordinates(of: index, in: shape)
-                    decoded = made
-                    return made
+        func value(_ b: ShaderBuilder, _ index: SPIRVID) throws(ShaderLowering.Unsupported) -> ShaderScalar {
+            // Coordinates are decoded once, only when an operand needs them.
+            var decoded: [SPIRVID]?
+            func coordinates() -> [SPIRVID] {
+                if let decoded { return decoded }
+                let made = b.coordinates(of: index, in: shape)
+                decoded = made
+                return made
+            }
+            func at(_ strides: [Int], _ offset: Int) -> SPIRVID {
+                strides == contiguous ? b.add(index, offset) : b.linear(coordinates(), strides, base: offset)
+            }
+            var values: [ShaderScalar] = []
+            for operand in operands {
+                values.append(b.loadElement(context.type(operand.id).dtype, try context.buffer(operand.id, b), at(operand.strides, operand.offset)))
+            }
+            return try compute(b, values, index)
+        }
+        let count = shape.reduce(1, *)
+        if (outputStrides ?? contiguous) == contiguous, outputOffset == 0 {
+            return try elements(context, count: count, output: output, label: label, value)
+        }
+        let dtype = context.type(output).dtype
+        guard ShaderStorage(dtype).elementsPerWord == 1 else {
+            throw context.unsupported("a \(dtype) result written out of order shares words between invocations")
+        }
+        return try ShaderBuilder.perUnit(count, label: label) { b, index throws(ShaderLowering.Unsupported) in
+            let result = try value(b, index)
+            let position = b.linear(b.coordinates(of: index, in: shape), outputStrides ?? contiguous, base: outputOffset)
+            b.storeElement(result, dtype, try context.buffer(output, b), position)
+        }
+    }
+
+    /// Element `index` ..< `count` of `output`, in row-major order, each
+    /// `compute(index)`. A packed dtype's elements share words, so each
+    /// invocation then computes a word's worth and writes the whole word;
+    /// lanes past the end (the last word's, in the allocation's padding) get zeros.
+    static func elements(
+        _ context: ShaderContext, count: Int, output: ValueID, label: String? = nil,
+        _ compute: (ShaderBuilder, SPIRVID) throws(ShaderLowering.Unsupported) -> ShaderScalar
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let dtype = context.type(output).dtype
+        guard case .packed(let bytes) = ShaderStorage(dtype) else {
+            return try ShaderBuilder.perUnit(count, label: label) { b, index throws(ShaderLowering.Unsupported) in
+                b.storeElement(try compute(b, index), dtype, try context.buffer(output, b), index)
+            }
+        }
+        let perWord = 4 / bytes
+        return try ShaderBuilder.perUnit((count + perWord - 1) / perWord, label: label) { b, word throws(ShaderLowering.Unsupported) in
+            var lanes: [SPIRVID] = []
+            for lane in 0..<perWord {
+                let index = b.add(b.mul(word, perWord), lane)
+                guard count % perWord != 0 else {
+                    lanes.append(b.elementWords(try compute(b, index), dtype)[0])
+                    continue
                 }
-                func at(_ strides: [Int], _ offset: Int) -> SPIRVID {
-                    strides == contiguous ? b.add(index, offset) : b.linear(coordinates(), strides, base: offset)
-                }
-                var values: [SPIRVID] = []
-                for operand in operands {
-                    values.append(b.load(try context.buffer(operand.id, b), at(operand.strides, operand.offset)))
-                }
-                let result = try compute(b, values, index)
-                b.store(result, try context.buffer(output, b), at(outputStrides ?? contiguous, outputOffset))
+                // The last word's lanes past the end compute the last element again (in bounds) and keep 0.
+                let inside = b.less(index, b.u(count))
+                let bits = b.elementWords(try compute(b, b.m.glsl(.uMin, b.uint, [index, b.u(count - 1)])), dtype)[0]
+                lanes.append(b.m.value(.select, b.uint, [inside, bits, b.u(0)]))
+            }
+            b.storePackedWord(lanes, bytes: bytes, try context.buffer(output, b), word)
         }
     }
 
@@ -47,42 +93,53 @@ enum PointwiseShaders {
         }
     }
 
+    /// Pointwise math over broadcast operands, in any computed dtype
+    /// (ShaderTypedMath), with the node's fused activation.
     static func elementwise(
         _ context: ShaderContext, _ function: ElementwiseFunction
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let shape = context.shape(context.output)
         let operands = broadcastOperands(context)
+        guard let first = operands.first else { throw context.unsupported("a pointwise function needs an operand") }
+        // Formulas compute in operand 0's dtype, as on the CPU.
+        let dtype = context.type(first.id).dtype
+        let resultType = context.type(context.output).dtype
         let epilogue = context.node.epilogue
-        func finish(_ b: ShaderBuilder, _ value: SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID {
+        func finish(_ math: ShaderMath, _ value: ShaderScalar) throws(ShaderLowering.Unsupported) -> ShaderScalar {
             guard let epilogue else { return value }
-            return try ShaderMath(context: context, builder: b).float(epilogue.expression, [value])
+            return try math.evaluate(epilogue.expression, [value], resultType)
         }
         if case .channelAffine(let scale, let shift) = function {
-            guard shape.count >= 2, scale.count == shape[1], shift.count == shape[1] else {
-                throw context.unsupported("a channel affine needs one scale and shift per channel of axis 1")
+            guard shape.count >= 2, scale.count == shape[1], shift.count == shape[1], dtype == .float32 else {
+                throw context.unsupported("a channel affine needs float32 and one scale and shift per channel of axis 1")
             }
             let channelStride = shape[2...].reduce(1, *)
             return try map(context, shape: shape, operands: operands, output: context.output) { b, values, index throws(ShaderLowering.Unsupported) in
+                let math = ShaderMath(context: context, builder: b)
                 let channel = b.mod(b.div(index, channelStride), shape[1])
                 let scaled = b.fma(
-                    values[0], b.load(context.constants(scale, key: "scale", b), channel),
+                    try math.float(values[0]), b.load(context.constants(scale, key: "scale", b), channel),
                     b.load(context.constants(shift, key: "shift", b), channel))
-                return try finish(b, scaled)
+                return try finish(math, .float(scaled))
             }
         }
         return try map(context, shape: shape, operands: operands, output: context.output) { b, values, _ throws(ShaderLowering.Unsupported) in
             let math = ShaderMath(context: context, builder: b)
             switch function {
-            case .binary(let op): return try finish(b, math.binary(op, values[0], values[1]))
-            case .activation(let activation): return try finish(b, math.float(activation.expression, values))
-            case .copy: return try finish(b, values[0])
-            case .expression(let expression): return try finish(b, math.float(expression, values))
+            case .binary(let op): return try finish(math, math.arithmetic(op, values[0], values[1], dtype))
+            case .activation(let activation): return try finish(math, math.evaluate(activation.expression, values, dtype))
+            case .copy: return try finish(math, values[0])
+            case .expression(let expression): return try finish(math, math.evaluate(expression, values, dtype))
             case .fused(let steps):
-                var results = values
+                var results = try values.map { value throws(ShaderLowering.Unsupported) in try math.float(value) }
                 for step in steps { results.append(try math.float(step, results)) }
-                return try finish(b, results[results.count - 1])
-            case .channelAffine, .cast, .compare, .logical, .not, .select:
-                throw context.unsupported("no SPIR-V lowering yet for \(CoreOp.elementwise(function))")
+                return try finish(math, .float(results[results.count - 1]))
+            case .cast(let target, _): return try math.cast(values[0], from: dtype, to: target)
+            case .compare(let op): return .bool(try math.compare(op, values[0], values[1], dtype))
+            case .logical(let op): return try math.logical(op, values[0], values[1])
+            case .not: return try math.not(values[0])
+            case .select: return try math.select(values[0], values[1], values[2])
+            case .channelAffine: throw context.unsupported("a channel affine is lowered above")
             }
         }
     }
@@ -123,6 +180,7 @@ enum PointwiseShaders {
     static func concat(_ context: ShaderContext, axis: Int) throws(ShaderLowering.Unsupported) -> [ShaderPlan] {
         let outputShape = context.shape(context.output)
         let outputStrides = Shape.strides(of: outputShape)
+        if ShaderStorage(context.type(context.output).dtype).elementsPerWord > 1 { return [try packedConcat(context, axis: axis)] }
         var start = 0
         var plans: [ShaderPlan] = []
         for (position, id) in context.node.inputs.enumerated() {
@@ -138,5 +196,39 @@ enum PointwiseShaders {
                 ) { _, values, _ in values[0] })
         }
         return plans
+    }
+
+    /// Concatenation of a packed dtype in one shader over the output, whose
+    /// invocations each write whole words: per element, the input whose slab
+    /// holds it (every input is read in bounds, the others' values dropped).
+    private static func packedConcat(_ context: ShaderContext, axis: Int) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let outputShape = context.shape(context.output)
+        let dtype = context.type(context.output).dtype
+        var slabs: [(id: ValueID, start: Int, shape: [Int])] = []
+        var start = 0
+        for case let id? in context.node.inputs {
+            let shape = context.shape(id)
+            if shape.reduce(1, *) > 0 { slabs.append((id, start, shape)) }
+            start += shape[axis]
+        }
+        guard !slabs.isEmpty else { throw context.unsupported("a concatenation needs an input with elements") }
+        return try elements(context, count: outputShape.reduce(1, *), output: context.output) { b, index throws(ShaderLowering.Unsupported) in
+            let coordinates = b.coordinates(of: index, in: outputShape)
+            var result: ShaderScalar?
+            for slab in slabs {
+                let local = b.m.value(.iSub, b.uint, [coordinates[axis], b.u(slab.start)])
+                let inside = b.less(local, b.u(slab.shape[axis]))  // below the start, the difference wraps past it
+                var at = coordinates
+                at[axis] = b.m.value(.select, b.uint, [inside, local, b.u(0)])
+                let value = b.loadElement(dtype, try context.buffer(slab.id, b), b.linear(at, Shape.strides(of: slab.shape)))
+                guard let earlier = result else {
+                    result = value
+                    continue
+                }
+                result = b.select(inside, value, earlier)
+            }
+            guard let result else { throw context.unsupported("a concatenation needs an input with elements") }
+            return result
+        }
     }
 }
