@@ -13,19 +13,27 @@ import Testing
 @Suite struct VulkanTypedMathTests {
     /// One node over `inputs`, run on the CPU and on Vulkan: the two outputs' bytes.
     func run(
-        _ opType: String, _ inputs: [TensorData], output: (DType, [Int]), attributes: [Onnx_AttributeProto] = []
+        _ opType: String, _ inputs: [TensorData], output: (DType, [Int]), attributes: [Onnx_AttributeProto] = [],
+        opset: Int = 18, axis: Int64? = nil
     ) throws -> (cpu: TensorData, vulkan: TensorData) {
         var node = Onnx_NodeProto()
         node.opType = opType
         node.name = "tested"
-        node.input = inputs.indices.map { "x\($0)" }
+        node.input = inputs.indices.map { "x\($0)" } + (axis == nil ? [] : ["axis"])
+        // An axis operand (CumSum's) is an initializer: Kiln takes it at compile time.
+        var initializers: [Onnx_TensorProto] = []
+        if let axis {
+            var tensor = Onnx_TensorProto()
+            (tensor.name, tensor.dataType, tensor.int64Data) = ("axis", Int32(DType.int64.rawValue), [axis])
+            initializers.append(tensor)
+        }
         node.output = ["y"]
         node.attribute = attributes
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-typed-\(UUID()).onnx").path
         try writeONNXModel(
             to: path, nodes: [node],
             inputs: inputs.enumerated().map { onnxValueInfo("x\($0)", $1.dtype, $1.shape) },
-            outputs: [onnxValueInfo("y", output.0, output.1)], opset: 18)
+            outputs: [onnxValueInfo("y", output.0, output.1)], initializers: initializers, opset: opset)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
@@ -137,5 +145,62 @@ import Testing
         let whenFalse = TensorData(shape: [5, 3], int64s: (0..<15).map { Int64($0) << 33 })
         let (cpuChosen, vulkanChosen) = try run("Where", [condition, whenTrue, whenFalse], output: (.int64, [5, 3]))
         #expect(vulkanChosen.bytes == cpuChosen.bytes)
+    }
+
+    /// Rounding to float16 and bfloat16 at the store (ties to even, overflow
+    /// to infinity, subnormal halves), and widening every kind of half exactly.
+    @Test(arguments: [DType.float16, .bfloat16])
+    func halfPrecisionRoundsToNearestEven(_ half: DType) throws {
+        let values: [Float] = [
+            65519, 65520, 70000, -65536, 1e-8, 0x1p-24, 0x1p-25, 0x1.8p-25, 3e-8, 6.1e-5, 0x1p-14, .nan, .infinity, -.infinity,
+            -0.0, 1.0 / 3, 2049, 2051, -2049, 0x1.0101p0, 0x1.0180p0, 0x1.0080p0, 3.4e38, 0x1p-133,
+        ]
+        let (cpu, vulkan) = try run("Cast", [TensorData(shape: [values.count], floats: values)], output: (half, [values.count]), attributes: [toAttribute(half)])
+        #expect(vulkan.bytes == cpu.bytes, "\(half)")
+        let patterns: [UInt16] = [0x0001, 0x03FF, 0x0400, 0x7BFF, 0x7C00, 0xFC00, 0x7E00, 0x8001, 0x3C00, 0xC000, 0x0000, 0x8000, 0x3555]
+        let halves = TensorData(dtype: half, shape: [patterns.count], bytes: patterns.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let (cpuWide, vulkanWide) = try run("Cast", [halves], output: (.float32, [patterns.count]), attributes: [toAttribute(.float32)])
+        #expect(vulkanWide.bytes == cpuWide.bytes, "\(half)")
+    }
+
+    func intAttribute(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        (attribute.name, attribute.type, attribute.i) = (name, .int, Int64(value))
+        return attribute
+    }
+
+    /// Running totals in the CPU's order (floats bit for bit), both
+    /// directions, exclusive or not, and int64 products carrying between words.
+    @Test func cumulativeOpsMatchTheCPU() throws {
+        let floats = TensorData(shape: [3, 5], floats: (0..<15).map { Float($0) * 0.37 - 2.1 })
+        for (exclusive, reverse) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            let attributes = [intAttribute("exclusive", exclusive), intAttribute("reverse", reverse)]
+            let (cpu, vulkan) = try run("CumSum", [floats], output: (.float32, [3, 5]), attributes: attributes, axis: 1)
+            #expect(vulkan.bytes == cpu.bytes, "exclusive \(exclusive), reverse \(reverse)")
+        }
+        let longs = TensorData(shape: [2, 4], int64s: [1 << 20, 1 << 20, -3, 1 << 25, 7, -7, 1 << 31, 3])
+        let (cpu, vulkan) = try run("CumProd", [longs], output: (.int64, [2, 4]), opset: 26, axis: 1)
+        #expect(vulkan.bytes == cpu.bytes)
+    }
+
+    @Test func argExtremesOverIntegersKeepTheCPUsTies() throws {
+        let x = TensorData(shape: [2, 5], int64s: [3, -1 << 40, 7, 7, -2, Int64.min, 0, Int64.min, 5, 5])
+        for (op, last) in [("ArgMax", 0), ("ArgMax", 1), ("ArgMin", 0), ("ArgMin", 1)] {
+            let attributes = [intAttribute("axis", 1), intAttribute("select_last_index", last)]
+            let (cpu, vulkan) = try run(op, [x], output: (.int64, [2, 1]), attributes: attributes)
+            #expect(vulkan.bytes == cpu.bytes, "\(op) select_last_index \(last)")
+        }
+    }
+
+    /// Negative indices count from the end; int64 ones past int32 pick nothing.
+    @Test func gatherElementsReadsInt64Indices() throws {
+        let data = TensorData(dtype: .int32, shape: [2, 3], bytes: int32s([10, 11, 12, 20, 21, 22]).bytes)
+        let indices = TensorData(shape: [2, 2], int64s: [-1, 0, 1 << 32 + 1, 2])
+        let (cpu, vulkan) = try run("GatherElements", [data, indices], output: (.int32, [2, 2]), attributes: [intAttribute("axis", 1)])
+        #expect(vulkan.bytes == cpu.bytes)
+        let bools = TensorData(shape: [3, 3], bools: [true, false, false, false, true, false, false, false, true])
+        let rows = TensorData(shape: [3, 3], int64s: [2, 1, 0, 0, 1, 2, 1, 1, 1])
+        let (cpuBools, vulkanBools) = try run("GatherElements", [bools, rows], output: (.bool, [3, 3]))
+        #expect(vulkanBools.bytes == cpuBools.bytes)
     }
 }

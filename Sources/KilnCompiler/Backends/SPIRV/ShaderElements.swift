@@ -29,7 +29,8 @@ enum ShaderStorage: Equatable {
 
 /// One element as a shader holds it.
 enum ShaderScalar {
-    /// A float32.
+    /// A float32, or a float16 or bfloat16 widened to one (exactly; the
+    /// store rounds back to nearest even, as the CPU computes them).
     case float(SPIRVID)
     /// An integer of 32 bits or fewer (signed ones narrower than 32 bits
     /// sign-extended, unsigned ones zero-extended), as a uint's bits.
@@ -42,13 +43,31 @@ enum ShaderScalar {
     case bits([SPIRVID])
 }
 
+extension ShaderScalar {
+    var kind: ShaderValueKind {
+        switch self {
+        case .float: .float
+        case .int: .int
+        case .long: .long
+        case .bool: .bool
+        case .bits: .bits
+        }
+    }
+}
+
+/// An element's value kept in function variables (``ShaderBuilder/elementVariable(_:)``).
+struct ShaderElementVariable {
+    let words: [SPIRVID]
+    let kind: ShaderValueKind
+}
+
 /// Which ``ShaderScalar`` case holds a dtype's elements.
 enum ShaderValueKind: Equatable {
     case float, int, long, bool, bits
 
     init(_ dtype: DType) {
         switch dtype {
-        case .float32: self = .float
+        case .float32, .float16, .bfloat16: self = .float
         case .int32, .int16, .int8, .uint32, .uint16, .uint8: self = .int
         case .int64: self = .long
         case .bool: self = .bool
@@ -80,6 +99,7 @@ extension ShaderBuilder {
             switch ShaderValueKind(dtype) {
             case .bool: return .bool(m.value(.iNotEqual, bool, [field, u(0)]))
             case .int: return .int(field)
+            case .float: return .float(dtype == .float16 ? halfToFloat(field) : m.value(.bitcast, float, [m.value(.shiftLeftLogical, uint, [field, u(16)])]))
             default: return .bits([field])
             }
         }
@@ -90,7 +110,12 @@ extension ShaderBuilder {
     func elementWords(_ value: ShaderScalar, _ dtype: DType) -> [SPIRVID] {
         let storage = ShaderStorage(dtype)
         switch value {
-        case .float(let x): return [m.value(.bitcast, uint, [x])]
+        case .float(let x):
+            switch dtype {
+            case .float16: return [floatToHalf(x)]
+            case .bfloat16: return [floatToBFloat16(x)]
+            default: return [m.value(.bitcast, uint, [x])]
+            }
         case .long(let low, let high): return [low, high]
         case .bool(let flag): return [m.value(.select, uint, [flag, u(1), u(0)])]
         case .bits(let words): return words
@@ -103,7 +128,7 @@ extension ShaderBuilder {
     /// Stores `value` as element `index` of `buffer`, whose dtype takes
     /// whole words (not a packed one: see ``storePackedWord(_:_:_:_:)``).
     func storeElement(_ value: ShaderScalar, _ dtype: DType, _ buffer: ShaderBuffer, _ index: SPIRVID) {
-        if case .float(let x) = value { return store(x, buffer, index) }
+        if case .float(let x) = value, dtype == .float32 { return store(x, buffer, index) }
         let words = elementWords(value, dtype)
         if words.count == 1 { return storeWord(words[0], buffer, index) }
         let first = mul(index, words.count)
@@ -143,5 +168,88 @@ extension ShaderBuilder {
         case .bool: return .bool(m.constant(false))
         case .bits: return .bits(Array(repeating: u(0), count: ShaderStorage(dtype) == .pair ? 2 : 1))
         }
+    }
+
+    // MARK: - Variables
+
+    /// Function variables holding an element across loop iterations, one
+    /// uint per word (a float's bits, a bool as 0 or 1), starting at `initial`.
+    func elementVariable(_ initial: ShaderScalar) -> ShaderElementVariable {
+        let variables = words(of: initial).map { wordVariable($0) }
+        return ShaderElementVariable(words: variables, kind: initial.kind)
+    }
+
+    func read(_ variable: ShaderElementVariable) -> ShaderScalar {
+        let words = variable.words.map { readWord($0) }
+        switch variable.kind {
+        case .float: return .float(m.value(.bitcast, float, [words[0]]))
+        case .int: return .int(words[0])
+        case .long: return .long(low: words[0], high: words[1])
+        case .bool: return .bool(m.value(.iNotEqual, bool, [words[0], u(0)]))
+        case .bits: return .bits(words)
+        }
+    }
+
+    func write(_ variable: ShaderElementVariable, _ value: ShaderScalar) {
+        for (target, word) in zip(variable.words, words(of: value)) { write(target, word) }
+    }
+
+    /// `value`'s words as uints, in registers.
+    private func words(of value: ShaderScalar) -> [SPIRVID] {
+        switch value {
+        case .float(let x): return [m.value(.bitcast, uint, [x])]
+        case .int(let v): return [v]
+        case .long(let low, let high): return [low, high]
+        case .bool(let flag): return [m.value(.select, uint, [flag, u(1), u(0)])]
+        case .bits(let words): return words
+        }
+    }
+
+    // MARK: - Half-precision floats
+
+    /// The float16 in the low bits of `bits`, widened exactly by its fields
+    /// (a driver's UnpackHalf2x16 may flush subnormal halves).
+    private func halfToFloat(_ bits: SPIRVID) -> SPIRVID {
+        let sign = m.value(.shiftLeftLogical, uint, [m.value(.bitwiseAnd, uint, [bits, u(0x8000)]), u(16)])
+        let exponent = m.value(.bitFieldUExtract, uint, [bits, u(10), u(5)])
+        let mantissa = m.value(.bitwiseAnd, uint, [bits, u(0x3FF)])
+        let normal = m.value(.bitwiseOr, uint, [m.value(.shiftLeftLogical, uint, [m.value(.iAdd, uint, [exponent, u(112)]), u(23)]), m.value(.shiftLeftLogical, uint, [mantissa, u(13)])])
+        let special = m.value(.bitwiseOr, uint, [u(0x7F80_0000), m.value(.shiftLeftLogical, uint, [mantissa, u(13)])])
+        // Subnormal halves are mantissa · 2⁻²⁴, a normal float.
+        let small = m.value(.bitcast, uint, [fmul(m.value(.convertUToF, float, [mantissa]), f(0x1p-24))])
+        let magnitude = m.value(
+            .select, uint,
+            [m.value(.iEqual, bool, [exponent, u(0)]), small, m.value(.select, uint, [m.value(.iEqual, bool, [exponent, u(31)]), special, normal])])
+        return m.value(.bitcast, float, [m.value(.bitwiseOr, uint, [sign, magnitude])])
+    }
+
+    /// `x` rounded to the nearest float16, ties to even (as LLVM's fptrunc),
+    /// overflowing to infinity, NaN kept quiet; in the low 16 bits.
+    private func floatToHalf(_ x: SPIRVID) -> SPIRVID {
+        let bits = m.value(.bitcast, uint, [x])
+        let sign = m.value(.bitwiseAnd, uint, [m.value(.shiftRightLogical, uint, [bits, u(16)]), u(0x8000)])
+        let magnitude = m.value(.bitwiseAnd, uint, [bits, u(0x7FFF_FFFF)])
+        // Normal halves: rebias the exponent, round the 13 dropped bits to even.
+        let odd = m.value(.bitwiseAnd, uint, [m.value(.shiftRightLogical, uint, [magnitude, u(13)]), u(1)])
+        let rebiased = m.value(.iSub, uint, [magnitude, u(0x3800_0000)])
+        let normal = m.value(.shiftRightLogical, uint, [m.value(.iAdd, uint, [rebiased, m.value(.iAdd, uint, [odd, u(0xFFF)])]), u(13)])
+        // Subnormal halves: adding 0.5 puts 2⁻²⁴ at the float's last bit, so the addition rounds to even.
+        let aligned = fadd(m.value(.bitcast, float, [magnitude]), f(0.5))
+        let subnormal = m.value(.iSub, uint, [m.value(.bitcast, uint, [aligned]), u(0x3F00_0000)])
+        let quietNaN = m.value(.bitwiseOr, uint, [u(0x7E00), m.value(.bitwiseAnd, uint, [m.value(.shiftRightLogical, uint, [magnitude, u(13)]), u(0x3FF)])])
+        var half = m.value(.select, uint, [m.value(.uLessThan, bool, [magnitude, u(0x3880_0000)]), subnormal, normal])
+        // From 65520 on, a float rounds past the largest half.
+        half = m.value(.select, uint, [m.value(.uGreaterThanEqual, bool, [magnitude, u(0x477F_F000)]), u(0x7C00), half])
+        half = m.value(.select, uint, [m.value(.uGreaterThan, bool, [magnitude, u(0x7F80_0000)]), quietNaN, half])
+        return m.value(.bitwiseOr, uint, [sign, half])
+    }
+
+    /// `x`'s upper 16 bits rounded to nearest even, NaN kept quiet (as the CPU stores bfloat16).
+    private func floatToBFloat16(_ x: SPIRVID) -> SPIRVID {
+        let bits = m.value(.bitcast, uint, [x])
+        let odd = m.value(.bitwiseAnd, uint, [m.value(.shiftRightLogical, uint, [bits, u(16)]), u(1)])
+        let rounded = m.value(.iAdd, uint, [bits, m.value(.iAdd, uint, [odd, u(0x7FFF)])])
+        let quiet = m.value(.bitwiseOr, uint, [bits, u(0x40_0000)])
+        return m.value(.shiftRightLogical, uint, [m.value(.select, uint, [isNaN(x), quiet, rounded]), u(16)])
     }
 }

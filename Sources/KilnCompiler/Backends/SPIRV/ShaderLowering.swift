@@ -21,7 +21,7 @@ enum ShaderLowering {
         guard let core = context.node.core else { throw context.unsupported("it was not lowered to a core operation") }
         // Pointwise math and data movement take every dtype (ShaderElements,
         // ShaderTypedMath, which refuse what they cannot compute); the rest float32.
-        if !movesAnyDType(core), let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
+        if !takesAnyDType(core), let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
             throw context.unsupported(
                 "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes this op in float32 only")
         }
@@ -48,15 +48,17 @@ enum ShaderLowering {
         case .reduce(let parameters): return [try RowShaders.reduce(context, parameters)]
         case .gather(let axis): return [try IndexingShaders.gather(context, axis: axis)]
         case .argExtreme(let parameters): return [try IndexingShaders.argExtreme(context, parameters)]
-        case .topK, .gatherND, .scatterElements, .scatterND, .cumulative, .gatherElements:
+        case .gatherElements(let axis): return [try IndexingShaders.gatherElements(context, axis: axis)]
+        case .cumulative(let parameters): return [try RowShaders.cumulative(context, parameters)]
+        case .topK, .gatherND, .scatterElements, .scatterND:
             throw context.unsupported("no SPIR-V lowering yet for \(core)")
         }
     }
 
     /// Whether `core`'s shaders handle elements of every dtype.
-    private static func movesAnyDType(_ core: CoreOp) -> Bool {
+    private static func takesAnyDType(_ core: CoreOp) -> Bool {
         switch core {
-        case .elementwise, .view, .transpose, .stridedCopy, .concat, .gather: true
+        case .elementwise, .view, .transpose, .stridedCopy, .concat, .gather, .gatherElements, .argExtreme, .cumulative: true
         default: false
         }
     }

@@ -13,7 +13,7 @@ extension ShaderMath {
 
     /// `expression` over `operands`, computed in `dtype` (operand 0's, as on the CPU).
     func evaluate(_ expression: Expression, _ operands: [ShaderScalar], _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
-        if dtype == .float32 {
+        if ShaderValueKind(dtype) == .float {
             let floats = try operands.map { value throws(ShaderLowering.Unsupported) in try float(value) }
             return .float(try float(expression, floats))
         }
@@ -46,8 +46,9 @@ extension ShaderMath {
         return chosen
     }
 
-    /// `value` as a compute value of integer `dtype`.
-    private func constant(_ value: Double, _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
+    /// `value` as a compute value of `dtype`.
+    func constant(_ value: Double, _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
+        if ShaderValueKind(dtype) == .float { return .float(b.f(Float(value))) }
         guard value.isFinite, value.rounded() == value, abs(value) < 0x1p63 else {
             throw context.unsupported("the constant \(value) is not a \(dtype)")
         }
@@ -56,7 +57,7 @@ extension ShaderMath {
         case .int: return .int(normalized(b.u(Int(truncatingIfNeeded: bits)), dtype))
         case .long: return .long(low: b.m.constant(UInt32(truncatingIfNeeded: bits)), high: b.m.constant(UInt32(truncatingIfNeeded: bits >> 32)))
         case .bool: return .bool(b.m.constant(value != 0))
-        case .float, .bits: throw context.unsupported("a formula in \(dtype) has no SPIR-V lowering")
+        case .float, .bits: throw context.unsupported("a value in \(dtype) has no SPIR-V lowering")
         }
     }
 
@@ -264,6 +265,8 @@ extension ShaderMath {
         let unsupported = context.unsupported("a cast from \(source) to \(target) has no SPIR-V lowering")
         switch (value, ShaderValueKind(target)) {
         case (.bits, _), (_, .bits): throw unsupported
+        // Between float32, float16 and bfloat16: the store rounds.
+        case (.float, .float): return value
         // To bool: nonzero (NaN included).
         case (.float(let x), .bool): return .bool(b.m.value(.fUnordNotEqual, b.bool, [x, b.f(0)]))
         case (.int(let v), .bool): return .bool(b.m.value(.iNotEqual, b.bool, [v, b.u(0)]))

@@ -14,35 +14,29 @@ enum IndexingShaders {
             throw context.unsupported("its indices are \(context.type(context.output).dtype); int64 is lowered")
         }
         let (_, length, inner) = Shape.split(context.shape(xID), around: parameters.axis)
+        let dtype = context.type(xID).dtype
         return try ShaderBuilder.perUnit(context.type(context.output).elementCount) { b, index throws(ShaderLowering.Unsupported) in
             let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
+            let math = ShaderMath(context: context, builder: b)
             let base = b.add(b.mul(b.div(index, inner), length * inner), b.mod(index, inner))
-            let best = b.variable(b.load(input, base))
+            let best = b.elementVariable(b.loadElement(dtype, input, base))
             let bestIndex = b.wordVariable(b.u(0))
-            b.loop(length - 1) { step in
+            try b.loop(length - 1) { step throws(ShaderLowering.Unsupported) in
                 let i = b.add(step, 1)
-                let value = b.load(input, b.add(base, b.mul(i, inner)))
-                let wins = ShaderMath(context: context, builder: b).compare(parameters.replacement, value, b.read(best))
-                b.write(best, b.select(wins, value, b.read(best)))
+                let value = b.loadElement(dtype, input, b.add(base, b.mul(i, inner)))
+                let wins = try math.compare(parameters.replacement, value, b.read(best), dtype)
+                guard let kept = b.select(wins, value, b.read(best)) else { throw context.unsupported("an arg-extreme over \(dtype)") }
+                b.write(best, kept)
                 b.write(bestIndex, b.m.value(.select, b.uint, [wins, i, b.readWord(bestIndex)]))
             }
-            // int64: the index, then a zero high word, stored as float bits
-            // (a store moves bits; only float arithmetic may flush denormals).
-            b.storeWord(b.readWord(bestIndex), output, b.mul(index, 2))
-            b.storeWord(b.u(0), output, b.add(b.mul(index, 2), 1))
+            b.storeElement(.long(low: b.readWord(bestIndex), high: b.u(0)), .int64, output, index)
         }
     }
 
     /// Slices of input 0 along `axis` picked by input 1's indices; negative
     /// ones count from the end, out-of-range ones give zeros (as on the CPU).
     static func gather(_ context: ShaderContext, axis: Int) throws(ShaderLowering.Unsupported) -> ShaderPlan {
-        guard let dataID = context.input(0), let indicesID = context.input(1) else {
-            throw context.unsupported("Gather needs data and indices")
-        }
-        let indexType = context.type(indicesID).dtype
-        guard indexType == .int64 || indexType == .int32 else {
-            throw context.unsupported("indices of \(indexType) are not lowered; int32 and int64 are")
-        }
+        let (dataID, indicesID, indexType) = try dataAndIndices(context, "Gather")
         let count = context.type(indicesID).elementCount
         let (_, size, inner) = Shape.split(context.shape(dataID), around: axis)
         let dtype = context.type(dataID).dtype
@@ -52,22 +46,7 @@ enum IndexingShaders {
             let k = b.mod(index, inner)
             let position = b.mod(b.div(index, inner), count)
             let outer = b.div(index, inner * count)
-            var valid: SPIRVID? = nil
-            let low: SPIRVID
-            if indexType == .int64 {
-                low = b.loadWord(indices, b.mul(position, 2))
-                // In range of int32 only when the high word extends the low word's sign.
-                let high = b.loadWord(indices, b.add(b.mul(position, 2), 1))
-                let negative = b.m.value(.sLessThan, b.bool, [low, b.u(0)])
-                let sign = b.m.value(.select, b.uint, [negative, b.u(-1), b.u(0)])
-                valid = b.m.value(.iEqual, b.bool, [high, sign])
-            } else {
-                low = b.loadWord(indices, position)
-            }
-            let negative = b.m.value(.sLessThan, b.bool, [low, b.u(0)])
-            let wrapped = b.m.value(.select, b.uint, [negative, b.add(low, size), low])
-            let inside = b.less(wrapped, b.u(size))
-            let take = valid.map { b.and($0, inside) } ?? inside
+            let (wrapped, take) = readIndex(b, indices, position, indexType, size: size)
             if dtype == .float32 {
                 // A branch, so a float gather reads only the rows it takes.
                 let result = b.variable(b.f(0))
@@ -80,6 +59,61 @@ enum IndexingShaders {
             let row = b.m.value(.select, b.uint, [take, wrapped, b.u(0)])
             let value = b.loadElement(dtype, data, b.add(b.mul(b.add(b.mul(outer, size), row), inner), k))
             guard let chosen = b.select(take, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
+            return chosen
+        }
+    }
+
+    /// Input 0 (the data) and input 1 (int32 or int64 indices) of an indexing op, and the indices' dtype.
+    static func dataAndIndices(
+        _ context: ShaderContext, _ op: String
+    ) throws(ShaderLowering.Unsupported) -> (data: ValueID, indices: ValueID, indexType: DType) {
+        guard let dataID = context.input(0), let indicesID = context.input(1) else {
+            throw context.unsupported("\(op) needs data and indices")
+        }
+        let indexType = context.type(indicesID).dtype
+        guard indexType == .int64 || indexType == .int32 else {
+            throw context.unsupported("indices of \(indexType) are not lowered; int32 and int64 are")
+        }
+        return (dataID, indicesID, indexType)
+    }
+
+    /// Index `position` of `indices` (int32 or int64), a negative one
+    /// counting from the end of an axis of `size`, and whether it lies on
+    /// the axis (an int64 one only when its high word extends the low word's sign).
+    static func readIndex(
+        _ b: ShaderBuilder, _ indices: ShaderBuffer, _ position: SPIRVID, _ dtype: DType, size: Int
+    ) -> (wrapped: SPIRVID, valid: SPIRVID) {
+        var fits: SPIRVID? = nil
+        let low: SPIRVID
+        if dtype == .int64 {
+            low = b.loadWord(indices, b.mul(position, 2))
+            let high = b.loadWord(indices, b.add(b.mul(position, 2), 1))
+            let negative = b.m.value(.sLessThan, b.bool, [low, b.u(0)])
+            fits = b.m.value(.iEqual, b.bool, [high, b.m.value(.select, b.uint, [negative, b.u(-1), b.u(0)])])
+        } else {
+            low = b.loadWord(indices, position)
+        }
+        let negative = b.m.value(.sLessThan, b.bool, [low, b.u(0)])
+        let wrapped = b.m.value(.select, b.uint, [negative, b.add(low, size), low])
+        let inside = b.less(wrapped, b.u(size))
+        return (wrapped, fits.map { b.and($0, inside) } ?? inside)
+    }
+
+    /// GatherElements: output[c] = data[c with c[axis] replaced by indices[c]];
+    /// an index off the axis gives zero (as on the CPU).
+    static func gatherElements(_ context: ShaderContext, axis: Int) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let (dataID, indicesID, indexType) = try dataAndIndices(context, "GatherElements")
+        let dtype = context.type(dataID).dtype
+        let (dataShape, shape) = (context.shape(dataID), context.shape(indicesID))
+        let size = dataShape[axis]
+        return try PointwiseShaders.elements(context, count: shape.reduce(1, *), output: context.output) {
+            b, position throws(ShaderLowering.Unsupported) in
+            let (data, indices) = (try context.buffer(dataID, b), try context.buffer(indicesID, b))
+            let (wrapped, valid) = readIndex(b, indices, position, indexType, size: size)
+            var coordinates = b.coordinates(of: position, in: shape)
+            coordinates[axis] = b.m.value(.select, b.uint, [valid, wrapped, b.u(0)])
+            let value = b.loadElement(dtype, data, b.linear(coordinates, Shape.strides(of: dataShape)))
+            guard let chosen = b.select(valid, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
             return chosen
         }
     }

@@ -1,5 +1,6 @@
 // Shaders with one invocation per row: softmax and layer normalization
-// (several passes over a row) and reductions (one output element's inputs).
+// (several passes over a row), reductions (one output element's inputs)
+// and cumulative sums and products (a running total along the row).
 
 enum RowShaders {
     static func softmax(_ context: ShaderContext, _ parameters: SoftmaxParameters) throws(ShaderLowering.Unsupported) -> ShaderPlan {
@@ -114,6 +115,35 @@ enum RowShaders {
             case .logSum: return b.glsl(.log, value)
             case .logSumExp: return b.fadd(b.glsl(.log, value), shift ?? b.f(0))
             default: return value
+            }
+        }
+    }
+
+    /// CumSum/CumProd in any computed dtype: one invocation per line along
+    /// the axis, adding in the CPU kernel's order, so float results match it bit for bit.
+    static func cumulative(
+        _ context: ShaderContext, _ parameters: CumulativeParameters
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        guard let xID = context.input(0) else { throw context.unsupported("a cumulative op needs an input") }
+        let dtype = context.type(xID).dtype
+        guard ShaderStorage(dtype).elementsPerWord == 1 else {
+            throw context.unsupported("a running total of \(dtype) would share words between invocations")
+        }
+        let (outer, length, inner) = Shape.split(context.shape(xID), around: parameters.axis)
+        return try ShaderBuilder.perUnit(outer * inner) { b, line throws(ShaderLowering.Unsupported) in
+            let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
+            let math = ShaderMath(context: context, builder: b)
+            let base = b.add(b.mul(b.div(line, inner), length * inner), b.mod(line, inner))
+            let start = try math.constant(parameters.isProduct ? 1 : 0, dtype)
+            let total = b.elementVariable(start)
+            try b.loop(length) { step throws(ShaderLowering.Unsupported) in
+                let i = parameters.reverse ? b.m.value(.iSub, b.uint, [b.u(length - 1), step]) : step
+                let at = b.add(base, b.mul(i, inner))
+                let running = b.read(total)
+                let combined = try math.arithmetic(
+                    parameters.isProduct ? .multiply : .add, running, b.loadElement(dtype, input, at), dtype)
+                b.storeElement(parameters.exclusive ? running : combined, dtype, output, at)
+                b.write(total, combined)
             }
         }
     }
