@@ -11,29 +11,29 @@ import KilnDriver
 import Testing
 
 @Suite struct VulkanTypedMathTests {
-    /// One node over `inputs`, run on the CPU and on Vulkan: the two outputs' bytes.
+    /// One node over `inputs` (and `constants`, as initializers), run on the CPU and on Vulkan: the two results.
     func run(
         _ opType: String, _ inputs: [TensorData], output: (DType, [Int]), attributes: [Onnx_AttributeProto] = [],
-        opset: Int = 18, axis: Int64? = nil
+        opset: Int = 18, constants: [TensorData] = [], outputs: Int = 1
     ) throws -> (cpu: TensorData, vulkan: TensorData) {
         var node = Onnx_NodeProto()
         node.opType = opType
         node.name = "tested"
-        node.input = inputs.indices.map { "x\($0)" } + (axis == nil ? [] : ["axis"])
-        // An axis operand (CumSum's) is an initializer: Kiln takes it at compile time.
-        var initializers: [Onnx_TensorProto] = []
-        if let axis {
-            var tensor = Onnx_TensorProto()
-            (tensor.name, tensor.dataType, tensor.int64Data) = ("axis", Int32(DType.int64.rawValue), [axis])
-            initializers.append(tensor)
-        }
-        node.output = ["y"]
+        node.input = inputs.indices.map { "x\($0)" } + constants.indices.map { "c\($0)" }
+        node.output = outputs > 1 ? ["y", "i"] : ["y"]
         node.attribute = attributes
+        // Operands Kiln takes at compile time (CumSum's axis, TopK's k) are initializers.
+        let initializers = constants.enumerated().map { index, data in
+            var tensor = Onnx_TensorProto()
+            (tensor.name, tensor.dataType, tensor.dims, tensor.rawData) = ("c\(index)", Int32(data.dtype.rawValue), data.shape.map(Int64.init), Data(data.bytes))
+            return tensor
+        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-typed-\(UUID()).onnx").path
         try writeONNXModel(
             to: path, nodes: [node],
             inputs: inputs.enumerated().map { onnxValueInfo("x\($0)", $1.dtype, $1.shape) },
-            outputs: [onnxValueInfo("y", output.0, output.1)], initializers: initializers, opset: opset)
+            outputs: [onnxValueInfo("y", output.0, output.1)] + (outputs > 1 ? [onnxValueInfo("i", .int64, output.1)] : []),
+            initializers: initializers, opset: opset)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
@@ -43,7 +43,9 @@ import Testing
             try #require(loaded.runtime.activeDevice == device, "\(opType): \(loaded.outputs.advice)")
             for (index, data) in inputs.enumerated() { try loaded.runtime.setInput(index, from: data) }
             loaded.runtime.run()
-            results.append(try loaded.runtime.outputData(0))
+            // Several outputs (TopK's values and indices): their bytes one after the other.
+            let all = try (0..<outputs).map { try loaded.runtime.outputData($0) }
+            results.append(outputs == 1 ? all[0] : TensorData(dtype: .uint8, shape: [all.map(\.bytes.count).reduce(0, +)], bytes: all.flatMap(\.bytes)))
         }
         return (results[0], results[1])
     }
@@ -175,11 +177,11 @@ import Testing
         let floats = TensorData(shape: [3, 5], floats: (0..<15).map { Float($0) * 0.37 - 2.1 })
         for (exclusive, reverse) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
             let attributes = [intAttribute("exclusive", exclusive), intAttribute("reverse", reverse)]
-            let (cpu, vulkan) = try run("CumSum", [floats], output: (.float32, [3, 5]), attributes: attributes, axis: 1)
+            let (cpu, vulkan) = try run("CumSum", [floats], output: (.float32, [3, 5]), attributes: attributes, constants: [TensorData(shape: [], int64s: [1])])
             #expect(vulkan.bytes == cpu.bytes, "exclusive \(exclusive), reverse \(reverse)")
         }
         let longs = TensorData(shape: [2, 4], int64s: [1 << 20, 1 << 20, -3, 1 << 25, 7, -7, 1 << 31, 3])
-        let (cpu, vulkan) = try run("CumProd", [longs], output: (.int64, [2, 4]), opset: 26, axis: 1)
+        let (cpu, vulkan) = try run("CumProd", [longs], output: (.int64, [2, 4]), opset: 26, constants: [TensorData(shape: [], int64s: [1])])
         #expect(vulkan.bytes == cpu.bytes)
     }
 
@@ -202,5 +204,39 @@ import Testing
         let rows = TensorData(shape: [3, 3], int64s: [2, 1, 0, 0, 1, 2, 1, 1, 1])
         let (cpuBools, vulkanBools) = try run("GatherElements", [bools, rows], output: (.bool, [3, 3]))
         #expect(vulkanBools.bytes == cpuBools.bytes)
+    }
+
+    /// Ties keep index order, NaN never enters ahead of a number (ordered comparisons), both directions.
+    @Test func topKKeepsTheCPUsOrder() throws {
+        let x = TensorData(shape: [2, 7], floats: [3, 1, 3, .nan, 5, 1, 5, -1, -1, -2, 0, 9, -2, 9])
+        for largest in [1, 0] {
+            let (cpu, vulkan) = try run("TopK", [x], output: (.float32, [2, 3]), attributes: [intAttribute("largest", largest)], constants: [TensorData(shape: [1], int64s: [3])], outputs: 2)
+            #expect(vulkan.bytes == cpu.bytes, "largest \(largest)")
+        }
+        let longs = TensorData(shape: [3, 2], int64s: [5, Int64.min, 1 << 40, 7, 5, 1 << 40])
+        let (cpu, vulkan) = try run("TopK", [longs], output: (.int64, [2, 2]), attributes: [intAttribute("axis", 0)], constants: [TensorData(shape: [1], int64s: [2])], outputs: 2)
+        #expect(vulkan.bytes == cpu.bytes)
+    }
+
+    /// Duplicate indices resolve in index order (the last wins; reductions fold in order), bad ones are skipped.
+    @Test func scattersApplyUpdatesInIndexOrder() throws {
+        let data = TensorData(shape: [3, 4], floats: (0..<12).map { Float($0) })
+        let indices = TensorData(shape: [2, 4], int64s: [0, 2, -1, 5, 0, 2, 1, 1])
+        let updates = TensorData(shape: [2, 4], floats: [10, 20, 30, 40, 50, 60, 70, 80])
+        for reduction in ["none", "add", "mul", "max", "min"] {
+            var attribute = Onnx_AttributeProto()
+            (attribute.name, attribute.type, attribute.s) = ("reduction", .string, Data(reduction.utf8))
+            let (cpu, vulkan) = try run("ScatterElements", [data, indices, updates], output: (.float32, [3, 4]), attributes: [attribute])
+            #expect(vulkan.bytes == cpu.bytes, "ScatterElements \(reduction)")
+            let tuples = TensorData(shape: [3, 1], int64s: [2, -1, 0])
+            let slices = TensorData(shape: [3, 4], floats: (0..<12).map { Float($0) * 1.5 - 4 })
+            let (cpuND, vulkanND) = try run("ScatterND", [data, tuples, slices], output: (.float32, [3, 4]), attributes: [attribute])
+            #expect(vulkanND.bytes == cpuND.bytes, "ScatterND \(reduction)")
+        }
+        let ints = TensorData(dtype: .int32, shape: [2, 2], bytes: int32s([1, 2, 3, 4]).bytes)
+        let pairs = TensorData(shape: [3, 2], int64s: [1, 0, 0, 1, 7, 0])
+        let (cpu, vulkan) = try run("GatherND", [ints, pairs], output: (.int32, [3]))
+        #expect(vulkan.bytes == cpu.bytes)
+        #expect(vulkan.bytes == int32s([3, 2, 0]).bytes)
     }
 }

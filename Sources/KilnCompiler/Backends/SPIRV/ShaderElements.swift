@@ -80,10 +80,12 @@ extension ShaderBuilder {
     /// Element `index` of `buffer`, holding `dtype`. Floats come through the
     /// texel view (``load(_:_:)``); every other dtype through the storage
     /// buffer as words, since a view may flush the denormals small integers are.
-    func loadElement(_ dtype: DType, _ buffer: ShaderBuffer, _ index: SPIRVID) -> ShaderScalar {
+    /// With `fresh`, a float32 comes through the storage buffer too, so it
+    /// is what this invocation last wrote there (``reload(_:_:)``).
+    func loadElement(_ dtype: DType, _ buffer: ShaderBuffer, _ index: SPIRVID, fresh: Bool = false) -> ShaderScalar {
         switch ShaderStorage(dtype) {
         case .word:
-            if dtype == .float32 { return .float(load(buffer, index)) }
+            if dtype == .float32 { return .float(fresh ? reload(buffer, index) : load(buffer, index)) }
             let word = loadWord(buffer, index)
             return ShaderValueKind(dtype) == .int ? .int(word) : .bits([word])
         case .pair:

@@ -1,8 +1,9 @@
 // Chooses the compute shaders for each core operation: pointwise math
-// (float32, integers, int64, bool: casts, comparisons, logic, Where) and
-// data movement (views, transposes, slices, concatenation, Gather by int32
-// or int64 indices) in every dtype; contractions, convolution, pooling,
-// softmax, layer norm, reductions and ArgMax/ArgMin (to int64) over float32.
+// (float32, float16, bfloat16, integers, int64, bool: casts, comparisons,
+// logic, Where), data movement and indexing (views, transposes, slices,
+// concatenation, Gather, GatherElements, GatherND, scatters, TopK,
+// ArgMax/ArgMin, running totals) in every dtype; contractions, convolution,
+// pooling, softmax, layer norm and reductions over float32.
 // A node outside that set makes the whole model's Vulkan build unavailable
 // (the CPU runs it).
 
@@ -50,15 +51,19 @@ enum ShaderLowering {
         case .argExtreme(let parameters): return [try IndexingShaders.argExtreme(context, parameters)]
         case .gatherElements(let axis): return [try IndexingShaders.gatherElements(context, axis: axis)]
         case .cumulative(let parameters): return [try RowShaders.cumulative(context, parameters)]
-        case .topK, .gatherND, .scatterElements, .scatterND:
-            throw context.unsupported("no SPIR-V lowering yet for \(core)")
+        case .gatherND: return [try ScatterShaders.gatherND(context)]
+        case .scatterElements(let axis, let reduction): return try ScatterShaders.elements(context, axis: axis, reduction: reduction)
+        case .scatterND(let reduction): return try ScatterShaders.nd(context, reduction: reduction)
+        case .topK(let axis, let k, let largest): return [try IndexingShaders.topK(context, axis: axis, k: k, largest: largest)]
         }
     }
 
     /// Whether `core`'s shaders handle elements of every dtype.
     private static func takesAnyDType(_ core: CoreOp) -> Bool {
         switch core {
-        case .elementwise, .view, .transpose, .stridedCopy, .concat, .gather, .gatherElements, .argExtreme, .cumulative: true
+        case .elementwise, .view, .transpose, .stridedCopy, .concat, .gather, .gatherElements, .argExtreme, .cumulative,
+            .gatherND, .scatterElements, .scatterND, .topK:
+            true
         default: false
         }
     }

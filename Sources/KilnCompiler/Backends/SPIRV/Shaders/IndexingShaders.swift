@@ -117,4 +117,54 @@ enum IndexingShaders {
             return chosen
         }
     }
+
+    /// TopK as the CPU kernel computes it: per line along the axis, an
+    /// insertion into the k best so far (kept as indices in output 1 and
+    /// compared through the input), so a value moves past only strictly
+    /// worse ones and ties keep index order; then output 0 gathers their
+    /// values. One invocation per line, O(length · k).
+    static func topK(_ context: ShaderContext, axis: Int, k: Int, largest: Bool) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        guard let xID = context.input(0), context.node.outputs.count == 2 else { throw context.unsupported("TopK needs an input and two outputs") }
+        let (valuesID, indicesID) = (context.node.outputs[0], context.node.outputs[1])
+        let dtype = context.type(xID).dtype
+        guard ShaderStorage(dtype).elementsPerWord == 1, context.type(indicesID).dtype == .int64 else {
+            throw context.unsupported("TopK over \(dtype) would share words between invocations")
+        }
+        let (outer, length, inner) = Shape.split(context.shape(xID), around: axis)
+        let better: ComparisonOperator = largest ? .greater : .less
+        return try ShaderBuilder.perUnit(outer * inner) { b, line throws(ShaderLowering.Unsupported) in
+            let input = try context.buffer(xID, b)
+            let (values, indices) = (try context.buffer(valuesID, b), try context.buffer(indicesID, b))
+            let math = ShaderMath(context: context, builder: b)
+            let base = b.add(b.mul(b.div(line, inner), length * inner), b.mod(line, inner))
+            let outBase = b.add(b.mul(b.div(line, inner), k * inner), b.mod(line, inner))
+            func slot(_ p: SPIRVID) -> SPIRVID { b.add(outBase, b.mul(p, inner)) }
+            func valueAt(_ index: SPIRVID) -> ShaderScalar { b.loadElement(dtype, input, b.add(base, b.mul(index, inner))) }
+            // Output 1's low words, as this invocation last wrote them.
+            func kept(_ p: SPIRVID) -> SPIRVID { b.loadWord(indices, b.mul(slot(p), 2)) }
+            func keep(_ index: SPIRVID, at p: SPIRVID) { b.storeElement(.long(low: index, high: b.u(0)), .int64, indices, slot(p)) }
+            try b.loop(length) { j throws(ShaderLowering.Unsupported) in
+                let v = valueAt(j)
+                let filled = b.m.glsl(.uMin, b.uint, [j, b.u(k)])
+                // It enters while slots are free, or when it beats the last kept one.
+                let free = b.less(j, b.u(k))
+                let last = b.m.value(.select, b.uint, [free, b.u(0), kept(b.u(k - 1))])
+                let entering = b.m.value(.logicalOr, b.bool, [free, try math.compare(better, v, valueAt(last), dtype)])
+                let moving = b.wordVariable(b.m.value(.select, b.uint, [entering, b.u(1), b.u(0)]))
+                try b.loop(k - 1) { t throws(ShaderLowering.Unsupported) in
+                    let p = b.m.value(.iSub, b.uint, [b.u(k - 1), t])
+                    let inPlay = b.and(b.m.value(.iNotEqual, b.bool, [b.readWord(moving), b.u(0)]), b.m.value(.uLessThanEqual, b.bool, [p, filled]))
+                    try b.ifThen(inPlay) { () throws(ShaderLowering.Unsupported) in
+                        let previous = kept(b.sub(p, 1))
+                        // Past a worse one it moves on, and that one moves down; else it stops here.
+                        let beats = try math.compare(better, v, valueAt(previous), dtype)
+                        keep(b.m.value(.select, b.uint, [beats, previous, j]), at: p)
+                        b.write(moving, b.m.value(.select, b.uint, [beats, b.u(1), b.u(0)]))
+                    }
+                }
+                b.ifThen(b.m.value(.iNotEqual, b.bool, [b.readWord(moving), b.u(0)])) { keep(j, at: b.u(0)) }
+            }
+            b.loop(k) { p in b.storeElement(valueAt(kept(p)), dtype, values, slot(p)) }
+        }
+    }
 }
