@@ -100,9 +100,10 @@ typedef struct KilnVulkan {
   /// texel (views 0 and 1), then four (views 2 and 3).
   VkBufferView views[4];
   uint32_t viewCount;
-  /// Specialization constants 0 and 1 of every pipeline: whether views[0]
-  /// and views[1] cover their whole buffer (kiln_abi.h).
-  VkBool32 viewsCover[2];
+  /// Specialization constants 0, 1 and 2 of every pipeline (kiln_abi.h):
+  /// whether views[0] and views[1] cover their whole buffer, and whether a
+  /// few long rows run on one invocation each rather than a workgroup each.
+  VkBool32 constants[3];
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
   VkDescriptorPool descriptorPool;
@@ -448,7 +449,7 @@ static int kiln_vulkan_layout(KilnVulkan *vk, uint32_t bindingCount, uint32_t pu
 /// vk->views: float views of the arena and the weights (R32_SFLOAT, then
 /// R32G32B32A32_SFLOAT, whose uniform-texel-buffer use every device
 /// supports), each covering as much of its buffer as the device lets one
-/// view cover. viewsCover says whether the float views cover their buffers;
+/// view cover. constants[0] and [1] say whether the float views cover their buffers;
 /// a four-float view then does too (it needs a quarter of the texels).
 static int kiln_vulkan_views(KilnVulkan *vk, const VkDeviceSize bytes[2], char *error, size_t errorSize) {
   KILN_DEVICE_FN(vkCreateBufferView);
@@ -473,7 +474,7 @@ static int kiln_vulkan_views(KilnVulkan *vk, const VkDeviceSize bytes[2], char *
                                    .offset = 0,
                                    .range = range < most ? range : most};
     KILN_TRY(vkCreateBufferView(vk->device, &info, NULL, &vk->views[view]), "vkCreateBufferView");
-    if (view < 2) vk->viewsCover[view] = range <= most;
+    if (view < 2) vk->constants[view] = range <= most;
   }
   vk->viewCount = 4;
   return 0;
@@ -519,17 +520,19 @@ static int kiln_vulkan_pipeline(KilnVulkan *vk, uint32_t index, const void *code
     return -1;
   }
   // Shaders without the constants ignore them.
-  const VkSpecializationMapEntry entries[2] = {{.constantID = 0, .offset = 0, .size = sizeof(VkBool32)},
-                                               {.constantID = 1, .offset = sizeof(VkBool32), .size = sizeof(VkBool32)}};
+  const VkSpecializationMapEntry entries[3] = {
+      {.constantID = 0, .offset = 0, .size = sizeof(VkBool32)},
+      {.constantID = 1, .offset = sizeof(VkBool32), .size = sizeof(VkBool32)},
+      {.constantID = 2, .offset = 2 * sizeof(VkBool32), .size = sizeof(VkBool32)}};
   const VkSpecializationInfo specialization = {
-      .mapEntryCount = 2, .pMapEntries = entries, .dataSize = sizeof vk->viewsCover, .pData = vk->viewsCover};
+      .mapEntryCount = 3, .pMapEntries = entries, .dataSize = sizeof vk->constants, .pData = vk->constants};
   VkComputePipelineCreateInfo pipelineInfo = {
       .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
       .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
                 .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                 .module = shader,
                 .pName = "main",
-                .pSpecializationInfo = vk->viewCount ? &specialization : NULL},
+                .pSpecializationInfo = &specialization},
       .layout = vk->pipelineLayout};
   result = vkCreateComputePipelines(vk->device, vk->cache, 1, &pipelineInfo, NULL, &vk->pipelines[index]);
   // The pipeline keeps what it needs of the module.
@@ -1128,6 +1131,14 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
 
   const VkDeviceSize viewed[2] = {arenaBytes, weightBuffer};
   if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
+  // Specialization constant 2: lavapipe (a CPU device) runs a few long rows
+  // faster on one invocation each than on a workgroup each (a 1 Mi sum:
+  // 0.5 against 1.1 ms). KILN_VULKAN_ROWS=workgroup|invocation overrides the
+  // choice (the tests reach both on lavapipe).
+  vk->constants[2] = vk->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  const char *rows = getenv("KILN_VULKAN_ROWS");
+  if (rows != NULL && strcmp(rows, "workgroup") == 0) vk->constants[2] = VK_FALSE;
+  if (rows != NULL && strcmp(rows, "invocation") == 0) vk->constants[2] = VK_TRUE;
   if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCreatePipelineCache);
   VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};

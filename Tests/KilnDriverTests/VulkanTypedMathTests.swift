@@ -11,11 +11,11 @@ import KilnDriver
 import Testing
 
 @Suite struct VulkanTypedMathTests {
-    /// One node over `inputs` (and `constants`, as initializers), run on the CPU and on Vulkan: the two results.
-    func run(
+    /// A one-node model over `inputs` and `constants` (initializers c0, c1, …), written to a temporary file.
+    static func writeModel(
         _ opType: String, _ inputs: [TensorData], output: (DType, [Int]), attributes: [Onnx_AttributeProto] = [],
         opset: Int = 18, constants: [TensorData] = [], outputs: Int = 1
-    ) throws -> (cpu: TensorData, vulkan: TensorData) {
+    ) throws -> String {
         var node = Onnx_NodeProto()
         node.opType = opType
         node.name = "tested"
@@ -34,6 +34,16 @@ import Testing
             inputs: inputs.enumerated().map { onnxValueInfo("x\($0)", $1.dtype, $1.shape) },
             outputs: [onnxValueInfo("y", output.0, output.1)] + (outputs > 1 ? [onnxValueInfo("i", .int64, output.1)] : []),
             initializers: initializers, opset: opset)
+        return path
+    }
+
+    /// One node over `inputs` (and `constants`, as initializers), run on the CPU and on Vulkan: the two results.
+    func run(
+        _ opType: String, _ inputs: [TensorData], output: (DType, [Int]), attributes: [Onnx_AttributeProto] = [],
+        opset: Int = 18, constants: [TensorData] = [], outputs: Int = 1
+    ) throws -> (cpu: TensorData, vulkan: TensorData) {
+        let path = try Self.writeModel(
+            opType, inputs, output: output, attributes: attributes, opset: opset, constants: constants, outputs: outputs)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]

@@ -225,7 +225,9 @@ typedef struct KilnModelDescriptor {
   /// buffers, the same two as R32_SFLOAT uniform texel buffers at bindings 2
   /// and 3 and as R32G32B32A32_SFLOAT ones at bindings 4 and 5 (ABI 8),
   /// boolean specialization constants 0 and 1 saying whether the R32 views
-  /// cover the whole arena and weights, no push constants, and run
+  /// cover the whole arena and weights and 2 whether a few long rows run on
+  /// one invocation each (true on a CPU device) rather than on a workgroup
+  /// each (its default), no push constants, and run
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;

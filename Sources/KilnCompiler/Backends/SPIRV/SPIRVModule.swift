@@ -116,6 +116,11 @@ public struct SPIRVModule {
         type(.typeFunction, [result.value] + parameters.map(\.value))
     }
 
+    /// A fixed-size array of `count` `element`s (workgroup memory).
+    public mutating func arrayType(_ element: SPIRVID, count: Int) -> SPIRVID {
+        type(.typeArray, [element.value, constant(UInt32(count)).value])
+    }
+
     /// A plain struct of `members` (the result of OpUMulExtended).
     public mutating func structType(_ members: [SPIRVID]) -> SPIRVID { type(.typeStruct, members.map(\.value)) }
 

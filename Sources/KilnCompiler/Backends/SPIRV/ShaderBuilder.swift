@@ -108,6 +108,81 @@ final class ShaderBuilder {
         return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, Swift.max(rows, 1), slabs))
     }
 
+    /// A shader giving each row 0 ..< `rows` a whole workgroup, whose
+    /// ``localSize`` invocations run `body(row, lane)` together: for a few
+    /// long rows (a classifier's softmax, a reduction to a handful of
+    /// values), which one invocation per row would leave to a single lane.
+    /// Every invocation reaches the body, so it may use ``workgroupReduce(_:_:lane:)``.
+    /// Rows run along x, then past 65535 workgroups along y.
+    static func perRow<E: Error>(
+        _ rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
+    ) throws(E) -> ShaderPlan {
+        let b = ShaderBuilder()
+        let columns = Swift.max(1, Swift.min(rows, maximumGroups))
+        let slabs = (rows + columns - 1) / columns
+        let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
+        b.m.name(main, "main")
+        b.m.label()
+        let uint3 = b.m.vectorType(b.uint, 3)
+        let local = b.m.variable(b.m.pointerType(.input, uint3), .input)
+        b.m.decorate(local, .builtIn, [SPIRVBuiltIn.localInvocationID.rawValue])
+        let lane = b.m.value(.compositeExtract, b.uint, [b.m.value(.load, uint3, [local])], literals: [0])
+        let group = b.m.value(.load, uint3, [b.workgroup])
+        let x = b.m.value(.compositeExtract, b.uint, [group], literals: [0])
+        let row = slabs == 1 ? x : b.add(b.mul(b.m.value(.compositeExtract, b.uint, [group], literals: [1]), columns), x)
+        // A whole workgroup past the last row skips the body together (barriers stay uniform).
+        if rows % columns == 0 {
+            try body(b, row, lane)
+        } else {
+            try b.ifThen(b.less(row, b.u(rows))) { () throws(E) in try body(b, row, lane) }
+        }
+        b.m.statement(.return, [])
+        b.m.endFunction()
+        b.m.computeEntryPoint(main, name: "main", interface: [local, b.workgroup], localSize: (localSize, 1, 1))
+        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, slabs, 1))
+    }
+
+    /// `combine` folded over every lane's `value` of the workgroup, by
+    /// halving through workgroup memory; every lane gets the result.
+    func workgroupReduce(_ value: SPIRVID, _ combine: (SPIRVID, SPIRVID) -> SPIRVID, lane: SPIRVID) -> SPIRVID {
+        let pointer = m.pointerType(.workgroup, float)
+        let slot = { (index: SPIRVID) in self.m.value(.accessChain, pointer, [self.shared, index]) }
+        m.statement(.store, [slot(lane), value])
+        barrier()
+        var width = Self.localSize / 2
+        while width >= 1 {
+            ifThen(less(lane, u(width))) {
+                let pair = [slot(lane), slot(add(lane, width))].map { m.value(.load, float, [$0]) }
+                m.statement(.store, [slot(lane), combine(pair[0], pair[1])])
+            }
+            barrier()
+            width /= 2
+        }
+        let result = m.value(.load, float, [slot(u(0))])
+        // Nobody overwrites the result before every lane has read it.
+        barrier()
+        return result
+    }
+
+    /// The workgroup's floats, one per lane.
+    private lazy var shared = m.variable(m.pointerType(.workgroup, m.arrayType(float, count: Self.localSize)), .workgroup)
+
+    /// Every lane of the workgroup waits here, and sees the others' workgroup-memory writes.
+    private func barrier() {
+        // Execution and memory scope Workgroup (2); acquire-release (0x8) on workgroup memory (0x100).
+        m.statement(.controlBarrier, [u(2), u(2), u(0x108)])
+    }
+
+    /// `body(i)` for i = `lane`, `lane` + ``localSize``, … below `count`: a row's elements shared among the lanes.
+    func strided<E: Error>(_ count: Int, lane: SPIRVID, _ body: (SPIRVID) throws(E) -> Void) throws(E) {
+        // The same trip count in every lane (a lane-dependent start made lavapipe's loop 14 times slower).
+        let full = count / Self.localSize
+        try loop(full) { (j: SPIRVID) throws(E) in try body(add(mul(j, Self.localSize), lane)) }
+        guard count % Self.localSize != 0 else { return }
+        let last = add(lane, full * Self.localSize)
+        try ifThen(less(last, u(count))) { () throws(E) in try body(last) }
+    }
+
     // MARK: - Constants and uint arithmetic (wrapping, as index math wants)
 
     func u(_ value: Int) -> SPIRVID { m.constant(UInt32(truncatingIfNeeded: value)) }

@@ -1,0 +1,107 @@
+// A few long rows (a classifier's softmax, a reduction to a handful of
+// values) get a workgroup each on Vulkan: on a GPU its lanes share the row
+// and combine through workgroup memory; on a CPU device (lavapipe) lane 0
+// walks the row alone, which lavapipe runs faster. Many short rows keep an
+// invocation each. Both shapes must match the CPU: the in-process runs take
+// lavapipe's default, and kilnc processes with KILN_VULKAN_ROWS force each.
+
+import Foundation
+import Kiln
+@testable import KilnCompiler
+import KilnDriver
+import Testing
+
+@Suite struct VulkanRowShaderTests {
+    let typed = VulkanTypedMathTests()
+
+    /// Values in [-4, 4) with a spread of magnitudes, the same on every run.
+    static func values(_ count: Int, seed: Int = 1) -> [Float] {
+        (0..<count).map { Float(($0 * 7919 + seed * 104_729) % 8192) / 1024 - 4 }
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var op: String
+        var input: TensorData
+        var output: [Int]
+        var attributes: [Onnx_AttributeProto] = []
+        var constants: [TensorData] = []
+        var description: String { "\(op) \(input.shape)" }
+    }
+
+    static let axis1 = TensorData(shape: [1], int64s: [1])
+    static let cases: [Case] = {
+        var withPeaks = values(2 * 777)
+        withPeaks[776] = 100  // the last lane's last element holds the row's largest
+        withPeaks[777 + 300] = .nan  // a NaN must reach every lane of its row
+        var axis = Onnx_AttributeProto()
+        (axis.name, axis.type, axis.i) = ("axis", .int, 1)
+        let long = TensorData(shape: [3, 5000], floats: values(15_000, seed: 2))
+        return [
+            Case(op: "Softmax", input: TensorData(shape: [2, 1000], floats: values(2000)), output: [2, 1000]),
+            Case(op: "Softmax", input: TensorData(shape: [2, 777], floats: withPeaks), output: [2, 777]),
+            Case(op: "ReduceMax", input: TensorData(shape: [2, 777], floats: withPeaks), output: [2, 1], constants: [axis1]),
+            Case(
+                op: "LayerNormalization", input: TensorData(shape: [4, 300], floats: values(1200, seed: 3)), output: [4, 300],
+                attributes: [axis],
+                constants: [TensorData(shape: [300], floats: values(300, seed: 4)), TensorData(shape: [300], floats: values(300, seed: 5))]),
+        ]
+            + ["ReduceSum", "ReduceMin", "ReduceMean", "ReduceLogSumExp", "ReduceL2", "ReduceSumSquare", "ReduceL1"].map {
+                Case(op: $0, input: long, output: [3, 1], constants: [axis1])
+            }
+            // Factors near 1, so 5000 of them stay finite.
+            + [Case(op: "ReduceProd", input: TensorData(shape: [3, 5000], floats: long.floats.map { 1 + $0 / 4000 }), output: [3, 1], constants: [axis1])]
+    }()
+
+    /// The case as a model with the CPU's outputs as its references (the
+    /// ONNX test_data_set layout), so `kilnc verify` checks a Vulkan run against them.
+    func writeFixture(_ test: Case) throws -> (directory: URL, model: String) {
+        let path = try VulkanTypedMathTests.writeModel(
+            test.op, [test.input], output: (.float32, test.output), attributes: test.attributes, constants: test.constants)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rows-\(UUID())")
+        let data = directory.appendingPathComponent("test_data_set_0")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let model = directory.appendingPathComponent("model.onnx").path
+        try FileManager.default.moveItem(atPath: path, toPath: model)
+        let loaded = try LoadedModel(modelPath: model, config: ModelConfig(), device: .cpu)
+        try loaded.runtime.setInput(0, from: test.input)
+        loaded.runtime.run()
+        try TensorFile(name: "x0", data: test.input).write(path: data.appendingPathComponent("input_0.pb").path)
+        try TensorFile(name: "y", data: try loaded.runtime.outputData(0)).write(path: data.appendingPathComponent("output_0.pb").path)
+        return (directory, model)
+    }
+
+    @Test(arguments: cases)
+    func fewLongRowsMatchTheCPUInBothShapes(_ test: Case) throws {
+        let (cpu, vulkan) = try typed.run(test.op, [test.input], output: (.float32, test.output), attributes: test.attributes, constants: test.constants)
+        let worst = zip(cpu.floats, vulkan.floats).map { $0 == $1 || ($0.isNaN && $1.isNaN) ? 0 : abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        #expect(worst <= 1e-4, "\(test): worst relative error \(worst)")
+
+        let (directory, model) = try writeFixture(test)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for shape in ["workgroup", "invocation"] {
+            let (status, out, err) = try kilnc(
+                ["verify", model, "--device", "vulkan", "--rtol", "1e-4", "--atol", "1e-5"], environment: ["KILN_VULKAN_ROWS": shape])
+            #expect(status == 0 && out.contains(": ok (0/"), "\(test), \(shape): \(out) \(err)")
+        }
+    }
+
+    /// The workgroups the node's first shader is dispatched over.
+    func workgroups(_ test: Case) throws -> Int {
+        let path = try VulkanTypedMathTests.writeModel(test.op, [test.input], output: (.float32, test.output), constants: test.constants)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
+        let first = try #require(build.dispatches.first)
+        return first.workgroups.x * first.workgroups.y * first.workgroups.z
+    }
+
+    @Test func aWorkgroupPerLongRowAnInvocationPerShortOne() throws {
+        #expect(try workgroups(Self.cases[0]) == 2)
+        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        #expect(try workgroups(short) == 2)
+        let (cpu, vulkan) = try typed.run(short.op, [short.input], output: (.float32, short.output))
+        let worst = zip(cpu.floats, vulkan.floats).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6)
+    }
+}
