@@ -91,7 +91,7 @@ import Testing
         1.5e10, -1.5e10, 2_147_483_648, -2_147_483_648, -2_147_483_904, 3e9, -3e9, 300, -300, 127.9, -128.9, 65535.5, 0,
     ]
 
-    @Test(arguments: [DType.int64, .int32, .uint32, .int8, .uint8, .int16, .uint16, .bool])
+    @Test(arguments: [DType.int64, .int32, .uint32, .int8, .uint8, .int16, .uint16, .bool, .int4, .uint4, .int2, .uint2])
     func floatConversionsSaturate(_ target: DType) throws {
         let values = Self.edgeFloats
         let (cpu, vulkan) = try run("Cast", [TensorData(shape: [values.count], floats: values)], output: (target, [values.count]), attributes: [toAttribute(target)])
@@ -248,5 +248,15 @@ import Testing
         let (cpu, vulkan) = try run("GatherND", [ints, pairs], output: (.int32, [3]))
         #expect(vulkan.bytes == cpu.bytes)
         #expect(vulkan.bytes == int32s([3, 2, 0]).bytes)
+    }
+
+    /// 4- and 2-bit integers are their byte's low bits, sign-extended for the signed ones.
+    @Test(arguments: [DType.int4, .uint4, .int2, .uint2])
+    func narrowIntegersWidenByTheirBits(_ narrow: DType) throws {
+        let x = TensorData(dtype: narrow, shape: [9], bytes: [0, 1, 2, 3, 7, 8, 0xF, 0xFE, 0xFF])
+        for target in [DType.int8, .float32, .int64, .uint16] {
+            let (cpu, vulkan) = try run("Cast", [x], output: (target, [9]), attributes: [toAttribute(target)], opset: 21)
+            #expect(vulkan.bytes == cpu.bytes, "\(narrow) to \(target)")
+        }
     }
 }

@@ -68,7 +68,7 @@ enum ShaderValueKind: Equatable {
     init(_ dtype: DType) {
         switch dtype {
         case .float32, .float16, .bfloat16: self = .float
-        case .int32, .int16, .int8, .uint32, .uint16, .uint8: self = .int
+        case .int32, .int16, .int8, .uint32, .uint16, .uint8, .int4, .uint4, .int2, .uint2: self = .int
         case .int64: self = .long
         case .bool: self = .bool
         default: self = .bits
@@ -97,7 +97,8 @@ extension ShaderBuilder {
             let word = loadWord(buffer, div(index, perWord))
             let shift = mul(mod(index, perWord), 8 * bytes)
             let extract: SPIRVOp = dtype.isSignedInteger ? .bitFieldSExtract : .bitFieldUExtract
-            let field = m.value(extract, uint, [word, shift, u(8 * bytes)])
+            // A 4- or 2-bit integer is its byte's low bits (as the CPU loads it).
+            let field = m.value(extract, uint, [word, shift, u(dtype.narrowIntegerBits ?? 8 * bytes)])
             switch ShaderValueKind(dtype) {
             case .bool: return .bool(m.value(.iNotEqual, bool, [field, u(0)]))
             case .int: return .int(field)
@@ -123,7 +124,11 @@ extension ShaderBuilder {
         case .bits(let words): return words
         case .int(let word):
             guard case .packed(let bytes) = storage else { return [word] }
-            return [m.value(.bitwiseAnd, uint, [word, u((1 << (8 * bytes)) - 1)])]
+            // A 4- or 2-bit integer wraps to its bits, its byte holding them sign-extended (as the CPU stores it).
+            let wrapped = dtype.narrowIntegerBits.map { bits in
+                m.value(dtype.isSignedInteger ? .bitFieldSExtract : .bitFieldUExtract, uint, [word, u(0), u(bits)])
+            }
+            return [m.value(.bitwiseAnd, uint, [wrapped ?? word, u((1 << (8 * bytes)) - 1)])]
         }
     }
 

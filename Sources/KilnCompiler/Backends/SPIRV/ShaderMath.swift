@@ -9,13 +9,13 @@ struct ShaderMath {
 
     /// A formula whose result is a float.
     func float(_ expression: Expression, _ operands: [SPIRVID]) throws(ShaderLowering.Unsupported) -> SPIRVID {
-        let (value, isBool) = try evaluate(expression, operands)
+        let (value, isBool) = try floatOrBool(expression, operands)
         guard !isBool else { throw context.unsupported("a formula gives bool where float32 is needed") }
         return value
     }
 
     /// The value and whether it is a bool (comparisons and the float tests).
-    private func evaluate(
+    func floatOrBool(
         _ expression: Expression, _ operands: [SPIRVID]
     ) throws(ShaderLowering.Unsupported) -> (SPIRVID, Bool) {
         let b = builder
@@ -39,7 +39,7 @@ struct ShaderMath {
         case .compare(let op, let left, let right):
             return (compare(op, try float(left, operands), try float(right, operands)), true)
         case .select(let condition, let whenTrue, let whenFalse):
-            let (test, isBool) = try evaluate(condition, operands)
+            let (test, isBool) = try floatOrBool(condition, operands)
             let flag = isBool ? test : b.m.value(.fUnordNotEqual, b.bool, [test, b.f(0)])
             return (b.select(flag, try float(whenTrue, operands), try float(whenFalse, operands)), false)
         }

@@ -15,7 +15,9 @@ extension ShaderMath {
     func evaluate(_ expression: Expression, _ operands: [ShaderScalar], _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
         if ShaderValueKind(dtype) == .float {
             let floats = try operands.map { value throws(ShaderLowering.Unsupported) in try float(value) }
-            return .float(try float(expression, floats))
+            // IsNaN and IsInf give bool.
+            let (value, isBool) = try floatOrBool(expression, floats)
+            return isBool ? .bool(value) : .float(value)
         }
         switch expression {
         case .operand(let index):
@@ -285,6 +287,8 @@ extension ShaderMath {
         case (.int(let v), .float): return .float(b.m.value(source.isSignedInteger ? .convertSToF : .convertUToF, b.float, [v]))
         case (.long(let l, let h), .float): return .float(longToFloat(l, h))
         // Floats to integers: toward zero, saturating, NaN to 0.
+        // To a 4- or 2-bit integer through int32, then wrapped (as on the CPU).
+        case (.float(let x), .int) where target.narrowIntegerBits != nil: return .int(normalized(floatToInteger(x, .int32), target))
         case (.float(let x), .int): return .int(floatToInteger(x, target))
         case (.float(let x), .long): return floatToLong(x)
         default: throw unsupported
