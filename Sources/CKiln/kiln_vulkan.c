@@ -1133,7 +1133,7 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
   // Specialization constant 2: lavapipe (a CPU device) runs a few long rows
   // faster on one invocation each than on a workgroup each (a 1 Mi sum:
-  // 0.5 against 1.1 ms). KILN_VULKAN_ROWS=workgroup|invocation overrides the
+  // 0.6 against 8 ms). KILN_VULKAN_ROWS=workgroup|invocation overrides the
   // choice (the tests reach both on lavapipe).
   vk->constants[2] = vk->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
   const char *rows = getenv("KILN_VULKAN_ROWS");

@@ -122,6 +122,16 @@ import Testing
             let (cpu, vulkan) = try run(op, [a, b], output: (.int32, [8]))
             #expect(vulkan.bytes == cpu.bytes, "\(op)")
         }
+        // C's fmod: the dividend's sign (computed from the magnitudes: OpSRem is undefined for negative operands).
+        let (cpu, vulkan) = try run("Mod", [a, b], output: (.int32, [8]), attributes: [intAttribute("fmod", 1)])
+        #expect(vulkan.bytes == cpu.bytes)
+        #expect(vulkan.bytes == int32s([1, -1, 1, -1, 0, 0, 0, -1]).bytes)
+        let narrow = TensorData(dtype: .int8, shape: [4], bytes: [0xF9, 7, 0x80, 0xF7])
+        let divisors = TensorData(dtype: .int8, shape: [4], bytes: [3, 0xFD, 0xFF, 4])
+        for fmod in [0, 1] {
+            let (cpuNarrow, vulkanNarrow) = try run("Mod", [narrow, divisors], output: (.int8, [4]), attributes: [intAttribute("fmod", fmod)])
+            #expect(vulkanNarrow.bytes == cpuNarrow.bytes, "int8 fmod \(fmod)")
+        }
     }
 
     @Test func narrowIntegersWrapAtTheirWidth() throws {

@@ -18,7 +18,7 @@ public enum SPIRVOp: UInt16, Sendable {
     case convertFToU = 109, convertFToS = 110, convertSToF = 111, convertUToF = 112, bitcast = 124
     case sNegate = 126, fNegate = 127
     case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, sDiv = 135, fDiv = 136
-    case uMod = 137, sRem = 138, fRem = 140, fMod = 141
+    case uMod = 137, fRem = 140, fMod = 141
     case uMulExtended = 151
     case isNan = 156, isInf = 157
     case logicalEqual = 164, logicalNotEqual = 165, logicalOr = 166, logicalAnd = 167, logicalNot = 168

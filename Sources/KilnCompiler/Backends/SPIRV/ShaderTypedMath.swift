@@ -58,7 +58,8 @@ extension ShaderMath {
         switch ShaderValueKind(dtype) {
         case .int: return .int(normalized(b.u(Int(truncatingIfNeeded: bits)), dtype))
         case .long: return .long(low: b.m.constant(UInt32(truncatingIfNeeded: bits)), high: b.m.constant(UInt32(truncatingIfNeeded: bits >> 32)))
-        case .bool: return .bool(b.m.constant(value != 0))
+        // As LLVMConstInt(i1, …) on the CPU: the low bit.
+        case .bool: return .bool(b.m.constant(bits & 1 != 0))
         case .float, .bits: throw context.unsupported("a value in \(dtype) has no SPIR-V lowering")
         }
     }
@@ -173,7 +174,18 @@ extension ShaderMath {
             if op == .divide {
                 result = b.m.value(signed ? .sDiv : .uDiv, b.uint, [x, divisor])
             } else {
-                result = b.m.value(signed ? .sRem : .uMod, b.uint, [x, divisor])
+                if signed {
+                    // C's %: the magnitudes' remainder with the dividend's sign.
+                    // Not OpSRem: Vulkan leaves it undefined for negative operands.
+                    func magnitude(_ v: SPIRVID) -> SPIRVID {
+                        b.m.value(.select, b.uint, [b.m.value(.sLessThan, b.bool, [v, b.u(0)]), b.m.value(.sNegate, b.uint, [v]), v])
+                    }
+                    let rest = b.m.value(.uMod, b.uint, [magnitude(x), magnitude(divisor)])
+                    let negative = b.m.value(.sLessThan, b.bool, [x, b.u(0)])
+                    result = b.m.value(.select, b.uint, [negative, b.m.value(.sNegate, b.uint, [rest]), rest])
+                } else {
+                    result = b.m.value(.uMod, b.uint, [x, divisor])
+                }
                 if op == .modulo && signed {
                     // A remainder whose sign differs from the divisor's moves by one divisor.
                     let nonzero = b.m.value(.iNotEqual, b.bool, [result, b.u(0)])

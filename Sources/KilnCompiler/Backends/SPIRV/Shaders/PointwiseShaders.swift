@@ -150,6 +150,10 @@ enum PointwiseShaders {
         if context.graph[source].constant == nil, context.plan.offsets[source] == context.plan.offsets[context.output] {
             return nil
         }
+        // `map` converts between dtypes; a view (BitCast) must keep the bits.
+        guard context.type(source).dtype == context.type(context.output).dtype else {
+            throw context.unsupported("a copy of \(context.type(source).dtype) bits as \(context.type(context.output).dtype) has no SPIR-V lowering")
+        }
         let shape = context.shape(context.output)
         return try map(
             context, shape: shape, operands: [ShaderOperand(id: source, strides: Shape.strides(of: shape))],
