@@ -269,4 +269,15 @@ import Testing
             #expect(vulkan.bytes == cpu.bytes, "\(narrow) to \(target)")
         }
     }
+
+    /// Every code of every 8- and 4-bit float type decodes as on the CPU (its table), subnormals and NaN included.
+    @Test(arguments: [DType.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1])
+    func minifloatsDecodeByTheCPUsTable(_ minifloat: DType) throws {
+        let codes = minifloat == .float4e2m1 ? Array(0..<16).map(UInt8.init) : (0...255).map(UInt8.init)
+        let x = TensorData(dtype: minifloat, shape: [codes.count], bytes: codes)
+        for target in [DType.float32, .float16] {
+            let (cpu, vulkan) = try run("Cast", [x], output: (target, [codes.count]), attributes: [toAttribute(target)], opset: 23)
+            #expect(vulkan.bytes == cpu.bytes, "\(minifloat) to \(target)")
+        }
+    }
 }
