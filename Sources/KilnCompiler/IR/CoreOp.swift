@@ -150,6 +150,18 @@ public struct ReduceParameters: Sendable, Equatable {
 /// apply in index order, so with `none` the last of duplicates wins.
 public enum ScatterReduction: String, Sendable, Equatable, CaseIterable {
     case none, add, mul, max, min
+
+    /// The operator folding an update into the element it lands on (the
+    /// existing element first); nil for `none`, where the update replaces it.
+    public var combiningOperator: BinaryOperator? {
+        switch self {
+        case .none: nil
+        case .add: .add
+        case .mul: .multiply
+        case .max: .maximum
+        case .min: .minimum
+        }
+    }
 }
 
 /// Parameters of a running sum or product.

@@ -120,7 +120,7 @@ extension ShaderBuilder {
             default: return [m.value(.bitcast, uint, [x])]
             }
         case .long(let low, let high): return [low, high]
-        case .bool(let flag): return [m.value(.select, uint, [flag, u(1), u(0)])]
+        case .bool(let flag): return [oneOrZero(flag)]
         case .bits(let words): return words
         case .int(let word):
             guard case .packed(let bytes) = storage else { return [word] }
@@ -166,6 +166,16 @@ extension ShaderBuilder {
         }
     }
 
+    /// `value` (of `dtype`) where `valid` holds, else zero: what an index
+    /// outside its axis picks (as on the CPU).
+    func elementOrZero(_ valid: SPIRVID, _ value: ShaderScalar, _ dtype: DType) -> ShaderScalar {
+        guard let chosen = select(valid, value, zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
+        return chosen
+    }
+
+    /// 1 where `flag` holds, else 0, as a uint.
+    func oneOrZero(_ flag: SPIRVID) -> SPIRVID { m.value(.select, uint, [flag, u(1), u(0)]) }
+
     /// The element of `dtype` whose bits are all zero.
     func zeroElement(_ dtype: DType) -> ShaderScalar {
         switch ShaderValueKind(dtype) {
@@ -207,7 +217,7 @@ extension ShaderBuilder {
         case .float(let x): return [m.value(.bitcast, uint, [x])]
         case .int(let v): return [v]
         case .long(let low, let high): return [low, high]
-        case .bool(let flag): return [m.value(.select, uint, [flag, u(1), u(0)])]
+        case .bool(let flag): return [oneOrZero(flag)]
         case .bits(let words): return words
         }
     }

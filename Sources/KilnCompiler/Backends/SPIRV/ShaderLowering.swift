@@ -68,13 +68,11 @@ enum ShaderLowering {
         }
     }
 
-    /// The values whose elements a node's shaders compute with (float32
-    /// only): not the operands an op takes as constants at compile time
-    /// (a reduction's axes, a slice's bounds), nor a gather's indices.
+    /// The values whose elements a float32-only op's shaders compute with:
+    /// not the operands it takes as constants at compile time (a reduction's axes).
     private static func dataValues(_ context: ShaderContext, _ core: CoreOp) -> [ValueID] {
         let node = context.node
         switch core {
-        case .argExtreme: return [node.input(0)].compactMap { $0 }
         case .reduce, .softmax, .pool, .globalAveragePool: return [node.input(0)].compactMap { $0 } + node.outputs
         default: return node.inputs.compactMap { $0 } + node.outputs
         }

@@ -75,7 +75,7 @@ extension ShaderMath {
         case (.int(let x), .int(let y)): return integerCompare(op, x, y, signed: signed)
         case (.bool(let x), .bool(let y)):
             // false < true, as the CPU compares i1 unsigned.
-            return integerCompare(op, b.m.value(.select, b.uint, [x, b.u(1), b.u(0)]), b.m.value(.select, b.uint, [y, b.u(1), b.u(0)]), signed: false)
+            return integerCompare(op, b.oneOrZero(x), b.oneOrZero(y), signed: false)
         case (.long(let xl, let xh), .long(let yl, let yh)):
             let highEqual = b.m.value(.iEqual, b.bool, [xh, yh])
             if op == .equal { return b.and(highEqual, b.m.value(.iEqual, b.bool, [xl, yl])) }
@@ -229,7 +229,7 @@ extension ShaderMath {
 
     private func add(_ x: Words, _ y: Words) -> ShaderScalar {
         let low = b.m.value(.iAdd, b.uint, [x.low, y.low])
-        let carry = b.m.value(.select, b.uint, [b.less(low, x.low), b.u(1), b.u(0)])
+        let carry = b.oneOrZero(b.less(low, x.low))
         return .long(low: low, high: b.m.value(.iAdd, b.uint, [b.m.value(.iAdd, b.uint, [x.high, y.high]), carry]))
     }
 
@@ -249,7 +249,7 @@ extension ShaderMath {
         case (.negate, .int(let v)): return .int(normalized(b.m.value(.sNegate, b.uint, [v]), dtype))
         case (.bitwiseNot, .int(let v)): return .int(normalized(b.m.value(.not, b.uint, [v]), dtype))
         case (.sign, .int(let v)):
-            return .int(signed ? b.m.glsl(.sSign, b.uint, [v]) : b.m.value(.select, b.uint, [b.m.value(.iNotEqual, b.bool, [v, b.u(0)]), b.u(1), b.u(0)]))
+            return .int(signed ? b.m.glsl(.sSign, b.uint, [v]) : b.oneOrZero(b.m.value(.iNotEqual, b.bool, [v, b.u(0)])))
         case (.floor, .int), (.ceil, .int), (.roundToEven, .int), (.floor, .long), (.ceil, .long), (.roundToEven, .long):
             return x
         case (.negate, .long(let l, let h)):
@@ -265,7 +265,7 @@ extension ShaderMath {
         case (.sign, .long(let l, let h)):
             let nonzero = b.m.value(.iNotEqual, b.bool, [b.m.value(.bitwiseOr, b.uint, [l, h]), b.u(0)])
             let negative = signed ? b.m.value(.sLessThan, b.bool, [h, b.u(0)]) : b.m.constant(false)
-            let low = b.m.value(.select, b.uint, [negative, b.u(-1), b.m.value(.select, b.uint, [nonzero, b.u(1), b.u(0)])])
+            let low = b.m.value(.select, b.uint, [negative, b.u(-1), b.oneOrZero(nonzero)])
             return .long(low: low, high: b.m.value(.select, b.uint, [negative, b.u(-1), b.u(0)]))
         default: throw context.unsupported("\(function) of \(dtype) has no SPIR-V lowering")
         }
@@ -287,8 +287,8 @@ extension ShaderMath {
         case (.long(let l, let h), .bool): return .bool(b.m.value(.iNotEqual, b.bool, [b.m.value(.bitwiseOr, b.uint, [l, h]), b.u(0)]))
         // From bool: 1 or 0.
         case (.bool(let flag), .float): return .float(b.select(flag, b.f(1), b.f(0)))
-        case (.bool(let flag), .int): return .int(b.m.value(.select, b.uint, [flag, b.u(1), b.u(0)]))
-        case (.bool(let flag), .long): return .long(low: b.m.value(.select, b.uint, [flag, b.u(1), b.u(0)]), high: b.u(0))
+        case (.bool(let flag), .int): return .int(b.oneOrZero(flag))
+        case (.bool(let flag), .long): return .long(low: b.oneOrZero(flag), high: b.u(0))
         // Integers: wrap to the target's width, extend by the source's sign.
         case (.int(let v), .int): return .int(normalized(v, target))
         case (.int(let v), .long):
@@ -367,7 +367,7 @@ extension ShaderMath {
             [b.m.value(.iEqual, b.bool, [safeShift, b.u(32)]), b.u(0), b.m.value(.shiftRightLogical, b.uint, [magnitudeLow, b.m.glsl(.uMin, b.uint, [safeShift, b.u(31)])])])
         let top = b.m.value(.bitwiseOr, b.uint, [b.m.value(.shiftLeftLogical, b.uint, [magnitudeHigh, up]), lowDown])
         let dropped = b.m.value(.shiftLeftLogical, b.uint, [magnitudeLow, up])
-        let sticky = b.m.value(.select, b.uint, [b.m.value(.iNotEqual, b.bool, [dropped, b.u(0)]), b.u(1), b.u(0)])
+        let sticky = b.oneOrZero(b.m.value(.iNotEqual, b.bool, [dropped, b.u(0)]))
         let scaled = b.m.glsl(.ldexp, b.float, [b.m.value(.convertUToF, b.float, [b.m.value(.bitwiseOr, b.uint, [top, sticky])]), safeShift])
         let magnitude = b.select(wide, scaled, b.m.value(.convertUToF, b.float, [magnitudeLow]))
         return b.select(negative, b.m.value(.fNegate, b.float, [magnitude]), magnitude)

@@ -28,13 +28,7 @@ enum Scattering {
     static func combine(
         _ reduction: ScatterReduction, _ existing: IRValue, _ update: IRValue, _ b: KernelBuilder, _ dtype: DType
     ) -> IRValue {
-        switch reduction {
-        case .none: update
-        case .add: b.arithmetic(.add, existing, update, dtype)
-        case .mul: b.arithmetic(.multiply, existing, update, dtype)
-        case .max: b.arithmetic(.maximum, existing, update, dtype)
-        case .min: b.arithmetic(.minimum, existing, update, dtype)
-        }
+        reduction.combiningOperator.map { b.arithmetic($0, existing, update, dtype) } ?? update
     }
 
     /// `index` (any integer type) wrapped from the end, and whether it lies in [0, size).

@@ -58,8 +58,7 @@ enum IndexingShaders {
             // Other dtypes read element 0 in place of an index outside, then drop it.
             let row = b.m.value(.select, b.uint, [take, wrapped, b.u(0)])
             let value = b.loadElement(dtype, data, b.add(b.mul(b.add(b.mul(outer, size), row), inner), k))
-            guard let chosen = b.select(take, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
-            return chosen
+            return b.elementOrZero(take, value, dtype)
         }
     }
 
@@ -113,8 +112,7 @@ enum IndexingShaders {
             var coordinates = b.coordinates(of: position, in: shape)
             coordinates[axis] = b.m.value(.select, b.uint, [valid, wrapped, b.u(0)])
             let value = b.loadElement(dtype, data, b.linear(coordinates, Shape.strides(of: dataShape)))
-            guard let chosen = b.select(valid, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
-            return chosen
+            return b.elementOrZero(valid, value, dtype)
         }
     }
 
@@ -150,7 +148,7 @@ enum IndexingShaders {
                 let free = b.less(j, b.u(k))
                 let last = b.m.value(.select, b.uint, [free, b.u(0), kept(b.u(k - 1))])
                 let entering = b.m.value(.logicalOr, b.bool, [free, try math.compare(better, v, valueAt(last), dtype)])
-                let moving = b.wordVariable(b.m.value(.select, b.uint, [entering, b.u(1), b.u(0)]))
+                let moving = b.wordVariable(b.oneOrZero(entering))
                 try b.loop(k - 1) { t throws(ShaderLowering.Unsupported) in
                     let p = b.m.value(.iSub, b.uint, [b.u(k - 1), t])
                     let inPlay = b.and(b.m.value(.iNotEqual, b.bool, [b.readWord(moving), b.u(0)]), b.m.value(.uLessThanEqual, b.bool, [p, filled]))
@@ -159,7 +157,7 @@ enum IndexingShaders {
                         // Past a worse one it moves on, and that one moves down; else it stops here.
                         let beats = try math.compare(better, v, valueAt(previous), dtype)
                         keep(b.m.value(.select, b.uint, [beats, previous, j]), at: p)
-                        b.write(moving, b.m.value(.select, b.uint, [beats, b.u(1), b.u(0)]))
+                        b.write(moving, b.oneOrZero(beats))
                     }
                 }
                 b.ifThen(b.m.value(.iNotEqual, b.bool, [b.readWord(moving), b.u(0)])) { keep(j, at: b.u(0)) }

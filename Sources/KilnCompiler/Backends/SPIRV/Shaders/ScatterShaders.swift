@@ -37,8 +37,7 @@ enum ScatterShaders {
             let (data, indices) = (try context.buffer(dataID, b), try context.buffer(indicesID, b))
             let (offset, valid) = tupleOffset(b, indices, indexType, b.div(index, slice), depth: depth, dataShape: dataShape)
             let value = b.loadElement(dtype, data, b.add(offset, b.mod(index, slice)))
-            guard let chosen = b.select(valid, value, b.zeroElement(dtype)) else { preconditionFailure("an element and a zero of one dtype") }
-            return chosen
+            return b.elementOrZero(valid, value, dtype)
         }
     }
 
@@ -114,15 +113,10 @@ enum ScatterShaders {
                 try b.ifThen(valid) { () throws(ShaderLowering.Unsupported) in
                     // What this invocation wrote before: through the storage buffer.
                     let existing = b.loadElement(dtype, output, at, fresh: true)
-                    let value: ShaderScalar
-                    switch reduction {
-                    case .none: value = update
-                    case .add: value = try math.arithmetic(.add, existing, update, dtype)
-                    case .mul: value = try math.arithmetic(.multiply, existing, update, dtype)
-                    case .max: value = try math.arithmetic(.maximum, existing, update, dtype)
-                    case .min: value = try math.arithmetic(.minimum, existing, update, dtype)
+                    let value = try reduction.combiningOperator.map { op throws(ShaderLowering.Unsupported) in
+                        try math.arithmetic(op, existing, update, dtype)
                     }
-                    b.storeElement(value, dtype, output, at)
+                    b.storeElement(value ?? update, dtype, output, at)
                 }
             }
         }
