@@ -101,8 +101,9 @@ typedef struct KilnVulkan {
   VkBufferView views[4];
   uint32_t viewCount;
   /// Specialization constants 0, 1 and 2 of every pipeline (kiln_abi.h):
-  /// whether views[0] and views[1] cover their whole buffer, and whether a
-  /// few long rows run on one invocation each rather than a workgroup each.
+  /// whether views[0] and views[1] cover their whole buffer, and whether
+  /// shaders take their CPU-device shapes (a few long rows on one invocation
+  /// each rather than a workgroup each; products in register tiles).
   VkBool32 constants[3];
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
@@ -579,6 +580,11 @@ static int kiln_vulkan_end(KilnVulkan *vk, VkCommandBuffer commands, char *error
   return 0;
 }
 
+/// The vkCmdDispatch counts of `dispatch` in the shapes specialization constant 2 picks.
+static const uint32_t *kiln_vulkan_groups(const KilnVulkan *vk, const KilnDispatchDescriptor *dispatch) {
+  return vk->constants[2] ? dispatch->cpuDeviceWorkgroupCount : dispatch->workgroupCount;
+}
+
 /// Records in `commands` that the accesses `accessed` of stages `to` wait
 /// for, and see, the writes `written` of stages `from` (in this or an
 /// earlier submission).
@@ -866,7 +872,7 @@ static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, c
   int recorded = 0;
   for (uint32_t index = 0; index < model->dispatchCount; index++) {
     const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
-    const uint32_t *groups = dispatch->workgroupCount;
+    const uint32_t *groups = kiln_vulkan_groups(vk, dispatch);
     if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0) {
       if (queries) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, index + 1);
       continue;
@@ -1084,12 +1090,22 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
              limits->maxStorageBufferRange);
     return -1;
   }
+  // Specialization constant 2: lavapipe (a CPU device) runs a few long rows
+  // faster on one invocation each than on a workgroup each (a 1 Mi sum:
+  // 0.6 against 8 ms), and matrix products in register tiles rather than
+  // workgroup-memory ones; such shaders dispatch cpuDeviceWorkgroupCount.
+  // KILN_VULKAN_SHAPES=gpu|cpu overrides the choice (the tests reach both on lavapipe).
+  vk->constants[2] = vk->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  const char *shapes = getenv("KILN_VULKAN_SHAPES");
+  if (shapes != NULL && strcmp(shapes, "gpu") == 0) vk->constants[2] = VK_FALSE;
+  if (shapes != NULL && strcmp(shapes, "cpu") == 0) vk->constants[2] = VK_TRUE;
   for (uint32_t index = 0; index < model->dispatchCount; index++) {
     const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    const uint32_t *groups = kiln_vulkan_groups(vk, dispatch);
     for (int axis = 0; axis < 3; axis++) {
-      if (dispatch->workgroupCount[axis] > limits->maxComputeWorkGroupCount[axis]) {
+      if (groups[axis] > limits->maxComputeWorkGroupCount[axis]) {
         snprintf(error, errorSize, "dispatch %u '%s' has %u workgroups along %c, more than %s allows (%u)", index,
-                 kiln_name(dispatch->name), dispatch->workgroupCount[axis], "xyz"[axis], vk->properties.deviceName,
+                 kiln_name(dispatch->name), groups[axis], "xyz"[axis], vk->properties.deviceName,
                  limits->maxComputeWorkGroupCount[axis]);
         return -1;
       }
@@ -1131,14 +1147,6 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
 
   const VkDeviceSize viewed[2] = {arenaBytes, weightBuffer};
   if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
-  // Specialization constant 2: lavapipe (a CPU device) runs a few long rows
-  // faster on one invocation each than on a workgroup each (a 1 Mi sum:
-  // 0.6 against 8 ms). KILN_VULKAN_ROWS=workgroup|invocation overrides the
-  // choice (the tests reach both on lavapipe).
-  vk->constants[2] = vk->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-  const char *rows = getenv("KILN_VULKAN_ROWS");
-  if (rows != NULL && strcmp(rows, "workgroup") == 0) vk->constants[2] = VK_FALSE;
-  if (rows != NULL && strcmp(rows, "invocation") == 0) vk->constants[2] = VK_TRUE;
   if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCreatePipelineCache);
   VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
@@ -1187,6 +1195,13 @@ KilnVulkanExecutor *kiln_vulkan_executor_create(
 /// The staging copy also where the device could map the arena when
 /// KILN_VULKAN_STAGING=1 was set at creation (for tests).
 void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor) { return executor ? executor->arena : NULL; }
+
+uint64_t kiln_vulkan_executor_workgroups(const KilnVulkanExecutor *executor, const KilnModelDescriptor *model,
+                                         uint32_t index) {
+  if (executor == NULL || model == NULL || model->dispatches == NULL || index >= model->dispatchCount) return 0;
+  const uint32_t *groups = kiln_vulkan_groups(&executor->vk, &model->dispatches[index]);
+  return (uint64_t)groups[0] * groups[1] * groups[2];
+}
 
 int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {
   return executor ? executor->mapsArena : 0;
@@ -1340,6 +1355,12 @@ KilnVulkanExecutor *kiln_vulkan_executor_create(
 void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor) {
   (void)executor;
   return NULL;
+}
+
+uint64_t kiln_vulkan_executor_workgroups(const KilnVulkanExecutor *executor, const KilnModelDescriptor *model,
+                                         uint32_t index) {
+  (void)executor, (void)model, (void)index;
+  return 0;
 }
 
 int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {

@@ -76,11 +76,9 @@ final class VulkanRun {
         return String(cString: name)
     }
 
-    /// The workgroups dispatch `index` runs.
+    /// The workgroups dispatch `index` runs on this device.
     func workgroups(_ index: Int) -> Int {
-        guard let dispatch = descriptor.pointee.dispatches?[index] else { return 0 }
-        let (x, y, z) = dispatch.workgroupCount
-        return Int(x) * Int(y) * Int(z)
+        Int(kiln_vulkan_executor_workgroups(executor, descriptor, UInt32(truncatingIfNeeded: index)))
     }
 
     /// The last synchronous call's device timestamps (dispatchCount + 1, in

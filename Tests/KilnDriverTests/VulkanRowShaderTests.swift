@@ -3,7 +3,7 @@
 // and combine through workgroup memory; on a CPU device (lavapipe) lane 0
 // walks the row alone, which lavapipe runs faster. Many short rows keep an
 // invocation each. Both shapes must match the CPU: the in-process runs take
-// lavapipe's default, and kilnc processes with KILN_VULKAN_ROWS force each.
+// lavapipe's default, and kilnc processes with KILN_VULKAN_SHAPES force each.
 
 import Foundation
 import Kiln
@@ -52,22 +52,37 @@ import Testing
             + [Case(op: "ReduceProd", input: TensorData(shape: [3, 5000], floats: long.floats.map { 1 + $0 / 4000 }), output: [3, 1], constants: [axis1])]
     }()
 
-    /// The case as a model with the CPU's outputs as its references (the
+    /// One node as a model with the CPU's outputs as its references (the
     /// ONNX test_data_set layout), so `kilnc verify` checks a Vulkan run against them.
-    func writeFixture(_ test: Case) throws -> (directory: URL, model: String) {
-        let path = try VulkanTypedMathTests.writeModel(
-            test.op, [test.input], output: (.float32, test.output), attributes: test.attributes, constants: test.constants)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rows-\(UUID())")
+    static func writeFixture(
+        _ op: String, _ inputs: [TensorData], output: [Int], attributes: [Onnx_AttributeProto] = [], constants: [TensorData] = []
+    ) throws -> (directory: URL, model: String) {
+        let path = try VulkanTypedMathTests.writeModel(op, inputs, output: (.float32, output), attributes: attributes, constants: constants)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-shapes-\(UUID())")
         let data = directory.appendingPathComponent("test_data_set_0")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let model = directory.appendingPathComponent("model.onnx").path
         try FileManager.default.moveItem(atPath: path, toPath: model)
         let loaded = try LoadedModel(modelPath: model, config: ModelConfig(), device: .cpu)
-        try loaded.runtime.setInput(0, from: test.input)
+        for (index, input) in inputs.enumerated() {
+            try loaded.runtime.setInput(index, from: input)
+            try TensorFile(name: "x\(index)", data: input).write(path: data.appendingPathComponent("input_\(index).pb").path)
+        }
         loaded.runtime.run()
-        try TensorFile(name: "x0", data: test.input).write(path: data.appendingPathComponent("input_0.pb").path)
         try TensorFile(name: "y", data: try loaded.runtime.outputData(0)).write(path: data.appendingPathComponent("output_0.pb").path)
         return (directory, model)
+    }
+
+    /// `kilnc verify` of `model` on Vulkan with the shaders in their GPU and
+    /// their CPU-device shapes: failures, if any. Under the validation layer
+    /// (`make check-vulkan-validation`), what it reports in the kilnc process fails too.
+    static func verifyInBothShapes(_ model: String, rtol: String = "1e-4", atol: String = "1e-5") throws -> [String] {
+        try ["gpu", "cpu"].compactMap { shapes in
+            let (status, out, err) = try kilnc(
+                ["verify", model, "--device", "vulkan", "--rtol", rtol, "--atol", atol], environment: ["KILN_VULKAN_SHAPES": shapes])
+            let reported = (out + err).contains("VUID-") || (out + err).contains("Validation Error")
+            return status == 0 && out.contains(": ok (0/") && !reported ? nil : "\(shapes) shapes: \(out) \(err)"
+        }
     }
 
     @Test(arguments: cases)
@@ -76,13 +91,10 @@ import Testing
         let worst = zip(cpu.floats, vulkan.floats).map { $0 == $1 || ($0.isNaN && $1.isNaN) ? 0 : abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
         #expect(worst <= 1e-4, "\(test): worst relative error \(worst)")
 
-        let (directory, model) = try writeFixture(test)
+        let (directory, model) = try Self.writeFixture(
+            test.op, [test.input], output: test.output, attributes: test.attributes, constants: test.constants)
         defer { try? FileManager.default.removeItem(at: directory) }
-        for shape in ["workgroup", "invocation"] {
-            let (status, out, err) = try kilnc(
-                ["verify", model, "--device", "vulkan", "--rtol", "1e-4", "--atol", "1e-5"], environment: ["KILN_VULKAN_ROWS": shape])
-            #expect(status == 0 && out.contains(": ok (0/"), "\(test), \(shape): \(out) \(err)")
-        }
+        for failure in try Self.verifyInBothShapes(model) { Issue.record("\(test): \(failure)") }
     }
 
     /// The workgroups the node's first shader is dispatched over.

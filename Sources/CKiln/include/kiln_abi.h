@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 8u
+#define KILN_ABI_VERSION 9u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -102,7 +102,10 @@ typedef struct KilnDispatchDescriptor {
   /// extentTo (one lowering of a node per range of extents); 0 and 0: at all.
   uint32_t extentFrom;
   uint32_t extentTo;
-  uint32_t reserved;
+  /// SPIR-V: vkCmdDispatch counts on a CPU device, where specialization
+  /// constant 2 is true and a shader may lay its work out in a shape of its
+  /// own (ABI 9); equal to `workgroupCount` for a shader with one shape.
+  uint32_t cpuDeviceWorkgroupCount[3];
 } KilnDispatchDescriptor;
 
 /// CPU features compiled code may need: bit `KILN_CPU_x` of a descriptor's
@@ -225,9 +228,11 @@ typedef struct KilnModelDescriptor {
   /// buffers, the same two as R32_SFLOAT uniform texel buffers at bindings 2
   /// and 3 and as R32G32B32A32_SFLOAT ones at bindings 4 and 5 (ABI 8),
   /// boolean specialization constants 0 and 1 saying whether the R32 views
-  /// cover the whole arena and weights and 2 whether a few long rows run on
-  /// one invocation each (true on a CPU device) rather than on a workgroup
-  /// each (its default), no push constants, and run
+  /// cover the whole arena and weights and 2 whether shaders take their
+  /// CPU-device layouts (true on a CPU device: a few long rows on one
+  /// invocation each rather than a workgroup each, matrix products in
+  /// register tiles rather than workgroup-memory ones; dispatches then use
+  /// `cpuDeviceWorkgroupCount`), no push constants, and run
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;

@@ -92,6 +92,13 @@ const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *execut
 /// copy (for tests: lavapipe would map).
 void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor);
 
+/// The workgroups dispatch `index` of `model` (the executor's descriptor)
+/// runs on the executor's device: its workgroupCount or, where the shaders
+/// take their CPU-device shapes, its cpuDeviceWorkgroupCount, multiplied
+/// out; 0 for an index past the table.
+uint64_t kiln_vulkan_executor_workgroups(
+    const KilnVulkanExecutor *executor, const struct KilnModelDescriptor *model, uint32_t index);
+
 /// 1 when the arena is the device's memory mapped (a call copies nothing), 0 when it stages.
 int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor);
 

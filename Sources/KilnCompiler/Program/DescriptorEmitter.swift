@@ -50,7 +50,7 @@ struct DescriptorEmitter {
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
-        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, i32])
+        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, LLVMArrayType(i32, 3)])
         let counts: [LLVMTypeRef] = [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
         let tables: [LLVMTypeRef] = [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
         let variantFields: [LLVMTypeRef] = [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32]
@@ -157,7 +157,8 @@ struct DescriptorEmitter {
                     string(kernel.name), int32(index), int32(kernel.tileCount), LLVMConstArray(i32, &counts, 3),
                     int32(min(kernel.costPerTile, Int(UInt32.max))), int32(kernel.items == nil ? -1 : 0),
                     int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0),
-                    int32(kernel.extents?.lowerBound ?? 0), int32(kernel.extents?.upperBound ?? 0), int32(0),
+                    int32(kernel.extents?.lowerBound ?? 0), int32(kernel.extents?.upperBound ?? 0),
+                    LLVMConstArray(i32, &counts, 3),
                 ])
         }
         if let vulkan {
@@ -170,11 +171,13 @@ struct DescriptorEmitter {
             }
             dispatches = vulkan.dispatches.enumerated().map { index, shader -> IRValue? in
                 var counts: [IRValue?] = [int32(shader.workgroups.x), int32(shader.workgroups.y), int32(shader.workgroups.z)]
+                let cpuDevice = shader.cpuDeviceWorkgroups ?? shader.workgroups
+                var cpuDeviceCounts: [IRValue?] = [int32(cpuDevice.x), int32(cpuDevice.y), int32(cpuDevice.z)]
                 return constStruct(
                     dispatchType,
                     [
                         string(shader.name), int32(index), int32(0), LLVMConstArray(i32, &counts, 3), int32(0), int32(-1),
-                        int32(0), int32(0), int32(0), int32(0), int32(0),
+                        int32(0), int32(0), int32(0), int32(0), LLVMConstArray(i32, &cpuDeviceCounts, 3),
                     ])
             }
         }

@@ -19,6 +19,9 @@ struct ShaderPlan {
     var words: [UInt32]
     /// vkCmdDispatch's counts.
     var workgroups: (x: Int, y: Int, z: Int)
+    /// vkCmdDispatch's counts on a CPU device (specialization constant 2),
+    /// where the shader lays its work out otherwise there; nil: `workgroups`.
+    var cpuDeviceWorkgroups: (x: Int, y: Int, z: Int)? = nil
     /// Bytes of the Vulkan build's scratch (ShaderContext.scratchOffset) it uses.
     var scratchBytes = 0
     /// One of a Winograd convolution's shaders (whose weights are transformed).
@@ -83,30 +86,88 @@ final class ShaderBuilder {
     static func grid<E: Error>(
         _ units: Int, rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
-        if packsRows(units: units, rows: rows) {
-            return try grid(units * rows, rows: 1, label: label) { b, index, _ throws(E) in
-                try body(b, b.mod(index, units), b.div(index, units))
-            }
-        }
+        try shader(label: label) { b throws(E) in try b.grid(units, rows: rows, body) }
+    }
+
+    /// A shader whose `main` is what `body` emits, dispatched with the counts it returns.
+    static func shader<E: Error>(
+        label: String?, _ body: (ShaderBuilder) throws(E) -> (x: Int, y: Int, z: Int)
+    ) throws(E) -> ShaderPlan {
         let b = ShaderBuilder()
-        let groups = Swift.max(1, (units + localSize - 1) / localSize)
-        let columns = Swift.min(groups, maximumGroups)
-        let slabs = (groups + columns - 1) / columns
         let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
         b.m.name(main, "main")
         b.m.label()
-        let uint3 = b.m.vectorType(b.uint, 3)
-        let x = b.m.value(.compositeExtract, b.uint, [b.m.value(.load, uint3, [b.invocation])], literals: [0])
-        let group = b.m.value(.load, uint3, [b.workgroup])
-        let row = rows == 1 ? b.u(0) : b.m.value(.compositeExtract, b.uint, [group], literals: [1])
-        let slab = slabs == 1 ? b.u(0) : b.m.value(.compositeExtract, b.uint, [group], literals: [2])
-        let index = b.add(b.mul(slab, columns * localSize), x)
-        try b.ifThen(b.less(index, b.u(units))) { () throws(E) in try body(b, index, row) }
+        let workgroups = try body(b)
         b.m.statement(.return, [])
         b.m.endFunction()
-        b.m.computeEntryPoint(main, name: "main", interface: [b.invocation, b.workgroup], localSize: (localSize, 1, 1))
-        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, Swift.max(rows, 1), slabs))
+        b.m.computeEntryPoint(main, name: "main", interface: b.interface, localSize: (localSize, 1, 1))
+        return ShaderPlan(label: label, words: b.m.words, workgroups: workgroups)
     }
+
+    /// A shader with two layouts of its work over different dispatch
+    /// counts, which specialization constant 2 picks when the pipeline is
+    /// made: `gpu`'s by default, `cpuDevice`'s on a CPU device such as
+    /// lavapipe, which runs every lane of a workgroup whether it has work or
+    /// not and gains nothing from workgroup memory. Each emits its layout
+    /// and returns its counts.
+    static func shaped<E: Error>(
+        label: String? = nil,
+        gpu: (ShaderBuilder) throws(E) -> (x: Int, y: Int, z: Int),
+        cpuDevice: (ShaderBuilder) throws(E) -> (x: Int, y: Int, z: Int)
+    ) throws(E) -> ShaderPlan {
+        var cpuDeviceWorkgroups = (x: 0, y: 0, z: 0)
+        var plan = try shader(label: label) { b throws(E) in
+            let onCPU = b.m.specConstant(false, specID: 2)
+            try b.ifThen(onCPU) { () throws(E) in cpuDeviceWorkgroups = try cpuDevice(b) }
+            // A specialization constant: the same in every lane, so barriers inside stay uniform.
+            var workgroups = (x: 0, y: 0, z: 0)
+            try b.ifThen(b.m.value(.logicalNot, b.bool, [onCPU])) { () throws(E) in workgroups = try gpu(b) }
+            return workgroups
+        }
+        plan.cpuDeviceWorkgroups = cpuDeviceWorkgroups
+        return plan
+    }
+
+    /// Emits ``grid(_:rows:label:_:)``'s layout into the current function and returns its counts.
+    func grid<E: Error>(
+        _ units: Int, rows: Int, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
+    ) throws(E) -> (x: Int, y: Int, z: Int) {
+        if Self.packsRows(units: units, rows: rows) {
+            return try grid(units * rows, rows: 1) { b, index, _ throws(E) in
+                try body(b, b.mod(index, units), b.div(index, units))
+            }
+        }
+        let groups = Swift.max(1, (units + Self.localSize - 1) / Self.localSize)
+        let columns = Swift.min(groups, Self.maximumGroups)
+        let slabs = (groups + columns - 1) / columns
+        let uint3 = m.vectorType(uint, 3)
+        let x = m.value(.compositeExtract, uint, [m.value(.load, uint3, [invocation])], literals: [0])
+        let row = rows == 1 ? u(0) : workgroupID(1)
+        let slab = slabs == 1 ? u(0) : workgroupID(2)
+        let index = add(mul(slab, columns * Self.localSize), x)
+        try ifThen(less(index, u(units))) { () throws(E) in try body(self, index, row) }
+        return (columns, Swift.max(rows, 1), slabs)
+    }
+
+    /// Component `axis` of this workgroup's ID.
+    func workgroupID(_ axis: Int) -> SPIRVID {
+        m.value(.compositeExtract, uint, [m.value(.load, m.vectorType(uint, 3), [workgroup])], literals: [UInt32(axis)])
+    }
+
+    /// This invocation's index in its workgroup, 0 ..< ``localSize``.
+    var lane: SPIRVID {
+        m.value(.compositeExtract, uint, [m.value(.load, m.vectorType(uint, 3), [localInvocation])], literals: [0])
+    }
+
+    private lazy var localInvocation: SPIRVID = {
+        let local = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
+        m.decorate(local, .builtIn, [SPIRVBuiltIn.localInvocationID.rawValue])
+        interface.append(local)
+        return local
+    }()
+
+    /// The entry point's Input variables.
+    private lazy var interface = [invocation, workgroup]
 
     /// A shader giving each row 0 ..< `rows` a whole workgroup, whose
     /// ``localSize`` invocations run `body(row, lane)` together: for a few
@@ -117,36 +178,26 @@ final class ShaderBuilder {
     static func perRow<E: Error>(
         _ rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
-        let b = ShaderBuilder()
-        let columns = Swift.max(1, Swift.min(rows, maximumGroups))
-        let slabs = (rows + columns - 1) / columns
-        let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
-        b.m.name(main, "main")
-        b.m.label()
-        let uint3 = b.m.vectorType(b.uint, 3)
-        let local = b.m.variable(b.m.pointerType(.input, uint3), .input)
-        b.m.decorate(local, .builtIn, [SPIRVBuiltIn.localInvocationID.rawValue])
-        let lane = b.m.value(.compositeExtract, b.uint, [b.m.value(.load, uint3, [local])], literals: [0])
-        let group = b.m.value(.load, uint3, [b.workgroup])
-        let x = b.m.value(.compositeExtract, b.uint, [group], literals: [0])
-        let row = slabs == 1 ? x : b.add(b.mul(b.m.value(.compositeExtract, b.uint, [group], literals: [1]), columns), x)
-        // A whole workgroup past the last row skips the body together (barriers stay uniform).
-        if rows % columns == 0 {
-            try body(b, row, lane)
-        } else {
-            try b.ifThen(b.less(row, b.u(rows))) { () throws(E) in try body(b, row, lane) }
+        try shader(label: label) { b throws(E) in
+            let columns = Swift.max(1, Swift.min(rows, maximumGroups))
+            let slabs = (rows + columns - 1) / columns
+            let lane = b.lane
+            let x = b.workgroupID(0)
+            let row = slabs == 1 ? x : b.add(b.mul(b.workgroupID(1), columns), x)
+            // A whole workgroup past the last row skips the body together (barriers stay uniform).
+            if rows % columns == 0 {
+                try body(b, row, lane)
+            } else {
+                try b.ifThen(b.less(row, b.u(rows))) { () throws(E) in try body(b, row, lane) }
+            }
+            return (columns, slabs, 1)
         }
-        b.m.statement(.return, [])
-        b.m.endFunction()
-        b.m.computeEntryPoint(main, name: "main", interface: [local, b.workgroup], localSize: (localSize, 1, 1))
-        return ShaderPlan(label: label, words: b.m.words, workgroups: (columns, slabs, 1))
     }
 
     /// `combine` folded over every lane's `value` of the workgroup, by
     /// halving through workgroup memory; every lane gets the result.
     func workgroupReduce(_ value: SPIRVID, _ combine: (SPIRVID, SPIRVID) -> SPIRVID, lane: SPIRVID) -> SPIRVID {
-        let pointer = m.pointerType(.workgroup, float)
-        let slot = { (index: SPIRVID) in self.m.value(.accessChain, pointer, [self.shared, index]) }
+        let slot = { (index: SPIRVID) in self.sharedElement(self.shared, index) }
         m.statement(.store, [slot(lane), value])
         barrier()
         var width = Self.localSize / 2
@@ -165,10 +216,20 @@ final class ShaderBuilder {
     }
 
     /// The workgroup's floats, one per lane.
-    private lazy var shared = m.variable(m.pointerType(.workgroup, m.arrayType(float, count: Self.localSize)), .workgroup)
+    private lazy var shared = workgroupArray(Self.localSize)
+
+    /// A new array of `count` floats in workgroup memory, which every lane of a workgroup shares.
+    func workgroupArray(_ count: Int) -> SPIRVID {
+        m.variable(m.pointerType(.workgroup, m.arrayType(float, count: count)), .workgroup)
+    }
+
+    /// Element `index` of the workgroup array `array`.
+    func sharedElement(_ array: SPIRVID, _ index: SPIRVID) -> SPIRVID {
+        m.value(.accessChain, m.pointerType(.workgroup, float), [array, index])
+    }
 
     /// Every lane of the workgroup waits here, and sees the others' workgroup-memory writes.
-    private func barrier() {
+    func barrier() {
         // Execution and memory scope Workgroup (2); acquire-release (0x8) on workgroup memory (0x100).
         m.statement(.controlBarrier, [u(2), u(2), u(0x108)])
     }
@@ -322,6 +383,12 @@ final class ShaderBuilder {
         let merge = m.beginIf(condition)
         try body()
         m.endIf(merge)
+    }
+
+    /// `body()`, under `condition` where there is one.
+    func ifThen<E: Error>(_ condition: SPIRVID?, _ body: () throws(E) -> Void) throws(E) {
+        guard let condition else { return try body() }
+        try ifThen(condition, body)
     }
 
     /// A float variable of the function, starting at `initial`.

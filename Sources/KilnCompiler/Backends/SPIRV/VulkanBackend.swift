@@ -16,6 +16,9 @@ struct VulkanBuild {
         var codeOffset: Int
         var codeSize: Int
         var workgroups: (x: Int, y: Int, z: Int)
+        /// The counts on a CPU device (specialization constant 2), where the
+        /// shader lays its work out otherwise there; nil: `workgroups`.
+        var cpuDeviceWorkgroups: (x: Int, y: Int, z: Int)?
         /// One of a Winograd convolution's shaders.
         var isWinograd = false
     }
@@ -69,7 +72,9 @@ enum VulkanBackend {
                     dispatches.append(
                         VulkanBuild.Dispatch(
                             name: "\(node.name) (\(node.opType)\(step))", codeOffset: offset, codeSize: bytes.count,
-                            workgroups: shader.workgroups, isWinograd: shader.isWinograd))
+                            workgroups: shader.workgroups,
+                            cpuDeviceWorkgroups: shader.cpuDeviceWorkgroups,
+                            isWinograd: shader.isWinograd))
                 }
             }
         } catch {

@@ -35,26 +35,57 @@ enum ContractionShaders {
         }
     }
 
-    /// Invocations run along the output's columns, each computing a block of
-    /// rows by a few neighbouring columns, so each element of A it loads feeds
-    /// several multiply-adds (every load is a gather on lavapipe); the
-    /// block of rows is the grid's row. `finish(row, column, sum)` gives the value stored for a sum
-    /// before `epilogue`; `bases(matrix)` A's and B's first elements for
-    /// batch matrix `matrix` (its output follows the others'); `quadBases`
-    /// whether those are multiples of 4 for every matrix. Where 4
-    /// neighbouring columns of B (or rows of A) lie next to each other and
-    /// start a four-float texel, one fetch loads them (ShaderBuilder.load4).
+    /// The shader of a batch of products: ``workgroupTiles`` on a GPU where
+    /// the product fills them, and ``registerTiles`` on a CPU device and
+    /// for products too thin for a workgroup tile (a classifier's one row).
+    /// `finish(row, column, sum)` gives the value stored for a sum before
+    /// `epilogue`; `bases(matrix)` A's and B's first elements for batch
+    /// matrix `matrix` (its output follows the others'); `quadBases` whether
+    /// those are multiples of 4 for every matrix.
     static func product(
         _ context: ShaderContext, _ layout: Layout, batch: Int, operands: Operands, epilogue: Activation?,
         quadBases: (a: Bool, b: Bool),
         bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
         finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        func store(_ b: ShaderBuilder, _ output: ShaderBuffer, matrix: SPIRVID, row: SPIRVID, column: SPIRVID, sum: SPIRVID)
+            throws(ShaderLowering.Unsupported)
+        {
+            var result = try finish(b, row, column, sum)
+            if let epilogue { result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result]) }
+            b.store(result, output, b.add(b.mul(b.add(b.mul(matrix, layout.m), row), layout.n), column))
+        }
+        func registers(_ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
+            try registerTiles(b, layout, batch: batch, operands: operands, quadBases: quadBases, bases: bases, store: store)
+        }
+        guard fillsWorkgroupTiles(layout, batch: batch) else {
+            return try ShaderBuilder.shader(label: nil, registers)
+        }
+        return try ShaderBuilder.shaped(
+            gpu: { b throws(ShaderLowering.Unsupported) in
+                try workgroupTiles(b, layout, batch: batch, operands: operands, bases: bases, store: store)
+            }, cpuDevice: registers)
+    }
+
+    /// Stores a product's sum for (row, column) of matrix `matrix` in `output`, finished.
+    typealias Store = (ShaderBuilder, ShaderBuffer, _ matrix: SPIRVID, _ row: SPIRVID, _ column: SPIRVID, _ sum: SPIRVID)
+        throws(ShaderLowering.Unsupported) -> Void
+
+    /// Invocations run along the output's columns, each computing a block of
+    /// rows by a few neighbouring columns, so each element of A it loads feeds
+    /// several multiply-adds (every load is a gather on lavapipe); the
+    /// block of rows is the grid's row. Where 4
+    /// neighbouring columns of B (or rows of A) lie next to each other and
+    /// start a four-float texel, one fetch loads them (ShaderBuilder.load4).
+    private static func registerTiles(
+        _ b: ShaderBuilder, _ layout: Layout, batch: Int, operands: Operands, quadBases: (a: Bool, b: Bool),
+        bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID), store: Store
+    ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
         let block = [rowBlock, 4, 2, 1].first { layout.m % $0 == 0 } ?? 1
         let blocksPerMatrix = layout.m / block
         let columns = Swift.min(columnBlock, layout.n)
         let tiles = (layout.n + columns - 1) / columns
-        return try ShaderBuilder.grid(tiles, rows: batch * blocksPerMatrix) { b, tile, row throws(ShaderLowering.Unsupported) in
+        return try b.grid(tiles, rows: batch * blocksPerMatrix) { b, tile, row throws(ShaderLowering.Unsupported) in
             let matrix = b.div(row, blocksPerMatrix)
             let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
             let firstColumn = b.mul(tile, columns)
@@ -89,18 +120,129 @@ enum ContractionShaders {
                     for (p, value) in values.enumerated() { b.write(sums[r][p], b.fma(a, value, b.read(sums[r][p]))) }
                 }
             }
-            let math = ShaderMath(context: context, builder: b)
             for r in 0..<block {
-                let outRow = b.add(firstRow, r)
                 for p in 0..<columns {
                     let column = b.add(firstColumn, p)
-                    var result = try finish(b, outRow, column, b.read(sums[r][p]))
-                    if let epilogue { result = try math.float(epilogue.expression, [result]) }
-                    let at = b.add(b.mul(b.add(b.mul(matrix, layout.m), outRow), layout.n), column)
-                    b.store(result, output, at, column: column, below: layout.n, tile: columns)
+                    let inside = layout.n % columns == 0 ? nil : b.less(column, b.u(layout.n))
+                    try b.ifThen(inside) { () throws(ShaderLowering.Unsupported) in
+                        try store(b, output, matrix, b.add(firstRow, r), column, b.read(sums[r][p]))
+                    }
                 }
             }
         }
+    }
+
+    /// A workgroup tile's rows and columns of the output.
+    static let workgroupTile = 64
+    /// The depth of the panels of A and B a workgroup stages at a time.
+    static let panelDepth = 16
+    /// Rows and columns of the tile each lane computes (strided by 8 lanes).
+    private static let laneTile = 8
+
+    /// Whether a product is wide enough, and its grid small enough, for
+    /// ``workgroupTiles``: a tile at least half full in both directions and a
+    /// shared dimension of at least one panel. (Chosen by reasoning about
+    /// GPUs' memory traffic; no GPU has measured it yet: lavapipe runs
+    /// ``registerTiles``, and the tests reach this layout there.)
+    static func fillsWorkgroupTiles(_ layout: Layout, batch: Int) -> Bool {
+        let half = workgroupTile / 2
+        let counts = [layout.n, layout.m].map { ($0 + workgroupTile - 1) / workgroupTile } + [batch]
+        return layout.m >= half && layout.n >= half && layout.k >= panelDepth
+            && counts.allSatisfy { $0 <= ShaderBuilder.maximumGroups }
+    }
+
+    /// A GPU's layout: each workgroup computes a 64 × 64 tile of one
+    /// matrix of the output (x: its columns, y: its rows, z: the matrix).
+    /// Per step along the shared dimension its lanes copy a 64 × 16 panel of
+    /// A and a 16 × 64 one of B into workgroup memory, each element read once
+    /// from the buffers, neighbouring lanes reading neighbouring elements;
+    /// then each lane multiplies the panels' 8 rows × 8 columns it owns
+    /// (rows and columns `lane mod 8` and `lane / 8` apart by 8), so every
+    /// element of A read from workgroup memory feeds 8 multiply-adds, and a
+    /// lane's neighbours read neighbouring words. Register tiles read A
+    /// 64 times per 512 columns and B once per 8 rows; this reads each once
+    /// per 64.
+    private static func workgroupTiles(
+        _ b: ShaderBuilder, _ layout: Layout, batch: Int, operands: Operands,
+        bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID), store: Store
+    ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
+        let (tile, depth, lanes) = (workgroupTile, panelDepth, ShaderBuilder.localSize)
+        // A panel's pitch: one word past the tile, so lanes storing down a panel's column hit different banks.
+        let pitch = tile + 1
+        let (panelA, panelB) = (b.workgroupArray(depth * pitch), b.workgroupArray(depth * pitch))
+        let lane = b.lane
+        let (laneColumn, laneRow) = (b.mod(lane, laneTile), b.div(lane, laneTile))
+        let firstColumn = b.mul(b.workgroupID(0), tile)
+        let firstRow = b.mul(b.workgroupID(1), tile)
+        let matrix = batch == 1 ? b.u(0) : b.workgroupID(2)
+        let (aBuffer, bBuffer, output) = try operands(b)
+        let (aBase, bBase) = bases(b, matrix)
+        let sums = (0..<laneTile).map { _ in (0..<laneTile).map { _ in b.variable(b.f(0)) } }
+        // Copy t (of 16) of a lane: the panel's (outer, d), where outer is a
+        // row of A or a column of B. Lanes run along whichever of the two the
+        // buffer holds contiguously.
+        let copies = tile * depth / lanes
+        func panelCoordinates(_ t: Int, depthContiguous: Bool) -> (outer: SPIRVID, d: SPIRVID) {
+            depthContiguous
+                ? (b.add(b.div(lane, depth), t * lanes / depth), b.mod(lane, depth))
+                : (lane, b.u(t))
+        }
+        func stage(
+            _ panel: SPIRVID, _ buffer: ShaderBuffer, base: SPIRVID, first: SPIRVID, extent: Int,
+            outerStride: Int, depthStride: Int, firstDepth: SPIRVID
+        ) {
+            for t in 0..<copies {
+                let (outer, d) = panelCoordinates(t, depthContiguous: depthStride == 1)
+                let (index, at) = (b.add(first, outer), b.add(firstDepth, d))
+                let address = b.add(base, b.add(b.mul(index, outerStride), b.mul(at, depthStride)))
+                var inside: SPIRVID?
+                if extent % tile != 0 { inside = b.less(index, b.u(extent)) }
+                if layout.k % depth != 0 {
+                    let deep = b.less(at, b.u(layout.k))
+                    inside = inside.map { b.and($0, deep) } ?? deep
+                }
+                let value = inside.map { b.load(buffer, address, where: $0) } ?? b.load(buffer, address)
+                b.m.statement(.store, [b.sharedElement(panel, b.add(b.mul(d, pitch), outer)), value])
+            }
+        }
+        b.loop((layout.k + depth - 1) / depth) { step in
+            let firstDepth = b.mul(step, depth)
+            stage(panelA, aBuffer, base: aBase, first: firstRow, extent: layout.m,
+                  outerStride: layout.aRow, depthStride: layout.aDepth, firstDepth: firstDepth)
+            stage(panelB, bBuffer, base: bBase, first: firstColumn, extent: layout.n,
+                  outerStride: layout.bColumn, depthStride: layout.bDepth, firstDepth: firstDepth)
+            b.barrier()
+            b.loop(depth) { d in
+                let row = b.mul(d, pitch)
+                let a = (0..<laneTile).map { i in
+                    b.m.value(.load, b.float, [b.sharedElement(panelA, b.add(row, b.add(laneRow, i * laneTile)))])
+                }
+                let values = (0..<laneTile).map { j in
+                    b.m.value(.load, b.float, [b.sharedElement(panelB, b.add(row, b.add(laneColumn, j * laneTile)))])
+                }
+                for i in 0..<laneTile {
+                    for j in 0..<laneTile { b.write(sums[i][j], b.fma(a[i], values[j], b.read(sums[i][j]))) }
+                }
+            }
+            // Nobody stages the next panels before every lane has read these.
+            b.barrier()
+        }
+        for i in 0..<laneTile {
+            for j in 0..<laneTile {
+                let row = b.add(firstRow, b.add(laneRow, i * laneTile))
+                let column = b.add(firstColumn, b.add(laneColumn, j * laneTile))
+                var inside: SPIRVID?
+                if layout.m % tile != 0 { inside = b.less(row, b.u(layout.m)) }
+                if layout.n % tile != 0 {
+                    let within = b.less(column, b.u(layout.n))
+                    inside = inside.map { b.and($0, within) } ?? within
+                }
+                try b.ifThen(inside) { () throws(ShaderLowering.Unsupported) in
+                    try store(b, output, matrix, row, column, b.read(sums[i][j]))
+                }
+            }
+        }
+        return ((layout.n + tile - 1) / tile, (layout.m + tile - 1) / tile, batch)
     }
 
     /// Y = alpha · op(A) · op(B) + beta · C.
