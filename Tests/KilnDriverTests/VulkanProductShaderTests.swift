@@ -71,6 +71,27 @@ import Testing
             name: "Conv 3×3 Winograd", op: "Conv", inputs: [values([1, 32, 36, 36], seed: 18)], output: [1, 40, 36, 36],
             attributes: [attribute("kernel_shape", [3, 3]), attribute("pads", [1, 1, 1, 1])],
             constants: [values([40, 32, 3, 3], seed: 19), values([40], seed: 20)]),
+        // Direct convolutions: on a GPU an implicit product, each window element read as its panel needs it.
+        Case(
+            name: "Conv 3×3 stride 2", op: "Conv", inputs: [values([1, 16, 33, 33], seed: 21)], output: [1, 48, 17, 17],
+            attributes: [attribute("kernel_shape", [3, 3]), attribute("pads", [1, 1, 1, 1]), attribute("strides", [2, 2])],
+            constants: [values([48, 16, 3, 3], seed: 22), values([48], seed: 23)]),
+        Case(
+            name: "Conv 7×7 stride 2, two images", op: "Conv", inputs: [values([2, 3, 40, 38], seed: 24)], output: [2, 32, 20, 19],
+            attributes: [attribute("kernel_shape", [7, 7]), attribute("pads", [3, 3, 3, 3]), attribute("strides", [2, 2])],
+            constants: [values([32, 3, 7, 7], seed: 25)]),
+        Case(
+            name: "Conv 3×3 dilated, asymmetric padding", op: "Conv", inputs: [values([1, 20, 24, 24], seed: 26)],
+            output: [1, 40, 21, 23],
+            attributes: [attribute("kernel_shape", [3, 3]), attribute("dilations", [2, 2]), attribute("pads", [0, 1, 1, 2])],
+            constants: [values([40, 20, 3, 3], seed: 27), values([40], seed: 28)]),
+        // Two groups: the direct shader everywhere.
+        Case(
+            name: "Conv grouped", op: "Conv", inputs: [values([1, 32, 20, 20], seed: 29)], output: [1, 64, 10, 10],
+            attributes: [
+                attribute("kernel_shape", [3, 3]), attribute("pads", [1, 1, 1, 1]), attribute("strides", [2, 2]), attribute("group", 2),
+            ],
+            constants: [values([64, 16, 3, 3], seed: 30)], tiles: false),
     ]
 
     @Test(arguments: cases)

@@ -1,4 +1,6 @@
-// Matrix products: each invocation computes a block of 8 rows by 8
+// Matrix products in two layouts, which specialization constant 2 picks.
+// On a GPU, 64 × 64 workgroup tiles fed from panels in workgroup memory
+// (workgroupTiles). On a CPU device, register tiles: each invocation computes a block of 8 rows by 8
 // neighbouring columns, its dot products in one loop over the shared
 // dimension, then bias and the fused activation. Where four neighbours lie
 // together (B's columns, or A's rows in a channels-last weight layout), one
@@ -26,12 +28,17 @@ enum ContractionShaders {
     }
 
     /// Where a product reads A and B and writes its result.
-    typealias Operands = (ShaderBuilder) throws(ShaderLowering.Unsupported) -> (a: ShaderBuffer, b: ShaderBuffer, output: ShaderBuffer)
+    typealias Operands = (ShaderBuilder) throws(ShaderLowering.Unsupported) -> (
+        a: ShaderBuffer, b: ShaderBuffer, output: ShaderBuffer
+    )
 
     /// The node's own operands: inputs `a` and `b`, its first output.
     static func operands(_ context: ShaderContext, a: ValueID, b: ValueID) -> Operands {
         { builder throws(ShaderLowering.Unsupported) in
-            (try context.buffer(a, builder), try context.buffer(b, builder), try context.buffer(context.output, builder))
+            (
+                try context.buffer(a, builder), try context.buffer(b, builder),
+                try context.buffer(context.output, builder)
+            )
         }
     }
 
@@ -48,27 +55,67 @@ enum ContractionShaders {
         bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
         finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
-        func store(_ b: ShaderBuilder, _ output: ShaderBuffer, matrix: SPIRVID, row: SPIRVID, column: SPIRVID, sum: SPIRVID)
+        func store(
+            _ b: ShaderBuilder, _ output: ShaderBuffer, matrix: SPIRVID, row: SPIRVID, column: SPIRVID, sum: SPIRVID
+        )
             throws(ShaderLowering.Unsupported)
         {
             var result = try finish(b, row, column, sum)
-            if let epilogue { result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result]) }
+            if let epilogue {
+                result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result])
+            }
             b.store(result, output, b.add(b.mul(b.add(b.mul(matrix, layout.m), row), layout.n), column))
         }
         func registers(_ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
-            try registerTiles(b, layout, batch: batch, operands: operands, quadBases: quadBases, bases: bases, store: store)
+            try registerTiles(
+                b, layout, batch: batch, operands: operands, quadBases: quadBases, bases: bases, store: store)
         }
-        guard fillsWorkgroupTiles(layout, batch: batch) else {
+        guard fillsWorkgroupTiles(m: layout.m, n: layout.n, k: layout.k, batch: batch) else {
             return try ShaderBuilder.shader(label: nil, registers)
         }
         return try ShaderBuilder.shaped(
             gpu: { b throws(ShaderLowering.Unsupported) in
-                try workgroupTiles(b, layout, batch: batch, operands: operands, bases: bases, store: store)
+                try workgroupTiles(b, m: layout.m, n: layout.n, k: layout.k, batch: batch, store: store) {
+                    b, matrix throws(ShaderLowering.Unsupported) in
+                    let (aBuffer, bBuffer, output) = try operands(b)
+                    let (aBase, bBase) = bases(b, matrix)
+                    return (
+                        PanelReader.strided(b, aBuffer, base: aBase, outer: layout.aRow, depth: layout.aDepth),
+                        PanelReader.strided(b, bBuffer, base: bBase, outer: layout.bColumn, depth: layout.bDepth),
+                        output
+                    )
+                }
             }, cpuDevice: registers)
     }
 
+    /// How ``workgroupTiles`` reads an operand: element (outer, d), where
+    /// outer is a row of A or a column of B and d runs along the shared
+    /// dimension, or 0 where `inside` (when given) is false.
+    struct PanelReader {
+        /// Whether neighbouring d lie next to each other in memory: the
+        /// panel's copy then runs its lanes along d, else along outer.
+        var depthContiguous: Bool
+        var element: (_ outer: SPIRVID, _ d: SPIRVID, _ inside: SPIRVID?) -> SPIRVID
+
+        /// An operand in `buffer` at `base + outer·outer + d·depth`.
+        static func strided(
+            _ b: ShaderBuilder, _ buffer: ShaderBuffer, base: SPIRVID, outer: Int, depth: Int
+        ) -> PanelReader {
+            PanelReader(depthContiguous: depth == 1) { index, d, inside in
+                let address = b.add(base, b.add(b.mul(index, outer), b.mul(d, depth)))
+                return inside.map { b.load(buffer, address, where: $0) } ?? b.load(buffer, address)
+            }
+        }
+    }
+
+    /// A's and B's readers and the output, for batch matrix `matrix`.
+    typealias Panels = (ShaderBuilder, _ matrix: SPIRVID) throws(ShaderLowering.Unsupported)
+        -> (a: PanelReader, b: PanelReader, output: ShaderBuffer)
+
     /// Stores a product's sum for (row, column) of matrix `matrix` in `output`, finished.
-    typealias Store = (ShaderBuilder, ShaderBuffer, _ matrix: SPIRVID, _ row: SPIRVID, _ column: SPIRVID, _ sum: SPIRVID)
+    typealias Store = (
+        ShaderBuilder, ShaderBuffer, _ matrix: SPIRVID, _ row: SPIRVID, _ column: SPIRVID, _ sum: SPIRVID
+    )
         throws(ShaderLowering.Unsupported) -> Void
 
     /// Invocations run along the output's columns, each computing a block of
@@ -91,9 +138,11 @@ enum ContractionShaders {
             let firstColumn = b.mul(tile, columns)
             let (aBuffer, bBuffer, output) = try operands(b)
             let (aBase, bBase) = bases(b, matrix)
-            let bQuads = layout.bColumn == 1 && columns % 4 == 0 && layout.n % 4 == 0 && layout.bDepth % 4 == 0
+            let bQuads =
+                layout.bColumn == 1 && columns % 4 == 0 && layout.n % 4 == 0 && layout.bDepth % 4 == 0
                 && quadBases.b && ShaderBuilder.isQuadAligned(bBuffer)
-            let aQuads = layout.aRow == 1 && block % 4 == 0 && layout.aDepth % 4 == 0
+            let aQuads =
+                layout.aRow == 1 && block % 4 == 0 && layout.aDepth % 4 == 0
                 && quadBases.a && ShaderBuilder.isQuadAligned(aBuffer)
             // sums[r][p]: row firstRow + r, column firstColumn + p.
             let sums = (0..<block).map { _ in (0..<columns).map { _ in b.variable(b.f(0)) } }
@@ -101,9 +150,14 @@ enum ContractionShaders {
             // quads, the last quad) and are not stored.
             let step = bQuads ? 4 : 1
             let columnBases = stride(from: 0, to: columns, by: step).map { p in
-                let column = layout.n % columns == 0 ? b.add(firstColumn, p) : b.m.value(.select, b.uint, [
-                    b.less(b.add(firstColumn, p), b.u(layout.n)), b.add(firstColumn, p), b.u(layout.n - step),
-                ])
+                let column =
+                    layout.n % columns == 0
+                    ? b.add(firstColumn, p)
+                    : b.m.value(
+                        .select, b.uint,
+                        [
+                            b.less(b.add(firstColumn, p), b.u(layout.n)), b.add(firstColumn, p), b.u(layout.n - step),
+                        ])
                 return b.add(bBase, b.mul(column, layout.bColumn))
             }
             let rowBase = b.add(aBase, b.mul(firstRow, layout.aRow))
@@ -113,7 +167,8 @@ enum ContractionShaders {
                     return bQuads ? b.load4(bBuffer, at) : [b.load(bBuffer, at)]
                 }
                 let depth = b.add(rowBase, b.mul(d, layout.aDepth))
-                let rows = aQuads
+                let rows =
+                    aQuads
                     ? stride(from: 0, to: block, by: 4).flatMap { r in b.load4(aBuffer, b.add(depth, r)) }
                     : (0..<block).map { r in b.load(aBuffer, b.add(depth, r * layout.aRow)) }
                 for (r, a) in rows.enumerated() {
@@ -144,27 +199,27 @@ enum ContractionShaders {
     /// shared dimension of at least one panel. (Chosen by reasoning about
     /// GPUs' memory traffic; no GPU has measured it yet: lavapipe runs
     /// ``registerTiles``, and the tests reach this layout there.)
-    static func fillsWorkgroupTiles(_ layout: Layout, batch: Int) -> Bool {
+    static func fillsWorkgroupTiles(m: Int, n: Int, k: Int, batch: Int) -> Bool {
         let half = workgroupTile / 2
-        let counts = [layout.n, layout.m].map { ($0 + workgroupTile - 1) / workgroupTile } + [batch]
-        return layout.m >= half && layout.n >= half && layout.k >= panelDepth
-            && counts.allSatisfy { $0 <= ShaderBuilder.maximumGroups }
+        let counts = [n, m].map { ($0 + workgroupTile - 1) / workgroupTile } + [batch]
+        return m >= half && n >= half && k >= panelDepth && counts.allSatisfy { $0 <= ShaderBuilder.maximumGroups }
     }
 
-    /// A GPU's layout: each workgroup computes a 64 × 64 tile of one
-    /// matrix of the output (x: its columns, y: its rows, z: the matrix).
+    /// A GPU's layout of m × n products over k (a batch of them): each
+    /// workgroup computes a 64 × 64 tile of one matrix of the output (x: its
+    /// columns, y: its rows, z: the matrix), `panels` saying where its
+    /// operands lie and `store` storing each sum.
     /// Per step along the shared dimension its lanes copy a 64 × 16 panel of
     /// A and a 16 × 64 one of B into workgroup memory, each element read once
     /// from the buffers, neighbouring lanes reading neighbouring elements;
     /// then each lane multiplies the panels' 8 rows × 8 columns it owns
-    /// (rows and columns `lane mod 8` and `lane / 8` apart by 8), so every
+    /// (rows lane / 8 + 8i, columns lane mod 8 + 8j), so every
     /// element of A read from workgroup memory feeds 8 multiply-adds, and a
     /// lane's neighbours read neighbouring words. Register tiles read A
     /// 64 times per 512 columns and B once per 8 rows; this reads each once
     /// per 64.
-    private static func workgroupTiles(
-        _ b: ShaderBuilder, _ layout: Layout, batch: Int, operands: Operands,
-        bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID), store: Store
+    static func workgroupTiles(
+        _ b: ShaderBuilder, m: Int, n: Int, k: Int, batch: Int, store: Store, panels: Panels
     ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
         let (tile, depth, lanes) = (workgroupTile, panelDepth, ShaderBuilder.localSize)
         // A panel's pitch: one word past the tile, so lanes storing down a panel's column hit different banks.
@@ -175,42 +230,31 @@ enum ContractionShaders {
         let firstColumn = b.mul(b.workgroupID(0), tile)
         let firstRow = b.mul(b.workgroupID(1), tile)
         let matrix = batch == 1 ? b.u(0) : b.workgroupID(2)
-        let (aBuffer, bBuffer, output) = try operands(b)
-        let (aBase, bBase) = bases(b, matrix)
+        let (readA, readB, output) = try panels(b, matrix)
         let sums = (0..<laneTile).map { _ in (0..<laneTile).map { _ in b.variable(b.f(0)) } }
-        // Copy t (of 16) of a lane: the panel's (outer, d), where outer is a
-        // row of A or a column of B. Lanes run along whichever of the two the
-        // buffer holds contiguously.
-        let copies = tile * depth / lanes
-        func panelCoordinates(_ t: Int, depthContiguous: Bool) -> (outer: SPIRVID, d: SPIRVID) {
-            depthContiguous
-                ? (b.add(b.div(lane, depth), t * lanes / depth), b.mod(lane, depth))
-                : (lane, b.u(t))
-        }
-        func stage(
-            _ panel: SPIRVID, _ buffer: ShaderBuffer, base: SPIRVID, first: SPIRVID, extent: Int,
-            outerStride: Int, depthStride: Int, firstDepth: SPIRVID
-        ) {
-            for t in 0..<copies {
-                let (outer, d) = panelCoordinates(t, depthContiguous: depthStride == 1)
+        // Each lane copies 16 elements of each panel: copy t is the panel's
+        // (outer, d), lanes running along whichever the operand holds contiguously.
+        func stage(_ panel: SPIRVID, _ reader: PanelReader, first: SPIRVID, extent: Int, firstDepth: SPIRVID) {
+            for t in 0..<(tile * depth / lanes) {
+                let (outer, d) =
+                    reader.depthContiguous
+                    ? (b.add(b.div(lane, depth), t * lanes / depth), b.mod(lane, depth))
+                    : (lane, b.u(t))
                 let (index, at) = (b.add(first, outer), b.add(firstDepth, d))
-                let address = b.add(base, b.add(b.mul(index, outerStride), b.mul(at, depthStride)))
                 var inside: SPIRVID?
                 if extent % tile != 0 { inside = b.less(index, b.u(extent)) }
-                if layout.k % depth != 0 {
-                    let deep = b.less(at, b.u(layout.k))
+                if k % depth != 0 {
+                    let deep = b.less(at, b.u(k))
                     inside = inside.map { b.and($0, deep) } ?? deep
                 }
-                let value = inside.map { b.load(buffer, address, where: $0) } ?? b.load(buffer, address)
-                b.m.statement(.store, [b.sharedElement(panel, b.add(b.mul(d, pitch), outer)), value])
+                b.m.statement(
+                    .store, [b.sharedElement(panel, b.add(b.mul(d, pitch), outer)), reader.element(index, at, inside)])
             }
         }
-        b.loop((layout.k + depth - 1) / depth) { step in
+        b.loop((k + depth - 1) / depth) { step in
             let firstDepth = b.mul(step, depth)
-            stage(panelA, aBuffer, base: aBase, first: firstRow, extent: layout.m,
-                  outerStride: layout.aRow, depthStride: layout.aDepth, firstDepth: firstDepth)
-            stage(panelB, bBuffer, base: bBase, first: firstColumn, extent: layout.n,
-                  outerStride: layout.bColumn, depthStride: layout.bDepth, firstDepth: firstDepth)
+            stage(panelA, readA, first: firstRow, extent: m, firstDepth: firstDepth)
+            stage(panelB, readB, first: firstColumn, extent: n, firstDepth: firstDepth)
             b.barrier()
             b.loop(depth) { d in
                 let row = b.mul(d, pitch)
@@ -232,9 +276,9 @@ enum ContractionShaders {
                 let row = b.add(firstRow, b.add(laneRow, i * laneTile))
                 let column = b.add(firstColumn, b.add(laneColumn, j * laneTile))
                 var inside: SPIRVID?
-                if layout.m % tile != 0 { inside = b.less(row, b.u(layout.m)) }
-                if layout.n % tile != 0 {
-                    let within = b.less(column, b.u(layout.n))
+                if m % tile != 0 { inside = b.less(row, b.u(m)) }
+                if n % tile != 0 {
+                    let within = b.less(column, b.u(n))
                     inside = inside.map { b.and($0, within) } ?? within
                 }
                 try b.ifThen(inside) { () throws(ShaderLowering.Unsupported) in
@@ -242,12 +286,16 @@ enum ContractionShaders {
                 }
             }
         }
-        return ((layout.n + tile - 1) / tile, (layout.m + tile - 1) / tile, batch)
+        return ((n + tile - 1) / tile, (m + tile - 1) / tile, batch)
     }
 
     /// Y = alpha · op(A) · op(B) + beta · C.
-    static func gemm(_ context: ShaderContext, _ parameters: GemmParameters) throws(ShaderLowering.Unsupported) -> ShaderPlan {
-        guard let aID = context.input(0), let bID = context.input(1) else { throw context.unsupported("Gemm needs A and B") }
+    static func gemm(
+        _ context: ShaderContext, _ parameters: GemmParameters
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        guard let aID = context.input(0), let bID = context.input(1) else {
+            throw context.unsupported("Gemm needs A and B")
+        }
         let outputShape = context.shape(context.output)
         let (m, n) = (outputShape[0], outputShape[1])
         let k = parameters.transposeA ? context.shape(aID)[0] : context.shape(aID)[1]
@@ -272,20 +320,25 @@ enum ContractionShaders {
 
     /// Batched, broadcasting A · B (rank-1 operands promoted), plus an optional bias per column.
     static func matMul(_ context: ShaderContext) throws(ShaderLowering.Unsupported) -> ShaderPlan {
-        guard let aID = context.input(0), let bID = context.input(1) else { throw context.unsupported("MatMul needs A and B") }
+        guard let aID = context.input(0), let bID = context.input(1) else {
+            throw context.unsupported("MatMul needs A and B")
+        }
         let (aShape, bShape) = (context.shape(aID), context.shape(bID))
         let a2 = aShape.count == 1 ? [1] + aShape : aShape
         let b2 = bShape.count == 1 ? bShape + [1] : bShape
         let (m, k, n) = (a2[a2.count - 2], a2[a2.count - 1], b2[b2.count - 1])
         let (aBatch, bBatch) = (Array(a2.dropLast(2)), Array(b2.dropLast(2)))
-        guard let batch = Shape.broadcast([aBatch, bBatch]) else { throw context.unsupported("batch axes do not broadcast") }
+        guard let batch = Shape.broadcast([aBatch, bBatch]) else {
+            throw context.unsupported("batch axes do not broadcast")
+        }
         let aStrides = Shape.broadcastStrides(from: aBatch, to: batch).map { $0 * m * k }
         let bStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let bias = context.input(2)
         let layout = Layout(m: m, n: n, k: k, aRow: k, aDepth: 1, bDepth: n, bColumn: 1)
         return try product(
             context, layout, batch: batch.reduce(1, *), operands: operands(context, a: aID, b: bID),
-            epilogue: context.node.epilogue, quadBases: (aStrides.allSatisfy { $0 % 4 == 0 }, bStrides.allSatisfy { $0 % 4 == 0 }),
+            epilogue: context.node.epilogue,
+            quadBases: (aStrides.allSatisfy { $0 % 4 == 0 }, bStrides.allSatisfy { $0 % 4 == 0 }),
             bases: { b, matrix in
                 let coordinates = b.coordinates(of: matrix, in: batch)
                 return (b.linear(coordinates, aStrides), b.linear(coordinates, bStrides))

@@ -1,4 +1,6 @@
-// Direct 2-D convolution over NCHW. Each invocation computes a tile of up
+// Direct 2-D convolution over NCHW. On a GPU a one-group convolution runs
+// as an implicit product in ContractionShaders' workgroup tiles; elsewhere,
+// and on a CPU device, each invocation computes a tile of up
 // to 16 neighbouring output columns by a block of 8 output channels, so every
 // input value it loads feeds a block of multiply-adds and every weight a
 // row of them: every load is a gather on lavapipe (one per texel fetch,
@@ -42,8 +44,11 @@ enum ConvolutionShader {
             throw context.unsupported("a convolution needs X and W")
         }
         let (x, y) = (context.shape(xID), context.shape(context.output))
-        guard x.count == 4, y.count == 4 else { throw context.unsupported("only 2-D convolutions (rank-4 NCHW) are lowered") }
-        let output: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer = { b throws(ShaderLowering.Unsupported) in
+        guard x.count == 4, y.count == 4 else {
+            throw context.unsupported("only 2-D convolutions (rank-4 NCHW) are lowered")
+        }
+        let output: (ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer = {
+            b throws(ShaderLowering.Unsupported) in
             try context.buffer(context.output, b)
         }
         if let winograd = try WinogradShader.shaders(context, parameters) { return winograd }
@@ -58,7 +63,9 @@ enum ConvolutionShader {
             ]
         }
         // The expansion (a 1×1 convolution of X) into scratch, then the depthwise convolution of it.
-        guard let expandWeights = context.input(3) else { throw context.unsupported("a fused expansion needs its weights") }
+        guard let expandWeights = context.input(3) else {
+            throw context.unsupported("a fused expansion needs its weights")
+        }
         let geometry = parameters.geometry
         let expanded = y[1]
         let plane = geometry.input.h * geometry.input.w
@@ -101,7 +108,10 @@ enum ConvolutionShader {
         var plan = try ContractionShaders.product(
             context, layout, batch: problem.images,
             operands: { b throws(ShaderLowering.Unsupported) in
-                (context.constants(transposed, key: "pointwise:\(label ?? "")", b), try problem.input(b), try problem.output(b))
+                (
+                    context.constants(transposed, key: "pointwise:\(label ?? "")", b), try problem.input(b),
+                    try problem.output(b)
+                )
             },
             epilogue: problem.epilogue, quadBases: (true, (channels * positions) % 4 == 0),
             bases: { b, image in (b.u(0), b.mul(image, channels * positions)) }
@@ -138,7 +148,8 @@ enum ConvolutionShader {
         _ context: ShaderContext, _ problem: Problem, label: String? = nil
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let geometry = problem.geometry
-        if geometry.kernel == (1, 1), geometry.strides == (1, 1), geometry.padBegin == (0, 0), geometry.padEnd == (0, 0),
+        if geometry.kernel == (1, 1), geometry.strides == (1, 1), geometry.padBegin == (0, 0),
+            geometry.padEnd == (0, 0),
             problem.group == 1, context.graph[problem.weights].constant != nil
         {
             return try pointwise(context, problem, label: label)
@@ -158,88 +169,156 @@ enum ConvolutionShader {
         let tilesPerRow = (outWidth + columnBlock - 1) / columnBlock
         let columns = (outWidth + tilesPerRow - 1) / tilesPerRow
         let tiles = problem.images * outHeight * tilesPerRow
-        return try ShaderBuilder.grid(tiles, rows: problem.outChannels / block, label: label) {
-            b, index, row throws(ShaderLowering.Unsupported) in
-            let (input, output) = (try problem.input(b), try problem.output(b))
-            // With one group, the weights laid out [channel][row][column][output channel]:
-            // a tap's block of channels is two four-float fetches, not 8 loads.
-            let channelsLast = group == 1 && block % 4 == 0 && problem.outChannels % 4 == 0
-                && context.graph[problem.weights].constant != nil
-            let weights = try channelsLast
-                ? context.constants(
-                    Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels),
-                    key: "channels-last:\(label ?? "")", b)
-                : context.buffer(problem.weights, b)
-            let quadWeights = channelsLast && ShaderBuilder.isQuadAligned(weights)
-            let firstColumn = b.mul(b.mod(index, tilesPerRow), columns)
-            let outRow = b.mod(b.div(index, tilesPerRow), outHeight)
-            let image = b.div(index, outHeight * tilesPerRow)
-            let firstChannel = b.mul(row, block)
-            let firstIn = b.mul(b.div(firstChannel, groupOut), groupIn)
-            let bias = try problem.bias.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
-            // sums[r][p]: channel firstChannel + r, column firstColumn + p.
-            let sums = (0..<block).map { r in
-                let start = bias.map { b.load($0, b.add(firstChannel, r)) } ?? b.f(0)
-                return (0..<columns).map { _ in b.variable(start) }
-            }
-            // The first window's origin; rows and columns before it wrap past the unsigned bounds tests.
-            let top = b.sub(b.mul(outRow, geometry.strides.h), geometry.padBegin.h)
-            let left = b.sub(b.mul(firstColumn, geometry.strides.w), geometry.padBegin.w)
-            let imageBase = b.mul(image, problem.inChannels * height * width)
-            b.loop(groupIn) { c in
-                let plane = b.add(imageBase, b.mul(b.add(firstIn, c), height * width))
-                let weightBase = channelsLast
-                    ? b.add(b.mul(c, kh * kw * problem.outChannels), firstChannel)
-                    : b.mul(b.add(b.mul(firstChannel, groupIn), c), kh * kw)
-                // A loop over the kernel's rows (unrolled too, they made lavapipe's
-                // first call, its LLVM compile, several times slower); a row's taps
-                // unroll, with masked loads (no branch) and a block of multiply-adds each.
-                b.loop(kh) { i in
-                    let inRow = b.add(top, b.mul(i, geometry.dilations.h))
-                    let rowInside = b.less(inRow, b.u(height))
-                    let rowBase = b.add(plane, b.mul(inRow, width))
-                    let rowWeights = b.add(weightBase, b.mul(i, channelsLast ? kw * problem.outChannels : kw))
-                    // Each distinct input column of the row is loaded once: with
-                    // stride 1 a tile of 16 columns and 3 taps needs 18, not 48.
-                    var loaded: [Int: SPIRVID] = [:]
-                    func value(at offset: Int) -> SPIRVID {
-                        if let known = loaded[offset] { return known }
-                        let inColumn = b.add(left, offset)
-                        let value = b.load(input, b.add(rowBase, inColumn), where: b.and(rowInside, b.less(inColumn, b.u(width))))
-                        loaded[offset] = value
-                        return value
-                    }
-                    for j in 0..<kw {
-                        let values = (0..<columns).map { p in value(at: p * geometry.strides.w + j * geometry.dilations.w) }
-                        let taps =
-                            if quadWeights {
-                                stride(from: 0, to: block, by: 4).flatMap { r in
-                                    b.load4(weights, b.add(rowWeights, j * problem.outChannels + r))
-                                }
-                            } else if channelsLast {
-                                (0..<block).map { r in b.load(weights, b.add(rowWeights, j * problem.outChannels + r)) }
-                            } else {
-                                (0..<block).map { r in b.load(weights, b.add(rowWeights, (r * groupIn * kh * kw) + j)) }
+        func direct(_ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
+            try b.grid(tiles, rows: problem.outChannels / block) { b, index, row throws(ShaderLowering.Unsupported) in
+                let (input, output) = (try problem.input(b), try problem.output(b))
+                // With one group, the weights laid out [channel][row][column][output channel]:
+                // a tap's block of channels is two four-float fetches, not 8 loads.
+                let channelsLast =
+                    group == 1 && block % 4 == 0 && problem.outChannels % 4 == 0
+                    && context.graph[problem.weights].constant != nil
+                let weights =
+                    try channelsLast
+                    ? context.constants(
+                        Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels),
+                        key: "channels-last:\(label ?? "")", b)
+                    : context.buffer(problem.weights, b)
+                let quadWeights = channelsLast && ShaderBuilder.isQuadAligned(weights)
+                let firstColumn = b.mul(b.mod(index, tilesPerRow), columns)
+                let outRow = b.mod(b.div(index, tilesPerRow), outHeight)
+                let image = b.div(index, outHeight * tilesPerRow)
+                let firstChannel = b.mul(row, block)
+                let firstIn = b.mul(b.div(firstChannel, groupOut), groupIn)
+                let bias = try problem.bias.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
+                // sums[r][p]: channel firstChannel + r, column firstColumn + p.
+                let sums = (0..<block).map { r in
+                    let start = bias.map { b.load($0, b.add(firstChannel, r)) } ?? b.f(0)
+                    return (0..<columns).map { _ in b.variable(start) }
+                }
+                // The first window's origin; rows and columns before it wrap past the unsigned bounds tests.
+                let top = b.sub(b.mul(outRow, geometry.strides.h), geometry.padBegin.h)
+                let left = b.sub(b.mul(firstColumn, geometry.strides.w), geometry.padBegin.w)
+                let imageBase = b.mul(image, problem.inChannels * height * width)
+                b.loop(groupIn) { c in
+                    let plane = b.add(imageBase, b.mul(b.add(firstIn, c), height * width))
+                    let weightBase =
+                        channelsLast
+                        ? b.add(b.mul(c, kh * kw * problem.outChannels), firstChannel)
+                        : b.mul(b.add(b.mul(firstChannel, groupIn), c), kh * kw)
+                    // A loop over the kernel's rows (unrolled too, they made lavapipe's
+                    // first call, its LLVM compile, several times slower); a row's taps
+                    // unroll, with masked loads (no branch) and a block of multiply-adds each.
+                    b.loop(kh) { i in
+                        let inRow = b.add(top, b.mul(i, geometry.dilations.h))
+                        let rowInside = b.less(inRow, b.u(height))
+                        let rowBase = b.add(plane, b.mul(inRow, width))
+                        let rowWeights = b.add(weightBase, b.mul(i, channelsLast ? kw * problem.outChannels : kw))
+                        // Each distinct input column of the row is loaded once: with
+                        // stride 1 a tile of 16 columns and 3 taps needs 18, not 48.
+                        var loaded: [Int: SPIRVID] = [:]
+                        func value(at offset: Int) -> SPIRVID {
+                            if let known = loaded[offset] { return known }
+                            let inColumn = b.add(left, offset)
+                            let value = b.load(
+                                input, b.add(rowBase, inColumn), where: b.and(rowInside, b.less(inColumn, b.u(width))))
+                            loaded[offset] = value
+                            return value
+                        }
+                        for j in 0..<kw {
+                            let values = (0..<columns).map { p in
+                                value(at: p * geometry.strides.w + j * geometry.dilations.w)
                             }
-                        for (r, tap) in taps.enumerated() {
-                            for (p, value) in values.enumerated() {
-                                b.write(sums[r][p], b.fma(value, tap, b.read(sums[r][p])))
+                            let taps =
+                                if quadWeights {
+                                    stride(from: 0, to: block, by: 4).flatMap { r in
+                                        b.load4(weights, b.add(rowWeights, j * problem.outChannels + r))
+                                    }
+                                } else if channelsLast {
+                                    (0..<block).map { r in
+                                        b.load(weights, b.add(rowWeights, j * problem.outChannels + r))
+                                    }
+                                } else {
+                                    (0..<block).map { r in
+                                        b.load(weights, b.add(rowWeights, (r * groupIn * kh * kw) + j))
+                                    }
+                                }
+                            for (r, tap) in taps.enumerated() {
+                                for (p, value) in values.enumerated() {
+                                    b.write(sums[r][p], b.fma(value, tap, b.read(sums[r][p])))
+                                }
                             }
                         }
                     }
                 }
-            }
-            let math = ShaderMath(context: context, builder: b)
-            for r in 0..<block {
-                let channel = b.add(firstChannel, r)
-                let rowStart = b.add(b.mul(b.add(b.mul(image, problem.outChannels), channel), positions), b.mul(outRow, outWidth))
-                for p in 0..<columns {
-                    var result = b.read(sums[r][p])
-                    if let epilogue = problem.epilogue { result = try math.float(epilogue.expression, [result]) }
-                    let column = b.add(firstColumn, p)
-                    b.store(result, output, b.add(rowStart, column), column: column, below: outWidth, tile: columns)
+                let math = ShaderMath(context: context, builder: b)
+                for r in 0..<block {
+                    let channel = b.add(firstChannel, r)
+                    let rowStart = b.add(
+                        b.mul(b.add(b.mul(image, problem.outChannels), channel), positions), b.mul(outRow, outWidth))
+                    for p in 0..<columns {
+                        var result = b.read(sums[r][p])
+                        if let epilogue = problem.epilogue { result = try math.float(epilogue.expression, [result]) }
+                        let column = b.add(firstColumn, p)
+                        b.store(result, output, b.add(rowStart, column), column: column, below: outWidth, tile: columns)
+                    }
                 }
             }
+        }
+        let (k, n) = (problem.inChannels * kh * kw, positions)
+        guard group == 1,
+            ContractionShaders.fillsWorkgroupTiles(m: problem.outChannels, n: n, k: k, batch: problem.images)
+        else {
+            return try ShaderBuilder.shader(label: label, direct)
+        }
+        return try ShaderBuilder.shaped(
+            label: label, gpu: { b throws(ShaderLowering.Unsupported) in try implicitProduct(b, context, problem) },
+            cpuDevice: direct)
+    }
+
+    /// A GPU's layout of a one-group convolution: the product of the weights
+    /// ([output channel] × [channel, kernel row, kernel column]) and the
+    /// input's windows ([channel, kernel row, kernel column] × [output
+    /// position]) per image, in ContractionShaders' workgroup tiles, reading
+    /// each window element from the input as a panel needs it (zero in the
+    /// padding) instead of laying the windows out in memory.
+    private static func implicitProduct(
+        _ b: ShaderBuilder, _ context: ShaderContext, _ problem: Problem
+    ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
+        let geometry = problem.geometry
+        let (height, width) = (geometry.input.h, geometry.input.w)
+        let (kh, kw) = (geometry.kernel.h, geometry.kernel.w)
+        let (m, n, k) = (problem.outChannels, geometry.output.h * geometry.output.w, problem.inChannels * kh * kw)
+        return try ContractionShaders.workgroupTiles(
+            b, m: m, n: n, k: k, batch: problem.images,
+            store: { b, output, image, channel, position, sum throws(ShaderLowering.Unsupported) in
+                var result = sum
+                if let bias = problem.bias { result = b.fadd(result, b.load(try context.buffer(bias, b), channel)) }
+                if let epilogue = problem.epilogue {
+                    result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result])
+                }
+                b.store(result, output, b.add(b.mul(b.add(b.mul(image, m), channel), n), position))
+            }
+        ) { b, image throws(ShaderLowering.Unsupported) in
+            let (input, weights, output) = (
+                try problem.input(b), try context.buffer(problem.weights, b), try problem.output(b)
+            )
+            let imageBase = b.mul(image, problem.inChannels * height * width)
+            let windows = ContractionShaders.PanelReader(depthContiguous: false) { position, d, inside in
+                let (channel, tap) = (b.div(d, kh * kw), b.mod(d, kh * kw))
+                let (outRow, outColumn) = (b.div(position, geometry.output.w), b.mod(position, geometry.output.w))
+                // Rows and columns before the input wrap past the unsigned bounds tests.
+                let row = b.add(
+                    b.sub(b.mul(outRow, geometry.strides.h), geometry.padBegin.h),
+                    b.mul(b.div(tap, kw), geometry.dilations.h))
+                let column = b.add(
+                    b.sub(b.mul(outColumn, geometry.strides.w), geometry.padBegin.w),
+                    b.mul(b.mod(tap, kw), geometry.dilations.w))
+                var valid = b.and(b.less(row, b.u(height)), b.less(column, b.u(width)))
+                if let inside { valid = b.and(valid, inside) }
+                let plane = b.add(imageBase, b.mul(channel, height * width))
+                return b.load(input, b.add(plane, b.add(b.mul(row, width), column)), where: valid)
+            }
+            return (.strided(b, weights, base: b.u(0), outer: k, depth: 1), windows, output)
         }
     }
 }
