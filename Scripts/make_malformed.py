@@ -800,6 +800,17 @@ def budget_cases():
                         node("Gather", ["table", "indices"], ["big"], "gather_bomb"),
                         node("Add", ["big", "x"], ["y"], "add_input")], [vi("x", (1,))], [vi("y", 3)]),
          ["node 'gather_bomb'", "bytes"])
+    case("budget_gather_20m_indices", "budget", "compiles",
+         "ConstantOfShape makes 20 M zero int64 indices (160 MB, within the fold budget) that pick from a [4] "
+         "float table; folding the Gather (80 MB more) must take seconds, not the half minute a fuzzer allows "
+         "(libFuzzer found a 30 M-index Gather that took 41 s under ASan).",
+         lambda: model([const("const_20m_shape", "indices_shape", i64(20_000_000)),
+                        node("ConstantOfShape", ["indices_shape"], ["indices"], "indices_zeros_20m",
+                             value=helper.make_tensor("zero", I64, [1], [0])),
+                        const("const_small_table", "table", np.array([1, 2, 3, 4], np.float32)),
+                        node("Gather", ["table", "indices"], ["picked"], "gather_20m"),
+                        node("Add", ["picked", "x"], ["y"], "add_input")],
+                       [vi("x", (1,))], [vi("y", (20_000_000,))]))
     case("budget_constant_of_shape_2g", "budget", "error",
          "ConstantOfShape [1<<31] of float32 (8 GiB); refuse it naming the node before allocating.",
          lambda: model([const("const_2g_shape", "shape", i64(1 << 31)),

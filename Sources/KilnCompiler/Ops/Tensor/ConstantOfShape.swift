@@ -27,10 +27,7 @@ struct ConstantOfShape: Operator {
         let shape = try shape(inputs)
         let count = shape.reduce(1, *)
         try ConstantBudget.check(bytes: count * value.dtype.byteSize, inputs)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count * value.bytes.count)
-        for _ in 0..<count { bytes.append(contentsOf: value.bytes) }
-        return [TensorData(dtype: value.dtype, shape: shape, bytes: bytes)]
+        return [TensorData(dtype: value.dtype, shape: shape, bytes: TensorData.repeating(value.bytes, count: count))]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering { try constantOnly(inputs) }

@@ -30,12 +30,24 @@ struct Gather: Operator {
 
     /// `indices` as positions in 0..<size (negative ones count from the end).
     func picks(_ indices: TensorData, size: Int, _ inputs: OpInputs) throws -> [Int] {
-        try indices.int64s.map { index in
-            guard (-Int64(size)..<Int64(size)).contains(index) else {
-                throw inputs.error(.invalidAttribute, "index \(index) is out of range for size \(size)")
+        let values = indices.int64s
+        var picks = [Int](repeating: 0, count: values.count)
+        let bound = Int64(size)
+        // An index loop over buffers: a constant of tens of millions of indices folds in a debug build too.
+        let outOfRange = values.withUnsafeBufferPointer { values in
+            picks.withUnsafeMutableBufferPointer { picks -> Int64? in
+                var position = 0
+                while position < values.count {
+                    let index = values[position]
+                    guard index >= -bound, index < bound else { return index }
+                    picks[position] = Int(index < 0 ? index + bound : index)
+                    position += 1
+                }
+                return nil
             }
-            return Int(index < 0 ? index + Int64(size) : index)
         }
+        if let index = outOfRange { throw inputs.error(.invalidAttribute, "index \(index) is out of range for size \(size)") }
+        return picks
     }
 
     func evaluate(_ inputs: OpInputs) throws -> [TensorData]? {
@@ -44,13 +56,10 @@ struct Gather: Operator {
         let axis = try resolvedAxis(data.type, inputs)
         let (outer, size, inner) = Shape.split(data.shape, around: axis)
         let picks = try picks(indices, size: size, inputs)
-        var sources: [Int] = []
-        sources.reserveCapacity(outer * picks.count * inner)
-        for o in 0..<outer {
-            for pick in picks { sources.append(contentsOf: (o * size + pick) * inner..<(o * size + pick + 1) * inner) }
-        }
+        // Rows of `inner` elements: pick p of outer block o is row o·size + p.
+        let rows = outer == 1 ? picks : (0..<outer).flatMap { o in picks.map { o * size + $0 } }
         let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
-        return [data.picking(sources, shape: shape)]
+        return [data.pickingRows(rows, length: inner, shape: shape)]
     }
 
     func lower(_ inputs: OpInputs) throws -> Lowering { .core(.gather(axis: try resolvedAxis(try inputs.type(0), inputs))) }
