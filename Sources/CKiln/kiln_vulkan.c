@@ -105,6 +105,9 @@ typedef struct KilnVulkan {
   /// shaders take their CPU-device shapes (a few long rows on one invocation
   /// each rather than a workgroup each; products in register tiles).
   VkBool32 constants[3];
+  /// Whether dispatches run their subgroup executables: the device does
+  /// subgroup arithmetic in compute shaders (and KILN_VULKAN_SUBGROUPS is not 0).
+  int subgroups;
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
   VkDescriptorPool descriptorPool;
@@ -580,6 +583,26 @@ static int kiln_vulkan_end(KilnVulkan *vk, VkCommandBuffer commands, char *error
   return 0;
 }
 
+/// Whether the opened device runs subgroup arithmetic (OpGroupNonUniformFAdd,
+/// …) in compute shaders: optional in Vulkan 1.1, where only basic subgroup
+/// operations are required.
+static int kiln_vulkan_has_subgroup_arithmetic(KilnVulkan *vk, VkPhysicalDevice physical) {
+  PFN_vkGetPhysicalDeviceProperties2 properties2 =
+      (PFN_vkGetPhysicalDeviceProperties2)vk->gipa(vk->instance, "vkGetPhysicalDeviceProperties2");
+  if (properties2 == NULL) return 0;
+  VkPhysicalDeviceSubgroupProperties subgroup = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 properties = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &subgroup};
+  properties2(physical, &properties);
+  const VkSubgroupFeatureFlags needed = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
+  return (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) && (subgroup.supportedOperations & needed) == needed;
+}
+
+/// The executable `dispatch` runs on this device: its subgroup one where the device takes it.
+static uint32_t kiln_vulkan_executable(const KilnVulkan *vk, const KilnDispatchDescriptor *dispatch) {
+  return vk->subgroups && dispatch->subgroupExecutable >= 0 ? (uint32_t)dispatch->subgroupExecutable
+                                                              : dispatch->executable;
+}
+
 /// The vkCmdDispatch counts of `dispatch` in the shapes specialization constant 2 picks.
 static const uint32_t *kiln_vulkan_groups(const KilnVulkan *vk, const KilnDispatchDescriptor *dispatch) {
   return vk->constants[2] ? dispatch->cpuDeviceWorkgroupCount : dispatch->workgroupCount;
@@ -661,6 +684,7 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
       device->apiVersion = found.apiVersion;
       device->vendorID = found.vendorID;
       device->deviceID = found.deviceID;
+      device->subgroupArithmetic = (uint32_t)kiln_vulkan_has_subgroup_arithmetic(vk, handles[index]);
     }
   }
   kiln_vulkan_close(vk);
@@ -811,6 +835,12 @@ static int kiln_executor_check(const KilnModelDescriptor *model, char *error, si
                kiln_name(dispatch->name), dispatch->executable, model->executableCount);
       return -1;
     }
+    if (dispatch->subgroupExecutable < -1 || (dispatch->subgroupExecutable >= 0 &&
+                                              (uint32_t)dispatch->subgroupExecutable >= model->executableCount)) {
+      snprintf(error, errorSize, "dispatch %u '%s' has subgroup executable %d, but there are %u", index,
+               kiln_name(dispatch->name), dispatch->subgroupExecutable, model->executableCount);
+      return -1;
+    }
   }
   for (uint32_t index = 0; index < model->inputCount; index++) {
     const KilnTensorDescriptor *tensor = &model->inputs[index];
@@ -881,7 +911,7 @@ static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, c
       kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     }
-    VkPipeline pipeline = vk->pipelines[dispatch->executable];
+    VkPipeline pipeline = vk->pipelines[kiln_vulkan_executable(vk, dispatch)];
     if (pipeline != bound) vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
     bound = pipeline;
     vkCmdDispatch(commands, groups[0], groups[1], groups[2]);
@@ -1151,10 +1181,18 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   KILN_DEVICE_FN(vkCreatePipelineCache);
   VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
   KILN_TRY(vkCreatePipelineCache(vk->device, &cacheInfo, NULL, &vk->cache), "vkCreatePipelineCache");
+  // Subgroup executables where the device runs them (KILN_VULKAN_SUBGROUPS=0
+  // keeps the others, so the tests reach both on lavapipe). Only the
+  // executables the dispatches run get a pipeline: a module declaring
+  // capabilities the device lacks must not reach the driver.
+  const char *subgroups = getenv("KILN_VULKAN_SUBGROUPS");
+  vk->subgroups = !(subgroups != NULL && strcmp(subgroups, "0") == 0) && kiln_vulkan_has_subgroup_arithmetic(vk, vk->physical);
   if (kiln_vulkan_reserve(vk, model->executableCount, error, errorSize) != 0) return -1;
-  for (uint32_t index = 0; index < model->executableCount; index++) {
-    const KilnExecutableDescriptor *executable = &model->executables[index];
-    if (kiln_vulkan_pipeline(vk, index, executable->code, (size_t)executable->codeSize, kiln_name(executable->name),
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    uint32_t chosen = kiln_vulkan_executable(vk, &model->dispatches[index]);
+    if (vk->pipelines[chosen] != VK_NULL_HANDLE) continue;
+    const KilnExecutableDescriptor *executable = &model->executables[chosen];
+    if (kiln_vulkan_pipeline(vk, chosen, executable->code, (size_t)executable->codeSize, kiln_name(executable->name),
                              error, errorSize) != 0) {
       return -1;
     }

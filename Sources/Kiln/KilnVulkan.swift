@@ -14,6 +14,10 @@ public enum KilnVulkan {
         public let kind: Kind
         /// The Vulkan version the device supports, e.g. "1.3.230".
         public let apiVersion: String
+        /// Whether it runs subgroup arithmetic in compute shaders (optional
+        /// in Vulkan 1.1): where it does, reductions over a few long rows
+        /// combine their lanes with it (unless `KILN_VULKAN_SUBGROUPS=0`).
+        public let subgroupArithmetic: Bool
         /// Its position in the loader's enumeration (what the executor opens).
         let loaderIndex: Int
 
@@ -67,7 +71,7 @@ public enum KilnVulkan {
             let version = device.apiVersion
             return Device(
                 name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)",
-                loaderIndex: index)
+                subgroupArithmetic: device.subgroupArithmetic != 0, loaderIndex: index)
         }
         guard !devices.isEmpty else {
             throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")

@@ -2,8 +2,10 @@
 // values) get a workgroup each on Vulkan: on a GPU its lanes share the row
 // and combine through workgroup memory; on a CPU device (lavapipe) lane 0
 // walks the row alone, which lavapipe runs faster. Many short rows keep an
-// invocation each. Both shapes must match the CPU: the in-process runs take
-// lavapipe's default, and kilnc processes with KILN_VULKAN_SHAPES force each.
+// invocation each. On a device with subgroup arithmetic (lavapipe has it)
+// the lanes combine by subgroup reductions instead. Every layout must match
+// the CPU: the in-process runs take lavapipe's default, and kilnc processes
+// with KILN_VULKAN_SHAPES and KILN_VULKAN_SUBGROUPS force each.
 
 import Foundation
 import Kiln
@@ -73,20 +75,29 @@ import Testing
         return (directory, model)
     }
 
-    /// `kilnc verify` of `model` on Vulkan with the shaders in their GPU and
-    /// their CPU-device shapes: failures, if any. Under the validation layer
-    /// (`make check-vulkan-validation`), what it reports in the kilnc process fails too.
-    static func verifyInBothShapes(_ model: String, rtol: String = "1e-4", atol: String = "1e-5") throws -> [String] {
-        try ["gpu", "cpu"].compactMap { shapes in
+    /// The layouts a Vulkan build can run in, as the executor's environment picks them.
+    static let layouts: [[String: String]] = [
+        ["KILN_VULKAN_SHAPES": "gpu"],
+        ["KILN_VULKAN_SHAPES": "gpu", "KILN_VULKAN_SUBGROUPS": "0"],
+        ["KILN_VULKAN_SHAPES": "cpu"],
+    ]
+
+    /// `kilnc verify` of `model` on Vulkan with the shaders in their GPU
+    /// layouts (with subgroup operations where lavapipe has them, and
+    /// without) and their CPU-device ones: failures, if any. Under the
+    /// validation layer (`make check-vulkan-validation`), what it reports in
+    /// the kilnc process fails too.
+    static func verifyInEveryLayout(_ model: String, rtol: String = "1e-4", atol: String = "1e-5") throws -> [String] {
+        try layouts.compactMap { environment in
             let (status, out, err) = try kilnc(
-                ["verify", model, "--device", "vulkan", "--rtol", rtol, "--atol", atol], environment: ["KILN_VULKAN_SHAPES": shapes])
+                ["verify", model, "--device", "vulkan", "--rtol", rtol, "--atol", atol], environment: environment)
             let reported = (out + err).contains("VUID-") || (out + err).contains("Validation Error")
-            return status == 0 && out.contains(": ok (0/") && !reported ? nil : "\(shapes) shapes: \(out) \(err)"
+            return status == 0 && out.contains(": ok (0/") && !reported ? nil : "\(environment): \(out) \(err)"
         }
     }
 
     @Test(arguments: cases)
-    func fewLongRowsMatchTheCPUInBothShapes(_ test: Case) throws {
+    func fewLongRowsMatchTheCPUInEveryLayout(_ test: Case) throws {
         let (cpu, vulkan) = try typed.run(test.op, [test.input], output: (.float32, test.output), attributes: test.attributes, constants: test.constants)
         let worst = zip(cpu.floats, vulkan.floats).map { $0 == $1 || ($0.isNaN && $1.isNaN) ? 0 : abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
         #expect(worst <= 1e-4, "\(test): worst relative error \(worst)")
@@ -94,7 +105,7 @@ import Testing
         let (directory, model) = try Self.writeFixture(
             test.op, [test.input], output: test.output, attributes: test.attributes, constants: test.constants)
         defer { try? FileManager.default.removeItem(at: directory) }
-        for failure in try Self.verifyInBothShapes(model) { Issue.record("\(test): \(failure)") }
+        for failure in try Self.verifyInEveryLayout(model) { Issue.record("\(test): \(failure)") }
     }
 
     /// The workgroups the node's first shader is dispatched over.
@@ -106,6 +117,26 @@ import Testing
         let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
         let first = try #require(build.dispatches.first)
         return first.workgroups.x * first.workgroups.y * first.workgroups.z
+    }
+
+    /// The node's first dispatch in its Vulkan build.
+    func dispatch(_ test: Case) throws -> VulkanBuild.Dispatch {
+        let path = try VulkanTypedMathTests.writeModel(test.op, [test.input], output: (.float32, test.output), constants: test.constants)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
+        return try #require(build.dispatches.first)
+    }
+
+    /// Rows whose lanes combine get a variant with subgroup operations, which
+    /// lavapipe runs (so the tests above reach it), and it passes spirv-val.
+    @Test func combiningLanesBringsASubgroupVariant() throws {
+        #expect(try KilnVulkan.selectDevice().subgroupArithmetic, "lavapipe should offer subgroup arithmetic")
+        let long = try dispatch(Self.cases[0])
+        #expect(long.subgroupCode != nil, "a softmax over 2 rows of 1000 has no subgroup variant")
+        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        #expect(try dispatch(short).subgroupCode == nil)
     }
 
     @Test func aWorkgroupPerLongRowAnInvocationPerShortOne() throws {

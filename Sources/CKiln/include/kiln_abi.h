@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 9u
+#define KILN_ABI_VERSION 10u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -106,6 +106,12 @@ typedef struct KilnDispatchDescriptor {
   /// constant 2 is true and a shader may lay its work out in a shape of its
   /// own (ABI 9); equal to `workgroupCount` for a shader with one shape.
   uint32_t cpuDeviceWorkgroupCount[3];
+  /// SPIR-V: an executable computing the same with subgroup operations
+  /// (capabilities GroupNonUniform and GroupNonUniformArithmetic), which
+  /// the executor runs instead where the device supports them in compute
+  /// shaders, or -1 (ABI 10).
+  int32_t subgroupExecutable;
+  uint32_t reserved;
 } KilnDispatchDescriptor;
 
 /// CPU features compiled code may need: bit `KILN_CPU_x` of a descriptor's

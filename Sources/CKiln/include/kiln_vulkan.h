@@ -30,6 +30,9 @@ typedef struct KilnVulkanDevice {
   uint32_t apiVersion;  ///< VK_MAKE_API_VERSION packing.
   uint32_t vendorID;
   uint32_t deviceID;
+  /// 1 when it runs subgroup arithmetic in compute shaders (optional in
+  /// Vulkan 1.1): the executor then takes the shaders' subgroup variants.
+  uint32_t subgroupArithmetic;
 } KilnVulkanDevice;
 
 /// Fills up to `capacity` devices and returns how many there are (possibly

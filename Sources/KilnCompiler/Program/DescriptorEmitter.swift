@@ -50,7 +50,8 @@ struct DescriptorEmitter {
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
         let dimType = structType([i8Pointer, i64])
         let executableType = structType([i8Pointer, i32, i32, i8Pointer, i64])
-        let dispatchType = structType([i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, LLVMArrayType(i32, 3)])
+        let dispatchType = structType(
+            [i8Pointer, i32, i32, LLVMArrayType(i32, 3), i32, i32, i32, i32, i32, i32, LLVMArrayType(i32, 3), i32, i32])
         let counts: [LLVMTypeRef] = [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
         let tables: [LLVMTypeRef] = [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
         let variantFields: [LLVMTypeRef] = [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32]
@@ -158,16 +159,26 @@ struct DescriptorEmitter {
                     int32(min(kernel.costPerTile, Int(UInt32.max))), int32(kernel.items == nil ? -1 : 0),
                     int32(kernel.items?.blocks ?? 0), int32(kernel.items?.stride ?? 0),
                     int32(kernel.extents?.lowerBound ?? 0), int32(kernel.extents?.upperBound ?? 0),
-                    LLVMConstArray(i32, &counts, 3),
+                    LLVMConstArray(i32, &counts, 3), int32(-1), int32(0),
                 ])
         }
         if let vulkan {
-            executables = vulkan.dispatches.map { shader -> IRValue? in
-                var index: [IRValue?] = [int64(shader.codeOffset)]
-                let code = LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(context), weightsPointer, &index, 1)
+            func executable(_ name: String, _ code: VulkanBuild.Code) -> IRValue? {
+                var index: [IRValue?] = [int64(code.offset)]
+                let start = LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(context), weightsPointer, &index, 1)
                 return constStruct(
-                    executableType,
-                    [string(shader.name), int32(Int(KILN_EXECUTABLE_SPIRV)), int32(0), code, int64(shader.codeSize)])
+                    executableType, [string(name), int32(Int(KILN_EXECUTABLE_SPIRV)), int32(0), start, int64(code.size)])
+            }
+            // One executable per dispatch, in dispatch order, then the subgroup variants.
+            executables = vulkan.dispatches.map { executable($0.name, $0.code) }
+            var subgroupExecutables: [Int] = []
+            for shader in vulkan.dispatches {
+                guard let code = shader.subgroupCode else {
+                    subgroupExecutables.append(-1)
+                    continue
+                }
+                subgroupExecutables.append(executables.count)
+                executables.append(executable(shader.name + " [subgroups]", code))
             }
             dispatches = vulkan.dispatches.enumerated().map { index, shader -> IRValue? in
                 var counts: [IRValue?] = [int32(shader.workgroups.x), int32(shader.workgroups.y), int32(shader.workgroups.z)]
@@ -178,6 +189,7 @@ struct DescriptorEmitter {
                     [
                         string(shader.name), int32(index), int32(0), LLVMConstArray(i32, &counts, 3), int32(0), int32(-1),
                         int32(0), int32(0), int32(0), int32(0), LLVMConstArray(i32, &cpuDeviceCounts, 3),
+                        int32(subgroupExecutables[index]), int32(0),
                     ])
             }
         }

@@ -199,6 +199,27 @@ public struct SPIRVModule {
         return buffer
     }
 
+    /// A subgroup-wide reduction (GroupOperation Reduce) of `value` by
+    /// `op`, one of the OpGroupNonUniformF… arithmetic instructions;
+    /// declares the capabilities they need (GroupNonUniform, GroupNonUniformArithmetic).
+    public mutating func subgroupReduce(_ op: SPIRVOp, _ type: SPIRVID, _ value: SPIRVID) -> SPIRVID {
+        require(capability: 61)
+        require(capability: 63)
+        let id = makeID()
+        // Scope Subgroup (3), GroupOperation Reduce (0).
+        emit(&functions, op, [type.value, id.value, constant(UInt32(3)).value, 0, value.value])
+        return id
+    }
+
+    /// An Input variable holding built-in `builtIn`, a uint (or a uvec3 where `vector`).
+    public mutating func builtInVariable(_ builtIn: SPIRVBuiltIn, vector: Bool = false) -> SPIRVID {
+        if [.numSubgroups, .subgroupID, .subgroupLocalInvocationID].contains(builtIn) { require(capability: 61) }
+        let type = vector ? vectorType(uintType(), 3) : uintType()
+        let variable = variable(pointerType(.input, type), .input)
+        decorate(variable, .builtIn, [builtIn.rawValue])
+        return variable
+    }
+
     /// Declares `capability` (a SPIR-V capability number) unless it already is.
     private mutating func require(capability: UInt32) {
         guard declaredCapabilities.insert(capability).inserted else { return }

@@ -31,6 +31,7 @@ public enum SPIRVOp: UInt16, Sendable {
     case bitwiseOr = 197, bitwiseXor = 198, bitwiseAnd = 199, not = 200
     case bitFieldSExtract = 202, bitFieldUExtract = 203
     case controlBarrier = 224
+    case groupNonUniformFAdd = 350, groupNonUniformFMul = 352, groupNonUniformFMin = 355, groupNonUniformFMax = 358
     case phi = 245, loopMerge = 246, selectionMerge = 247, label = 248, branch = 249, branchConditional = 250
     case `return` = 253
 }
@@ -50,6 +51,7 @@ public enum SPIRVDecoration: UInt32, Sendable {
 /// Built-in variables (for the `BuiltIn` decoration).
 public enum SPIRVBuiltIn: UInt32, Sendable {
     case workgroupSize = 25, workgroupID = 26, localInvocationID = 27, globalInvocationID = 28
+    case numSubgroups = 38, subgroupID = 40, subgroupLocalInvocationID = 41
 }
 
 /// `GLSL.std.450` extended instructions.

@@ -26,6 +26,44 @@ struct ShaderPlan {
     var scratchBytes = 0
     /// One of a Winograd convolution's shaders (whose weights are transformed).
     var isWinograd = false
+    /// The same shader with subgroup operations, for devices that run them
+    /// (kiln_abi.h's `subgroupExecutable`); nil where it uses none.
+    var subgroupWords: [UInt32]? = nil
+}
+
+/// How the lanes of a workgroup combine their values (``ShaderBuilder/workgroupReduce(_:_:lane:)``).
+enum ShaderReduction {
+    case sum, product, maximum, minimum
+
+    /// The value that leaves any other unchanged.
+    var identity: Float {
+        switch self {
+        case .sum: 0
+        case .product: 1
+        case .maximum: -.infinity
+        case .minimum: .infinity
+        }
+    }
+
+    /// Two values combined, NaN when either is NaN (as the CPU kernels give).
+    func combine(_ b: ShaderBuilder, _ x: SPIRVID, _ y: SPIRVID) -> SPIRVID {
+        switch self {
+        case .sum: b.fadd(x, y)
+        case .product: b.fmul(x, y)
+        case .maximum: b.fmax(x, y)
+        case .minimum: b.fmin(x, y)
+        }
+    }
+
+    /// The subgroup instruction that reduces by it.
+    var subgroupInstruction: SPIRVOp {
+        switch self {
+        case .sum: .groupNonUniformFAdd
+        case .product: .groupNonUniformFMul
+        case .maximum: .groupNonUniformFMax
+        case .minimum: .groupNonUniformFMin
+        }
+    }
 }
 
 /// Builds one shader whose `main` runs `body` once per unit of work.
@@ -48,7 +86,14 @@ final class ShaderBuilder {
     private let invocation: SPIRVID
     private let workgroup: SPIRVID
 
-    private init() {
+    /// Whether this build may use subgroup operations: the variant for devices that run them.
+    let subgroups: Bool
+    /// Whether the shader combines lanes (``workgroupReduce(_:_:lane:)``),
+    /// which a variant with subgroup operations does faster.
+    private(set) var combinesLanes = false
+
+    private init(subgroups: Bool = false) {
+        self.subgroups = subgroups
         (void, uint, float, bool) = (m.voidType(), m.uintType(), m.floatType(), m.boolType())
         arena = m.storageBuffer(of: float, stride: 4, set: 0, binding: 0)
         weights = m.storageBuffer(of: float, stride: 4, set: 0, binding: 1, readOnly: true)
@@ -90,18 +135,25 @@ final class ShaderBuilder {
     }
 
     /// A shader whose `main` is what `body` emits, dispatched with the counts it returns.
+    /// One that combines lanes gets a variant with subgroup operations too.
     static func shader<E: Error>(
         label: String?, _ body: (ShaderBuilder) throws(E) -> (x: Int, y: Int, z: Int)
     ) throws(E) -> ShaderPlan {
-        let b = ShaderBuilder()
-        let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
-        b.m.name(main, "main")
-        b.m.label()
-        let workgroups = try body(b)
-        b.m.statement(.return, [])
-        b.m.endFunction()
-        b.m.computeEntryPoint(main, name: "main", interface: b.interface, localSize: (localSize, 1, 1))
-        return ShaderPlan(label: label, words: b.m.words, workgroups: workgroups)
+        func build(subgroups: Bool) throws(E) -> (ShaderBuilder, (x: Int, y: Int, z: Int)) {
+            let b = ShaderBuilder(subgroups: subgroups)
+            let main = b.m.beginFunction(b.void, type: b.m.functionType(returning: b.void))
+            b.m.name(main, "main")
+            b.m.label()
+            let workgroups = try body(b)
+            b.m.statement(.return, [])
+            b.m.endFunction()
+            b.m.computeEntryPoint(main, name: "main", interface: b.interface, localSize: (localSize, 1, 1))
+            return (b, workgroups)
+        }
+        let (b, workgroups) = try build(subgroups: false)
+        var plan = ShaderPlan(label: label, words: b.m.words, workgroups: workgroups)
+        if b.combinesLanes { plan.subgroupWords = try build(subgroups: true).0.m.words }
+        return plan
     }
 
     /// A shader with two layouts of its work over different dispatch
@@ -159,12 +211,7 @@ final class ShaderBuilder {
         m.value(.compositeExtract, uint, [m.value(.load, m.vectorType(uint, 3), [localInvocation])], literals: [0])
     }
 
-    private lazy var localInvocation: SPIRVID = {
-        let local = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
-        m.decorate(local, .builtIn, [SPIRVBuiltIn.localInvocationID.rawValue])
-        interface.append(local)
-        return local
-    }()
+    private lazy var localInvocation = builtIn(.localInvocationID, vector: true)
 
     /// The entry point's Input variables.
     private lazy var interface = [invocation, workgroup]
@@ -194,25 +241,57 @@ final class ShaderBuilder {
         }
     }
 
-    /// `combine` folded over every lane's `value` of the workgroup, by
-    /// halving through workgroup memory; every lane gets the result.
-    func workgroupReduce(_ value: SPIRVID, _ combine: (SPIRVID, SPIRVID) -> SPIRVID, lane: SPIRVID) -> SPIRVID {
+    /// `reduction` over every lane's `value` of the workgroup; every lane
+    /// gets the result. By halving through workgroup memory, or, in the
+    /// variant with subgroup operations, by a subgroup reduction and then
+    /// one value per subgroup through workgroup memory.
+    func workgroupReduce(_ value: SPIRVID, _ reduction: ShaderReduction, lane: SPIRVID) -> SPIRVID {
+        combinesLanes = true
         let slot = { (index: SPIRVID) in self.sharedElement(self.shared, index) }
-        m.statement(.store, [slot(lane), value])
-        barrier()
-        var width = Self.localSize / 2
-        while width >= 1 {
-            ifThen(less(lane, u(width))) {
-                let pair = [slot(lane), slot(add(lane, width))].map { m.value(.load, float, [$0]) }
-                m.statement(.store, [slot(lane), combine(pair[0], pair[1])])
-            }
+        guard subgroups else {
+            m.statement(.store, [slot(lane), value])
             barrier()
-            width /= 2
+            var width = Self.localSize / 2
+            while width >= 1 {
+                ifThen(less(lane, u(width))) {
+                    let pair = [slot(lane), slot(add(lane, width))].map { m.value(.load, float, [$0]) }
+                    m.statement(.store, [slot(lane), reduction.combine(self, pair[0], pair[1])])
+                }
+                barrier()
+                width /= 2
+            }
+            let result = m.value(.load, float, [slot(u(0))])
+            // Nobody overwrites the result before every lane has read it.
+            barrier()
+            return result
         }
-        let result = m.value(.load, float, [slot(u(0))])
-        // Nobody overwrites the result before every lane has read it.
+        var partial = m.subgroupReduce(reduction.subgroupInstruction, float, value)
+        if reduction == .maximum || reduction == .minimum {
+            // Subgroup minima and maxima leave NaN undefined; a count of NaNs says whether one was there.
+            let nans = m.subgroupReduce(.groupNonUniformFAdd, float, select(isNaN(value), f(1), f(0)))
+            partial = select(m.value(.fOrdGreaterThan, bool, [nans, f(0)]), f(.nan), partial)
+        }
+        let first = m.value(.iEqual, bool, [m.value(.load, uint, [subgroupLane]), u(0)])
+        ifThen(first) { m.statement(.store, [slot(m.value(.load, uint, [subgroupIndex])), partial]) }
         barrier()
-        return result
+        let result = variable(m.value(.load, float, [slot(u(0))]))
+        let open = m.beginLoop(from: u(1), to: m.value(.load, uint, [subgroupCount]), step: u(1))
+        write(result, reduction.combine(self, read(result), m.value(.load, float, [slot(open.index)])))
+        m.endLoop(open)
+        let combined = read(result)
+        barrier()
+        return combined
+    }
+
+    private lazy var subgroupLane = builtIn(.subgroupLocalInvocationID)
+    private lazy var subgroupIndex = builtIn(.subgroupID)
+    private lazy var subgroupCount = builtIn(.numSubgroups)
+
+    /// A built-in's Input variable, listed in the entry point's interface.
+    private func builtIn(_ builtIn: SPIRVBuiltIn, vector: Bool = false) -> SPIRVID {
+        let variable = m.builtInVariable(builtIn, vector: vector)
+        interface.append(variable)
+        return variable
     }
 
     /// The workgroup's floats, one per lane.

@@ -9,12 +9,18 @@
 
 /// A model compiled for Vulkan.
 struct VulkanBuild {
+    /// Where a shader's SPIR-V lies in the weights blob, in bytes.
+    struct Code {
+        var offset: Int
+        var size: Int
+    }
+
     struct Dispatch {
         /// "<node name> (<op type>[ step])", as the CPU build names its kernels.
         var name: String
-        /// Where the shader's SPIR-V lies in the weights blob, in bytes.
-        var codeOffset: Int
-        var codeSize: Int
+        var code: Code
+        /// The variant with subgroup operations, if the shader has one.
+        var subgroupCode: Code?
         var workgroups: (x: Int, y: Int, z: Int)
         /// The counts on a CPU device (specialization constant 2), where the
         /// shader lays its work out otherwise there; nil: `workgroups`.
@@ -66,12 +72,15 @@ enum VulkanBackend {
                 context.allowsWinograd = winograd
                 for (part, shader) in try ShaderLowering.lower(context).enumerated() {
                     scratchBytes = Swift.max(scratchBytes, shader.scratchBytes)
-                    let bytes = shader.words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
-                    let offset = weights.offset(for: "spirv.code:\(index).\(part)") { bytes }
+                    func code(_ words: [UInt32], _ key: String) -> VulkanBuild.Code {
+                        let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+                        return VulkanBuild.Code(offset: weights.offset(for: "\(key):\(index).\(part)") { bytes }, size: bytes.count)
+                    }
                     let step = shader.label.map { " \($0)" } ?? ""
                     dispatches.append(
                         VulkanBuild.Dispatch(
-                            name: "\(node.name) (\(node.opType)\(step))", codeOffset: offset, codeSize: bytes.count,
+                            name: "\(node.name) (\(node.opType)\(step))", code: code(shader.words, "spirv.code"),
+                            subgroupCode: shader.subgroupWords.map { code($0, "spirv.subgroups") },
                             workgroups: shader.workgroups,
                             cpuDeviceWorkgroups: shader.cpuDeviceWorkgroups,
                             isWinograd: shader.isWinograd))

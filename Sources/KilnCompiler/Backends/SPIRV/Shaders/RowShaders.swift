@@ -14,12 +14,12 @@ struct RowWalk {
         if let lane { b.strided(count, lane: lane, body) } else { b.loop(count, body) }
     }
 
-    /// `combine` folded over `term(i)` for i in 0 ..< `count`, from `initial`; every lane gets the whole row's result.
-    func fold(_ initial: Float, _ count: Int, _ term: (SPIRVID) -> SPIRVID, _ combine: @escaping (SPIRVID, SPIRVID) -> SPIRVID) -> SPIRVID {
-        let total = b.variable(b.f(initial))
-        each(count) { i in b.write(total, combine(b.read(total), term(i))) }
+    /// `reduction` over `term(i)` for i in 0 ..< `count`; every lane gets the whole row's result.
+    func fold(_ count: Int, _ term: (SPIRVID) -> SPIRVID, _ reduction: ShaderReduction) -> SPIRVID {
+        let total = b.variable(b.f(reduction.identity))
+        each(count) { i in b.write(total, reduction.combine(b, b.read(total), term(i))) }
         guard let lane else { return b.read(total) }
-        return b.workgroupReduce(b.read(total), combine, lane: lane)
+        return b.workgroupReduce(b.read(total), reduction, lane: lane)
     }
 
     /// `body()` once per row: by lane 0 when a workgroup shares it.
@@ -67,12 +67,12 @@ enum RowShaders {
             let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
             let base = b.add(b.mul(b.div(row, inner), length * inner), inner == 1 ? b.u(0) : b.mod(row, inner))
             func at(_ i: SPIRVID) -> SPIRVID { b.add(base, b.mul(i, inner)) }
-            let top = walk.fold(-.infinity, length, { i in b.load(input, at(i)) }, b.fmax)
-            let sum = walk.fold(0, length, { i in
+            let top = walk.fold(length, { i in b.load(input, at(i)) }, .maximum)
+            let sum = walk.fold(length, { i in
                 let e = b.glsl(.exp, b.fsub(b.load(input, at(i)), top))
                 b.store(e, output, at(i))
                 return e
-            }, b.fadd)
+            }, .sum)
             let scale = b.fdiv(b.f(1), sum)
             // Each lane scales the elements it wrote.
             walk.each(length) { i in b.store(b.fmul(b.reload(output, at(i)), scale), output, at(i)) }
@@ -94,11 +94,11 @@ enum RowShaders {
             let bias = try biasID.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
             let base = b.mul(row, length)
             let inverseLength = b.f(1 / Float(Swift.max(length, 1)))
-            let mean = b.fmul(walk.fold(0, length, { i in b.load(input, b.add(base, i)) }, b.fadd), inverseLength)
-            let squares = walk.fold(0, length, { i in
+            let mean = b.fmul(walk.fold(length, { i in b.load(input, b.add(base, i)) }, .sum), inverseLength)
+            let squares = walk.fold(length, { i in
                 let d = b.fsub(b.load(input, b.add(base, i)), mean)
                 return b.fmul(d, d)
-            }, b.fadd)
+            }, .sum)
             let variance = b.fmul(squares, inverseLength)
             let factor = b.fdiv(b.f(1), b.glsl(.sqrt, b.fadd(variance, b.f(epsilon))))
             walk.each(length) { i in
@@ -128,25 +128,18 @@ enum RowShaders {
                 b.load(input, b.add(base, b.linear(b.coordinates(of: r, in: reducedShape), parameters.axes.map { strides[$0] })))
             }
             // ln Σ eˣ subtracts the largest x first, so large inputs do not overflow.
-            let shift = kind == .logSumExp ? walk.fold(-.infinity, count, element, b.fmax) : b.f(0)
-            let initial: Float =
+            let shift = kind == .logSumExp ? walk.fold(count, element, .maximum) : b.f(0)
+            let (term, reduction): ((SPIRVID) -> SPIRVID, ShaderReduction) =
                 switch kind {
-                case .maximum: -.infinity
-                case .minimum: .infinity
-                case .product: 1
-                default: 0
+                case .sum, .mean, .logSum: (element, .sum)
+                case .maximum: (element, .maximum)
+                case .minimum: (element, .minimum)
+                case .product: (element, .product)
+                case .sumAbsolute: ({ b.glsl(.fAbs, element($0)) }, .sum)
+                case .l2Norm, .sumSquare: ({ let x = element($0); return b.fmul(x, x) }, .sum)
+                case .logSumExp: ({ b.glsl(.exp, b.fsub(element($0), shift)) }, .sum)
                 }
-            let (term, combine): ((SPIRVID) -> SPIRVID, (SPIRVID, SPIRVID) -> SPIRVID) =
-                switch kind {
-                case .sum, .mean, .logSum: (element, b.fadd)
-                case .maximum: (element, b.fmax)
-                case .minimum: (element, b.fmin)
-                case .product: (element, b.fmul)
-                case .sumAbsolute: ({ b.glsl(.fAbs, element($0)) }, b.fadd)
-                case .l2Norm, .sumSquare: ({ let x = element($0); return b.fmul(x, x) }, b.fadd)
-                case .logSumExp: ({ b.glsl(.exp, b.fsub(element($0), shift)) }, b.fadd)
-                }
-            let total = walk.fold(initial, count, term, combine)
+            let total = walk.fold(count, term, reduction)
             var value: SPIRVID =
                 switch kind {
                 case .mean: b.fmul(total, b.f(1 / Float(Swift.max(count, 1))))
