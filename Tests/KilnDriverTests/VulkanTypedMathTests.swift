@@ -115,6 +115,20 @@ import Testing
         #expect(cpu.int64s == vulkan.int64s)
     }
 
+    /// int64 division is 64 steps of long division on two words: signs,
+    /// the minimum over −1, division by zero, divisors past 2³², both Mods.
+    @Test func int64DivisionByLongDivision() throws {
+        let a: [Int64] = [7, -7, 7, -7, Int64.min, Int64.min, 5, 0, Int64.max, -(1 << 40) - 3, 1 << 62, 123_456_789_012_345, -1, Int64.min]
+        let b: [Int64] = [2, 2, -2, -2, -1, 3, 0, 3, 1 << 33, 1 << 33, -(1 << 61) - 1, -987_654_321, Int64.max, Int64.min]
+        let inputs = [TensorData(shape: [a.count], int64s: a), TensorData(shape: [b.count], int64s: b)]
+        for (op, fmod) in [("Div", nil), ("Mod", 0), ("Mod", 1)] as [(String, Int?)] {
+            let (cpu, vulkan) = try run(op, inputs, output: (.int64, [a.count]), attributes: fmod.map { [intAttribute("fmod", $0)] } ?? [])
+            #expect(vulkan.int64s == cpu.int64s, "\(op) fmod \(fmod ?? -1)")
+        }
+        let (_, quotients) = try run("Div", inputs, output: (.int64, [a.count]))
+        #expect(quotients.int64s == zip(a, b).map { $1 == 0 || ($0 == .min && $1 == -1) ? 0 : $0 / $1 })
+    }
+
     @Test func integerDivisionByZeroGivesZero() throws {
         let a = int32s([7, -7, 7, -7, Int32.min, 5, 0, -9])
         let b = int32s([2, 2, -2, -2, -1, 0, 3, 4])

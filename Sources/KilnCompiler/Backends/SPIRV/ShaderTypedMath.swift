@@ -4,7 +4,9 @@
 // zero gives 0, float-to-integer conversions saturate with NaN to 0.
 //
 // int64 is computed as two 32-bit words, since a device need not support
-// 64-bit integers in shaders (shaderInt64 is optional).
+// 64-bit integers in shaders (shaderInt64 is optional): products from
+// OpUMulExtended, quotients and remainders by long division. uint64 is
+// only moved.
 
 extension ShaderMath {
     private var b: ShaderBuilder { builder }
@@ -222,9 +224,87 @@ extension ShaderMath {
         case .bitwiseAnd: return words(.bitwiseAnd)
         case .bitwiseOr: return words(.bitwiseOr)
         case .bitwiseXor: return words(.bitwiseXor)
-        case .divide, .remainder, .modulo, .shiftLeft, .shiftRight:
-            throw context.unsupported("int64 \(op) has no SPIR-V lowering yet")
+        case .divide, .remainder, .modulo: return try divide(op, x, y, dtype)
+        case .shiftLeft, .shiftRight:
+            // ONNX shifts only unsigned types, and uint64 is only moved here.
+            throw context.unsupported("int64 \(op) has no SPIR-V lowering")
         }
+    }
+
+    /// x / y, x % y (the dividend's sign) or x mod y (the divisor's sign), in
+    /// 64 steps of long division on the magnitudes; division by zero and the
+    /// minimum over −1 give 0, as on the CPU.
+    private func divide(_ op: BinaryOperator, _ x: Words, _ y: Words, _ dtype: DType) throws(ShaderLowering.Unsupported)
+        -> ShaderScalar
+    {
+        let signed = dtype.isSignedInteger
+        func isZero(_ v: Words) -> SPIRVID {
+            b.m.value(.iEqual, b.bool, [b.m.value(.bitwiseOr, b.uint, [v.low, v.high]), b.u(0)])
+        }
+        func negative(_ v: Words) -> SPIRVID {
+            signed ? b.m.value(.sLessThan, b.bool, [v.high, b.u(0)]) : b.m.constant(false)
+        }
+        func choose(_ condition: SPIRVID, _ a: Words, _ c: Words) -> Words {
+            (b.m.value(.select, b.uint, [condition, a.low, c.low]), b.m.value(.select, b.uint, [condition, a.high, c.high]))
+        }
+        var unsafe = isZero(y)
+        if signed {
+            let minimum = b.and(b.m.value(.iEqual, b.bool, [x.low, b.u(0)]), b.m.value(.iEqual, b.bool, [x.high, b.u(1 << 31)]))
+            let minusOne = b.and(
+                b.m.value(.iEqual, b.bool, [y.low, b.u(-1)]), b.m.value(.iEqual, b.bool, [y.high, b.u(-1)]))
+            unsafe = b.m.value(.logicalOr, b.bool, [unsafe, b.and(minimum, minusOne)])
+        }
+        let (xNegative, yNegative) = (negative(x), negative(y))
+        let n = choose(xNegative, negate(x), x)
+        let d = choose(yNegative, negate(y), choose(unsafe, (b.u(1), b.u(0)), y))
+        // Long division: the remainder takes the dividend's bits from the top, the quotient a bit per step.
+        let (qLow, qHigh, rLow, rHigh) = (b.wordVariable(b.u(0)), b.wordVariable(b.u(0)), b.wordVariable(b.u(0)), b.wordVariable(b.u(0)))
+        b.loop(64) { step in
+            let position = b.m.value(.iSub, b.uint, [b.u(63), step])
+            let upper = b.m.value(.uGreaterThanEqual, b.bool, [position, b.u(32)])
+            let bitIndex = b.m.value(.bitwiseAnd, b.uint, [position, b.u(31)])
+            let source = b.m.value(.select, b.uint, [upper, n.high, n.low])
+            let bit = b.m.value(.bitwiseAnd, b.uint, [b.m.value(.shiftRightLogical, b.uint, [source, bitIndex]), b.u(1)])
+            let (low, high) = (b.readWord(rLow), b.readWord(rHigh))
+            let shiftedHigh = b.m.value(
+                .bitwiseOr, b.uint,
+                [b.m.value(.shiftLeftLogical, b.uint, [high, b.u(1)]), b.m.value(.shiftRightLogical, b.uint, [low, b.u(31)])])
+            let shiftedLow = b.m.value(.bitwiseOr, b.uint, [b.m.value(.shiftLeftLogical, b.uint, [low, b.u(1)]), bit])
+            // r ≥ d, unsigned. Magnitudes are at most 2⁶³, so r < d shifted left stays below 2⁶⁴.
+            let fits = b.m.value(
+                .logicalOr, b.bool,
+                [
+                    b.m.value(.uGreaterThan, b.bool, [shiftedHigh, d.high]),
+                    b.and(b.m.value(.iEqual, b.bool, [shiftedHigh, d.high]), b.m.value(.uGreaterThanEqual, b.bool, [shiftedLow, d.low])),
+                ])
+            guard case .long(let differenceLow, let differenceHigh) = add((shiftedLow, shiftedHigh), negate(d)) else {
+                preconditionFailure("add gives int64")
+            }
+            b.write(rLow, b.m.value(.select, b.uint, [fits, differenceLow, shiftedLow]))
+            b.write(rHigh, b.m.value(.select, b.uint, [fits, differenceHigh, shiftedHigh]))
+            let mark = b.m.value(.shiftLeftLogical, b.uint, [b.oneOrZero(fits), bitIndex])
+            let (markLow, markHigh) = (b.m.value(.select, b.uint, [upper, b.u(0), mark]), b.m.value(.select, b.uint, [upper, mark, b.u(0)]))
+            b.write(qLow, b.m.value(.bitwiseOr, b.uint, [b.readWord(qLow), markLow]))
+            b.write(qHigh, b.m.value(.bitwiseOr, b.uint, [b.readWord(qHigh), markHigh]))
+        }
+        let quotient: Words = (b.readWord(qLow), b.readWord(qHigh))
+        let remainder: Words = (b.readWord(rLow), b.readWord(rHigh))
+        var result: Words
+        if op == .divide {
+            // Truncated toward zero: negative when exactly one operand is.
+            result = choose(b.m.value(.logicalNotEqual, b.bool, [xNegative, yNegative]), negate(quotient), quotient)
+        } else {
+            result = choose(xNegative, negate(remainder), remainder)
+            if op == .modulo && signed {
+                // A nonzero remainder whose sign differs from the divisor's moves by one divisor.
+                let nonzero = b.m.value(.logicalNot, b.bool, [isZero(result)])
+                let differ = b.and(nonzero, b.m.value(.logicalNotEqual, b.bool, [negative(result), yNegative]))
+                guard case .long(let l, let h) = add(result, y) else { preconditionFailure("add gives int64") }
+                result = choose(differ, (l, h), result)
+            }
+        }
+        result = choose(unsafe, (b.u(0), b.u(0)), result)
+        return .long(low: result.low, high: result.high)
     }
 
     private func add(_ x: Words, _ y: Words) -> ShaderScalar {
