@@ -684,7 +684,9 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
       device->apiVersion = found.apiVersion;
       device->vendorID = found.vendorID;
       device->deviceID = found.deviceID;
-      device->subgroupArithmetic = (uint32_t)kiln_vulkan_has_subgroup_arithmetic(vk, handles[index]);
+      // VkPhysicalDeviceSubgroupProperties is Vulkan 1.1's (Kiln refuses 1.0 devices anyway).
+      device->subgroupArithmetic =
+          found.apiVersion >= VK_API_VERSION_1_1 ? (uint32_t)kiln_vulkan_has_subgroup_arithmetic(vk, handles[index]) : 0;
     }
   }
   kiln_vulkan_close(vk);
@@ -1194,7 +1196,11 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
     const KilnExecutableDescriptor *executable = &model->executables[chosen];
     if (kiln_vulkan_pipeline(vk, chosen, executable->code, (size_t)executable->codeSize, kiln_name(executable->name),
                              error, errorSize) != 0) {
-      return -1;
+      if (chosen == model->dispatches[index].executable) return -1;
+      // A driver that reports subgroup arithmetic but rejects a module using
+      // it: every dispatch takes its other form, from the first one again.
+      vk->subgroups = 0;
+      index = UINT32_MAX;
     }
   }
   if (kiln_vulkan_commands(vk, error, errorSize) != 0) return -1;

@@ -42,6 +42,7 @@ import Testing
             Case(op: "Softmax", input: TensorData(shape: [2, 1000], floats: values(2000)), output: [2, 1000]),
             Case(op: "Softmax", input: TensorData(shape: [2, 777], floats: withPeaks), output: [2, 777]),
             Case(op: "ReduceMax", input: TensorData(shape: [2, 777], floats: withPeaks), output: [2, 1], constants: [axis1]),
+            Case(op: "ReduceMin", input: TensorData(shape: [2, 777], floats: withPeaks), output: [2, 1], constants: [axis1]),
             Case(
                 op: "LayerNormalization", input: TensorData(shape: [4, 300], floats: values(1200, seed: 3)), output: [4, 300],
                 attributes: [axis],
@@ -77,7 +78,7 @@ import Testing
 
     /// The layouts a Vulkan build can run in, as the executor's environment picks them.
     static let layouts: [[String: String]] = [
-        ["KILN_VULKAN_SHAPES": "gpu"],
+        ["KILN_VULKAN_SHAPES": "gpu", "KILN_VULKAN_SUBGROUPS": "1"],
         ["KILN_VULKAN_SHAPES": "gpu", "KILN_VULKAN_SUBGROUPS": "0"],
         ["KILN_VULKAN_SHAPES": "cpu"],
     ]
@@ -87,7 +88,9 @@ import Testing
     /// without) and their CPU-device ones: failures, if any. Under the
     /// validation layer (`make check-vulkan-validation`), what it reports in
     /// the kilnc process fails too.
-    static func verifyInEveryLayout(_ model: String, rtol: String = "1e-4", atol: String = "1e-5") throws -> [String] {
+    static func verifyInEveryLayout(
+        _ model: String, rtol: String = "1e-4", atol: String = "1e-5", layouts: [[String: String]] = layouts
+    ) throws -> [String] {
         try layouts.compactMap { environment in
             let (status, out, err) = try kilnc(
                 ["verify", model, "--device", "vulkan", "--rtol", rtol, "--atol", atol], environment: environment)
@@ -119,22 +122,28 @@ import Testing
         return first.workgroups.x * first.workgroups.y * first.workgroups.z
     }
 
-    /// The node's first dispatch in its Vulkan build.
-    func dispatch(_ test: Case) throws -> VulkanBuild.Dispatch {
+    /// The node's first dispatch in its Vulkan build, and the region its code lies in.
+    func dispatchAndRegion(_ test: Case) throws -> (VulkanBuild.Dispatch, [UInt8]) {
         let path = try VulkanTypedMathTests.writeModel(test.op, [test.input], output: (.float32, test.output), constants: test.constants)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
         let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
-        return try #require(build.dispatches.first)
+        return (try #require(build.dispatches.first), build.region)
     }
 
+    func dispatch(_ test: Case) throws -> VulkanBuild.Dispatch { try dispatchAndRegion(test).0 }
+
     /// Rows whose lanes combine get a variant with subgroup operations, which
-    /// lavapipe runs (so the tests above reach it), and it passes spirv-val.
+    /// lavapipe runs (so the tests above reach it), and both forms pass spirv-val.
     @Test func combiningLanesBringsASubgroupVariant() throws {
         #expect(try KilnVulkan.selectDevice().subgroupArithmetic, "lavapipe should offer subgroup arithmetic")
-        let long = try dispatch(Self.cases[0])
-        #expect(long.subgroupCode != nil, "a softmax over 2 rows of 1000 has no subgroup variant")
+        let (long, region) = try dispatchAndRegion(Self.cases[0])
+        let subgroups = try #require(long.subgroupCode, "a softmax over 2 rows of 1000 has no subgroup variant")
+        for code in [long.code, subgroups] {
+            let (passed, output) = try SPIRVValidator.validate(Array(region[code.offset..<(code.offset + code.size)]))
+            #expect(passed, "\(output)")
+        }
         let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
         #expect(try dispatch(short).subgroupCode == nil)
     }

@@ -225,6 +225,8 @@ public struct TensorData: Sendable, Equatable {
                 sources.withUnsafeBufferPointer { rows in
                     var index = 0
                     while index < rows.count {
+                        // Callers check indices first; a bad one must stop here, not read past the tensor.
+                        precondition(rows[index] >= 0 && (rows[index] + 1) * run <= from.count, "row outside the tensor")
                         (target + index * run).copyMemory(from: source + rows[index] * run, byteCount: run)
                         index += 1
                     }

@@ -222,8 +222,11 @@ enum ContractionShaders {
         _ b: ShaderBuilder, m: Int, n: Int, k: Int, batch: Int, store: Store, panels: Panels
     ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
         let (tile, depth, lanes) = (workgroupTile, panelDepth, ShaderBuilder.localSize)
-        // A panel's pitch: one word past the tile, so lanes storing down a panel's column hit different banks.
-        let pitch = tile + 1
+        precondition(lanes == tile && (tile * depth) % lanes == 0, "a lane per row or column of the tile")
+        // A panel's pitch: two words past the tile (≡ 2 mod 32 banks), so the
+        // 32 lanes of a warp storing a depth-contiguous copy, (d, outer) =
+        // (lane mod 16, lane / 16), hit 32 different banks: 2·d + outer.
+        let pitch = tile + 2
         let (panelA, panelB) = (b.workgroupArray(depth * pitch), b.workgroupArray(depth * pitch))
         let lane = b.lane
         let (laneColumn, laneRow) = (b.mod(lane, laneTile), b.div(lane, laneTile))
