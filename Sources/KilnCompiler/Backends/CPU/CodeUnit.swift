@@ -17,13 +17,6 @@ final class CodeUnit: @unchecked Sendable {
     /// Stands for the weights blob while kernels are emitted (its size is
     /// known only at the end); ``resolveWeights(_:byteCount:)`` replaces it.
     let weightsPlaceholder: IRValue
-    /// Whether LLVM unrolls the unit's loops. Only matrix products gain
-    /// from it: their depth loops ran 7–10% slower without (the transformer
-    /// encoder's MatMuls). Every other kernel unrolls what it needs when it
-    /// is emitted, and LLVM's unrolling of those loops again tripled the
-    /// assembly (MobileNetV2: 1.2 MB against 0.5 MB) and took a third of
-    /// ResNet-18's compile and 60% of MobileNetV2's, for no speed.
-    var unrollsLoops = false
 
     init(name: String, target: TargetSelection, location: SourceLocation) throws {
         machine = try LLVMTarget.makeMachine(target, location: location)
@@ -95,7 +88,7 @@ final class CodeUnit: @unchecked Sendable {
         defer { LLVMDisposePassBuilderOptions(options) }
         LLVMPassBuilderOptionsSetLoopVectorization(options, 1)
         LLVMPassBuilderOptionsSetSLPVectorization(options, 1)
-        LLVMPassBuilderOptionsSetLoopUnrolling(options, unrollsLoops ? 1 : 0)
+        LLVMPassBuilderOptionsSetLoopUnrolling(options, 1)
         if let error = LLVMRunPasses(module, "default<O3>", machine, options) {
             throw CompileError(
                 .backend, at: location,

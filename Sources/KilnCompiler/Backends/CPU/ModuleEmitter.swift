@@ -119,10 +119,6 @@ struct ModuleEmitter {
             // A node whose results hold no elements (a batch of 0) has nothing to compute.
             if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
             let unit = units[index % units.count]
-            switch node.core {
-            case .gemm, .matMul: unit.unrollsLoops = true
-            default: break
-            }
             let kernelContext = KernelContext(
                 graph: graph, node: node, plan: build.plan, weights: weights, weightsGlobal: unit.weightsPlaceholder,
                 vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,

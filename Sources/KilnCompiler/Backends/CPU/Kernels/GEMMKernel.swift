@@ -92,7 +92,7 @@ struct GEMMKernel {
                     return b.variable(initial)
                 }
             }
-            b.loop(0..<reduction.outer) { outer in
+            b.loop(0..<reduction.outer, unrolls: true) { outer in
                 for inner in 0..<reduction.inner {
                     let bRow = b.add(matrixB.base, reduction.bOffset(outer, inner))
                     let panelValues = zip(lanes, offsets).map { count, offset in
