@@ -101,10 +101,7 @@ import Testing
         let (directory, model) = try VulkanRowShaderTests.writeFixture(
             test.op, test.inputs, output: test.output, attributes: test.attributes, constants: test.constants)
         defer { try? FileManager.default.removeItem(at: directory) }
-
-        var config = ModelConfig()
-        config.backends = [.cpu, .vulkan]
-        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: model, config: config), target: .host)).get()
+        let build = try VulkanRowShaderTests.vulkanBuild(model)
         let shaped = build.dispatches.contains { dispatch in dispatch.cpuDeviceWorkgroups.map { _ in true } ?? false }
         #expect(shaped == test.tiles, "\(test): workgroup tiles \(shaped ? "used" : "not used")")
         #expect(build.dispatches.contains { $0.isWinograd } == test.winograd, "\(test): Winograd")
@@ -120,9 +117,7 @@ import Testing
         let (directory, model) = try VulkanRowShaderTests.writeFixture(
             "MatMul", Self.cases[2].inputs, output: Self.cases[2].output)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = ModelConfig()
-        config.backends = [.cpu, .vulkan]
-        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: model, config: config), target: .host)).get()
+        let build = try VulkanRowShaderTests.vulkanBuild(model)
         let dispatch = try #require(build.dispatches.first)
         // 66 columns and 65 rows: two 64-wide tiles each way, per matrix of the 3 × 4 batch.
         let counts: [Int] = [dispatch.workgroups.x, dispatch.workgroups.y, dispatch.workgroups.z]

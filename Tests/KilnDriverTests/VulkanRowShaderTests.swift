@@ -111,14 +111,16 @@ import Testing
         for failure in try Self.verifyInEveryLayout(model) { Issue.record("\(test): \(failure)") }
     }
 
-    /// The workgroups the node's first shader is dispatched over.
-    func workgroups(_ test: Case) throws -> Int {
-        let path = try VulkanTypedMathTests.writeModel(test.op, [test.input], output: (.float32, test.output), constants: test.constants)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    /// The Vulkan build of the model at `modelPath`.
+    static func vulkanBuild(_ modelPath: String) throws -> VulkanBuild {
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
-        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
-        let first = try #require(build.dispatches.first)
+        return try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: modelPath, config: config), target: .host)).get()
+    }
+
+    /// The workgroups the node's first shader is dispatched over.
+    func workgroups(_ test: Case) throws -> Int {
+        let first = try dispatch(test)
         return first.workgroups.x * first.workgroups.y * first.workgroups.z
     }
 
@@ -126,9 +128,7 @@ import Testing
     func dispatchAndRegion(_ test: Case) throws -> (VulkanBuild.Dispatch, [UInt8]) {
         let path = try VulkanTypedMathTests.writeModel(test.op, [test.input], output: (.float32, test.output), constants: test.constants)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var config = ModelConfig()
-        config.backends = [.cpu, .vulkan]
-        let build = try VulkanBackend.compile(Compiler.schedule(Compiler.prepare(modelPath: path, config: config), target: .host)).get()
+        let build = try Self.vulkanBuild(path)
         return (try #require(build.dispatches.first), build.region)
     }
 

@@ -98,10 +98,8 @@ final class ShaderBuilder {
         arena = m.storageBuffer(of: float, stride: 4, set: 0, binding: 0)
         weights = m.storageBuffer(of: float, stride: 4, set: 0, binding: 1, readOnly: true)
         floatPointer = m.pointerType(.storageBuffer, float)
-        invocation = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
-        m.decorate(invocation, .builtIn, [SPIRVBuiltIn.globalInvocationID.rawValue])
-        workgroup = m.variable(m.pointerType(.input, m.vectorType(uint, 3)), .input)
-        m.decorate(workgroup, .builtIn, [SPIRVBuiltIn.workgroupID.rawValue])
+        invocation = m.builtInVariable(.globalInvocationID, vector: true)
+        workgroup = m.builtInVariable(.workgroupID, vector: true)
     }
 
     /// A shader running `body(index)` for index 0 ..< `units`, one
@@ -337,6 +335,11 @@ final class ShaderBuilder {
     func mod(_ a: SPIRVID, _ b: Int) -> SPIRVID { m.value(.uMod, uint, [a, u(b)]) }
     func less(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.uLessThan, bool, [a, b]) }
     func and(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.logicalAnd, bool, [a, b]) }
+    /// Both conditions, either alone where the other is nil (known true), or nil for neither.
+    func and(_ a: SPIRVID?, _ b: SPIRVID?) -> SPIRVID? {
+        guard let a, let b else { return a ?? b }
+        return and(a, b)
+    }
 
     /// Σ coordinates[k] · strides[k], skipping zero strides.
     func linear(_ coordinates: [SPIRVID], _ strides: [Int], base: Int = 0) -> SPIRVID {

@@ -244,12 +244,8 @@ enum ContractionShaders {
                     ? (b.add(b.div(lane, depth), t * lanes / depth), b.mod(lane, depth))
                     : (lane, b.u(t))
                 let (index, at) = (b.add(first, outer), b.add(firstDepth, d))
-                var inside: SPIRVID?
-                if extent % tile != 0 { inside = b.less(index, b.u(extent)) }
-                if k % depth != 0 {
-                    let deep = b.less(at, b.u(k))
-                    inside = inside.map { b.and($0, deep) } ?? deep
-                }
+                let inside = b.and(
+                    extent % tile == 0 ? nil : b.less(index, b.u(extent)), k % depth == 0 ? nil : b.less(at, b.u(k)))
                 b.m.statement(
                     .store, [b.sharedElement(panel, b.add(b.mul(d, pitch), outer)), reader.element(index, at, inside)])
             }
@@ -278,12 +274,7 @@ enum ContractionShaders {
             for j in 0..<laneTile {
                 let row = b.add(firstRow, b.add(laneRow, i * laneTile))
                 let column = b.add(firstColumn, b.add(laneColumn, j * laneTile))
-                var inside: SPIRVID?
-                if m % tile != 0 { inside = b.less(row, b.u(m)) }
-                if n % tile != 0 {
-                    let within = b.less(column, b.u(n))
-                    inside = inside.map { b.and($0, within) } ?? within
-                }
+                let inside = b.and(m % tile == 0 ? nil : b.less(row, b.u(m)), n % tile == 0 ? nil : b.less(column, b.u(n)))
                 try b.ifThen(inside) { () throws(ShaderLowering.Unsupported) in
                     try store(b, output, matrix, row, column, b.read(sums[i][j]))
                 }

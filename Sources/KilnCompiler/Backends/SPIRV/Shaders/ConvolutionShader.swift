@@ -313,8 +313,8 @@ enum ConvolutionShader {
                 let column = b.add(
                     b.sub(b.mul(outColumn, geometry.strides.w), geometry.padBegin.w),
                     b.mul(b.mod(tap, kw), geometry.dilations.w))
-                var valid = b.and(b.less(row, b.u(height)), b.less(column, b.u(width)))
-                if let inside { valid = b.and(valid, inside) }
+                let within = b.and(b.less(row, b.u(height)), b.less(column, b.u(width)))
+                let valid = b.and(within, inside) ?? within
                 let plane = b.add(imageBase, b.mul(channel, height * width))
                 return b.load(input, b.add(plane, b.add(b.mul(row, width), column)), where: valid)
             }
