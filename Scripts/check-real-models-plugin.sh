@@ -63,6 +63,10 @@ printf '#include "%s.kiln.h"\n' lstm_step >> "$package/Sources/Models/include/Mo
 cp "$repo/Fixtures/bounded/cnn/model.onnx" "$package/Sources/Models/bounded_cnn.onnx"
 cp "$repo/Fixtures/bounded/cnn/model.kiln.json" "$package/Sources/Models/bounded_cnn.kiln.json"
 printf '#include "%s.kiln.h"\n' bounded_cnn >> "$package/Sources/Models/include/Models.h"
+# Two inputs the bounded batch sizes and one it does not: `predict(batch:)` takes `Sample`s.
+cp "$repo/Fixtures/bounded/pair/model.onnx" "$package/Sources/Models/bounded_pair.onnx"
+cp "$repo/Fixtures/bounded/pair/model.kiln.json" "$package/Sources/Models/bounded_pair.kiln.json"
+printf '#include "%s.kiln.h"\n' bounded_pair >> "$package/Sources/Models/include/Models.h"
 cp "$repo/Scripts/plugin-real-models/main.swift" "$package/Sources/App/main.swift"
 cp "$repo/Scripts/plugin-real-models/TensorReading.swift" "$package/Sources/App/TensorReading.swift"
 # The App reads the reference TensorProto files with the compiler's generated ONNX messages.

@@ -209,5 +209,58 @@ do {
     print("FAIL bounded_cnn (bounded batch): \(error)")
     failures += 1
 }
+// Fixtures/bounded/pair (as bounded_pair.onnx): tokens and mask carry the
+// batch, temperature is shared; `predict(batch:temperature:)` takes `Sample`s.
+do {
+    let folder = "\(fixtures)/../bounded/pair"
+    let model = try BoundedPairModel()
+    var samples: [BoundedPairModel.Sample] = []
+    var expectedPerSample: [(probabilities: [Float], count: Float)] = []
+    var temperature: [Float] = []
+    var worst = 0.0
+    for number in 0..<4 {
+        let data = "\(folder)/test_data_set_\(number)"
+        let tokens = try int64s(try readTensor("\(data)/input_0.pb"))
+        let mask = try floats(try readTensor("\(data)/input_1.pb"))
+        temperature = try floats(try readTensor("\(data)/input_2.pb"))
+        let probabilities = try floats(try readTensor("\(data)/output_0.pb"))
+        let counts = try floats(try readTensor("\(data)/output_1.pb"))
+        let outputs = try model.predict(tokens: tokens, mask: mask, temperature: temperature)
+        let (error, problem) = mismatch(outputs.probabilities, probabilities, RealModelCase(name: "pair", atol: 1e-5, rtol: 1e-5))
+        if let problem { throw HarnessError(description: "data set \(number): \(problem)") }
+        guard outputs.counts == counts, model.batch == counts.count else {
+            throw HarnessError(description: "data set \(number): counts \(outputs.counts), expected \(counts)")
+        }
+        worst = max(worst, error)
+        for item in 0..<counts.count {
+            samples.append(
+                BoundedPairModel.Sample(
+                    tokens: Array(tokens[(item * 6)..<((item + 1) * 6)]), mask: Array(mask[(item * 6)..<((item + 1) * 6)])))
+            expectedPerSample.append((Array(probabilities[(item * 8)..<((item + 1) * 8)]), counts[item]))
+        }
+    }
+    // 19 samples: calls of 8, 8 and 3, the temperature shared by all.
+    let results = try model.predict(batch: samples, temperature: temperature)
+    guard results.count == samples.count, model.batch == samples.count % 8 else {
+        throw HarnessError(description: "predict(batch:temperature:) gave \(results.count) results at batch \(model.batch)")
+    }
+    for (index, (result, expected)) in zip(results, expectedPerSample).enumerated() {
+        let (_, problem) = mismatch(result.probabilities, expected.probabilities, RealModelCase(name: "pair", atol: 1e-5, rtol: 1e-5))
+        if let problem { throw HarnessError(description: "predict(batch:temperature:), sample \(index): \(problem)") }
+        guard result.counts == [expected.count] else {
+            throw HarnessError(description: "predict(batch:temperature:), sample \(index): count \(result.counts)")
+        }
+    }
+    do {
+        _ = try model.predict(batch: samples.prefix(2), temperature: [1, 2])
+        throw HarnessError(description: "a shared temperature of 2 values was accepted")
+    } catch let error as KilnError {
+        guard case .shapeMismatch("temperature", _, 2) = error else { throw error }
+    }
+    print("ok   bounded_pair (two batched inputs and a shared one, batches 1, 7, 8, 3, and predict(batch:temperature:) of \(samples.count)): max |error| \(worst)")
+} catch {
+    print("FAIL bounded_pair (batched and shared inputs): \(error)")
+    failures += 1
+}
 print("real models through the plugin: \(cases.count - failures) passed, \(failures) failed, and the kilnc init target")
 exit(failures == 0 ? 0 : 1)

@@ -16,7 +16,7 @@ let referenceDirectory = URL(fileURLWithPath: #filePath)
 
     static let models = [
         "mlp", "lenet", "shape_subgraph", "resnet_small", "typed/where_bool", "typed/cast_float_to_float16",
-        "typed/argmax_axis1", "state/lstm_step", "bounded/cnn",
+        "typed/argmax_axis1", "state/lstm_step", "bounded/cnn", "bounded/pair",
     ]
 
     @Test(arguments: models)

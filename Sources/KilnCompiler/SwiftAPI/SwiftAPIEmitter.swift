@@ -30,7 +30,7 @@ public enum SwiftAPIEmitter {
     static let reservedMembers: Set<String> = Set([
         "run", "predict", "model", "runtime", "Inputs", "Outputs", "inputShapes", "outputShapes", "inputDTypes",
         "outputDTypes", "description", "cpuVariant", "resetState", "stateSnapshot", "restoreState", "activeDevice",
-        "fallbackReason", "submit", "outputs",
+        "fallbackReason", "submit", "outputs", "Sample",
     ]).union(ExtentMembers.fallbackNames)
 
     /// The span accessor of each tensor property: `image` → `withImage`,
@@ -269,9 +269,9 @@ public enum SwiftAPIEmitter {
         out += "    }\n\n"
         func inputDoc(_ input: (name: String, type: TensorType, axis: Int?)) -> String {
             guard input.axis != nil, let dim else {
-                return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount) values (\(typeText(input.type))), row-major."
+                return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount) value\(input.type.elementCount == 1 ? "" : "s") (\(typeText(input.type))), row-major."
             }
-            return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount / dim.bound) values per item, "
+            return "`\(GeneratedText.comment(input.name))`, \(input.type.elementCount / dim.bound) value\(input.type.elementCount == dim.bound ? "" : "s") per item, "
                 + "1 to \(dim.bound) items (\(typeText(input.type, axis: input.axis))), row-major."
         }
         // One generic parameter per input type-checks quickly for a handful;
@@ -342,44 +342,117 @@ public enum SwiftAPIEmitter {
             out += "        try runtime.wait(for: call)\n"
             out += "        return \(copyOutputs("of: call, as:"))\n    }\n"
         }
-        if let extent, inputs.count == 1, inputs[0].axis != nil {
+        if let extent {
+            let tensors = zip(inputs, inputNames).enumerated().map { index, pair in
+                BatchInput(
+                    index: index, onnx: pair.0.name, name: pair.1, element: swiftType(pair.0.type.dtype),
+                    isItem: pair.0.axis != nil, doc: inputDoc(pair.0),
+                    itemDoc: "`\(GeneratedText.comment(pair.0.name))`: one item of \(typeText(pair.0.type, axis: pair.0.axis)): "
+                        + "\(pair.0.type.elementCount / extent.dim.bound) values, row-major.")
+            }
             out += batchPredict(
-                input: (inputs[0].name, inputNames[0], swiftType(inputs[0].type.dtype)),
-                outputs: zip(outputs, outputNames).map { ($1, swiftType($0.type.dtype)) }, extent: extent, access: access)
+                inputs: tensors, outputs: zip(outputs, outputNames).map { ($1, swiftType($0.type.dtype)) },
+                extent: extent, access: access)
         }
         out += "}\n"
         return out
     }
 
-    /// `predict(batch:)`: samples of a model with one input, run in as few
-    /// calls as the bound allows, each sample's outputs returned apart.
-    private static func batchPredict(
-        input: (onnx: String, name: String, element: String), outputs: [(name: String, element: String)],
-        extent: ExtentMembers, access: String
-    ) -> String {
-        let fields = outputs.enumerated().map { index, output in
-            "\(output.name): runtime.outputItem(\(index), item, as: \(output.element).self)"
-        }.joined(separator: ", ")
-        return """
+    /// An input as `predict(batch:)` takes it.
+    struct BatchInput {
+        var index: Int
+        var onnx: String
+        var name: String
+        var element: String
+        /// Sized by the bounded dim: one item per sample; else one value shared by every sample.
+        var isItem: Bool
+        /// `predict`'s parameter documentation.
+        var doc: String
+        /// A `Sample` property's documentation.
+        var itemDoc: String
+    }
 
-                /// Runs every sample, each one item of `\(GeneratedText.comment(input.onnx))` along `\(GeneratedText.comment(extent.dim.name))`, in as few calls
-                /// as ``\(extent.bound)`` allows, and returns each sample's outputs, in order.
-                /// - Throws: `KilnError.shapeMismatch` for a sample of the wrong count (the
-                ///   samples before its call have run).
-                \(access) func predict<Samples: Collection>(batch samples: Samples) throws(KilnError) -> [Outputs]
-                where Samples.Element: Collection, Samples.Element.Element == \(input.element) {
+    /// `predict(batch:)`: samples run in as few calls as the bound allows,
+    /// each sample's outputs returned apart. A sample is one item of the one
+    /// input the bounded dim sizes (a collection of its values), or a
+    /// `Sample` of one item of each where it sizes several; the inputs it
+    /// does not size are parameters every call shares. Nil where a model
+    /// has no item input or more shared inputs than `predict` takes parameters.
+    static func batchPredict(
+        inputs: [BatchInput], outputs: [(name: String, element: String)], extent: ExtentMembers, access: String
+    ) -> String {
+        let items = inputs.filter(\.isItem)
+        let shared = inputs.filter { !$0.isItem }
+        guard let first = items.first, shared.count <= maxPredictParameters else { return "" }
+        // The body's locals and the samples parameter: a shared input of
+        // the same name is known inside by another (its label stays).
+        let locals: Set<String> = ["samples", "results", "start", "end", "chunk", "item", "sample"]
+        var taken = locals.union(inputs.map(\.name))
+        let inner = shared.map { input in
+            guard locals.contains(input.name) else { return input.name }
+            var candidate = input.name + "Input"
+            var suffix = 2
+            while taken.contains(candidate) {
+                candidate = "\(input.name)Input\(suffix)"
+                suffix += 1
+            }
+            taken.insert(candidate)
+            return candidate
+        }
+        let dimName = GeneratedText.comment(extent.dim.name)
+        var out = "\n"
+        let element: String
+        var doc: String
+        if items.count == 1 {
+            element = "Samples.Element: Collection, Samples.Element.Element == \(first.element)"
+            doc = "    /// Runs every sample, each one item of `\(GeneratedText.comment(first.onnx))` along `\(dimName)`, in as few calls\n"
+        } else {
+            out += "    /// One sample of ``predict(batch:\(shared.map { "\($0.name):" }.joined()))``: one item of each input along `\(dimName)`.\n"
+            out += "    \(access) struct Sample: Sendable {\n"
+            for input in items {
+                out += "        /// \(input.itemDoc)\n"
+                out += "        \(access) var \(input.name): [\(input.element)]\n"
+            }
+            out += "\n        \(access) init(\(items.map { "\($0.name): [\($0.element)]" }.joined(separator: ", "))) {\n"
+            for input in items { out += "            self.\(input.name) = \(input.name)\n" }
+            out += "        }\n    }\n\n"
+            element = "Samples.Element == Sample"
+            doc = "    /// Runs every sample, each one item along `\(dimName)` of every input it sizes, in as few calls\n"
+        }
+        doc += "    /// as ``\(extent.bound)`` allows, and returns each sample's outputs, in order.\n"
+        for (input, name) in zip(shared, inner) {
+            doc += "    /// - Parameter \(name): shared by every sample: \(input.doc)\n"
+        }
+        doc += "    /// - Throws: `KilnError.shapeMismatch` for a sample\(shared.isEmpty ? "" : " or shared input") of the wrong\n"
+        doc += "    ///   count (the samples before its call have run).\n"
+        out += doc
+        let parameters = ["batch samples: Samples"] + zip(shared, inner).map { input, name in
+            (input.name == name ? name : "\(input.name) \(name)") + ": some Collection<\(input.element)>"
+        }
+        out += "    \(access) func predict<Samples: Collection>(\(parameters.joined(separator: ", "))) throws(KilnError) -> [Outputs]\n"
+        out += "    where \(element) {\n"
+        out += """
                     var results: [Outputs] = []
                     results.reserveCapacity(samples.count)
                     var start = samples.startIndex
                     while start != samples.endIndex {
                         let end = samples.index(start, offsetBy: Self.\(extent.bound), limitedBy: samples.endIndex) ?? samples.endIndex
-                        let items = samples[start..<end]
-                        try runtime.setExtent(items.count)
-                        for (item, sample) in items.enumerated() {
-                            try runtime.setInputItem(0, item, sample)
+                        let chunk = samples[start..<end]
+                        try runtime.setExtent(chunk.count)
+
+            """
+        for (input, name) in zip(shared, inner) { out += "            try runtime.setInput(\(input.index), \(name))\n" }
+        out += "            for (item, sample) in chunk.enumerated() {\n"
+        for input in items {
+            out += "                try runtime.setInputItem(\(input.index), item, sample\(items.count == 1 ? "" : ".\(input.name)"))\n"
+        }
+        let fields = outputs.enumerated().map { index, output in
+            "\(output.name): runtime.outputItem(\(index), item, as: \(output.element).self)"
+        }.joined(separator: ", ")
+        out += """
                         }
                         runtime.run()
-                        for item in 0..<items.count {
+                        for item in 0..<chunk.count {
                             results.append(Outputs(\(fields)))
                         }
                         start = end
@@ -388,5 +461,6 @@ public enum SwiftAPIEmitter {
                 }
 
             """
+        return out
     }
 }

@@ -170,8 +170,8 @@ public final class BoundedCnnModel {
 
     /// Runs every sample, each one item of `x` along `batch`, in as few calls
     /// as ``maxBatch`` allows, and returns each sample's outputs, in order.
-    /// - Throws: `KilnError.shapeMismatch` for a sample of the wrong count (the
-    ///   samples before its call have run).
+    /// - Throws: `KilnError.shapeMismatch` for a sample of the wrong
+    ///   count (the samples before its call have run).
     public func predict<Samples: Collection>(batch samples: Samples) throws(KilnError) -> [Outputs]
     where Samples.Element: Collection, Samples.Element.Element == Float {
         var results: [Outputs] = []
@@ -179,13 +179,13 @@ public final class BoundedCnnModel {
         var start = samples.startIndex
         while start != samples.endIndex {
             let end = samples.index(start, offsetBy: Self.maxBatch, limitedBy: samples.endIndex) ?? samples.endIndex
-            let items = samples[start..<end]
-            try runtime.setExtent(items.count)
-            for (item, sample) in items.enumerated() {
+            let chunk = samples[start..<end]
+            try runtime.setExtent(chunk.count)
+            for (item, sample) in chunk.enumerated() {
                 try runtime.setInputItem(0, item, sample)
             }
             runtime.run()
-            for item in 0..<items.count {
+            for item in 0..<chunk.count {
                 results.append(Outputs(probabilities: runtime.outputItem(0, item, as: Float.self), r2: runtime.outputItem(1, item, as: Float.self)))
             }
             start = end

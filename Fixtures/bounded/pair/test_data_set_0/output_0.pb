@@ -1,0 +1,1 @@
+BprobabilitiesJ ¹>bÊ=‡c>ÍW=ù«>4†=úŠ=ÓvU>
