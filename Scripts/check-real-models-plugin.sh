@@ -57,7 +57,10 @@ printf '{ "className": "SqueezeNet", "access": "package", "rename": { "image": "
 # A streaming model whose config keeps its recurrent state inside the model:
 # the App feeds it one step per call through the generated class.
 cp "$repo/Fixtures/state/lstm_step/model.onnx" "$package/Sources/Models/lstm_step.onnx"
-cp "$repo/Fixtures/state/lstm_step/model.kiln.json" "$package/Sources/Models/lstm_step.kiln.json"
+# Its config as the fixture has it, plus a Vulkan build: the App also pipelines its steps on lavapipe.
+sed 's/^}$/, "backends": ["cpu", "vulkan"] }/' "$repo/Fixtures/state/lstm_step/model.kiln.json" \
+    > "$package/Sources/Models/lstm_step.kiln.json"
+grep -q '"vulkan"' "$package/Sources/Models/lstm_step.kiln.json" || fail "could not add Vulkan to lstm_step's config"
 printf '#include "%s.kiln.h"\n' lstm_step >> "$package/Sources/Models/include/Models.h"
 # A model whose config bounds its batch: the App calls it at several batches.
 cp "$repo/Fixtures/bounded/cnn/model.onnx" "$package/Sources/Models/bounded_cnn.onnx"

@@ -122,6 +122,9 @@ typedef struct KilnVulkan {
   /// buffer from the same pool, and a fence, per slot.
   VkCommandBuffer slotCommands[KILN_VULKAN_SLOTS];
   VkFence slotFences[KILN_VULKAN_SLOTS];
+  /// A model with state, where the arena is not mapped: copies the host's
+  /// state into the device's arena, submitted before a slot's commands.
+  VkCommandBuffer stateCommands;
   /// A profiling executor's timestamps around every dispatch of the
   /// synchronous command buffer (null when not profiling).
   VkQueryPool queries;
@@ -631,10 +634,11 @@ static void kiln_vulkan_copy(KilnVulkan *vk, VkCommandBuffer commands, uint32_t 
 
 /// Submits `commands` to signal `fence`, which it resets first. Allocates
 /// and creates nothing.
-static int kiln_vulkan_send(KilnVulkan *vk, VkCommandBuffer commands, VkFence fence, char *error, size_t errorSize) {
+static int kiln_vulkan_send(KilnVulkan *vk, const VkCommandBuffer *commands, uint32_t count, VkFence fence,
+                            char *error, size_t errorSize) {
   KILN_TRY(vk->resetFences(vk->device, 1, &fence), "vkResetFences");
   VkSubmitInfo submit = {
-      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &commands};
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = count, .pCommandBuffers = commands};
   KILN_TRY(vk->queueSubmit(vk->queue, 1, &submit, fence), "vkQueueSubmit");
   return 0;
 }
@@ -660,7 +664,7 @@ static int kiln_vulkan_wait(KilnVulkan *vk, VkFence fence, char *error, size_t e
 /// Submits the command buffer and waits for it, at most
 /// KILN_VULKAN_TIMEOUT_SECONDS. Allocates and creates nothing.
 static int kiln_vulkan_submit(KilnVulkan *vk, char *error, size_t errorSize) {
-  if (kiln_vulkan_send(vk, vk->commands, vk->fence, error, errorSize) != 0) return -1;
+  if (kiln_vulkan_send(vk, &vk->commands, 1, vk->fence, error, errorSize) != 0) return -1;
   return kiln_vulkan_wait(vk, vk->fence, error, errorSize);
 }
 
@@ -772,7 +776,9 @@ struct KilnVulkanExecutor {
   uint32_t inputCount;
   uint32_t outputCount;
   uint64_t *slotOffsets;  ///< Every input's offset in a slot, then every output's.
-  int32_t stateful;       ///< The model has state, which pipelined calls do not carry.
+  /// The model has state: pipelined calls carry it in the device's arena,
+  /// and copy it back to the host's after each call where the arena is not mapped.
+  int32_t stateful;
   int32_t inFlight[KILN_VULKAN_SLOTS];  ///< Submitted and not yet waited for.
   /// Profiling: `stampCount` (dispatches + 1) timestamps of the last
   /// synchronous call as the device wrote them (`raw`, in ticks) and in
@@ -979,6 +985,26 @@ static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDes
   return kiln_vulkan_end(vk, commands, error, errorSize);
 }
 
+/// Records in `commands`, after the dispatches, what a synchronous call's
+/// host does after it: each state output becomes the next call's state in
+/// the device's arena, and where the arena is not mapped the host's copy of
+/// the state gets it too, so that it holds the last call's state once the
+/// call is waited for. The next call's lead barrier orders the copies
+/// before its dispatches.
+static void kiln_executor_carry_state(KilnVulkanExecutor *executor, VkCommandBuffer commands,
+                                      const KilnModelDescriptor *model) {
+  KilnVulkan *vk = &executor->vk;
+  for (uint32_t index = 0; index < model->stateCount; index++) {
+    const KilnStateDescriptor *state = &model->states[index];
+    if (!executor->mapsArena) {
+      kiln_vulkan_copy(vk, commands, KILN_ARENA, state->sourceOffset, KILN_STAGING, state->offset, state->byteCount);
+    }
+    if (state->sourceOffset != state->offset) {
+      kiln_vulkan_copy(vk, commands, KILN_ARENA, state->sourceOffset, KILN_ARENA, state->offset, state->byteCount);
+    }
+  }
+}
+
 /// Makes the slots of pipelined calls: where each input and output lies in
 /// one, a host buffer per slot, zeroed, and its command buffer (the
 /// inputs from the slot to the arena, every dispatch, the outputs from the
@@ -1037,10 +1063,18 @@ static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDesc
       kiln_vulkan_copy(vk, commands, KILN_ARENA, output->offset, KILN_SLOT + slot,
                        executor->slotOffsets[model->inputCount + index], output->byteCount);
     }
+    kiln_executor_carry_state(executor, commands, model);
     kiln_executor_copied_out(vk, commands);
     if (kiln_vulkan_end(vk, commands, error, errorSize) != 0) return -1;
   }
-  return 0;
+  if (!executor->stateful || executor->mapsArena) return 0;
+  bufferInfo.commandBufferCount = 1;
+  KILN_TRY(vkAllocateCommandBuffers(vk->device, &bufferInfo, &vk->stateCommands), "vkAllocateCommandBuffers");
+  if (kiln_vulkan_begin(vk, vk->stateCommands, error, errorSize) != 0) return -1;
+  kiln_executor_lead(vk, vk->stateCommands);
+  kiln_vulkan_copy(vk, vk->stateCommands, KILN_STAGING, model->stateOffset, KILN_ARENA, model->stateOffset,
+                   model->stateSize);
+  return kiln_vulkan_end(vk, vk->stateCommands, error, errorSize);
 }
 
 /// Makes the timestamp queries of a profiling executor, where the queue
@@ -1103,7 +1137,7 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   if (kiln_executor_check(model, error, errorSize) != 0) return -1;
   // Tests reach the staging path on devices (lavapipe) that would map the arena.
   const char *forced = getenv("KILN_VULKAN_STAGING");
-  int staging = forced != NULL && forced[0] != 0 && strcmp(forced, "0") != 0;
+  int staging = (flags & KILN_VULKAN_STAGED) || (forced != NULL && forced[0] != 0 && strcmp(forced, "0") != 0);
   if (kiln_vulkan_open(vk, deviceIndex, error, errorSize) != 0) return -1;
 
   // Whole four-float texels (the views at bindings 4 and 5), at least one.
@@ -1281,14 +1315,9 @@ static int kiln_executor_slot_exists(const KilnVulkanExecutor *executor, uint32_
   return 1;
 }
 
-int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, uint32_t flags, char *error,
+                                    size_t errorSize) {
   if (!kiln_executor_slot_exists(executor, slot, error, errorSize)) return -1;
-  if (executor->stateful) {
-    snprintf(error, errorSize,
-             "a model with state cannot pipeline calls: each call reads the state the one before left (use "
-             "kiln_vulkan_executor_run)");
-    return -1;
-  }
   if (executor->failure[0] != 0) {
     snprintf(error, errorSize, "%s", executor->failure);
     return -1;
@@ -1299,7 +1328,16 @@ int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot,
     return -1;
   }
   KilnVulkan *vk = &executor->vk;
-  if (kiln_vulkan_send(vk, vk->slotCommands[slot], vk->slotFences[slot], executor->failure,
+  VkCommandBuffer commands[2] = {vk->stateCommands, vk->slotCommands[slot]};
+  uint32_t first = (flags & KILN_VULKAN_SUBMIT_STATE) && vk->stateCommands ? 0 : 1;
+  if (first == 0) {
+    for (uint32_t other = 0; other < KILN_VULKAN_SLOTS; other++) {
+      if (!executor->inFlight[other]) continue;
+      snprintf(error, errorSize, "the host's state goes to the device only with no call in flight (slot %u is)", other);
+      return -1;
+    }
+  }
+  if (kiln_vulkan_send(vk, commands + first, 2 - first, vk->slotFences[slot], executor->failure,
                        sizeof executor->failure) != 0) {
     snprintf(error, errorSize, "%s", executor->failure);
     return -1;

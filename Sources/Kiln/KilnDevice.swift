@@ -34,9 +34,11 @@ final class VulkanRun {
     /// Builds the executor of `model`'s Vulkan build, checking that it lays
     /// out the arena as the chosen CPU build does (`cpu`), so that the host
     /// side and a CPU fallback see the same tensors. `profiling`: calls
-    /// record a device timestamp around every dispatch.
+    /// record a device timestamp around every dispatch. `staged`: the host
+    /// works on a copy of the arena even where it could map the device's.
     init(
-        vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String, profiling: Bool
+        vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String, profiling: Bool,
+        staged: Bool = false
     ) throws(KilnError) {
         guard let vulkan else {
             throw .vulkanUnavailable(
@@ -55,7 +57,7 @@ final class VulkanRun {
         let device = try KilnVulkan.selectDevice()
         let error = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorCapacity)
         error.initialize(repeating: 0, count: Self.errorCapacity)
-        let flags = profiling ? UInt32(KILN_VULKAN_PROFILE) : 0
+        let flags = (profiling ? UInt32(KILN_VULKAN_PROFILE) : 0) | (staged ? UInt32(KILN_VULKAN_STAGED) : 0)
         guard let executor = kiln_vulkan_executor_create(vulkan, UInt32(device.loaderIndex), flags, error, Self.errorCapacity)
         else {
             let reason = String(cString: error)
@@ -98,8 +100,12 @@ final class VulkanRun {
     @inline(__always)
     func run() -> String? { failure(kiln_vulkan_executor_run(executor, error, Self.errorCapacity)) }
 
-    /// Starts the pipelined call in `slot`; nil, or why it failed.
-    func submit(slot: Int) -> String? { failure(kiln_vulkan_executor_submit(executor, UInt32(slot), error, Self.errorCapacity)) }
+    /// Starts the pipelined call in `slot`, with `state`: after copying the
+    /// host's state to the device; nil, or why it failed.
+    func submit(slot: Int, state: Bool) -> String? {
+        let flags = state ? UInt32(KILN_VULKAN_SUBMIT_STATE) : 0
+        return failure(kiln_vulkan_executor_submit(executor, UInt32(slot), flags, error, Self.errorCapacity))
+    }
 
     /// Waits for the pipelined call in `slot`; nil, or why it failed.
     func wait(slot: Int) -> String? { failure(kiln_vulkan_executor_wait(executor, UInt32(slot), error, Self.errorCapacity)) }

@@ -171,12 +171,14 @@ public final class KilnModel {
     }
 
     /// Loads with another splitting threshold: tests set it to 1 so that
-    /// every multi-tile kernel of a small fixture runs split.
+    /// every multi-tile kernel of a small fixture runs split. `stagedVulkanArena`:
+    /// on Vulkan the host works on a copy of the arena, as on a device that
+    /// cannot map it, even where it could.
     @_spi(Testing)
     public init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
         cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int, profiling: Bool = false,
-        profiledCalls: Int = 256, device: KilnDevice = .cpu
+        profiledCalls: Int = 256, device: KilnDevice = .cpu, stagedVulkanArena: Bool = false
     ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
@@ -282,7 +284,8 @@ public final class KilnModel {
         var vulkan: VulkanRun?
         if device != .cpu {
             do {
-                vulkan = try VulkanRun(vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles)
+                vulkan = try VulkanRun(
+                    vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles, staged: stagedVulkanArena)
             } catch {
                 if device == .vulkan { throw error }
                 fallbackReason = error.description
@@ -578,8 +581,10 @@ public final class KilnModel {
     /// workers too for the kernels worth splitting.
     /// Then carries state outputs into the state the next call reads.
     public func run() {
-        // Pipelined calls share the device's arena: they finish first.
+        // Pipelined calls share the device's arena: they finish first. This
+        // call carries the state on the host, so the next pipelined call takes it along.
         if pipeline.onDevice > 0 { finishPipelinedCalls() }
+        pipeline.deviceHasState = false
         if activeDevice == .vulkan, let vulkan {
             let start = profileStamps == nil ? 0 : Self.monotonicNanoseconds()
             guard let failure = vulkan.run() else {

@@ -4,6 +4,11 @@
 // Two slots, allocated at load (the Vulkan executor's mapped buffers, or
 // host memory on the CPU, where a submitted call runs before submit
 // returns, so code written for pipelining runs on either device).
+// A model with state keeps it on the device from one pipelined call to the
+// next (the executor's command buffers carry it, as the host does after a
+// synchronous call), so calls in flight together still each read the state
+// the one before left; the host's copy follows, and anything that reads
+// or writes the state on the host first waits for the calls in flight.
 
 import CKiln
 
@@ -24,6 +29,8 @@ final class PipelineSlots {
         case submitted(number: Int, onDevice: Bool)
         /// Finished before its wait (a synchronous call drained it).
         case finished(number: Int)
+        /// A call of a model with state that failed on the device: why.
+        case lost(number: Int, detail: String)
     }
 
     let bases: [UnsafeMutableRawPointer]
@@ -35,8 +42,11 @@ final class PipelineSlots {
     /// The extent each slot's call was submitted at.
     var extents: [Int64] = Array(repeating: 0, count: count)
     var submitted = 0
-    /// Why this model cannot pipeline calls, or nil.
-    let refusal: String?
+    /// The model has state, which pipelined calls carry on the device.
+    let stateful: Bool
+    /// The device's arena holds the state the host's does: false once a
+    /// synchronous call, reset or restore changed the host's.
+    var deviceHasState = false
 
     init(model: KilnModelDescriptor, vulkan: VulkanRun?, name: String) throws(KilnError) {
         let tensors = Int(model.inputCount) + Int(model.outputCount)
@@ -47,9 +57,7 @@ final class PipelineSlots {
         }
         self.offsets = offsets.prefix(tensors).map { Int($0) }
         inputCount = Int(model.inputCount)
-        refusal =
-            model.stateCount > 0 || model.stateSize > 0
-            ? "a model with state cannot pipeline calls: each call reads the state the one before left" : nil
+        stateful = model.stateCount > 0 || model.stateSize > 0
         if let vulkan {
             bases = (0..<Self.count).compactMap { kiln_vulkan_executor_slot(vulkan.executor, UInt32($0)) }
             ownsMemory = false
@@ -98,10 +106,12 @@ extension KilnModel {
     /// goes on (on the CPU the call runs before this returns). Up to
     /// ``pipelineDepth`` calls may be in flight; collect each with ``wait(for:)``.
     ///
+    /// A model with state runs its calls in the order submitted, each on the
+    /// state the one before left, as synchronous calls do.
+    ///
     /// - Throws: ``KilnError/pipelining(model:detail:)`` when the slot this
-    ///   call needs still holds an uncollected call, or the model has state.
+    ///   call needs still holds an uncollected call.
     public func submit() throws(KilnError) -> KilnPendingCall {
-        if let refusal = pipeline.refusal { throw .pipelining(model: modelName, detail: refusal) }
         let slot = pipeline.submitted % PipelineSlots.count
         guard pipeline.uses[slot] == .idle else {
             throw .pipelining(
@@ -112,7 +122,13 @@ extension KilnModel {
         pipeline.extents[slot] = dimCount > 0 ? Int64(extent()) : 0
         var onDevice = false
         if activeDevice == .vulkan, let vulkan {
-            if let failure = vulkan.submit(slot: slot) { fallBack(failure) } else { onDevice = true }
+            let state = pipeline.stateful && !pipeline.deviceHasState
+            if let failure = vulkan.submit(slot: slot, state: state) {
+                fallBack(failure)
+            } else {
+                onDevice = true
+                pipeline.deviceHasState = true
+            }
         }
         if !onDevice { runOnCPU(slot: slot) }
         pipeline.uses[slot] = .submitted(number: call.number, onDevice: onDevice)
@@ -125,22 +141,30 @@ extension KilnModel {
     /// until the call ``pipelineDepth`` submissions later is submitted.
     ///
     /// - Throws: ``KilnError/pipelining(model:detail:)`` when `call` is not in
-    ///   flight (collected already, or never submitted here).
+    ///   flight (collected already, or never submitted here), or when the
+    ///   device failed while a model with state ran it: the CPU takes over
+    ///   the calls after it, but cannot redo the state it carried.
     public func wait(for call: KilnPendingCall) throws(KilnError) {
         guard call.slot < PipelineSlots.count else {
             throw .pipelining(model: modelName, detail: "call \(call.number) was not submitted to this model")
         }
         switch pipeline.uses[call.slot] {
         case .submitted(call.number, let onDevice):
+            pipeline.uses[call.slot] = .idle
             if onDevice {
                 pipeline.onDevice -= 1
-                finishOnDevice(slot: call.slot)
+                if let lost = finishOnDevice(call.number, slot: call.slot) {
+                    throw .pipelining(model: modelName, detail: lost)
+                }
             }
-        case .finished(call.number): break
+        case .finished(call.number):
+            pipeline.uses[call.slot] = .idle
+        case .lost(call.number, let detail):
+            pipeline.uses[call.slot] = .idle
+            throw .pipelining(model: modelName, detail: detail)
         default:
             throw .pipelining(model: modelName, detail: "call \(call.number) is not in flight (collected already?)")
         }
-        pipeline.uses[call.slot] = .idle
     }
 
     /// Output `index` of a call ``wait(for:)`` collected, sized at the extent it was submitted at.
@@ -151,23 +175,36 @@ extension KilnModel {
             view(tensor, as: type, at: start, count: count(tensor, atExtent: Int(pipeline.extents[call.slot]))))
     }
 
-    /// Waits for every call running on the device (before a synchronous call, which shares its arena).
+    /// Waits for every call running on the device, oldest first (before a
+    /// synchronous call, which shares its arena, or the host touches the state).
     func finishPipelinedCalls() {
-        for slot in 0..<PipelineSlots.count {
-            guard case .submitted(let number, true) = pipeline.uses[slot] else { continue }
+        let running = (0..<PipelineSlots.count).compactMap { slot -> (number: Int, slot: Int)? in
+            guard case .submitted(let number, true) = pipeline.uses[slot] else { return nil }
+            return (number, slot)
+        }
+        for (number, slot) in running.sorted(by: { $0.number < $1.number }) {
             pipeline.onDevice -= 1
-            finishOnDevice(slot: slot)
-            pipeline.uses[slot] = .finished(number: number)
+            if let lost = finishOnDevice(number, slot: slot) {
+                pipeline.uses[slot] = .lost(number: number, detail: lost)
+            } else {
+                pipeline.uses[slot] = .finished(number: number)
+            }
         }
     }
 
-    /// Waits for the device's call in `slot`; if the device fails, the CPU computes it from the slot's inputs.
-    private func finishOnDevice(slot: Int) {
-        guard let vulkan else { return }
-        if let failure = vulkan.wait(slot: slot) {
-            if activeDevice == .vulkan { fallBack(failure) }
+    /// Waits for the device's call `number` in `slot`. If the device fails,
+    /// calls move to the CPU, which computes this one from the slot's
+    /// inputs; for a model with state it cannot, and this says why.
+    private func finishOnDevice(_ number: Int, slot: Int) -> String? {
+        guard let vulkan, let failure = vulkan.wait(slot: slot) else { return nil }
+        if activeDevice == .vulkan { fallBack(failure) }
+        guard pipeline.stateful else {
             runOnCPU(slot: slot)
+            return nil
         }
+        return "call \(number) failed on the device (\(failure)); calls now run on the CPU, but the state it "
+            + "and the calls in flight with it carried is lost: the model holds what the device last wrote. "
+            + "Call resetState() or restoreState(_:) to go on from a known state"
     }
 
     /// Runs the call whose inputs are in `slot` on the CPU build, leaving its outputs there.

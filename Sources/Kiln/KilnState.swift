@@ -36,6 +36,7 @@ extension KilnModel {
     /// input's initializer where the model has one, else zeros.
     public func resetState() {
         guard stateRegion.count > 0 else { return }
+        leaveStateToTheHost()
         (arena + stateRegion.offset).initializeMemory(as: UInt8.self, repeating: 0, count: stateRegion.count)
         for start in stateStarts {
             guard let initial = start.initial else { continue }
@@ -45,6 +46,7 @@ extension KilnModel {
 
     /// A copy of the current state (allocates; take it between calls).
     public func stateSnapshot() -> KilnStateSnapshot {
+        if pipeline.onDevice > 0 { finishPipelinedCalls() }
         let region = UnsafeRawBufferPointer(start: arena + stateRegion.offset, count: stateRegion.count)
         return KilnStateSnapshot(modelName: modelName, bytes: Array(region))
     }
@@ -60,9 +62,17 @@ extension KilnModel {
                 detail: "the snapshot holds \(snapshot.bytes.count) bytes of state from \(snapshot.modelName), "
                     + "this model has \(stateRegion.count) bytes")
         }
+        leaveStateToTheHost()
         snapshot.bytes.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
             (arena + stateRegion.offset).copyMemory(from: base, byteCount: bytes.count)
         }
+    }
+
+    /// Before the host writes the state: the pipelined calls that carry it
+    /// on the device finish, and the next one takes the host's state along.
+    private func leaveStateToTheHost() {
+        if pipeline.onDevice > 0 { finishPipelinedCalls() }
+        pipeline.deviceHasState = false
     }
 }

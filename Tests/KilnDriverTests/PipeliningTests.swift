@@ -3,7 +3,7 @@
 // caller's preparation of the next call runs while the device computes.
 
 import Foundation
-@_spi(Tools) import Kiln
+@_spi(Testing) @_spi(Tools) import Kiln
 import KilnCompiler
 import KilnDriver
 import Testing
@@ -63,8 +63,85 @@ import Testing
         try model.wait(for: first)
         #expect { try model.wait(for: first) } throws: { "\($0)".contains("call 0 is not in flight") }
         try model.wait(for: second)
-        let stateful = try Self.load("state/gru_step", device: .automatic)
-        #expect { try stateful.submit() } throws: { "\($0)".contains("a model with state cannot pipeline calls") }
+    }
+
+    /// A model with state carries it from one pipelined call to the next on
+    /// the device, two calls in flight, and the host's state follows: the
+    /// same outputs and state as synchronous calls, through synchronous
+    /// calls, a reset and a restore in between. The GRU step computes its
+    /// state in place; the running sum (StateTests) copies it at the end of
+    /// a call. `staged`: the host works on a copy of the arena, as on a discrete GPU.
+    @Test(arguments: ["state/gru_step", "running sum"], ["vulkan", "vulkan staged", "cpu"])
+    func aModelWithStateCarriesItThroughPipelinedCalls(_ subject: String, _ setting: String) throws {
+        let loaded: LoadedModel
+        if subject == "running sum" {
+            let path = try StateTests().writeRunningSum()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            loaded = try LoadedModel(
+                modelPath: path, config: ModelConfig(state: StateTests().pairs, backends: [.cpu, .vulkan]))
+        } else {
+            let fixture = try #require(FixtureCase.all.first { $0.folder == subject })
+            loaded = try LoadedModel(modelPath: fixture.modelPath, config: VulkanFixtureTests.vulkanConfig(fixture))
+        }
+        func instance() throws -> KilnModel {
+            let model = try KilnModel(
+                descriptor: loaded.descriptor, threads: .inline, minimumOperationsPerWorker: 1,
+                device: setting == "cpu" ? .cpu : .vulkan, stagedVulkanArena: setting == "vulkan staged")
+            model.codeOwner = loaded
+            return model
+        }
+        let (reference, model) = (try instance(), try instance())
+        #expect(model.activeDevice == (setting == "cpu" ? .cpu : .vulkan))
+        let count = model.inputs[0].elementCount
+        func synchronous(_ model: KilnModel, _ number: Int) throws -> [Float] {
+            try model.setInput(0, Self.input(count, call: number))
+            model.run()
+            return Array(model.output(0))
+        }
+        /// Calls `numbers` pipelined, two in flight, each output as it is collected.
+        func pipelined(_ numbers: Range<Int>) throws -> [[Float]] {
+            var pending: [KilnPendingCall] = []
+            var results: [[Float]] = []
+            for number in numbers {
+                try model.setNextInput(0, Self.input(count, call: number))
+                pending.append(try model.submit())
+                if pending.count == 2 || number == numbers.upperBound - 1 {
+                    for call in pending {
+                        try model.wait(for: call)
+                        results.append(Array(model.output(0, of: call, as: Float.self)))
+                    }
+                    pending.removeAll()
+                }
+            }
+            return results
+        }
+        var expected = try (0..<8).map { try synchronous(reference, $0) }
+        // Synchronous, pipelined (the device takes the host's state), synchronous, pipelined.
+        var results = [try synchronous(model, 0)]
+        results += try pipelined(1..<6)
+        results.append(try synchronous(model, 6))
+        results += try pipelined(7..<8)
+        #expect(results == expected)
+        #expect(model.stateSnapshot() == reference.stateSnapshot())
+        // A snapshot taken while a call is in flight waits for it.
+        try model.setNextInput(0, Self.input(count, call: 8))
+        let inFlight = try model.submit()
+        let snapshot = model.stateSnapshot()
+        try model.wait(for: inFlight)
+        _ = try synchronous(reference, 8)
+        #expect(snapshot == reference.stateSnapshot())
+        // A reset with a call in flight, then pipelined calls from the start.
+        try model.setNextInput(0, Self.input(count, call: 9))
+        let dropped = try model.submit()
+        model.resetState()
+        try model.wait(for: dropped)
+        reference.resetState()
+        expected = try (0..<3).map { try synchronous(reference, $0) }
+        #expect(try pipelined(0..<3) == expected)
+        // Back to the state after call 8, then on from there.
+        try model.restoreState(snapshot)
+        try reference.restoreState(snapshot)
+        #expect(try pipelined(9..<12) == (9..<12).map { try synchronous(reference, $0) })
     }
 
     /// The caller's work on the next call overlaps the device's on this one:

@@ -69,10 +69,16 @@ typedef struct KilnVulkanExecutor KilnVulkanExecutor;
 /// timestamp around every dispatch (kiln_vulkan_executor_timestamps).
 #define KILN_VULKAN_PROFILE 1u
 
+/// kiln_vulkan_executor_create's flag: the arena stays in device memory
+/// and the host's view of it is a staging copy, as on devices that cannot
+/// map it (discrete GPUs), even where it could be mapped (the
+/// KILN_VULKAN_STAGING environment variable does the same).
+#define KILN_VULKAN_STAGED 2u
+
 /// Creates the executor of `model` (a descriptor whose executables are all
 /// SPIR-V) on physical device `deviceIndex`, in the order the loader
 /// enumerates them (as kiln_vulkan_devices fills them). Uploads the weights
-/// blob. `flags`: 0 or KILN_VULKAN_PROFILE. Returns null with a sentence in
+/// blob. `flags`: KILN_VULKAN_PROFILE, KILN_VULKAN_STAGED or neither. Returns null with a sentence in
 /// `error` saying why it cannot (no loader, no driver, no such device, no
 /// compute queue, out of memory, a shader the driver rejects).
 KilnVulkanExecutor *kiln_vulkan_executor_create(
@@ -128,17 +134,24 @@ uint64_t kiln_vulkan_executor_slot_offset(const KilnVulkanExecutor *executor, ui
 /// here, submit it, and after the wait read its outputs here.
 void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot);
 
+/// kiln_vulkan_executor_submit's flag: first copy the state the host holds
+/// (its view of the arena) into the device's arena, because a synchronous
+/// call, a reset or a restore changed it since the last pipelined call.
+/// Only with no call in flight; a mapped arena needs no copy and ignores it.
+#define KILN_VULKAN_SUBMIT_STATE 1u
+
 /// Starts a pipelined call and returns without waiting for it: one
 /// vkQueueSubmit of the slot's recorded command buffer, which copies the
-/// slot's inputs into the arena, runs every dispatch and copies the outputs
-/// back into the slot. Both slots may be in flight at once: calls run in
-/// the order submitted. The slot's memory, and the arena, must be left
-/// alone until kiln_vulkan_executor_wait returns. Returns 0, or -1 with a
-/// sentence in `error`: no such slot, the slot already in flight (wait for
-/// it first), a model with state (each call reads the state the one before
-/// left, so its calls go through kiln_vulkan_executor_run), or an earlier
-/// failure.
-int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize);
+/// slot's inputs into the arena, runs every dispatch, copies the outputs
+/// back into the slot and carries the state, as a synchronous call's host
+/// does (into the device's arena, and the host's view of it). Both slots
+/// may be in flight at once: calls run in the order submitted. The slot's
+/// memory, and the arena (the state too), must be left alone until
+/// kiln_vulkan_executor_wait returns. Returns 0, or -1 with a sentence in
+/// `error`: no such slot, the slot already in flight (wait for it first),
+/// KILN_VULKAN_SUBMIT_STATE with a call in flight, or an earlier failure.
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, uint32_t flags, char *error,
+                                    size_t errorSize);
 
 /// Waits for the call in flight in slot `slot`, after which its outputs are
 /// in the slot and it may be submitted again. Returns 0, or -1 with a

@@ -330,7 +330,7 @@ public enum SwiftAPIEmitter {
         out += "        return \(copyOutputs("as:"))\n"
         out += "    }\n"
         // Pipelined forms where a device can run a call while the caller prepares the next.
-        if model.compilesForVulkan, model.graph.state.isEmpty {
+        if model.compilesForVulkan {
             out += "\n    /// Starts a call with these inputs and returns at once: on Vulkan the device runs\n"
             out += "    /// it while you prepare the next (up to `KilnModel.pipelineDepth` calls in flight);\n"
             out += "    /// on the CPU it runs before returning. ``outputs(of:)`` collects it.\n"
