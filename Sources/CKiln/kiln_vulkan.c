@@ -611,6 +611,25 @@ static const uint32_t *kiln_vulkan_groups(const KilnVulkan *vk, const KilnDispat
   return vk->constants[2] ? dispatch->cpuDeviceWorkgroupCount : dispatch->workgroupCount;
 }
 
+/// The workgroup axis + 1 along which `dispatch`'s counts shrink with the
+/// extent, in the shapes specialization constant 2 picks; 0 where they do not.
+static uint32_t kiln_vulkan_item_axis(const KilnVulkan *vk, const KilnDispatchDescriptor *dispatch) {
+  if (dispatch->itemDim < 0) return 0;
+  return (vk->constants[2] ? dispatch->itemAxes >> 8 : dispatch->itemAxes) & 0xff;
+}
+
+/// `dispatch`'s counts at `extent` items of `bound`: along its item axis,
+/// the first ceil(count * extent / bound) workgroups, which hold every item below the extent.
+static void kiln_vulkan_trimmed_groups(const KilnVulkan *vk, const KilnDispatchDescriptor *dispatch, uint64_t extent,
+                                       uint64_t bound, uint32_t counts[3]) {
+  const uint32_t *groups = kiln_vulkan_groups(vk, dispatch);
+  for (int axis = 0; axis < 3; axis++) counts[axis] = groups[axis];
+  uint32_t item = kiln_vulkan_item_axis(vk, dispatch);
+  if (item == 0 || bound == 0 || extent >= bound) return;
+  // A count is below 2^32 and an extent below the bound: the product fits in 64 bits.
+  counts[item - 1] = (uint32_t)(((uint64_t)groups[item - 1] * extent + bound - 1) / bound);
+}
+
 /// Records in `commands` that the accesses `accessed` of stages `to` wait
 /// for, and see, the writes `written` of stages `from` (in this or an
 /// earlier submission).
@@ -764,9 +783,15 @@ enum {
   KILN_STAGING = 2,  ///< The host's copy of the arena, where the device's is not mapped.
   KILN_UPLOAD = 3,   ///< The weights on their way to the device, while the executor is created.
   KILN_SLOT = 4,     ///< The first of KILN_VULKAN_SLOTS host buffers of pipelined calls' inputs and outputs.
+  /// The workgroup counts of dispatches trimmed to the extent: a region for
+  /// synchronous calls, then one per slot (each call's own extent).
+  KILN_INDIRECT = KILN_SLOT + KILN_VULKAN_SLOTS,
 };
 
-_Static_assert(KILN_SLOT + KILN_VULKAN_SLOTS <= KILN_VULKAN_BUFFERS, "KilnVulkan holds every buffer of an executor");
+_Static_assert(KILN_INDIRECT < KILN_VULKAN_BUFFERS, "KilnVulkan holds every buffer of an executor");
+
+/// Regions of the KILN_INDIRECT buffer: synchronous calls, then the slots.
+#define KILN_INDIRECT_REGIONS (1 + KILN_VULKAN_SLOTS)
 
 struct KilnVulkanExecutor {
   KilnVulkan vk;
@@ -780,6 +805,12 @@ struct KilnVulkanExecutor {
   /// and copy it back to the host's after each call where the arena is not mapped.
   int32_t stateful;
   int32_t inFlight[KILN_VULKAN_SLOTS];  ///< Submitted and not yet waited for.
+  /// A model with a bounded dim whose extent trims dispatches (itemAxes):
+  /// its descriptor, the dim's bound, and the extent each region of the
+  /// KILN_INDIRECT buffer holds the counts of.
+  const KilnModelDescriptor *model;
+  uint64_t bound;
+  uint64_t extents[KILN_INDIRECT_REGIONS];
   /// Profiling: `stampCount` (dispatches + 1) timestamps of the last
   /// synchronous call as the device wrote them (`raw`, in ticks) and in
   /// nanoseconds from the first (`stamps`), read with `getResults`.
@@ -849,6 +880,13 @@ static int kiln_executor_check(const KilnModelDescriptor *model, char *error, si
                kiln_name(dispatch->name), dispatch->subgroupExecutable, model->executableCount);
       return -1;
     }
+    const int trimmed = dispatch->itemDim >= 0;
+    if (dispatch->itemDim < -1 || (trimmed && ((uint32_t)dispatch->itemDim >= model->dimCount || model->dims == NULL)) ||
+        (dispatch->itemAxes & 0xff) > 3 || ((dispatch->itemAxes >> 8) & 0xff) > 3 || dispatch->itemAxes >> 16) {
+      snprintf(error, errorSize, "dispatch %u '%s' is trimmed by dim %d along axes %#x, but the model has %u dims",
+               index, kiln_name(dispatch->name), dispatch->itemDim, dispatch->itemAxes, model->dimCount);
+      return -1;
+    }
   }
   for (uint32_t index = 0; index < model->inputCount; index++) {
     const KilnTensorDescriptor *tensor = &model->inputs[index];
@@ -894,10 +932,11 @@ static void kiln_executor_lead(KilnVulkan *vk, VkCommandBuffer commands) {
 /// before the first and after each (a dispatch with no workgroups takes none
 /// of the time between two), each written once all work before it is done.
 static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, const KilnModelDescriptor *model,
-                                     VkQueryPool queries) {
+                                     VkQueryPool queries, uint32_t region) {
   KILN_DEVICE_FN(vkCmdBindPipeline);
   KILN_DEVICE_FN(vkCmdBindDescriptorSets);
   KILN_DEVICE_FN(vkCmdDispatch);
+  KILN_DEVICE_FN(vkCmdDispatchIndirect);
   KILN_DEVICE_FN(vkCmdResetQueryPool);
   KILN_DEVICE_FN(vkCmdWriteTimestamp);
   if (queries) {
@@ -922,7 +961,12 @@ static void kiln_executor_dispatches(KilnVulkan *vk, VkCommandBuffer commands, c
     VkPipeline pipeline = vk->pipelines[kiln_vulkan_executable(vk, dispatch)];
     if (pipeline != bound) vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
     bound = pipeline;
-    vkCmdDispatch(commands, groups[0], groups[1], groups[2]);
+    if (vk->buffers[KILN_INDIRECT] && kiln_vulkan_item_axis(vk, dispatch)) {
+      VkDeviceSize at = ((VkDeviceSize)region * model->dispatchCount + index) * sizeof(VkDispatchIndirectCommand);
+      vkCmdDispatchIndirect(commands, vk->buffers[KILN_INDIRECT], at);
+    } else {
+      vkCmdDispatch(commands, groups[0], groups[1], groups[2]);
+    }
     if (queries) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, index + 1);
     recorded = 1;
   }
@@ -964,7 +1008,7 @@ static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDes
                      model->stateSize);
     kiln_executor_copied_in(vk, commands);
   }
-  kiln_executor_dispatches(vk, commands, model, vk->queries);
+  kiln_executor_dispatches(vk, commands, model, vk->queries, 0);
   // A fence wait alone does not make the device's writes visible to the host.
   if (executor->mapsArena) {
     kiln_vulkan_barrier(vk, commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
@@ -983,6 +1027,52 @@ static int kiln_executor_record(KilnVulkanExecutor *executor, const KilnModelDes
     kiln_executor_copied_out(vk, commands);
   }
   return kiln_vulkan_end(vk, commands, error, errorSize);
+}
+
+/// Writes the counts of every trimmed dispatch at `extent` into `region`
+/// of the KILN_INDIRECT buffer (the device reads them when the call runs).
+static void kiln_executor_write_extent(KilnVulkanExecutor *executor, uint32_t region, uint64_t extent) {
+  KilnVulkan *vk = &executor->vk;
+  const KilnModelDescriptor *model = executor->model;
+  VkDispatchIndirectCommand *commands = (VkDispatchIndirectCommand *)vk->mapped[KILN_INDIRECT] +
+                                        (size_t)region * model->dispatchCount;
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    if (!kiln_vulkan_item_axis(vk, dispatch)) continue;
+    uint32_t counts[3];
+    kiln_vulkan_trimmed_groups(vk, dispatch, extent, executor->bound, counts);
+    commands[index] = (VkDispatchIndirectCommand){counts[0], counts[1], counts[2]};
+  }
+  executor->extents[region] = extent;
+}
+
+/// Makes the KILN_INDIRECT buffer where dispatches shrink with a bounded
+/// dim's extent (host memory the device reads), every region at the bound.
+static int kiln_executor_indirect(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, char *error,
+                                  size_t errorSize) {
+  KilnVulkan *vk = &executor->vk;
+  int trimmed = 0;
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    if (kiln_vulkan_item_axis(vk, dispatch)) {
+      trimmed = 1;
+      // One bounded dim trims a model (the compiler allows no more).
+      executor->bound = model->dims[dispatch->itemDim].maxValue > 0 ? (uint64_t)model->dims[dispatch->itemDim].maxValue : 0;
+    }
+  }
+  if (!trimmed || executor->bound == 0) return 0;
+  const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  VkDeviceSize bytes = (VkDeviceSize)KILN_INDIRECT_REGIONS * model->dispatchCount * sizeof(VkDispatchIndirectCommand);
+  if (kiln_vulkan_buffer(vk, KILN_INDIRECT, bytes, VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT, &shared, 1,
+                         "the workgroup counts of calls below the bound", error, errorSize) != 0) {
+    return -1;
+  }
+  executor->model = model;
+  memset(vk->mapped[KILN_INDIRECT], 0, bytes);
+  for (uint32_t region = 0; region < KILN_INDIRECT_REGIONS; region++) {
+    kiln_executor_write_extent(executor, region, executor->bound);
+  }
+  return 0;
 }
 
 /// Records in `commands`, after the dispatches, what a synchronous call's
@@ -1056,7 +1146,7 @@ static int kiln_executor_slots(KilnVulkanExecutor *executor, const KilnModelDesc
                        input->byteCount);
     }
     kiln_executor_copied_in(vk, commands);
-    kiln_executor_dispatches(vk, commands, model, VK_NULL_HANDLE);
+    kiln_executor_dispatches(vk, commands, model, VK_NULL_HANDLE, 1 + slot);
     kiln_executor_dispatched(vk, commands);
     for (uint32_t index = 0; index < model->outputCount; index++) {
       const KilnTensorDescriptor *output = &model->outputs[index];
@@ -1251,6 +1341,7 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
     }
     kiln_vulkan_free_buffer(vk, KILN_UPLOAD);
   }
+  if (kiln_executor_indirect(executor, model, error, errorSize) != 0) return -1;
   if (kiln_executor_slots(executor, model, error, errorSize) != 0) return -1;
   if ((flags & KILN_VULKAN_PROFILE) && kiln_executor_profile(executor, model, error, errorSize) != 0) return -1;
   return kiln_executor_record(executor, model, error, errorSize);
@@ -1277,8 +1368,31 @@ void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor) { return executor
 uint64_t kiln_vulkan_executor_workgroups(const KilnVulkanExecutor *executor, const KilnModelDescriptor *model,
                                          uint32_t index) {
   if (executor == NULL || model == NULL || model->dispatches == NULL || index >= model->dispatchCount) return 0;
-  const uint32_t *groups = kiln_vulkan_groups(&executor->vk, &model->dispatches[index]);
-  return (uint64_t)groups[0] * groups[1] * groups[2];
+  uint32_t counts[3];
+  uint64_t extent = executor->model ? executor->extents[0] : 0;
+  kiln_vulkan_trimmed_groups(&executor->vk, &model->dispatches[index], extent, executor->bound, counts);
+  return (uint64_t)counts[0] * counts[1] * counts[2];
+}
+
+int32_t kiln_vulkan_executor_extent(KilnVulkanExecutor *executor, uint32_t region, uint64_t extent, char *error,
+                                    size_t errorSize) {
+  if (executor == NULL || region >= KILN_INDIRECT_REGIONS) {
+    snprintf(error, errorSize, "no executor, or no region %u of workgroup counts (there are %d)", region,
+             KILN_INDIRECT_REGIONS);
+    return -1;
+  }
+  if (executor->model == NULL || executor->extents[region] == extent) return 0;
+  if (extent < 1 || extent > executor->bound) {
+    snprintf(error, errorSize, "extent %llu is outside 1 ... %llu", (unsigned long long)extent,
+             (unsigned long long)executor->bound);
+    return -1;
+  }
+  if (region > 0 && executor->inFlight[region - 1]) {
+    snprintf(error, errorSize, "slot %u has a call in flight: wait for it before setting its extent", region - 1);
+    return -1;
+  }
+  kiln_executor_write_extent(executor, region, extent);
+  return 0;
 }
 
 int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {
@@ -1443,6 +1557,13 @@ uint64_t kiln_vulkan_executor_workgroups(const KilnVulkanExecutor *executor, con
                                          uint32_t index) {
   (void)executor, (void)model, (void)index;
   return 0;
+}
+
+int32_t kiln_vulkan_executor_extent(KilnVulkanExecutor *executor, uint32_t region, uint64_t extent, char *error,
+                                    size_t errorSize) {
+  (void)executor, (void)region, (void)extent;
+  snprintf(error, errorSize, "this Kiln runtime was built without the Vulkan headers");
+  return -1;
 }
 
 int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor) {

@@ -96,6 +96,14 @@ final class VulkanRun {
     /// The host's view of the arena.
     var arena: UnsafeMutableRawPointer? { kiln_vulkan_executor_arena(executor) }
 
+    /// Sets the extent the calls of `region` run at (0: synchronous calls,
+    /// 1 + slot: that slot's pipelined calls), which trims the dispatches
+    /// whose workgroups hold items in order; nil, or why it cannot.
+    @inline(__always)
+    func setExtent(_ extent: Int64, region: Int) -> String? {
+        failure(kiln_vulkan_executor_extent(executor, UInt32(region), UInt64(max(extent, 0)), error, Self.errorCapacity))
+    }
+
     /// Runs one call; nil, or why it failed.
     @inline(__always)
     func run() -> String? { failure(kiln_vulkan_executor_run(executor, error, Self.errorCapacity)) }

@@ -587,7 +587,7 @@ public final class KilnModel {
         pipeline.deviceHasState = false
         if activeDevice == .vulkan, let vulkan {
             let start = profileStamps == nil ? 0 : Self.monotonicNanoseconds()
-            guard let failure = vulkan.run() else {
+            guard let failure = (dimCount > 0 ? vulkan.setExtent(dims[0], region: 0) : nil) ?? vulkan.run() else {
                 if let profileStamps, let stamps = vulkan.timestamps() {
                     let row = profileStamps + (recordedCalls % profiledCallCapacity) * profileWidth
                     for index in 0..<Swift.min(stamps.count, profileWidth) { row[index] = start &+ stamps[index] }

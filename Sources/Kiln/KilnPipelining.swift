@@ -123,7 +123,8 @@ extension KilnModel {
         var onDevice = false
         if activeDevice == .vulkan, let vulkan {
             let state = pipeline.stateful && !pipeline.deviceHasState
-            if let failure = vulkan.submit(slot: slot, state: state) {
+            let extent = dimCount > 0 ? vulkan.setExtent(pipeline.extents[slot], region: 1 + slot) : nil
+            if let failure = extent ?? vulkan.submit(slot: slot, state: state) {
                 fallBack(failure)
             } else {
                 onDevice = true

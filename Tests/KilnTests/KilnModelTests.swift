@@ -95,11 +95,11 @@ final class FakeModel {
         dispatches[0] = KilnDispatchDescriptor(
             name: names[5], executable: 0, tileCount: 6, workgroupCount: (0, 0, 0), costPerTile: costPerTile,
             itemDim: -1, itemBlocks: 0, itemStride: 0, extentFrom: 0, extentTo: 0, cpuDeviceWorkgroupCount: (0, 0, 0),
-            subgroupExecutable: -1, reserved: 0)
+            subgroupExecutable: -1, itemAxes: 0)
         dispatches[1] = KilnDispatchDescriptor(
             name: names[6], executable: 1, tileCount: 1, workgroupCount: (0, 0, 0), costPerTile: 1 << 30,
             itemDim: -1, itemBlocks: 0, itemStride: 0, extentFrom: 0, extentTo: 0, cpuDeviceWorkgroupCount: (0, 0, 0),
-            subgroupExecutable: -1, reserved: 0)
+            subgroupExecutable: -1, itemAxes: 0)
         descriptor = .allocate(capacity: 1)
         descriptor.pointee = KilnModelDescriptor(
             abiVersion: abiVersion, inputCount: 2, outputCount: 2, dimCount: 0, executableCount: 2, dispatchCount: 2,

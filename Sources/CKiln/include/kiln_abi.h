@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 10u
+#define KILN_ABI_VERSION 11u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -90,7 +90,8 @@ typedef struct KilnDispatchDescriptor {
   /// a dispatch only when its tiles are worth more than waking the workers.
   uint32_t costPerTile;
   /// The bounded dim (index into the dims table) whose extent trims this
-  /// dispatch, or -1 when every call runs every tile. Tile t then works on
+  /// dispatch, or -1 when every call runs every tile (or workgroup: see
+  /// `itemAxes` for SPIR-V). CPU: tile t then works on
   /// block (t / itemStride) % itemBlocks, the blocks splitting the dim's
   /// items evenly and in order: at extent n of bound B a call runs only the
   /// first ceil(itemBlocks * n / B) blocks of every run of
@@ -111,7 +112,12 @@ typedef struct KilnDispatchDescriptor {
   /// the executor runs instead where the device supports them in compute
   /// shaders, or -1 (ABI 10).
   int32_t subgroupExecutable;
-  uint32_t reserved;
+  /// SPIR-V with itemDim >= 0: the workgroup axis (1 x, 2 y, 3 z; 0 none)
+  /// along which workgroups hold the dim's items in order, in byte 0 for
+  /// `workgroupCount` and byte 1 for `cpuDeviceWorkgroupCount`. At extent n
+  /// of bound B a call runs only the first ceil(count * n / B) workgroups
+  /// along that axis: they hold every item below n (ABI 11).
+  uint32_t itemAxes;
 } KilnDispatchDescriptor;
 
 /// CPU features compiled code may need: bit `KILN_CPU_x` of a descriptor's

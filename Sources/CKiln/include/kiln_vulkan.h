@@ -103,8 +103,8 @@ void *kiln_vulkan_executor_arena(KilnVulkanExecutor *executor);
 
 /// The workgroups dispatch `index` of `model` (the executor's descriptor)
 /// runs on the executor's device: its workgroupCount or, where the shaders
-/// take their CPU-device shapes, its cpuDeviceWorkgroupCount, multiplied
-/// out; 0 for an index past the table.
+/// take their CPU-device shapes, its cpuDeviceWorkgroupCount, trimmed to
+/// the extent synchronous calls run at, multiplied out; 0 for an index past the table.
 uint64_t kiln_vulkan_executor_workgroups(
     const KilnVulkanExecutor *executor, const struct KilnModelDescriptor *model, uint32_t index);
 
@@ -133,6 +133,17 @@ uint64_t kiln_vulkan_executor_slot_offset(const KilnVulkanExecutor *executor, ui
 /// slot. Host memory the device copies from and to: write a call's inputs
 /// here, submit it, and after the wait read its outputs here.
 void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot);
+
+/// Sets the extent of the model's bounded dim at which calls run: region 0
+/// for synchronous calls (kiln_vulkan_executor_run), 1 + slot for the
+/// pipelined calls of that slot (not in flight). Dispatches whose
+/// workgroups hold items in order along an axis (the descriptor's
+/// itemAxes) then run only the workgroups that hold items below it.
+/// Returns 0 (also for a model without such dispatches, and for the extent
+/// the region has already), or -1 with a sentence in `error`: no such
+/// region, an extent outside 1 ... the bound, or the slot in flight.
+int32_t kiln_vulkan_executor_extent(KilnVulkanExecutor *executor, uint32_t region, uint64_t extent, char *error,
+                                    size_t errorSize);
 
 /// kiln_vulkan_executor_submit's flag: first copy the state the host holds
 /// (its view of the arena) into the device's arena, because a synchronous

@@ -184,12 +184,16 @@ struct DescriptorEmitter {
                 var counts: [IRValue?] = [int32(shader.workgroups.x), int32(shader.workgroups.y), int32(shader.workgroups.z)]
                 let cpuDevice = shader.cpuDeviceWorkgroups ?? shader.workgroups
                 var cpuDeviceCounts: [IRValue?] = [int32(cpuDevice.x), int32(cpuDevice.y), int32(cpuDevice.z)]
+                // Each layout's item axis + 1 in a byte of its own (kiln_abi.h's itemAxes).
+                let axes = (shader.itemAxis.map { $0 + 1 } ?? 0) | (shader.cpuDeviceItemAxis.map { $0 + 1 } ?? 0) << 8
+                let trimmed = axes != 0 && (graph.boundedDims.first?.bound ?? 1) > 1
                 return constStruct(
                     dispatchType,
                     [
-                        string(shader.name), int32(index), int32(0), LLVMConstArray(i32, &counts, 3), int32(0), int32(-1),
-                        int32(0), int32(0), int32(0), int32(0), LLVMConstArray(i32, &cpuDeviceCounts, 3),
-                        int32(subgroupExecutables[index]), int32(0),
+                        string(shader.name), int32(index), int32(0), LLVMConstArray(i32, &counts, 3), int32(0),
+                        int32(trimmed ? 0 : -1), int32(0), int32(0), int32(0), int32(0),
+                        LLVMConstArray(i32, &cpuDeviceCounts, 3), int32(subgroupExecutables[index]),
+                        int32(trimmed ? axes : 0),
                     ])
             }
         }

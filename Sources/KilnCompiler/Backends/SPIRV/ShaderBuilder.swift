@@ -29,6 +29,31 @@ struct ShaderPlan {
     /// The same shader with subgroup operations, for devices that run them
     /// (kiln_abi.h's `subgroupExecutable`); nil where it uses none.
     var subgroupWords: [UInt32]? = nil
+    /// The workgroup axis (0 x, 1 y, 2 z) along which workgroups hold a
+    /// bounded dim's items in order, so a call below the bound runs only
+    /// the first of them (kiln_abi.h's `itemAxes`); nil: every workgroup.
+    var itemAxis: Int? = nil
+    /// The same for the counts on a CPU device (`cpuDeviceWorkgroups`).
+    var cpuDeviceItemAxis: Int? = nil
+}
+
+/// Which index of a grid numbers a bounded dim's items in order (item-major):
+/// the units (an output's elements, with its items outermost) or the rows.
+struct ShaderItems: Equatable {
+    enum Index { case units, rows }
+    var index: Index
+    /// Every item spans the same whole number of them, none shared with
+    /// another item (a convolution's tiles of one image's row), so the items
+    /// stay in order, and each in its share, when the grid packs its rows
+    /// and units together; where a unit or row may hold parts of two items
+    /// (a tile of columns across images), only a layout that keeps the
+    /// index along an axis of its own trims safely.
+    var whole = false
+
+    static let units = ShaderItems(index: .units)
+    static let rows = ShaderItems(index: .rows)
+    static let wholeUnits = ShaderItems(index: .units, whole: true)
+    static let wholeRows = ShaderItems(index: .rows, whole: true)
 }
 
 /// How the lanes of a workgroup combine their values (``ShaderBuilder/workgroupReduce(_:_:lane:)``).
@@ -70,6 +95,13 @@ enum ShaderReduction {
 final class ShaderBuilder {
     /// Invocations per workgroup: a multiple of every common subgroup size (32, 64).
     static let localSize = 64
+    /// Below this many workgroups of units holding a bounded dim's items,
+    /// ``grid(_:rows:items:_:)`` packs the rows with the units, unit-major:
+    /// at one workgroup per item or more, trimming is as fine as the items.
+    /// (lavapipe runs unit-major packing about 10% slower at the bound:
+    /// neighbouring lanes read different rows' weights.)
+    static let itemGroups = 8
+
     /// The most workgroups one dimension of a dispatch may count on every
     /// Vulkan device (maxComputeWorkGroupCount's required minimum).
     static let maximumGroups = 65535
@@ -91,6 +123,9 @@ final class ShaderBuilder {
     /// Whether the shader combines lanes (``workgroupReduce(_:_:lane:)``),
     /// which a variant with subgroup operations does faster.
     private(set) var combinesLanes = false
+    /// The workgroup axis holding items in order, as the layout emitted
+    /// last set it (``grid(_:rows:items:_:)``, or a layout of its own).
+    var itemAxis: Int?
 
     private init(subgroups: Bool = false) {
         self.subgroups = subgroups
@@ -104,10 +139,13 @@ final class ShaderBuilder {
 
     /// A shader running `body(index)` for index 0 ..< `units`, one
     /// invocation each, over as many workgroups as that takes.
+    /// `itemMajor`: the units hold a bounded dim's items in order.
     static func perUnit<E: Error>(
-        _ units: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID) throws(E) -> Void
+        _ units: Int, label: String? = nil, itemMajor: Bool = false, _ body: (ShaderBuilder, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
-        try grid(units, rows: 1, label: label) { b, index, _ throws(E) in try body(b, index) }
+        try grid(units, rows: 1, label: label, items: itemMajor ? .units : nil) { b, index, _ throws(E) in
+            try body(b, index)
+        }
     }
 
     /// Whether `grid` numbers rows along x with the units: when the units
@@ -125,11 +163,13 @@ final class ShaderBuilder {
     /// in the whole workgroup, unless the units fill less than a workgroup
     /// or the rows pass 65535 (``packsRows(units:rows:)``): then rows follow
     /// each other along x.
-    /// Indices run along x, then past 65535 workgroups along z.
+    /// Indices run along x, then past 65535 workgroups along z. `items`:
+    /// which index holds a bounded dim's items in order, if one does.
     static func grid<E: Error>(
-        _ units: Int, rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
+        _ units: Int, rows: Int, label: String? = nil, items: ShaderItems? = nil,
+        _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
-        try shader(label: label) { b throws(E) in try b.grid(units, rows: rows, body) }
+        try shader(label: label) { b throws(E) in try b.grid(units, rows: rows, items: items, body) }
     }
 
     /// A shader whose `main` is what `body` emits, dispatched with the counts it returns.
@@ -149,7 +189,7 @@ final class ShaderBuilder {
             return (b, workgroups)
         }
         let (b, workgroups) = try build(subgroups: false)
-        var plan = ShaderPlan(label: label, words: b.m.words, workgroups: workgroups)
+        var plan = ShaderPlan(label: label, words: b.m.words, workgroups: workgroups, itemAxis: b.itemAxis)
         if b.combinesLanes { plan.subgroupWords = try build(subgroups: true).0.m.words }
         return plan
     }
@@ -166,25 +206,43 @@ final class ShaderBuilder {
         cpuDevice: (ShaderBuilder) throws(E) -> (x: Int, y: Int, z: Int)
     ) throws(E) -> ShaderPlan {
         var cpuDeviceWorkgroups = (x: 0, y: 0, z: 0)
+        var cpuDeviceItemAxis: Int?
         var plan = try shader(label: label) { b throws(E) in
             let onCPU = b.m.specConstant(false, specID: 2)
             try b.ifThen(onCPU) { () throws(E) in cpuDeviceWorkgroups = try cpuDevice(b) }
+            cpuDeviceItemAxis = b.itemAxis
+            b.itemAxis = nil
             // A specialization constant: the same in every lane, so barriers inside stay uniform.
             var workgroups = (x: 0, y: 0, z: 0)
             try b.ifThen(b.m.value(.logicalNot, b.bool, [onCPU])) { () throws(E) in workgroups = try gpu(b) }
             return workgroups
         }
         plan.cpuDeviceWorkgroups = cpuDeviceWorkgroups
+        plan.cpuDeviceItemAxis = cpuDeviceItemAxis
         return plan
     }
 
     /// Emits ``grid(_:rows:label:_:)``'s layout into the current function and returns its counts.
     func grid<E: Error>(
-        _ units: Int, rows: Int, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
+        _ units: Int, rows: Int, items: ShaderItems? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> (x: Int, y: Int, z: Int) {
-        if Self.packsRows(units: units, rows: rows) {
-            return try grid(units * rows, rows: 1) { b, index, _ throws(E) in
-                try body(b, b.mod(index, units), b.div(index, units))
+        // Units holding items over a few workgroups would trim coarsely (112
+        // units, 8 items: 1 of 2 workgroups for the first item): packed
+        // unit-major, a call of 1 item of 8 runs 7 of 56.
+        let fewItemGroups = items == .wholeUnits && rows > 1 && units < Self.localSize * Self.itemGroups
+        if Self.packsRows(units: units, rows: rows) || fewItemGroups {
+            // Row-major, so neighbouring lanes share a row (what it reads),
+            // unless whole units hold the items: then unit-major, so a call
+            // below the bound runs only the first units' workgroups. (Packed,
+            // an item's share rounds up per unit or row before it multiplies:
+            // with parts of items in them, the first ⌈count · n / B⌉ would fall short.)
+            guard items == .wholeUnits else {
+                return try grid(units * rows, rows: 1, items: items == .wholeRows ? .units : nil) { b, index, _ throws(E) in
+                    try body(b, b.mod(index, units), b.div(index, units))
+                }
+            }
+            return try grid(units * rows, rows: 1, items: .units) { b, index, _ throws(E) in
+                try body(b, b.div(index, rows), b.mod(index, rows))
             }
         }
         let groups = Swift.max(1, (units + Self.localSize - 1) / Self.localSize)
@@ -196,6 +254,8 @@ final class ShaderBuilder {
         let slab = slabs == 1 ? u(0) : workgroupID(2)
         let index = add(mul(slab, columns * Self.localSize), x)
         try ifThen(less(index, u(units))) { () throws(E) in try body(self, index, row) }
+        // The units run along x, then in slabs of whole x rows along z.
+        itemAxis = items.map { $0.index == .rows ? 1 : slabs > 1 ? 2 : 0 }
         return (columns, Swift.max(rows, 1), slabs)
     }
 
@@ -221,7 +281,7 @@ final class ShaderBuilder {
     /// Every invocation reaches the body, so it may use ``workgroupReduce(_:_:lane:)``.
     /// Rows run along x, then past 65535 workgroups along y.
     static func perRow<E: Error>(
-        _ rows: Int, label: String? = nil, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
+        _ rows: Int, label: String? = nil, itemMajor: Bool = false, _ body: (ShaderBuilder, SPIRVID, SPIRVID) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
         try shader(label: label) { b throws(E) in
             let columns = Swift.max(1, Swift.min(rows, maximumGroups))
@@ -235,6 +295,7 @@ final class ShaderBuilder {
             } else {
                 try b.ifThen(b.less(row, b.u(rows))) { () throws(E) in try body(b, row, lane) }
             }
+            b.itemAxis = itemMajor ? (slabs > 1 ? 1 : 0) : nil
             return (columns, slabs, 1)
         }
     }

@@ -23,6 +23,14 @@ struct ShaderContext {
     func type(_ id: ValueID) -> TensorType { graph.type(of: id) }
     func shape(_ id: ValueID) -> [Int] { graph.type(of: id).shape }
 
+    /// Whether `id` holds the bounded dim's items outermost, in order, so
+    /// that work over its elements (or rows) in order reaches every item
+    /// below an extent in its first part, and a call trims the rest
+    /// (``ShaderPlan/itemAxis``).
+    func holdsItems(_ id: ValueID) -> Bool {
+        (graph.boundedDims.first?.bound ?? 1) > 1 && graph.itemLayouts[id] != nil
+    }
+
     /// The node cannot run on Vulkan: `reason` says why, for the build warning.
     func unsupported(_ reason: String) -> ShaderLowering.Unsupported {
         ShaderLowering.Unsupported(node: node.name, opType: node.opType, reason: reason)

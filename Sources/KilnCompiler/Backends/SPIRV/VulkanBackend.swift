@@ -27,6 +27,10 @@ struct VulkanBuild {
         var cpuDeviceWorkgroups: (x: Int, y: Int, z: Int)?
         /// One of a Winograd convolution's shaders.
         var isWinograd = false
+        /// The workgroup axes holding the bounded dim's items in order, in
+        /// each layout (``ShaderPlan/itemAxis``); nil: every workgroup runs at every extent.
+        var itemAxis: Int? = nil
+        var cpuDeviceItemAxis: Int? = nil
     }
 
     var dispatches: [Dispatch]
@@ -83,7 +87,8 @@ enum VulkanBackend {
                             subgroupCode: shader.subgroupWords.map { code($0, "spirv.subgroups") },
                             workgroups: shader.workgroups,
                             cpuDeviceWorkgroups: shader.cpuDeviceWorkgroups,
-                            isWinograd: shader.isWinograd))
+                            isWinograd: shader.isWinograd, itemAxis: shader.itemAxis,
+                            cpuDeviceItemAxis: shader.cpuDeviceWorkgroups == nil ? shader.itemAxis : shader.cpuDeviceItemAxis))
                 }
             }
         } catch {

@@ -49,9 +49,10 @@ enum ContractionShaders {
     /// `epilogue`; `bases(matrix)` A's and B's first elements for batch
     /// matrix `matrix` (its output follows the others'); `quadBases` whether
     /// those are multiples of 4 for every matrix.
+    /// `items`: which of the output's dimensions holds a bounded dim's items in order.
     static func product(
-        _ context: ShaderContext, _ layout: Layout, batch: Int, operands: Operands, epilogue: Activation?,
-        quadBases: (a: Bool, b: Bool),
+        _ context: ShaderContext, _ layout: Layout, batch: Int, items: ProductItems? = nil, operands: Operands,
+        epilogue: Activation?, quadBases: (a: Bool, b: Bool),
         bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
         finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
@@ -68,14 +69,15 @@ enum ContractionShaders {
         }
         func registers(_ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
             try registerTiles(
-                b, layout, batch: batch, operands: operands, quadBases: quadBases, bases: bases, store: store)
+                b, layout, batch: batch, items: items, operands: operands, quadBases: quadBases, bases: bases,
+                store: store)
         }
         guard fillsWorkgroupTiles(m: layout.m, n: layout.n, k: layout.k, batch: batch) else {
             return try ShaderBuilder.shader(label: nil, registers)
         }
         return try ShaderBuilder.shaped(
             gpu: { b throws(ShaderLowering.Unsupported) in
-                try workgroupTiles(b, m: layout.m, n: layout.n, k: layout.k, batch: batch, store: store) {
+                let counts = try workgroupTiles(b, m: layout.m, n: layout.n, k: layout.k, batch: batch, store: store) {
                     b, matrix throws(ShaderLowering.Unsupported) in
                     let (aBuffer, bBuffer, output) = try operands(b)
                     let (aBase, bBase) = bases(b, matrix)
@@ -85,6 +87,8 @@ enum ContractionShaders {
                         output
                     )
                 }
+                b.itemAxis = items?.workgroupTileAxis(batch: batch)
+                return counts
             }, cpuDevice: registers)
     }
 
@@ -125,14 +129,18 @@ enum ContractionShaders {
     /// neighbouring columns of B (or rows of A) lie next to each other and
     /// start a four-float texel, one fetch loads them (ShaderBuilder.load4).
     private static func registerTiles(
-        _ b: ShaderBuilder, _ layout: Layout, batch: Int, operands: Operands, quadBases: (a: Bool, b: Bool),
-        bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID), store: Store
+        _ b: ShaderBuilder, _ layout: Layout, batch: Int, items: ProductItems?, operands: Operands,
+        quadBases: (a: Bool, b: Bool), bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID), store: Store
     ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
         let block = [rowBlock, 4, 2, 1].first { layout.m % $0 == 0 } ?? 1
         let blocksPerMatrix = layout.m / block
         let columns = Swift.min(columnBlock, layout.n)
         let tiles = (layout.n + columns - 1) / columns
-        return try b.grid(tiles, rows: batch * blocksPerMatrix) { b, tile, row throws(ShaderLowering.Unsupported) in
+        // The grid's rows run matrix-major, then along the matrix's rows; its units along the columns.
+        // A matrix holds whole items' rows; a block of rows or a tile of columns may hold parts of two.
+        let gridItems: ShaderItems? = items.map { $0 == .columns ? .units : $0 == .matrices ? .wholeRows : .rows }
+        return try b.grid(tiles, rows: batch * blocksPerMatrix, items: gridItems) {
+            b, tile, row throws(ShaderLowering.Unsupported) in
             let matrix = b.div(row, blocksPerMatrix)
             let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
             let firstColumn = b.mul(tile, columns)
@@ -299,7 +307,8 @@ enum ContractionShaders {
         let (bDepth, bColumn) = parameters.transposeB ? (1, k) : (n, 1)
         let layout = Layout(m: m, n: n, k: k, aRow: aRow, aDepth: aDepth, bDepth: bDepth, bColumn: bColumn)
         return try product(
-            context, layout, batch: 1, operands: operands(context, a: aID, b: bID), epilogue: context.node.epilogue,
+            context, layout, batch: 1, items: context.holdsItems(context.output) ? .rows : nil,
+            operands: operands(context, a: aID, b: bID), epilogue: context.node.epilogue,
             quadBases: (true, true), bases: { b, _ in (b.u(0), b.u(0)) }
         ) {
             b, row, column, sum throws(ShaderLowering.Unsupported) in
@@ -329,8 +338,15 @@ enum ContractionShaders {
         let bStrides = Shape.broadcastStrides(from: bBatch, to: batch).map { $0 * k * n }
         let bias = context.input(2)
         let layout = Layout(m: m, n: n, k: k, aRow: k, aDepth: 1, bDepth: n, bColumn: 1)
+        // The output's item axis (its first that is not 1) among the batch axes, the rows or the columns.
+        var items: ProductItems?
+        if context.holdsItems(context.output), let axis = context.graph.itemLayouts[context.output]?.axis {
+            let rank = context.shape(context.output).count
+            items = axis < rank - 2 ? .matrices : axis == rank - 2 || rank == 1 ? .rows : .columns
+            if aShape.count == 1 || bShape.count == 1 { items = nil }  // a promoted operand's axes shift
+        }
         return try product(
-            context, layout, batch: batch.reduce(1, *), operands: operands(context, a: aID, b: bID),
+            context, layout, batch: batch.reduce(1, *), items: items, operands: operands(context, a: aID, b: bID),
             epilogue: context.node.epilogue,
             quadBases: (aStrides.allSatisfy { $0 % 4 == 0 }, bStrides.allSatisfy { $0 % 4 == 0 }),
             bases: { b, matrix in
@@ -349,12 +365,33 @@ enum ContractionShaders {
         _ context: ShaderContext, count: Int,
         _ compute: (ShaderBuilder, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
-        try ShaderBuilder.perUnit(count) { b, index throws(ShaderLowering.Unsupported) in
+        let itemMajor = count == context.type(context.output).elementCount && context.holdsItems(context.output)
+        return try ShaderBuilder.perUnit(count, itemMajor: itemMajor) { b, index throws(ShaderLowering.Unsupported) in
             var value = try compute(b, index)
             if let epilogue = context.node.epilogue {
                 value = try ShaderMath(context: context, builder: b).float(epilogue.expression, [value])
             }
             b.store(value, try context.buffer(context.output, b), index)
+        }
+    }
+}
+
+/// Which dimension of a product's output holds a bounded dim's items in order.
+enum ProductItems {
+    /// The rows of one matrix (a batch of 1).
+    case rows
+    /// The columns (a convolution's images × positions).
+    case columns
+    /// The batch's matrices.
+    case matrices
+
+    /// The axis of ``ContractionShaders/workgroupTiles``' counts: columns
+    /// along x, rows along y, matrices along z.
+    func workgroupTileAxis(batch: Int) -> Int? {
+        switch self {
+        case .columns: 0
+        case .rows: batch == 1 ? 1 : nil
+        case .matrices: batch > 1 ? 2 : nil
         }
     }
 }

@@ -106,7 +106,7 @@ enum ConvolutionShader {
         let layout = ContractionShaders.Layout(
             m: outChannels, n: positions, k: channels, aRow: 1, aDepth: outChannels, bDepth: positions, bColumn: 1)
         var plan = try ContractionShaders.product(
-            context, layout, batch: problem.images,
+            context, layout, batch: problem.images, items: context.holdsItems(context.output) ? .matrices : nil,
             operands: { b throws(ShaderLowering.Unsupported) in
                 (
                     context.constants(transposed, key: "pointwise:\(label ?? "")", b), try problem.input(b),
@@ -170,7 +170,9 @@ enum ConvolutionShader {
         let columns = (outWidth + tilesPerRow - 1) / tilesPerRow
         let tiles = problem.images * outHeight * tilesPerRow
         func direct(_ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
-            try b.grid(tiles, rows: problem.outChannels / block) { b, index, row throws(ShaderLowering.Unsupported) in
+            // The tiles run image-major, each within a row of one image.
+            try b.grid(tiles, rows: problem.outChannels / block, items: context.holdsItems(context.output) ? .wholeUnits : nil) {
+                b, index, row throws(ShaderLowering.Unsupported) in
                 let (input, output) = (try problem.input(b), try problem.output(b))
                 // With one group, the weights laid out [channel][row][column][output channel]:
                 // a tap's block of channels is two four-float fetches, not 8 loads.
@@ -271,7 +273,12 @@ enum ConvolutionShader {
             return try ShaderBuilder.shader(label: label, direct)
         }
         return try ShaderBuilder.shaped(
-            label: label, gpu: { b throws(ShaderLowering.Unsupported) in try implicitProduct(b, context, problem) },
+            label: label,
+            gpu: { b throws(ShaderLowering.Unsupported) in
+                let counts = try implicitProduct(b, context, problem)
+                b.itemAxis = context.holdsItems(context.output) ? ProductItems.matrices.workgroupTileAxis(batch: problem.images) : nil
+                return counts
+            },
             cpuDevice: direct)
     }
 

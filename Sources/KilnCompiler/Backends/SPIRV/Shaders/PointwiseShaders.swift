@@ -62,13 +62,15 @@ enum PointwiseShaders {
         _ compute: (ShaderBuilder, SPIRVID) throws(ShaderLowering.Unsupported) -> ShaderScalar
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let dtype = context.type(output).dtype
+        let itemMajor = count == context.type(output).elementCount && context.holdsItems(output)
         guard case .packed(let bytes) = ShaderStorage(dtype) else {
-            return try ShaderBuilder.perUnit(count, label: label) { b, index throws(ShaderLowering.Unsupported) in
+            return try ShaderBuilder.perUnit(count, label: label, itemMajor: itemMajor) { b, index throws(ShaderLowering.Unsupported) in
                 b.storeElement(try compute(b, index), dtype, try context.buffer(output, b), index)
             }
         }
         let perWord = 4 / bytes
-        return try ShaderBuilder.perUnit((count + perWord - 1) / perWord, label: label) { b, word throws(ShaderLowering.Unsupported) in
+        return try ShaderBuilder.perUnit((count + perWord - 1) / perWord, label: label, itemMajor: itemMajor) {
+            b, word throws(ShaderLowering.Unsupported) in
             var lanes: [SPIRVID] = []
             for lane in 0..<perWord {
                 let index = b.add(b.mul(word, perWord), lane)

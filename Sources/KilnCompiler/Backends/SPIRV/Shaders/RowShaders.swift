@@ -34,14 +34,18 @@ struct RowWalk {
     /// workgroup each, whose lanes share the row on a GPU; on a CPU device
     /// (specialization constant 2, set by the executor) one lane walks each
     /// row alone, which lavapipe runs faster (a 1 Mi sum: 0.6 against 8 ms).
-    /// Other rows get an invocation each.
+    /// Other rows get an invocation each. `itemMajor`: the rows hold a
+    /// bounded dim's items in order.
     static func rows<E: Error>(
-        _ rows: Int, length: Int, _ body: (ShaderBuilder, SPIRVID, RowWalk) throws(E) -> Void
+        _ rows: Int, length: Int, itemMajor: Bool, _ body: (ShaderBuilder, SPIRVID, RowWalk) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
         guard rows < ShaderBuilder.localSize, length >= ShaderBuilder.localSize else {
-            return try ShaderBuilder.perUnit(rows) { b, row throws(E) in try body(b, row, RowWalk(b: b, lane: nil)) }
+            return try ShaderBuilder.perUnit(rows, itemMajor: itemMajor) { b, row throws(E) in
+                try body(b, row, RowWalk(b: b, lane: nil))
+            }
         }
-        return try ShaderBuilder.perRow(rows) { b, row, lane throws(E) in
+        // On a CPU device the first workgroup's lanes take every row, so trimming keeps them all.
+        return try ShaderBuilder.perRow(rows, itemMajor: itemMajor) { b, row, lane throws(E) in
             let alone = b.m.specConstant(false, specID: 2)
             // On a CPU device the first workgroup's lanes take a row each, as
             // an invocation per row would (the other workgroups find nothing
@@ -63,7 +67,9 @@ enum RowShaders {
         let outer = shape[..<axis].reduce(1, *)
         let length = flattens ? shape[axis...].reduce(1, *) : shape[axis]
         let inner = flattens ? 1 : shape[(axis + 1)...].reduce(1, *)
-        return try RowWalk.rows(outer * inner, length: length) { b, row, walk throws(ShaderLowering.Unsupported) in
+        // Rows run outer-major, and the items lie in the outer axes (a softmax over them is refused).
+        return try RowWalk.rows(outer * inner, length: length, itemMajor: context.holdsItems(xID)) {
+            b, row, walk throws(ShaderLowering.Unsupported) in
             let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
             let base = b.add(b.mul(b.div(row, inner), length * inner), inner == 1 ? b.u(0) : b.mod(row, inner))
             func at(_ i: SPIRVID) -> SPIRVID { b.add(base, b.mul(i, inner)) }
@@ -88,7 +94,8 @@ enum RowShaders {
         let rows = shape[..<axis].reduce(1, *)
         let length = shape[axis...].reduce(1, *)
         let (scaleID, biasID) = (context.input(1), context.input(2))
-        return try RowWalk.rows(rows, length: length) { b, row, walk throws(ShaderLowering.Unsupported) in
+        return try RowWalk.rows(rows, length: length, itemMajor: context.holdsItems(xID)) {
+            b, row, walk throws(ShaderLowering.Unsupported) in
             let (input, output) = (try context.buffer(xID, b), try context.buffer(context.output, b))
             let scale = try scaleID.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
             let bias = try biasID.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
@@ -121,7 +128,9 @@ enum RowShaders {
         let reducedShape = parameters.axes.map { shape[$0] }
         let count = reducedShape.reduce(1, *)
         let kind = parameters.kind
-        return try RowWalk.rows(context.type(context.output).elementCount, length: count) { b, index, walk throws(ShaderLowering.Unsupported) in
+        return try RowWalk.rows(
+            context.type(context.output).elementCount, length: count, itemMajor: context.holdsItems(context.output)
+        ) { b, index, walk throws(ShaderLowering.Unsupported) in
             let input = try context.buffer(xID, b)
             let base = b.linear(b.coordinates(of: index, in: keptShape), kept.map { strides[$0] })
             func element(_ r: SPIRVID) -> SPIRVID {

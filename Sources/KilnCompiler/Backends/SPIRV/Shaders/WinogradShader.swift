@@ -32,7 +32,11 @@ enum WinogradShader {
         let productOffset = transformedOffset + 4 * winograd.inputElements
         let scratchBytes = 4 * (winograd.inputElements + winograd.productElements)
 
-        var input = try ShaderBuilder.perUnit(shapes.batch * channels * tilesPerImage, label: "winograd-input") {
+        // Every step runs image-major: below an extent, only the first images' work.
+        let itemMajor = context.holdsItems(context.output)
+        var input = try ShaderBuilder.perUnit(
+            shapes.batch * channels * tilesPerImage, label: "winograd-input", itemMajor: itemMajor
+        ) {
             b, index throws(ShaderLowering.Unsupported) in
             let x = try context.buffer(xID, b)
             let transformed = context.arena(transformedOffset, b)
@@ -70,7 +74,7 @@ enum WinogradShader {
         let layout = ContractionShaders.Layout(
             m: outChannels, n: tiles, k: channels, aRow: 1, aDepth: outChannels, bDepth: tiles, bColumn: 1)
         var product = try ContractionShaders.product(
-            context, layout, batch: n * n,
+            context, layout, batch: n * n, items: itemMajor ? .columns : nil,
             operands: { b in
                 (context.constants(u, key: "winograd", b), context.arena(transformedOffset, b), context.arena(productOffset, b))
             },
@@ -81,7 +85,9 @@ enum WinogradShader {
         product.scratchBytes = scratchBytes
 
         let (outHeight, outWidth) = (geometry.output.h, geometry.output.w)
-        var output = try ShaderBuilder.perUnit(shapes.batch * outChannels * tilesPerImage, label: "winograd-output") {
+        var output = try ShaderBuilder.perUnit(
+            shapes.batch * outChannels * tilesPerImage, label: "winograd-output", itemMajor: itemMajor
+        ) {
             b, index throws(ShaderLowering.Unsupported) in
             let products = context.arena(productOffset, b)
             let y = try context.buffer(context.output, b)
