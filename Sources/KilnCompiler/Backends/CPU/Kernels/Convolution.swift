@@ -17,6 +17,9 @@ enum Convolution {
         var taps: Int
         var geometry: WindowGeometry
         var pointwise: Bool  // 1×1, stride 1, no padding: the input already is the im2col matrix
+        /// Whether the kernels trim to a bounded batch's extent; false for
+        /// the lowering of one item (``singleItem(_:_:in:)``), which runs alone.
+        var followsItems = true
 
         init?(_ node: Node, _ parameters: ConvolutionParameters, in graph: Graph) {
             guard let x = node.input(0).flatMap({ graph[$0].type?.shape }), x.count == 4,
@@ -72,6 +75,12 @@ enum Convolution {
     ) -> Int {
         guard parameters.expansion == nil, let shapes = Shapes(node, parameters, in: graph) else { return 0 }
         guard shapes.usesGEMM else { return shapes.paddedElements }
+        let single = singleItem(shapes, node, in: graph).flatMap { Winograd($0, node, in: graph)?.scratchElements }
+        return max(single ?? 0, boundScratchElements(node, shapes, in: graph, vectorWidth: vectorWidth))
+    }
+
+    /// Scratch of the lowerings that run at the bound (or every extent).
+    private static func boundScratchElements(_ node: Node, _ shapes: Shapes, in graph: Graph, vectorWidth: Int) -> Int {
         // Each lowering an extent of a bounded batch may run needs its scratch.
         let plans = winogradPlans(shapes, node, in: graph)
         guard plans.count == 1, let only = plans.first else {
@@ -103,6 +112,42 @@ enum Convolution {
                 direct(context, shapes, padsItself: depthwise)
             ]
         }
+        let lowered = boundLowerings(context, shapes)
+        guard let one = singleItem(shapes, context.node, in: context.graph), let bound = context.graph.boundedDims.first?.bound,
+            let winograd = Winograd(one, context.node, in: context.graph)
+        else { return lowered }
+        // One item gets the Winograd lowering a static build of one image
+        // would: the bound's GEMM chunks and transforms are laid out for
+        // several images, which one image pays for (ResNet-18's Winograd
+        // GEMMs took 1.3–1.7 times as long at extent 1). The direct GEMMs
+        // run per image already: another lowering would cost compile time for nothing.
+        let single = winogradKernels(context, winograd).map { kernel in
+            var kernel = kernel
+            (kernel.extents, kernel.items) = (1...1, nil)
+            return kernel
+        }
+        return single + lowered.compactMap { kernel in
+            var kernel = kernel
+            let extents = kernel.extents ?? 1...bound
+            guard extents.upperBound >= 2 else { return nil }
+            kernel.extents = max(2, extents.lowerBound)...extents.upperBound
+            return kernel
+        }
+    }
+
+    /// `shapes` for one item of a bounded batch (as many images as one
+    /// item holds), when the node's result holds the items; nil otherwise.
+    static func singleItem(_ shapes: Shapes, _ node: Node, in graph: Graph) -> Shapes? {
+        guard graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1,
+            shapes.batch % dim.bound == 0
+        else { return nil }
+        var one = shapes
+        (one.batch, one.followsItems) = (shapes.batch / dim.bound, false)
+        return one
+    }
+
+    /// The GEMM lowerings at the bound: one, or one per range of extents that chooses differently.
+    private static func boundLowerings(_ context: KernelContext, _ shapes: Shapes) -> [KernelPlan] {
         let plans = winogradPlans(shapes, context.node, in: context.graph)
         guard plans.count == 1, let only = plans.first else {
             // A bounded batch whose extents choose differently: each choice
@@ -127,7 +172,8 @@ enum Convolution {
     static func winogradPlans(
         _ shapes: Shapes, _ node: Node, in graph: Graph
     ) -> [(winograd: Winograd?, extents: ClosedRange<Int>?)] {
-        guard graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1 else {
+        guard shapes.followsItems, graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1
+        else {
             return [(Winograd(shapes, node, in: graph), nil)]
         }
         var plans: [(winograd: Winograd?, extents: ClosedRange<Int>?)] = []
