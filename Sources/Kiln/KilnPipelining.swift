@@ -179,11 +179,16 @@ extension KilnModel {
     /// Waits for every call running on the device, oldest first (before a
     /// synchronous call, which shares its arena, or the host touches the state).
     func finishPipelinedCalls() {
-        let running = (0..<PipelineSlots.count).compactMap { slot -> (number: Int, slot: Int)? in
-            guard case .submitted(let number, true) = pipeline.uses[slot] else { return nil }
-            return (number, slot)
+        // The oldest running call, found by a scan: a call allocates nothing.
+        func oldest() -> (number: Int, slot: Int)? {
+            var found: (number: Int, slot: Int)?
+            for slot in 0..<PipelineSlots.count {
+                guard case .submitted(let number, true) = pipeline.uses[slot], number < found?.number ?? .max else { continue }
+                found = (number, slot)
+            }
+            return found
         }
-        for (number, slot) in running.sorted(by: { $0.number < $1.number }) {
+        while let (number, slot) = oldest() {
             pipeline.onDevice -= 1
             if let lost = finishOnDevice(number, slot: slot) {
                 pipeline.uses[slot] = .lost(number: number, detail: lost)

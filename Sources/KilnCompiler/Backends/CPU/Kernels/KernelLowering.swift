@@ -69,7 +69,7 @@ enum KernelLowering {
         case .reduce(let parameters): return [Reduction.reduce(context, parameters)]
         case .stridedCopy(let offset, let strides):
             return [DataMovement.stridedCopy(context, offset: offset, strides: strides)]
-        case .gemm(let parameters): return [MatrixMultiply.gemm(context, parameters)]
+        case .gemm(let parameters): return MatrixMultiply.gemmLowerings(context, parameters)
         case .matMul: return [MatrixMultiply.matMul(context)]
         case .pool(let parameters): return [Pooling.pool(context, parameters)]
         case .globalAveragePool: return [Pooling.globalAverage(context)]
