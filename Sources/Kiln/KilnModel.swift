@@ -583,8 +583,7 @@ public final class KilnModel {
     public func run() {
         // Pipelined calls share the device's arena: they finish first. This
         // call carries the state on the host, so the next pipelined call takes it along.
-        if pipeline.onDevice > 0 { finishPipelinedCalls() }
-        pipeline.deviceHasState = false
+        leaveStateToTheHost()
         if activeDevice == .vulkan, let vulkan {
             let start = profileStamps == nil ? 0 : Self.monotonicNanoseconds()
             guard let failure = (dimCount > 0 ? vulkan.setExtent(dims[0], region: 0) : nil) ?? vulkan.run() else {

@@ -71,7 +71,7 @@ extension KilnModel {
 
     /// Before the host writes the state: the pipelined calls that carry it
     /// on the device finish, and the next one takes the host's state along.
-    private func leaveStateToTheHost() {
+    func leaveStateToTheHost() {
         if pipeline.onDevice > 0 { finishPipelinedCalls() }
         pipeline.deviceHasState = false
     }

@@ -49,3 +49,13 @@ public struct ItemLayout: Sendable, Equatable {
         return of(shape: shape, axis: axis, bound: bound)
     }
 }
+
+extension Graph {
+    /// The bound of the bounded dim whose items `id` holds outermost and in
+    /// order, when it is above 1 (so a call below it needs only the first
+    /// items of `id`); nil otherwise.
+    func itemBound(of id: ValueID) -> Int? {
+        guard itemLayouts[id] != nil, let bound = boundedDims.first?.bound, bound > 1 else { return nil }
+        return bound
+    }
+}

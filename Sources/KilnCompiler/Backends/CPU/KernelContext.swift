@@ -27,6 +27,23 @@ struct KernelPlan {
     /// This plan, its tiles in item order (each covers a contiguous range
     /// of the result, in order).
     var inItemOrder: KernelPlan { following(.linear(tileCount)) }
+
+    /// This plan as a node's lowering for one item: it runs alone at extent 1, every tile.
+    var forOneItem: KernelPlan {
+        var plan = self
+        (plan.extents, plan.items) = (1...1, nil)
+        return plan
+    }
+
+    /// This plan from extent 2 up to `bound`, where a lowering for one item
+    /// takes extent 1; nil where it ran at extent 1 only.
+    func fromSecondItem(bound: Int) -> KernelPlan? {
+        let extents = self.extents ?? 1...bound
+        guard extents.upperBound >= 2 else { return nil }
+        var plan = self
+        plan.extents = max(2, extents.lowerBound)...extents.upperBound
+        return plan
+    }
 }
 
 /// How a kernel's tiles cover the items of a bounded dim (IR/BoundedDim.swift):

@@ -28,7 +28,7 @@ struct ShaderContext {
     /// below an extent in its first part, and a call trims the rest
     /// (``ShaderPlan/itemAxis``).
     func holdsItems(_ id: ValueID) -> Bool {
-        (graph.boundedDims.first?.bound ?? 1) > 1 && graph.itemLayouts[id] != nil
+        graph.itemBound(of: id) != nil
     }
 
     /// The node cannot run on Vulkan: `reason` says why, for the build warning.

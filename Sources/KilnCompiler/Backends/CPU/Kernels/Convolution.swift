@@ -113,7 +113,8 @@ enum Convolution {
             ]
         }
         let lowered = boundLowerings(context, shapes)
-        guard let one = singleItem(shapes, context.node, in: context.graph), let bound = context.graph.boundedDims.first?.bound,
+        guard let one = singleItem(shapes, context.node, in: context.graph),
+            let bound = context.graph.itemBound(of: context.output),
             let winograd = Winograd(one, context.node, in: context.graph)
         else { return lowered }
         // One item gets the Winograd lowering a static build of one image
@@ -121,28 +122,15 @@ enum Convolution {
         // several images, which one image pays for (ResNet-18's Winograd
         // GEMMs took 1.3–1.7 times as long at extent 1). The direct GEMMs
         // run per image already: another lowering would cost compile time for nothing.
-        let single = winogradKernels(context, winograd).map { kernel in
-            var kernel = kernel
-            (kernel.extents, kernel.items) = (1...1, nil)
-            return kernel
-        }
-        return single + lowered.compactMap { kernel in
-            var kernel = kernel
-            let extents = kernel.extents ?? 1...bound
-            guard extents.upperBound >= 2 else { return nil }
-            kernel.extents = max(2, extents.lowerBound)...extents.upperBound
-            return kernel
-        }
+        return winogradKernels(context, winograd).map(\.forOneItem) + lowered.compactMap { $0.fromSecondItem(bound: bound) }
     }
 
     /// `shapes` for one item of a bounded batch (as many images as one
     /// item holds), when the node's result holds the items; nil otherwise.
     static func singleItem(_ shapes: Shapes, _ node: Node, in graph: Graph) -> Shapes? {
-        guard graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1,
-            shapes.batch % dim.bound == 0
-        else { return nil }
+        guard let bound = graph.itemBound(of: node.outputs[0]), shapes.batch % bound == 0 else { return nil }
         var one = shapes
-        (one.batch, one.followsItems) = (shapes.batch / dim.bound, false)
+        (one.batch, one.followsItems) = (shapes.batch / bound, false)
         return one
     }
 
@@ -172,13 +160,12 @@ enum Convolution {
     static func winogradPlans(
         _ shapes: Shapes, _ node: Node, in graph: Graph
     ) -> [(winograd: Winograd?, extents: ClosedRange<Int>?)] {
-        guard shapes.followsItems, graph.itemLayouts[node.outputs[0]] != nil, let dim = graph.boundedDims.first, dim.bound > 1
-        else {
+        guard shapes.followsItems, let bound = graph.itemBound(of: node.outputs[0]) else {
             return [(Winograd(shapes, node, in: graph), nil)]
         }
         var plans: [(winograd: Winograd?, extents: ClosedRange<Int>?)] = []
         // From 16 images on every map has Winograd's 16 tiles: the choice no longer changes.
-        for extent in 1...min(dim.bound, 16) {
+        for extent in 1...min(bound, 16) {
             let winograd = Winograd(shapes, node, in: graph, images: extent)
             if let last = plans.last, last.winograd?.algorithm.outputTile == winograd?.algorithm.outputTile,
                 let range = last.extents
@@ -188,7 +175,7 @@ enum Convolution {
                 plans.append((winograd, extent...extent))
             }
         }
-        if let range = plans[plans.count - 1].extents { plans[plans.count - 1].extents = range.lowerBound...dim.bound }
+        if let range = plans[plans.count - 1].extents { plans[plans.count - 1].extents = range.lowerBound...bound }
         return plans.count == 1 ? [(plans[0].winograd, nil)] : plans
     }
 

@@ -57,14 +57,11 @@ enum MatrixMultiply {
         let plan = gemm(context, parameters)
         let outputShape = context.type(context.output).shape
         let cShape = (parameters.beta == 0 ? nil : context.node.input(2)).map { context.type($0).shape }
-        guard let bound = context.graph.boundedDims.first?.bound, bound > 1, context.graph.itemLayouts[context.output] != nil,
-            !parameters.transposeA, outputShape[0] % bound == 0, (cShape?.count ?? 0) < 2 || cShape?.first == 1
+        guard let bound = context.graph.itemBound(of: context.output), !parameters.transposeA,
+            outputShape[0] % bound == 0, (cShape?.count ?? 0) < 2 || cShape?.first == 1,
+            let rest = plan.fromSecondItem(bound: bound)
         else { return [plan] }
-        var single = gemm(context, parameters, rows: outputShape[0] / bound)
-        (single.extents, single.items) = (1...1, nil)
-        var rest = plan
-        rest.extents = 2...bound
-        return [single, rest]
+        return [gemm(context, parameters, rows: outputShape[0] / bound).forOneItem, rest]
     }
 
     /// `rows`: the rows of Y to compute (all by default), from the first;
