@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#if __has_include(<vulkan/vulkan.h>)
+#if __has_include(<vulkan/vulkan.h>) && !defined(KILN_WITHOUT_VULKAN_HEADERS)
 #define VK_NO_PROTOTYPES
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -1562,7 +1562,7 @@ uint64_t kiln_vulkan_executor_workgroups(const KilnVulkanExecutor *executor, con
 int32_t kiln_vulkan_executor_extent(KilnVulkanExecutor *executor, uint32_t region, uint64_t extent, char *error,
                                     size_t errorSize) {
   (void)executor, (void)region, (void)extent;
-  snprintf(error, errorSize, "this Kiln runtime was built without the Vulkan headers");
+  snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
 }
 
@@ -1592,8 +1592,9 @@ void *kiln_vulkan_executor_slot(KilnVulkanExecutor *executor, uint32_t slot) {
   return NULL;
 }
 
-int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
-  (void)executor, (void)slot;
+int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot, uint32_t flags, char *error,
+                                    size_t errorSize) {
+  (void)executor, (void)slot, (void)flags;
   snprintf(error, errorSize, KILN_NO_VULKAN);
   return -1;
 }
