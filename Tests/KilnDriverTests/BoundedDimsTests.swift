@@ -47,6 +47,43 @@ import Testing
         #expect((0..<model.kernelCount).map { model.dispatchShape($0).tiles } == full)
     }
 
+    @Test func aWinogradGEMMOverPartOfAChunkComputesEachImageAsTheBoundDoes() throws {
+        // 16 channels of 20×20: F(4,3)'s 25 tiles an image, the bound's 8
+        // images one cache-sized chunk of GEMM columns. A call of 2 to 7
+        // images multiplies only its images' columns, laid out densely for
+        // them: two-vector panels and a masked rest of one vector or two
+        // (50 and 75 columns), or one narrow panel.
+        let (channels, side, bound) = (16, 20, 8)
+        var weights = Onnx_TensorProto()
+        (weights.name, weights.dataType, weights.dims) = ("w", 1, [16, 16, 3, 3])
+        weights.floatData = (0..<channels * channels * 9).map { Float(($0 * 7919) % 23) / 23 - 0.5 }
+        var y = onnxValueInfo("y", .float32, [bound, channels, side, side])
+        y.type.tensorType.shape.dim[0].dimParam = "batch"
+        let path = try writeModel(
+            [node("Conv", ["x", "w"], "y", ints: ["pads": [1, 1, 1, 1], "kernel_shape": [3, 3]])],
+            x: [bound, channels, side, side], axis: 0, output: y, initializers: [weights])
+        let configPath = ModelConfig.path(besideModel: path)
+        try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
+        let model = try LoadedModel(modelPath: path, config: try ModelConfig.load(path: configPath)).runtime
+        #expect((0..<model.kernelCount).map(model.kernelName).contains("y_node (Conv winograd-gemm)"))
+        let size = channels * side * side
+        let images = (0..<bound).map { image in (0..<size).map { Float(sin(Double(image * size + $0) * 0.37)) } }
+        func run(_ extent: Int) throws -> [[Float]] {
+            try model.setExtent(extent)
+            for image in 0..<extent { try model.setInputItem(0, image, images[image]) }
+            model.run()
+            return (0..<extent).map { model.outputItem(0, $0, as: Float.self) }
+        }
+        let full = try run(bound)
+        for extent in 1..<bound {
+            for (image, result) in try run(extent).enumerated() {
+                let error = zip(result, full[image]).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(error < 1e-4, "image \(image) at extent \(extent): \(error) from the bound's")
+            }
+        }
+    }
+
     @Test func extentsAndCountsOutsideTheBoundAreErrors() throws {
         let model = try load("bounded/encoder").runtime
         #expect(throws: KilnError.extentOutOfBounds(model: "model.onnx", dim: "batch", bound: 8, given: 9)) {

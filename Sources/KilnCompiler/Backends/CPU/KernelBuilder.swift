@@ -71,6 +71,12 @@ final class KernelBuilder {
         return LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSLT, lhs, value, ""), lhs, value, "")
     }
 
+    /// max(lhs, rhs) on signed indices.
+    func maximum(_ lhs: IRValue, _ rhs: Int) -> IRValue {
+        let value = constant(rhs)
+        return LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSGT, lhs, value, ""), lhs, value, "")
+    }
+
     /// Σ index[i] × stride[i] + base, skipping zero strides.
     func linear(_ indices: [IRValue], _ strides: [Int], base: Int = 0) -> IRValue {
         var result: IRValue? = nil
@@ -165,20 +171,13 @@ final class KernelBuilder {
     /// tail costs one vector operation and never touches a neighbour's memory.
     func loadVector(_ base: IRValue, _ index: IRValue, width: Int, count: Int) -> IRValue {
         guard count < width else { return loadVector(base, index, width: width) }
-        let type = vectorType(width)
-        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")!
-        return callIntrinsic(
-            "llvm.masked.load.v\(width)f32.p0v\(width)f32", returning: type,
-            [pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count), LLVMGetUndef(type)])
+        return loadVector(base, index, width: width, mask: laneMask(width: width, count: count))
     }
 
     func storeVector(_ value: IRValue, _ base: IRValue, _ index: IRValue, count: Int) {
         let width = Int(LLVMGetVectorSize(LLVMTypeOf(value)))
         guard count < width else { return storeVector(value, base, index) }
-        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(vectorType(width), 0), "")!
-        _ = callIntrinsic(
-            "llvm.masked.store.v\(width)f32.p0v\(width)f32", returning: LLVMVoidTypeInContext(context),
-            [value, pointer, LLVMConstInt(i32, 4, 0), laneMask(width: width, count: count)])
+        storeVector(value, base, index, mask: laneMask(width: width, count: count))
     }
 
     /// Lanes `0, stride, 2·stride, …` of the floats at `base[index]`: `count`
@@ -233,6 +232,35 @@ final class KernelBuilder {
     func laneMask(width: Int, count: Int) -> IRValue {
         var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i1, $0 < count ? 1 : 0, 0) }
         return LLVMConstVector(&lanes, UInt32(width))
+    }
+
+    /// The lanes below `count`, a run-time value: none when it is 0 or
+    /// less, all when it is `width` or more.
+    func laneMask(width: Int, count: IRValue) -> IRValue {
+        let indexType = LLVMVectorType(i64, UInt32(width))!
+        let single = LLVMBuildInsertElement(builder, LLVMGetUndef(indexType), count, LLVMConstInt(i32, 0, 0), "")
+        let counts = LLVMBuildShuffleVector(
+            builder, single, LLVMGetUndef(indexType), LLVMConstNull(LLVMVectorType(i32, UInt32(width))), "")
+        var lanes: [IRValue?] = (0..<width).map { LLVMConstInt(i64, UInt64($0), 0) }
+        return LLVMBuildICmp(builder, LLVMIntSLT, LLVMConstVector(&lanes, UInt32(width)), counts, "")
+    }
+
+    /// The lanes of a `width`-lane vector at `base[index]` that `mask`
+    /// selects; the others are neither read nor written.
+    func loadVector(_ base: IRValue, _ index: IRValue, width: Int, mask: IRValue) -> IRValue {
+        let type = vectorType(width)
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(type, 0), "")!
+        return callIntrinsic(
+            "llvm.masked.load.v\(width)f32.p0v\(width)f32", returning: type,
+            [pointer, LLVMConstInt(i32, 4, 0), mask, LLVMGetUndef(type)])
+    }
+
+    func storeVector(_ value: IRValue, _ base: IRValue, _ index: IRValue, mask: IRValue) {
+        let width = Int(LLVMGetVectorSize(LLVMTypeOf(value)))
+        let pointer = LLVMBuildBitCast(builder, elementPointer(base, index), LLVMPointerType(vectorType(width), 0), "")!
+        _ = callIntrinsic(
+            "llvm.masked.store.v\(width)f32.p0v\(width)f32", returning: LLVMVoidTypeInContext(context),
+            [value, pointer, LLVMConstInt(i32, 4, 0), mask])
     }
 
     /// A vector with `scalar` in every lane.
