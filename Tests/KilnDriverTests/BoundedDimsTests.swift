@@ -84,6 +84,55 @@ import Testing
         }
     }
 
+    @Test func kernelsOfFewTilesStopAfterTheCallsItems() throws {
+        // Tanh's 192 elements and ReduceMean's 32 rows are one tile each, a
+        // transpose's tiles its rows: at extent 2 of 8 each computes items 0
+        // and 1 only, and leaves the rest of its output as the last call at
+        // the bound wrote it (not computed from the inputs there since).
+        let (bound, rows, columns) = (8, 4, 6)
+        func batched(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
+            var info = onnxValueInfo(name, .float32, shape)
+            info.type.tensorType.shape.dim[0].dimParam = "batch"
+            return info
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-prefix-\(UUID().uuidString).onnx").path
+        try writeONNXModel(
+            to: path,
+            nodes: [
+                node("Tanh", ["x"], "t"), node("ReduceMean", ["x"], "r", ints: ["axes": [2]], int: ["keepdims": 0]),
+                node("Transpose", ["x"], "p", ints: ["perm": [0, 2, 1]]),
+            ],
+            inputs: [batched("x", [bound, rows, columns])],
+            outputs: [batched("t", [bound, rows, columns]), batched("r", [bound, rows]), batched("p", [bound, columns, rows])])
+        let configPath = ModelConfig.path(besideModel: path)
+        try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
+        let model = try LoadedModel(modelPath: path, config: try ModelConfig.load(path: configPath)).runtime
+        let size = rows * columns
+        func fill(_ seed: Int, items: Range<Int>) throws {
+            for item in items {
+                try model.setInputItem(0, item, (0..<size).map { Float(sin(Double(seed * 1000 + item * size + $0))) })
+            }
+        }
+        func outputs() -> [[Float]] { (0..<3).map { Array(model.output($0)) } }
+        try fill(1, items: 0..<bound)
+        model.run()
+        let first = outputs()
+        try fill(2, items: 0..<bound)  // what a kernel running the whole bound would compute from
+        try model.setExtent(2)
+        try fill(3, items: 0..<2)
+        model.run()
+        let two = outputs()
+        try model.setExtent(bound)
+        let after = outputs()
+        for (index, name) in ["t", "r", "p"].enumerated() {
+            let perItem = first[index].count / bound
+            #expect(after[index][..<(2 * perItem)] == two[index][...], "\(name): items 0 and 1 as the call computed them")
+            #expect(after[index][(2 * perItem)...] == first[index][(2 * perItem)...], "\(name): items 2 to 7 untouched")
+            #expect(after[index][..<(2 * perItem)] != first[index][..<(2 * perItem)], "\(name): the call computed items 0 and 1")
+        }
+    }
+
     @Test func extentsAndCountsOutsideTheBoundAreErrors() throws {
         let model = try load("bounded/encoder").runtime
         #expect(throws: KilnError.extentOutOfBounds(model: "model.onnx", dim: "batch", bound: 8, given: 9)) {

@@ -71,6 +71,11 @@ final class KernelBuilder {
         return LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSLT, lhs, value, ""), lhs, value, "")
     }
 
+    /// min(lhs, rhs) on signed indices.
+    func minimum(_ lhs: IRValue, _ rhs: IRValue) -> IRValue {
+        LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSLT, lhs, rhs, ""), lhs, rhs, "")
+    }
+
     /// max(lhs, rhs) on signed indices.
     func maximum(_ lhs: IRValue, _ rhs: Int) -> IRValue {
         let value = constant(rhs)

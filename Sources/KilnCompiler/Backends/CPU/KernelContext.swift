@@ -80,6 +80,15 @@ struct KernelContext {
     func input(_ position: Int) -> ValueID? { node.input(position) }
     var output: ValueID { node.outputs[0] }
 
+    /// How many of the first `count` row-major positions of `id` a call
+    /// needs: those of the call's items where `id` holds a bounded dim's
+    /// items (contiguous, in order), else all of them. A kernel whose few
+    /// tiles each span several items stops there, as tiles cannot.
+    func itemPrefix(_ count: Int, of id: ValueID, _ b: KernelBuilder) -> IRValue {
+        guard let bound = graph.itemBound(of: id), count % bound == 0 else { return b.constant(count) }
+        return b.mul(b.extent, count / bound)
+    }
+
     /// The constant contents of an input, if it is a constant.
     func constant(_ id: ValueID) -> TensorData? { graph[id].constant }
 

@@ -33,11 +33,13 @@ enum KernelLowering {
 
     /// Ops whose every kernel tiles its result in order, each tile a
     /// contiguous range (rows, outer positions, chunks of elements): their
-    /// tiles follow a bounded dim's items as they are.
+    /// tiles follow a bounded dim's items as they are. A transpose or a
+    /// strided copy is an elementwise plan (Elementwise.plan) reading its
+    /// input out of order.
     private static func tilesInOutputOrder(_ core: CoreOp) -> Bool {
         switch core {
         case .elementwise, .pool, .globalAveragePool, .softmax, .layerNormalization, .reduce, .gather,
-            .argExtreme, .topK, .cumulative:
+            .argExtreme, .topK, .cumulative, .transpose, .stridedCopy:
             true
         default: false
         }
