@@ -86,9 +86,10 @@ import Testing
 
     @Test func kernelsOfFewTilesStopAfterTheCallsItems() throws {
         // Tanh's 192 elements and ReduceMean's 32 rows are one tile each, a
-        // transpose's tiles its rows: at extent 2 of 8 each computes items 0
-        // and 1 only, and leaves the rest of its output as the last call at
-        // the bound wrote it (not computed from the inputs there since).
+        // transpose's and a concatenation's tiles its rows: at extent 2 of 8
+        // each computes items 0 and 1 only, and leaves the rest of its
+        // output as the last call at the bound wrote it (not computed from
+        // the inputs there since).
         let (bound, rows, columns) = (8, 4, 6)
         func batched(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
             var info = onnxValueInfo(name, .float32, shape)
@@ -100,10 +101,13 @@ import Testing
             to: path,
             nodes: [
                 node("Tanh", ["x"], "t"), node("ReduceMean", ["x"], "r", ints: ["axes": [2]], int: ["keepdims": 0]),
-                node("Transpose", ["x"], "p", ints: ["perm": [0, 2, 1]]),
+                node("Transpose", ["x"], "p", ints: ["perm": [0, 2, 1]]), node("Concat", ["x", "x"], "c", int: ["axis": 2]),
             ],
             inputs: [batched("x", [bound, rows, columns])],
-            outputs: [batched("t", [bound, rows, columns]), batched("r", [bound, rows]), batched("p", [bound, columns, rows])])
+            outputs: [
+                batched("t", [bound, rows, columns]), batched("r", [bound, rows]), batched("p", [bound, columns, rows]),
+                batched("c", [bound, rows, 2 * columns]),
+            ])
         let configPath = ModelConfig.path(besideModel: path)
         try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
         defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
@@ -114,7 +118,7 @@ import Testing
                 try model.setInputItem(0, item, (0..<size).map { Float(sin(Double(seed * 1000 + item * size + $0))) })
             }
         }
-        func outputs() -> [[Float]] { (0..<3).map { Array(model.output($0)) } }
+        func outputs() -> [[Float]] { (0..<4).map { Array(model.output($0)) } }
         try fill(1, items: 0..<bound)
         model.run()
         let first = outputs()
@@ -125,7 +129,7 @@ import Testing
         let two = outputs()
         try model.setExtent(bound)
         let after = outputs()
-        for (index, name) in ["t", "r", "p"].enumerated() {
+        for (index, name) in ["t", "r", "p", "c"].enumerated() {
             let perItem = first[index].count / bound
             #expect(after[index][..<(2 * perItem)] == two[index][...], "\(name): items 0 and 1 as the call computed them")
             #expect(after[index][(2 * perItem)...] == first[index][(2 * perItem)...], "\(name): items 2 to 7 untouched")

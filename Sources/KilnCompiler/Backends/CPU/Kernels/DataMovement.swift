@@ -45,7 +45,7 @@ enum DataMovement {
         ) { _, values in values[0] }
     }
 
-    /// One tile per input, each copied into its slab of the output.
+    /// Every input copied into its slab of the output, in one tile.
     static func concat(_ context: KernelContext, axis: Int) -> KernelPlan {
         let outputShape = context.type(context.output).shape
         let outputStrides = Shape.strides(of: outputShape)
@@ -57,6 +57,25 @@ enum DataMovement {
             position += shape[axis]
         }
         let dtype = context.type(context.output).dtype
+        // Where the result holds a bounded dim's items (every axis before
+        // theirs 1), a tile per entry of that axis, so a call copies only
+        // its items' rows.
+        if let layout = context.graph.itemLayouts[context.output], context.graph.itemBound(of: context.output) != nil,
+            axis > layout.axis
+        {
+            let first = layout.axis
+            return KernelPlan(tileCount: outputShape[first]) { b, row in
+                let output = context.pointer(context.output, b)
+                for part in parts where part.shape.reduce(1, *) > 0 {
+                    Elementwise.emitStrided(
+                        b, shape: Array(part.shape[(first + 1)...]), leading: row,
+                        output: (output, Array(outputStrides[first...]), part.base, dtype),
+                        inputs: [(context.pointer(part.id, b), Array(Shape.strides(of: part.shape)[first...]), dtype)],
+                        epilogue: nil
+                    ) { _, values in values[0] }
+                }
+            }
+        }
         return KernelPlan(tileCount: 1) { b, _ in
             let output = context.pointer(context.output, b)
             for part in parts where part.shape.reduce(1, *) > 0 {

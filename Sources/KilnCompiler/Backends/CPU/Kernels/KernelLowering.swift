@@ -35,11 +35,12 @@ enum KernelLowering {
     /// contiguous range (rows, outer positions, chunks of elements): their
     /// tiles follow a bounded dim's items as they are. A transpose or a
     /// strided copy is an elementwise plan (Elementwise.plan) reading its
-    /// input out of order.
+    /// input out of order; a concatenation is one tile, or one per row of
+    /// the item axis.
     private static func tilesInOutputOrder(_ core: CoreOp) -> Bool {
         switch core {
         case .elementwise, .pool, .globalAveragePool, .softmax, .layerNormalization, .reduce, .gather,
-            .argExtreme, .topK, .cumulative, .transpose, .stridedCopy:
+            .argExtreme, .topK, .cumulative, .transpose, .stridedCopy, .concat:
             true
         default: false
         }
