@@ -798,6 +798,9 @@ struct KilnVulkanExecutor {
   int32_t mapsArena;
   void *arena;        ///< What the host reads and writes: the mapped arena or the staging copy.
   char failure[256];  ///< Why a run failed; every later run fails with it.
+  /// kiln_vulkan_executor_lose_device_after: calls to finish before the
+  /// device counts as lost (UINT64_MAX: never).
+  uint64_t callsBeforeLoss;
   uint32_t inputCount;
   uint32_t outputCount;
   uint64_t *slotOffsets;  ///< Every input's offset in a slot, then every output's.
@@ -1354,6 +1357,7 @@ KilnVulkanExecutor *kiln_vulkan_executor_create(
     snprintf(error, errorSize, "out of memory for a Vulkan executor");
     return NULL;
   }
+  executor->callsBeforeLoss = UINT64_MAX;
   if (kiln_executor_build(executor, model, deviceIndex, flags, error, errorSize) != 0) {
     kiln_vulkan_executor_destroy(executor);
     return NULL;
@@ -1460,6 +1464,24 @@ int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot,
   return 0;
 }
 
+void kiln_vulkan_executor_lose_device_after(KilnVulkanExecutor *executor, uint64_t calls) {
+  if (executor != NULL) executor->callsBeforeLoss = calls;
+}
+
+/// Whether the device counts as lost now (kiln_vulkan_executor_lose_device_after),
+/// with the failure set as a lost device's would be.
+static int kiln_executor_lost(KilnVulkanExecutor *executor) {
+  if (executor->callsBeforeLoss == UINT64_MAX) return 0;
+  if (executor->callsBeforeLoss > 0) {
+    executor->callsBeforeLoss--;
+    return 0;
+  }
+  snprintf(executor->failure, sizeof executor->failure,
+           "the Vulkan device %s was lost (VK_ERROR_DEVICE_LOST, injected by kiln_vulkan_executor_lose_device_after)",
+           executor->vk.properties.deviceName);
+  return 1;
+}
+
 int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize) {
   if (!kiln_executor_slot_exists(executor, slot, error, errorSize)) return -1;
   if (!executor->inFlight[slot]) {
@@ -1470,10 +1492,15 @@ int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, c
   // nothing runs again, and destroy waits for the device.
   executor->inFlight[slot] = 0;
   KilnVulkan *vk = &executor->vk;
-  if (executor->failure[0] == 0 &&
-      kiln_vulkan_wait(vk, vk->slotFences[slot], executor->failure, sizeof executor->failure) == 0) {
-    return 0;
-  }
+  // Even after an earlier failure this call may still be running (the
+  // device timed out on the call before, or failed only as injected): wait
+  // for it, so the host that takes over never races the device for the
+  // arena and the slot. A lost device answers at once.
+  char later[sizeof executor->failure];
+  int failedBefore = executor->failure[0] != 0;
+  int waited = kiln_vulkan_wait(vk, vk->slotFences[slot], failedBefore ? later : executor->failure,
+                                sizeof executor->failure);
+  if (!failedBefore && waited == 0 && !kiln_executor_lost(executor)) return 0;
   snprintf(error, errorSize, "%s", executor->failure);
   return -1;
 }
@@ -1496,7 +1523,8 @@ int32_t kiln_vulkan_executor_run(KilnVulkanExecutor *executor, char *error, size
   if (executor->failure[0] == 0 &&
       kiln_vulkan_submit(&executor->vk, executor->failure, sizeof executor->failure) == 0 &&
       (executor->vk.queries == VK_NULL_HANDLE ||
-       kiln_executor_read_stamps(executor, executor->failure, sizeof executor->failure) == 0)) {
+       kiln_executor_read_stamps(executor, executor->failure, sizeof executor->failure) == 0) &&
+      !kiln_executor_lost(executor)) {
     return 0;
   }
   snprintf(error, errorSize, "%s", executor->failure);
@@ -1609,6 +1637,10 @@ const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *execut
   (void)executor;
   *count = 0;
   return NULL;
+}
+
+void kiln_vulkan_executor_lose_device_after(KilnVulkanExecutor *executor, uint64_t calls) {
+  (void)executor, (void)calls;
 }
 
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor) { (void)executor; }

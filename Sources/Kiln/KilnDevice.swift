@@ -115,6 +115,9 @@ final class VulkanRun {
         return failure(kiln_vulkan_executor_submit(executor, UInt32(slot), flags, error, Self.errorCapacity))
     }
 
+    /// For tests: the device fails as if lost once `calls` more calls have finished.
+    func loseDevice(afterCalls calls: Int) { kiln_vulkan_executor_lose_device_after(executor, UInt64(max(calls, 0))) }
+
     /// Waits for the pipelined call in `slot`; nil, or why it failed.
     func wait(slot: Int) -> String? { failure(kiln_vulkan_executor_wait(executor, UInt32(slot), error, Self.errorCapacity)) }
 

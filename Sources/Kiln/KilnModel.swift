@@ -67,6 +67,10 @@ public final class KilnModel {
     /// The copies that carry outputs into state at the end of a call.
     private let stateCopies: UnsafeMutablePointer<StateCopy>
     private let stateCopyCount: Int
+    /// The state a synchronous Vulkan call starts from (models with state
+    /// on Vulkan only): a device that fails mid-call may have written the
+    /// state already, and the CPU redoes the call from this.
+    private let stateBefore: UnsafeMutableRawPointer?
     private let scratch: UnsafeMutableRawPointer
     private let dims: UnsafeMutablePointer<Int64>
     let dimCount: Int
@@ -335,6 +339,7 @@ public final class KilnModel {
                 byteCount: Int(pair.byteCount))
         }
         stateCopyCount = copies.count
+        stateBefore = vulkan != nil && stateRegion.count > 0 ? .allocate(byteCount: stateRegion.count, alignment: 16) : nil
         stateCopies = .allocate(capacity: max(copies.count, 1))
         stateCopies.initialize(from: copies, count: copies.count)
         state = .allocate(capacity: 1)
@@ -461,6 +466,7 @@ public final class KilnModel {
         dims.deallocate()
         steps.deallocate()
         stateCopies.deallocate()
+        stateBefore?.deallocate()
         state.deallocate()
     }
 
@@ -585,6 +591,7 @@ public final class KilnModel {
         // call carries the state on the host, so the next pipelined call takes it along.
         leaveStateToTheHost()
         if activeDevice == .vulkan, let vulkan {
+            if let stateBefore { stateBefore.copyMemory(from: arena + stateRegion.offset, byteCount: stateRegion.count) }
             let start = profileStamps == nil ? 0 : Self.monotonicNanoseconds()
             guard let failure = (dimCount > 0 ? vulkan.setExtent(dims[0], region: 0) : nil) ?? vulkan.run() else {
                 if let profileStamps, let stamps = vulkan.timestamps() {
@@ -595,6 +602,7 @@ public final class KilnModel {
                 return carryState()
             }
             fallBack(failure)
+            if let stateBefore { (arena + stateRegion.offset).copyMemory(from: stateBefore, byteCount: stateRegion.count) }
         }
         if let profileStamps {
             let row = profileStamps + (recordedCalls % profiledCallCapacity) * profileWidth

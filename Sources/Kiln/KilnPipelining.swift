@@ -215,6 +215,10 @@ extension KilnModel {
 
     /// Runs the call whose inputs are in `slot` on the CPU build, leaving its outputs there.
     private func runOnCPU(slot: Int) {
+        // Calls still on the device finish first (and, if it failed, are
+        // redone here too): run() would otherwise do that after this call's
+        // inputs are in the arena, and overwrite them with theirs.
+        if pipeline.onDevice > 0 { finishPipelinedCalls() }
         let base = pipeline.bases[slot]
         for (index, tensor) in inputs.enumerated() {
             (arena + tensor.offset).copyMemory(from: base + pipeline.offsets[index], byteCount: tensorBytes(tensor))

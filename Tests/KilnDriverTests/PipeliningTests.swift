@@ -3,7 +3,7 @@
 // caller's preparation of the next call runs while the device computes.
 
 import Foundation
-@_spi(Testing) @_spi(Tools) import Kiln
+@_spi(Testing) @_spi(Tools) @testable import Kiln
 import KilnCompiler
 import KilnDriver
 import Testing
@@ -34,11 +34,17 @@ import Testing
             model.run()
             expected.append(Array(model.output(0)))
         }
-        // Two in flight: submit call n, then collect call n − 1.
+        #expect(try Self.pipelinedOutputs(model, calls: 6) == expected)
+    }
+
+    /// The outputs of calls 0 ..< `calls` pipelined, two in flight: submit
+    /// call n, then collect call n − 1.
+    static func pipelinedOutputs(_ model: KilnModel, calls: Int) throws -> [[Float]] {
+        let count = model.inputs[0].elementCount
         var pending: [KilnPendingCall] = []
         var results: [[Float]] = []
-        for number in 0..<6 {
-            try model.setNextInput(0, Self.input(count, call: number))
+        for number in 0..<calls {
+            try model.setNextInput(0, input(count, call: number))
             pending.append(try model.submit())
             if pending.count == 2 {
                 let call = pending.removeFirst()
@@ -50,7 +56,74 @@ import Testing
             try model.wait(for: call)
             results.append(Array(model.output(0, of: call, as: Float.self)))
         }
-        #expect(results == expected)
+        return results
+    }
+
+    /// A device that fails (lost, as injected after a number of calls)
+    /// moves the model to the CPU for good, and the call that failed is
+    /// redone there: synchronous and pipelined calls give the CPU's answers
+    /// throughout, and the model says why it left the device.
+    @Test func aLostDeviceMovesCallsToTheCPUWithTheSameAnswers() throws {
+        let reference = try Self.load("resnet_small", device: .cpu)
+        let count = reference.inputs[0].elementCount
+        let expected = try (0..<8).map { number in
+            try reference.setInput(0, Self.input(count, call: number))
+            reference.run()
+            return Array(reference.output(0))
+        }
+        // Synchronous: calls 0 and 1 on the device, call 2 fails there.
+        let synchronous = try Self.load("resnet_small", device: .vulkan)
+        try #require(synchronous.activeDevice == .vulkan)
+        synchronous.vulkan?.loseDevice(afterCalls: 2)
+        for number in 0..<4 {
+            try synchronous.setInput(0, Self.input(count, call: number))
+            synchronous.run()
+            // The device's answers are the CPU's within rounding; the CPU's are the same bits.
+            #expect(Self.agree(Array(synchronous.output(0)), expected[number], exactly: number >= 2), "call \(number)")
+            #expect(synchronous.activeDevice == (number < 2 ? .vulkan : .cpu), "call \(number)")
+        }
+        #expect(synchronous.fallbackReason?.contains("was lost") == true, "\(synchronous.fallbackReason ?? "no reason")")
+        // Pipelined, two in flight: call 1 fails as it is collected, after call 2 was submitted to the device.
+        let pipelined = try Self.load("resnet_small", device: .vulkan)
+        pipelined.vulkan?.loseDevice(afterCalls: 1)
+        let results = try Self.pipelinedOutputs(pipelined, calls: 8)
+        #expect(results.count == 8 && Self.agree(results[0], expected[0], exactly: false))
+        #expect(results.dropFirst() == expected.dropFirst(), "calls 1 to 7 ran on the CPU")
+        #expect(pipelined.activeDevice == .cpu && pipelined.fallbackReason?.contains("was lost") == true)
+    }
+
+    /// A synchronous call of a model with state that fails on the device is
+    /// redone on the CPU from the state before it, though the device may
+    /// have written the state already (the GRU step updates it in place).
+    @Test(arguments: ["vulkan", "vulkan staged"])
+    func aLostDeviceRedoesAStatefulCallFromTheStateBeforeIt(_ setting: String) throws {
+        let fixture = try #require(FixtureCase.all.first { $0.folder == "state/gru_step" })
+        let loaded = try LoadedModel(modelPath: fixture.modelPath, config: VulkanFixtureTests.vulkanConfig(fixture))
+        func instance(_ device: KilnDevice) throws -> KilnModel {
+            let model = try KilnModel(
+                descriptor: loaded.descriptor, threads: .inline, minimumOperationsPerWorker: 1, device: device,
+                stagedVulkanArena: setting == "vulkan staged")
+            model.codeOwner = loaded
+            return model
+        }
+        let (reference, model) = (try instance(.cpu), try instance(.vulkan))
+        try #require(model.activeDevice == .vulkan)
+        model.vulkan?.loseDevice(afterCalls: 2)
+        let count = model.inputs[0].elementCount
+        for number in 0..<5 {
+            for subject in [reference, model] {
+                try subject.setInput(0, Self.input(count, call: number))
+                subject.run()
+            }
+            #expect(Self.agree(Array(model.output(0)), Array(reference.output(0)), exactly: false), "call \(number)")
+        }
+        #expect(model.activeDevice == .cpu)
+    }
+
+    /// Whether `values` are `expected`: bit for bit, or within 1e-4 relative (another device's rounding).
+    static func agree(_ values: [Float], _ expected: [Float], exactly: Bool) -> Bool {
+        guard values.count == expected.count else { return false }
+        return exactly ? values == expected : zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
     }
 
     @Test func misuseIsAClearError() throws {

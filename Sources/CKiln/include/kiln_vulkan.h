@@ -171,6 +171,12 @@ int32_t kiln_vulkan_executor_submit(KilnVulkanExecutor *executor, uint32_t slot,
 /// which the executor must not run again.
 int32_t kiln_vulkan_executor_wait(KilnVulkanExecutor *executor, uint32_t slot, char *error, size_t errorSize);
 
+/// For tests of what callers do when a device fails: after the next
+/// `calls` calls (synchronous, or pipelined as each is waited for) finish,
+/// the one after fails as a lost device does, and so does every call after
+/// it. A call counted here still ran; its caller is told it did not.
+void kiln_vulkan_executor_lose_device_after(KilnVulkanExecutor *executor, uint64_t calls);
+
 /// Waits for the device to finish and frees everything the executor made. Null is ignored.
 void kiln_vulkan_executor_destroy(KilnVulkanExecutor *executor);
 
