@@ -47,6 +47,22 @@ import Testing
         #expect((0..<model.kernelCount).map { model.dispatchShape($0).tiles } == full)
     }
 
+    /// A float32 declaration whose axis 0 is the symbolic dim `batch`.
+    func batched(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
+        var info = onnxValueInfo(name, .float32, shape)
+        info.type.tensorType.shape.dim[0].dimParam = "batch"
+        return info
+    }
+
+    /// The model at `path` compiled with `batch` bounded to 8 and loaded;
+    /// the model file and the config written beside it are removed.
+    func loadBoundedTo8(_ path: String) throws -> KilnModel {
+        let configPath = ModelConfig.path(besideModel: path)
+        defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
+        try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
+        return try LoadedModel(modelPath: path, config: try ModelConfig.load(path: configPath)).runtime
+    }
+
     @Test func aWinogradGEMMOverPartOfAChunkComputesEachImageAsTheBoundDoes() throws {
         // 16 channels of 20×20: F(4,3)'s 25 tiles an image, the bound's 8
         // images one cache-sized chunk of GEMM columns. A call of 2 to 7
@@ -57,15 +73,11 @@ import Testing
         var weights = Onnx_TensorProto()
         (weights.name, weights.dataType, weights.dims) = ("w", 1, [16, 16, 3, 3])
         weights.floatData = (0..<channels * channels * 9).map { Float(($0 * 7919) % 23) / 23 - 0.5 }
-        var y = onnxValueInfo("y", .float32, [bound, channels, side, side])
-        y.type.tensorType.shape.dim[0].dimParam = "batch"
         let path = try writeModel(
             [node("Conv", ["x", "w"], "y", ints: ["pads": [1, 1, 1, 1], "kernel_shape": [3, 3]])],
-            x: [bound, channels, side, side], axis: 0, output: y, initializers: [weights])
-        let configPath = ModelConfig.path(besideModel: path)
-        try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
-        let model = try LoadedModel(modelPath: path, config: try ModelConfig.load(path: configPath)).runtime
+            x: [bound, channels, side, side], axis: 0, output: batched("y", [bound, channels, side, side]),
+            initializers: [weights])
+        let model = try loadBoundedTo8(path)
         #expect((0..<model.kernelCount).map(model.kernelName).contains("y_node (Conv winograd-gemm)"))
         let size = channels * side * side
         let images = (0..<bound).map { image in (0..<size).map { Float(sin(Double(image * size + $0) * 0.37)) } }
@@ -91,11 +103,6 @@ import Testing
         // output as the last call at the bound wrote it (not computed from
         // the inputs there since).
         let (bound, rows, columns) = (8, 4, 6)
-        func batched(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
-            var info = onnxValueInfo(name, .float32, shape)
-            info.type.tensorType.shape.dim[0].dimParam = "batch"
-            return info
-        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-prefix-\(UUID().uuidString).onnx").path
         try writeONNXModel(
             to: path,
@@ -108,10 +115,7 @@ import Testing
                 batched("t", [bound, rows, columns]), batched("r", [bound, rows]), batched("p", [bound, columns, rows]),
                 batched("c", [bound, rows, 2 * columns]),
             ])
-        let configPath = ModelConfig.path(besideModel: path)
-        try #"{"dims": {"batch": {"max": 8}}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { for file in [path, configPath] { try? FileManager.default.removeItem(atPath: file) } }
-        let model = try LoadedModel(modelPath: path, config: try ModelConfig.load(path: configPath)).runtime
+        let model = try loadBoundedTo8(path)
         let size = rows * columns
         func fill(_ seed: Int, items: Range<Int>) throws {
             for item in items {

@@ -66,10 +66,7 @@ final class KernelBuilder {
     func remainder(_ lhs: IRValue, _ rhs: Int) -> IRValue { LLVMBuildURem(builder, lhs, constant(rhs), "") }
 
     /// min(lhs, rhs) on signed indices.
-    func minimum(_ lhs: IRValue, _ rhs: Int) -> IRValue {
-        let value = constant(rhs)
-        return LLVMBuildSelect(builder, LLVMBuildICmp(builder, LLVMIntSLT, lhs, value, ""), lhs, value, "")
-    }
+    func minimum(_ lhs: IRValue, _ rhs: Int) -> IRValue { minimum(lhs, constant(rhs)) }
 
     /// min(lhs, rhs) on signed indices.
     func minimum(_ lhs: IRValue, _ rhs: IRValue) -> IRValue {

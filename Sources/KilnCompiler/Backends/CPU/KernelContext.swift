@@ -81,8 +81,8 @@ struct KernelContext {
     var output: ValueID { node.outputs[0] }
 
     /// How many of the first `count` row-major positions of `id` a call
-    /// needs: those of the call's items where `id` holds a bounded dim's
-    /// items (contiguous, in order), else all of them. A kernel whose few
+    /// needs (never more than `count`): those of the call's items where `id`
+    /// holds a bounded dim's items (contiguous, in order), else all of them. A kernel whose few
     /// tiles each span several items stops there, as tiles cannot.
     func itemPrefix(_ count: Int, of id: ValueID, _ b: KernelBuilder) -> IRValue {
         guard let bound = graph.itemBound(of: id), count % bound == 0 else { return b.constant(count) }

@@ -223,7 +223,7 @@ extension Convolution {
         let rowBlock = GEMMKernel.rowBlock(for: shapes.outChannels, columns: w.tiles, vectorWidth: context.vectorWidth)
         let blocks = shapes.outChannels / rowBlock
         // With a bounded batch the columns (each image's tiles in turn) are chunked by whole images.
-        let items = shapes.followsItems && context.graph.itemLayouts[context.output] != nil ? shapes.batch : nil
+        let items = w.holdsItems ? shapes.batch : nil
         let chunks = GEMMKernel.ColumnChunks(columns: w.tiles, depth: shapes.channels, context: context, items: items)
         let node = context.node
         let positions = w.algorithm.positions

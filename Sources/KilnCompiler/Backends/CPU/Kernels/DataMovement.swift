@@ -45,7 +45,10 @@ enum DataMovement {
         ) { _, values in values[0] }
     }
 
-    /// Every input copied into its slab of the output, in one tile.
+    /// Every input copied into its slab of the output: in one tile, or
+    /// where the result holds a bounded dim's items (every axis before
+    /// theirs 1), in a tile per entry of that axis, so a call copies only
+    /// its items' rows.
     static func concat(_ context: KernelContext, axis: Int) -> KernelPlan {
         let outputShape = context.type(context.output).shape
         let outputStrides = Shape.strides(of: outputShape)
@@ -57,31 +60,24 @@ enum DataMovement {
             position += shape[axis]
         }
         let dtype = context.type(context.output).dtype
-        // Where the result holds a bounded dim's items (every axis before
-        // theirs 1), a tile per entry of that axis, so a call copies only
-        // its items' rows.
+        var rowAxis: Int?
         if let layout = context.graph.itemLayouts[context.output], context.graph.itemBound(of: context.output) != nil,
             axis > layout.axis
         {
-            let first = layout.axis
-            return KernelPlan(tileCount: outputShape[first]) { b, row in
-                let output = context.pointer(context.output, b)
-                for part in parts where part.shape.reduce(1, *) > 0 {
-                    Elementwise.emitStrided(
-                        b, shape: Array(part.shape[(first + 1)...]), leading: row,
-                        output: (output, Array(outputStrides[first...]), part.base, dtype),
-                        inputs: [(context.pointer(part.id, b), Array(Shape.strides(of: part.shape)[first...]), dtype)],
-                        epilogue: nil
-                    ) { _, values in values[0] }
-                }
-            }
+            rowAxis = layout.axis
         }
-        return KernelPlan(tileCount: 1) { b, _ in
+        // A row tile fixes the item axis (the axes before it are 1) and
+        // loops over the axes after it; the one tile loops over them all.
+        let from = rowAxis ?? 0
+        let looped = rowAxis.map { $0 + 1 } ?? 0
+        return KernelPlan(tileCount: rowAxis.map { outputShape[$0] } ?? 1) { b, row in
             let output = context.pointer(context.output, b)
             for part in parts where part.shape.reduce(1, *) > 0 {
                 Elementwise.emitStrided(
-                    b, shape: part.shape, leading: nil, output: (output, outputStrides, part.base, dtype),
-                    inputs: [(context.pointer(part.id, b), Shape.strides(of: part.shape), dtype)], epilogue: nil
+                    b, shape: Array(part.shape[looped...]), leading: rowAxis == nil ? nil : row,
+                    output: (output, Array(outputStrides[from...]), part.base, dtype),
+                    inputs: [(context.pointer(part.id, b), Array(Shape.strides(of: part.shape)[from...]), dtype)],
+                    epilogue: nil
                 ) { _, values in values[0] }
             }
         }

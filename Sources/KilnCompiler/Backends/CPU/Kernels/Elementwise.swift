@@ -49,8 +49,9 @@ enum Elementwise {
                 let inputs = pointers(context, operands, b)
                 let out = context.pointer(output, b)
                 let start = tiles == 1 ? b.constant(0) : b.mul(tile, chunk)
+                // The call's elements: `count`, or fewer below a bounded dim's bound.
                 let live = context.itemPrefix(count, of: output, b)
-                let end = tiles == 1 ? live : b.minimum(b.minimum(b.add(start, chunk), count), live)
+                let end = tiles == 1 ? live : b.minimum(b.add(start, chunk), live)
                 b.loop(from: start, to: end) { index in
                     let values = zip(inputs, strides.dropFirst()).map { input, stride in
                         let step = stride.first ?? 1

@@ -30,7 +30,8 @@ enum Reduction {
             let input = context.pointer(xID, b)
             let output = context.pointer(context.output, b)
             let start = b.mul(tile, perTile)
-            let end = b.minimum(b.minimum(b.add(start, perTile), outputs), context.itemPrefix(outputs, of: context.output, b))
+            // The call's outputs: all, or fewer below a bounded dim's bound.
+            let end = b.minimum(b.add(start, perTile), context.itemPrefix(outputs, of: context.output, b))
             b.loop(from: start, to: end) { position in
                 // The input offset of this output's first element.
                 var remaining = position
