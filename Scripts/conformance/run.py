@@ -22,7 +22,12 @@ unsupported``. Exits 0 even when cases fail (it is a report); non-zero only
 when the harness cannot run (no kilnc, no cases, a selection matching
 nothing).
 
-    --write-doc [PATH]   also write Docs/Conformance.md (deterministic)
+    --device vulkan      run each case's Vulkan build on the machine's Vulkan
+                         device (``kilnc verify --device vulkan``); a case
+                         whose model has no Vulkan build is "cpu only", with
+                         the node and what it lacks
+    --write-doc [PATH]   also write Docs/Conformance.md (deterministic;
+                         Docs/ConformanceVulkan.md with --device vulkan)
     --subset DIR         also copy the smallest passing case of every op
                          into DIR (model.onnx, test_data_set_0, cases.json)
                          and delete DIR's case folders no longer selected
@@ -49,8 +54,14 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CASES = REPO / ".build" / "conformance" / "cases"
 DEFAULT_KILNC = REPO / ".build" / "debug" / "kilnc"
 DEFAULT_DOC = REPO / "Docs" / "Conformance.md"
+DEFAULT_VULKAN_DOC = REPO / "Docs" / "ConformanceVulkan.md"
 
-PASSED, FAILED, UNSUPPORTED = "passed", "failed", "unsupported"
+PASSED, FAILED, UNSUPPORTED, CPU_ONLY = "passed", "failed", "unsupported", "cpu only"
+STATUSES = (PASSED, FAILED, UNSUPPORTED, CPU_ONLY)
+# kilnc's error when `--device vulkan` meets a model without a Vulkan build.
+NO_VULKAN_BUILD = re.compile(r"no Vulkan build: (?P<problem>.*?); the Vulkan device cannot run it")
+# The node in a problem ("node 'Add_0' (Add): ..."): reasons are grouped without it.
+NODE_NAME = re.compile(r"node '(?:[^'\\]|\\.)*' \((?P<op>[^)]*)\)")
 # kilnc verify's exit-code contract.
 EXIT_PASSED, EXIT_MISMATCH, EXIT_UNSUPPORTED, EXIT_ERROR = 0, 1, 2, 3
 # Status of this script when the harness itself cannot run.
@@ -214,6 +225,9 @@ def classify(returncode: int, stdout: str, stderr: str, case_dir: Path) -> Outco
     if returncode == EXIT_MISMATCH:
         return Outcome(FAILED, mismatch_reason(stdout, stderr, case_dir))
     if returncode == EXIT_UNSUPPORTED:
+        omitted = NO_VULKAN_BUILD.search(stderr)
+        if omitted:
+            return Outcome(CPU_ONLY, clean(omitted["problem"], case_dir))
         return Outcome(UNSUPPORTED, first_error(stderr, stdout, case_dir) or "unsupported")
     if returncode == EXIT_ERROR:
         return Outcome(FAILED, first_error(stderr, stdout, case_dir) or "error (exit status 3)")
@@ -226,9 +240,10 @@ def classify(returncode: int, stdout: str, stderr: str, case_dir: Path) -> Outco
 class Runner:
     """Runs kilnc processes, and can kill the ones still running on Ctrl-C."""
 
-    def __init__(self, kilnc: Path, timeout: float):
+    def __init__(self, kilnc: Path, timeout: float, device: str = "cpu"):
         self.kilnc = kilnc
         self.timeout = timeout
+        self.device = device
         # A crash report needs one line, not the Swift runtime's symbolicated
         # backtrace of every thread (slow, and it would hold a job slot);
         # rerun `kilnc verify` by hand for that. SWIFT_BACKTRACE set by
@@ -253,7 +268,7 @@ class Runner:
                     pinned: list[str]) -> tuple[Outcome, list[str]]:
         """The outcome, and the graph inputs to fix if kilnc declined for want of them."""
         command = [str(self.kilnc), "verify", str(model), "--data", str(data),
-                   "--atol", repr(atol), "--rtol", repr(rtol)]
+                   "--atol", repr(atol), "--rtol", repr(rtol), "--device", self.device]
         for name in pinned:
             command += ["--constant-from-data", name]
         with self.lock:
@@ -354,8 +369,8 @@ def op_key(op: str) -> tuple[str, str]:
 
 
 def tally(cases: list[dict], results: dict[str, Outcome]) -> dict[str, dict[str, int]]:
-    """{op: {passed, failed, unsupported}}, ops sorted by name."""
-    per_op: dict[str, dict[str, int]] = defaultdict(lambda: {PASSED: 0, FAILED: 0, UNSUPPORTED: 0})
+    """{op: {status: cases}}, ops sorted by name."""
+    per_op: dict[str, dict[str, int]] = defaultdict(lambda: {status: 0 for status in STATUSES})
     for case in cases:
         per_op[case["op"]][results[case["name"]].status] += 1
     return {op: per_op[op] for op in sorted(per_op, key=op_key)}
@@ -372,16 +387,19 @@ def pinned_passes(cases: list[dict], results: dict[str, Outcome]) -> dict[str, i
 
 
 def totals(per_op: dict[str, dict[str, int]]) -> dict[str, int]:
-    return {status: sum(c[status] for c in per_op.values())
-            for status in (PASSED, FAILED, UNSUPPORTED)}
+    return {status: sum(c[status] for c in per_op.values()) for status in STATUSES}
 
 
-def print_summary(per_op: dict[str, dict[str, int]]) -> None:
+def print_summary(per_op: dict[str, dict[str, int]], device: str) -> None:
+    vulkan = device == "vulkan"
     for op, c in per_op.items():
-        print(f"{op}: {c[PASSED]}/{sum(c.values())} passed, {c[FAILED]} failed, "
+        cpu_only = f", {c[CPU_ONLY]} cpu only" if vulkan else ""
+        print(f"{op}: {c[PASSED]}/{sum(c.values())} passed{cpu_only}, {c[FAILED]} failed, "
               f"{c[UNSUPPORTED]} unsupported")
     t = totals(per_op)
-    print(f"conformance: {t[PASSED]} passed, {t[FAILED]} failed, {t[UNSUPPORTED]} unsupported")
+    cpu_only = f", {t[CPU_ONLY]} cpu only" if vulkan else ""
+    print(f"conformance{' on vulkan' if vulkan else ''}: {t[PASSED]} passed{cpu_only}, "
+          f"{t[FAILED]} failed, {t[UNSUPPORTED]} unsupported")
 
 
 def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
@@ -440,16 +458,92 @@ def render_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
     for op, c in per_op.items():
         row = (op, sum(c.values()), c[PASSED], pinned.get(op, 0), c[FAILED], c[UNSUPPORTED])
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
-    lines += ["", "## Failed cases", ""]
+    lines += ["", "## Failed cases", "", *failed_lines(cases, results)]
+    return "\n".join(lines) + "\n"
+
+
+def failed_lines(cases: list[dict], results: dict[str, Outcome]) -> list[str]:
+    """The failed cases, each with its reason and why it fails (if known)."""
+    lines = []
     failed = sorted((case for case in cases if results[case["name"]].status == FAILED),
                     key=lambda case: (op_key(case["op"]), case["name"]))
     for case in failed:
         lines.append(f"- `{case['name']}` ({case['op']}): {results[case['name']].reason}")
         why = explanation(case["name"])
         lines.append(f"  - Why: {why}" if why else "  - Why: not explained yet.")
-    if not failed:
+    return lines or ["None."]
+
+
+def render_vulkan_doc(manifest: dict, cases: list[dict], results: dict[str, Outcome],
+                      per_op: dict[str, dict[str, int]], selection: str, device: str) -> str:
+    """Docs/ConformanceVulkan.md: the cases the CPU compiles, on a Vulkan device."""
+    t = totals(per_op)
+    runnable = t[PASSED] + t[CPU_ONLY] + t[FAILED]
+    percent = 100 * t[PASSED] / runnable if runnable else 0.0
+    lines = [
+        "# ONNX conformance on Vulkan",
+        "",
+        "<!-- Generated by `make conformance-vulkan` (Scripts/conformance/run.py --device vulkan "
+        "--write-doc). Do not edit. -->",
+        "",
+        "The cases of [Conformance.md](Conformance.md), each compiled with a Vulkan build and run "
+        f"on {device} by `kilnc verify --device vulkan`, against the same references and "
+        "tolerances, with graph inputs fixed the same way.",
+        "",
+        f"**{t[PASSED]} of {runnable} cases pass on Vulkan ({percent:.1f} %)**: {t[PASSED]} passed, "
+        f"{t[CPU_ONLY]} cpu only, {t[FAILED]} failed; {t[UNSUPPORTED]} more are unsupported "
+        "(Kiln declines them for the CPU too, see Conformance.md).",
+        "",
+    ]
+    if selection:
+        lines += [f"Selection: {selection} (not the whole suite).", ""]
+    lines += [
+        "- *passed*: every output of every data set within |got − want| ≤ atol + rtol·|want|, "
+        "computed by the SPIR-V shaders.",
+        "- *cpu only*: the model compiles for the CPU but has no Vulkan build: a node has no "
+        "SPIR-V lowering (an op, a data type, an attribute). The build warns, naming the node; "
+        "`.automatic` runs such a model on the CPU.",
+        "- *failed*: wrong numbers, another error, a crash or a timeout on the Vulkan device.",
+        "",
+        "## Why cpu only",
+        "",
+    ]
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        outcome = results[case["name"]]
+        if outcome.status == CPU_ONLY:
+            reasons[NODE_NAME.sub(r"\g<op>", outcome.reason)].append(case["name"])
+    if reasons:
+        lines += ["| what has no SPIR-V lowering | cases | e.g. |", "| --- | ---: | --- |"]
+        for reason, names in sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0])):
+            cell = reason.replace("|", "\\|")
+            lines.append(f"| {cell} | {len(names)} | `{min(names)}` |")
+    else:
         lines.append("None.")
+    lines += [
+        "",
+        "## By op",
+        "",
+        "| op | cases | passed | cpu only | failed | unsupported |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for op, c in per_op.items():
+        row = (op, sum(c.values()), c[PASSED], c[CPU_ONLY], c[FAILED], c[UNSUPPORTED])
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    lines += ["", "## Failed cases", "", *failed_lines(cases, results)]
     return "\n".join(lines) + "\n"
+
+
+def vulkan_device(kilnc: Path) -> str:
+    """The device `kilnc devices` picks ("* 0: name (…)"), for the doc."""
+    try:
+        listed = subprocess.run([str(kilnc), "devices"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "the machine's Vulkan device"
+    for line in listed.stdout.splitlines():
+        if line.startswith("* "):
+            return line[2:].split(": ", 1)[-1].strip()
+    return "the machine's Vulkan device"
 
 
 # --- subset ---------------------------------------------------------------
@@ -604,8 +698,12 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel runs (default: 2)")
     parser.add_argument("--timeout", type=float, default=60,
                         help="seconds per kilnc run (default: 60)")
-    parser.add_argument("--write-doc", nargs="?", type=Path, const=DEFAULT_DOC, metavar="PATH",
-                        help=f"write the report (default PATH: {DEFAULT_DOC.relative_to(REPO)})")
+    parser.add_argument("--device", choices=["cpu", "vulkan"], default="cpu",
+                        help="where the cases run: the CPU, or their Vulkan builds on the "
+                             "machine's Vulkan device (default: %(default)s)")
+    parser.add_argument("--write-doc", nargs="?", type=Path, const=True, metavar="PATH",
+                        help=f"write the report (default PATH: {DEFAULT_DOC.relative_to(REPO)}, "
+                             f"{DEFAULT_VULKAN_DOC.relative_to(REPO)} with --device vulkan)")
     parser.add_argument("--subset", type=Path, metavar="DIR",
                         help="copy the smallest passing case of every op into DIR")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -633,19 +731,27 @@ def main() -> int:
         print("error: no case selected", file=sys.stderr)
         return HARNESS_ERROR
 
-    runner = Runner(args.kilnc.resolve(), args.timeout)
+    if args.subset and args.device != "cpu":
+        parser.error("--subset picks cases by their CPU outcome; run it without --device")
+    runner = Runner(args.kilnc.resolve(), args.timeout, args.device)
     try:
         results = run_all(cases, args.cases.resolve(), runner, args.jobs, args.verbose)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
     per_op = tally(cases, results)
-    print_summary(per_op)
+    print_summary(per_op, args.device)
 
     if args.write_doc:
-        doc = render_doc(manifest, cases, results, per_op, selection)
-        args.write_doc.parent.mkdir(parents=True, exist_ok=True)
-        args.write_doc.write_text(doc)
+        if args.device == "vulkan":
+            path = DEFAULT_VULKAN_DOC if args.write_doc is True else args.write_doc
+            doc = render_vulkan_doc(manifest, cases, results, per_op, selection,
+                                    vulkan_device(args.kilnc.resolve()))
+        else:
+            path = DEFAULT_DOC if args.write_doc is True else args.write_doc
+            doc = render_doc(manifest, cases, results, per_op, selection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(doc)
     if args.subset:
         return write_subset(args.subset, manifest, cases, results, args.cases.resolve())
     return 0

@@ -56,6 +56,11 @@ public final class LoadedModel {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let weights = directory.appendingPathComponent("\(prepared.name).kiln.weights").path
         let compiled = try Compiler.compile(prepared, targets: targets, weightsPath: weights)
+        if device == .vulkan, let omission = compiled.vulkanOmission {
+            // The runtime would only say the binary lacks a Vulkan build; the compiler knows which node kept it out.
+            try? FileManager.default.removeItem(at: directory)
+            throw VulkanBuildOmitted(file: prepared.graph.modelFile, problem: omission)
+        }
         let assembly = directory.appendingPathComponent("\(prepared.name).kiln.S").path
         try OutputWriter.write(compiled.assembly, to: assembly)
         let library = directory.appendingPathComponent("lib\(prepared.name).so").path
@@ -98,6 +103,17 @@ final class SharedLibrary {
     deinit {
         dlclose(handle)
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Vulkan was asked for but the model has no Vulkan build: a node has no
+/// SPIR-V lowering (`problem` names it). `.automatic` would run it on the CPU.
+public struct VulkanBuildOmitted: Error, CustomStringConvertible {
+    public let file: String
+    /// The node and what it lacks.
+    public let problem: String
+    public var description: String {
+        "\(file): no Vulkan build: \(problem); the Vulkan device cannot run it (the automatic device runs it on the CPU)"
     }
 }
 

@@ -40,6 +40,10 @@ struct Kilnc: ParsableCommand {
         } catch let error as CompileErrors {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             Foundation.exit(status(for: error.errors))
+        } catch let error as VulkanBuildOmitted {
+            // Something Kiln does not compile (for Vulkan), as the conformance runner counts it.
+            FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
+            Foundation.exit(Status.unsupported)
         } catch let error as DriverError {
             FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
             Foundation.exit(Status.failed)
@@ -330,7 +334,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let (prepared, config) = try model.prepare(device: device.device)
         let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
-        reportFallback(loaded.runtime)
+        reportFallback(loaded)
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
@@ -393,7 +397,7 @@ struct Verify: ParsableCommand {
         let expected = try TensorFile.readAll(directory: directory, prefix: "output")
         let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
         let runtime = loaded.runtime
-        reportFallback(runtime)
+        reportFallback(loaded)
         guard expected.count == runtime.outputs.count else {
             throw DriverError(
                 "\(directory) holds \(expected.count) outputs; the model has \(runtime.outputs.count)")
@@ -455,7 +459,7 @@ struct Bench: ParsableCommand {
         let loaded = try LoadedModel(
             prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers),
             device: device.device)
-        reportFallback(loaded.runtime)
+        reportFallback(loaded)
         try chooseExtent(loaded.runtime)
         try Benchmark.fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
@@ -514,9 +518,13 @@ struct Bench: ParsableCommand {
 }
 
 /// Says on standard error why a model asked to run on Vulkan runs on the CPU.
-func reportFallback(_ runtime: KilnModel) {
-    guard let reason = runtime.fallbackReason else { return }
-    FileHandle.standardError.write(Data("kilnc: running on the CPU: \(reason)\n".utf8))
+/// Why an automatic device runs on the CPU; where the compiler left the
+/// Vulkan build out, the node that kept it out (the runtime knows only that
+/// the binary has none).
+func reportFallback(_ loaded: LoadedModel) {
+    guard let reason = loaded.runtime.fallbackReason else { return }
+    let why = loaded.outputs.vulkanOmission.map { "no Vulkan build: \($0)" } ?? reason
+    FileHandle.standardError.write(Data("kilnc: running on the CPU: \(why)\n".utf8))
 }
 
 struct Devices: ParsableCommand {

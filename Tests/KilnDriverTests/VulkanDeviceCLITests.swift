@@ -5,6 +5,7 @@
 // results as the mapped one lavapipe offers.
 
 import Foundation
+import KilnCompiler
 import KilnDriver
 import Testing
 
@@ -43,6 +44,29 @@ import Testing
         #expect(status != 0)
         #expect(err.contains("Vulkan is not available: "), "\(err)")
         #expect(!err.contains("Fatal error"), "\(err)")
+    }
+
+    /// A model the backend cannot lower (float64 math: not every device
+    /// has it; pick another op should it gain a lowering): `--device
+    /// vulkan` fails as unsupported (exit 2, as the conformance runner
+    /// counts it) naming the node and op, and `automatic` says the same
+    /// while it runs on the CPU; neither blames a config that asks for Vulkan.
+    @Test func aModelWithoutAVulkanBuildNamesTheNodeThatKeptItOut() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cpu-only-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var node = Onnx_NodeProto()
+        (node.opType, node.name, node.input, node.output) = ("Add", "sum", ["a", "b"], ["y"])
+        try writeONNXModel(
+            to: path, nodes: [node], inputs: [onnxValueInfo("a", .float64, [4]), onnxValueInfo("b", .float64, [4])],
+            outputs: [onnxValueInfo("y", .float64, [4])])
+        let bench = ["bench", path, "--runs", "1", "--warmup", "0", "--device"]
+        let (status, _, err) = try kilnc(bench + ["vulkan"])
+        #expect(status == 2, "\(err)")
+        #expect(err.contains("no Vulkan build: node 'sum' (Add): "), "\(err)")
+        #expect(!err.contains("add \"backends\""), "\(err)")
+        let (fallback, _, said) = try kilnc(bench + ["automatic"])
+        #expect(fallback == 0, "\(said)")
+        #expect(said.contains("kilnc: running on the CPU: no Vulkan build: node 'sum' (Add): "), "\(said)")
     }
 
     @Test func devicesListsOrSaysWhyNot() throws {

@@ -199,6 +199,25 @@ import Testing
         #expect(vulkanWide.bytes == cpuWide.bytes, "\(half)")
     }
 
+    /// Float Mod, C's fmod (fmod 1) and Python's % (fmod 0), exact at any
+    /// quotient and with the CPU's answers at zeros, infinities and NaNs
+    /// (OpFRem alone gave fmod(1e10, 3) = 256 and NaN for an infinite divisor).
+    @Test(arguments: [0, 1])
+    func floatRemaindersAreExact(_ fmod: Int) throws {
+        let pairs: [(Float, Float)] = [
+            (1e10, 3), (-1e10, 3), (1e10, -3), (5.5, 2), (-5.5, 2), (5.5, -2), (-5.5, -2), (0x1.fffffep40, 0.1),
+            (7, 7), (-7, 7), (3e38, 0x1p-100), (0.3, 0.1), (123456.78, 0.001),
+            (0, -2), (-0.0, 2), (-3, .infinity), (3, -.infinity), (.infinity, 2), (1, 0), (1, -0.0), (.nan, 1), (1, .nan),
+        ]
+        let (cpu, vulkan) = try run(
+            "Mod", [TensorData(shape: [pairs.count], floats: pairs.map(\.0)), TensorData(shape: [pairs.count], floats: pairs.map(\.1))],
+            output: (.float32, [pairs.count]), attributes: [intAttribute("fmod", fmod)])
+        for (index, (want, got)) in zip(cpu.floats, vulkan.floats).enumerated() {
+            // NaNs may differ in sign and payload; every other result bit for bit.
+            #expect(want.bitPattern == got.bitPattern || (want.isNaN && got.isNaN), "fmod \(fmod): \(pairs[index]): CPU \(want), Vulkan \(got)")
+        }
+    }
+
     func intAttribute(_ name: String, _ value: Int) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         (attribute.name, attribute.type, attribute.i) = (name, .int, Int64(value))

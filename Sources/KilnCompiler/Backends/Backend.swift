@@ -33,4 +33,7 @@ public struct BackendArtifacts: Sendable {
     public var advice: [BuildAdvice] = []
     /// The Vulkan build's shaders in dispatch order, or nil when there is none.
     public var shaderNames: [String]?
+    /// Why the Vulkan build the config asks for was left out (the node and
+    /// what it lacks; `advice` warns of it too), or nil.
+    public var vulkanOmission: String?
 }

@@ -160,7 +160,7 @@ public enum Compiler {
         return CompiledOutputs(
             model: model, assembly: assembly, header: HeaderEmitter.header(for: model), weights: artifacts.weights,
             kernelNames: artifacts.kernelNames, phases: artifacts.phases + clock.phases, advice: artifacts.advice,
-            shaderNames: artifacts.shaderNames)
+            shaderNames: artifacts.shaderNames, vulkanOmission: artifacts.vulkanOmission)
     }
 
     /// Several builds in one object share its triple, and the runtime tells

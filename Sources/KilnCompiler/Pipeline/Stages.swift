@@ -37,6 +37,9 @@ public struct CompiledOutputs: Sendable {
     public var advice: [BuildAdvice] = []
     /// The Vulkan build's shaders in dispatch order, or nil when it has none.
     public var shaderNames: [String]?
+    /// Why the Vulkan build the config asks for was left out (the node and
+    /// what it lacks; `advice` warns of it too), or nil.
+    public var vulkanOmission: String?
 }
 
 /// A prepared model with its memory laid out for one target.

@@ -52,15 +52,11 @@ struct ModuleEmitter {
         clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
         // The Vulkan build, when the config asks for one and every node lowers.
         var vulkan: (build: VulkanBuild, offset: Int)?
-        var advice: [BuildAdvice] = []
+        var vulkanOmission: String?
         if builds[0].model.compilesForVulkan {
             switch VulkanBackend.compile(builds[0]) {
             case .success(let build): vulkan = (build, weights.offset(for: "kiln.vulkan") { build.region })
-            case .failure(let problem):
-                advice.append(
-                    BuildAdvice(
-                        file: graph.modelFile,
-                        message: "no Vulkan build: \(problem); the model runs on the CPU only"))
+            case .failure(let problem): vulkanOmission = "\(problem)"
             }
             clock.lap("SPIR-V (\(vulkan?.build.dispatches.count ?? 0) shaders)")
         }
@@ -104,7 +100,12 @@ struct ModuleEmitter {
         clock.lap("assembly text")
         return BackendArtifacts(
             assembly: assembly, weights: weights.bytes, kernelNames: programs[0].kernels.map(\.name),
-            phases: clock.phases, advice: advice, shaderNames: vulkan?.build.dispatches.map(\.name))
+            phases: clock.phases,
+            advice: vulkanOmission.map {
+                [BuildAdvice(file: graph.modelFile, message: "no Vulkan build: \($0); the model runs on the CPU only")]
+            } ?? [],
+            shaderNames: vulkan?.build.dispatches.map(\.name),
+            vulkanOmission: vulkanOmission)
     }
 
     /// One function per kernel of `build`, named `<prefix>_k<node>_<part>`,

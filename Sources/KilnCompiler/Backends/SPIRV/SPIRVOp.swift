@@ -25,7 +25,7 @@ public enum SPIRVOp: UInt16, Sendable {
     case select = 169, iEqual = 170, iNotEqual = 171, uGreaterThan = 172, sGreaterThan = 173
     case uGreaterThanEqual = 174, sGreaterThanEqual = 175, uLessThan = 176, sLessThan = 177
     case uLessThanEqual = 178, sLessThanEqual = 179
-    case fOrdEqual = 180, fUnordNotEqual = 183, fOrdLessThan = 184, fOrdGreaterThan = 186, fOrdLessThanEqual = 188
+    case fOrdEqual = 180, fOrdNotEqual = 182, fUnordNotEqual = 183, fOrdLessThan = 184, fOrdGreaterThan = 186, fOrdLessThanEqual = 188
     case fOrdGreaterThanEqual = 190
     case shiftRightLogical = 194, shiftRightArithmetic = 195, shiftLeftLogical = 196
     case bitwiseOr = 197, bitwiseXor = 198, bitwiseAnd = 199, not = 200

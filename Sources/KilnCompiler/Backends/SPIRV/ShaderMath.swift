@@ -67,9 +67,13 @@ struct ShaderMath {
         case .divide: return b.fdiv(x, y)
         case .maximum: return b.fmax(x, y)
         case .minimum: return b.fmin(x, y)
-        // OpFRem takes the dividend's sign (C's fmod), OpFMod the divisor's (Python's %).
-        case .remainder: return b.m.value(.fRem, b.float, [x, y])
-        case .modulo: return b.m.value(.fMod, b.float, [x, y])
+        case .remainder: return remainder(x, y)
+        case .modulo:
+            // Python's %: fmod's rest moved by one divisor where its sign differs from the divisor's.
+            let rest = remainder(x, y)
+            let signsDiffer = b.m.value(.logicalNotEqual, b.bool, [negative(rest), negative(y)])
+            let adjust = b.and(b.m.value(.fOrdNotEqual, b.bool, [rest, b.f(0)]), signsDiffer)
+            return b.select(adjust, b.fadd(rest, y), rest)
         case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight:
             throw context.unsupported("bitwise \(op) has no float32 meaning")
         }
@@ -108,6 +112,59 @@ struct ShaderMath {
         case .bitwiseNot, .isNaN, .isPositiveInfinity, .isNegativeInfinity:
             throw context.unsupported("\(function) has no float32 result")
         }
+    }
+
+    /// C's fmod, exact as the CPU's is (it works in float64): OpFRem is
+    /// x − y·trunc(x/y) in float32 on lavapipe, so fmod(1e10, 3) gave 256,
+    /// and it leaves a zero or infinite divisor and the sign of a zero
+    /// result to the driver (NaN for y = ±∞ there). |x| is reduced by
+    /// |y|·2ᵏ for k from the largest with |y|·2ᵏ ≤ |x| down to 0: each
+    /// subtraction is exact (Sterbenz), one step per bit of the quotient,
+    /// at most 278 for float32's exponents.
+    private func remainder(_ x: SPIRVID, _ y: SPIRVID) -> SPIRVID {
+        let b = builder
+        let (magnitude, divisor) = (b.glsl(.fAbs, x), b.glsl(.fAbs, y))
+        let infinity = b.f(.infinity)
+        let finite = { (value: SPIRVID) in b.m.value(.fOrdLessThan, b.bool, [value, infinity]) }
+        // NaN in either, an infinite dividend or a zero divisor: NaN; an infinite divisor: x.
+        let regular = b.and(b.and(finite(magnitude), finite(divisor)), b.m.value(.fOrdGreaterThan, b.bool, [divisor, b.f(0)]))
+        let scale = b.m.value(.iSub, b.uint, [exponent(magnitude), exponent(divisor)])
+        let top = b.m.glsl(.ldexp, b.float, [divisor, scale])
+        let over = b.m.value(.fOrdGreaterThan, b.bool, [top, magnitude])
+        let steps = b.m.value(.select, b.uint, [over, scale, b.add(scale, 1)])
+        let count = b.m.value(.select, b.uint, [regular, b.m.glsl(.sMax, b.uint, [steps, b.u(0)]), b.u(0)])
+        let rest = b.variable(magnitude)
+        let step = b.variable(b.select(over, b.fmul(top, b.f(0.5)), top))
+        let open = b.m.beginLoop(from: b.u(0), to: count, step: b.u(1))
+        let (r, t) = (b.read(rest), b.read(step))
+        b.write(rest, b.select(b.m.value(.fOrdLessThanEqual, b.bool, [t, r]), b.fsub(r, t), r))
+        b.write(step, b.fmul(t, b.f(0.5)))
+        b.m.endLoop(open)
+        let result = copySign(b.read(rest), x)
+        let infiniteDivisor = b.and(finite(magnitude), b.m.value(.fOrdEqual, b.bool, [divisor, infinity]))
+        return b.select(regular, result, b.select(infiniteDivisor, x, b.f(.nan)))
+    }
+
+    /// ⌊log₂ v⌋ of a finite v > 0 as a signed word, subnormals included.
+    private func exponent(_ v: SPIRVID) -> SPIRVID {
+        let b = builder
+        let bits = b.m.value(.bitcast, b.uint, [v])
+        let field = b.m.value(.bitwiseAnd, b.uint, [b.m.value(.shiftRightLogical, b.uint, [bits, b.u(23)]), b.u(0xFF)])
+        let subnormal = b.m.glsl(.findUMsb, b.uint, [b.m.value(.bitwiseAnd, b.uint, [bits, b.u(0x7F_FFFF)])])
+        return b.m.value(
+            .select, b.uint,
+            [b.m.value(.iEqual, b.bool, [field, b.u(0)]), b.sub(subnormal, 149), b.sub(field, 127)])
+    }
+
+    private func negative(_ x: SPIRVID) -> SPIRVID { builder.m.value(.fOrdLessThan, builder.bool, [x, builder.f(0)]) }
+
+    /// |magnitude| with the sign bit of `sign`.
+    private func copySign(_ magnitude: SPIRVID, _ sign: SPIRVID) -> SPIRVID {
+        let b = builder
+        let bits = { (value: SPIRVID) in b.m.value(.bitcast, b.uint, [value]) }
+        let kept = b.m.value(.bitwiseAnd, b.uint, [bits(magnitude), b.m.constant(UInt32(0x7FFF_FFFF))])
+        let signBit = b.m.value(.bitwiseAnd, b.uint, [bits(sign), b.m.constant(UInt32(0x8000_0000))])
+        return b.m.value(.bitcast, b.float, [b.m.value(.bitwiseOr, b.uint, [kept, signBit])])
     }
 
     /// x limited to [−limit, limit], NaN kept.
