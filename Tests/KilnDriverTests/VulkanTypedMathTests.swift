@@ -129,6 +129,52 @@ import Testing
         #expect(quotients.int64s == zip(a, b).map { $1 == 0 || ($0 == .min && $1 == -1) ? 0 : $0 / $1 })
     }
 
+    func uint64s(_ values: [UInt64]) -> TensorData {
+        TensorData(dtype: .uint64, shape: [values.count], bytes: values.flatMap { value in withUnsafeBytes(of: value) { Array($0) } })
+    }
+
+    /// uint64 on two words, unsigned throughout: high words past 2⁶³ that
+    /// int64 would call negative, long division whose running remainder
+    /// passes 2⁶⁴, conversions from and to float saturating at 0 and 2⁶⁴ − 1.
+    @Test func uint64ArithmeticIsUnsigned() throws {
+        let a: [UInt64] = [.max, 1 << 63, .max - 5, 0xFFFF_FFFF, 123_456_789_012_345_678, 7, 0, 1 << 32, .max]
+        let b: [UInt64] = [3, 1 << 63 + 1, .max, 1, 1 << 33 + 3, 0, 5, 0xFFFF_FFFF, 1 << 63]
+        let inputs = [uint64s(a), uint64s(b)]
+        for op in ["Add", "Sub", "Mul", "Max", "Min", "Div", "Mod", "BitwiseAnd", "BitwiseOr", "BitwiseXor"] {
+            let (cpu, vulkan) = try run(op, inputs, output: (.uint64, [a.count]))
+            #expect(vulkan.bytes == cpu.bytes, "\(op)")
+        }
+        let (_, quotients) = try run("Div", inputs, output: (.uint64, [a.count]))
+        #expect(quotients.bytes == uint64s(zip(a, b).map { $1 == 0 ? 0 : $0 / $1 }).bytes)
+        for op in ["Less", "Greater", "Equal", "LessOrEqual", "GreaterOrEqual"] {
+            let (cpu, vulkan) = try run(op, inputs, output: (.bool, [a.count]))
+            #expect(vulkan.bytes == cpu.bytes, "\(op)")
+        }
+        let (cpuFloats, vulkanFloats) = try run("Cast", [inputs[0]], output: (.float32, [a.count]), attributes: [toAttribute(.float32)])
+        #expect(vulkanFloats.bytes == cpuFloats.bytes)
+        let floats = Self.edgeFloats + [0x1p64, 0x1.fffffep63, 1.8e19]
+        let (cpuWords, vulkanWords) = try run("Cast", [TensorData(shape: [floats.count], floats: floats)], output: (.uint64, [floats.count]), attributes: [toAttribute(.uint64)])
+        #expect(vulkanWords.bytes == cpuWords.bytes)
+    }
+
+    /// 64-bit shifts across the word boundary, by 0, within a word, by a
+    /// word or more, and by 64 or more (only the fill is left).
+    @Test(arguments: ["LEFT", "RIGHT"])
+    func uint64ShiftsCrossTheWordBoundary(_ direction: String) throws {
+        let amounts: [UInt64] = [0, 1, 5, 31, 32, 33, 40, 63, 64, 65, 1 << 32, .max]
+        let values = uint64s(Array(repeating: 0xF123_4567_89AB_CDEF, count: amounts.count))
+        var attribute = Onnx_AttributeProto()
+        (attribute.name, attribute.type, attribute.s) = ("direction", .string, Data(direction.utf8))
+        let (cpu, vulkan) = try run("BitShift", [values, uint64s(amounts)], output: (.uint64, [amounts.count]), attributes: [attribute])
+        #expect(vulkan.bytes == cpu.bytes)
+        let shifted = amounts.map { $0 >= 64 ? 0 : direction == "LEFT" ? UInt64(0xF123_4567_89AB_CDEF) << $0 : UInt64(0xF123_4567_89AB_CDEF) >> $0 }
+        #expect(vulkan.bytes == uint64s(shifted).bytes)
+        // The same bits as int64 (negative): a right shift fills with the sign, also past 63.
+        let signed = [values, uint64s(amounts)].map { TensorData(dtype: .int64, shape: $0.shape, bytes: $0.bytes) }
+        let (cpuSigned, vulkanSigned) = try run("BitShift", signed, output: (.int64, [amounts.count]), attributes: [attribute], opset: 26)
+        #expect(vulkanSigned.bytes == cpuSigned.bytes)
+    }
+
     @Test func integerDivisionByZeroGivesZero() throws {
         let a = int32s([7, -7, 7, -7, Int32.min, 5, 0, -9])
         let b = int32s([2, 2, -2, -2, -1, 0, 3, 4])

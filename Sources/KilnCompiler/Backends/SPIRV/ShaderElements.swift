@@ -69,7 +69,7 @@ enum ShaderValueKind: Equatable {
         switch dtype {
         case .float32, .float16, .bfloat16: self = .float
         case .int32, .int16, .int8, .uint32, .uint16, .uint8, .int4, .uint4, .int2, .uint2: self = .int
-        case .int64: self = .long
+        case .int64, .uint64: self = .long
         case .bool: self = .bool
         default: self = .bits
         }
@@ -91,7 +91,7 @@ extension ShaderBuilder {
         case .pair:
             let first = mul(index, 2)
             let (low, high) = (loadWord(buffer, first), loadWord(buffer, add(first, 1)))
-            return dtype == .int64 ? .long(low: low, high: high) : .bits([low, high])
+            return ShaderValueKind(dtype) == .long ? .long(low: low, high: high) : .bits([low, high])
         case .packed(let bytes):
             let perWord = 4 / bytes
             let word = loadWord(buffer, div(index, perWord))

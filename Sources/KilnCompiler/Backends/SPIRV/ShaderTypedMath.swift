@@ -3,10 +3,10 @@
 // (KernelBuilder+Types): integers wrap at their own width, a division by
 // zero gives 0, float-to-integer conversions saturate with NaN to 0.
 //
-// int64 is computed as two 32-bit words, since a device need not support
-// 64-bit integers in shaders (shaderInt64 is optional): products from
-// OpUMulExtended, quotients and remainders by long division. uint64 is
-// only moved.
+// int64 and uint64 are computed as two 32-bit words, since a device need
+// not support 64-bit integers in shaders (shaderInt64 is optional):
+// products from OpUMulExtended, quotients and remainders by long division,
+// shifts across the word boundary.
 
 extension ShaderMath {
     private var b: ShaderBuilder { builder }
@@ -53,10 +53,12 @@ extension ShaderMath {
     /// `value` as a compute value of `dtype`.
     func constant(_ value: Double, _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
         if ShaderValueKind(dtype) == .float { return .float(b.f(Float(value))) }
-        guard value.isFinite, value.rounded() == value, abs(value) < 0x1p63 else {
+        // uint64 constants reach 2⁶⁴ − 1; every other integer fits int64.
+        let fits = dtype == .uint64 ? value >= 0 && value < 0x1p64 : abs(value) < 0x1p63
+        guard value.isFinite, value.rounded() == value, fits else {
             throw context.unsupported("the constant \(value) is not a \(dtype)")
         }
-        let bits = UInt64(bitPattern: Int64(value))
+        let bits = value >= 0x1p63 ? UInt64(value) : UInt64(bitPattern: Int64(value))
         switch ShaderValueKind(dtype) {
         case .int: return .int(normalized(b.u(Int(truncatingIfNeeded: bits)), dtype))
         case .long: return .long(low: b.m.constant(UInt32(truncatingIfNeeded: bits)), high: b.m.constant(UInt32(truncatingIfNeeded: bits >> 32)))
@@ -225,10 +227,40 @@ extension ShaderMath {
         case .bitwiseOr: return words(.bitwiseOr)
         case .bitwiseXor: return words(.bitwiseXor)
         case .divide, .remainder, .modulo: return try divide(op, x, y, dtype)
-        case .shiftLeft, .shiftRight:
-            // ONNX shifts only unsigned types, and uint64 is only moved here.
-            throw context.unsupported("int64 \(op) has no SPIR-V lowering")
+        case .shiftLeft, .shiftRight: return shift(op, x, y, signed: dtype.isSignedInteger)
         }
+    }
+
+    /// x shifted by y (both 64-bit) across the word boundary; a shift by 64
+    /// or more (or a negative amount, huge unsigned) leaves only the sign
+    /// fill, as on the CPU. SPIR-V leaves shifts by a word's width or more
+    /// undefined, so every shift amount here stays below 32.
+    private func shift(_ op: BinaryOperator, _ x: Words, _ y: Words, signed: Bool) -> ShaderScalar {
+        let tooFar = b.m.value(
+            .logicalOr, b.bool, [b.m.value(.iNotEqual, b.bool, [y.high, b.u(0)]), b.m.value(.uGreaterThanEqual, b.bool, [y.low, b.u(64)])])
+        let amount = b.m.value(.bitwiseAnd, b.uint, [y.low, b.u(63)])
+        let whole = b.m.value(.uGreaterThanEqual, b.bool, [amount, b.u(32)])  // a word or more
+        let within = b.m.value(.bitwiseAnd, b.uint, [amount, b.u(31)])
+        let none = b.m.value(.iEqual, b.bool, [within, b.u(0)])
+        // The bits that cross the boundary; none when the amount within a word is 0.
+        let back = b.m.value(.iSub, b.uint, [b.u(32), b.m.value(.select, b.uint, [none, b.u(1), within])])
+        func select(_ condition: SPIRVID, _ a: SPIRVID, _ c: SPIRVID) -> SPIRVID { b.m.value(.select, b.uint, [condition, a, c]) }
+        let signedRight = op == .shiftRight && signed
+        let fill = signedRight ? b.m.value(.shiftRightArithmetic, b.uint, [x.high, b.u(31)]) : b.u(0)
+        var low: SPIRVID, high: SPIRVID
+        if op == .shiftLeft {
+            let shiftedLow = b.m.value(.shiftLeftLogical, b.uint, [x.low, within])
+            let crossing = select(none, b.u(0), b.m.value(.shiftRightLogical, b.uint, [x.low, back]))
+            let shiftedHigh = b.m.value(.bitwiseOr, b.uint, [b.m.value(.shiftLeftLogical, b.uint, [x.high, within]), crossing])
+            (low, high) = (select(whole, b.u(0), shiftedLow), select(whole, shiftedLow, shiftedHigh))
+        } else {
+            let highShift: SPIRVOp = signedRight ? .shiftRightArithmetic : .shiftRightLogical
+            let shiftedHigh = b.m.value(highShift, b.uint, [x.high, within])
+            let crossing = select(none, b.u(0), b.m.value(.shiftLeftLogical, b.uint, [x.high, back]))
+            let shiftedLow = b.m.value(.bitwiseOr, b.uint, [b.m.value(.shiftRightLogical, b.uint, [x.low, within]), crossing])
+            (low, high) = (select(whole, shiftedHigh, shiftedLow), select(whole, fill, shiftedHigh))
+        }
+        return .long(low: select(tooFar, fill, low), high: select(tooFar, fill, high))
     }
 
     /// x / y, x % y (the dividend's sign) or x mod y (the divisor's sign), in
@@ -270,7 +302,8 @@ extension ShaderMath {
                 .bitwiseOr, b.uint,
                 [b.m.value(.shiftLeftLogical, b.uint, [high, b.u(1)]), b.m.value(.shiftRightLogical, b.uint, [low, b.u(31)])])
             let shiftedLow = b.m.value(.bitwiseOr, b.uint, [b.m.value(.shiftLeftLogical, b.uint, [low, b.u(1)]), bit])
-            // r ≥ d, unsigned. Magnitudes are at most 2⁶³, so r < d shifted left stays below 2⁶⁴.
+            // r ≥ d, unsigned. r is at most the dividend's bits taken so far,
+            // below 2⁶³ before the last step, so r shifted left stays below 2⁶⁴.
             let fits = b.m.value(
                 .logicalOr, b.bool,
                 [
@@ -375,14 +408,16 @@ extension ShaderMath {
             let high = source.isSignedInteger ? b.m.value(.shiftRightArithmetic, b.uint, [v, b.u(31)]) : b.u(0)
             return .long(low: v, high: high)
         case (.long(let l, _), .int): return .int(normalized(l, target))
+        // int64 and uint64: the same bits.
+        case (.long, .long): return value
         // Integers to float, rounded once.
         case (.int(let v), .float): return .float(b.m.value(source.isSignedInteger ? .convertSToF : .convertUToF, b.float, [v]))
-        case (.long(let l, let h), .float): return .float(longToFloat(l, h))
+        case (.long(let l, let h), .float): return .float(longToFloat(l, h, signed: source.isSignedInteger))
         // Floats to integers: toward zero, saturating, NaN to 0.
         // To a 4- or 2-bit integer through int32, then wrapped (as on the CPU).
         case (.float(let x), .int) where target.narrowIntegerBits != nil: return .int(normalized(floatToInteger(x, .int32), target))
         case (.float(let x), .int): return .int(floatToInteger(x, target))
-        case (.float(let x), .long): return floatToLong(x)
+        case (.float(let x), .long): return target == .uint64 ? floatToUnsignedLong(x) : floatToLong(x)
         default: throw unsupported
         }
     }
@@ -429,11 +464,24 @@ extension ShaderMath {
         return .long(low: b.m.value(.select, b.uint, [isNaN, b.u(0), low]), high: b.m.value(.select, b.uint, [isNaN, b.u(0), high]))
     }
 
-    /// The int64 (low, high) rounded once to float32: its top 32 bits with
-    /// every lower bit folded into the last (a sticky bit, so the one
-    /// rounding of OpConvertUToF is the correct one), scaled back.
-    private func longToFloat(_ low: SPIRVID, _ high: SPIRVID) -> SPIRVID {
-        let negative = b.m.value(.sLessThan, b.bool, [high, b.u(0)])
+    /// Toward zero, saturating at 0 and 2⁶⁴ − 1, NaN to 0 (as fptoui.sat).
+    private func floatToUnsignedLong(_ x: SPIRVID) -> ShaderScalar {
+        let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(0x1p64)])
+        // x in (0, 2⁶⁴) by its two words (its high word exact after the division
+        // by 2³², the rest below 2³²); NaN and x ≤ 0 give 0.
+        let inRange = b.m.value(.fOrdGreaterThan, b.bool, [x, b.f(0)])
+        let magnitude = b.glsl(.trunc, b.select(b.and(inRange, b.m.value(.logicalNot, b.bool, [over])), x, b.f(0)))
+        let highFloat = b.glsl(.floor, b.fmul(magnitude, b.f(0x1p-32)))
+        let lowFloat = b.fsub(magnitude, b.fmul(highFloat, b.f(0x1p32)))
+        let (low, high) = (b.m.value(.convertFToU, b.uint, [lowFloat]), b.m.value(.convertFToU, b.uint, [highFloat]))
+        return .long(low: b.m.value(.select, b.uint, [over, b.u(-1), low]), high: b.m.value(.select, b.uint, [over, b.u(-1), high]))
+    }
+
+    /// The int64 or uint64 (low, high) rounded once to float32: its top 32
+    /// bits with every lower bit folded into the last (a sticky bit, so the
+    /// one rounding of OpConvertUToF is the correct one), scaled back.
+    private func longToFloat(_ low: SPIRVID, _ high: SPIRVID, signed: Bool) -> SPIRVID {
+        let negative = signed ? b.m.value(.sLessThan, b.bool, [high, b.u(0)]) : b.m.constant(false)
         let negated = negate((low, high))
         let magnitudeLow = b.m.value(.select, b.uint, [negative, negated.low, low])
         let magnitudeHigh = b.m.value(.select, b.uint, [negative, negated.high, high])
