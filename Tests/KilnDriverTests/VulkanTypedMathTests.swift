@@ -359,4 +359,40 @@ import Testing
             #expect(vulkan.bytes == cpu.bytes, "\(minifloat) to \(target)")
         }
     }
+
+    /// Encoding into every 8- and 4-bit float type as on the CPU, with and
+    /// without saturation (and float8e8m0's three rounding modes): ties to
+    /// even at every scale, overflow, ±∞, NaN, −0, subnormals of the target,
+    /// every code's own value, and from float16 too.
+    @Test(arguments: [DType.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1])
+    func minifloatsEncodeAsTheCPUDoes(_ minifloat: DType) throws {
+        let decoded = (0...255).map { MinifloatFormat.of(minifloat)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) }
+        var values: [Float] = [
+            0, -0.0, .nan, -.nan, .infinity, -.infinity, 1, -1, 0.3, 1e-3, 1e-7, 3e38, -3e38, 0x1p-10, 0x1p-17, 0x1p-126, 0x1p-149,
+            448, 449, 464, 480, 500, 57344, 61440, 65536, 240, 248, 6, 6.5, 7, 1.25, 1.75, 2.5, 0x1.8p-127, 0x1p120, 0x1.7p5,
+        ]
+        // Each code's value, and the halfway points and near misses between neighbours.
+        let finite = decoded.filter(\.isFinite)
+        values += finite
+        let sorted = Array(Set(finite.map(\.magnitude))).sorted()
+        for (low, high) in zip(sorted, sorted.dropFirst()) {
+            let middle = (low + high) / 2
+            values += [middle, -middle, middle.nextUp, middle.nextDown]
+        }
+        let x = TensorData(shape: [values.count], floats: values)
+        let modes = minifloat == .float8e8m0 ? ["up", "down", "nearest"] : ["up"]
+        for saturate in [1, 0] {
+            for mode in modes {
+                var roundMode = Onnx_AttributeProto()
+                (roundMode.name, roundMode.type, roundMode.s) = ("round_mode", .string, Data(mode.utf8))
+                let attributes = [toAttribute(minifloat), intAttribute("saturate", saturate), roundMode]
+                let (cpu, vulkan) = try run("Cast", [x], output: (minifloat, [values.count]), attributes: attributes, opset: 24)
+                let mismatches = values.indices.filter { vulkan.bytes[$0] != cpu.bytes[$0] }
+                #expect(mismatches.isEmpty, "\(minifloat) saturate \(saturate) \(mode): \(mismatches.prefix(8).map { "\(values[$0]) → CPU \(cpu.bytes[$0]), Vulkan \(vulkan.bytes[$0])" })")
+            }
+        }
+        let halves = TensorData(shape: [values.count], floats: values).converted(to: .float16)
+        let (cpu, vulkan) = try run("Cast", [halves], output: (minifloat, [values.count]), attributes: [toAttribute(minifloat)], opset: 24)
+        #expect(vulkan.bytes == cpu.bytes, "\(minifloat) from float16")
+    }
 }

@@ -136,16 +136,21 @@ enum PointwiseShaders {
                 var results = try values.map { value throws(ShaderLowering.Unsupported) in try math.float(value) }
                 for step in steps { results.append(try math.float(step, results)) }
                 return try finish(math, .float(results[results.count - 1]))
-            case .cast(let target, _) where dtype.isMinifloat:
-                // The CPU's decode table (KernelBuilder.decodeMinifloat), read through the storage
-                // buffer: float8e8m0's code 0 is a float32 subnormal a texel fetch may flush.
-                guard case .bits(let code) = values[0] else { throw context.unsupported("a \(dtype) code") }
-                let table = context.constants(
-                    (0...255).map { MinifloatFormat.of(dtype)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) },
-                    key: "decode.\(dtype)", b)
-                let decoded = b.reload(table, b.m.value(.bitwiseAnd, b.uint, [code[0], b.u(255)]))
-                return try math.cast(.float(decoded), from: .float32, to: target)
-            case .cast(let target, _): return try math.cast(values[0], from: dtype, to: target)
+            case .cast(let target, let conversion):
+                var (value, source) = (values[0], dtype)
+                if dtype.isMinifloat {
+                    // The CPU's decode table (KernelBuilder.decodeMinifloat), read through the storage
+                    // buffer: float8e8m0's code 0 is a float32 subnormal a texel fetch may flush.
+                    guard case .bits(let code) = value else { throw context.unsupported("a \(dtype) code") }
+                    let table = context.constants(
+                        (0...255).map { MinifloatFormat.of(dtype)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) },
+                        key: "decode.\(dtype)", b)
+                    (value, source) = (.float(b.reload(table, b.m.value(.bitwiseAnd, b.uint, [code[0], b.u(255)]))), .float32)
+                }
+                guard target.isMinifloat else { return try math.cast(value, from: source, to: target) }
+                // Through float32, as the CPU's convert does.
+                let wide = try math.float(math.cast(value, from: source, to: .float32))
+                return .bits([math.encodeMinifloat(wide, target, conversion)])
             case .compare(let op): return .bool(try math.compare(op, values[0], values[1], dtype))
             case .logical(let op): return try math.logical(op, values[0], values[1])
             case .not: return try math.not(values[0])
