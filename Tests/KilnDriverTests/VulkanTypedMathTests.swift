@@ -349,6 +349,56 @@ import Testing
         }
     }
 
+    /// Reductions of float16, bfloat16 and bool run on Vulkan (through the
+    /// float32 kernels both backends share), as on the CPU: extremes bit for
+    /// bit, sums within a half's rounding of the float32 sum of the same halves.
+    @Test(arguments: [DType.float16, .bfloat16])
+    func halfReductionsComputeInFloat32(_ half: DType) throws {
+        let values = (0..<96).map { Float(($0 * 37) % 41) / 7 - 2.5 }
+        let x = TensorData(shape: [4, 24], floats: values).converted(to: half)
+        let axes = TensorData(shape: [1], int64s: [1])
+        let wide = x.converted(to: .float32).floats
+        for op in ["ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean"] {
+            let (cpu, vulkan) = try run(op, [x], output: (half, [4, 1]), constants: [axes])
+            let (got, want) = (vulkan.converted(to: .float32).floats, cpu.converted(to: .float32).floats)
+            let rows = (0..<4).map { Array(wide[$0 * 24..<($0 + 1) * 24]) }
+            let exact: [Float] =
+                switch op {
+                case "ReduceMax": rows.map { $0.max() ?? 0 }
+                case "ReduceMin": rows.map { $0.min() ?? 0 }
+                case "ReduceSum": rows.map { $0.reduce(0, +) }
+                default: rows.map { $0.reduce(0, +) / 24 }
+                }
+            // One rounding to the half type: its spacing at the value (bfloat16 keeps 8 bits).
+            let spacing = { (value: Float) in max(abs(value), 1) * (half == .float16 ? 0x1p-10 : 0x1p-7) }
+            for row in 0..<4 {
+                #expect(abs(got[row] - exact[row]) <= spacing(exact[row]), "\(half) \(op) row \(row): Vulkan \(got[row]), exact \(exact[row])")
+                #expect(abs(want[row] - exact[row]) <= spacing(exact[row]), "\(half) \(op) row \(row): CPU \(want[row]), exact \(exact[row])")
+            }
+            if op == "ReduceMax" || op == "ReduceMin" { #expect(vulkan.bytes == cpu.bytes, "\(half) \(op)") }
+        }
+    }
+
+    /// Bool ReduceMax (Or) and ReduceMin (And) on Vulkan; over an empty
+    /// axis (the CPU only) they give Or's false and And's true.
+    @Test func boolReductionsAreOrAndAnd() throws {
+        let flags = (0..<24).map { $0 % 5 == 0 || $0 >= 18 }
+        let x = TensorData(shape: [4, 6], bools: flags)
+        let axes = TensorData(shape: [1], int64s: [1])
+        for (op, combine) in [("ReduceMax", { (row: [Bool]) in row.contains(true) }), ("ReduceMin", { (row: [Bool]) in row.allSatisfy { $0 } })] {
+            let (cpu, vulkan) = try run(op, [x], output: (.bool, [4, 1]), opset: 20, constants: [axes])
+            #expect(vulkan.bytes == cpu.bytes, "\(op)")
+            let rows: [[Bool]] = (0..<4).map { Array(flags[$0 * 6..<$0 * 6 + 6]) }
+            let expected: [UInt8] = rows.map { combine($0) ? 1 : 0 }
+            #expect(vulkan.bytes == expected, "\(op)")
+            let path = try Self.writeModel(op, [TensorData(shape: [2, 0], bools: [])], output: (.bool, [2, 1]), opset: 20, constants: [axes])
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let loaded = try LoadedModel(modelPath: path)
+            loaded.runtime.run()
+            #expect(try loaded.runtime.outputData(0).bytes == (op == "ReduceMax" ? [0, 0] : [1, 1]), "\(op) over an empty axis")
+        }
+    }
+
     /// Every code of every 8- and 4-bit float type decodes as on the CPU (its table), subnormals and NaN included.
     @Test(arguments: [DType.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1])
     func minifloatsDecodeByTheCPUsTable(_ minifloat: DType) throws {

@@ -55,13 +55,28 @@ extension ReductionOp {
 
     func lower(_ inputs: OpInputs) throws -> Lowering {
         guard let axes = try axes(inputs) else { return .replace([.input(0)]) }
-        if try inputs.type(0).dtype == .bool {
-            // Max is Or and Min is And (opset 20): the same reduction over 0/1 bytes.
+        let dtype = try inputs.type(0).dtype
+        if Decomposition.widenedToFloat32.contains(dtype) {
+            // float16 and bfloat16 are reduced in float32 and rounded once at the
+            // end, as the kernels' scalar loop did: through the float32 kernels,
+            // vectorized on the CPU and the only ones the Vulkan backend has.
+            var attributes: [String: Attribute] = ["keepdims": .int(keepsDimensions ? 1 : 0)]
+            if let attributeAxes { attributes["axes"] = .ints(attributeAxes) }
+            if emptyAxesIsNoop { attributes["noop_with_empty_axes"] = .int(1) }
+            return .decompose(.inFloat32(Self.opType, inputs, converting: [0], attributes: attributes, resultType: dtype))
+        }
+        if dtype == .bool {
+            // Max is Or and Min is And (opset 20): the same reduction over 0/1
+            // values, in float32 (exact, and what every backend reduces) unless
+            // a reduced axis is empty: float32's −∞ and +∞ there would cast to
+            // true, where uint8's 0 and 255 give Or's false and And's true.
+            let shape = try inputs.type(0).shape
+            let carrier: DType = axes.allSatisfy { shape[$0] > 0 } ? .float32 : .uint8
             typealias Step = Decomposition.Step
             return .decompose(
                 Decomposition(
                     steps: [
-                        Step("Cast", [.input(0)], attributes: ["to": .int(DType.uint8.rawValue)]),
+                        Step("Cast", [.input(0)], attributes: ["to": .int(carrier.rawValue)]),
                         Step(Self.opType, [.step(0), .int64s(axes)], attributes: ["keepdims": .int(keepsDimensions ? 1 : 0)]),
                         Step("Cast", [.step(1)], attributes: ["to": .int(DType.bool.rawValue)]),
                     ], outputs: [.step(2)]))
