@@ -339,6 +339,52 @@ import Testing
         #expect(vulkan.bytes == int32s([3, 2, 0]).bytes)
     }
 
+    /// Running totals, TopK and scatters of types packed several to a word
+    /// run on 32-bit copies (WidenedShaders) with the CPU's results: int8
+    /// sums wrapping, half totals carried in float32, ties in index order,
+    /// duplicate updates folded in order. A half's scatter that adds stays
+    /// on the CPU (it rounds after every update there).
+    @Test(arguments: [DType.int8, .uint8, .int16, .uint16, .float16, .bfloat16])
+    func narrowTypesRunOnThirtyTwoBitCopies(_ narrow: DType) throws {
+        let half = narrow == .float16 || narrow == .bfloat16
+        // Odd row lengths, so rows end inside shared words.
+        let offset: Double = narrow.isSignedInteger ? 100 : 0
+        let values: [Double] = (0..<21).map { (index: Int) -> Double in
+            half ? Double((index * 37) % 23) * 0.37 - 3.1 : Double((index * 53) % 200) - offset
+        }
+        let x = TensorData(dtype: narrow, shape: [3, 7], converting: values)
+        let axis = TensorData(shape: [], int64s: [1])
+        // CumSum takes no uint8 or uint16.
+        for (exclusive, reverse) in [(0, 0), (1, 1)] where narrow != .uint8 && narrow != .uint16 {
+            let attributes = [intAttribute("exclusive", exclusive), intAttribute("reverse", reverse)]
+            let (cpu, vulkan) = try run("CumSum", [x], output: (narrow, [3, 7]), attributes: attributes, constants: [axis])
+            #expect(vulkan.bytes == cpu.bytes, "\(narrow) CumSum exclusive \(exclusive) reverse \(reverse)")
+        }
+        for largest in [1, 0] {
+            let (cpu, vulkan) = try run(
+                "TopK", [x], output: (narrow, [3, 3]), attributes: [intAttribute("largest", largest)],
+                constants: [TensorData(shape: [1], int64s: [3])], outputs: 2)
+            #expect(vulkan.bytes == cpu.bytes, "\(narrow) TopK largest \(largest)")
+        }
+        let indices = TensorData(shape: [2, 7], int64s: [0, 2, -1, 1, 0, 2, 1, 2, 2, 1, 0, 0, 2, 1])
+        let updates = TensorData(dtype: narrow, shape: [2, 7], converting: (0..<14).map { Double($0 * 9 % 31) })
+        for reduction in ["none", "add", "mul", "max", "min"] {
+            var attribute = Onnx_AttributeProto()
+            (attribute.name, attribute.type, attribute.s) = ("reduction", .string, Data(reduction.utf8))
+            let path = try Self.writeModel("ScatterElements", [x, indices, updates], output: (narrow, [3, 7]), attributes: [attribute])
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            if half && (reduction == "add" || reduction == "mul") {
+                var config = ModelConfig()
+                config.backends = [.cpu, .vulkan]
+                let loaded = try LoadedModel(modelPath: path, config: config)
+                #expect(loaded.outputs.vulkanOmission?.contains("node 'tested' (ScatterElements)") == true, "\(narrow) \(reduction)")
+                continue
+            }
+            let (cpu, vulkan) = try run("ScatterElements", [x, indices, updates], output: (narrow, [3, 7]), attributes: [attribute])
+            #expect(vulkan.bytes == cpu.bytes, "\(narrow) ScatterElements \(reduction)")
+        }
+    }
+
     /// 4- and 2-bit integers are their byte's low bits, sign-extended for the signed ones.
     @Test(arguments: [DType.int4, .uint4, .int2, .uint2])
     func narrowIntegersWidenByTheirBits(_ narrow: DType) throws {

@@ -2,8 +2,10 @@
 // (float32, float16, bfloat16, integers, int64, bool: casts, comparisons,
 // logic, Where), data movement and indexing (views, transposes, slices,
 // concatenation, Gather, GatherElements, GatherND, scatters, TopK,
-// ArgMax/ArgMin, running totals) in every dtype; contractions, convolution,
-// pooling, softmax, layer norm and reductions over float32.
+// ArgMax/ArgMin, running totals; those writing an element per invocation
+// over 32-bit copies of narrower types, WidenedShaders) in every dtype;
+// contractions, convolution, pooling, softmax, layer norm and reductions
+// over float32.
 // A node outside that set makes the whole model's Vulkan build unavailable
 // (the CPU runs it).
 
@@ -33,6 +35,7 @@ enum ShaderLowering {
         guard elements.allSatisfy({ $0 < Int(Int32.max) }) else {
             throw context.unsupported("a tensor of 2³¹ elements or more is past 32-bit shader indexing")
         }
+        if WidenedShaders.widens(core), let plans = try WidenedShaders.lower(context, core, lower) { return plans }
         switch core {
         case .elementwise(let function): return [try PointwiseShaders.elementwise(context, function)]
         case .view: return try PointwiseShaders.view(context).map { [$0] } ?? []

@@ -1,0 +1,107 @@
+// Running totals, TopK and scatters over types narrower than 32 bits
+// (float16, bfloat16, int8, uint8, int16, uint16, bool). Their shaders write
+// one element per invocation, and these types are packed several to a
+// 32-bit word, so invocations would share words. Instead the node runs on
+// 32-bit copies in the Vulkan build's scratch: a pointwise widening of each
+// such input (a constant one is widened at compile time), the op's own
+// shader over the copies, and a pointwise narrowing into each such output,
+// whose invocations write whole words.
+//
+// The result is the CPU's: its kernels compute these types in a 32-bit
+// register (float32 for the halves), and integer sums and products wrap the
+// same whether reduced at each step or once at the end. Not so for a half's
+// scatter that adds or multiplies: the CPU rounds the output after every
+// update, so those stay CPU-only.
+
+enum WidenedShaders {
+    /// Whether `core` lowers through 32-bit copies where its data is narrower.
+    static func widens(_ core: CoreOp) -> Bool {
+        switch core {
+        case .cumulative, .topK, .scatterElements, .scatterND: true
+        default: false
+        }
+    }
+
+    /// The node lowered by `lower` over 32-bit copies of its narrow values,
+    /// or nil when none is narrow.
+    static func lower(
+        _ context: ShaderContext, _ core: CoreOp, _ lower: (ShaderContext) throws(ShaderLowering.Unsupported) -> [ShaderPlan]
+    ) throws(ShaderLowering.Unsupported) -> [ShaderPlan]? {
+        let node = context.node
+        let values = node.inputs.compactMap { $0 } + node.outputs
+        let narrow = values.filter { ShaderStorage(context.type($0).dtype).elementsPerWord > 1 }
+        guard !narrow.isEmpty else { return nil }
+        if case .scatterElements(_, let reduction) = core, !keepsCPUResults(reduction, narrow, context) { return nil }
+        if case .scatterND(let reduction) = core, !keepsCPUResults(reduction, narrow, context) { return nil }
+
+        var graph = context.graph
+        var plan = context.plan
+        var widened = node
+        var scratch = 0
+        var copies: [(narrow: ValueID, wide: ValueID)] = []
+        for id in Set(narrow).sorted(by: { $0.index < $1.index }) {
+            let type = context.type(id)
+            guard let wide = wideType(type.dtype) else { return nil }
+            let value = graph[id]
+            let copy = graph.addValue(
+                Value(name: "\(value.name) (32-bit)", type: TensorType(wide, type.shape), constant: value.constant?.converted(to: wide)))
+            if value.constant == nil {
+                plan.offsets[copy] = context.scratchOffset + scratch
+                scratch += MemoryPlanner.align(4 * type.elementCount, WeightsBlob.alignment)
+            }
+            widened.inputs = widened.inputs.map { $0 == id ? copy : $0 }
+            widened.outputs = widened.outputs.map { $0 == id ? copy : $0 }
+            copies.append((id, copy))
+        }
+        let wide = ShaderContext(
+            graph: graph, node: widened, nodeIndex: context.nodeIndex, plan: plan, weights: context.weights,
+            scratchOffset: context.scratchOffset + scratch, allowsWinograd: context.allowsWinograd)
+
+        var plans: [ShaderPlan] = []
+        for (id, copy) in copies where node.inputs.contains(id) && graph[id].constant == nil {
+            plans.append(try convert(wide, from: id, to: copy, label: "widen"))
+        }
+        for var inner in try lower(wide) {
+            inner.scratchBytes += scratch
+            plans.append(inner)
+        }
+        for (id, copy) in copies where node.outputs.contains(id) {
+            plans.append(try convert(wide, from: copy, to: id, label: "narrow"))
+        }
+        for index in plans.indices { plans[index].scratchBytes = Swift.max(plans[index].scratchBytes, scratch) }
+        return plans
+    }
+
+    /// The 32-bit type `dtype` computes in, nil for types without one here
+    /// (the 8- and 4-bit floats and 4- and 2-bit integers decode by table).
+    private static func wideType(_ dtype: DType) -> DType? {
+        switch dtype {
+        case .float16, .bfloat16: .float32
+        case .int8, .int16: .int32
+        case .uint8, .uint16, .bool: .uint32
+        default: nil
+        }
+    }
+
+    /// Whether a scatter with `reduction` over 32-bit copies gives the
+    /// CPU's results: not for a half that adds or multiplies (rounded after
+    /// every update on the CPU, once here).
+    private static func keepsCPUResults(_ reduction: ScatterReduction, _ narrow: [ValueID], _ context: ShaderContext) -> Bool {
+        let halves = narrow.contains { [.float16, .bfloat16].contains(context.type($0).dtype) }
+        return !(halves && (reduction == .add || reduction == .mul))
+    }
+
+    /// `target` = `source` converted element by element (same shape).
+    private static func convert(
+        _ context: ShaderContext, from source: ValueID, to target: ValueID, label: String
+    ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let shape = context.shape(target)
+        let (from, to) = (context.type(source).dtype, context.type(target).dtype)
+        return try PointwiseShaders.map(
+            context, shape: shape, operands: [ShaderOperand(id: source, strides: Shape.strides(of: shape))], output: target,
+            label: label
+        ) { b, values, _ throws(ShaderLowering.Unsupported) in
+            try ShaderMath(context: context, builder: b).cast(values[0], from: from, to: to)
+        }
+    }
+}
