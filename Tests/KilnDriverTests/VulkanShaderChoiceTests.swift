@@ -1,7 +1,7 @@
 // Choices the Vulkan backend makes that the fixtures' numbers alone would
 // not reveal: convolutions the CPU build runs as Winograd run as Winograd on
 // Vulkan too (unless the transformed weights would pass the storage range
-// every device binds), and a dispatch with more blocks of rows than a
+// every device binds: then those with the most weights leave it first), and a dispatch with more blocks of rows than a
 // dispatch's 65535 workgroups numbers them along x instead of refusing.
 
 import Foundation
@@ -35,6 +35,41 @@ import Testing
         // Where the direct shaders would not fit either, Winograd stays, for the devices that bind more.
         let tooLarge = try vulkanBuild("ops/conv_winograd", storageRange: 16)
         #expect(tooLarge.dispatches.contains { $0.name.contains(" winograd-") })
+    }
+
+    /// Two F(4,3) Winograd convolutions (4 times their kernels' weights), one
+    /// with 4 times the other's: in a storage range one byte short of both,
+    /// the larger goes back to the direct shader and the smaller keeps Winograd.
+    @Test func theConvolutionWithTheMostWeightsLeavesWinogradFirst() throws {
+        func weights(_ name: String, _ shape: [Int64]) -> Onnx_TensorProto {
+            var proto = Onnx_TensorProto()
+            (proto.name, proto.dataType, proto.dims) = (name, 1, shape)
+            proto.floatData = VulkanRowShaderTests.values(Int(shape.reduce(1, *)), seed: shape.count).map { $0 / 24 }
+            return proto
+        }
+        let bounded = BoundedDimsTests()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-two-winograd-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeONNXModel(
+            to: path,
+            nodes: [
+                bounded.node("Conv", ["x", "wa"], "a", ints: ["kernel_shape": [3, 3], "pads": [1, 1, 1, 1]]),
+                bounded.node("Conv", ["a", "wb"], "y", ints: ["kernel_shape": [3, 3], "pads": [1, 1, 1, 1]]),
+            ],
+            inputs: [onnxValueInfo("x", .float32, [1, 256, 16, 16])], outputs: [onnxValueInfo("y", .float32, [1, 64, 16, 16])],
+            initializers: [weights("wa", [256, 256, 3, 3]), weights("wb", [64, 256, 3, 3])])
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let schedule = Compiler.schedule(try Compiler.prepare(modelPath: path, config: config), target: .host)
+        let both = try VulkanBackend.compile(schedule).get()
+        #expect(both.winogradNodes.count == 2)
+        let footprint = max(both.region.count, both.arenaSize)
+        let one = try VulkanBackend.compile(schedule, storageRange: footprint - 1).get()
+        #expect(max(one.region.count, one.arenaSize) < footprint)
+        // Nodes are named for their outputs: a's weights are 4 times y's.
+        let names = one.dispatches.map(\.name)
+        #expect(names.contains { $0.hasPrefix("a") && $0.hasSuffix("(Conv)") }, "\(names)")
+        #expect(names.contains { $0.hasPrefix("y") && $0.hasSuffix("(Conv winograd-gemm)") }, "\(names)")
     }
 
     /// `a` · `b` (shapes [batch, m, k] and [batch, k, n]) by one MatMul node, on the CPU and on Vulkan.

@@ -153,7 +153,7 @@ final class ShaderBuilder {
     /// same: with Winograd's products over its 7×7 and 14×14 maps on rows
     /// along y, ResNet-18 took 195 ms instead of 100), and when there are
     /// more rows than a dispatch's y may count.
-    private static func packsRows(units: Int, rows: Int) -> Bool {
+    static func packsRows(units: Int, rows: Int) -> Bool {
         rows > 1 && (units < localSize || rows > maximumGroups)
     }
 

@@ -34,6 +34,8 @@ struct VulkanBuild {
     }
 
     var dispatches: [Dispatch]
+    /// The nodes whose convolutions run as Winograd.
+    var winogradNodes: Set<Int> = []
     /// The region the shaders bind as their weights: constants and SPIR-V.
     var region: [UInt8]
     /// The arena the shaders need: the CPU plan's and the build's own scratch after it.
@@ -48,24 +50,38 @@ enum VulkanBackend {
     /// The Vulkan build of `build`'s model, or why a node cannot run there.
     /// Winograd's transformed weights (and its scratch) must not be what
     /// takes a model past `storageRange`, the range every device binds:
-    /// where they do, and the direct shaders fit, the direct shaders. A
-    /// model too large either way keeps Winograd, for the devices that bind more.
+    /// where they do, the convolutions with the most weights (whose
+    /// transforms cost the most bytes, and gain least, on small late maps)
+    /// go back to the direct shaders one at a time until the model fits.
+    /// A model too large even with none keeps Winograd, for the devices that bind more.
     static func compile(
         _ build: ScheduledModel, storageRange: Int = storageRangeEveryDeviceHas
     ) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
-        let fast = compile(build, winograd: true)
-        func fits(_ built: VulkanBuild) -> Bool { Swift.max(built.region.count, built.arenaSize) <= storageRange }
-        guard case .success(let built) = fast, !fits(built),
-            built.dispatches.contains(where: { $0.isWinograd }),
-            case .success(let direct) = compile(build, winograd: false), fits(direct)
-        else { return fast }
-        return .success(direct)
+        let graph = build.model.graph
+        let fast = compile(build, winograd: Set(graph.nodes.indices))
+        func footprint(_ built: VulkanBuild) -> Int { Swift.max(built.region.count, built.arenaSize) }
+        func fits(_ built: VulkanBuild) -> Bool { footprint(built) <= storageRange }
+        func weightCount(_ index: Int) -> Int {
+            graph.nodes[index].input(1).map { graph.type(of: $0).elementCount } ?? 0
+        }
+        guard case .success(var built) = fast else { return fast }
+        // The most weights first; of equals, the earliest node. A removal that
+        // does not shrink the footprint (F(2,3)'s weights can weigh less than
+        // the direct shader's copies) is not kept.
+        let candidates = built.winogradNodes.sorted { (weightCount($0), -$0) > (weightCount($1), -$1) }
+        for node in candidates where !fits(built) {
+            guard case .success(let next) = compile(build, winograd: built.winogradNodes.subtracting([node])) else { return fast }
+            if footprint(next) < footprint(built) { built = next }
+        }
+        guard fits(built) else { return fast }
+        return .success(built)
     }
 
-    private static func compile(_ build: ScheduledModel, winograd: Bool) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
+    private static func compile(_ build: ScheduledModel, winograd: Set<Int>) -> Result<VulkanBuild, ShaderLowering.Unsupported> {
         let graph = build.model.graph
         let weights = WeightsBlob()
         var dispatches: [VulkanBuild.Dispatch] = []
+        var winogradNodes: Set<Int> = []
         let scratchOffset = MemoryPlanner.align(build.plan.arenaSize, WeightsBlob.alignment)
         var scratchBytes = 0
         do {
@@ -73,9 +89,10 @@ enum VulkanBackend {
                 var context = ShaderContext(
                     graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights,
                     scratchOffset: scratchOffset)
-                context.allowsWinograd = winograd
+                context.allowsWinograd = winograd.contains(index)
                 for (part, shader) in try ShaderLowering.lower(context).enumerated() {
                     scratchBytes = Swift.max(scratchBytes, shader.scratchBytes)
+                    if shader.isWinograd { winogradNodes.insert(index) }
                     func code(_ words: [UInt32], _ key: String) -> VulkanBuild.Code {
                         let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
                         return VulkanBuild.Code(offset: weights.offset(for: "\(key):\(index).\(part)") { bytes }, size: bytes.count)
@@ -102,6 +119,6 @@ enum VulkanBackend {
                 ShaderLowering.Unsupported(
                     node: graph.modelFile, opType: "model", reason: "the arena or weights pass 16 GiB, past 32-bit shader indexing"))
         }
-        return .success(VulkanBuild(dispatches: dispatches, region: weights.bytes, arenaSize: arenaSize))
+        return .success(VulkanBuild(dispatches: dispatches, winogradNodes: winogradNodes, region: weights.bytes, arenaSize: arenaSize))
     }
 }

@@ -134,12 +134,29 @@ enum ContractionShaders {
     ) throws(ShaderLowering.Unsupported) -> (x: Int, y: Int, z: Int) {
         let block = [rowBlock, 4, 2, 1].first { layout.m % $0 == 0 } ?? 1
         let blocksPerMatrix = layout.m / block
-        let columns = Swift.min(columnBlock, layout.n)
-        let tiles = (layout.n + columns - 1) / columns
+        var columns = Swift.min(columnBlock, layout.n)
         // The grid's rows run matrix-major, then along the matrix's rows; its units along the columns.
         // A matrix holds whole items' rows; a block of rows or a tile of columns may hold parts of two.
-        let gridItems: ShaderItems? = items.map { $0 == .columns ? .units : $0 == .matrices ? .wholeRows : .rows }
-        return try b.grid(tiles, rows: batch * blocksPerMatrix, items: gridItems) {
+        var gridItems: ShaderItems? = items.map {
+            switch $0 {
+            case .columns, .itemColumns: .units
+            case .matrices: .wholeRows
+            case .rows: .rows
+            }
+        }
+        // Packed with the rows, units trim only where each item spans whole
+        // ones (ShaderBuilder.grid): narrower tiles where an item's columns
+        // are fewer than 8 (a 7×7 map's 4 Winograd tiles; WinogradShader
+        // pads longer runs to a multiple of 8), four-float fetches kept where they can be.
+        let rows = batch * blocksPerMatrix
+        if case .itemColumns(let perItem) = items, ShaderBuilder.packsRows(units: (layout.n + columns - 1) / columns, rows: rows),
+            let whole = [columns, 4, 2].first(where: { $0 <= columns && perItem % $0 == 0 })
+        {
+            columns = whole
+            gridItems = .wholeUnits
+        }
+        let tiles = (layout.n + columns - 1) / columns
+        return try b.grid(tiles, rows: rows, items: gridItems) {
             b, tile, row throws(ShaderLowering.Unsupported) in
             let matrix = b.div(row, blocksPerMatrix)
             let firstRow = b.mul(b.mod(row, blocksPerMatrix), block)
@@ -382,6 +399,9 @@ enum ProductItems {
     case rows
     /// The columns (a convolution's images × positions).
     case columns
+    /// The columns, each item spanning `perItem` of them (a Winograd
+    /// product's tiles of one image): register tiles may then hold whole items.
+    case itemColumns(perItem: Int)
     /// The batch's matrices.
     case matrices
 
@@ -389,7 +409,7 @@ enum ProductItems {
     /// along x, rows along y, matrices along z.
     func workgroupTileAxis(batch: Int) -> Int? {
         switch self {
-        case .columns: 0
+        case .columns, .itemColumns: 0
         case .rows: batch == 1 ? 1 : nil
         case .matrices: batch > 1 ? 2 : nil
         }
