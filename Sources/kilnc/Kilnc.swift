@@ -517,10 +517,9 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Says on standard error why a model asked to run on Vulkan runs on the CPU.
-/// Why an automatic device runs on the CPU; where the compiler left the
-/// Vulkan build out, the node that kept it out (the runtime knows only that
-/// the binary has none).
+/// Says on standard error why a model asked to run on Vulkan runs on the
+/// CPU: where the compiler left the Vulkan build out, the node that kept it
+/// out (the runtime knows only that the binary has none).
 func reportFallback(_ loaded: LoadedModel) {
     guard let reason = loaded.runtime.fallbackReason else { return }
     let why = loaded.outputs.vulkanOmission.map { "no Vulkan build: \($0)" } ?? reason

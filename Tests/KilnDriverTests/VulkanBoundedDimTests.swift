@@ -70,7 +70,8 @@ import Testing
 
     /// Winograd products whose images hold 4 columns each (an 8×8 map's
     /// F(4,3) tiles: register tiles of 4) and 9 (a 12×12 map's, padded to
-    /// 16): on lavapipe both trim to the call's images, with the CPU's answers.
+    /// 16): on lavapipe both trim to the call's images, with the CPU's
+    /// answers, in the CPU-device layout and in the GPU one.
     @Test func winogradProductsTrimToTheCallsImages() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-vulkan-winograd-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -121,6 +122,27 @@ import Testing
         }
         let (one, all) = (try #require(workgroups[1]), try #require(workgroups[Self.bound]))
         #expect(one * 2 < all, "the products ran \(one) workgroups at 1 image, \(all) at \(Self.bound)")
+
+        // The GPU layout over the padded columns, run by lavapipe, at 3 images.
+        let data = directory.appendingPathComponent("test_data_set_0")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let inputs = [("small", VulkanRowShaderTests.values(3 * 16 * 64, seed: 7), 8), ("large", VulkanRowShaderTests.values(3 * 16 * 144, seed: 8), 12)]
+        try cpu.setExtent(3)
+        for (index, (name, values, side)) in inputs.enumerated() {
+            try cpu.setInput(index, values)
+            try TensorFile(name: name, data: TensorData(shape: [3, 16, side, side], floats: values))
+                .write(path: data.appendingPathComponent("input_\(index).pb").path)
+        }
+        cpu.run()
+        for output in 0..<2 {
+            try TensorFile(name: cpu.outputs[output].name, data: try cpu.outputData(output))
+                .write(path: data.appendingPathComponent("output_\(output).pb").path)
+        }
+        let (status, out, err) = try kilnc(
+            ["verify", path, "--device", "vulkan", "--data", data.path, "--rtol", "1e-3", "--atol", "1e-4"],
+            environment: ["KILN_VULKAN_SHAPES": "gpu"])
+        #expect(status == 0, "\(out) \(err)")
+        #expect(out.components(separatedBy: ": ok (0/").count == 3, "\(out) \(err)")
     }
 
     @Test func callsBelowTheBoundRunOnlyTheirItemsWorkgroups() throws {
