@@ -21,17 +21,16 @@ extension ShaderMath {
         func choose(_ condition: SPIRVID, _ x: SPIRVID, _ y: SPIRVID) -> SPIRVID { b.m.value(.select, b.uint, [condition, x, y]) }
 
         guard let format = MinifloatFormat.of(dtype) else { return scaleExponent(value, conversion) }
+        let maximum = b.f(format.maximum)
         var input = value
         if conversion.saturate {
             // Clamped to the finite range (∞ too); NaN stays NaN.
-            let maximum = b.f(format.maximum)
             let minimum = b.f(-format.maximum)
             input = b.select(b.m.value(.fOrdGreaterThan, b.bool, [input, maximum]), maximum, input)
             input = b.select(b.m.value(.fOrdLessThan, b.bool, [input, minimum]), minimum, input)
         }
         let sign = shiftRight(bits(input), 31)
         var magnitude = b.glsl(.fAbs, input)
-        let maximum = b.f(format.maximum)
         if format.specials == .none {
             magnitude = b.select(b.m.value(.fOrdGreaterThan, b.bool, [magnitude, maximum]), maximum, magnitude)
         }

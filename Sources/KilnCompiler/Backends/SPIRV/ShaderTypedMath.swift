@@ -448,12 +448,7 @@ extension ShaderMath {
         let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(0x1p63)])
         let under = b.m.value(.fOrdLessThan, b.bool, [x, b.f(-0x1p63)])
         let outside = b.m.value(.logicalOr, b.bool, [b.m.value(.logicalOr, b.bool, [over, under]), b.isNaN(x)])
-        // |x| < 2⁶³ as an integer float: its high word is exact after the
-        // division by 2³², and so is the rest below 2³².
-        let magnitude = b.glsl(.trunc, b.glsl(.fAbs, b.select(outside, b.f(0), x)))
-        let highFloat = b.glsl(.floor, b.fmul(magnitude, b.f(0x1p-32)))
-        let lowFloat = b.fsub(magnitude, b.fmul(highFloat, b.f(0x1p32)))
-        let positive: Words = (b.m.value(.convertFToU, b.uint, [lowFloat]), b.m.value(.convertFToU, b.uint, [highFloat]))
+        let positive = words(ofMagnitude: b.glsl(.fAbs, b.select(outside, b.f(0), x)))
         let negated = negate(positive)
         let negative = b.m.value(.fOrdLessThan, b.bool, [x, b.f(0)])
         var low = b.m.value(.select, b.uint, [negative, negated.low, positive.low])
@@ -464,16 +459,21 @@ extension ShaderMath {
         return .long(low: b.m.value(.select, b.uint, [isNaN, b.u(0), low]), high: b.m.value(.select, b.uint, [isNaN, b.u(0), high]))
     }
 
+    /// The two words of a float in [0, 2⁶⁴) truncated toward zero: its high
+    /// word is exact after the division by 2³², and so is the rest below 2³².
+    private func words(ofMagnitude x: SPIRVID) -> Words {
+        let magnitude = b.glsl(.trunc, x)
+        let highFloat = b.glsl(.floor, b.fmul(magnitude, b.f(0x1p-32)))
+        let lowFloat = b.fsub(magnitude, b.fmul(highFloat, b.f(0x1p32)))
+        return (b.m.value(.convertFToU, b.uint, [lowFloat]), b.m.value(.convertFToU, b.uint, [highFloat]))
+    }
+
     /// Toward zero, saturating at 0 and 2⁶⁴ − 1, NaN to 0 (as fptoui.sat).
     private func floatToUnsignedLong(_ x: SPIRVID) -> ShaderScalar {
         let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(0x1p64)])
-        // x in (0, 2⁶⁴) by its two words (its high word exact after the division
-        // by 2³², the rest below 2³²); NaN and x ≤ 0 give 0.
+        // NaN and x ≤ 0 give 0.
         let inRange = b.m.value(.fOrdGreaterThan, b.bool, [x, b.f(0)])
-        let magnitude = b.glsl(.trunc, b.select(b.and(inRange, b.m.value(.logicalNot, b.bool, [over])), x, b.f(0)))
-        let highFloat = b.glsl(.floor, b.fmul(magnitude, b.f(0x1p-32)))
-        let lowFloat = b.fsub(magnitude, b.fmul(highFloat, b.f(0x1p32)))
-        let (low, high) = (b.m.value(.convertFToU, b.uint, [lowFloat]), b.m.value(.convertFToU, b.uint, [highFloat]))
+        let (low, high) = words(ofMagnitude: b.select(b.and(inRange, b.m.value(.logicalNot, b.bool, [over])), x, b.f(0)))
         return .long(low: b.m.value(.select, b.uint, [over, b.u(-1), low]), high: b.m.value(.select, b.uint, [over, b.u(-1), high]))
     }
 
