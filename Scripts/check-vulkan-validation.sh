@@ -14,7 +14,7 @@ ${SWIFT:-swift} build --build-tests
 # The overlap timing test is left out: the layer's own work skews it.
 status=0
 VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation \
-    ${SWIFT:-swift} test --skip-build --filter "VulkanFixtureTests|VulkanTests|VulkanDeviceCLITests|PipeliningTests|VulkanProfilingTests|VulkanShaderChoiceTests|VulkanTypedMathTests|VulkanRowShaderTests|VulkanProductShaderTests|VulkanBoundedDimTests" \
+    ${SWIFT:-swift} test --skip-build --filter "VulkanFixtureTests|VulkanTests|VulkanDeviceCLITests|PipeliningTests|VulkanProfilingTests|VulkanShaderChoiceTests|VulkanTypedMathTests|VulkanFloat64Tests|VulkanRowShaderTests|VulkanProductShaderTests|VulkanBoundedDimTests" \
         --skip preparationOverlapsTheDevice \
     >"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then

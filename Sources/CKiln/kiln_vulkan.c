@@ -108,6 +108,8 @@ typedef struct KilnVulkan {
   /// Whether dispatches run their subgroup executables: the device does
   /// subgroup arithmetic in compute shaders (and KILN_VULKAN_SUBGROUPS is not 0).
   int subgroups;
+  /// The KILN_VULKAN_NEEDS_* features the device was created with.
+  uint32_t features;
   VkDescriptorSetLayout setLayout;
   VkPipelineLayout pipelineLayout;
   VkDescriptorPool descriptorPool;
@@ -207,7 +209,7 @@ static int kiln_vulkan_start(KilnVulkan *vk, char *error, size_t errorSize) {
       "vkDestroyInstance",        "vkEnumeratePhysicalDevices",
       "vkGetPhysicalDeviceProperties", "vkGetPhysicalDeviceQueueFamilyProperties",
       "vkGetPhysicalDeviceMemoryProperties", "vkCreateDevice",
-      "vkGetDeviceProcAddr",
+      "vkGetDeviceProcAddr", "vkGetPhysicalDeviceFeatures",
   };
   for (size_t index = 0; index < sizeof needed / sizeof needed[0]; index++) {
     if (vk->gipa(vk->instance, needed[index]) == NULL) {
@@ -240,13 +242,29 @@ static int64_t kiln_vulkan_list(KilnVulkan *vk, VkPhysicalDevice *handles, uint3
   return count;
 }
 
-/// Why a device cannot run Kiln's shaders, or null when it can (then
-/// `*family` is a queue family with compute).
+/// The KILN_VULKAN_NEEDS_* features device `handle` has. KILN_VULKAN_FLOAT64=0
+/// hides shaderFloat64, so the tests reach a device without it on lavapipe.
+static uint32_t kiln_vulkan_features(KilnVulkan *vk, VkPhysicalDevice handle) {
+  KILN_INSTANCE_FN(vkGetPhysicalDeviceFeatures);
+  VkPhysicalDeviceFeatures features;
+  memset(&features, 0, sizeof features);
+  vkGetPhysicalDeviceFeatures(handle, &features);
+  const char *float64 = getenv("KILN_VULKAN_FLOAT64");
+  int hidden = float64 != NULL && strcmp(float64, "0") == 0;
+  return features.shaderFloat64 && !hidden ? KILN_VULKAN_NEEDS_FLOAT64 : 0;
+}
+
+/// Why a device cannot run Kiln's shaders, or a model's whose shaders need
+/// the optional features `needs` (KILN_VULKAN_NEEDS_*), or null when it
+/// can (then `*family` is a queue family with compute).
 static const char *kiln_vulkan_unfit(KilnVulkan *vk, VkPhysicalDevice handle,
-                                     const VkPhysicalDeviceProperties *properties, uint32_t *family) {
+                                     const VkPhysicalDeviceProperties *properties, uint32_t needs, uint32_t *family) {
   KILN_INSTANCE_FN(vkGetPhysicalDeviceQueueFamilyProperties);
   // Kiln's SPIR-V is version 1.3, which needs a Vulkan 1.1 device.
   if (properties->apiVersion < VK_API_VERSION_1_1) return "supports only Vulkan 1.0; Kiln needs 1.1";
+  if ((needs & KILN_VULKAN_NEEDS_FLOAT64) && !(kiln_vulkan_features(vk, handle) & KILN_VULKAN_NEEDS_FLOAT64)) {
+    return "lacks shaderFloat64, which this model's float64 shaders need (the CPU runs float64 models everywhere)";
+  }
   VkQueueFamilyProperties families[32];
   uint32_t count = 32;
   vkGetPhysicalDeviceQueueFamilyProperties(handle, &count, families);
@@ -261,8 +279,9 @@ static const char *kiln_vulkan_unfit(KilnVulkan *vk, VkPhysicalDevice handle,
 
 /// Opens device `deviceIndex` in the loader's order, or with -1 the best
 /// by kind (discrete, integrated, virtual, CPU, other) that can run Kiln's
-/// shaders, with one compute queue.
-static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, size_t errorSize) {
+/// shaders and has the features `needs`, with one compute queue and every
+/// KILN_VULKAN_NEEDS_* feature it has enabled.
+static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, uint32_t needs, char *error, size_t errorSize) {
   if (kiln_vulkan_start(vk, error, errorSize) != 0) return -1;
   KILN_INSTANCE_FN(vkGetPhysicalDeviceProperties);
   KILN_INSTANCE_FN(vkGetPhysicalDeviceMemoryProperties);
@@ -282,7 +301,7 @@ static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, si
       return -1;
     }
     vkGetPhysicalDeviceProperties(handles[deviceIndex], &vk->properties);
-    const char *unfit = kiln_vulkan_unfit(vk, handles[deviceIndex], &vk->properties, &vk->family);
+    const char *unfit = kiln_vulkan_unfit(vk, handles[deviceIndex], &vk->properties, needs, &vk->family);
     if (unfit) {
       snprintf(error, errorSize, "Vulkan device %lld (%s) %s", (long long)deviceIndex, vk->properties.deviceName,
                unfit);
@@ -297,7 +316,7 @@ static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, si
       vkGetPhysicalDeviceProperties(handles[index], &properties);
       int kind = (uint32_t)properties.deviceType <= 4 ? rank[properties.deviceType] : 4;
       uint32_t family = 0;
-      if (kind < chosenRank && kiln_vulkan_unfit(vk, handles[index], &properties, &family) == NULL) {
+      if (kind < chosenRank && kiln_vulkan_unfit(vk, handles[index], &properties, needs, &family) == NULL) {
         vk->physical = handles[index];
         vk->properties = properties;
         vk->family = family;
@@ -305,7 +324,10 @@ static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, si
       }
     }
     if (vk->physical == VK_NULL_HANDLE) {
-      snprintf(error, errorSize, "no Vulkan device has both Vulkan 1.1 and a compute queue");
+      snprintf(error, errorSize, (needs & KILN_VULKAN_NEEDS_FLOAT64)
+                                     ? "no Vulkan device has Vulkan 1.1, a compute queue and shaderFloat64, which this "
+                                       "model's float64 shaders need (the CPU runs float64 models everywhere)"
+                                     : "no Vulkan device has both Vulkan 1.1 and a compute queue");
       return -1;
     }
   }
@@ -315,8 +337,14 @@ static int kiln_vulkan_open(KilnVulkan *vk, int64_t deviceIndex, char *error, si
                                        .queueFamilyIndex = vk->family,
                                        .queueCount = 1,
                                        .pQueuePriorities = &priority};
-  VkDeviceCreateInfo deviceInfo = {
-      .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .queueCreateInfoCount = 1, .pQueueCreateInfos = &queueInfo};
+  vk->features = kiln_vulkan_features(vk, vk->physical);
+  VkPhysicalDeviceFeatures enabled;
+  memset(&enabled, 0, sizeof enabled);
+  enabled.shaderFloat64 = (vk->features & KILN_VULKAN_NEEDS_FLOAT64) ? VK_TRUE : VK_FALSE;
+  VkDeviceCreateInfo deviceInfo = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                   .queueCreateInfoCount = 1,
+                                   .pQueueCreateInfos = &queueInfo,
+                                   .pEnabledFeatures = &enabled};
   KILN_TRY(vkCreateDevice(vk->physical, &deviceInfo, NULL, &vk->device), "vkCreateDevice");
   KILN_DEVICE_FN(vkGetDeviceQueue);
   vkGetDeviceQueue(vk->device, vk->family, 0, &vk->queue);
@@ -710,6 +738,7 @@ int32_t kiln_vulkan_devices(KilnVulkanDevice *devices, uint32_t capacity, char *
       // VkPhysicalDeviceSubgroupProperties is Vulkan 1.1's (Kiln refuses 1.0 devices anyway).
       device->subgroupArithmetic =
           found.apiVersion >= VK_API_VERSION_1_1 ? (uint32_t)kiln_vulkan_has_subgroup_arithmetic(vk, handles[index]) : 0;
+      device->shaderFloat64 = (kiln_vulkan_features(vk, handles[index]) & KILN_VULKAN_NEEDS_FLOAT64) ? 1 : 0;
     }
   }
   kiln_vulkan_close(vk);
@@ -726,7 +755,7 @@ static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void
              KILN_VULKAN_BUFFERS, bufferCount, codeSize);
     return -1;
   }
-  if (kiln_vulkan_open(vk, -1, error, errorSize) != 0) return -1;
+  if (kiln_vulkan_open(vk, -1, 0, error, errorSize) != 0) return -1;
   snprintf(deviceName, 256, "%s", vk->properties.deviceName);
   // Host-visible, coherent buffers: the inputs are written and the outputs read through the mapping.
   static const VkMemoryPropertyFlags shared =
@@ -1231,7 +1260,14 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   // Tests reach the staging path on devices (lavapipe) that would map the arena.
   const char *forced = getenv("KILN_VULKAN_STAGING");
   int staging = (flags & KILN_VULKAN_STAGED) || (forced != NULL && forced[0] != 0 && strcmp(forced, "0") != 0);
-  if (kiln_vulkan_open(vk, deviceIndex, error, errorSize) != 0) return -1;
+  // The optional features the dispatches' executables need (either form).
+  uint32_t needs = 0;
+  for (uint32_t index = 0; index < model->dispatchCount; index++) {
+    const KilnDispatchDescriptor *dispatch = &model->dispatches[index];
+    needs |= model->executables[dispatch->executable].deviceFeatures;
+    if (dispatch->subgroupExecutable >= 0) needs |= model->executables[dispatch->subgroupExecutable].deviceFeatures;
+  }
+  if (kiln_vulkan_open(vk, deviceIndex, needs, error, errorSize) != 0) return -1;
 
   // Whole four-float texels (the views at bindings 4 and 5), at least one.
   VkDeviceSize arenaBytes = model->arenaSize ? (model->arenaSize + 15) / 16 * 16 : 16;

@@ -54,7 +54,9 @@ final class VulkanRun {
         for index in 0..<Int(shader.executableCount) where shader.executables?[index].format != UInt32(KILN_EXECUTABLE_SPIRV) {
             throw .unsupportedExecutable(model: name, detail: "Vulkan executable \(index) is not SPIR-V")
         }
-        let device = try KilnVulkan.selectDevice()
+        let executables = UnsafeBufferPointer(start: shader.executables, count: Int(shader.executableCount))
+        let needsFloat64 = executables.contains { $0.deviceFeatures & UInt32(KILN_VULKAN_NEEDS_FLOAT64) != 0 }
+        let device = try KilnVulkan.selectDevice(needsFloat64: needsFloat64)
         let error = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorCapacity)
         error.initialize(repeating: 0, count: Self.errorCapacity)
         let flags = (profiling ? UInt32(KILN_VULKAN_PROFILE) : 0) | (staged ? UInt32(KILN_VULKAN_STAGED) : 0)

@@ -18,6 +18,10 @@ public enum KilnVulkan {
         /// in Vulkan 1.1): where it does, reductions over a few long rows
         /// combine their lanes with it (unless `KILN_VULKAN_SUBGROUPS=0`).
         public let subgroupArithmetic: Bool
+        /// Whether it computes in float64 in shaders (shaderFloat64,
+        /// optional): a model whose shaders compute in float64 runs on
+        /// Vulkan only on such a device, and on the CPU elsewhere.
+        public let shaderFloat64: Bool
         /// Its position in the loader's enumeration (what the executor opens).
         let loaderIndex: Int
 
@@ -71,7 +75,7 @@ public enum KilnVulkan {
             let version = device.apiVersion
             return Device(
                 name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)",
-                subgroupArithmetic: device.subgroupArithmetic != 0, loaderIndex: index)
+                subgroupArithmetic: device.subgroupArithmetic != 0, shaderFloat64: device.shaderFloat64 != 0, loaderIndex: index)
         }
         guard !devices.isEmpty else {
             throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")
@@ -82,11 +86,12 @@ public enum KilnVulkan {
     /// The device to use: the one `requested` names (an index into
     /// ``devices()``, or a case-insensitive part of a device's name), else
     /// the one the `KILN_VULKAN_DEVICE` environment variable names, else the
-    /// best (a discrete GPU before an integrated one before a CPU).
-    public static func selectDevice(_ requested: String? = nil) throws(KilnError) -> Device {
+    /// best (a discrete GPU before an integrated one before a CPU) of those
+    /// with shaderFloat64 where the model `needsFloat64`, if any has it.
+    public static func selectDevice(_ requested: String? = nil, needsFloat64: Bool = false) throws(KilnError) -> Device {
         let devices = try devices()
         let wanted = requested ?? ProcessEnvironment.value("KILN_VULKAN_DEVICE")
-        guard let wanted, !wanted.isEmpty else { return devices[0] }
+        guard let wanted, !wanted.isEmpty else { return devices.first { !needsFloat64 || $0.shaderFloat64 } ?? devices[0] }
         if let index = Int(wanted) {
             guard devices.indices.contains(index) else {
                 throw .vulkanUnavailable(

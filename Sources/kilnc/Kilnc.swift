@@ -528,14 +528,15 @@ func reportFallback(_ loaded: LoadedModel) {
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the Vulkan devices of this machine (best first; * the one used), or say why there are none.",
+        abstract: "List the Vulkan devices of this machine (best first; * the one used) with their optional features, or say why there are none.",
         discussion: "KILN_VULKAN_DEVICE (an index or part of a name) picks another.")
 
     func run() throws {
         do {
             let chosen = try KilnVulkan.selectDevice()
             for (index, device) in try KilnVulkan.devices().enumerated() {
-                print("\(device == chosen ? "*" : " ") \(index): \(device)")
+                let features = [device.subgroupArithmetic ? "subgroup arithmetic" : nil, device.shaderFloat64 ? "float64" : nil].compactMap { $0 }
+                print("\(device == chosen ? "*" : " ") \(index): \(device)" + (features.isEmpty ? "" : " [\(features.joined(separator: ", "))]"))
             }
         } catch {
             print("\(error)")

@@ -46,8 +46,9 @@ import Testing
         #expect(!err.contains("Fatal error"), "\(err)")
     }
 
-    /// A model the backend cannot lower (float64 math: not every device
-    /// has it; pick another op should it gain a lowering): `--device
+    /// A model the backend cannot lower (a bool ReduceMax over an empty axis,
+    /// the last case of the conformance suite Vulkan leaves to the CPU; pick
+    /// another should it gain a lowering): `--device
     /// vulkan` fails as unsupported (exit 2, as the conformance runner
     /// counts it) naming the node and op, and `automatic` says the same
     /// while it runs on the CPU; neither blames a config that asks for Vulkan.
@@ -55,24 +56,29 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cpu-only-\(UUID()).onnx").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         var node = Onnx_NodeProto()
-        (node.opType, node.name, node.input, node.output) = ("Add", "sum", ["a", "b"], ["y"])
+        (node.opType, node.name, node.input, node.output) = ("ReduceMax", "any", ["a", "axes"], ["y"])
+        var axes = Onnx_TensorProto()
+        (axes.name, axes.dataType, axes.dims, axes.int64Data) = ("axes", Int32(DType.int64.rawValue), [1], [1])
         try writeONNXModel(
-            to: path, nodes: [node], inputs: [onnxValueInfo("a", .float64, [4]), onnxValueInfo("b", .float64, [4])],
-            outputs: [onnxValueInfo("y", .float64, [4])])
+            to: path, nodes: [node], inputs: [onnxValueInfo("a", .bool, [2, 0])], outputs: [onnxValueInfo("y", .bool, [2, 1])],
+            initializers: [axes], opset: 20)
         let bench = ["bench", path, "--runs", "1", "--warmup", "0", "--device"]
         let (status, _, err) = try kilnc(bench + ["vulkan"])
         #expect(status == 2, "\(err)")
-        #expect(err.contains("no Vulkan build: node 'sum' (Add): "), "\(err)")
+        #expect(err.contains("no Vulkan build: node 'any/ReduceMax_1' (ReduceMax): "), "\(err)")
         #expect(!err.contains("add \"backends\""), "\(err)")
         let (fallback, _, said) = try kilnc(bench + ["automatic"])
         #expect(fallback == 0, "\(said)")
-        #expect(said.contains("kilnc: running on the CPU: no Vulkan build: node 'sum' (Add): "), "\(said)")
+        #expect(said.contains("kilnc: running on the CPU: no Vulkan build: node 'any/ReduceMax_1' (ReduceMax): "), "\(said)")
     }
 
     @Test func devicesListsOrSaysWhyNot() throws {
         let (status, out, _) = try kilnc(["devices"], environment: ["KILN_VULKAN_DEVICE": "llvmpipe"])
         #expect(status == 0)
         #expect(out.contains("* ") && out.contains("llvmpipe"), "\(out)")
+        #expect(out.contains("float64]"), "\(out)")
+        let (_, withoutFloat64, _) = try kilnc(["devices"], environment: ["KILN_VULKAN_FLOAT64": "0"])
+        #expect(!withoutFloat64.contains("float64"), "\(withoutFloat64)")
         let (hidden, reason, _) = try kilnc(["devices"], environment: Self.noDriver)
         #expect(hidden != 0)
         #expect(reason.contains("no Vulkan 1.1 driver"), "\(reason)")

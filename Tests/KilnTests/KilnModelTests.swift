@@ -88,7 +88,7 @@ final class FakeModel {
         executables = .allocate(capacity: 2)
         for (index, function) in [double, increment].enumerated() {
             executables[index] = KilnExecutableDescriptor(
-                name: names[5 + index], format: format, reserved: 0,
+                name: names[5 + index], format: format, deviceFeatures: 0,
                 code: unsafeBitCast(function, to: UnsafeRawPointer.self), codeSize: 0)
         }
         dispatches = .allocate(capacity: 2)

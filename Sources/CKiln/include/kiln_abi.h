@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 11u
+#define KILN_ABI_VERSION 12u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -71,11 +71,19 @@ enum {
   KILN_EXECUTABLE_SPIRV = 2,  ///< `code` points at `codeSize` bytes of SPIR-V words.
 };
 
+/// Optional device features a SPIR-V executable needs: bits of its
+/// `deviceFeatures` (ABI 12). The executor enables those the device has
+/// and refuses a model whose dispatches need one it lacks.
+enum {
+  /// shaderFloat64: the module declares the Float64 capability.
+  KILN_VULKAN_NEEDS_FLOAT64 = 1u << 0,
+};
+
 /// One unit of compiled code.
 typedef struct KilnExecutableDescriptor {
   const char *name;
   uint32_t format;        ///< KILN_EXECUTABLE_*.
-  uint32_t reserved;
+  uint32_t deviceFeatures; ///< SPIR-V: KILN_VULKAN_NEEDS_* bits; 0 for CPU functions.
   const void *code;
   uint64_t codeSize;      ///< Bytes of `code` (0 for CPU functions).
 } KilnExecutableDescriptor;

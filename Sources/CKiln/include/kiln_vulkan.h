@@ -33,6 +33,9 @@ typedef struct KilnVulkanDevice {
   /// 1 when it runs subgroup arithmetic in compute shaders (optional in
   /// Vulkan 1.1): the executor then takes the shaders' subgroup variants.
   uint32_t subgroupArithmetic;
+  /// 1 when it computes in float64 in shaders (shaderFloat64, optional):
+  /// a model whose shaders compute in float64 runs only on such a device.
+  uint32_t shaderFloat64;
 } KilnVulkanDevice;
 
 /// Fills up to `capacity` devices and returns how many there are (possibly

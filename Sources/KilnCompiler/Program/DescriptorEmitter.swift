@@ -163,14 +163,15 @@ struct DescriptorEmitter {
                 ])
         }
         if let vulkan {
-            func executable(_ name: String, _ code: VulkanBuild.Code) -> IRValue? {
+            func executable(_ name: String, _ code: VulkanBuild.Code, usesFloat64: Bool) -> IRValue? {
                 var index: [IRValue?] = [int64(code.offset)]
                 let start = LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(context), weightsPointer, &index, 1)
+                let features = usesFloat64 ? Int(KILN_VULKAN_NEEDS_FLOAT64) : 0
                 return constStruct(
-                    executableType, [string(name), int32(Int(KILN_EXECUTABLE_SPIRV)), int32(0), start, int64(code.size)])
+                    executableType, [string(name), int32(Int(KILN_EXECUTABLE_SPIRV)), int32(features), start, int64(code.size)])
             }
             // One executable per dispatch, in dispatch order, then the subgroup variants.
-            executables = vulkan.dispatches.map { executable($0.name, $0.code) }
+            executables = vulkan.dispatches.map { executable($0.name, $0.code, usesFloat64: $0.usesFloat64) }
             var subgroupExecutables: [Int] = []
             for shader in vulkan.dispatches {
                 guard let code = shader.subgroupCode else {
@@ -178,7 +179,7 @@ struct DescriptorEmitter {
                     continue
                 }
                 subgroupExecutables.append(executables.count)
-                executables.append(executable(shader.name + " [subgroups]", code))
+                executables.append(executable(shader.name + " [subgroups]", code, usesFloat64: shader.usesFloat64))
             }
             dispatches = vulkan.dispatches.enumerated().map { index, shader -> IRValue? in
                 var counts: [IRValue?] = [int32(shader.workgroups.x), int32(shader.workgroups.y), int32(shader.workgroups.z)]

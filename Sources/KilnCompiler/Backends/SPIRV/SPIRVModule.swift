@@ -106,6 +106,14 @@ public struct SPIRVModule {
     public mutating func uintType() -> SPIRVID { type(.typeInt, [32, 0]) }
     public mutating func intType() -> SPIRVID { type(.typeInt, [32, 1]) }
     public mutating func floatType() -> SPIRVID { type(.typeFloat, [32]) }
+    /// float64, which declares the Float64 capability: a device runs the
+    /// module only with its optional shaderFloat64 feature (``usesFloat64``).
+    public mutating func doubleType() -> SPIRVID {
+        require(capability: 10)  // Float64
+        return type(.typeFloat, [64])
+    }
+    /// Whether the module computes in float64 (``doubleType()``).
+    public var usesFloat64: Bool { declaredCapabilities.contains(10) }
     public mutating func vectorType(_ element: SPIRVID, _ count: Int) -> SPIRVID {
         type(.typeVector, [element.value, UInt32(count)])
     }
@@ -159,6 +167,11 @@ public struct SPIRVModule {
     }
     public mutating func constant(_ value: Bool) -> SPIRVID { constant(value ? .constantTrue : .constantFalse, boolType(), []) }
     public mutating func constant(_ value: Float) -> SPIRVID { constant(.constant, floatType(), [value.bitPattern]) }
+    /// A float64 constant: its low word first, as SPIR-V orders wide literals.
+    public mutating func constant(_ value: Double) -> SPIRVID {
+        let bits = value.bitPattern
+        return constant(.constant, doubleType(), [UInt32(truncatingIfNeeded: bits), UInt32(truncatingIfNeeded: bits >> 32)])
+    }
 
     /// A specialization constant: `value` unless the pipeline gives constant
     /// `specID` another at creation (workgroup sizes, tile counts).

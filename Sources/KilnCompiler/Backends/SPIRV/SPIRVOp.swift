@@ -13,9 +13,9 @@ public enum SPIRVOp: UInt16, Sendable {
     case function = 54, functionParameter = 55, functionEnd = 56
     case variable = 59, load = 61, store = 62, accessChain = 65
     case decorate = 71, memberDecorate = 72
-    case compositeExtract = 81
+    case compositeConstruct = 80, compositeExtract = 81
     case fetch = 95, image = 100
-    case convertFToU = 109, convertFToS = 110, convertSToF = 111, convertUToF = 112, bitcast = 124
+    case convertFToU = 109, convertFToS = 110, convertSToF = 111, convertUToF = 112, fConvert = 115, bitcast = 124
     case sNegate = 126, fNegate = 127
     case iAdd = 128, fAdd = 129, iSub = 130, fSub = 131, iMul = 132, fMul = 133, uDiv = 134, sDiv = 135, fDiv = 136
     case uMod = 137, fRem = 140, fMod = 141

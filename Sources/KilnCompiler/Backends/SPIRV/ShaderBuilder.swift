@@ -35,6 +35,9 @@ struct ShaderPlan {
     var itemAxis: Int? = nil
     /// The same for the counts on a CPU device (`cpuDeviceWorkgroups`).
     var cpuDeviceItemAxis: Int? = nil
+    /// Whether the shader computes in float64, which a device runs only with
+    /// its optional shaderFloat64 feature (kiln_abi.h's `deviceFeatures`).
+    var usesFloat64 = false
 }
 
 /// Which index of a grid numbers a bounded dim's items in order (item-major):
@@ -70,13 +73,14 @@ enum ShaderReduction {
         }
     }
 
-    /// Two values combined, NaN when either is NaN (as the CPU kernels give).
-    func combine(_ b: ShaderBuilder, _ x: SPIRVID, _ y: SPIRVID) -> SPIRVID {
+    /// Two values (float32, or of float `type`) combined, NaN when either is NaN (as the CPU kernels give).
+    func combine(_ b: ShaderBuilder, _ x: SPIRVID, _ y: SPIRVID, type: SPIRVID? = nil) -> SPIRVID {
+        let type = type ?? b.float
         switch self {
-        case .sum: b.fadd(x, y)
-        case .product: b.fmul(x, y)
-        case .maximum: b.fmax(x, y)
-        case .minimum: b.fmin(x, y)
+        case .sum: return b.m.value(.fAdd, type, [x, y])
+        case .product: return b.m.value(.fMul, type, [x, y])
+        case .maximum: return b.fmax(x, y, type: type)
+        case .minimum: return b.fmin(x, y, type: type)
         }
     }
 
@@ -111,6 +115,8 @@ final class ShaderBuilder {
     let uint: SPIRVID
     let float: SPIRVID
     let bool: SPIRVID
+    /// float64, declared only by shaders that compute in it.
+    lazy var double = m.doubleType()
     /// Binding 0 and 1 of set 0.
     let arena: SPIRVID
     let weights: SPIRVID
@@ -190,6 +196,7 @@ final class ShaderBuilder {
         }
         let (b, workgroups) = try build(subgroups: false)
         var plan = ShaderPlan(label: label, words: b.m.words, workgroups: workgroups, itemAxis: b.itemAxis)
+        plan.usesFloat64 = b.m.usesFloat64
         if b.combinesLanes { plan.subgroupWords = try build(subgroups: true).0.m.words }
         return plan
     }
@@ -386,6 +393,7 @@ final class ShaderBuilder {
 
     func u(_ value: Int) -> SPIRVID { m.constant(UInt32(truncatingIfNeeded: value)) }
     func f(_ value: Float) -> SPIRVID { m.constant(value) }
+    func d(_ value: Double) -> SPIRVID { m.constant(value) }
 
     func add(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.iAdd, uint, [a, b]) }
     func add(_ a: SPIRVID, _ b: Int) -> SPIRVID { b == 0 ? a : add(a, u(b)) }
@@ -431,11 +439,16 @@ final class ShaderBuilder {
     func select(_ condition: SPIRVID, _ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { m.value(.select, float, [condition, a, b]) }
     func isNaN(_ x: SPIRVID) -> SPIRVID { m.value(.isNan, bool, [x]) }
 
-    /// The larger (or smaller) of two floats, NaN when either is NaN (as the CPU kernels give).
-    func fmax(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { propagatingNaN(a, b, m.glsl(.fMax, float, [a, b])) }
-    func fmin(_ a: SPIRVID, _ b: SPIRVID) -> SPIRVID { propagatingNaN(a, b, m.glsl(.fMin, float, [a, b])) }
-    private func propagatingNaN(_ a: SPIRVID, _ b: SPIRVID, _ result: SPIRVID) -> SPIRVID {
-        select(m.value(.logicalOr, bool, [isNaN(a), isNaN(b)]), fadd(a, b), result)
+    /// The larger (or smaller) of two floats (float32, or of float `type`),
+    /// NaN when either is NaN (as the CPU kernels give).
+    func fmax(_ a: SPIRVID, _ b: SPIRVID, type: SPIRVID? = nil) -> SPIRVID {
+        propagatingNaN(a, b, m.glsl(.fMax, type ?? float, [a, b]), type ?? float)
+    }
+    func fmin(_ a: SPIRVID, _ b: SPIRVID, type: SPIRVID? = nil) -> SPIRVID {
+        propagatingNaN(a, b, m.glsl(.fMin, type ?? float, [a, b]), type ?? float)
+    }
+    private func propagatingNaN(_ a: SPIRVID, _ b: SPIRVID, _ result: SPIRVID, _ type: SPIRVID) -> SPIRVID {
+        m.value(.select, type, [m.value(.logicalOr, bool, [isNaN(a), isNaN(b)]), m.value(.fAdd, type, [a, b]), result])
     }
 
     // MARK: - Memory and control flow
@@ -534,14 +547,14 @@ final class ShaderBuilder {
         try ifThen(condition, body)
     }
 
-    /// A float variable of the function, starting at `initial`.
-    func variable(_ initial: SPIRVID) -> SPIRVID {
-        let variable = m.functionVariable(of: float)
+    /// A variable of the function of `type` (float by default), starting at `initial`.
+    func variable(_ initial: SPIRVID, of type: SPIRVID? = nil) -> SPIRVID {
+        let variable = m.functionVariable(of: type ?? float)
         m.statement(.store, [variable, initial])
         return variable
     }
 
-    func read(_ variable: SPIRVID) -> SPIRVID { m.value(.load, float, [variable]) }
+    func read(_ variable: SPIRVID, of type: SPIRVID? = nil) -> SPIRVID { m.value(.load, type ?? float, [variable]) }
 
     /// A uint variable of the function, starting at `initial`.
     func wordVariable(_ initial: SPIRVID) -> SPIRVID {

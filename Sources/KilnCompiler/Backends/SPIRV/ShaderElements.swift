@@ -37,6 +37,9 @@ enum ShaderScalar {
     case int(SPIRVID)
     /// An int64 as its two words (shaders may not assume 64-bit integers).
     case long(low: SPIRVID, high: SPIRVID)
+    /// A float64, which the shader declares (ShaderMath+Double): it runs
+    /// only on devices with the optional shaderFloat64 feature.
+    case double(SPIRVID)
     case bool(SPIRVID)
     /// An element only moved, never computed with: its words, or for a
     /// packed dtype its bits in the low bits of one word.
@@ -49,6 +52,7 @@ extension ShaderScalar {
         case .float: .float
         case .int: .int
         case .long: .long
+        case .double: .double
         case .bool: .bool
         case .bits: .bits
         }
@@ -63,13 +67,14 @@ struct ShaderElementVariable {
 
 /// Which ``ShaderScalar`` case holds a dtype's elements.
 enum ShaderValueKind: Equatable {
-    case float, int, long, bool, bits
+    case float, int, long, double, bool, bits
 
     init(_ dtype: DType) {
         switch dtype {
         case .float32, .float16, .bfloat16: self = .float
         case .int32, .int16, .int8, .uint32, .uint16, .uint8, .int4, .uint4, .int2, .uint2: self = .int
         case .int64, .uint64: self = .long
+        case .float64: self = .double
         case .bool: self = .bool
         default: self = .bits
         }
@@ -91,7 +96,11 @@ extension ShaderBuilder {
         case .pair:
             let first = mul(index, 2)
             let (low, high) = (loadWord(buffer, first), loadWord(buffer, add(first, 1)))
-            return ShaderValueKind(dtype) == .long ? .long(low: low, high: high) : .bits([low, high])
+            switch ShaderValueKind(dtype) {
+            case .long: return .long(low: low, high: high)
+            case .double: return .double(double(low: low, high: high))
+            default: return .bits([low, high])
+            }
         case .packed(let bytes):
             let perWord = 4 / bytes
             let word = loadWord(buffer, div(index, perWord))
@@ -120,6 +129,7 @@ extension ShaderBuilder {
             default: return [m.value(.bitcast, uint, [x])]
             }
         case .long(let low, let high): return [low, high]
+        case .double(let x): return words(ofDouble: x)
         case .bool(let flag): return [oneOrZero(flag)]
         case .bits(let words): return words
         case .int(let word):
@@ -158,6 +168,7 @@ extension ShaderBuilder {
         case (.float(let x), .float(let y)): return .float(select(condition, x, y))
         case (.int(let x), .int(let y)): return .int(m.value(.select, uint, [condition, x, y]))
         case (.bool(let x), .bool(let y)): return .bool(m.value(.select, bool, [condition, x, y]))
+        case (.double(let x), .double(let y)): return .double(m.value(.select, double, [condition, x, y]))
         case (.long(let xl, let xh), .long(let yl, let yh)):
             return .long(low: m.value(.select, uint, [condition, xl, yl]), high: m.value(.select, uint, [condition, xh, yh]))
         case (.bits(let x), .bits(let y)) where x.count == y.count:
@@ -182,6 +193,7 @@ extension ShaderBuilder {
         case .float: return .float(f(0))
         case .int: return .int(u(0))
         case .long: return .long(low: u(0), high: u(0))
+        case .double: return .double(d(0))
         case .bool: return .bool(m.constant(false))
         case .bits: return .bits(Array(repeating: u(0), count: ShaderStorage(dtype) == .pair ? 2 : 1))
         }
@@ -202,6 +214,7 @@ extension ShaderBuilder {
         case .float: return .float(m.value(.bitcast, float, [words[0]]))
         case .int: return .int(words[0])
         case .long: return .long(low: words[0], high: words[1])
+        case .double: return .double(double(low: words[0], high: words[1]))
         case .bool: return .bool(m.value(.iNotEqual, bool, [words[0], u(0)]))
         case .bits: return .bits(words)
         }
@@ -217,9 +230,21 @@ extension ShaderBuilder {
         case .float(let x): return [m.value(.bitcast, uint, [x])]
         case .int(let v): return [v]
         case .long(let low, let high): return [low, high]
+        case .double(let x): return words(ofDouble: x)
         case .bool(let flag): return [oneOrZero(flag)]
         case .bits(let words): return words
         }
+    }
+
+    /// The float64 whose bits are the two words, the low one first.
+    func double(low: SPIRVID, high: SPIRVID) -> SPIRVID {
+        m.value(.bitcast, double, [m.value(.compositeConstruct, m.vectorType(uint, 2), [low, high])])
+    }
+
+    /// A float64's bits as two words, the low one first.
+    func words(ofDouble x: SPIRVID) -> [SPIRVID] {
+        let pair = m.value(.bitcast, m.vectorType(uint, 2), [x])
+        return [0, 1].map { m.value(.compositeExtract, uint, [pair], literals: [UInt32($0)]) }
     }
 
     // MARK: - Half-precision floats

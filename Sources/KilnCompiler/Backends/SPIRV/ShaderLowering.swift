@@ -1,11 +1,11 @@
 // Chooses the compute shaders for each core operation: pointwise math
-// (float32, float16, bfloat16, integers, int64, bool: casts, comparisons,
-// logic, Where), data movement and indexing (views, transposes, slices,
+// (float32, float16, bfloat16, float64, integers, int64, bool: casts,
+// comparisons, logic, Where), data movement and indexing (views, transposes, slices,
 // concatenation, Gather, GatherElements, GatherND, scatters, TopK,
 // ArgMax/ArgMin, running totals; those writing an element per invocation
 // over 32-bit copies of narrower types, WidenedShaders) in every dtype;
 // contractions, convolution, pooling, softmax, layer norm and reductions
-// over float32.
+// over float32, and reductions over float64 too.
 // A node outside that set makes the whole model's Vulkan build unavailable
 // (the CPU runs it).
 
@@ -23,8 +23,10 @@ enum ShaderLowering {
     static func lower(_ context: ShaderContext) throws(Unsupported) -> [ShaderPlan] {
         guard let core = context.node.core else { throw context.unsupported("it was not lowered to a core operation") }
         // Pointwise math and data movement take every dtype (ShaderElements,
-        // ShaderTypedMath, which refuse what they cannot compute); the rest float32.
-        if !takesAnyDType(core), let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
+        // ShaderTypedMath, which refuse what they cannot compute); the rest
+        // float32, and a reduction float64 too (in and out).
+        let float64Reduction = isReduction(core) && dataValues(context, core).allSatisfy { context.type($0).dtype == .float64 }
+        if !takesAnyDType(core), !float64Reduction, let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
             throw context.unsupported(
                 "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes this op in float32 only")
         }
@@ -59,6 +61,11 @@ enum ShaderLowering {
         case .scatterND(let reduction): return try ScatterShaders.nd(context, reduction: reduction)
         case .topK(let axis, let k, let largest): return [try IndexingShaders.topK(context, axis: axis, k: k, largest: largest)]
         }
+    }
+
+    private static func isReduction(_ core: CoreOp) -> Bool {
+        if case .reduce = core { return true }
+        return false
     }
 
     /// Whether `core`'s shaders handle elements of every dtype.

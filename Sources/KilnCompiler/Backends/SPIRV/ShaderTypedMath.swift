@@ -1,5 +1,5 @@
-// Pointwise math on elements of every computed dtype (float32, the integers
-// of up to 32 bits, int64, bool), with the CPU kernels' rules
+// Pointwise math on elements of every computed dtype (float32, float64, the
+// integers of up to 32 bits, int64, bool), with the CPU kernels' rules
 // (KernelBuilder+Types): integers wrap at their own width, a division by
 // zero gives 0, float-to-integer conversions saturate with NaN to 0.
 //
@@ -20,6 +20,11 @@ extension ShaderMath {
             // IsNaN and IsInf give bool.
             let (value, isBool) = try floatOrBool(expression, floats)
             return isBool ? .bool(value) : .float(value)
+        }
+        if ShaderValueKind(dtype) == .double {
+            let doubles = try operands.map { value throws(ShaderLowering.Unsupported) in try double(value) }
+            let (value, isBool) = try inFloat64.floatOrBool(expression, doubles)
+            return isBool ? .bool(value) : .double(value)
         }
         switch expression {
         case .operand(let index):
@@ -53,6 +58,7 @@ extension ShaderMath {
     /// `value` as a compute value of `dtype`.
     func constant(_ value: Double, _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
         if ShaderValueKind(dtype) == .float { return .float(b.f(Float(value))) }
+        if ShaderValueKind(dtype) == .double { return .double(b.d(value)) }
         // uint64 constants reach 2⁶⁴ − 1; every other integer fits int64.
         let fits = dtype == .uint64 ? value >= 0 && value < 0x1p64 : abs(value) < 0x1p63
         guard value.isFinite, value.rounded() == value, fits else {
@@ -64,7 +70,7 @@ extension ShaderMath {
         case .long: return .long(low: b.m.constant(UInt32(truncatingIfNeeded: bits)), high: b.m.constant(UInt32(truncatingIfNeeded: bits >> 32)))
         // As LLVMConstInt(i1, …) on the CPU: the low bit.
         case .bool: return .bool(b.m.constant(bits & 1 != 0))
-        case .float, .bits: throw context.unsupported("a value in \(dtype) has no SPIR-V lowering")
+        case .float, .double, .bits: throw context.unsupported("a value in \(dtype) has no SPIR-V lowering")
         }
     }
 
@@ -75,7 +81,7 @@ extension ShaderMath {
     func compare(_ op: ComparisonOperator, _ x: ShaderScalar, _ y: ShaderScalar, _ dtype: DType) throws(ShaderLowering.Unsupported) -> SPIRVID {
         let signed = dtype.isSignedInteger
         switch (x, y) {
-        case (.float(let x), .float(let y)): return compare(op, x, y)
+        case (.float(let x), .float(let y)), (.double(let x), .double(let y)): return compare(op, x, y)
         case (.int(let x), .int(let y)): return integerCompare(op, x, y, signed: signed)
         case (.bool(let x), .bool(let y)):
             // false < true, as the CPU compares i1 unsigned.
@@ -126,6 +132,7 @@ extension ShaderMath {
     func arithmetic(_ op: BinaryOperator, _ x: ShaderScalar, _ y: ShaderScalar, _ dtype: DType) throws(ShaderLowering.Unsupported) -> ShaderScalar {
         switch (x, y) {
         case (.float(let x), .float(let y)): return .float(try binary(op, x, y))
+        case (.double(let x), .double(let y)): return .double(try inFloat64.binary(op, x, y))
         case (.int(let x), .int(let y)): return .int(try integer(op, x, y, dtype))
         case (.long(let xl, let xh), .long(let yl, let yh)): return try long(op, (xl, xh), (yl, yh), dtype)
         default: throw context.unsupported("\(op) of \(dtype) operands has no SPIR-V lowering")
@@ -134,7 +141,7 @@ extension ShaderMath {
 
     /// The low `dtype` bits of `word`, sign- or zero-extended again, so a
     /// narrow integer wraps at its own width.
-    private func normalized(_ word: SPIRVID, _ dtype: DType) -> SPIRVID {
+    func normalized(_ word: SPIRVID, _ dtype: DType) -> SPIRVID {
         let bits = 8 * dtype.byteSize
         guard bits < 32 else { return word }
         return b.m.value(dtype.isSignedInteger ? .bitFieldSExtract : .bitFieldUExtract, b.uint, [word, b.u(0), b.u(bits)])
@@ -394,6 +401,18 @@ extension ShaderMath {
         case (.bits, _), (_, .bits): throw unsupported
         // Between float32, float16 and bfloat16: the store rounds.
         case (.float, .float): return value
+        // float64: widened exactly, narrowed to float32 with one rounding
+        // (and to a half from there, as the CPU's store rounds it again).
+        case (.float(let x), .double): return .double(b.m.value(.fConvert, b.double, [x]))
+        case (.double(let x), .float): return .float(doubleToFloat(x))
+        case (.double(let x), .bool): return .bool(b.m.value(.fUnordNotEqual, b.bool, [x, b.d(0)]))
+        case (.bool(let flag), .double): return .double(b.m.value(.select, b.double, [flag, b.d(1), b.d(0)]))
+        case (.int(let v), .double): return .double(b.m.value(source.isSignedInteger ? .convertSToF : .convertUToF, b.double, [v]))
+        case (.long(let l, let h), .double): return .double(longToDouble(l, h, signed: source.isSignedInteger))
+        case (.double(let x), .int) where target.narrowIntegerBits != nil:
+            return .int(normalized(inFloat64.floatToInteger(x, .int32), target))
+        case (.double(let x), .int): return .int(inFloat64.floatToInteger(x, target))
+        case (.double(let x), .long): return target == .uint64 ? inFloat64.floatToUnsignedLong(x) : inFloat64.floatToLong(x)
         // To bool: nonzero (NaN included).
         case (.float(let x), .bool): return .bool(b.m.value(.fUnordNotEqual, b.bool, [x, b.f(0)]))
         case (.int(let v), .bool): return .bool(b.m.value(.iNotEqual, b.bool, [v, b.u(0)]))
@@ -422,21 +441,21 @@ extension ShaderMath {
         }
     }
 
-    private func floatToInteger(_ x: SPIRVID, _ target: DType) -> SPIRVID {
+    func floatToInteger(_ x: SPIRVID, _ target: DType) -> SPIRVID {
         let bits = 8 * target.byteSize
         let signed = target.isSignedInteger
         let (lowest, highest) = signed ? (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) : (0, (1 << bits) - 1)
         let converted: SPIRVID
         if bits < 32 {
             // The type's range is exact in float32: clamp, then convert.
-            let clamped = b.select(b.m.value(.fOrdLessThan, b.bool, [x, b.f(Float(lowest))]), b.f(Float(lowest)), x)
-            let limited = b.select(b.m.value(.fOrdGreaterThan, b.bool, [clamped, b.f(Float(highest))]), b.f(Float(highest)), clamped)
+            let clamped = select(b.m.value(.fOrdLessThan, b.bool, [x, c(Double(lowest))]), c(Double(lowest)), x)
+            let limited = select(b.m.value(.fOrdGreaterThan, b.bool, [clamped, c(Double(highest))]), c(Double(highest)), clamped)
             converted = b.m.value(signed ? .convertFToS : .convertFToU, b.uint, [limited])
         } else {
             // 2³¹ − 1 and 2³² − 1 are not floats: test against the next power of two.
-            let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(Float(highest) + 1)])
-            let under = b.m.value(.fOrdLessThan, b.bool, [x, b.f(Float(lowest))])
-            let inRange = b.m.value(.select, b.float, [b.m.value(.logicalOr, b.bool, [over, under]), b.f(0), x])
+            let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, c(Double(highest) + 1)])
+            let under = b.m.value(.fOrdLessThan, b.bool, [x, c(Double(lowest))])
+            let inRange = select(b.m.value(.logicalOr, b.bool, [over, under]), c(0), x)
             let plain = b.m.value(signed ? .convertFToS : .convertFToU, b.uint, [inRange])
             let top = b.m.value(.select, b.uint, [over, b.u(highest), plain])
             converted = b.m.value(.select, b.uint, [under, b.u(lowest), top])
@@ -444,13 +463,13 @@ extension ShaderMath {
         return b.m.value(.select, b.uint, [b.isNaN(x), b.u(0), converted])
     }
 
-    private func floatToLong(_ x: SPIRVID) -> ShaderScalar {
-        let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(0x1p63)])
-        let under = b.m.value(.fOrdLessThan, b.bool, [x, b.f(-0x1p63)])
+    func floatToLong(_ x: SPIRVID) -> ShaderScalar {
+        let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, c(0x1p63)])
+        let under = b.m.value(.fOrdLessThan, b.bool, [x, c(-0x1p63)])
         let outside = b.m.value(.logicalOr, b.bool, [b.m.value(.logicalOr, b.bool, [over, under]), b.isNaN(x)])
-        let positive = words(ofMagnitude: b.glsl(.fAbs, b.select(outside, b.f(0), x)))
+        let positive = words(ofMagnitude: glsl(.fAbs, select(outside, c(0), x)))
         let negated = negate(positive)
-        let negative = b.m.value(.fOrdLessThan, b.bool, [x, b.f(0)])
+        let negative = b.m.value(.fOrdLessThan, b.bool, [x, c(0)])
         var low = b.m.value(.select, b.uint, [negative, negated.low, positive.low])
         var high = b.m.value(.select, b.uint, [negative, negated.high, positive.high])
         low = b.m.value(.select, b.uint, [over, b.u(-1), b.m.value(.select, b.uint, [under, b.u(0), low])])
@@ -462,18 +481,18 @@ extension ShaderMath {
     /// The two words of a float in [0, 2⁶⁴) truncated toward zero: its high
     /// word is exact after the division by 2³², and so is the rest below 2³².
     private func words(ofMagnitude x: SPIRVID) -> Words {
-        let magnitude = b.glsl(.trunc, x)
-        let highFloat = b.glsl(.floor, b.fmul(magnitude, b.f(0x1p-32)))
-        let lowFloat = b.fsub(magnitude, b.fmul(highFloat, b.f(0x1p32)))
+        let magnitude = glsl(.trunc, x)
+        let highFloat = glsl(.floor, mul(magnitude, c(0x1p-32)))
+        let lowFloat = sub(magnitude, mul(highFloat, c(0x1p32)))
         return (b.m.value(.convertFToU, b.uint, [lowFloat]), b.m.value(.convertFToU, b.uint, [highFloat]))
     }
 
     /// Toward zero, saturating at 0 and 2⁶⁴ − 1, NaN to 0 (as fptoui.sat).
-    private func floatToUnsignedLong(_ x: SPIRVID) -> ShaderScalar {
-        let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, b.f(0x1p64)])
+    func floatToUnsignedLong(_ x: SPIRVID) -> ShaderScalar {
+        let over = b.m.value(.fOrdGreaterThanEqual, b.bool, [x, c(0x1p64)])
         // NaN and x ≤ 0 give 0.
-        let inRange = b.m.value(.fOrdGreaterThan, b.bool, [x, b.f(0)])
-        let (low, high) = words(ofMagnitude: b.select(b.and(inRange, b.m.value(.logicalNot, b.bool, [over])), x, b.f(0)))
+        let inRange = b.m.value(.fOrdGreaterThan, b.bool, [x, c(0)])
+        let (low, high) = words(ofMagnitude: select(b.and(inRange, b.m.value(.logicalNot, b.bool, [over])), x, c(0)))
         return .long(low: b.m.value(.select, b.uint, [over, b.u(-1), low]), high: b.m.value(.select, b.uint, [over, b.u(-1), high]))
     }
 

@@ -31,6 +31,8 @@ struct VulkanBuild {
         /// each layout (``ShaderPlan/itemAxis``); nil: every workgroup runs at every extent.
         var itemAxis: Int? = nil
         var cpuDeviceItemAxis: Int? = nil
+        /// Whether it computes in float64 (the device needs shaderFloat64).
+        var usesFloat64 = false
     }
 
     var dispatches: [Dispatch]
@@ -105,7 +107,8 @@ enum VulkanBackend {
                             workgroups: shader.workgroups,
                             cpuDeviceWorkgroups: shader.cpuDeviceWorkgroups,
                             isWinograd: shader.isWinograd, itemAxis: shader.itemAxis,
-                            cpuDeviceItemAxis: shader.cpuDeviceWorkgroups == nil ? shader.itemAxis : shader.cpuDeviceItemAxis))
+                            cpuDeviceItemAxis: shader.cpuDeviceWorkgroups == nil ? shader.itemAxis : shader.cpuDeviceItemAxis,
+                            usesFloat64: shader.usesFloat64))
                 }
             }
         } catch {

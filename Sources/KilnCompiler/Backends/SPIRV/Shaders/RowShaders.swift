@@ -14,11 +14,14 @@ struct RowWalk {
         if let lane { b.strided(count, lane: lane, body) } else { b.loop(count, body) }
     }
 
-    /// `reduction` over `term(i)` for i in 0 ..< `count`; every lane gets the whole row's result.
-    func fold(_ count: Int, _ term: (SPIRVID) -> SPIRVID, _ reduction: ShaderReduction) -> SPIRVID {
-        let total = b.variable(b.f(reduction.identity))
-        each(count) { i in b.write(total, reduction.combine(b, b.read(total), term(i))) }
-        guard let lane else { return b.read(total) }
+    /// `reduction` over `term(i)` for i in 0 ..< `count`, in `math`'s
+    /// precision (float32 without); every lane gets the whole row's result.
+    /// Only float32 rows are shared by a workgroup's lanes.
+    func fold(_ count: Int, _ term: (SPIRVID) -> SPIRVID, _ reduction: ShaderReduction, in math: ShaderMath? = nil) -> SPIRVID {
+        let type = math?.real ?? b.float
+        let total = b.variable(math?.c(Double(reduction.identity)) ?? b.f(reduction.identity), of: type)
+        each(count) { i in b.write(total, reduction.combine(b, b.read(total, of: type), term(i), type: type)) }
+        guard let lane else { return b.read(total, of: type) }
         return b.workgroupReduce(b.read(total), reduction, lane: lane)
     }
 
@@ -34,12 +37,12 @@ struct RowWalk {
     /// workgroup each, whose lanes share the row on a GPU; on a CPU device
     /// (specialization constant 2, set by the executor) one lane walks each
     /// row alone, which lavapipe runs faster (a 1 Mi sum: 0.6 against 8 ms).
-    /// Other rows get an invocation each. `itemMajor`: the rows hold a
-    /// bounded dim's items in order.
+    /// Other rows, and every row with `alone`, get an invocation each.
+    /// `itemMajor`: the rows hold a bounded dim's items in order.
     static func rows<E: Error>(
-        _ rows: Int, length: Int, itemMajor: Bool, _ body: (ShaderBuilder, SPIRVID, RowWalk) throws(E) -> Void
+        _ rows: Int, length: Int, itemMajor: Bool, alone: Bool = false, _ body: (ShaderBuilder, SPIRVID, RowWalk) throws(E) -> Void
     ) throws(E) -> ShaderPlan {
-        guard rows < ShaderBuilder.localSize, length >= ShaderBuilder.localSize else {
+        guard rows < ShaderBuilder.localSize, length >= ShaderBuilder.localSize, !alone else {
             return try ShaderBuilder.perUnit(rows, itemMajor: itemMajor) { b, row throws(E) in
                 try body(b, row, RowWalk(b: b, lane: nil))
             }
@@ -117,7 +120,9 @@ enum RowShaders {
         }
     }
 
-    /// Each output element over the input elements it reduces.
+    /// Each output element over the input elements it reduces, in float32,
+    /// or in float64 by one invocation per output element (a float64 model
+    /// is rarely large enough to gain from sharing rows).
     static func reduce(_ context: ShaderContext, _ parameters: ReduceParameters) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         guard let xID = context.input(0) else { throw context.unsupported("a reduction needs an input") }
         let shape = context.shape(xID)
@@ -128,40 +133,47 @@ enum RowShaders {
         let reducedShape = parameters.axes.map { shape[$0] }
         let count = reducedShape.reduce(1, *)
         let kind = parameters.kind
+        let wide = context.type(xID).dtype == .float64
         return try RowWalk.rows(
-            context.type(context.output).elementCount, length: count, itemMajor: context.holdsItems(context.output)
+            context.type(context.output).elementCount, length: count, itemMajor: context.holdsItems(context.output), alone: wide
         ) { b, index, walk throws(ShaderLowering.Unsupported) in
+            let math = ShaderMath(context: context, builder: b, wide: wide)
             let input = try context.buffer(xID, b)
             let base = b.linear(b.coordinates(of: index, in: keptShape), kept.map { strides[$0] })
             func element(_ r: SPIRVID) -> SPIRVID {
-                b.load(input, b.add(base, b.linear(b.coordinates(of: r, in: reducedShape), parameters.axes.map { strides[$0] })))
+                let at = b.add(base, b.linear(b.coordinates(of: r, in: reducedShape), parameters.axes.map { strides[$0] }))
+                guard wide else { return b.load(input, at) }
+                guard case .double(let x) = b.loadElement(.float64, input, at) else { preconditionFailure("float64 loads as double") }
+                return x
             }
-            // ln Σ eˣ subtracts the largest x first, so large inputs do not overflow.
-            let shift = kind == .logSumExp ? walk.fold(count, element, .maximum) : b.f(0)
+            // exp and log in the precision computed in (float32's from GLSL).
+            func exp(_ x: SPIRVID) -> SPIRVID { wide ? math.exp64(x) : b.glsl(.exp, x) }
+            func log(_ x: SPIRVID) -> SPIRVID { wide ? math.log64(x) : b.glsl(.log, x) }
+            // ln Σ eˣ subtracts the largest x first, so large inputs do not
+            // overflow; in float64 it does not, as the CPU's float64 loop does not.
+            let shift = kind == .logSumExp && !wide ? walk.fold(count, element, .maximum) : math.c(0)
             let (term, reduction): ((SPIRVID) -> SPIRVID, ShaderReduction) =
                 switch kind {
                 case .sum, .mean, .logSum: (element, .sum)
                 case .maximum: (element, .maximum)
                 case .minimum: (element, .minimum)
                 case .product: (element, .product)
-                case .sumAbsolute: ({ b.glsl(.fAbs, element($0)) }, .sum)
-                case .l2Norm, .sumSquare: ({ let x = element($0); return b.fmul(x, x) }, .sum)
-                case .logSumExp: ({ b.glsl(.exp, b.fsub(element($0), shift)) }, .sum)
+                case .sumAbsolute: ({ math.glsl(.fAbs, element($0)) }, .sum)
+                case .l2Norm, .sumSquare: ({ let x = element($0); return math.mul(x, x) }, .sum)
+                case .logSumExp: ({ exp(math.sub(element($0), shift)) }, .sum)
                 }
-            let total = walk.fold(count, term, reduction)
+            let total = walk.fold(count, term, reduction, in: math)
             var value: SPIRVID =
                 switch kind {
-                case .mean: b.fmul(total, b.f(1 / Float(Swift.max(count, 1))))
-                case .l2Norm: b.glsl(.sqrt, total)
-                case .logSum: b.glsl(.log, total)
-                case .logSumExp: b.fadd(b.glsl(.log, total), shift)
+                case .mean: wide ? math.div(total, math.c(Double(Swift.max(count, 1)))) : b.fmul(total, b.f(1 / Float(Swift.max(count, 1))))
+                case .l2Norm: math.glsl(.sqrt, total)
+                case .logSum: log(total)
+                case .logSumExp: math.add(log(total), shift)
                 default: total
                 }
-            if let epilogue = context.node.epilogue {
-                value = try ShaderMath(context: context, builder: b).float(epilogue.expression, [value])
-            }
+            if let epilogue = context.node.epilogue { value = try math.float(epilogue.expression, [value]) }
             let output = try context.buffer(context.output, b)
-            walk.once { b.store(value, output, index) }
+            walk.once { wide ? b.storeElement(.double(value), .float64, output, index) : b.store(value, output, index) }
         }
     }
 
