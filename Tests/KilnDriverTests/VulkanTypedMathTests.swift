@@ -261,15 +261,19 @@ import Testing
     func floatRemaindersAreExact(_ fmod: Int) throws {
         let pairs: [(Float, Float)] = [
             (1e10, 3), (-1e10, 3), (1e10, -3), (5.5, 2), (-5.5, 2), (5.5, -2), (-5.5, -2), (0x1.fffffep40, 0.1),
-            (7, 7), (-7, 7), (3e38, 0x1p-100), (0.3, 0.1), (123456.78, 0.001),
+            (7, 7), (-7, 7), (3e38, 0x1p-100), (0.3, 0.1), (123456.78, 0.001), (3e38, 7.1), (-1e38, 0.3), (0x1.8p127, 0x1.4p-126),
             (0, -2), (-0.0, 2), (-3, .infinity), (3, -.infinity), (.infinity, 2), (1, 0), (1, -0.0), (.nan, 1), (1, .nan),
         ]
         let (cpu, vulkan) = try run(
             "Mod", [TensorData(shape: [pairs.count], floats: pairs.map(\.0)), TensorData(shape: [pairs.count], floats: pairs.map(\.1))],
             output: (.float32, [pairs.count]), attributes: [intAttribute("fmod", fmod)])
         for (index, (want, got)) in zip(cpu.floats, vulkan.floats).enumerated() {
-            // NaNs may differ in sign and payload; every other result bit for bit.
+            // NaNs may differ in sign and payload; every other result bit for bit, and C's fmod (exact in float64).
+            let (x, y) = (Double(pairs[index].0), Double(pairs[index].1))
+            let rest = Foundation.fmod(x, y)
+            let exact = Float(fmod == 1 || rest == 0 || (rest < 0) == (y < 0) ? rest : rest + y)
             #expect(want.bitPattern == got.bitPattern || (want.isNaN && got.isNaN), "fmod \(fmod): \(pairs[index]): CPU \(want), Vulkan \(got)")
+            #expect(want.bitPattern == exact.bitPattern || (want.isNaN && exact.isNaN), "fmod \(fmod): \(pairs[index]): CPU \(want), fmod \(exact)")
         }
     }
 

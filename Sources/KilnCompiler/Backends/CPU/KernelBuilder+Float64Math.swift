@@ -1,6 +1,6 @@
 // exp and log in float64 precision, inline like their float32 versions: a
 // float64 model's transcendental functions keep float64's accuracy instead
-// of passing through float32.
+// of passing through float32; and C's fmod, exact at any quotient.
 
 import CLLVM
 
@@ -32,6 +32,74 @@ extension KernelBuilder {
             builder, LLVMBuildAdd(builder, LLVMBuildFPToSI(builder, n, integer64Type(like: n), ""), integer64(1023, like: n), ""),
             integer64(52, like: n), "")!
         return LLVMBuildBitCast(builder, bits, LLVMTypeOf(n), "")
+    }
+
+    /// ⌊log₂ v⌋ of a finite float64 v > 0 (or each lane's), subnormals included, as i64.
+    private func exponent64(_ v: IRValue) -> IRValue {
+        let integers = integer64Type(like: v)
+        let bits = LLVMBuildBitCast(builder, v, integers, "")!
+        let field = LLVMBuildLShr(builder, bits, integer64(52, like: v), "")!
+        let normal = LLVMBuildSub(builder, field, integer64(1023, like: v), "")!
+        // A subnormal's leading bit: 63 − its leading zeros, 2⁻¹⁰⁷⁴ apart from bit 0.
+        let typeName = LLVMGetTypeKind(integers) == LLVMVectorTypeKind ? "v\(LLVMGetVectorSize(integers))i64" : "i64"
+        let zeros = callIntrinsic("llvm.ctlz.\(typeName)", returning: integers, [bits, LLVMConstInt(LLVMInt1TypeInContext(context), 0, 0)])
+        let subnormal = LLVMBuildSub(builder, integer64(63 - 1074, like: v), zeros, "")!
+        let isSubnormal = LLVMBuildICmp(builder, LLVMIntEQ, field, integer64(0, like: v), "")!
+        return LLVMBuildSelect(builder, isSubnormal, subnormal, normal, "")
+    }
+
+    /// C's fmod (float64), exact at any quotient: |x| is reduced by
+    /// |y|·2ᵏ for k from the largest with |y|·2ᵏ ≤ |x| down to 0, each
+    /// subtraction exact (Sterbenz), one step per bit of the quotient (up
+    /// to 2098; a handful for the usual quotients). A vector's lanes step
+    /// together as long as the longest needs. NaN in either, an infinite x or
+    /// a zero y give NaN; an infinite y gives x; a zero result keeps x's sign.
+    func remainder64(_ x: IRValue, _ y: IRValue) -> IRValue {
+        let type = LLVMTypeOf(x)!
+        func c(_ value: Double) -> IRValue { realConstant(value, type) }
+        func compare(_ predicate: LLVMRealPredicate, _ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildFCmp(builder, predicate, a, b, "")! }
+        func integerSelect(_ predicate: LLVMIntPredicate, _ a: IRValue, _ b: IRValue) -> IRValue {
+            LLVMBuildSelect(builder, LLVMBuildICmp(builder, predicate, a, b, ""), a, b, "")!
+        }
+        let (magnitude, divisor) = (intrinsic("llvm.fabs.f32", [x]), intrinsic("llvm.fabs.f32", [y]))
+        let (finiteMagnitude, finiteDivisor) = (compare(LLVMRealOLT, magnitude, c(.infinity)), compare(LLVMRealOLT, divisor, c(.infinity)))
+        let regular = LLVMBuildAnd(
+            builder, LLVMBuildAnd(builder, finiteMagnitude, finiteDivisor, "")!, compare(LLVMRealOGT, divisor, c(0)), "")!
+        let scale = LLVMBuildSub(builder, exponent64(magnitude), exponent64(divisor), "")!
+        // |y|·2^scale (below 2^1024: it has |x|'s exponent) in exact steps of at most 2¹⁰⁰⁰.
+        var left = integerSelect(LLVMIntSGT, scale, integer64(0, like: x))
+        var top = divisor
+        for _ in 0..<3 {
+            let part = integerSelect(LLVMIntSLT, left, integer64(1000, like: x))
+            top = fmul(top, powerOfTwo(LLVMBuildSIToFP(builder, part, type, "")!))
+            left = LLVMBuildSub(builder, left, part, "")!
+        }
+        let over = compare(LLVMRealOGT, top, magnitude)
+        let steps = LLVMBuildSelect(builder, over, scale, LLVMBuildAdd(builder, scale, integer64(1, like: x), "")!, "")!
+        let count = LLVMBuildSelect(builder, regular, integerSelect(LLVMIntSGT, steps, integer64(0, like: x)), integer64(0, like: x), "")!
+        var longest = count
+        if LLVMGetTypeKind(type) == LLVMVectorTypeKind {
+            longest = callIntrinsic("llvm.vector.reduce.smax.v\(LLVMGetVectorSize(type))i64", returning: i64, [count])
+        }
+        let rest = variable(magnitude)
+        let step = variable(LLVMBuildSelect(builder, over, fmul(top, c(0.5)), top, "")!)
+        loop(from: constant(0), to: longest) { index in
+            let (r, t) = (read(rest), read(step))
+            var active = LLVMBuildICmp(builder, LLVMIntSLT, index, count, "")!
+            if LLVMGetTypeKind(type) == LLVMVectorTypeKind {
+                let lanes = Int(LLVMGetVectorSize(type))
+                let splat = LLVMBuildInsertElement(builder, LLVMGetUndef(integer64Type(like: x)), index, LLVMConstInt(i32, 0, 0), "")!
+                var zeros: [IRValue?] = Array(repeating: LLVMConstInt(i32, 0, 0), count: lanes)
+                let broadcast = LLVMBuildShuffleVector(builder, splat, LLVMGetUndef(integer64Type(like: x)), LLVMConstVector(&zeros, UInt32(lanes)), "")!
+                active = LLVMBuildICmp(builder, LLVMIntSLT, broadcast, count, "")!
+            }
+            let takes = LLVMBuildAnd(builder, active, compare(LLVMRealOLE, t, r), "")!
+            write(rest, LLVMBuildSelect(builder, takes, fsub(r, t), r, "")!)
+            write(step, fmul(t, c(0.5)))
+        }
+        let result = intrinsic("llvm.copysign.f32", [read(rest), x])
+        let infiniteDivisor = LLVMBuildAnd(builder, finiteMagnitude, compare(LLVMRealOEQ, divisor, c(.infinity)), "")!
+        return LLVMBuildSelect(builder, regular, result, LLVMBuildSelect(builder, infiniteDivisor, x, c(.nan), "")!, "")
     }
 
     /// eˣ (float64): x = n·ln 2 + r with |r| ≤ ½ ln 2 (ln 2 in two parts), a

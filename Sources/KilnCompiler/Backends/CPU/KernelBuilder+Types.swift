@@ -231,9 +231,10 @@ extension KernelBuilder {
         }
     }
 
-    /// C's fmod, computed as a − trunc(a/b)·b with a fused multiply-add in
-    /// float64 (float32 operands are widened, so the result is exact while
-    /// |a/b| < 2²⁹) and corrected when a/b rounded up to the next integer.
+    /// C's fmod, exact at any quotient, in float64 (float32 operands are
+    /// widened, and their remainder is a float32 again): ``remainder64(_:_:)``.
+    /// (a − trunc(a/b)·b, even with a fused multiply-add, is exact only while
+    /// the quotient fits float64's 53 bits: fmod(1e300, 1e-300) gave ∞.)
     private func floatRemainder(_ a: IRValue, _ b: IRValue) -> IRValue {
         let type = LLVMTypeOf(a)!
         let isVector = LLVMGetTypeKind(type) == LLVMVectorTypeKind
@@ -241,21 +242,7 @@ extension KernelBuilder {
         let widened = LLVMGetTypeKind(element) != LLVMDoubleTypeKind
         let wide: LLVMTypeRef = isVector ? LLVMVectorType(LLVMDoubleTypeInContext(context), LLVMGetVectorSize(type)) : LLVMDoubleTypeInContext(context)
         let (x, y) = widened ? (LLVMBuildFPExt(builder, a, wide, "")!, LLVMBuildFPExt(builder, b, wide, "")!) : (a, b)
-        let quotient = intrinsic("llvm.trunc.f32", [fdiv(x, y)])
-        var rest = intrinsic("llvm.fma.f32", [LLVMBuildFNeg(builder, quotient, "")!, y, x])
-        // A quotient rounded up in magnitude leaves a remainder of the wrong sign.
-        let zero = LLVMConstNull(wide)!
-        let wrongSign = LLVMBuildXor(
-            builder, LLVMBuildFCmp(builder, LLVMRealOLT, rest, zero, ""),
-            LLVMBuildFCmp(builder, LLVMRealOLT, x, zero, ""), "")
-        let nonzero = LLVMBuildFCmp(builder, LLVMRealONE, rest, zero, "")
-        let correction = intrinsic("llvm.copysign.f32", [intrinsic("llvm.fabs.f32", [y]), x])
-        rest = LLVMBuildSelect(builder, LLVMBuildAnd(builder, wrongSign, nonzero, ""), fadd(rest, correction), rest, "")
-        // fmod keeps the dividend's sign on a zero result, and fmod(x, ±∞) = x.
-        rest = intrinsic("llvm.copysign.f32", [rest, x])
-        let infiniteDivisor = LLVMBuildFCmp(builder, LLVMRealOEQ, intrinsic("llvm.fabs.f32", [y]), realConstant(.infinity, wide), "")
-        let finiteDividend = LLVMBuildFCmp(builder, LLVMRealONE, intrinsic("llvm.fabs.f32", [x]), realConstant(.infinity, wide), "")
-        rest = LLVMBuildSelect(builder, LLVMBuildAnd(builder, infiniteDivisor, finiteDividend, ""), x, rest, "")
+        let rest = remainder64(x, y)
         return widened ? LLVMBuildFPTrunc(builder, rest, type, "") : rest
     }
 
