@@ -439,7 +439,7 @@ import Testing
     }
 
     /// Bool ReduceMax (Or) and ReduceMin (And) on Vulkan; over an empty
-    /// axis (the CPU only) they give Or's false and And's true.
+    /// axis they give Or's false and And's true on both devices.
     @Test func boolReductionsAreOrAndAnd() throws {
         let flags = (0..<24).map { $0 % 5 == 0 || $0 >= 18 }
         let x = TensorData(shape: [4, 6], bools: flags)
@@ -450,11 +450,21 @@ import Testing
             let rows: [[Bool]] = (0..<4).map { Array(flags[$0 * 6..<$0 * 6 + 6]) }
             let expected: [UInt8] = rows.map { combine($0) ? 1 : 0 }
             #expect(vulkan.bytes == expected, "\(op)")
-            let path = try Self.writeModel(op, [TensorData(shape: [2, 0], bools: [])], output: (.bool, [2, 1]), opset: 20, constants: [axes])
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let loaded = try LoadedModel(modelPath: path)
-            loaded.runtime.run()
-            #expect(try loaded.runtime.outputData(0).bytes == (op == "ReduceMax" ? [0, 0] : [1, 1]), "\(op) over an empty axis")
+            let (cpuEmpty, vulkanEmpty) = try run(op, [TensorData(shape: [2, 0], bools: [])], output: (.bool, [2, 1]), opset: 20, constants: [axes])
+            #expect(cpuEmpty.bytes == (op == "ReduceMax" ? [0, 0] : [1, 1]), "\(op) over an empty axis on the CPU")
+            #expect(vulkanEmpty.bytes == cpuEmpty.bytes, "\(op) over an empty axis on Vulkan")
+        }
+    }
+
+    /// Integer reductions over an empty axis give the CPU's starting values
+    /// (the type's least for a maximum, its greatest for a minimum, 1 for a
+    /// product, 0 for a sum).
+    @Test(arguments: [DType.int64, .uint64, .int32, .uint32, .int8, .int16, .uint8])
+    func integerReductionsOverAnEmptyAxisStartWhereTheCPUDoes(_ dtype: DType) throws {
+        let x = TensorData(dtype: dtype, shape: [3, 0], bytes: [])
+        for op in ["ReduceMax", "ReduceMin", "ReduceProd", "ReduceSum"] {
+            let (cpu, vulkan) = try run(op, [x], output: (dtype, [3, 1]), opset: 18, constants: [TensorData(shape: [1], int64s: [1])])
+            #expect(vulkan.bytes == cpu.bytes && cpu.bytes.count == 3 * dtype.byteSize, "\(dtype) \(op): CPU \(cpu.bytes), Vulkan \(vulkan.bytes)")
         }
     }
 

@@ -24,9 +24,9 @@ enum ShaderLowering {
         guard let core = context.node.core else { throw context.unsupported("it was not lowered to a core operation") }
         // Pointwise math and data movement take every dtype (ShaderElements,
         // ShaderTypedMath, which refuse what they cannot compute); the rest
-        // float32, and a reduction float64 too (in and out).
-        let float64Reduction = isReduction(core) && dataValues(context, core).allSatisfy { context.type($0).dtype == .float64 }
-        if !takesAnyDType(core), !float64Reduction, let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
+        // float32, and a reduction float64 too (in and out), or any dtype
+        // over an empty axis (its result is its starting value).
+        if !takesAnyDType(core), !reductionTakesDType(context, core), let other = dataValues(context, core).first(where: { context.type($0).dtype != .float32 }) {
             throw context.unsupported(
                 "value '\(context.graph[other].name)' is \(context.type(other).dtype); the Vulkan backend computes this op in float32 only")
         }
@@ -63,9 +63,10 @@ enum ShaderLowering {
         }
     }
 
-    private static func isReduction(_ core: CoreOp) -> Bool {
-        if case .reduce = core { return true }
-        return false
+    private static func reductionTakesDType(_ context: ShaderContext, _ core: CoreOp) -> Bool {
+        guard case .reduce(let parameters) = core, let x = context.input(0) else { return false }
+        let shape = context.shape(x)
+        return parameters.axes.contains { shape[$0] == 0 } || dataValues(context, core).allSatisfy { context.type($0).dtype == .float64 }
     }
 
     /// Whether `core`'s shaders handle elements of every dtype.

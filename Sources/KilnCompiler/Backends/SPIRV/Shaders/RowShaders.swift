@@ -133,6 +133,7 @@ enum RowShaders {
         let reducedShape = parameters.axes.map { shape[$0] }
         let count = reducedShape.reduce(1, *)
         let kind = parameters.kind
+        if count == 0, !context.type(xID).dtype.isFloatingPoint { return try emptyReduction(context, kind) }
         let wide = context.type(xID).dtype == .float64
         return try RowWalk.rows(
             context.type(context.output).elementCount, length: count, itemMajor: context.holdsItems(context.output), alone: wide
@@ -174,6 +175,34 @@ enum RowShaders {
             if let epilogue = context.node.epilogue { value = try math.float(epilogue.expression, [value]) }
             let output = try context.buffer(context.output, b)
             walk.once { wide ? b.storeElement(.double(value), .float64, output, index) : b.store(value, output, index) }
+        }
+    }
+
+    /// An integer reduction over an empty axis: every output element is the
+    /// CPU kernel's starting value, which its finish leaves as it is (a mean
+    /// divides by zero, giving 0): the type's least for a maximum (a bool
+    /// Or, reduced as uint8, gives false), its greatest for a minimum, 1 for
+    /// a product, 0 otherwise.
+    private static func emptyReduction(_ context: ShaderContext, _ kind: ReduceParameters.Kind) throws(ShaderLowering.Unsupported) -> ShaderPlan {
+        let dtype = context.type(context.output).dtype
+        let bits = 8 * dtype.byteSize
+        let (signed, all) = (dtype.isSignedInteger, bits == 64 ? UInt64.max : (1 << UInt64(bits)) - 1)
+        let pattern: UInt64 =
+            switch kind {
+            case .maximum: signed ? 1 << UInt64(bits - 1) : 0
+            case .minimum: signed ? all >> 1 : all
+            case .product: 1
+            default: 0
+            }
+        return try PointwiseShaders.elements(context, count: context.type(context.output).elementCount, output: context.output) {
+            b, _ throws(ShaderLowering.Unsupported) in
+            switch ShaderValueKind(dtype) {
+            case .long: return .long(low: b.m.constant(UInt32(truncatingIfNeeded: pattern)), high: b.m.constant(UInt32(truncatingIfNeeded: pattern >> 32)))
+            // Narrow signed integers are held sign-extended.
+            case .int: return .int(b.m.constant(UInt32(truncatingIfNeeded: signed ? Int64(bitPattern: pattern << (64 - UInt64(bits))) >> (64 - Int64(bits)) : Int64(pattern))))
+            case .bool: return .bool(b.m.constant(pattern != 0))
+            default: throw context.unsupported("a reduction of \(dtype) over an empty axis has no SPIR-V lowering")
+            }
         }
     }
 
