@@ -891,6 +891,11 @@ static int kiln_executor_check(const KilnModelDescriptor *model, char *error, si
                index, kiln_name(executable->name), executable->format, (unsigned)KILN_EXECUTABLE_SPIRV);
       return -1;
     }
+    if (executable->deviceFeatures & ~(uint32_t)KILN_VULKAN_NEEDS_FLOAT64) {
+      snprintf(error, errorSize, "executable %u '%s' needs device features 0x%x, which this runtime does not know", index,
+               kiln_name(executable->name), executable->deviceFeatures);
+      return -1;
+    }
     if (executable->code == NULL || executable->codeSize == 0 || executable->codeSize % 4 != 0 ||
         executable->codeSize > SIZE_MAX) {
       snprintf(error, errorSize, "executable %u '%s' has %llu bytes of code%s, not whole SPIR-V words", index,

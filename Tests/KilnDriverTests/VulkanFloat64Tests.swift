@@ -134,6 +134,12 @@ import Testing
             let (cpu, vulkan) = try typed.run(op, [x], output: (.float64, [1, 4, 1]), constants: [axes])
             expectSameDoubles(cpu, vulkan, op, ulps: op.hasPrefix("ReduceLog") ? 1 : 0)
         }
+        // Over an empty axis, the CPU loop's values (a mean is 0/0).
+        let empty = Self.doubles([], shape: [2, 0])
+        for op in ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp"] {
+            let (cpu, vulkan) = try typed.run(op, [empty], output: (.float64, [2, 1]), constants: [TensorData(shape: [1], int64s: [1])])
+            expectSameDoubles(cpu, vulkan, "\(op) over an empty axis")
+        }
         // A float64 sum keeps what a float32 one would lose.
         let (_, sum) = try typed.run("ReduceSum", [Self.doubles([1, 1e-12, -1])], output: (.float64, [1]), constants: [TensorData(shape: [1], int64s: [0])])
         #expect(sum.doubles == [(1 + 1e-12) - 1], "\(sum.doubles)")

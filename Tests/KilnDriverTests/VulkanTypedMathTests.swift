@@ -456,6 +456,16 @@ import Testing
         }
     }
 
+    /// float32 reductions over an empty axis give the CPU's values (a mean is 0/0).
+    @Test func floatReductionsOverAnEmptyAxisMatchTheCPU() throws {
+        let empty = TensorData(shape: [2, 0], floats: [])
+        for op in ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceLogSumExp"] {
+            let (cpu, vulkan) = try run(op, [empty], output: (.float32, [2, 1]), constants: [TensorData(shape: [1], int64s: [1])])
+            let same = zip(cpu.floats, vulkan.floats).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+            #expect(same && cpu.floats.count == 2, "\(op): CPU \(cpu.floats), Vulkan \(vulkan.floats)")
+        }
+    }
+
     /// Integer reductions over an empty axis give the CPU's starting values
     /// (the type's least for a maximum, its greatest for a minimum, 1 for a
     /// product, 0 for a sum).

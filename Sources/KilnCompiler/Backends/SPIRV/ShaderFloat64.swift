@@ -86,6 +86,7 @@ extension ShaderMath {
     /// gives ∞ or 0, NaN stays NaN.
     func exp64(_ x: SPIRVID) -> SPIRVID {
         let math = inFloat64
+        // (GLSL leaves FMin and FMax of NaN undefined; NaN takes x at the end.)
         let clamped = b.m.glsl(.fMin, math.real, [b.m.glsl(.fMax, math.real, [x, math.c(-746)]), math.c(710)])
         let n = roundToEvenInFloat64(math.mul(clamped, math.c(1.4426950408889634)))
         var r = math.fma(math.negate(n), math.c(0.6931471803691238), clamped)

@@ -2,7 +2,7 @@
 // Expression over float32 values, with the CPU kernels' edge cases (NaN
 // through max/min, tanh saturating, erf to float precision), and over
 // float64 ones where the CPU computes them in float64 too (arithmetic,
-// rounding, square roots, exp and log: ShaderMath+Double).
+// rounding, square roots, exp and log: ShaderFloat64.swift).
 
 /// Emits pointwise formulas into one shader.
 struct ShaderMath {

@@ -166,7 +166,8 @@ enum RowShaders {
             let total = walk.fold(count, term, reduction, in: math)
             var value: SPIRVID =
                 switch kind {
-                case .mean: wide ? math.div(total, math.c(Double(Swift.max(count, 1)))) : b.fmul(total, b.f(1 / Float(Swift.max(count, 1))))
+                // Over an empty axis 0/0, as the CPU's loop gives.
+                case .mean: wide ? math.div(total, math.c(Double(count))) : count == 0 ? b.f(.nan) : b.fmul(total, b.f(1 / Float(count)))
                 case .l2Norm: math.glsl(.sqrt, total)
                 case .logSum: log(total)
                 case .logSumExp: math.add(log(total), shift)
