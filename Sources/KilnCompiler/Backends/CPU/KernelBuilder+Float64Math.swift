@@ -87,11 +87,7 @@ extension KernelBuilder {
             let (r, t) = (read(rest), read(step))
             var active = LLVMBuildICmp(builder, LLVMIntSLT, index, count, "")!
             if LLVMGetTypeKind(type) == LLVMVectorTypeKind {
-                let lanes = Int(LLVMGetVectorSize(type))
-                let splat = LLVMBuildInsertElement(builder, LLVMGetUndef(integer64Type(like: x)), index, LLVMConstInt(i32, 0, 0), "")!
-                var zeros: [IRValue?] = Array(repeating: LLVMConstInt(i32, 0, 0), count: lanes)
-                let broadcast = LLVMBuildShuffleVector(builder, splat, LLVMGetUndef(integer64Type(like: x)), LLVMConstVector(&zeros, UInt32(lanes)), "")!
-                active = LLVMBuildICmp(builder, LLVMIntSLT, broadcast, count, "")!
+                active = LLVMBuildICmp(builder, LLVMIntSLT, splat(index, width: Int(LLVMGetVectorSize(type))), count, "")!
             }
             let takes = LLVMBuildAnd(builder, active, compare(LLVMRealOLE, t, r), "")!
             write(rest, LLVMBuildSelect(builder, takes, fsub(r, t), r, "")!)

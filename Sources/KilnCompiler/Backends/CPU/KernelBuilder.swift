@@ -265,9 +265,9 @@ final class KernelBuilder {
             [value, pointer, LLVMConstInt(i32, 4, 0), mask])
     }
 
-    /// A vector with `scalar` in every lane.
+    /// A vector with `scalar` (of any element type) in every lane.
     func splat(_ scalar: IRValue, width: Int) -> IRValue {
-        let type = vectorType(width)
+        let type = LLVMVectorType(LLVMTypeOf(scalar), UInt32(width))
         let single = LLVMBuildInsertElement(builder, LLVMGetUndef(type), scalar, LLVMConstInt(i32, 0, 0), "")
         return LLVMBuildShuffleVector(
             builder, single, LLVMGetUndef(type), LLVMConstNull(LLVMVectorType(i32, UInt32(width))), "")
