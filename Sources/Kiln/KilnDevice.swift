@@ -10,7 +10,7 @@ import CKiln
 public enum KilnDevice: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// The CPU build, always present.
     case cpu
-    /// The model's Vulkan build on the device ``KilnVulkan/selectDevice(_:)``
+    /// The model's Vulkan build on the device ``KilnVulkan/selectDevice(_:needsFloat64:)``
     /// picks (`KILN_VULKAN_DEVICE` chooses another); loading throws when the
     /// model has no Vulkan build or no usable device is present.
     case vulkan
