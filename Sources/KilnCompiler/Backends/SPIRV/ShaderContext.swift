@@ -17,6 +17,10 @@ struct ShaderContext {
     /// are 16/9 to 4 times the kernel's (VulkanBackend leaves it off where
     /// they would not fit a storage buffer).
     var allowsWinograd = true
+    /// The narrower float type the 32-bit output stands for, where the CPU
+    /// rounds to it after every update (a float16 or bfloat16 scatter that
+    /// adds or multiplies, lowered over a float32 copy by `WidenedShaders`).
+    var roundsUpdatesTo: DType?
 
     var output: ValueID { node.outputs[0] }
     func input(_ position: Int) -> ValueID? { node.input(position) }

@@ -249,6 +249,14 @@ extension ShaderBuilder {
 
     // MARK: - Half-precision floats
 
+    /// `x` rounded to `half` (float16 or bfloat16) as a store rounds it,
+    /// widened back exactly: for a value the CPU stores between steps.
+    func rounded(_ x: SPIRVID, to half: DType) -> SPIRVID {
+        half == .float16
+            ? halfToFloat(floatToHalf(x))
+            : m.value(.bitcast, float, [m.value(.shiftLeftLogical, uint, [floatToBFloat16(x), u(16)])])
+    }
+
     /// The float16 in the low bits of `bits`, widened exactly by its fields
     /// (a driver's UnpackHalf2x16 may flush subnormal halves).
     private func halfToFloat(_ bits: SPIRVID) -> SPIRVID {

@@ -114,7 +114,9 @@ enum ScatterShaders {
                     // What this invocation wrote before: through the storage buffer.
                     let existing = b.loadElement(dtype, output, at, fresh: true)
                     let value = try reduction.combiningOperator.map { op throws(ShaderLowering.Unsupported) in
-                        try math.arithmetic(op, existing, update, dtype)
+                        let combined = try math.arithmetic(op, existing, update, dtype)
+                        guard let half = context.roundsUpdatesTo, case .float(let x) = combined else { return combined }
+                        return .float(b.rounded(x, to: half))
                     }
                     b.storeElement(value ?? update, dtype, output, at)
                 }

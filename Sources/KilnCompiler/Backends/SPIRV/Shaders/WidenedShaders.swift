@@ -9,9 +9,10 @@
 //
 // The result is the CPU's: its kernels compute these types in a 32-bit
 // register (float32 for the halves), and integer sums and products wrap the
-// same whether reduced at each step or once at the end. Not so for a half's
-// scatter that adds or multiplies: the CPU rounds the output after every
-// update, so those stay CPU-only.
+// same whether reduced at each step or once at the end. A half's scatter
+// that adds or multiplies is the exception: the CPU rounds the output to
+// the half after every update, so the scatter over the copy does too
+// (`ShaderContext.roundsUpdatesTo`).
 
 enum WidenedShaders {
     /// Whether `core` lowers through 32-bit copies where its data is narrower.
@@ -31,8 +32,6 @@ enum WidenedShaders {
         let values = node.inputs.compactMap { $0 } + node.outputs
         let narrow = values.filter { ShaderStorage(context.type($0).dtype).elementsPerWord > 1 }
         guard !narrow.isEmpty else { return nil }
-        if case .scatterElements(_, let reduction) = core, !keepsCPUResults(reduction, narrow, context) { return nil }
-        if case .scatterND(let reduction) = core, !keepsCPUResults(reduction, narrow, context) { return nil }
 
         var graph = context.graph
         var plan = context.plan
@@ -53,9 +52,10 @@ enum WidenedShaders {
             widened.outputs = widened.outputs.map { $0 == id ? copy : $0 }
             copies.append((id, copy))
         }
-        let wide = ShaderContext(
+        var wide = ShaderContext(
             graph: graph, node: widened, nodeIndex: context.nodeIndex, plan: plan, weights: context.weights,
             scratchOffset: context.scratchOffset + scratch, allowsWinograd: context.allowsWinograd)
+        wide.roundsUpdatesTo = roundsUpdates(core, to: context.type(node.outputs[0]).dtype)
 
         var plans: [ShaderPlan] = []
         for (id, copy) in copies where node.inputs.contains(id) && graph[id].constant == nil {
@@ -73,22 +73,29 @@ enum WidenedShaders {
     }
 
     /// The 32-bit type `dtype` computes in, nil for types without one here
-    /// (the 8- and 4-bit floats and 4- and 2-bit integers decode by table).
+    /// (the 8- and 4-bit floats decode by table). A 4- or 2-bit integer
+    /// wraps to its bits when narrowed, which for sums and products is the
+    /// CPU's wrapping after every update.
     private static func wideType(_ dtype: DType) -> DType? {
         switch dtype {
         case .float16, .bfloat16: .float32
-        case .int8, .int16: .int32
-        case .uint8, .uint16, .bool: .uint32
+        case .int8, .int16, .int4, .int2: .int32
+        case .uint8, .uint16, .bool, .uint4, .uint2: .uint32
         default: nil
         }
     }
 
-    /// Whether a scatter with `reduction` over 32-bit copies gives the
-    /// CPU's results: not for a half that adds or multiplies (rounded after
-    /// every update on the CPU, once here).
-    private static func keepsCPUResults(_ reduction: ScatterReduction, _ narrow: [ValueID], _ context: ShaderContext) -> Bool {
-        let halves = narrow.contains { [.float16, .bfloat16].contains(context.type($0).dtype) }
-        return !(halves && (reduction == .add || reduction == .mul))
+    /// The half `output` a scatter rounds its float32 copy to after every
+    /// update, as the CPU stores each one: where it adds or multiplies.
+    /// (Float32 carries more than twice a half's precision, so its sum or
+    /// product rounded to the half is the half's own correctly rounded one.)
+    private static func roundsUpdates(_ core: CoreOp, to output: DType) -> DType? {
+        guard output == .float16 || output == .bfloat16 else { return nil }
+        switch core {
+        case .scatterElements(_, let reduction), .scatterND(let reduction):
+            return reduction == .add || reduction == .mul ? output : nil
+        default: return nil
+        }
     }
 
     /// `target` = `source` converted element by element (same shape).
