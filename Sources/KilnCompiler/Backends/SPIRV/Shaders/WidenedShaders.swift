@@ -1,11 +1,11 @@
 // Running totals, TopK and scatters over types narrower than 32 bits
-// (float16, bfloat16, int8, uint8, int16, uint16, bool). Their shaders write
-// one element per invocation, and these types are packed several to a
-// 32-bit word, so invocations would share words. Instead the node runs on
-// 32-bit copies in the Vulkan build's scratch: a pointwise widening of each
-// such input (a constant one is widened at compile time), the op's own
-// shader over the copies, and a pointwise narrowing into each such output,
-// whose invocations write whole words.
+// (float16, bfloat16, the 16-, 8-, 4- and 2-bit integers, bool). Their
+// shaders write one element per invocation, and these types are packed
+// several to a 32-bit word, so invocations would share words. Instead the
+// node runs on 32-bit copies in the Vulkan build's scratch: a pointwise
+// widening of each such input (a constant one is widened at compile time),
+// the op's own shader over the copies, and a pointwise narrowing into each
+// such output, whose invocations write whole words.
 //
 // The result is the CPU's: its kernels compute these types in a 32-bit
 // register (float32 for the halves), and integer sums and products wrap the
