@@ -405,41 +405,34 @@ import Testing
         // ScatterND: three slices onto row 0, one onto row 1.
         let tuples: [Int64] = [0, 1, 0, 0]
         let slices: [Double] = [1, 1.1, 2.3, -0.5, 3.3, 1.7, 1, 1.1, -4.1, 1, 1.1, 0.9]
+        // The element each update lands on, in the order the CPU applies them.
+        let elementTargets = steps.indices.map { step in (Int(rows[step]) * 3 + step % 3, steps[step]) }
+        let sliceTargets = slices.indices.map { index in (Int(tuples[index / 3]) * 3 + index % 3, slices[index]) }
         for reduction in ["add", "mul"] {
             let combine = { (a: Double, b: Double) -> Double in reduction == "add" ? a + b : a * b }
-            var perUpdate = data.map(rounded)
-            var exact = perUpdate
-            for (step, update) in steps.enumerated() {
-                let at = Int(rows[step]) * 3 + step % 3
-                perUpdate[at] = rounded(combine(perUpdate[at], rounded(update)))
-                exact[at] = combine(exact[at], rounded(update))
+            // The data with each update folded in, rounded to the half after every one, or only at the end.
+            func fold(_ targets: [(Int, Double)], roundingEach: Bool) -> [Double] {
+                var values = data.map(rounded)
+                for (at, update) in targets {
+                    let combined = combine(values[at], rounded(update))
+                    values[at] = roundingEach ? rounded(combined) : combined
+                }
+                return roundingEach ? values : values.map(rounded)
             }
             // The case tells the two apart: one rounding at the end is another result.
-            #expect(perUpdate != exact.map(rounded), "\(half) \(reduction)")
+            #expect(fold(elementTargets, roundingEach: true) != fold(elementTargets, roundingEach: false), "\(half) \(reduction)")
             var attribute = Onnx_AttributeProto()
             (attribute.name, attribute.type, attribute.s) = ("reduction", .string, Data(reduction.utf8))
-            let (cpu, vulkan) = try run(
-                "ScatterElements",
-                [TensorData(dtype: half, shape: [2, 3], converting: data), TensorData(shape: [5, 3], int64s: rows),
-                 TensorData(dtype: half, shape: [5, 3], converting: steps)],
-                output: (half, [2, 3]), attributes: [attribute])
-            #expect(vulkan.bytes == cpu.bytes, "\(half) ScatterElements \(reduction)")
-            #expect(vulkan.converted(to: .float32).floats.map(Double.init) == perUpdate, "\(half) ScatterElements \(reduction)")
-
-            var slicePerUpdate = data.map(rounded)
-            for (tuple, row) in tuples.enumerated() {
-                for column in 0..<3 {
-                    let at = Int(row) * 3 + column
-                    slicePerUpdate[at] = rounded(combine(slicePerUpdate[at], rounded(slices[tuple * 3 + column])))
-                }
+            for (op, indices, updates, targets) in [
+                ("ScatterElements", TensorData(shape: [5, 3], int64s: rows), TensorData(dtype: half, shape: [5, 3], converting: steps), elementTargets),
+                ("ScatterND", TensorData(shape: [4, 1], int64s: tuples), TensorData(dtype: half, shape: [4, 3], converting: slices), sliceTargets),
+            ] {
+                let (cpu, vulkan) = try run(
+                    op, [TensorData(dtype: half, shape: [2, 3], converting: data), indices, updates], output: (half, [2, 3]),
+                    attributes: [attribute])
+                #expect(vulkan.bytes == cpu.bytes, "\(half) \(op) \(reduction)")
+                #expect(vulkan.converted(to: .float32).floats.map(Double.init) == fold(targets, roundingEach: true), "\(half) \(op) \(reduction)")
             }
-            let (cpuND, vulkanND) = try run(
-                "ScatterND",
-                [TensorData(dtype: half, shape: [2, 3], converting: data), TensorData(shape: [4, 1], int64s: tuples),
-                 TensorData(dtype: half, shape: [4, 3], converting: slices)],
-                output: (half, [2, 3]), attributes: [attribute])
-            #expect(vulkanND.bytes == cpuND.bytes, "\(half) ScatterND \(reduction)")
-            #expect(vulkanND.converted(to: .float32).floats.map(Double.init) == slicePerUpdate, "\(half) ScatterND \(reduction)")
         }
     }
 

@@ -111,7 +111,7 @@ extension ShaderBuilder {
             switch ShaderValueKind(dtype) {
             case .bool: return .bool(m.value(.iNotEqual, bool, [field, u(0)]))
             case .int: return .int(field)
-            case .float: return .float(dtype == .float16 ? halfToFloat(field) : m.value(.bitcast, float, [m.value(.shiftLeftLogical, uint, [field, u(16)])]))
+            case .float: return .float(widened(field, from: dtype))
             default: return .bits([field])
             }
         }
@@ -123,11 +123,7 @@ extension ShaderBuilder {
         let storage = ShaderStorage(dtype)
         switch value {
         case .float(let x):
-            switch dtype {
-            case .float16: return [floatToHalf(x)]
-            case .bfloat16: return [floatToBFloat16(x)]
-            default: return [m.value(.bitcast, uint, [x])]
-            }
+            return [dtype == .float16 || dtype == .bfloat16 ? narrowed(x, to: dtype) : m.value(.bitcast, uint, [x])]
         case .long(let low, let high): return [low, high]
         case .double(let x): return words(ofDouble: x)
         case .bool(let flag): return [oneOrZero(flag)]
@@ -252,9 +248,17 @@ extension ShaderBuilder {
     /// `x` rounded to `half` (float16 or bfloat16) as a store rounds it,
     /// widened back exactly: for a value the CPU stores between steps.
     func rounded(_ x: SPIRVID, to half: DType) -> SPIRVID {
-        half == .float16
-            ? halfToFloat(floatToHalf(x))
-            : m.value(.bitcast, float, [m.value(.shiftLeftLogical, uint, [floatToBFloat16(x), u(16)])])
+        widened(narrowed(x, to: half), from: half)
+    }
+
+    /// The float16 or bfloat16 in the low bits of `bits` as a float32 (exactly).
+    private func widened(_ bits: SPIRVID, from half: DType) -> SPIRVID {
+        half == .float16 ? halfToFloat(bits) : m.value(.bitcast, float, [m.value(.shiftLeftLogical, uint, [bits, u(16)])])
+    }
+
+    /// `x` rounded to `half` (float16 or bfloat16), in the low 16 bits.
+    private func narrowed(_ x: SPIRVID, to half: DType) -> SPIRVID {
+        half == .float16 ? floatToHalf(x) : floatToBFloat16(x)
     }
 
     /// The float16 in the low bits of `bits`, widened exactly by its fields
