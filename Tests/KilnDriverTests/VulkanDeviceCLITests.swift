@@ -46,31 +46,6 @@ import Testing
         #expect(!err.contains("Fatal error"), "\(err)")
     }
 
-    /// A model the backend cannot lower (a scatter into 8-bit floats, which
-    /// pack four to a word; pick another should it gain a lowering): `--device
-    /// vulkan` fails as unsupported (exit 2, as the conformance runner
-    /// counts it) naming the node and op, and `automatic` says the same
-    /// while it runs on the CPU; neither blames a config that asks for Vulkan.
-    @Test func aModelWithoutAVulkanBuildNamesTheNodeThatKeptItOut() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cpu-only-\(UUID()).onnx").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var node = Onnx_NodeProto()
-        (node.opType, node.name, node.input, node.output) = ("ScatterElements", "accumulate", ["a", "at", "u"], ["y"])
-        var at = Onnx_TensorProto()
-        (at.name, at.dataType, at.dims, at.int64Data) = ("at", Int32(DType.int64.rawValue), [2], [1, 1])
-        try writeONNXModel(
-            to: path, nodes: [node], inputs: [onnxValueInfo("a", .float8e4m3fn, [4]), onnxValueInfo("u", .float8e4m3fn, [2])],
-            outputs: [onnxValueInfo("y", .float8e4m3fn, [4])], initializers: [at], opset: 21)
-        let bench = ["bench", path, "--runs", "1", "--warmup", "0", "--device"]
-        let (status, _, err) = try kilnc(bench + ["vulkan"])
-        #expect(status == 2, "\(err)")
-        #expect(err.contains("no Vulkan build: node 'accumulate' (ScatterElements): "), "\(err)")
-        #expect(!err.contains("add \"backends\""), "\(err)")
-        let (fallback, _, said) = try kilnc(bench + ["automatic"])
-        #expect(fallback == 0, "\(said)")
-        #expect(said.contains("kilnc: running on the CPU: no Vulkan build: node 'accumulate' (ScatterElements): "), "\(said)")
-    }
-
     @Test func devicesListsOrSaysWhyNot() throws {
         let (status, out, _) = try kilnc(["devices"], environment: ["KILN_VULKAN_DEVICE": "llvmpipe"])
         #expect(status == 0)

@@ -574,4 +574,26 @@ import Testing
         let (cpu, vulkan) = try run("Cast", [halves], output: (minifloat, [values.count]), attributes: [toAttribute(minifloat)], opset: 24)
         #expect(vulkan.bytes == cpu.bytes, "\(minifloat) from float16")
     }
+
+    /// Scatters into the 8- and 4-bit floats run on float32 copies decoded by
+    /// the CPU's table; where updates combine, the copy is encoded and decoded
+    /// after each one, as the CPU stores and loads the output: NaN, ±0, the
+    /// largest and subnormal codes, duplicates folded in order.
+    @Test(arguments: [DType.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1])
+    func minifloatScattersFoldAsTheCPUDoes(_ minifloat: DType) throws {
+        let mask: UInt8 = minifloat == .float4e2m1 ? 0xF : 0xFF
+        let codes: [UInt8] = [0x00, 0x80, 0x7F, 0xFF, 0x01, 0x81, 0x3C, 0xBC, 0x7E, 0x40, 0x55, 0xC7]
+        let data = TensorData(dtype: minifloat, shape: [2, 6], bytes: codes.map { $0 & mask })
+        let rows = TensorData(shape: [4, 6], int64s: (0..<24).map { Int64(($0 * 5) % 3 == 0 ? 0 : 1) })
+        let updates = TensorData(dtype: minifloat, shape: [4, 6], bytes: (0..<24).map { UInt8(($0 * 37 + 11) % 256) & mask })
+        let tuples = TensorData(shape: [4, 1], int64s: [1, 0, 1, 1])
+        for reduction in ["none", "add", "mul", "max", "min"] {
+            var attribute = Onnx_AttributeProto()
+            (attribute.name, attribute.type, attribute.s) = ("reduction", .string, Data(reduction.utf8))
+            for (op, indices) in [("ScatterElements", rows), ("ScatterND", tuples)] {
+                let (cpu, vulkan) = try run(op, [data, indices, updates], output: (minifloat, [2, 6]), attributes: [attribute], opset: 21)
+                #expect(vulkan.bytes == cpu.bytes, "\(minifloat) \(op) \(reduction)")
+            }
+        }
+    }
 }

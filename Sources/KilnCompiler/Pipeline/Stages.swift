@@ -22,6 +22,10 @@ public struct PreparedModel: Sendable {
     /// Whether the config's `backends` list Vulkan: the program then holds
     /// a SPIR-V build too, when every node has a lowering.
     public var compilesForVulkan = false
+    /// Op types the Vulkan backend treats as having no SPIR-V lowering. Every
+    /// core operation has one, so nothing sets this but the tests of a model
+    /// left without a Vulkan build (its warning, its CPU fallback).
+    var opsWithoutShaders: Set<String> = []
 }
 
 /// Files produced for one model.

@@ -18,8 +18,8 @@ struct ShaderContext {
     /// they would not fit a storage buffer).
     var allowsWinograd = true
     /// The narrower float type the 32-bit output stands for, where the CPU
-    /// rounds to it after every update (a float16 or bfloat16 scatter that
-    /// adds or multiplies, lowered over a float32 copy by `WidenedShaders`).
+    /// rounds to it after every update (a scatter that combines halves or
+    /// 8- and 4-bit floats, lowered over a float32 copy by `WidenedShaders`).
     var roundsUpdatesTo: DType?
 
     var output: ValueID { node.outputs[0] }

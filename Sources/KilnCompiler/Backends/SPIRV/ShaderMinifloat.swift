@@ -3,12 +3,38 @@
 // then `encodeMinifloat`, both following `MinifloatFormat.encode`): clamp
 // when saturating, round to nearest even on the binade's quantum, rebias,
 // then overflow and NaN codes. Decoding reads the CPU's 256-entry table
-// (PointwiseShaders' Cast).
+// (Cast, and the float32 copies WidenedShaders makes).
 //
 // Every step is exact in float32: the quantum and its reciprocal are powers
 // of two built from their bits, so no division (2.5 ULP in Vulkan) is used.
 
 extension ShaderMath {
+    /// How the CPU's store encodes a float32 into these types (no clamping;
+    /// float8e8m0 keeps the exponent field), which a conversion of its own
+    /// (Cast's `saturate`, `round_mode`) precedes.
+    static let storeConversion = FloatConversion(saturate: false, rounding: .down)
+
+    /// The float32 value of `code` (a word whose low byte holds a code of
+    /// `dtype`), from the CPU's 256-entry decode table read through the
+    /// storage buffer: float8e8m0's code 0 is a float32 subnormal a texel
+    /// fetch may flush.
+    func decodeMinifloat(_ code: ShaderScalar, _ dtype: DType) throws(ShaderLowering.Unsupported) -> SPIRVID {
+        let b = builder
+        guard case .bits(let words) = code else { throw context.unsupported("a \(dtype) code") }
+        let table = context.constants(
+            (0...255).map { MinifloatFormat.of(dtype)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) },
+            key: "decode.\(dtype)", b)
+        return b.reload(table, b.m.value(.bitwiseAnd, b.uint, [words[0], b.u(255)]))
+    }
+
+    /// `x` as the CPU holds it after storing it as `dtype` and loading it
+    /// back: rounded to the type (float16, bfloat16, or one of the 8- and
+    /// 4-bit floats), widened again exactly.
+    func storedAndReloaded(_ x: SPIRVID, _ dtype: DType) throws(ShaderLowering.Unsupported) -> SPIRVID {
+        guard dtype.isMinifloat else { return builder.rounded(x, to: dtype) }
+        return try decodeMinifloat(.bits([encodeMinifloat(x, dtype, Self.storeConversion)]), dtype)
+    }
+
     /// The code of `dtype` (in a word's low byte) for the float32 `value`,
     /// with Cast's `saturate` and (float8e8m0) `round_mode`.
     func encodeMinifloat(_ value: SPIRVID, _ dtype: DType, _ conversion: FloatConversion) -> SPIRVID {

@@ -86,12 +86,15 @@ enum VulkanBackend {
         var winogradNodes: Set<Int> = []
         let scratchOffset = MemoryPlanner.align(build.plan.arenaSize, WeightsBlob.alignment)
         var scratchBytes = 0
-        do {
+        do throws(ShaderLowering.Unsupported) {
             for (index, node) in graph.nodes.enumerated() {
                 var context = ShaderContext(
                     graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights,
                     scratchOffset: scratchOffset)
                 context.allowsWinograd = winograd.contains(index)
+                if build.model.opsWithoutShaders.contains(node.opType) {
+                    throw context.unsupported("its op is held off Vulkan for this build")
+                }
                 for (part, shader) in try ShaderLowering.lower(context).enumerated() {
                     scratchBytes = Swift.max(scratchBytes, shader.scratchBytes)
                     if shader.isWinograd { winogradNodes.insert(index) }

@@ -138,15 +138,7 @@ enum PointwiseShaders {
                 return try finish(math, .float(results[results.count - 1]))
             case .cast(let target, let conversion):
                 var (value, source) = (values[0], dtype)
-                if dtype.isMinifloat {
-                    // The CPU's decode table (KernelBuilder.decodeMinifloat), read through the storage
-                    // buffer: float8e8m0's code 0 is a float32 subnormal a texel fetch may flush.
-                    guard case .bits(let code) = value else { throw context.unsupported("a \(dtype) code") }
-                    let table = context.constants(
-                        (0...255).map { MinifloatFormat.of(dtype)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) },
-                        key: "decode.\(dtype)", b)
-                    (value, source) = (.float(b.reload(table, b.m.value(.bitwiseAnd, b.uint, [code[0], b.u(255)]))), .float32)
-                }
+                if dtype.isMinifloat { (value, source) = (.float(try math.decodeMinifloat(value, dtype)), .float32) }
                 guard target.isMinifloat else { return try math.cast(value, from: source, to: target) }
                 // Through float32, as the CPU's convert does.
                 let wide = try math.float(math.cast(value, from: source, to: .float32))

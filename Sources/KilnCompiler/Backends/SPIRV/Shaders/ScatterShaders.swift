@@ -115,8 +115,8 @@ enum ScatterShaders {
                     let existing = b.loadElement(dtype, output, at, fresh: true)
                     let value = try reduction.combiningOperator.map { op throws(ShaderLowering.Unsupported) in
                         let combined = try math.arithmetic(op, existing, update, dtype)
-                        guard let half = context.roundsUpdatesTo, case .float(let x) = combined else { return combined }
-                        return .float(b.rounded(x, to: half))
+                        guard let narrow = context.roundsUpdatesTo, case .float(let x) = combined else { return combined }
+                        return .float(try math.storedAndReloaded(x, narrow))
                     }
                     b.storeElement(value ?? update, dtype, output, at)
                 }

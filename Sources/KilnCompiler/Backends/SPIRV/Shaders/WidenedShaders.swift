@@ -1,18 +1,21 @@
 // Running totals, TopK and scatters over types narrower than 32 bits
-// (float16, bfloat16, the 16-, 8-, 4- and 2-bit integers, bool). Their
-// shaders write one element per invocation, and these types are packed
-// several to a 32-bit word, so invocations would share words. Instead the
-// node runs on 32-bit copies in the Vulkan build's scratch: a pointwise
-// widening of each such input (a constant one is widened at compile time),
-// the op's own shader over the copies, and a pointwise narrowing into each
-// such output, whose invocations write whole words.
+// (float16, bfloat16, the 8- and 4-bit floats, the 16-, 8-, 4- and 2-bit
+// integers, bool). Their shaders write one element per invocation, and
+// these types are packed several to a 32-bit word, so invocations would
+// share words. Instead the node runs on 32-bit copies in the Vulkan build's
+// scratch: a pointwise widening of each such input (a constant one is
+// widened at compile time), the op's own shader over the copies, and a
+// pointwise narrowing into each such output, whose invocations write whole
+// words.
 //
 // The result is the CPU's: its kernels compute these types in a 32-bit
 // register (float32 for the halves), and integer sums and products wrap the
 // same whether reduced at each step or once at the end. A half's scatter
 // that adds or multiplies is the exception: the CPU rounds the output to
 // the half after every update, so the scatter over the copy does too
-// (`ShaderContext.roundsUpdatesTo`).
+// (`ShaderContext.roundsUpdatesTo`); and an 8- or 4-bit float, which the
+// CPU decodes by table and encodes at every load and store, after every
+// update that combines.
 
 enum WidenedShaders {
     /// Whether `core` lowers through 32-bit copies where its data is narrower.
@@ -72,30 +75,35 @@ enum WidenedShaders {
         return plans
     }
 
-    /// The 32-bit type `dtype` computes in, nil for types without one here
-    /// (the 8- and 4-bit floats decode by table). A 4- or 2-bit integer
-    /// wraps to its bits when narrowed, which for sums and products is the
-    /// CPU's wrapping after every update.
+    /// The 32-bit type `dtype` computes in, nil for types without one. A 4-
+    /// or 2-bit integer wraps to its bits when narrowed, which for sums and
+    /// products is the CPU's wrapping after every update.
     private static func wideType(_ dtype: DType) -> DType? {
+        if dtype.isMinifloat { return .float32 }
         switch dtype {
-        case .float16, .bfloat16: .float32
-        case .int8, .int16, .int4, .int2: .int32
-        case .uint8, .uint16, .bool, .uint4, .uint2: .uint32
-        default: nil
+        case .float16, .bfloat16: return .float32
+        case .int8, .int16, .int4, .int2: return .int32
+        case .uint8, .uint16, .bool, .uint4, .uint2: return .uint32
+        default: return nil
         }
     }
 
-    /// The half `output` a scatter rounds its float32 copy to after every
-    /// update, as the CPU stores each one: where it adds or multiplies.
-    /// (Float32 carries more than twice a half's precision, so its sum or
-    /// product rounded to the half is the half's own correctly rounded one.)
+    /// The float `output` a scatter rounds its float32 copy to after every
+    /// update, as the CPU stores each one: a half where it adds or
+    /// multiplies (float32 carries more than twice a half's precision, so
+    /// its sum or product rounded to the half is the half's own correctly
+    /// rounded one; a maximum or minimum is one of its operands), an 8- or
+    /// 4-bit float wherever it combines (its store and load are an encode
+    /// and a table's decode, which the copy follows step for step).
     private static func roundsUpdates(_ core: CoreOp, to output: DType) -> DType? {
-        guard output == .float16 || output == .bfloat16 else { return nil }
+        let reduction: ScatterReduction
         switch core {
-        case .scatterElements(_, let reduction), .scatterND(let reduction):
-            return reduction == .add || reduction == .mul ? output : nil
+        case .scatterElements(_, let combining), .scatterND(let combining): reduction = combining
         default: return nil
         }
+        if output.isMinifloat { return reduction == .none ? nil : output }
+        guard output == .float16 || output == .bfloat16 else { return nil }
+        return reduction == .add || reduction == .mul ? output : nil
     }
 
     /// `target` = `source` converted element by element (same shape).
@@ -108,7 +116,11 @@ enum WidenedShaders {
             context, shape: shape, operands: [ShaderOperand(id: source, strides: Shape.strides(of: shape))], output: target,
             label: label
         ) { b, values, _ throws(ShaderLowering.Unsupported) in
-            try ShaderMath(context: context, builder: b).cast(values[0], from: from, to: to)
+            let math = ShaderMath(context: context, builder: b)
+            // The 8- and 4-bit floats load and store as the CPU's kernels do.
+            if from.isMinifloat { return .float(try math.decodeMinifloat(values[0], from)) }
+            if to.isMinifloat, case .float(let x) = values[0] { return .bits([math.encodeMinifloat(x, to, ShaderMath.storeConversion)]) }
+            return try math.cast(values[0], from: from, to: to)
         }
     }
 }
