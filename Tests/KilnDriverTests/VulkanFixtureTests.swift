@@ -132,6 +132,40 @@ import Testing
         #expect(try LoadedModel(prepared: prepared, device: .vulkan).runtime.activeDevice == .vulkan)
     }
 
+    /// A constant both builds read raw (a MatMul's B) is stored once, in the
+    /// Vulkan build's region, and the CPU build computes from that copy.
+    @Test func rawConstantsAreStoredOnceForBothBuilds() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-shared-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var node = Onnx_NodeProto()
+        (node.opType, node.name, node.input, node.output) = ("MatMul", "project", ["a", "b"], ["y"])
+        let (k, n) = (64, 1024)
+        let values = (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001 - 1 }
+        var b = Onnx_TensorProto()
+        (b.name, b.dataType, b.dims, b.floatData) = ("b", Int32(DType.float32.rawValue), [Int64(k), Int64(n)], values)
+        try writeONNXModel(
+            to: path, nodes: [node], inputs: [onnxValueInfo("a", .float32, [2, k])], outputs: [onnxValueInfo("y", .float32, [2, n])],
+            initializers: [b], opset: 18)
+        let a = TensorData(shape: [2, k], floats: (0..<(2 * k)).map { Float($0 % 13) / 4 - 1.5 })
+        let bytes = 4 * k * n
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
+        #expect(both.outputs.shaderNames != nil)
+        #expect(both.outputs.weights.count >= bytes)
+        #expect(both.outputs.weights.count < bytes * 3 / 2, "B is stored twice: \(both.outputs.weights.count) bytes for \(bytes)")
+        let cpuOnly = try LoadedModel(modelPath: path)
+        var results: [[Float]] = []
+        for runtime in [cpuOnly.runtime, both.runtime, try KilnModel(descriptor: both.descriptor, device: .cpu)] {
+            try runtime.setInput(0, from: a)
+            runtime.run()
+            results.append(try runtime.outputData(0).floats)
+        }
+        // The CPU kernels are the same over the same bytes; the shaders add in another order.
+        #expect(results[2] == results[0])
+        #expect(zip(results[1], results[0]).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+    }
+
     @Test func theBackendCoversTheCoreFixtures() throws {
         var lowered: [String] = []
         for fixture in Self.cases where fixture.tags.contains(.float32) || Self.required.contains(fixture.folder) {

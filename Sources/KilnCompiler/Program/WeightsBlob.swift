@@ -35,6 +35,19 @@ final class WeightsBlob {
         return offset
     }
 
+    /// Adds `region` whole under `key` (it stays one contiguous range, which
+    /// a device binds) and adopts its entries: a later request for one of
+    /// its keys or contents gets the copy inside the region. The CPU build's
+    /// constants, raw as the Vulkan build keeps them too, are then stored once.
+    func offset(for key: String, adopting region: WeightsBlob) -> Int {
+        let base = offset(for: key) { region.bytes }
+        // Region entries sit on the alignment within it, and so at `base + offset`.
+        precondition(base % WeightsBlob.alignment == 0)
+        for (name, offset) in region.offsets where offsets[name] == nil { offsets[name] = base + offset }
+        for (content, offsets) in region.byContent { byContent[content, default: []] += offsets.map { base + $0 } }
+        return base
+    }
+
     /// A digest of the bytes: the descriptor records it so the assembly text
     /// changes (and is reassembled) whenever the weights change. Computed
     /// once per size of the blob (a ResNet's is about 100 MB).

@@ -40,6 +40,18 @@ struct ModuleEmitter {
         let unitCount = Swift.max(1, Swift.min(Self.maximumUnits, graph.nodes.count))
         let units = try (0..<unitCount).map { try CodeUnit(name: "\(modelName).\($0)", target: baseline, location: location) }
         let weights = WeightsBlob()
+        // The Vulkan build, when the config asks for one and every node
+        // lowers: first, so that the CPU kernels read the raw constants it
+        // holds from its region rather than from copies of their own.
+        var vulkan: (build: VulkanBuild, offset: Int)?
+        var vulkanOmission: String?
+        if builds[0].model.compilesForVulkan {
+            switch VulkanBackend.compile(builds[0]) {
+            case .success(let build): vulkan = (build, weights.offset(for: "kiln.vulkan", adopting: build.weights))
+            case .failure(let problem): vulkanOmission = "\(problem)"
+            }
+            clock.lap("SPIR-V (\(vulkan?.build.dispatches.count ?? 0) shaders)")
+        }
         var programs: [DescriptorEmitter.Build] = []
         var kernelFunctions: [[String]] = []
         for (number, build) in builds.enumerated() {
@@ -50,17 +62,6 @@ struct ModuleEmitter {
         }
 
         clock.lap("kernel IR (\(programs.map(\.kernels.count).reduce(0, +)) kernels)")
-        // The Vulkan build, when the config asks for one and every node lowers.
-        var vulkan: (build: VulkanBuild, offset: Int)?
-        var vulkanOmission: String?
-        if builds[0].model.compilesForVulkan {
-            switch VulkanBackend.compile(builds[0]) {
-            case .success(let build): vulkan = (build, weights.offset(for: "kiln.vulkan") { build.region })
-            case .failure(let problem): vulkanOmission = "\(problem)"
-            }
-            clock.lap("SPIR-V (\(vulkan?.build.dispatches.count ?? 0) shaders)")
-        }
-
         // What resetState() restores, where the model gives a state its initializer.
         let initialState = graph.state.enumerated().map { index, pair in
             pair.initial.map { data in weights.offset(for: "kiln.state.\(index)") { data.bytes } }

@@ -1,11 +1,12 @@
 // The Vulkan backend: a compute shader (or a few) per node, in the CPU
 // build's order, over the CPU build's memory plan, so both builds share the
 // descriptor's tensors, state and arena layout. The shaders' constants and
-// SPIR-V words form one region of their own, appended to the weights blob
-// the assembly already `.incbin`s: the binary gains no file, the runtime
-// reads the shaders in place, and the device binds only that region (the
-// CPU's prepacked weights stay off it: a storage buffer may be as small
-// as 128 MiB, lavapipe's limit).
+// SPIR-V words form one region of their own, the first thing in the weights
+// blob the assembly already `.incbin`s: the binary gains no file, the
+// runtime reads the shaders in place, and the device binds only that region
+// (the CPU's prepacked weights stay off it: a storage buffer may be as small
+// as 128 MiB, lavapipe's limit). The constants both builds read raw are
+// stored once, there: the CPU build's kernels point into the region.
 
 /// A model compiled for Vulkan.
 struct VulkanBuild {
@@ -38,8 +39,10 @@ struct VulkanBuild {
     var dispatches: [Dispatch]
     /// The nodes whose convolutions run as Winograd.
     var winogradNodes: Set<Int> = []
-    /// The region the shaders bind as their weights: constants and SPIR-V.
-    var region: [UInt8]
+    /// The region the shaders bind as their weights: constants and SPIR-V,
+    /// by key (the CPU build finds the raw constants both read there).
+    var weights: WeightsBlob
+    var region: [UInt8] { weights.bytes }
     /// The arena the shaders need: the CPU plan's and the build's own scratch after it.
     var arenaSize: Int
 }
@@ -125,6 +128,6 @@ enum VulkanBackend {
                 ShaderLowering.Unsupported(
                     node: graph.modelFile, opType: "model", reason: "the arena or weights pass 16 GiB, past 32-bit shader indexing"))
         }
-        return .success(VulkanBuild(dispatches: dispatches, winogradNodes: winogradNodes, region: weights.bytes, arenaSize: arenaSize))
+        return .success(VulkanBuild(dispatches: dispatches, winogradNodes: winogradNodes, weights: weights, arenaSize: arenaSize))
     }
 }
