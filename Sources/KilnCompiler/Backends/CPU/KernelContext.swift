@@ -63,6 +63,8 @@ struct TileItems: Equatable {
 struct KernelContext {
     let graph: Graph
     let node: Node
+    /// The node's position in the graph, which names its data in the weights blob.
+    let nodeIndex: Int
     let plan: MemoryPlan
     let weights: WeightsBlob
     /// The weights global (a placeholder until the blob's size is known).
@@ -118,17 +120,19 @@ struct KernelContext {
         builder.workerScratchPointer(byteOffset: 4 * elementOffset)
     }
 
-    /// Emits a float pointer to compile-time data placed in the weights blob.
-    /// Such data may be laid out for the target's vector width and cache, so
-    /// builds for other CPUs keep their own under the same `key`.
+    /// Emits a float pointer to this node's compile-time data `key` placed in
+    /// the weights blob. Such data may be laid out for the target's vector
+    /// width and cache, so builds for other CPUs keep their own under the
+    /// same `key`. The node is told by its index: names need not be unique
+    /// (a model may repeat one, or name a node as Kiln names an unnamed one).
     func constantPointer(key: String, _ builder: KernelBuilder, _ bytes: () -> [UInt8]) -> IRValue {
-        let offset = weights.offset(for: "w\(vectorWidth).c\(cacheBytes):\(key)", bytes)
+        let offset = weights.offset(for: "w\(vectorWidth).c\(cacheBytes):node\(nodeIndex):\(key)", bytes)
         return builder.globalPointer(weightsGlobal, byteOffset: offset)
     }
 
     /// Emits a pointer to a float array computed at compile time (prepacked
     /// weights, per-channel factors, divisor tables).
     func constantPointer(_ values: [Float], key: String, _ builder: KernelBuilder) -> IRValue {
-        constantPointer(key: "\(node.name):\(key)", builder) { TensorData(shape: [values.count], floats: values).bytes }
+        constantPointer(key: key, builder) { TensorData(shape: [values.count], floats: values).bytes }
     }
 }

@@ -122,7 +122,7 @@ struct ModuleEmitter {
             if !node.outputs.isEmpty, node.outputs.allSatisfy({ graph.type(of: $0).elementCount == 0 }) { continue }
             let unit = units[index % units.count]
             let kernelContext = KernelContext(
-                graph: graph, node: node, plan: build.plan, weights: weights, weightsGlobal: unit.weightsPlaceholder,
+                graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights, weightsGlobal: unit.weightsPlaceholder,
                 vectorWidth: target.vectorWidth, cacheBytes: target.cacheBytes,
                 scratchOffset: build.plan.scratchOffsets[index])
             let parts = try KernelLowering.lower(kernelContext)

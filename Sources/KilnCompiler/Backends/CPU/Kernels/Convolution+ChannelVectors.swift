@@ -42,7 +42,7 @@ extension Convolution {
         // chunk zero-padded), so a tile streams one contiguous block of B.
         let panel = depth * chunks.size
         return KernelPlan(tileCount: chunks.count * blocks, label: "gemm", items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
-            let packed = context.constantPointer(key: "\(node.name):transposedWeights", b) {
+            let packed = context.constantPointer(key: "transposedWeights", b) {
                 var values = [Float](repeating: 0, count: shapes.group * chunks.count * panel)
                 for group in 0..<shapes.group {
                     for j in 0..<outputsPerGroup {

@@ -236,7 +236,7 @@ extension Convolution {
             let tile = b.remainder(chunkedTile, positions * blocks)
             let position = b.divide(tile, blocks)
             let firstRow = b.mul(b.remainder(tile, blocks), rowBlock)
-            let weights = context.constantPointer(key: "\(node.name):winogradWeights\(w.algorithm.outputTile)", b) {
+            let weights = context.constantPointer(key: "winogradWeights\(w.algorithm.outputTile)", b) {
                 let transformed = w.transformedWeights(context.constant(node.inputs[1]!)?.floats ?? [])
                 return TensorData(shape: [transformed.count], floats: transformed).bytes
             }
