@@ -596,4 +596,36 @@ import Testing
             }
         }
     }
+
+    /// Two nodes whose narrow constants run on 32-bit copies, which each
+    /// node's lowering adds to its own view of the graph: each reads its own.
+    @Test func widenedConstantsOfTwoNodesStayApart() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-widened-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var nodes: [Onnx_NodeProto] = []
+        var initializers: [Onnx_TensorProto] = []
+        for (index, data) in [[1.5, 2, -3, 4], [10, 20, 30, -40]].enumerated() {
+            var node = Onnx_NodeProto()
+            (node.opType, node.name, node.input, node.output) = ("ScatterElements", "scatter\(index)", ["c\(index)", "at", "u"], ["y\(index)"])
+            nodes.append(node)
+            var constant = Onnx_TensorProto()
+            let bytes = TensorData(dtype: .float16, shape: [4], converting: data).bytes
+            (constant.name, constant.dataType, constant.dims, constant.rawData) = ("c\(index)", Int32(DType.float16.rawValue), [4], Data(bytes))
+            initializers.append(constant)
+        }
+        var at = Onnx_TensorProto()
+        (at.name, at.dataType, at.dims, at.int64Data) = ("at", Int32(DType.int64.rawValue), [1], [2])
+        try writeONNXModel(
+            to: path, nodes: nodes, inputs: [onnxValueInfo("u", .float16, [1])],
+            outputs: [onnxValueInfo("y0", .float16, [4]), onnxValueInfo("y1", .float16, [4])], initializers: initializers + [at], opset: 18)
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let loaded = try LoadedModel(modelPath: path, config: config, device: .vulkan)
+        try #require(loaded.runtime.activeDevice == .vulkan, "\(loaded.outputs.advice)")
+        try loaded.runtime.setInput(0, from: TensorData(dtype: .float16, shape: [1], converting: [7]))
+        loaded.runtime.run()
+        let outputs = try (0..<2).map { try loaded.runtime.outputData($0).converted(to: .float32).floats }
+        #expect(outputs[0] == [1.5, 2, 7, 4])
+        #expect(outputs[1] == [10, 20, 7, -40])
+    }
 }

@@ -21,6 +21,10 @@ struct ShaderContext {
     /// rounds to it after every update (a scatter that combines halves or
     /// 8- and 4-bit floats, lowered over a float32 copy by `WidenedShaders`).
     var roundsUpdatesTo: DType?
+    /// Weights keys of constants the lowering added itself (WidenedShaders'
+    /// 32-bit copies): each node adds them to its own copy of the graph, so
+    /// their IDs repeat from node to node.
+    var constantKeys: [ValueID: String] = [:]
 
     var output: ValueID { node.outputs[0] }
     func input(_ position: Int) -> ValueID? { node.input(position) }
@@ -44,8 +48,8 @@ struct ShaderContext {
     /// CPU kernels use, so the bytes are stored once), else in the arena.
     func buffer(_ id: ValueID, _ b: ShaderBuilder) throws(ShaderLowering.Unsupported) -> ShaderBuffer {
         if let data = graph[id].constant {
-            return ShaderBuffer(
-                variable: b.weights, base: weights.offset(for: "value:\(id.index)") { data.bytes } / 4)
+            let key = constantKeys[id] ?? "value:\(id.index)"
+            return ShaderBuffer(variable: b.weights, base: weights.offset(for: key) { data.bytes } / 4)
         }
         guard let offset = plan.offsets[id] else { throw unsupported("value '\(graph[id].name)' has no arena offset") }
         return ShaderBuffer(variable: b.arena, base: offset / 4)

@@ -59,6 +59,9 @@ enum WidenedShaders {
             graph: graph, node: widened, nodeIndex: context.nodeIndex, plan: plan, weights: context.weights,
             scratchOffset: context.scratchOffset + scratch, allowsWinograd: context.allowsWinograd)
         wide.roundsUpdatesTo = roundsUpdates(core, to: context.type(node.outputs[0]).dtype)
+        for (id, copy) in copies where graph[id].constant != nil {
+            wide.constantKeys[copy] = "spirv:\(context.nodeIndex):widened:\(id.index)"
+        }
 
         var plans: [ShaderPlan] = []
         for (id, copy) in copies where node.inputs.contains(id) && graph[id].constant == nil {
