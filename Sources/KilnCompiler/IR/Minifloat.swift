@@ -35,6 +35,13 @@ public struct MinifloatFormat: Sendable, Equatable {
         }
     }
 
+    /// The float32 value of each of the 256 codes of `dtype` (an 8- or 4-bit
+    /// float type, float8e8m0 included): the table kernels decode through.
+    public static func decodeTable(_ dtype: DType) -> [Float] {
+        let format = of(dtype)
+        return (0...255).map { format?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) }
+    }
+
     /// The sign bit of a code.
     public var signBit: UInt32 { 1 << UInt32(exponentBits + mantissaBits) }
     /// The exponent of the smallest normal number (subnormals share it).

@@ -15,10 +15,7 @@ extension KernelBuilder {
         if let existing = LLVMGetNamedGlobal(module, name) {
             table = existing
         } else {
-            let values = (0...255).map { code -> Float in
-                MinifloatFormat.of(dtype)?.decode(UInt8(code)) ?? ScaleExponent.decode(UInt8(code))
-            }
-            var elements: [IRValue?] = values.map { LLVMConstReal(f32, Double($0)) }
+            var elements: [IRValue?] = MinifloatFormat.decodeTable(dtype).map { LLVMConstReal(f32, Double($0)) }
             let type = LLVMArrayType(f32, 256)!
             table = LLVMAddGlobal(module, type, name)
             LLVMSetInitializer(table, LLVMConstArray(f32, &elements, 256))

@@ -21,9 +21,7 @@ extension ShaderMath {
     func decodeMinifloat(_ code: ShaderScalar, _ dtype: DType) throws(ShaderLowering.Unsupported) -> SPIRVID {
         let b = builder
         guard case .bits(let words) = code else { throw context.unsupported("a \(dtype) code") }
-        let table = context.constants(
-            (0...255).map { MinifloatFormat.of(dtype)?.decode(UInt8($0)) ?? ScaleExponent.decode(UInt8($0)) },
-            key: "decode.\(dtype)", b)
+        let table = context.constants(MinifloatFormat.decodeTable(dtype), key: "decode.\(dtype)", b)
         return b.reload(table, b.m.value(.bitwiseAnd, b.uint, [words[0], b.u(255)]))
     }
 
