@@ -135,18 +135,11 @@ import Testing
     /// A constant both builds read raw (a MatMul's B) is stored once, in the
     /// Vulkan build's region, and the CPU build computes from that copy.
     @Test func rawConstantsAreStoredOnceForBothBuilds() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-shared-\(UUID()).onnx").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var node = Onnx_NodeProto()
-        (node.opType, node.name, node.input, node.output) = ("MatMul", "project", ["a", "b"], ["y"])
         let (k, n) = (64, 1024)
-        let values = (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001 - 1 }
-        var b = Onnx_TensorProto()
-        (b.name, b.dataType, b.dims, b.floatData) = ("b", Int32(DType.float32.rawValue), [Int64(k), Int64(n)], values)
-        try writeONNXModel(
-            to: path, nodes: [node], inputs: [onnxValueInfo("a", .float32, [2, k])], outputs: [onnxValueInfo("y", .float32, [2, n])],
-            initializers: [b], opset: 18)
         let a = TensorData(shape: [2, k], floats: (0..<(2 * k)).map { Float($0 % 13) / 4 - 1.5 })
+        let b = TensorData(shape: [k, n], floats: (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001 - 1 })
+        let path = try VulkanTypedMathTests.writeModel("MatMul", [a], output: (.float32, [2, n]), constants: [b])
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let bytes = 4 * k * n
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
