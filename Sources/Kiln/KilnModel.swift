@@ -511,9 +511,13 @@ public final class KilnModel {
     }
 
     /// The arena memory of input `index`, to fill before ``run()``.
-    /// `T` must match the input's dtype (a precondition).
+    /// `T` must match the input's dtype (a precondition). Pipelined calls
+    /// still on the device finish first: each copies its own inputs into
+    /// this memory as it starts. So a buffer kept from an earlier call of
+    /// this method must not be written while pipelined calls are in flight.
     public func input<T: KilnElement>(_ index: Int, as type: T.Type) -> UnsafeMutableBufferPointer<T> {
-        view(inputs[index], as: type)
+        finishPipelinedCallsBeforeTheHostWrites()
+        return view(inputs[index], as: type)
     }
 
     /// The arena memory of output `index`, valid after ``run()`` until the next call.
@@ -528,9 +532,11 @@ public final class KilnModel {
     /// A float32 output's memory.
     public func output(_ index: Int) -> UnsafeBufferPointer<Float> { output(index, as: Float.self) }
 
-    /// The raw bytes of input `index`, whatever its dtype.
+    /// The raw bytes of input `index`, whatever its dtype (pipelined calls
+    /// on the device finish first, as for ``input(_:as:)``).
     public func inputBytes(_ index: Int) -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(start: arena + inputs[index].offset, count: byteCount(inputs[index]))
+        finishPipelinedCallsBeforeTheHostWrites()
+        return UnsafeMutableRawBufferPointer(start: arena + inputs[index].offset, count: byteCount(inputs[index]))
     }
 
     /// The raw bytes of output `index`, whatever its dtype.

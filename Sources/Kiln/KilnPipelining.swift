@@ -190,12 +190,18 @@ extension KilnModel {
         }
         while let (number, slot) = oldest() {
             pipeline.onDevice -= 1
-            if let lost = finishOnDevice(number, slot: slot) {
-                pipeline.uses[slot] = .lost(number: number, detail: lost)
-            } else {
-                pipeline.uses[slot] = .finished(number: number)
-            }
+            // Finished before the wait: if the device failed, redoing this
+            // call on the CPU finishes the calls still on the device first,
+            // which must not find this one again.
+            pipeline.uses[slot] = .finished(number: number)
+            if let lost = finishOnDevice(number, slot: slot) { pipeline.uses[slot] = .lost(number: number, detail: lost) }
         }
+    }
+
+    /// Before the host writes inputs into the arena, which the calls on the
+    /// device copy their own inputs into as they start.
+    func finishPipelinedCallsBeforeTheHostWrites() {
+        if pipeline.onDevice > 0 { finishPipelinedCalls() }
     }
 
     /// Waits for the device's call `number` in `slot`. If the device fails,

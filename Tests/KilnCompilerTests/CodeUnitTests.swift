@@ -2,6 +2,7 @@
 // joined into one file: the result must not depend on the threads, and the
 // modules' local labels must not clash.
 
+import CLLVM
 import Foundation
 import Testing
 
@@ -28,5 +29,24 @@ import Testing
         let definitions = first.assembly.split(separator: "\n").filter { $0.hasPrefix(".L") && $0.hasSuffix(":") }
         #expect(Set(definitions).count == definitions.count, "a local label is defined twice")
         #expect(first.phases.map(\.name).contains { $0.hasPrefix("LLVM O3") })
+    }
+
+    /// LLVM 14 declares the weights as one array counted in 32 bits: a blob
+    /// of 4 GiB or more is a clear error naming the model (it trapped in the
+    /// conversion before), and the largest size that fits still resolves.
+    @Test func weightsPastFourGiBAreAClearError() throws {
+        let location = SourceLocation(file: "big.onnx")
+        let unit = try CodeUnit(name: "big", target: .host, location: location)
+        #expect(throws: CompileError.self) {
+            try unit.resolveWeights("kiln_big_weights", byteCount: CodeUnit.maximumWeightBytes + 1, location: location)
+        }
+        do {
+            try unit.resolveWeights("kiln_big_weights", byteCount: 1 << 32, location: location)
+        } catch {
+            #expect(error.errorLine.hasPrefix("error: big.onnx: the weights come to 4294967296 bytes"), "\(error)")
+            #expect(error.note?.contains("\"backends\"") == true)
+        }
+        try unit.resolveWeights("kiln_big_weights", byteCount: CodeUnit.maximumWeightBytes, location: location)
+        #expect(LLVMGetNamedGlobal(unit.module, "kiln_big_weights") != nil)
     }
 }

@@ -27,14 +27,18 @@ import Testing
     func pipelinedCallsGiveTheSynchronousAnswers(_ device: KilnDevice) throws {
         let model = try Self.load("resnet_small", device: device)
         #expect(model.activeDevice == device)
-        let count = model.inputs[0].elementCount
-        var expected: [[Float]] = []
-        for number in 0..<6 {
-            try model.setInput(0, Self.input(count, call: number))
-            model.run()
-            expected.append(Array(model.output(0)))
-        }
+        let expected = try Self.synchronousOutputs(model, calls: 6)
         #expect(try Self.pipelinedOutputs(model, calls: 6) == expected)
+    }
+
+    /// The outputs of calls 0 ..< `calls` run synchronously.
+    static func synchronousOutputs(_ model: KilnModel, calls: Int) throws -> [[Float]] {
+        let count = model.inputs[0].elementCount
+        return try (0..<calls).map { number in
+            try model.setInput(0, input(count, call: number))
+            model.run()
+            return Array(model.output(0))
+        }
     }
 
     /// The outputs of calls 0 ..< `calls` pipelined, two in flight: submit
@@ -64,15 +68,10 @@ import Testing
     /// redone there: synchronous and pipelined calls give the CPU's answers
     /// throughout, and the model says why it left the device.
     @Test func aLostDeviceMovesCallsToTheCPUWithTheSameAnswers() throws {
-        let reference = try Self.load("resnet_small", device: .cpu)
-        let count = reference.inputs[0].elementCount
-        let expected = try (0..<8).map { number in
-            try reference.setInput(0, Self.input(count, call: number))
-            reference.run()
-            return Array(reference.output(0))
-        }
+        let expected = try Self.synchronousOutputs(Self.load("resnet_small", device: .cpu), calls: 8)
         // Synchronous: calls 0 and 1 on the device, call 2 fails there.
         let synchronous = try Self.load("resnet_small", device: .vulkan)
+        let count = synchronous.inputs[0].elementCount
         try #require(synchronous.activeDevice == .vulkan)
         synchronous.vulkan?.loseDevice(afterCalls: 2)
         for number in 0..<4 {
@@ -90,6 +89,55 @@ import Testing
         #expect(results.count == 8 && Self.agree(results[0], expected[0], exactly: false))
         #expect(results.dropFirst() == expected.dropFirst(), "calls 1 to 7 ran on the CPU")
         #expect(pipelined.activeDevice == .cpu && pipelined.fallbackReason?.contains("was lost") == true)
+    }
+
+    /// Inputs written into the arena for a synchronous call while pipelined
+    /// calls run wait for those calls, which copy their own inputs into the
+    /// same memory as they start: the synchronous call computes on its
+    /// inputs and the pipelined ones on theirs. Without the wait the writes
+    /// landed before the device's copies and the synchronous call returned
+    /// the second pipelined call's answer.
+    @Test(arguments: [KilnDevice.vulkan, .cpu])
+    func arenaInputsWaitForTheCallsInFlight(_ device: KilnDevice) throws {
+        let model = try Self.load("resnet_small", device: device)
+        try #require(model.activeDevice == device)
+        let expected = try Self.synchronousOutputs(model, calls: 3)
+        for round in 0..<3 {
+            let pending = try Self.submitCalls(model, 2)
+            try model.setInput(0, Self.input(model.inputs[0].elementCount, call: 2))
+            model.run()
+            #expect(Array(model.output(0)) == expected[2], "round \(round): the synchronous call")
+            for (number, call) in pending.enumerated() {
+                try model.wait(for: call)
+                #expect(Array(model.output(0, of: call, as: Float.self)) == expected[number], "round \(round): call \(number)")
+            }
+        }
+    }
+
+    /// A device failing while a synchronous call finishes two pipelined
+    /// calls: each is redone on the CPU once, and none is counted twice.
+    @Test func aDeviceLostUnderTwoCallsInFlightRedoesEachOnce() throws {
+        let expected = try Self.synchronousOutputs(Self.load("resnet_small", device: .cpu), calls: 3)
+        let model = try Self.load("resnet_small", device: .vulkan)
+        try #require(model.activeDevice == .vulkan)
+        model.vulkan?.loseDevice(afterCalls: 0)
+        let pending = try Self.submitCalls(model, 2)
+        try model.setInput(0, Self.input(model.inputs[0].elementCount, call: 2))
+        model.run()
+        #expect(model.activeDevice == .cpu && model.pipeline.onDevice == 0, "\(model.pipeline.onDevice) calls counted on the device")
+        #expect(Array(model.output(0)) == expected[2])
+        for (number, call) in pending.enumerated() {
+            try model.wait(for: call)
+            #expect(Array(model.output(0, of: call, as: Float.self)) == expected[number], "call \(number)")
+        }
+    }
+
+    /// Submits calls 0 ..< `count` without collecting them.
+    static func submitCalls(_ model: KilnModel, _ count: Int) throws -> [KilnPendingCall] {
+        try (0..<count).map { number in
+            try model.setNextInput(0, input(model.inputs[0].elementCount, call: number))
+            return try model.submit()
+        }
     }
 
     /// A synchronous call of a model with state that fails on the device is

@@ -37,9 +37,22 @@ final class CodeUnit: @unchecked Sendable {
         LLVMDisposeTargetMachine(machine)
     }
 
+    /// The most bytes of weights a build declares: LLVM 14's C API counts
+    /// an array's elements in 32 bits (`LLVMArrayType`).
+    static let maximumWeightBytes = Int(UInt32.max)
+
     /// Points the placeholder's uses at the weights symbol, `byteCount`
     /// bytes defined by the assembly's `.incbin` (null when there are none).
-    func resolveWeights(_ symbol: String, byteCount: Int) {
+    /// Throws, naming `location`, past ``maximumWeightBytes``.
+    func resolveWeights(_ symbol: String, byteCount: Int, location: SourceLocation) throws(CompileError) {
+        guard byteCount <= Self.maximumWeightBytes else {
+            throw CompileError(
+                .unsupportedFeature, at: location,
+                "the weights come to \(byteCount) bytes with their prepacked layouts, past the \(Self.maximumWeightBytes) "
+                    + "bytes (4 GiB) one compiled model can embed",
+                note: "where the model's .kiln.json lists \"vulkan\" in \"backends\", that build stores layouts of its "
+                    + "own and \"cpu\" alone stores fewer; otherwise store the weights in a narrower type (float16, int8)")
+        }
         if byteCount == 0 {
             // Kernels over zero-element constants may still name the weights,
             // though they read nothing: deleting a global that has uses leaves

@@ -67,10 +67,10 @@ struct ModuleEmitter {
             pair.initial.map { data in weights.offset(for: "kiln.state.\(index)") { data.bytes } }
         }
         let weightsName = "kiln_\(modelName)_weights"
-        for unit in units { unit.resolveWeights(weightsName, byteCount: weights.bytes.count) }
+        for unit in units { try unit.resolveWeights(weightsName, byteCount: weights.bytes.count, location: location) }
 
         let main = try CodeUnit(name: modelName, target: baseline, location: location)
-        main.resolveWeights(weightsName, byteCount: weights.bytes.count)
+        try main.resolveWeights(weightsName, byteCount: weights.bytes.count, location: location)
         let weightsSymbol = weights.bytes.isEmpty ? nil : LLVMGetNamedGlobal(main.module, weightsName)
         // The descriptor names each kernel by symbol; the kernels' modules define them.
         for (index, names) in kernelFunctions.enumerated() {
