@@ -47,8 +47,8 @@ public enum KilnVulkan {
 
     /// Every Vulkan 1.1 device, best first (discrete, integrated, virtual
     /// GPU, then CPU implementations such as Mesa's lavapipe), or why there
-    /// are none: no loader (`libvulkan.so.1`), no driver, or a runtime built
-    /// without the Vulkan headers.
+    /// are none: no loader (`libvulkan.so.1`), no driver, only Vulkan 1.0
+    /// devices, or a runtime built without the Vulkan headers.
     public static func devices() throws(KilnError) -> [Device] {
         var error = [CChar](repeating: 0, count: 512)
         var found = [KilnVulkanDevice](repeating: KilnVulkanDevice(), count: 16)
@@ -59,7 +59,17 @@ public enum KilnVulkan {
             let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw .vulkanUnavailable(reason: reason)
         }
-        let devices = found.prefix(Int(min(count, Int32(found.count)))).enumerated().map { index, device in
+        return try usable(Array(found.prefix(Int(min(count, Int32(found.count))))))
+    }
+
+    /// The Vulkan 1.1 devices of `found` (in the loader's order), best
+    /// first, or why there are none. Kiln's SPIR-V needs Vulkan 1.1 (the
+    /// executor refuses older devices), so a 1.0 device listed first must
+    /// not be the one ``selectDevice(_:needsFloat64:)`` picks.
+    static func usable(_ found: [KilnVulkanDevice]) throws(KilnError) -> [Device] {
+        let vulkan11: UInt32 = 1 << 22 | 1 << 12  // VK_API_VERSION_1_1
+        var tooOld: [String] = []
+        let devices = found.enumerated().compactMap { index, device -> Device? in
             var device = device
             let name = withUnsafeBytes(of: &device.name) { bytes in
                 String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -73,12 +83,20 @@ public enum KilnVulkan {
                 default: .other
                 }
             let version = device.apiVersion
-            return Device(
+            let listed = Device(
                 name: name, kind: kind, apiVersion: "\(version >> 22 & 0x7F).\(version >> 12 & 0x3FF).\(version & 0xFFF)",
                 subgroupArithmetic: device.subgroupArithmetic != 0, shaderFloat64: device.shaderFloat64 != 0, loaderIndex: index)
+            guard version >= vulkan11 else {
+                tooOld.append("\(listed)")
+                return nil
+            }
+            return listed
         }
         guard !devices.isEmpty else {
-            throw .vulkanUnavailable(reason: "a Vulkan driver is installed but offers no device")
+            throw .vulkanUnavailable(
+                reason: tooOld.isEmpty
+                    ? "a Vulkan driver is installed but offers no device"
+                    : "every Vulkan device here supports only Vulkan 1.0, and Kiln's shaders need 1.1: \(tooOld.joined(separator: ", "))")
         }
         return devices.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(\.element)
     }

@@ -3,7 +3,8 @@
 // and a clear reason, never a crash, without a driver or without the loader.
 
 import Foundation
-import Kiln
+import CKiln
+@testable import Kiln
 import Testing
 
 @Suite struct VulkanTests {
@@ -13,6 +14,25 @@ import Testing
         #expect(cpu.name.contains("llvmpipe"), "\(cpu)")
         #expect(cpu.apiVersion.hasPrefix("1."))
         #expect(devices.map(\.kind) == devices.map(\.kind).sorted(), "best kind first")
+    }
+
+    /// A Vulkan 1.0 device cannot run Kiln's shaders: it is not listed, so
+    /// a 1.0 GPU before lavapipe does not send `.automatic` to the CPU, and
+    /// a machine with only 1.0 devices hears why.
+    @Test func vulkan10DevicesAreNotListed() throws {
+        func device(_ type: some BinaryInteger, major: UInt32, minor: UInt32) -> KilnVulkanDevice {
+            var device = KilnVulkanDevice()
+            device.type = UInt32(type)
+            device.apiVersion = major << 22 | minor << 12
+            return device
+        }
+        let old = device(KILN_VULKAN_DISCRETE_GPU, major: 1, minor: 0)
+        let cpu = device(KILN_VULKAN_CPU, major: 1, minor: 3)
+        let listed = try KilnVulkan.usable([old, cpu])
+        #expect(listed.map(\.kind) == [.cpu] && listed.first?.loaderIndex == 1 && listed.first?.apiVersion == "1.3.0")
+        #expect(try KilnVulkan.usable([device(KILN_VULKAN_INTEGRATED_GPU, major: 1, minor: 1), cpu]).map(\.kind) == [.integratedGPU, .cpu])
+        let refusal = #expect(throws: KilnError.self) { try KilnVulkan.usable([old]) }
+        #expect(refusal.map { "\($0)".contains("only Vulkan 1.0") && "\($0)".contains("discrete GPU, Vulkan 1.0.0") } == true)
     }
 
     @Test func aDeviceIsSelectedByIndexNameOrEnvironment() throws {
