@@ -516,7 +516,7 @@ public final class KilnModel {
     /// this memory as it starts. So a buffer kept from an earlier call of
     /// this method must not be written while pipelined calls are in flight.
     public func input<T: KilnElement>(_ index: Int, as type: T.Type) -> UnsafeMutableBufferPointer<T> {
-        finishPipelinedCallsBeforeTheHostWrites()
+        finishPipelinedCalls()
         return view(inputs[index], as: type)
     }
 
@@ -535,7 +535,7 @@ public final class KilnModel {
     /// The raw bytes of input `index`, whatever its dtype (pipelined calls
     /// on the device finish first, as for ``input(_:as:)``).
     public func inputBytes(_ index: Int) -> UnsafeMutableRawBufferPointer {
-        finishPipelinedCallsBeforeTheHostWrites()
+        finishPipelinedCalls()
         return UnsafeMutableRawBufferPointer(start: arena + inputs[index].offset, count: byteCount(inputs[index]))
     }
 

@@ -177,8 +177,11 @@ extension KilnModel {
     }
 
     /// Waits for every call running on the device, oldest first (before a
-    /// synchronous call, which shares its arena, or the host touches the state).
+    /// synchronous call, which shares its arena, or the host writes its
+    /// inputs or touches the state). Without any, one branch: the count is
+    /// the number of slots holding a call on the device.
     func finishPipelinedCalls() {
+        guard pipeline.onDevice > 0 else { return }
         // The oldest running call, found by a scan: a call allocates nothing.
         func oldest() -> (number: Int, slot: Int)? {
             var found: (number: Int, slot: Int)?
@@ -196,12 +199,6 @@ extension KilnModel {
             pipeline.uses[slot] = .finished(number: number)
             if let lost = finishOnDevice(number, slot: slot) { pipeline.uses[slot] = .lost(number: number, detail: lost) }
         }
-    }
-
-    /// Before the host writes inputs into the arena, which the calls on the
-    /// device copy their own inputs into as they start.
-    func finishPipelinedCallsBeforeTheHostWrites() {
-        if pipeline.onDevice > 0 { finishPipelinedCalls() }
     }
 
     /// Waits for the device's call `number` in `slot`. If the device fails,
@@ -224,7 +221,7 @@ extension KilnModel {
         // Calls still on the device finish first (and, if it failed, are
         // redone here too): run() would otherwise do that after this call's
         // inputs are in the arena, and overwrite them with theirs.
-        if pipeline.onDevice > 0 { finishPipelinedCalls() }
+        finishPipelinedCalls()
         let base = pipeline.bases[slot]
         for (index, tensor) in inputs.enumerated() {
             (arena + tensor.offset).copyMemory(from: base + pipeline.offsets[index], byteCount: tensorBytes(tensor))

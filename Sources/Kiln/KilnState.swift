@@ -46,7 +46,7 @@ extension KilnModel {
 
     /// A copy of the current state (allocates; take it between calls).
     public func stateSnapshot() -> KilnStateSnapshot {
-        if pipeline.onDevice > 0 { finishPipelinedCalls() }
+        finishPipelinedCalls()
         let region = UnsafeRawBufferPointer(start: arena + stateRegion.offset, count: stateRegion.count)
         return KilnStateSnapshot(modelName: modelName, bytes: Array(region))
     }
@@ -72,7 +72,7 @@ extension KilnModel {
     /// Before the host writes the state: the pipelined calls that carry it
     /// on the device finish, and the next one takes the host's state along.
     func leaveStateToTheHost() {
-        if pipeline.onDevice > 0 { finishPipelinedCalls() }
+        finishPipelinedCalls()
         pipeline.deviceHasState = false
     }
 }
