@@ -11,11 +11,27 @@
 #include <stdio.h>
 #include <string.h>
 
+uint32_t kiln_vulkan_arena_memory(uint32_t type, uint32_t preferences[3]) {
+  const uint32_t local = KILN_VULKAN_DEVICE_LOCAL;
+  const uint32_t shared = KILN_VULKAN_HOST_VISIBLE | KILN_VULKAN_HOST_COHERENT;
+  uint32_t count = 0;
+  preferences[count++] = local | shared | KILN_VULKAN_HOST_CACHED;
+  if (type == KILN_VULKAN_INTEGRATED_GPU || type == KILN_VULKAN_CPU) preferences[count++] = local | shared;
+  preferences[count++] = local;
+  return count;
+}
+
 #if __has_include(<vulkan/vulkan.h>) && !defined(KILN_WITHOUT_VULKAN_HEADERS)
 #define VK_NO_PROTOTYPES
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <vulkan/vulkan.h>
+
+_Static_assert(KILN_VULKAN_DEVICE_LOCAL == VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT &&
+                   KILN_VULKAN_HOST_VISIBLE == VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT &&
+                   KILN_VULKAN_HOST_COHERENT == VK_MEMORY_PROPERTY_HOST_COHERENT_BIT &&
+                   KILN_VULKAN_HOST_CACHED == VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+               "kiln_vulkan.h numbers memory properties as Vulkan does");
 
 /// How long one submission may take before the device counts as hung: far
 /// longer than any model runs, yet finite, so a hung GPU becomes an error.
@@ -1314,12 +1330,13 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
 
   const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   const VkMemoryPropertyFlags local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
-  const VkMemoryPropertyFlags mappable[] = {local | shared, local};
   const VkMemoryPropertyFlags cached[] = {shared | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, shared};
   const VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
                                    VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-  if (kiln_vulkan_buffer(vk, KILN_ARENA, arenaBytes, usage, staging ? &local : mappable, staging ? 1 : 2, "the arena",
-                         error, errorSize) != 0) {
+  uint32_t arenaMemory[3];
+  uint32_t arenaChoices = kiln_vulkan_arena_memory((uint32_t)vk->properties.deviceType, arenaMemory);
+  if (kiln_vulkan_buffer(vk, KILN_ARENA, arenaBytes, usage, staging ? &local : arenaMemory,
+                         staging ? 1 : arenaChoices, "the arena", error, errorSize) != 0) {
     return -1;
   }
   executor->mapsArena = !staging && vk->mapped[KILN_ARENA] != NULL;

@@ -35,6 +35,27 @@ import Testing
         #expect(refusal.map { "\($0)".contains("only Vulkan 1.0") && "\($0)".contains("discrete GPU, Vulkan 1.0.0") } == true)
     }
 
+    /// The host maps the arena only where the device shares its memory: a
+    /// discrete GPU's host-visible memory (resizable BAR) is uncached and
+    /// undefined after a lost device, so there the arena stages.
+    @Test func theArenaIsMappedOnlyOnDevicesSharingTheHostsMemory() {
+        func preferences(_ type: some BinaryInteger) -> [UInt32] {
+            var found = [UInt32](repeating: 0, count: 3)
+            let count = kiln_vulkan_arena_memory(UInt32(type), &found)
+            return Array(found.prefix(Int(count)))
+        }
+        let visible = UInt32(KILN_VULKAN_HOST_VISIBLE), cached = UInt32(KILN_VULKAN_HOST_CACHED)
+        func mapsUncached(_ choices: [UInt32]) -> Bool { choices.contains { $0 & visible != 0 && $0 & cached == 0 } }
+        for shared in [KILN_VULKAN_INTEGRATED_GPU, KILN_VULKAN_CPU] {
+            #expect(mapsUncached(preferences(shared)), "kind \(shared)")
+        }
+        for apart in [KILN_VULKAN_DISCRETE_GPU, KILN_VULKAN_VIRTUAL_GPU, KILN_VULKAN_OTHER] {
+            let choices = preferences(apart)
+            #expect(!mapsUncached(choices), "kind \(apart): \(choices)")
+            #expect(choices.last == UInt32(KILN_VULKAN_DEVICE_LOCAL), "kind \(apart) stages when nothing else is there")
+        }
+    }
+
     @Test func aDeviceIsSelectedByIndexNameOrEnvironment() throws {
         let devices = try KilnVulkan.devices()
         #expect(try KilnVulkan.selectDevice() == devices[0])

@@ -38,6 +38,26 @@ typedef struct KilnVulkanDevice {
   uint32_t shaderFloat64;
 } KilnVulkanDevice;
 
+/// Memory properties, as VkMemoryPropertyFlagBits numbers them.
+enum {
+  KILN_VULKAN_DEVICE_LOCAL = 1,
+  KILN_VULKAN_HOST_VISIBLE = 2,
+  KILN_VULKAN_HOST_COHERENT = 4,
+  KILN_VULKAN_HOST_CACHED = 8,
+};
+
+/// The memory an executor makes its arena in on a device of kind `type`
+/// (KILN_VULKAN_*), most wanted first: writes up to 3 sets of memory
+/// properties (KILN_VULKAN_DEVICE_LOCAL ...) to `preferences` and returns
+/// how many. Where the chosen memory is host visible the host maps the
+/// arena; otherwise it stages. Uncached host-visible memory is taken only
+/// on devices that share the host's memory (integrated GPUs, CPU devices):
+/// on any other it is the device's own memory behind a PCIe window
+/// (resizable BAR), write-combined, so reading outputs and every call the
+/// CPU takes over would run on uncached memory, and after a device loss,
+/// when the CPU redoes the call from the arena, its contents are undefined.
+uint32_t kiln_vulkan_arena_memory(uint32_t type, uint32_t preferences[3]);
+
 /// Fills up to `capacity` devices and returns how many there are (possibly
 /// more than `capacity`), or -1 with a sentence in `error` saying why
 /// Vulkan cannot be used (no loader, no driver, no Vulkan 1.1, or a
@@ -73,8 +93,8 @@ typedef struct KilnVulkanExecutor KilnVulkanExecutor;
 #define KILN_VULKAN_PROFILE 1u
 
 /// kiln_vulkan_executor_create's flag: the arena stays in device memory
-/// and the host's view of it is a staging copy, as on devices that cannot
-/// map it (discrete GPUs), even where it could be mapped (the
+/// and the host's view of it is a staging copy, as on discrete GPUs, even
+/// where it would be mapped (the
 /// KILN_VULKAN_STAGING environment variable does the same).
 #define KILN_VULKAN_STAGED 2u
 
@@ -98,7 +118,8 @@ const uint64_t *kiln_vulkan_executor_timestamps(const KilnVulkanExecutor *execut
 /// The arena as the host reads and writes it between calls (`arenaSize`
 /// bytes, zeroed at creation, valid until destroy): write inputs here before
 /// a call and read outputs after. It is the device's own memory, mapped,
-/// where the device offers host-visible memory; otherwise a staging copy
+/// where the memory kiln_vulkan_arena_memory prefers on the device is host
+/// visible (integrated GPUs, CPU devices); otherwise a staging copy
 /// whose inputs, state and outputs each call copies to and from the device.
 /// With `KILN_VULKAN_STAGING=1` set at creation it is always the staging
 /// copy (for tests: lavapipe would map).
