@@ -147,16 +147,46 @@ import Testing
         #expect(both.outputs.shaderNames != nil)
         #expect(both.outputs.weights.count >= bytes)
         #expect(both.outputs.weights.count < bytes * 3 / 2, "B is stored twice: \(both.outputs.weights.count) bytes for \(bytes)")
-        let cpuOnly = try LoadedModel(modelPath: path)
+        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: LoadedModel(modelPath: path), input: a)
+    }
+
+    /// The model with both builds computes on Vulkan what its CPU-only
+    /// build does, within float32 rounding (the shaders add in another
+    /// order), and its CPU build exactly that, from the bytes it shares.
+    static func expectSharedBytesComputeAlike(both: LoadedModel, cpuOnly: LoadedModel, input: TensorData) throws {
         var results: [[Float]] = []
         for runtime in [cpuOnly.runtime, both.runtime, try KilnModel(descriptor: both.descriptor, device: .cpu)] {
-            try runtime.setInput(0, from: a)
+            try runtime.setInput(0, from: input)
             runtime.run()
             results.append(try runtime.outputData(0).floats)
         }
-        // The CPU kernels are the same over the same bytes; the shaders add in another order.
         #expect(results[2] == results[0])
         #expect(zip(results[1], results[0]).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+    }
+
+    /// A 3×3 convolution both builds run as Winograd reads the same
+    /// transformed weights, stored once (ResNet-18's are 88 MB).
+    @Test func winogradWeightsAreStoredOnceForBothBuilds() throws {
+        let (channels, outChannels, side) = (32, 64, 18)
+        let x = TensorData(
+            shape: [1, channels, side, side], floats: (0..<(channels * side * side)).map { Float($0 % 17) / 8 - 1 })
+        let w = TensorData(
+            shape: [outChannels, channels, 3, 3],
+            floats: (0..<(outChannels * channels * 9)).map { Float(($0 * 7919) % 2003) / 4006 - 0.25 })
+        let path = try VulkanTypedMathTests.writeModel(
+            "Conv", [x], output: (.float32, [1, outChannels, side - 2, side - 2]), constants: [w])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let transformedBytes = 36 * outChannels * channels * 4  // F(4,3): 6×6 positions
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
+        let cpuOnly = try LoadedModel(modelPath: path)
+        #expect(both.runtime.activeDevice == .vulkan)
+        #expect(cpuOnly.outputs.weights.count >= transformedBytes, "the CPU build is not Winograd's")
+        #expect(
+            both.outputs.weights.count < cpuOnly.outputs.weights.count + transformedBytes / 2,
+            "U is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
+        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: x)
     }
 
     @Test func theBackendCoversTheCoreFixtures() throws {
