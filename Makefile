@@ -6,7 +6,7 @@
 SWIFT ?= swift
 
 .PHONY: bench-bounded test-c-without-vulkan test-bundle deps demo test test-swift test-examples test-examples-release test-plugin-errors test-real-models-plugin test-init test-report check-sanitizers check-vulkan-validation malformed malformed-times fuzz fuzz-smoke bench bench-vulkan fixtures proto conformance conformance-vulkan \
-	conformance-subset reference real-models check-real-models docs clean
+	conformance-subset reference real-models check-real-models docs device-kit clean
 
 deps:
 	@bash Scripts/install-system-deps.sh
@@ -143,6 +143,12 @@ conformance-subset: deps
 # has no SPIR-V lowering yet (needs PyPI).
 conformance-vulkan: deps
 	SWIFT="$(SWIFT)" bash Scripts/conformance.sh --device vulkan $(CONFORMANCE_ARGS)
+
+# The Vulkan check for a machine with a GPU but no Swift toolchain (issue 9's
+# real-GPU run): builds .build/device-kit.tar.xz and runs it here on lavapipe
+# (Scripts/device-kit.sh says how to run it there; needs PyPI).
+device-kit: deps
+	SWIFT="$(SWIFT)" bash Scripts/device-kit.sh
 
 # The DocC archive of the Kiln runtime (Sources/Kiln/Kiln.docc and the API) with
 # the toolchain's docc, into .build-docs/Kiln.doccarchive; warnings fail it.
