@@ -52,17 +52,19 @@ def raw_bytes(path: Path) -> bytes:
 
 
 def cases():
-    """(name, folder, rtol, atol, timed) of every fixture and conformance case."""
-    tolerances = {c["name"]: (c["rtol"], c["atol"])
-                  for c in json.loads((FIXTURES / "conformance" / "cases.json").read_text())["cases"]}
+    """(name, folder, rtol, atol, timed) of every fixture and conformance case,
+    with the tolerances the folders' cases.json give (as the tests take them)."""
+    tolerances = {
+        folder: {c["name"]: (c["rtol"], c["atol"]) for c in json.loads((FIXTURES / folder / "cases.json").read_text())["cases"]}
+        for folder in ("conformance", "real")
+    }
     for model in sorted(FIXTURES.rglob("model.onnx")):
         folder = model.parent
         relative = folder.relative_to(FIXTURES)
         if relative.parts[0] in SKIPPED_FOLDERS or not (folder / "test_data_set_0").is_dir():
             continue
-        rtol, atol = 1e-4, 1e-4
-        if relative.parts[0] == "conformance":
-            rtol, atol = tolerances.get(folder.name, (1e-3, 1e-5))
+        fallback = (1e-3, 1e-5) if relative.parts[0] == "conformance" else (1e-4, 1e-4)
+        rtol, atol = tolerances.get(relative.parts[0], {}).get(folder.name, fallback)
         yield str(relative).replace("/", "."), folder, rtol, atol, False
 
 

@@ -21,6 +21,16 @@ uint32_t kiln_vulkan_arena_memory(uint32_t type, uint32_t preferences[3]) {
   return count;
 }
 
+int32_t kiln_vulkan_arena_mappable(uint32_t type, uint32_t flags) {
+  uint32_t preferences[3];
+  uint32_t count = kiln_vulkan_arena_memory(type, preferences);
+  for (uint32_t index = 0; index < count; index++) {
+    uint32_t wanted = preferences[index];
+    if ((wanted & KILN_VULKAN_HOST_VISIBLE) && (flags & wanted) == wanted) return 1;
+  }
+  return 0;
+}
+
 #if __has_include(<vulkan/vulkan.h>) && !defined(KILN_WITHOUT_VULKAN_HEADERS)
 #define VK_NO_PROTOTYPES
 #include <dlfcn.h>
@@ -111,6 +121,7 @@ typedef struct KilnVulkan {
   VkBuffer buffers[KILN_VULKAN_BUFFERS];
   VkDeviceMemory memory[KILN_VULKAN_BUFFERS];
   void *mapped[KILN_VULKAN_BUFFERS];  ///< Set where the memory is host visible and coherent.
+  VkMemoryPropertyFlags memoryFlags[KILN_VULKAN_BUFFERS];  ///< The properties of each buffer's memory.
   /// Read-only views of buffers 0 and 1 (the arena and the weights), bound
   /// after the storage buffers as uniform texel buffers: one float per
   /// texel (views 0 and 1), then four (views 2 and 3).
@@ -170,6 +181,7 @@ static void kiln_vulkan_free_buffer(KilnVulkan *vk, uint32_t which) {
   vk->buffers[which] = VK_NULL_HANDLE;
   vk->memory[which] = VK_NULL_HANDLE;
   vk->mapped[which] = NULL;
+  vk->memoryFlags[which] = 0;
 }
 
 static void kiln_vulkan_close(KilnVulkan *vk) {
@@ -424,7 +436,8 @@ static int kiln_vulkan_buffer(KilnVulkan *vk, uint32_t which, VkDeviceSize size,
   }
   KILN_TRY(vkBindBufferMemory(vk->device, vk->buffers[which], vk->memory[which], 0), "vkBindBufferMemory");
   const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  if ((vk->memoryProperties.memoryTypes[type].propertyFlags & shared) == shared) {
+  vk->memoryFlags[which] = vk->memoryProperties.memoryTypes[type].propertyFlags;
+  if ((vk->memoryFlags[which] & shared) == shared) {
     KILN_TRY(vkMapMemory(vk->device, vk->memory[which], 0, VK_WHOLE_SIZE, 0, &vk->mapped[which]), "vkMapMemory");
   }
   return 0;
@@ -773,6 +786,16 @@ static int kiln_once(KilnVulkan *vk, const uint32_t *code, size_t codeSize, void
   }
   if (kiln_vulkan_open(vk, -1, 0, error, errorSize) != 0) return -1;
   snprintf(deviceName, 256, "%s", vk->properties.deviceName);
+  const VkPhysicalDeviceLimits *limits = &vk->properties.limits;
+  if (pushSize > limits->maxPushConstantsSize || bufferCount > limits->maxPerStageDescriptorStorageBuffers ||
+      groups > limits->maxComputeWorkGroupCount[0]) {
+    snprintf(error, errorSize,
+             "%s takes at most %u bytes of push constants, %u storage buffers and %u workgroups along x; "
+             "got %u bytes, %u buffers and %u workgroups",
+             vk->properties.deviceName, limits->maxPushConstantsSize, limits->maxPerStageDescriptorStorageBuffers,
+             limits->maxComputeWorkGroupCount[0], pushSize, bufferCount, groups);
+    return -1;
+  }
   // Host-visible, coherent buffers: the inputs are written and the outputs read through the mapping.
   static const VkMemoryPropertyFlags shared =
       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -1339,7 +1362,8 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
                          staging ? 1 : arenaChoices, "the arena", error, errorSize) != 0) {
     return -1;
   }
-  executor->mapsArena = !staging && vk->mapped[KILN_ARENA] != NULL;
+  executor->mapsArena = !staging && vk->mapped[KILN_ARENA] != NULL &&
+                        kiln_vulkan_arena_mappable((uint32_t)vk->properties.deviceType, vk->memoryFlags[KILN_ARENA]);
   const VkBufferUsageFlags copies = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   if (!executor->mapsArena && kiln_vulkan_buffer(vk, KILN_STAGING, arenaBytes, copies, cached, 2,
                                                  "the arena's staging copy", error, errorSize) != 0) {

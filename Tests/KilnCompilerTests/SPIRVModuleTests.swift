@@ -73,11 +73,30 @@ import Testing
     /// The shader, run by a Vulkan driver (lavapipe on these machines):
     /// the values it writes are exactly the CPU's.
     @Test func theShaderRunsOnTheDevice() throws {
-        let count = 1000
-        var x = (0..<count).map { Float($0 % 97) / 12 - 4 }
+        let x = (0..<1000).map { Float($0 % 97) / 12 - 4 }
+        let (status, reason, y, name) = Self.runLeakyReLU(x)
+        try #require(status == 0, "Vulkan: \(reason)")
+        #expect(y == x.map { max($0, 0) + 0.125 * min($0, 0) })
+        #expect(!name.isEmpty)
+    }
+
+    /// More push constants than the device takes is an error naming the
+    /// limit, before anything reaches the driver.
+    @Test func pushConstantsPastTheDeviceLimitAreAClearError() {
+        let (status, reason, _, _) = Self.runLeakyReLU([1, 2, 3], pushBytes: 1 << 16)
+        #expect(status != 0)
+        #expect(reason.contains("bytes of push constants") && reason.contains("got 65536 bytes"), "\(reason)")
+    }
+
+    /// kiln_vulkan_run_once of leakyReLU over `x`, with `pushBytes` of push
+    /// constants (the first word the element count): status, error, output, device.
+    static func runLeakyReLU(_ x: [Float], pushBytes: Int = 4) -> (Int32, String, [Float], String) {
+        var x = x
+        let count = x.count
         var y = [Float](repeating: .nan, count: count)
-        var pushed = UInt32(count)
-        let code = Self.leakyReLU().words
+        var pushed = [UInt32](repeating: 0, count: max(1, pushBytes / 4))
+        pushed[0] = UInt32(count)
+        let code = leakyReLU().words
         var error = [CChar](repeating: 0, count: 512)
         var device = [CChar](repeating: 0, count: 256)
         let status = x.withUnsafeMutableBytes { input in
@@ -86,16 +105,13 @@ import Testing
                     var buffers: [UnsafeMutableRawPointer?] = [input.baseAddress, output.baseAddress]
                     let sizes = [UInt64(input.count), UInt64(output.count)]
                     return kiln_vulkan_run_once(
-                        words.baseAddress, words.count * 4, &buffers, sizes, 2, &pushed, 4, UInt32((count + 63) / 64),
-                        &device, &error, error.count)
+                        words.baseAddress, words.count * 4, &buffers, sizes, 2, &pushed, UInt32(pushBytes),
+                        UInt32((count + 63) / 64), &device, &error, error.count)
                 }
             }
         }
-        let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        try #require(status == 0, "Vulkan: \(reason)")
-        #expect(y == x.map { max($0, 0) + 0.125 * min($0, 0) })
-        let name = device.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        #expect(!name.isEmpty)
+        func text(_ chars: [CChar]) -> String { String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        return (status, text(error), y, text(device))
     }
 
     @Test func typesAndConstantsAreMadeOnce() {

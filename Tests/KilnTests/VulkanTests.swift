@@ -54,6 +54,13 @@ import Testing
             #expect(!mapsUncached(choices), "kind \(apart): \(choices)")
             #expect(choices.last == UInt32(KILN_VULKAN_DEVICE_LOCAL), "kind \(apart) stages when nothing else is there")
         }
+        // Whatever memory the arena lands in: a discrete GPU whose only
+        // device-local memory is its uncached BAR stages all the same.
+        let bar = UInt32(KILN_VULKAN_DEVICE_LOCAL | KILN_VULKAN_HOST_VISIBLE | KILN_VULKAN_HOST_COHERENT)
+        #expect(kiln_vulkan_arena_mappable(UInt32(KILN_VULKAN_DISCRETE_GPU), bar) == 0)
+        #expect(kiln_vulkan_arena_mappable(UInt32(KILN_VULKAN_DISCRETE_GPU), bar | cached) == 1)
+        #expect(kiln_vulkan_arena_mappable(UInt32(KILN_VULKAN_INTEGRATED_GPU), bar) == 1)
+        #expect(kiln_vulkan_arena_mappable(UInt32(KILN_VULKAN_CPU), UInt32(KILN_VULKAN_DEVICE_LOCAL)) == 0)
     }
 
     @Test func aDeviceIsSelectedByIndexNameOrEnvironment() throws {

@@ -58,6 +58,13 @@ enum {
 /// when the CPU redoes the call from the arena, its contents are undefined.
 uint32_t kiln_vulkan_arena_memory(uint32_t type, uint32_t preferences[3]);
 
+/// 1 when the host maps an arena made in memory with properties `flags` on
+/// a device of kind `type`: the memory is host visible and has every
+/// property of one of kiln_vulkan_arena_memory's host-visible preferences.
+/// (A device whose only device-local memory is host visible, uncached, gets
+/// its arena there and stages it all the same.)
+int32_t kiln_vulkan_arena_mappable(uint32_t type, uint32_t flags);
+
 /// Fills up to `capacity` devices and returns how many there are (possibly
 /// more than `capacity`), or -1 with a sentence in `error` saying why
 /// Vulkan cannot be used (no loader, no driver, no Vulkan 1.1, or a
