@@ -150,6 +150,29 @@ import Testing
         try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: LoadedModel(modelPath: path), input: a)
     }
 
+    /// A classifier's constant B that Gemm transposes (transB = 1, PyTorch's
+    /// Linear) is read by both builds as the CPU packs it, [K][N], stored
+    /// once (MobileNetV2's is 5 MB).
+    @Test func transposedGemmWeightsAreStoredOnceForBothBuilds() throws {
+        let (k, n) = (64, 1024)
+        let a = TensorData(shape: [2, k], floats: (0..<(2 * k)).map { Float($0 % 13) / 4 - 1.5 })
+        let b = TensorData(shape: [n, k], floats: (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001 - 1 })
+        let path = try VulkanTypedMathTests.writeModel(
+            "Gemm", [a], output: (.float32, [2, n]), attributes: [VulkanProductShaderTests.attribute("transB", 1)],
+            constants: [b])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes = 4 * k * n
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
+        let cpuOnly = try LoadedModel(modelPath: path)
+        #expect(both.runtime.activeDevice == .vulkan)
+        #expect(
+            both.outputs.weights.count < cpuOnly.outputs.weights.count + bytes / 2,
+            "B is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
+        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: a)
+    }
+
     /// The model with both builds computes on Vulkan what its CPU-only
     /// build does, within float32 rounding (the shaders add in another
     /// order), and its CPU build exactly that, from the bytes it shares.

@@ -37,9 +37,7 @@ enum MatrixMultiply {
         _ context: KernelContext, _ id: ValueID, k: Int, n: Int, transposed: Bool, _ b: KernelBuilder
     ) -> MatrixAccess {
         if transposed, let data = context.constant(id) {
-            let values = data.floats
-            var packed = [Float](repeating: 0, count: k * n)
-            for row in 0..<n { for column in 0..<k { packed[column * n + row] = values[row * k + column] } }
+            let packed = data.floats.transposed(rows: n, columns: k)
             return MatrixAccess(
                 pointer: context.constantPointer(packed, key: "packedB", b), rowStride: n, columnStride: 1)
         }

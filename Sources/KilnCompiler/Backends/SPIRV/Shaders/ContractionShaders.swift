@@ -342,11 +342,26 @@ enum ContractionShaders {
         let cID = parameters.beta == 0 ? nil : context.input(2)
         let cStrides = cID.map { Shape.broadcastStrides(from: context.shape($0), to: [m, n]) }
         let (aRow, aDepth) = parameters.transposeA ? (1, m) : (k, 1)
-        let (bDepth, bColumn) = parameters.transposeB ? (1, k) : (n, 1)
+        // A constant transposed B (a classifier's weights) is read as the CPU
+        // build packs it, [K][N]: four columns a fetch instead of one, and the
+        // weights blob stores the bytes once for a model built for both.
+        let packedB = parameters.transposeB ? context.graph[bID].constant.flatMap { data in
+            data.dtype == .float32 ? data.floats.transposed(rows: n, columns: k) : nil
+        } : nil
+        let (bDepth, bColumn) = parameters.transposeB && packedB == nil ? (1, k) : (n, 1)
         let layout = Layout(m: m, n: n, k: k, aRow: aRow, aDepth: aDepth, bDepth: bDepth, bColumn: bColumn)
+        var gemmOperands = operands(context, a: aID, b: bID)
+        if let packedB {
+            gemmOperands = { builder throws(ShaderLowering.Unsupported) in
+                (
+                    try context.buffer(aID, builder), context.constants(packedB, key: "packedB", builder),
+                    try context.buffer(context.output, builder)
+                )
+            }
+        }
         return try product(
             context, layout, batch: 1, items: context.holdsItems(context.output) ? .rows : nil,
-            operands: operands(context, a: aID, b: bID), epilogue: context.node.epilogue,
+            operands: gemmOperands, epilogue: context.node.epilogue,
             quadBases: (true, true), bases: { b, _ in (b.u(0), b.u(0)) }
         ) {
             b, row, column, sum throws(ShaderLowering.Unsupported) in

@@ -134,12 +134,7 @@ enum ConvolutionShader {
     /// A one-group kernel [output channel][channel][row][column] as
     /// [channel][row][column][output channel].
     static func channelsLast(_ kernel: [Float], outChannels: Int) -> [Float] {
-        let perChannel = kernel.count / Swift.max(outChannels, 1)
-        var result = [Float](repeating: 0, count: kernel.count)
-        for oc in 0..<outChannels {
-            for t in 0..<perChannel { result[t * outChannels + oc] = kernel[oc * perChannel + t] }
-        }
-        return result
+        kernel.transposed(rows: outChannels, columns: kernel.count / Swift.max(outChannels, 1))
     }
 
     /// The shader of one convolution: a matrix product for a 1×1 kernel
