@@ -173,6 +173,47 @@ import Testing
         try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: a)
     }
 
+    /// Convolutions over small images the CPU build runs with vectors along
+    /// output channels, their weights packed in chunks of output channels
+    /// (here two, with the default 1 MiB of L2): a 1×1 one (Vulkan's matrix
+    /// product, a chunk per batch matrix) and a stride-2 3×3 one (its direct
+    /// shader on a CPU device) read the CPU's chunks, stored once, biases included.
+    @Test(arguments: [(channels: 960, outChannels: 160, side: 7, kernel: 1, stride: 1),
+                      (channels: 64, outChannels: 256, side: 15, kernel: 3, stride: 2)])
+    func channelVectorWeightsAreStoredOnceForBothBuilds(
+        _ shape: (channels: Int, outChannels: Int, side: Int, kernel: Int, stride: Int)
+    ) throws {
+        let (channels, outChannels, side, kernel) = (shape.channels, shape.outChannels, shape.side, shape.kernel)
+        let x = TensorData(
+            shape: [1, channels, side, side], floats: (0..<(channels * side * side)).map { Float($0 % 17) / 8 - 1 })
+        let w = TensorData(
+            shape: [outChannels, channels, kernel, kernel],
+            floats: (0..<(outChannels * channels * kernel * kernel)).map { Float(($0 * 7919) % 2003) / 40060 - 0.025 })
+        let bias = TensorData(shape: [outChannels], floats: (0..<outChannels).map { Float($0) / 64 - 1 })
+        let pad = kernel / 2
+        let outSide = (side + 2 * pad - kernel) / shape.stride + 1
+        let path = try VulkanTypedMathTests.writeModel(
+            "Conv", [x], output: (.float32, [1, outChannels, outSide, outSide]),
+            attributes: [
+                VulkanProductShaderTests.attribute("strides", [shape.stride, shape.stride]),
+                VulkanProductShaderTests.attribute("pads", [pad, pad, pad, pad]),
+            ],
+            constants: [w, bias])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let weightBytes = w.bytes.count
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
+        let cpuOnly = try LoadedModel(modelPath: path)
+        #expect(both.runtime.activeDevice == .vulkan)
+        // A direct convolution also keeps the raw kernel for a GPU's implicit product.
+        let gpuCopy = kernel == 1 ? 0 : weightBytes
+        #expect(
+            both.outputs.weights.count < cpuOnly.outputs.weights.count + gpuCopy + weightBytes / 2,
+            "W is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
+        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: x)
+    }
+
     /// The model with both builds computes on Vulkan what its CPU-only
     /// build does, within float32 rounding (the shaders add in another
     /// order), and its CPU build exactly that, from the bytes it shares.

@@ -17,6 +17,9 @@ struct ShaderContext {
     /// are 16/9 to 4 times the kernel's (VulkanBackend leaves it off where
     /// they would not fit a storage buffer).
     var allowsWinograd = true
+    /// The model's (first) CPU build's target, whose prepacked weights a
+    /// shader reads where it can, so that the blob holds them once.
+    var cpuTarget: TargetSelection?
     /// The narrower float type the 32-bit output stands for, where the CPU
     /// rounds to it after every update (a scatter that combines halves or
     /// 8- and 4-bit floats, lowered over a float32 copy by `WidenedShaders`).

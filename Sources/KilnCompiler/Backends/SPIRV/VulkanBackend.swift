@@ -95,6 +95,7 @@ enum VulkanBackend {
                     graph: graph, node: node, nodeIndex: index, plan: build.plan, weights: weights,
                     scratchOffset: scratchOffset)
                 context.allowsWinograd = winograd.contains(index)
+                context.cpuTarget = build.target
                 if build.model.opsWithoutShaders.contains(node.opType) {
                     throw context.unsupported("its op is held off Vulkan for this build")
                 }

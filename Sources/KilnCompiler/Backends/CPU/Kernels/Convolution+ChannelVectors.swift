@@ -25,6 +25,55 @@ extension Convolution {
         return shapes.plane <= 16 * vectorWidth && shapes.outChannels / shapes.group >= 2 * vectorWidth
     }
 
+    /// Wᵀ as the channel-vector GEMM reads it: packed chunk by chunk,
+    /// [group][chunk][depth][chunk size] (the last chunk zero-padded), so a
+    /// tile streams one contiguous block of B.
+    struct ChannelVectorPacking {
+        let groups: Int
+        let outputsPerGroup: Int
+        /// Channels of a group × kernel taps.
+        let depth: Int
+        let chunks: GEMMKernel.ColumnChunks
+
+        init(_ shapes: Shapes, vectorWidth: Int, cacheBytes: Int) {
+            (groups, outputsPerGroup) = (shapes.group, shapes.outChannels / shapes.group)
+            depth = shapes.channels / shapes.group * shapes.taps
+            chunks = GEMMKernel.ColumnChunks(
+                columns: outputsPerGroup, depth: depth, vectorWidth: vectorWidth, cacheBytes: cacheBytes)
+        }
+
+        /// `weights` ([output channel][channel][row][column]) packed.
+        func pack(_ weights: [Float]) -> [Float] {
+            let panel = depth * chunks.size
+            var values = [Float](repeating: 0, count: groups * chunks.count * panel)
+            guard weights.count == groups * outputsPerGroup * depth else { return values }
+            for group in 0..<groups {
+                for j in 0..<outputsPerGroup {
+                    let row = (group * outputsPerGroup + j) * depth
+                    let destination = (group * chunks.count + j / chunks.size) * panel + j % chunks.size
+                    for k in 0..<depth { values[destination + k * chunks.size] = weights[row + k] }
+                }
+            }
+            return values
+        }
+    }
+
+    /// How the CPU build on a target (`vectorWidth`, `cacheBytes`) packs a
+    /// convolution's weights for the channel-vector GEMM, where it lowers the
+    /// node that way and no bounded dim makes the lowering vary by extent;
+    /// nil otherwise. The Vulkan build reads those bytes where it can, so the
+    /// weights blob stores them once.
+    static func channelVectorPacking(
+        _ node: Node, _ parameters: ConvolutionParameters, in graph: Graph, vectorWidth: Int, cacheBytes: Int
+    ) -> ChannelVectorPacking? {
+        guard parameters.expansion == nil, graph.itemBound(of: node.outputs[0]) == nil,
+            let shapes = Shapes(node, parameters, in: graph), shapes.usesGEMM,
+            Winograd(shapes, node, in: graph) == nil,
+            usesChannelVectors(shapes, node, in: graph, vectorWidth: vectorWidth)
+        else { return nil }
+        return ChannelVectorPacking(shapes, vectorWidth: vectorWidth, cacheBytes: cacheBytes)
+    }
+
     /// Y[n][g·OCg + j][p] = bias + Σ A[p][(c, t)] · Wᵀ[g][(c, t)][j], with Wᵀ
     /// packed at compile time, then the fused activation.
     static func channelVectorGEMM(_ context: KernelContext, _ shapes: Shapes, source: PositionSource) -> KernelPlan {
@@ -36,21 +85,12 @@ extension Convolution {
             for: shapes.plane, columns: outputsPerGroup, vectorWidth: context.vectorWidth)
         let blocksPerImage = shapes.plane / rowBlock
         let blocks = shapes.batch * shapes.group * blocksPerImage
-        let chunks = GEMMKernel.ColumnChunks(columns: outputsPerGroup, depth: depth, context: context)
-        let weights = context.constant(node.inputs[1]!)?.floats ?? []
-        // Wᵀ packed chunk by chunk, [group][chunk][depth][chunk size] (the last
-        // chunk zero-padded), so a tile streams one contiguous block of B.
+        let packing = ChannelVectorPacking(shapes, vectorWidth: context.vectorWidth, cacheBytes: context.cacheBytes)
+        let chunks = packing.chunks
         let panel = depth * chunks.size
         return KernelPlan(tileCount: chunks.count * blocks, label: "gemm", items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
             let packed = context.constantPointer(key: "transposedWeights", b) {
-                var values = [Float](repeating: 0, count: shapes.group * chunks.count * panel)
-                for group in 0..<shapes.group {
-                    for j in 0..<outputsPerGroup {
-                        let row = (group * outputsPerGroup + j) * depth
-                        let destination = (group * chunks.count + j / chunks.size) * panel + j % chunks.size
-                        for k in 0..<depth { values[destination + k * chunks.size] = weights[row + k] }
-                    }
-                }
+                let values = packing.pack(context.constant(node.inputs[1]!)?.floats ?? [])
                 return TensorData(shape: [values.count], floats: values).bytes
             }
             let tile = b.remainder(chunkedTile, blocks)

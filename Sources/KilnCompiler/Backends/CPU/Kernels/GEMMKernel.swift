@@ -241,8 +241,15 @@ struct GEMMKernel {
         /// `columns / items` wide, in order), chunks are whole items, so a
         /// call at a small extent runs only the chunks of its items.
         init(columns: Int, depth: Int, context: KernelContext, items: Int? = nil) {
-            let budget = context.cacheBytes * 3 / 8 / 4  // floats: B gets 3/8 of L2, A and C the rest
-            let panel = 2 * context.vectorWidth
+            self.init(
+                columns: columns, depth: depth, vectorWidth: context.vectorWidth, cacheBytes: context.cacheBytes,
+                items: items)
+        }
+
+        /// The chunks on a target with `vectorWidth` floats a register and `cacheBytes` of L2.
+        init(columns: Int, depth: Int, vectorWidth: Int, cacheBytes: Int, items: Int? = nil) {
+            let budget = cacheBytes * 3 / 8 / 4  // floats: B gets 3/8 of L2, A and C the rest
+            let panel = 2 * vectorWidth
             total = columns
             let largest = min(columns, max(panel, budget / max(depth, 1) / panel * panel))
             if let items, items > 1, columns % items == 0 {
@@ -261,7 +268,7 @@ struct GEMMKernel {
             // pool splits statically carry equal work.
             let count = (columns + largest - 1) / max(largest, 1)
             let even = (columns + count - 1) / max(count, 1)
-            let vector = context.vectorWidth
+            let vector = vectorWidth
             size = count <= 1 ? columns : min(columns, (even + vector - 1) / vector * vector)
         }
 

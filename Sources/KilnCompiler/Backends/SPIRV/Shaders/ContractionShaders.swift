@@ -46,7 +46,7 @@ enum ContractionShaders {
     /// The shader of a batch of products: ``workgroupTiles`` on a GPU where
     /// the product fills them, and ``registerTiles`` on a CPU device and
     /// for products too thin for a workgroup tile (a classifier's one row).
-    /// `finish(row, column, sum)` gives the value stored for a sum before
+    /// `finish(matrix, row, column, sum)` gives the value stored for a sum before
     /// `epilogue`; `bases(matrix)` A's and B's first elements for batch
     /// matrix `matrix` (its output follows the others'); `quadBases` whether
     /// those are multiples of 4 for every matrix.
@@ -55,14 +55,15 @@ enum ContractionShaders {
         _ context: ShaderContext, _ layout: Layout, batch: Int, items: ProductItems? = nil, operands: Operands,
         epilogue: Activation?, quadBases: (a: Bool, b: Bool),
         bases: (ShaderBuilder, SPIRVID) -> (a: SPIRVID, b: SPIRVID),
-        finish: (ShaderBuilder, SPIRVID, SPIRVID, SPIRVID) throws(ShaderLowering.Unsupported) -> SPIRVID
+        finish: (ShaderBuilder, _ matrix: SPIRVID, _ row: SPIRVID, _ column: SPIRVID, _ sum: SPIRVID)
+            throws(ShaderLowering.Unsupported) -> SPIRVID
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         func store(
             _ b: ShaderBuilder, _ output: ShaderBuffer, matrix: SPIRVID, row: SPIRVID, column: SPIRVID, sum: SPIRVID
         )
             throws(ShaderLowering.Unsupported)
         {
-            var result = try finish(b, row, column, sum)
+            var result = try finish(b, matrix, row, column, sum)
             if let epilogue {
                 result = try ShaderMath(context: context, builder: b).float(epilogue.expression, [result])
             }
@@ -364,7 +365,7 @@ enum ContractionShaders {
             operands: gemmOperands, epilogue: context.node.epilogue,
             quadBases: (true, true), bases: { b, _ in (b.u(0), b.u(0)) }
         ) {
-            b, row, column, sum throws(ShaderLowering.Unsupported) in
+            b, _, row, column, sum throws(ShaderLowering.Unsupported) in
             var y = parameters.alpha == 1 ? sum : b.fmul(sum, b.f(parameters.alpha))
             if let cID, let cStrides {
                 let c = b.load(try context.buffer(cID, b), b.linear([row, column], cStrides))
@@ -406,7 +407,7 @@ enum ContractionShaders {
                 let coordinates = b.coordinates(of: matrix, in: batch)
                 return (b.linear(coordinates, aStrides), b.linear(coordinates, bStrides))
             }
-        ) { b, _, column, sum throws(ShaderLowering.Unsupported) in
+        ) { b, _, _, column, sum throws(ShaderLowering.Unsupported) in
             guard let bias else { return sum }
             return b.fadd(sum, b.load(try context.buffer(bias, b), column))
         }

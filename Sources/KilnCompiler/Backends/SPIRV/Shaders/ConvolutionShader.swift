@@ -35,6 +35,25 @@ enum ConvolutionShader {
         var group: Int
         var geometry: WindowGeometry
         var epilogue: Activation?
+        /// How the CPU build packs these weights in chunks of output channels, where it does.
+        var packing: Convolution.ChannelVectorPacking?
+    }
+
+    /// The CPU build's packing of the node's weights where the shaders can
+    /// read it: one group, output channels in whole chunks of a multiple of
+    /// 4 (a chunk is then a whole matrix of a product's batch, and a block
+    /// of 4 or 8 channels of a tap one or two texels).
+    static func cpuPacking(
+        _ context: ShaderContext, _ parameters: ConvolutionParameters
+    ) -> Convolution.ChannelVectorPacking? {
+        guard let target = context.cpuTarget,
+            let packing = Convolution.channelVectorPacking(
+                context.node, parameters, in: context.graph, vectorWidth: target.vectorWidth,
+                cacheBytes: target.cacheBytes),
+            packing.groups == 1, packing.chunks.size % channelBlock == 0,
+            packing.outputsPerGroup % packing.chunks.size == 0
+        else { return nil }
+        return packing
     }
 
     static func convolution(
@@ -59,7 +78,8 @@ enum ConvolutionShader {
                     Problem(
                         input: { b throws(ShaderLowering.Unsupported) in try context.buffer(xID, b) }, output: output,
                         weights: wID, bias: context.input(2), images: x[0], inChannels: x[1], outChannels: y[1],
-                        group: parameters.group, geometry: parameters.geometry, epilogue: context.node.epilogue))
+                        group: parameters.group, geometry: parameters.geometry, epilogue: context.node.epilogue,
+                        packing: cpuPacking(context, parameters)))
             ]
         }
         // The expansion (a 1×1 convolution of X) into scratch, then the depthwise convolution of it.
@@ -96,28 +116,39 @@ enum ConvolutionShader {
 
     /// A 1×1 convolution (constant weights) as W · X per image ([output channels × channels] ·
     /// [channels × positions]), with W laid out [channel][output channel] so
-    /// that both operands load four neighbours per fetch.
+    /// that both operands load four neighbours per fetch. Where the CPU
+    /// build packs W in chunks of output channels, [chunk][channel][chunk
+    /// size], each chunk is a matrix of the batch (its rows of Y follow the
+    /// chunk before's), reading the CPU's bytes: one chunk is that layout.
     static func pointwise(
         _ context: ShaderContext, _ problem: Problem, label: String?
     ) throws(ShaderLowering.Unsupported) -> ShaderPlan {
         let (channels, outChannels) = (problem.inChannels, problem.outChannels)
         let positions = problem.geometry.input.h * problem.geometry.input.w
-        let transposed = channelsLast(try kernel(context, problem), outChannels: outChannels)
+        let (chunk, chunks) = problem.packing.map { ($0.chunks.size, $0.chunks.count) } ?? (outChannels, 1)
+        let transposed = channelsLast(try kernel(context, problem), outChannels: outChannels, packing: problem.packing)
         let layout = ContractionShaders.Layout(
-            m: outChannels, n: positions, k: channels, aRow: 1, aDepth: outChannels, bDepth: positions, bColumn: 1)
+            m: chunk, n: positions, k: channels, aRow: 1, aDepth: chunk, bDepth: positions, bColumn: 1)
         var plan = try ContractionShaders.product(
-            context, layout, batch: problem.images, items: context.holdsItems(context.output) ? .matrices : nil,
+            context, layout, batch: problem.images * chunks,
+            items: context.holdsItems(context.output) ? .matrices : nil,
             operands: { b throws(ShaderLowering.Unsupported) in
                 (
                     context.constants(transposed, key: "pointwise:\(label ?? "")", b), try problem.input(b),
                     try problem.output(b)
                 )
             },
+                        // A's bases are multiples of 4: a CPU chunk's size is a multiple of channelBlock.
             epilogue: problem.epilogue, quadBases: (true, (channels * positions) % 4 == 0),
-            bases: { b, image in (b.u(0), b.mul(image, channels * positions)) }
-        ) { b, row, _, sum throws(ShaderLowering.Unsupported) in
+            bases: { b, matrix in
+                chunks == 1
+                    ? (b.u(0), b.mul(matrix, channels * positions))
+                    : (b.mul(b.mod(matrix, chunks), channels * chunk), b.mul(b.div(matrix, chunks), channels * positions))
+            }
+        ) { b, matrix, row, _, sum throws(ShaderLowering.Unsupported) in
             guard let bias = problem.bias else { return sum }
-            return b.fadd(sum, b.load(try context.buffer(bias, b), row))
+            let channel = chunks == 1 ? row : b.add(b.mul(b.mod(matrix, chunks), chunk), row)
+            return b.fadd(sum, b.load(try context.buffer(bias, b), channel))
         }
         plan.label = label
         return plan
@@ -132,9 +163,11 @@ enum ConvolutionShader {
     }
 
     /// A one-group kernel [output channel][channel][row][column] as
-    /// [channel][row][column][output channel].
-    static func channelsLast(_ kernel: [Float], outChannels: Int) -> [Float] {
-        kernel.transposed(rows: outChannels, columns: kernel.count / Swift.max(outChannels, 1))
+    /// [channel][row][column][output channel], or in the CPU build's chunks of that.
+    static func channelsLast(
+        _ kernel: [Float], outChannels: Int, packing: Convolution.ChannelVectorPacking? = nil
+    ) -> [Float] {
+        packing?.pack(kernel) ?? kernel.transposed(rows: outChannels, columns: kernel.count / Swift.max(outChannels, 1))
     }
 
     /// The shader of one convolution: a matrix product for a 1×1 kernel
@@ -174,10 +207,14 @@ enum ConvolutionShader {
                 let channelsLast =
                     group == 1 && block % 4 == 0 && problem.outChannels % 4 == 0
                     && context.graph[problem.weights].constant != nil
+                // Or the CPU build's chunks of that, [chunk][channel][row][column][chunk size]:
+                // a block lies in one chunk, whose taps are `tapStride` apart.
+                let packing = channelsLast && block == channelBlock ? problem.packing : nil
+                let tapStride = packing?.chunks.size ?? problem.outChannels
                 let weights =
                     try channelsLast
                     ? context.constants(
-                        Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels),
+                        Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels, packing: packing),
                         key: "channels-last:\(label ?? "")", b)
                     : context.buffer(problem.weights, b)
                 let quadWeights = channelsLast && ShaderBuilder.isQuadAligned(weights)
@@ -186,6 +223,12 @@ enum ConvolutionShader {
                 let image = b.div(index, outHeight * tilesPerRow)
                 let firstChannel = b.mul(row, block)
                 let firstIn = b.mul(b.div(firstChannel, groupOut), groupIn)
+                // Where the block's channel-last weights start.
+                let blockBase =
+                    packing.map { packing in
+                        let size = packing.chunks.size
+                        return b.add(b.mul(b.div(firstChannel, size), packing.depth * size), b.mod(firstChannel, size))
+                    } ?? firstChannel
                 let bias = try problem.bias.map { id throws(ShaderLowering.Unsupported) in try context.buffer(id, b) }
                 // sums[r][p]: channel firstChannel + r, column firstColumn + p.
                 let sums = (0..<block).map { r in
@@ -200,7 +243,7 @@ enum ConvolutionShader {
                     let plane = b.add(imageBase, b.mul(b.add(firstIn, c), height * width))
                     let weightBase =
                         channelsLast
-                        ? b.add(b.mul(c, kh * kw * problem.outChannels), firstChannel)
+                        ? b.add(b.mul(c, kh * kw * tapStride), blockBase)
                         : b.mul(b.add(b.mul(firstChannel, groupIn), c), kh * kw)
                     // A loop over the kernel's rows (unrolled too, they made lavapipe's
                     // first call, its LLVM compile, several times slower); a row's taps
@@ -209,7 +252,7 @@ enum ConvolutionShader {
                         let inRow = b.add(top, b.mul(i, geometry.dilations.h))
                         let rowInside = b.less(inRow, b.u(height))
                         let rowBase = b.add(plane, b.mul(inRow, width))
-                        let rowWeights = b.add(weightBase, b.mul(i, channelsLast ? kw * problem.outChannels : kw))
+                        let rowWeights = b.add(weightBase, b.mul(i, channelsLast ? kw * tapStride : kw))
                         // Each distinct input column of the row is loaded once: with
                         // stride 1 a tile of 16 columns and 3 taps needs 18, not 48.
                         var loaded: [Int: SPIRVID] = [:]
@@ -228,11 +271,11 @@ enum ConvolutionShader {
                             let taps =
                                 if quadWeights {
                                     stride(from: 0, to: block, by: 4).flatMap { r in
-                                        b.load4(weights, b.add(rowWeights, j * problem.outChannels + r))
+                                        b.load4(weights, b.add(rowWeights, j * tapStride + r))
                                     }
                                 } else if channelsLast {
                                     (0..<block).map { r in
-                                        b.load(weights, b.add(rowWeights, j * problem.outChannels + r))
+                                        b.load(weights, b.add(rowWeights, j * tapStride + r))
                                     }
                                 } else {
                                     (0..<block).map { r in

@@ -102,7 +102,7 @@ enum WinogradShader {
             },
             epilogue: nil, quadBases: ((outChannels * channels) % 4 == 0, (channels * tiles) % 4 == 0),
             bases: { b, position in (b.mul(position, outChannels * channels), b.mul(position, channels * tiles)) },
-            finish: { _, _, _, sum in sum })
+            finish: { _, _, _, _, sum in sum })
         product.label = "winograd-gemm"
         product.scratchBytes = scratchBytes
 
