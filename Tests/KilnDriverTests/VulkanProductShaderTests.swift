@@ -87,6 +87,18 @@ import Testing
             output: [1, 40, 21, 23],
             attributes: [attribute("kernel_shape", [3, 3]), attribute("dilations", [2, 2]), attribute("pads", [0, 1, 1, 2])],
             constants: [values([40, 20, 3, 3], seed: 27), values([40], seed: 28)]),
+        // Small images the CPU build runs with vectors along output channels:
+        // the shaders read its weights, packed in chunks of output channels
+        // (a chunk per batch matrix of a 1×1 product; the direct shader's blocks inside them).
+        Case(
+            name: "Conv 1×1 over the CPU's chunks", op: "Conv", inputs: [values([1, 960, 7, 7], seed: 31)],
+            output: [1, 160, 7, 7], attributes: [attribute("kernel_shape", [1, 1])],
+            constants: [values([160, 960, 1, 1], seed: 32), values([160], seed: 33)]),
+        Case(
+            name: "Conv 3×3 stride 2 over the CPU's chunks", op: "Conv", inputs: [values([1, 64, 15, 15], seed: 34)],
+            output: [1, 256, 8, 8],
+            attributes: [attribute("kernel_shape", [3, 3]), attribute("pads", [1, 1, 1, 1]), attribute("strides", [2, 2])],
+            constants: [values([256, 64, 3, 3], seed: 35), values([256], seed: 36)]),
         // Two groups: the direct shader everywhere.
         Case(
             name: "Conv grouped", op: "Conv", inputs: [values([1, 32, 20, 20], seed: 29)], output: [1, 64, 10, 10],
