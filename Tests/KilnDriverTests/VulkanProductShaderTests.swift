@@ -91,8 +91,8 @@ import Testing
         // the shaders read its weights, packed in chunks of output channels
         // (a chunk per batch matrix of a 1×1 product; the direct shader's blocks inside them).
         Case(
-            name: "Conv 1×1 over the CPU's chunks", op: "Conv", inputs: [values([1, 960, 7, 7], seed: 31)],
-            output: [1, 160, 7, 7], attributes: [attribute("kernel_shape", [1, 1])],
+            name: "Conv 1×1 over the CPU's chunks, two images", op: "Conv", inputs: [values([2, 960, 7, 7], seed: 31)],
+            output: [2, 160, 7, 7], attributes: [attribute("kernel_shape", [1, 1])],
             constants: [values([160, 960, 1, 1], seed: 32), values([160], seed: 33)]),
         Case(
             name: "Conv 3×3 stride 2 over the CPU's chunks", op: "Conv", inputs: [values([1, 64, 15, 15], seed: 34)],

@@ -6,7 +6,8 @@
 extension Array where Element == Float {
     /// This row-major `rows` × `columns` matrix as the row-major `columns` × `rows` one.
     func transposed(rows: Int, columns: Int) -> [Float] {
-        precondition(rows * columns == count, "a \(rows) × \(columns) matrix has \(rows * columns) elements, not \(count)")
+        precondition(
+            rows * columns == count, "a \(rows) × \(columns) matrix has \(rows * columns) elements, not \(count)")
         var result = [Float](repeating: 0, count: count)
         for row in 0..<rows {
             for column in 0..<columns { result[column * rows + row] = self[row * columns + column] }

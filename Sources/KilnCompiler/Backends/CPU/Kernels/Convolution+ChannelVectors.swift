@@ -45,8 +45,9 @@ extension Convolution {
         /// `weights` ([output channel][channel][row][column]) packed.
         func pack(_ weights: [Float]) -> [Float] {
             let panel = depth * chunks.size
+            precondition(
+                weights.count == groups * outputsPerGroup * depth, "the kernel does not match the convolution's shapes")
             var values = [Float](repeating: 0, count: groups * chunks.count * panel)
-            guard weights.count == groups * outputsPerGroup * depth else { return values }
             for group in 0..<groups {
                 for j in 0..<outputsPerGroup {
                     let row = (group * outputsPerGroup + j) * depth

@@ -346,9 +346,10 @@ enum ContractionShaders {
         // A constant transposed B (a classifier's weights) is read as the CPU
         // build packs it, [K][N]: four columns a fetch instead of one, and the
         // weights blob stores the bytes once for a model built for both.
-        let packedB = parameters.transposeB ? context.graph[bID].constant.flatMap { data in
-            data.dtype == .float32 ? data.floats.transposed(rows: n, columns: k) : nil
-        } : nil
+        var packedB: [Float]?
+        if parameters.transposeB, let data = context.graph[bID].constant, data.dtype == .float32 {
+            packedB = data.floats.transposed(rows: n, columns: k)
+        }
         let (bDepth, bColumn) = parameters.transposeB && packedB == nil ? (1, k) : (n, 1)
         let layout = Layout(m: m, n: n, k: k, aRow: aRow, aDepth: aDepth, bDepth: bDepth, bColumn: bColumn)
         var gemmOperands = operands(context, a: aID, b: bID)

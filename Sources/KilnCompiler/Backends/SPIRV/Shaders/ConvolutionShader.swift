@@ -15,7 +15,9 @@
 // convolutions the CPU build runs as Winograd run as WinogradShader's three
 // shaders instead, and 1×1 ones as a matrix product. With one group the
 // weights are laid out channels last, so a tap's block of 8 output channels
-// is two four-float fetches (a stride-2 3×3 layer of ResNet-18: 20% faster).
+// is two four-float fetches (a stride-2 3×3 layer of ResNet-18: 20% faster),
+// or in the CPU build's chunks of that layout where it packs them so, which
+// the weights blob then holds once for both builds.
 
 enum ConvolutionShader {
     /// Output channels one invocation computes, at most.
@@ -41,8 +43,11 @@ enum ConvolutionShader {
 
     /// The CPU build's packing of the node's weights where the shaders can
     /// read it: one group, output channels in whole chunks of a multiple of
-    /// 4 (a chunk is then a whole matrix of a product's batch, and a block
-    /// of 4 or 8 channels of a tap one or two texels).
+    /// channelBlock (a chunk is then a whole matrix of a product's batch,
+    /// and a block of a tap's channels two texels). It applies to small
+    /// images only, where a GPU's 64-row workgroup tiles rounding each chunk
+    /// up (80 rows: two tiles) adds workgroups to a dispatch too small to
+    /// fill the device anyway.
     static func cpuPacking(
         _ context: ShaderContext, _ parameters: ConvolutionParameters
     ) -> Convolution.ChannelVectorPacking? {
@@ -138,12 +143,12 @@ enum ConvolutionShader {
                     try problem.output(b)
                 )
             },
-                        // A's bases are multiples of 4: a CPU chunk's size is a multiple of channelBlock.
+            // A's bases are multiples of 4: a CPU chunk's size is a multiple of channelBlock.
             epilogue: problem.epilogue, quadBases: (true, (channels * positions) % 4 == 0),
             bases: { b, matrix in
-                chunks == 1
-                    ? (b.u(0), b.mul(matrix, channels * positions))
-                    : (b.mul(b.mod(matrix, chunks), channels * chunk), b.mul(b.div(matrix, chunks), channels * positions))
+                guard chunks > 1 else { return (b.u(0), b.mul(matrix, channels * positions)) }
+                let (chunkIndex, image) = (b.mod(matrix, chunks), b.div(matrix, chunks))
+                return (b.mul(chunkIndex, channels * chunk), b.mul(image, channels * positions))
             }
         ) { b, matrix, row, _, sum throws(ShaderLowering.Unsupported) in
             guard let bias = problem.bias else { return sum }
@@ -214,7 +219,8 @@ enum ConvolutionShader {
                 let weights =
                     try channelsLast
                     ? context.constants(
-                        Self.channelsLast(try Self.kernel(context, problem), outChannels: problem.outChannels, packing: packing),
+                        Self.channelsLast(
+                            try Self.kernel(context, problem), outChannels: problem.outChannels, packing: packing),
                         key: "channels-last:\(label ?? "")", b)
                     : context.buffer(problem.weights, b)
                 let quadWeights = channelsLast && ShaderBuilder.isQuadAligned(weights)
