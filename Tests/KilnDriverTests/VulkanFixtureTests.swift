@@ -162,15 +162,7 @@ import Testing
             constants: [b])
         defer { try? FileManager.default.removeItem(atPath: path) }
         let bytes = 4 * k * n
-        var config = ModelConfig()
-        config.backends = [.cpu, .vulkan]
-        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
-        let cpuOnly = try LoadedModel(modelPath: path)
-        #expect(both.runtime.activeDevice == .vulkan)
-        #expect(
-            both.outputs.weights.count < cpuOnly.outputs.weights.count + bytes / 2,
-            "B is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
-        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: a)
+        try Self.expectStoredOnce("B", modelAt: path, input: a, allowance: bytes / 2)
     }
 
     /// Convolutions over small images the CPU build runs with vectors along
@@ -201,17 +193,28 @@ import Testing
             constants: [w, bias])
         defer { try? FileManager.default.removeItem(atPath: path) }
         let weightBytes = w.bytes.count
+        // A direct convolution also keeps the raw kernel for a GPU's implicit product.
+        let gpuCopy = kernel == 1 ? 0 : weightBytes
+        try Self.expectStoredOnce("W", modelAt: path, input: x, allowance: gpuCopy + weightBytes / 2)
+    }
+
+    /// Builds the model at `path` for the CPU alone and for both backends,
+    /// expects the second's weights within `allowance` bytes of the first's
+    /// (`what` stored once) and both to compute alike; returns the CPU-only build.
+    @discardableResult
+    static func expectStoredOnce(
+        _ what: String, modelAt path: String, input: TensorData, allowance: Int
+    ) throws -> LoadedModel {
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
         let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
         let cpuOnly = try LoadedModel(modelPath: path)
         #expect(both.runtime.activeDevice == .vulkan)
-        // A direct convolution also keeps the raw kernel for a GPU's implicit product.
-        let gpuCopy = kernel == 1 ? 0 : weightBytes
         #expect(
-            both.outputs.weights.count < cpuOnly.outputs.weights.count + gpuCopy + weightBytes / 2,
-            "W is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
-        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: x)
+            both.outputs.weights.count < cpuOnly.outputs.weights.count + allowance,
+            "\(what) is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
+        try expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: input)
+        return cpuOnly
     }
 
     /// The model with both builds computes on Vulkan what its CPU-only
@@ -241,16 +244,8 @@ import Testing
             "Conv", [x], output: (.float32, [1, outChannels, side - 2, side - 2]), constants: [w])
         defer { try? FileManager.default.removeItem(atPath: path) }
         let transformedBytes = 36 * outChannels * channels * 4  // F(4,3): 6×6 positions
-        var config = ModelConfig()
-        config.backends = [.cpu, .vulkan]
-        let both = try LoadedModel(modelPath: path, config: config, device: .vulkan)
-        let cpuOnly = try LoadedModel(modelPath: path)
-        #expect(both.runtime.activeDevice == .vulkan)
+        let cpuOnly = try Self.expectStoredOnce("U", modelAt: path, input: x, allowance: transformedBytes / 2)
         #expect(cpuOnly.outputs.weights.count >= transformedBytes, "the CPU build is not Winograd's")
-        #expect(
-            both.outputs.weights.count < cpuOnly.outputs.weights.count + transformedBytes / 2,
-            "U is stored twice: \(both.outputs.weights.count) bytes against \(cpuOnly.outputs.weights.count) for the CPU alone")
-        try Self.expectSharedBytesComputeAlike(both: both, cpuOnly: cpuOnly, input: x)
     }
 
     @Test func theBackendCoversTheCoreFixtures() throws {

@@ -34,6 +34,8 @@ extension Convolution {
         /// Channels of a group × kernel taps.
         let depth: Int
         let chunks: GEMMKernel.ColumnChunks
+        /// Floats of one chunk: its depth × its size.
+        var panel: Int { depth * chunks.size }
 
         init(_ shapes: Shapes, vectorWidth: Int, cacheBytes: Int) {
             (groups, outputsPerGroup) = (shapes.group, shapes.outChannels / shapes.group)
@@ -44,7 +46,6 @@ extension Convolution {
 
         /// `weights` ([output channel][channel][row][column]) packed.
         func pack(_ weights: [Float]) -> [Float] {
-            let panel = depth * chunks.size
             precondition(
                 weights.count == groups * outputsPerGroup * depth, "the kernel does not match the convolution's shapes")
             var values = [Float](repeating: 0, count: groups * chunks.count * panel)
@@ -79,16 +80,13 @@ extension Convolution {
     /// packed at compile time, then the fused activation.
     static func channelVectorGEMM(_ context: KernelContext, _ shapes: Shapes, source: PositionSource) -> KernelPlan {
         let node = context.node
-        let outputsPerGroup = shapes.outChannels / shapes.group
+        let packing = ChannelVectorPacking(shapes, vectorWidth: context.vectorWidth, cacheBytes: context.cacheBytes)
+        let (outputsPerGroup, chunks, panel) = (packing.outputsPerGroup, packing.chunks, packing.panel)
         let channelsPerGroup = shapes.channels / shapes.group
-        let depth = channelsPerGroup * shapes.taps
         let rowBlock = GEMMKernel.rowBlock(
             for: shapes.plane, columns: outputsPerGroup, vectorWidth: context.vectorWidth)
         let blocksPerImage = shapes.plane / rowBlock
         let blocks = shapes.batch * shapes.group * blocksPerImage
-        let packing = ChannelVectorPacking(shapes, vectorWidth: context.vectorWidth, cacheBytes: context.cacheBytes)
-        let chunks = packing.chunks
-        let panel = depth * chunks.size
         return KernelPlan(tileCount: chunks.count * blocks, label: "gemm", items: TileItems(blocks: blocks, stride: 1)) { b, chunkedTile in
             let packed = context.constantPointer(key: "transposedWeights", b) {
                 let values = packing.pack(context.constant(node.inputs[1]!)?.floats ?? [])

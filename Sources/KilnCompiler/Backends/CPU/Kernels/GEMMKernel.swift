@@ -268,8 +268,7 @@ struct GEMMKernel {
             // pool splits statically carry equal work.
             let count = (columns + largest - 1) / max(largest, 1)
             let even = (columns + count - 1) / max(count, 1)
-            let vector = vectorWidth
-            size = count <= 1 ? columns : min(columns, (even + vector - 1) / vector * vector)
+            size = count <= 1 ? columns : min(columns, (even + vectorWidth - 1) / vectorWidth * vectorWidth)
         }
 
         /// Emits `body(start, count)` for chunk `index`; the last, shorter
