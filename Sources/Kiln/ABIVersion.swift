@@ -3,5 +3,5 @@
 // not have, and the build fails at that line (as swift-protobuf's generated
 // code checks its runtime), long before a load-time mismatch.
 
-/// Present in runtimes that speak ABI 12. Generated model classes refer to it.
-public enum KilnRuntimeABI12 {}
+/// Present in runtimes that speak ABI 13. Generated model classes refer to it.
+public enum KilnRuntimeABI13 {}

@@ -41,9 +41,14 @@ final class VulkanRun {
         staged: Bool = false
     ) throws(KilnError) {
         guard let vulkan else {
+            // The config asked for Vulkan and a node kept it out: name it, rather than blame the config.
+            if let omission = cpu.vulkanOmission {
+                throw .vulkanUnavailable(
+                    reason: "\(name) has no Vulkan build: \(String(cString: omission)) (its build warned about this node)")
+            }
             throw .vulkanUnavailable(
                 reason: "\(name) was compiled without a Vulkan build; add \"backends\": [\"cpu\", \"vulkan\"] to its "
-                    + ".kiln.json (a build warning names any node that keeps it from Vulkan)")
+                    + ".kiln.json")
         }
         let shader = vulkan.pointee
         guard shader.abiVersion == cpu.abiVersion, Self.sameLayout(shader, cpu) else {

@@ -518,12 +518,11 @@ struct Bench: ParsableCommand {
 }
 
 /// Says on standard error why a model asked to run on Vulkan runs on the
-/// CPU: where the compiler left the Vulkan build out, the node that kept it
-/// out (the runtime knows only that the binary has none).
+/// CPU (where the compiler left the Vulkan build out, the runtime's reason
+/// names the node that kept it out).
 func reportFallback(_ loaded: LoadedModel) {
     guard let reason = loaded.runtime.fallbackReason else { return }
-    let why = loaded.outputs.vulkanOmission.map { "no Vulkan build: \($0)" } ?? reason
-    FileHandle.standardError.write(Data("kilnc: running on the CPU: \(why)\n".utf8))
+    FileHandle.standardError.write(Data("kilnc: running on the CPU: \(reason)\n".utf8))
 }
 
 struct Devices: ParsableCommand {

@@ -107,7 +107,7 @@ final class FakeModel {
             weightsDigest: 0, modelName: names[4], inputs: tensors, outputs: tensors + 2, dims: nil,
             executables: executables, dispatches: dispatches, cpuName: names[7], cpuFeatures: cpuFeatures,
             variantCount: 0, reserved2: 0, variants: nil, states: nil, stateCount: 0, reserved3: 0, weights: nil,
-            vulkan: nil)
+            vulkan: nil, vulkanOmission: nil)
     }
 
     deinit {

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct below changes shape or meaning.
-#define KILN_ABI_VERSION 12u
+#define KILN_ABI_VERSION 13u
 
 /// Element types (the codes coincide with ONNX's `TensorProto.DataType`).
 enum {
@@ -256,6 +256,11 @@ typedef struct KilnModelDescriptor {
   /// in table order, each after the previous one's writes. A bounded dim
   /// runs at its bound there (no dispatch is trimmed).
   const struct KilnModelDescriptor *vulkan;
+  /// Why `vulkan` is null although the config asked for a Vulkan build:
+  /// the node and op the compiler could not lower to SPIR-V, as its build
+  /// warning said (ABI 13), so that a program's fallback reason names them.
+  /// Null when there is a Vulkan build or none was asked for.
+  const char *vulkanOmission;
 } KilnModelDescriptor;
 
 /// Where each tensor lies in a slot of a pipelined call (host memory holding

@@ -42,9 +42,11 @@ struct DescriptorEmitter {
     ///     the blob, or nil for zeros.
     ///   - vulkan: the model's Vulkan build and the offset of its region in
     ///     the blob, described once and named by every CPU build.
+    ///   - vulkanOmission: why a Vulkan build the config asked for was left
+    ///     out (the node and op), which every CPU build carries for the runtime to say.
     func emit(
-        builds: [Build], vulkan: (build: VulkanBuild, offset: Int)?, weights: WeightsBlob, weightsSymbol: IRValue?, initialState: [Int?],
-        builder: LLVMBuilderRef
+        builds: [Build], vulkan: (build: VulkanBuild, offset: Int)?, vulkanOmission: String?, weights: WeightsBlob,
+        weightsSymbol: IRValue?, initialState: [Int?], builder: LLVMBuilderRef
     ) {
         let tensorType = structType([i8Pointer, LLVMPointerType(i64, 0), LLVMPointerType(i32, 0), i64, i64, i32, i32])
         let stateType = structType([i8Pointer, i8Pointer, i64, i64, i64, i8Pointer])
@@ -55,8 +57,8 @@ struct DescriptorEmitter {
         let counts: [LLVMTypeRef] = [i32, i32, i32, i32, i32, i32, i64, i64, i64, i64, i64, i64, i64, i8Pointer]
         let tables: [LLVMTypeRef] = [tensorType, tensorType, dimType, executableType, dispatchType].map { LLVMPointerType($0, 0) }
         let variantFields: [LLVMTypeRef] = [i8Pointer, i64, i32, i32, LLVMPointerType(i8Pointer, 0), LLVMPointerType(stateType, 0), i32, i32]
-        // ABI 7: the weights blob and the Vulkan build.
-        let modelType = structType(counts + tables + variantFields + [i8Pointer, i8Pointer])
+        // ABI 7: the weights blob and the Vulkan build; ABI 13: why the Vulkan build was left out.
+        let modelType = structType(counts + tables + variantFields + [i8Pointer, i8Pointer, i8Pointer])
         let initialPointers = initialState.map { offset -> IRValue in
             guard let offset, let weightsSymbol else { return LLVMConstNull(i8Pointer) }
             var index: [IRValue?] = [int64(offset)]
@@ -83,17 +85,18 @@ struct DescriptorEmitter {
             let description = describe(
                 Build(target: builds[0].target, plan: builds[0].plan, kernels: []), vulkan: vulkan.build,
                 modelFile: modelFile, variants: (0, LLVMConstNull(LLVMPointerType(i8Pointer, 0))), weights: weights,
-                weightsPointer: region,
-                vulkanPointer: LLVMConstNull(i8Pointer), initialState: initialPointers, types: types)
+                weightsPointer: region, vulkanPointer: LLVMConstNull(i8Pointer), omission: LLVMConstNull(i8Pointer),
+                initialState: initialPointers, types: types)
             LLVMSetInitializer(global, description)
             LLVMSetGlobalConstant(global, 1)
             LLVMSetLinkage(global, LLVMInternalLinkage)
             vulkanPointer = LLVMConstBitCast(global, i8Pointer)
         }
+        let omission = vulkanOmission.map { string($0) } ?? LLVMConstNull(i8Pointer)!
         for (build, global) in zip(builds, globals) {
             let descriptor = describe(
                 build, vulkan: nil, modelFile: modelFile, variants: (builds.count > 1 ? builds.count : 0, variants),
-                weights: weights, weightsPointer: weightsPointer, vulkanPointer: vulkanPointer,
+                weights: weights, weightsPointer: weightsPointer, vulkanPointer: vulkanPointer, omission: omission,
                 initialState: initialPointers, types: types)
             LLVMSetInitializer(global, descriptor)
             LLVMSetGlobalConstant(global, 1)
@@ -110,7 +113,7 @@ struct DescriptorEmitter {
     /// The descriptor of one build: a CPU build's kernels, or the Vulkan build's shaders when `vulkan` is set.
     private func describe(
         _ build: Build, vulkan: VulkanBuild?, modelFile: String, variants: (count: Int, table: IRValue),
-        weights: WeightsBlob, weightsPointer: IRValue, vulkanPointer: IRValue, initialState: [IRValue],
+        weights: WeightsBlob, weightsPointer: IRValue, vulkanPointer: IRValue, omission: IRValue, initialState: [IRValue],
         types: (
             tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, state: LLVMTypeRef,
             model: LLVMTypeRef
@@ -226,7 +229,7 @@ struct DescriptorEmitter {
                 LLVMConstInt(i64, vulkan == nil ? build.target.requiredFeatures : 0, 0),
                 int32(variants.count), int32(0), variants.table,
                 constantArray(stateType, states, name: "kiln.states"), int32(states.count), int32(0),
-                weightsPointer, vulkanPointer,
+                weightsPointer, vulkanPointer, omission,
             ])
     }
 

@@ -4,9 +4,9 @@
 import Kiln
 import Models
 
-// This file was generated for Kiln runtime ABI 12. A runtime that speaks
+// This file was generated for Kiln runtime ABI 13. A runtime that speaks
 // another ABI has no such type: regenerate the file with the matching kilnc.
-private typealias _KilnRuntimeABICheck = KilnRuntimeABI12
+private typealias _KilnRuntimeABICheck = KilnRuntimeABI13
 
 /// The `model.onnx` model, compiled ahead of time by Kiln into native code.
 ///

@@ -80,8 +80,8 @@ struct ModuleEmitter {
         }
         DescriptorEmitter(graph: graph, modelName: modelName, context: main.context, module: main.module)
             .emit(
-                builds: programs, vulkan: vulkan, weights: weights, weightsSymbol: weightsSymbol, initialState: initialState,
-                builder: main.builder)
+                builds: programs, vulkan: vulkan, vulkanOmission: vulkanOmission, weights: weights,
+                weightsSymbol: weightsSymbol, initialState: initialState, builder: main.builder)
 
         clock.lap("descriptor")
         let texts = try CodeUnit.compileAll([main] + units, location: location)
