@@ -36,9 +36,11 @@ final class VulkanRun {
     /// side and a CPU fallback see the same tensors. `profiling`: calls
     /// record a device timestamp around every dispatch. `staged`: the host
     /// works on a copy of the arena even where it could map the device's.
+    /// `rejectingSubgroups`: the executor acts as on a driver that rejects
+    /// modules with subgroup operations (for tests).
     init(
         vulkan: UnsafePointer<KilnModelDescriptor>?, cpu: KilnModelDescriptor, name: String, profiling: Bool,
-        staged: Bool = false
+        staged: Bool = false, rejectingSubgroups: Bool = false
     ) throws(KilnError) {
         guard let vulkan else {
             // The config asked for Vulkan and a node kept it out: name it, rather than blame the config.
@@ -64,7 +66,9 @@ final class VulkanRun {
         let device = try KilnVulkan.selectDevice(needsFloat64: needsFloat64)
         let error = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorCapacity)
         error.initialize(repeating: 0, count: Self.errorCapacity)
-        let flags = (profiling ? UInt32(KILN_VULKAN_PROFILE) : 0) | (staged ? UInt32(KILN_VULKAN_STAGED) : 0)
+        let flags =
+            (profiling ? UInt32(KILN_VULKAN_PROFILE) : 0) | (staged ? UInt32(KILN_VULKAN_STAGED) : 0)
+            | (rejectingSubgroups ? UInt32(KILN_VULKAN_REJECT_SUBGROUPS) : 0)
         guard let executor = kiln_vulkan_executor_create(vulkan, UInt32(device.loaderIndex), flags, error, Self.errorCapacity)
         else {
             let reason = String(cString: error)
@@ -78,6 +82,9 @@ final class VulkanRun {
     }
 
     var dispatchCount: Int { Int(descriptor.pointee.dispatchCount) }
+
+    /// Whether dispatches run their forms with subgroup operations.
+    var runsSubgroupForms: Bool { kiln_vulkan_executor_subgroups(executor) != 0 }
 
     /// "<node> (<op>[ step])" of dispatch `index`.
     func dispatchName(_ index: Int) -> String {

@@ -54,6 +54,9 @@ public final class KilnModel {
     public private(set) var fallbackReason: String?
     /// The Vulkan device calls run on, while ``activeDevice`` is `.vulkan`.
     public var vulkanDevice: KilnVulkan.Device? { activeDevice == .vulkan ? vulkan?.device : nil }
+
+    /// Whether the Vulkan build's dispatches run their forms with subgroup operations.
+    @_spi(Testing) public var vulkanRunsSubgroupForms: Bool { vulkan?.runsSubgroupForms ?? false }
     /// The Vulkan executor, when loaded for Vulkan; its memory holds the arena.
     let vulkan: VulkanRun?
     /// The memory and bookkeeping of pipelined calls (KilnPipelining.swift).
@@ -175,14 +178,17 @@ public final class KilnModel {
     }
 
     /// Loads with another splitting threshold: tests set it to 1 so that
-    /// every multi-tile kernel of a small fixture runs split. `stagedVulkanArena`:
+    /// every multi-tile kernel of a small fixture runs split. `rejectingSubgroupModules`:
+    /// the Vulkan executor acts as on a driver that cannot compile modules
+    /// with subgroup operations, so every dispatch takes its other form. `stagedVulkanArena`:
     /// on Vulkan the host works on a copy of the arena, as on a device that
     /// cannot map it, even where it could.
     @_spi(Testing)
     public init(
         descriptor: UnsafeRawPointer, expectedName: String = "model", threads: KilnThreads,
         cpuVariant requested: String? = nil, minimumOperationsPerWorker: Int, profiling: Bool = false,
-        profiledCalls: Int = 256, device: KilnDevice = .cpu, stagedVulkanArena: Bool = false
+        profiledCalls: Int = 256, device: KilnDevice = .cpu, stagedVulkanArena: Bool = false,
+        rejectingSubgroupModules: Bool = false
     ) throws(KilnError) {
         // The version is the first field in every ABI: read it before trusting the rest.
         let compiledVersion = descriptor.load(as: UInt32.self)
@@ -289,7 +295,8 @@ public final class KilnModel {
         if device != .cpu {
             do {
                 vulkan = try VulkanRun(
-                    vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles, staged: stagedVulkanArena)
+                    vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles, staged: stagedVulkanArena,
+                    rejectingSubgroups: rejectingSubgroupModules)
             } catch {
                 if device == .vulkan { throw error }
                 fallbackReason = error.description

@@ -5,7 +5,9 @@
 
 /// Where a model's kernels run.
 public enum KilnThreads: Sendable, Equatable {
-    /// On the calling thread only; no other thread is created.
+    /// On the calling thread only; no worker is created. (Loading a
+    /// model onto a Vulkan device compiles its pipelines on a thread per
+    /// core, all joined before the initialiser returns.)
     case inline
     /// On the calling thread plus `n − 1` workers started at load. Each
     /// kernel's tiles are split statically (results are bit-identical to

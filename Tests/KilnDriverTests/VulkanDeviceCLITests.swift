@@ -17,11 +17,16 @@ import Testing
     /// Mapped, staged, and with texel views too short for the arena and
     /// the weights (as on devices with the spec's minimum of 65536 texels),
     /// so the shaders read the storage buffers instead. The Winograd fixture's
-    /// products read four floats per fetch where the views cover.
+    /// products read four floats per fetch where the views cover. Pipelines
+    /// compiled on the loading thread alone, and on more threads than cores.
     @Test(arguments: ["lenet/model.onnx", "ops/conv_winograd/model.onnx"])
     func verifyRunsOnVulkanMappedStagedAndWithoutTexelViews(_ model: String) throws {
         let path = fixturesDirectory.appendingPathComponent(model).path
-        for environment in [[:], ["KILN_VULKAN_STAGING": "1"], ["KILN_VULKAN_TEXEL_LIMIT": "1024"]] {
+        let environments = [
+            [:], ["KILN_VULKAN_STAGING": "1"], ["KILN_VULKAN_TEXEL_LIMIT": "1024"],
+            ["KILN_VULKAN_COMPILE_THREADS": "1"], ["KILN_VULKAN_COMPILE_THREADS": "5"],
+        ]
+        for environment in environments {
             let (status, out, err) = try kilnc(["verify", path, "--device", "vulkan"], environment: environment)
             #expect(status == 0, "\(environment): \(out) \(err)")
             #expect(out.contains(": ok (0/"), "\(out)")

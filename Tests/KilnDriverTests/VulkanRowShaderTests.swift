@@ -8,7 +8,7 @@
 // with KILN_VULKAN_SHAPES and KILN_VULKAN_SUBGROUPS force each.
 
 import Foundation
-import Kiln
+@_spi(Testing) import Kiln
 @testable import KilnCompiler
 import KilnDriver
 import Testing
@@ -146,6 +146,46 @@ import Testing
         }
         let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
         #expect(try dispatch(short).subgroupCode == nil)
+    }
+
+    /// A driver that reports subgroup arithmetic but cannot compile modules
+    /// using it: the executor compiles every dispatch's other form instead,
+    /// and the answers are the CPU's all the same.
+    @Test func aDriverRejectingSubgroupModulesGetsTheOtherForms() throws {
+        let long = Self.cases[0]
+        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        // Two nodes, so two pipelines: the long rows' with a subgroup form, the short rows' without.
+        let nodes = [("long", long), ("short", short)].enumerated().map { index, pair in
+            var node = Onnx_NodeProto()
+            (node.opType, node.name, node.input, node.output) = ("Softmax", pair.0, ["x\(index)"], ["y\(index)"])
+            return node
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rejected-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeONNXModel(
+            to: path, nodes: nodes, inputs: [onnxValueInfo("x0", .float32, [2, 1000]), onnxValueInfo("x1", .float32, [100, 70])],
+            outputs: [onnxValueInfo("y0", .float32, [2, 1000]), onnxValueInfo("y1", .float32, [100, 70])], initializers: [],
+            opset: 18)
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let loaded = try LoadedModel(modelPath: path, config: config, device: .cpu)
+        try loaded.runtime.setInput(0, from: long.input)
+        try loaded.runtime.setInput(1, from: short.input)
+        loaded.runtime.run()
+        for rejecting in [false, true] {
+            let runtime = try KilnModel(
+                descriptor: loaded.descriptor, threads: .inline, minimumOperationsPerWorker: 1, device: .vulkan,
+                rejectingSubgroupModules: rejecting)
+            #expect(runtime.vulkanRunsSubgroupForms == !rejecting)
+            try runtime.setInput(0, from: long.input)
+            try runtime.setInput(1, from: short.input)
+            runtime.run()
+            for output in 0..<2 {
+                let (cpu, vulkan) = (try loaded.runtime.outputData(output).floats, try runtime.outputData(output).floats)
+                let worst = zip(cpu, vulkan).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(cpu.count == vulkan.count && worst <= 1e-6, "rejecting \(rejecting), output \(output): \(worst)")
+            }
+        }
     }
 
     @Test func aWorkgroupPerLongRowAnInvocationPerShortOne() throws {

@@ -105,10 +105,17 @@ typedef struct KilnVulkanExecutor KilnVulkanExecutor;
 /// KILN_VULKAN_STAGING environment variable does the same).
 #define KILN_VULKAN_STAGED 2u
 
+/// kiln_vulkan_executor_create's flag, for tests: the executor treats every
+/// module with subgroup operations as rejected, as a driver that reports
+/// subgroup arithmetic but cannot compile such modules would, so
+/// dispatches fall back to their other form.
+#define KILN_VULKAN_REJECT_SUBGROUPS 4u
+
 /// Creates the executor of `model` (a descriptor whose executables are all
 /// SPIR-V) on physical device `deviceIndex`, in the order the loader
 /// enumerates them (as kiln_vulkan_devices fills them). Uploads the weights
-/// blob. `flags`: KILN_VULKAN_PROFILE, KILN_VULKAN_STAGED or neither. Returns null with a sentence in
+/// blob, compiling its pipelines on a thread per core (KILN_VULKAN_COMPILE_THREADS=n
+/// in the environment: n), joined before it returns. `flags`: KILN_VULKAN_* above. Returns null with a sentence in
 /// `error` saying why it cannot (no loader, no driver, no such device, no
 /// compute queue, out of memory, a shader the driver rejects).
 KilnVulkanExecutor *kiln_vulkan_executor_create(
@@ -144,6 +151,10 @@ int32_t kiln_vulkan_executor_maps_arena(const KilnVulkanExecutor *executor);
 
 /// The device's name (valid until destroy).
 const char *kiln_vulkan_executor_device_name(const KilnVulkanExecutor *executor);
+
+/// 1 when dispatches run their subgroup executables (the device does
+/// subgroup arithmetic and its driver compiled them), 0 when the others.
+int32_t kiln_vulkan_executor_subgroups(const KilnVulkanExecutor *executor);
 
 /// Runs every dispatch once: one vkQueueSubmit of the recorded command
 /// buffer and one fence wait. Returns 0, or -1 with a sentence in `error`
