@@ -6,6 +6,11 @@
 // could map them, so that tests on lavapipe, which maps everything, reach
 // the path discrete GPUs take.
 
+// sched_getaffinity: the cores this process may run on (compile threads).
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+
 #include "kiln_vulkan.h"
 
 #include <stdio.h>
@@ -35,6 +40,7 @@ int32_t kiln_vulkan_arena_mappable(uint32_t type, uint32_t flags) {
 #define VK_NO_PROTOTYPES
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -49,8 +55,11 @@ _Static_assert(KILN_VULKAN_DEVICE_LOCAL == VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT &
 /// How long one submission may take before the device counts as hung: far
 /// longer than any model runs, yet finite, so a hung GPU becomes an error.
 #define KILN_VULKAN_TIMEOUT_SECONDS 600
-/// The most threads that compile an executor's pipelines at load.
-#define KILN_VULKAN_COMPILE_THREADS 16
+/// The most threads that compile an executor's pipelines at load, and
+/// the stack each gets (a driver's compiler may recurse deeply; some C
+/// libraries give new threads far less than the main thread's).
+#define KILN_VULKAN_MOST_COMPILE_THREADS 16
+#define KILN_VULKAN_COMPILE_STACK (8u << 20)
 /// The most buffers one KilnVulkan holds (run_once's limit on bindings).
 #define KILN_VULKAN_BUFFERS 16
 /// The most physical devices looked at.
@@ -1300,8 +1309,6 @@ static int kiln_executor_read_stamps(KilnVulkanExecutor *executor, char *error, 
   return 0;
 }
 
-/// kiln_vulkan_executor_create up to its result, leaving what it made in
-/// `executor` for the caller to destroy on failure.
 /// What the threads compiling an executor's pipelines share: the
 /// dispatches whose pipelines are wanted, taken in order, and the first
 /// failure (kiln_vulkan_compile).
@@ -1351,12 +1358,18 @@ static void *kiln_vulkan_compile_worker(void *argument) {
   return NULL;
 }
 
-/// How many threads compile pipelines: one per online core
-/// (KILN_VULKAN_COMPILE_THREADS=n chooses), at most one per pipeline.
+/// How many threads compile pipelines: one per core this process may run
+/// on (KILN_VULKAN_COMPILE_THREADS=n chooses), at most one per pipeline
+/// and KILN_VULKAN_MOST_COMPILE_THREADS.
 static uint32_t kiln_vulkan_compile_threads(uint32_t pipelines) {
   const char *forced = getenv("KILN_VULKAN_COMPILE_THREADS");
-  long threads = forced != NULL && forced[0] != 0 ? strtol(forced, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-  if (threads > KILN_VULKAN_COMPILE_THREADS) threads = KILN_VULKAN_COMPILE_THREADS;
+  long threads = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__linux__) && defined(CPU_COUNT)
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) threads = CPU_COUNT(&allowed);
+#endif
+  if (forced != NULL && forced[0] != 0) threads = strtol(forced, NULL, 10);
+  if (threads > KILN_VULKAN_MOST_COMPILE_THREADS) threads = KILN_VULKAN_MOST_COMPILE_THREADS;
   if (threads > (long)pipelines) threads = (long)pipelines;
   return threads < 1 ? 1 : (uint32_t)threads;
 }
@@ -1364,26 +1377,28 @@ static uint32_t kiln_vulkan_compile_threads(uint32_t pipelines) {
 /// Compiles the pipelines of `count` dispatches on the calling thread and
 /// kiln_vulkan_compile_threads' others, joined before it returns: a driver
 /// compiles each module to machine code here, the longest part of loading
-/// (MobileNetV2's 64 on lavapipe: 0.9 s on one core of two, 0.4 s on both).
+/// (MobileNetV2's 64 on lavapipe: creation takes 0.9 s on one core of two,
+/// 0.46 s on both).
 /// Returns 0, or -1 with `*failed` the position of the first dispatch whose
 /// pipeline failed (the others may be made or not) and `error` its sentence.
 static int kiln_vulkan_compile(KilnVulkan *vk, const KilnModelDescriptor *model, const uint32_t *dispatches,
                                uint32_t count, int rejectSubgroups, uint32_t *failed, char *error, size_t errorSize) {
   KilnCompileQueue queue = {
       .vk = vk, .model = model, .dispatches = dispatches, .count = count, .rejectSubgroups = rejectSubgroups,
-      .failed = count};
+      .lock = PTHREAD_MUTEX_INITIALIZER, .failed = count};
   atomic_init(&queue.next, 0);
   atomic_init(&queue.stop, 0);
-  if (pthread_mutex_init(&queue.lock, NULL) != 0) {
-    snprintf(error, errorSize, "could not create a mutex for compiling pipelines");
-    return -1;
-  }
-  pthread_t threads[KILN_VULKAN_COMPILE_THREADS];
+  pthread_t threads[KILN_VULKAN_MOST_COMPILE_THREADS];
+  pthread_attr_t attributes;
+  int haveAttributes = pthread_attr_init(&attributes) == 0;
+  if (haveAttributes) pthread_attr_setstacksize(&attributes, KILN_VULKAN_COMPILE_STACK);
   uint32_t started = 0;
   // A thread that cannot start leaves its share to the others; the caller always works.
+  const pthread_attr_t *stack = haveAttributes ? &attributes : NULL;
   for (uint32_t extra = kiln_vulkan_compile_threads(count) - 1; started < extra; started++) {
-    if (pthread_create(&threads[started], NULL, kiln_vulkan_compile_worker, &queue) != 0) break;
+    if (pthread_create(&threads[started], stack, kiln_vulkan_compile_worker, &queue) != 0) break;
   }
+  if (haveAttributes) pthread_attr_destroy(&attributes);
   kiln_vulkan_compile_worker(&queue);
   for (uint32_t index = 0; index < started; index++) pthread_join(threads[index], NULL);
   pthread_mutex_destroy(&queue.lock);
@@ -1417,6 +1432,7 @@ static int kiln_vulkan_compile_all(KilnVulkan *vk, const KilnModelDescriptor *mo
       listed[chosen] = 1;
       wanted[count++] = index;
     }
+    if (count == 0) break;
     uint32_t failed = 0;
     int reject = (flags & KILN_VULKAN_REJECT_SUBGROUPS) != 0;
     if (kiln_vulkan_compile(vk, model, wanted, count, reject, &failed, error, errorSize) == 0) break;
@@ -1426,14 +1442,24 @@ static int kiln_vulkan_compile_all(KilnVulkan *vk, const KilnModelDescriptor *mo
       break;
     }
     // A driver that reports subgroup arithmetic but rejects a module using
-    // it: every dispatch takes its other form.
+    // it: every dispatch takes its other form, and the subgroup pipelines
+    // made already go.
     vk->subgroups = 0;
+    KILN_DEVICE_FN(vkDestroyPipeline);
+    for (uint32_t index = 0; index < model->dispatchCount; index++) {
+      int32_t subgroupForm = model->dispatches[index].subgroupExecutable;
+      if (subgroupForm < 0 || vk->pipelines[subgroupForm] == VK_NULL_HANDLE) continue;
+      vkDestroyPipeline(vk->device, vk->pipelines[subgroupForm], NULL);
+      vk->pipelines[subgroupForm] = VK_NULL_HANDLE;
+    }
   }
   free(wanted);
   free(listed);
   return result;
 }
 
+/// kiln_vulkan_executor_create up to its result, leaving what it made in
+/// `executor` for the caller to destroy on failure.
 static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDescriptor *model, uint32_t deviceIndex,
                                uint32_t flags, char *error, size_t errorSize) {
   KilnVulkan *vk = &executor->vk;
@@ -1527,6 +1553,8 @@ static int kiln_executor_build(KilnVulkanExecutor *executor, const KilnModelDesc
   if (kiln_vulkan_views(vk, viewed, error, errorSize) != 0) return -1;
   if (kiln_vulkan_layout(vk, 2, 0, error, errorSize) != 0) return -1;
   KILN_DEVICE_FN(vkCreatePipelineCache);
+  // Without VK_PIPELINE_CACHE_CREATE_EXTERNALLY_SYNCHRONIZED_BIT: the
+  // threads compiling pipelines share the cache, which then locks itself.
   VkPipelineCacheCreateInfo cacheInfo = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
   KILN_TRY(vkCreatePipelineCache(vk->device, &cacheInfo, NULL, &vk->cache), "vkCreatePipelineCache");
   // Subgroup executables where the device runs them (KILN_VULKAN_SUBGROUPS=0

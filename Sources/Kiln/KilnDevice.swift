@@ -45,8 +45,9 @@ final class VulkanRun {
         guard let vulkan else {
             // The config asked for Vulkan and a node kept it out: name it, rather than blame the config.
             if let omission = cpu.vulkanOmission {
+                let problem = String(cString: omission)
                 throw .vulkanUnavailable(
-                    reason: "\(name) has no Vulkan build: \(String(cString: omission)) (its build warned about this node)")
+                    reason: "\(name) has no Vulkan build: \(problem) (its build warned about this node)")
             }
             throw .vulkanUnavailable(
                 reason: "\(name) was compiled without a Vulkan build; add \"backends\": [\"cpu\", \"vulkan\"] to its "

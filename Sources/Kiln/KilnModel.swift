@@ -295,8 +295,8 @@ public final class KilnModel {
         if device != .cpu {
             do {
                 vulkan = try VulkanRun(
-                    vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles, staged: stagedVulkanArena,
-                    rejectingSubgroups: rejectingSubgroupModules)
+                    vulkan: first.pointee.vulkan, cpu: model, name: name, profiling: profiles,
+                    staged: stagedVulkanArena, rejectingSubgroups: rejectingSubgroupModules)
             } catch {
                 if device == .vulkan { throw error }
                 fallbackReason = error.description

@@ -124,7 +124,8 @@ import Testing
         #expect(loaded.runtime.activeDevice == .cpu)
         // The binary says which node kept it off Vulkan, so a program's fallback reason names it too.
         let named = { (said: String) in
-            said.contains("has no Vulkan build: node 'accumulate' (ScatterElements): ") && !said.contains("add \"backends\"")
+            said.contains("has no Vulkan build: node 'accumulate' (ScatterElements): ")
+                && !said.contains("add \"backends\"")
         }
         #expect(named(loaded.runtime.fallbackReason ?? ""), "\(loaded.runtime.fallbackReason ?? "no reason")")
         #expect { try KilnModel(descriptor: loaded.descriptor, device: .vulkan) } throws: { named("\($0)") }

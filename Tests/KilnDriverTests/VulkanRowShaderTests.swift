@@ -16,6 +16,10 @@ import Testing
 @Suite struct VulkanRowShaderTests {
     let typed = VulkanTypedMathTests()
 
+    /// Many short rows: an invocation each, and no subgroup form.
+    static let shortRows = Case(
+        op: "Softmax", input: TensorData(shape: [100, 70], floats: values(7000)), output: [100, 70])
+
     /// Values in [-4, 4) with a spread of magnitudes, the same on every run.
     static func values(_ count: Int, seed: Int = 1) -> [Float] {
         (0..<count).map { Float(($0 * 7919 + seed * 104_729) % 8192) / 1024 - 4 }
@@ -144,7 +148,7 @@ import Testing
             let (passed, output) = try SPIRVValidator.validate(Array(region[code.offset..<(code.offset + code.size)]))
             #expect(passed, "\(output)")
         }
-        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        let short = Self.shortRows
         #expect(try dispatch(short).subgroupCode == nil)
     }
 
@@ -153,7 +157,7 @@ import Testing
     /// and the answers are the CPU's all the same.
     @Test func aDriverRejectingSubgroupModulesGetsTheOtherForms() throws {
         let long = Self.cases[0]
-        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        let short = Self.shortRows
         // Two nodes, so two pipelines: the long rows' with a subgroup form, the short rows' without.
         let nodes = [("long", long), ("short", short)].enumerated().map { index, pair in
             var node = Onnx_NodeProto()
@@ -163,9 +167,10 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-rejected-\(UUID()).onnx").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try writeONNXModel(
-            to: path, nodes: nodes, inputs: [onnxValueInfo("x0", .float32, [2, 1000]), onnxValueInfo("x1", .float32, [100, 70])],
-            outputs: [onnxValueInfo("y0", .float32, [2, 1000]), onnxValueInfo("y1", .float32, [100, 70])], initializers: [],
-            opset: 18)
+            to: path, nodes: nodes,
+            inputs: [onnxValueInfo("x0", .float32, [2, 1000]), onnxValueInfo("x1", .float32, [100, 70])],
+            outputs: [onnxValueInfo("y0", .float32, [2, 1000]), onnxValueInfo("y1", .float32, [100, 70])],
+            initializers: [], opset: 18)
         var config = ModelConfig()
         config.backends = [.cpu, .vulkan]
         let loaded = try LoadedModel(modelPath: path, config: config, device: .cpu)
@@ -176,21 +181,24 @@ import Testing
             let runtime = try KilnModel(
                 descriptor: loaded.descriptor, threads: .inline, minimumOperationsPerWorker: 1, device: .vulkan,
                 rejectingSubgroupModules: rejecting)
+            // lavapipe does subgroup arithmetic (combiningLanesBringsASubgroupVariant checks).
             #expect(runtime.vulkanRunsSubgroupForms == !rejecting)
             try runtime.setInput(0, from: long.input)
             try runtime.setInput(1, from: short.input)
             runtime.run()
             for output in 0..<2 {
-                let (cpu, vulkan) = (try loaded.runtime.outputData(output).floats, try runtime.outputData(output).floats)
+                let cpu = try loaded.runtime.outputData(output).floats
+                let vulkan = try runtime.outputData(output).floats
                 let worst = zip(cpu, vulkan).map { abs($0 - $1) }.max() ?? .infinity
-                #expect(cpu.count == vulkan.count && worst <= 1e-6, "rejecting \(rejecting), output \(output): \(worst)")
+                #expect(
+                    cpu.count == vulkan.count && worst <= 1e-6, "rejecting \(rejecting), output \(output): \(worst)")
             }
         }
     }
 
     @Test func aWorkgroupPerLongRowAnInvocationPerShortOne() throws {
         #expect(try workgroups(Self.cases[0]) == 2)
-        let short = Case(op: "Softmax", input: TensorData(shape: [100, 70], floats: Self.values(7000)), output: [100, 70])
+        let short = Self.shortRows
         #expect(try workgroups(short) == 2)
         let (cpu, vulkan) = try typed.run(short.op, [short.input], output: (.float32, short.output))
         let worst = zip(cpu.floats, vulkan.floats).map { abs($0 - $1) }.max() ?? 0

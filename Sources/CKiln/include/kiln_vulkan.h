@@ -114,8 +114,9 @@ typedef struct KilnVulkanExecutor KilnVulkanExecutor;
 /// Creates the executor of `model` (a descriptor whose executables are all
 /// SPIR-V) on physical device `deviceIndex`, in the order the loader
 /// enumerates them (as kiln_vulkan_devices fills them). Uploads the weights
-/// blob, compiling its pipelines on a thread per core (KILN_VULKAN_COMPILE_THREADS=n
-/// in the environment: n), joined before it returns. `flags`: KILN_VULKAN_* above. Returns null with a sentence in
+/// blob, compiling its pipelines on a thread per core (at most 16 and one per
+/// pipeline; KILN_VULKAN_COMPILE_THREADS=n in the environment: n), joined
+/// before it returns. `flags`: KILN_VULKAN_* above. Returns null with a sentence in
 /// `error` saying why it cannot (no loader, no driver, no such device, no
 /// compute queue, out of memory, a shader the driver rejects).
 KilnVulkanExecutor *kiln_vulkan_executor_create(

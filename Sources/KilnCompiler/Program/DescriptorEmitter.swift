@@ -113,7 +113,8 @@ struct DescriptorEmitter {
     /// The descriptor of one build: a CPU build's kernels, or the Vulkan build's shaders when `vulkan` is set.
     private func describe(
         _ build: Build, vulkan: VulkanBuild?, modelFile: String, variants: (count: Int, table: IRValue),
-        weights: WeightsBlob, weightsPointer: IRValue, vulkanPointer: IRValue, omission: IRValue, initialState: [IRValue],
+        weights: WeightsBlob, weightsPointer: IRValue, vulkanPointer: IRValue, omission: IRValue,
+        initialState: [IRValue],
         types: (
             tensor: LLVMTypeRef, dim: LLVMTypeRef, executable: LLVMTypeRef, dispatch: LLVMTypeRef, state: LLVMTypeRef,
             model: LLVMTypeRef
