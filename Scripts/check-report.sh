@@ -13,10 +13,17 @@ command -v chromium >/dev/null || fail "chromium is not installed (make deps ins
 kilnc="$(cd "$repo" && swift build --product kilnc --show-bin-path)/kilnc"
 rm -rf "$work"
 mkdir -p "$work"
-for fixture in state/lstm_step resnet_small; do
-    name="${fixture//\//_}"
+# The last one is timed on lavapipe: its kernels are the Vulkan dispatches.
+for run in state/lstm_step:cpu resnet_small:cpu resnet_small:vulkan; do
+    fixture="${run%:*}"
+    device="${run#*:}"
+    name="${fixture//\//_}_$device"
     page="$work/$name.html"
-    summary="$("$kilnc" report "$repo/Fixtures/$fixture/model.onnx" -o "$page" --runs 20)" || fail "kilnc report failed on $fixture"
+    summary="$("$kilnc" report "$repo/Fixtures/$fixture/model.onnx" -o "$page" --runs 20 --device "$device")" \
+        || fail "kilnc report --device $device failed on $fixture"
+    if [ "$device" = vulkan ]; then
+        grep -q "^timed on .*Vulkan" <<< "$summary" || fail "the Vulkan report names no device: $summary"
+    fi
     kernels="$(sed -n 's/.*: \([0-9]*\) kernels, \([0-9]*\) nodes$/\1/p' <<< "$summary")"
     nodes="$(sed -n 's/.*: \([0-9]*\) kernels, \([0-9]*\) nodes$/\2/p' <<< "$summary")"
     [ -n "$kernels" ] && [ -n "$nodes" ] || fail "unexpected kilnc report output: $summary"
@@ -32,6 +39,6 @@ for fixture in state/lstm_step resnet_small; do
         || fail "chromium could not take a screenshot of $page"
     size="$(stat -c %s "$work/$name.png")"
     [ "$size" -gt 20000 ] || fail "the screenshot of $name is $size bytes: a blank page?"
-    echo "ok   $fixture: $nodes nodes, $kernels kernels rendered; screenshot $work/$name.png ($size bytes)"
+    echo "ok   $fixture ($device): $nodes nodes, $kernels kernels rendered; screenshot $work/$name.png ($size bytes)"
 done
 echo "check-report: OK"

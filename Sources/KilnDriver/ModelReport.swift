@@ -1,7 +1,7 @@
 // `kilnc report`: one self-contained HTML page about a compiled model, with
 // no external files, fonts or scripts: the fused graph as SVG, the memory
 // plan as a timeline, the sizes that matter, and per-kernel times from a
-// profiling run. Everything taken from the model (names, op types) is
+// profiling run (on a Vulkan device, per dispatch by the device's timestamps). Everything taken from the model (names, op types) is
 // escaped, since a model file is untrusted.
 
 import Foundation
@@ -20,10 +20,15 @@ public struct ModelReport {
     public var threads: Int
     /// Bytes of embedded weights (prepacked, as the binary holds them).
     public var weightsBytes: Int
+    /// The Vulkan device the kernels were timed on (they are its dispatches
+    /// then, with workgroups for tiles), or nil for the CPU.
+    public var vulkanDevice: KilnVulkan.Device?
+    /// Why a run asked to use Vulkan was timed on the CPU, if it was.
+    public var fallbackReason: String?
 
     public init(
         model: PreparedModel, plan: MemoryPlan, kernels: [KilnModel.KernelTiming], calls: Int, cpuVariant: String,
-        threads: Int, weightsBytes: Int
+        threads: Int, weightsBytes: Int, vulkanDevice: KilnVulkan.Device? = nil, fallbackReason: String? = nil
     ) {
         self.model = model
         self.plan = plan
@@ -32,22 +37,26 @@ public struct ModelReport {
         self.cpuVariant = cpuVariant
         self.threads = threads
         self.weightsBytes = weightsBytes
+        self.vulkanDevice = vulkanDevice
+        self.fallbackReason = fallbackReason
     }
 
     /// Compiles `prepared` for `target`, profiles `calls` calls on
-    /// deterministic inputs and gathers the report.
+    /// deterministic inputs on `device` and gathers the report. (`.vulkan`
+    /// and `.automatic` need a Vulkan build: a config whose backends list vulkan.)
     public static func profile(
-        _ prepared: PreparedModel, target: TargetSelection, threads: KilnThreads, calls: Int
+        _ prepared: PreparedModel, target: TargetSelection, threads: KilnThreads, calls: Int, device: KilnDevice = .cpu
     ) throws -> ModelReport {
-        let loaded = try LoadedModel(prepared: prepared, targets: [target], threads: threads)
+        let loaded = try LoadedModel(prepared: prepared, targets: [target], threads: threads, device: device)
         let profiled = try KilnModel(
             descriptor: loaded.descriptor, expectedName: prepared.fileName, threads: threads,
-            profiling: true, profiledCalls: calls)
+            profiling: true, profiledCalls: calls, device: device)
         try Benchmark.fillInputs(profiled)
         for _ in 0..<(calls + min(calls, 10)) { profiled.run() }
         return ModelReport(
             model: prepared, plan: Compiler.schedule(prepared, target: target).plan, kernels: profiled.kernelProfile(),
-            calls: calls, cpuVariant: profiled.cpuVariant, threads: profiled.threadCount, weightsBytes: profiled.weightsSize)
+            calls: calls, cpuVariant: profiled.cpuVariant, threads: profiled.threadCount, weightsBytes: profiled.weightsSize,
+            vulkanDevice: profiled.vulkanDevice, fallbackReason: profiled.fallbackReason)
     }
 
     /// The page.
@@ -79,18 +88,21 @@ public struct ModelReport {
                 "\(graph[graph.inputs[pair.input]].name) ← \(graph[graph.outputs[pair.output]].name)"
             }.joined(separator: ", ")),
             ("nodes after fusion", "\(graph.nodes.count)"),
-            ("kernels", "\(kernels.count)"),
+            ("device", vulkanDevice.map { "Vulkan: \($0)" } ?? "CPU" + (fallbackReason.map { " (\($0))" } ?? "")),
+            (vulkanDevice == nil ? "kernels" : "dispatches", "\(kernels.count)"),
             ("arena", Self.bytes(plan.arenaSize) + (plan.stateBytes > 0 ? " (state \(Self.bytes(plan.stateBytes)))" : "")),
             ("worker scratch", Self.bytes(plan.workerScratchBytes) + " per thread"),
             ("weights", Self.bytes(weightsBytes)),
-            ("CPU build", cpuVariant),
-            ("threads", "\(threads)"),
+            ("CPU build", cpuVariant + (vulkanDevice == nil ? "" : " (what the CPU runs if the device fails)")),
+            ("threads", vulkanDevice == nil ? "\(threads)" : "1 (the caller submits; the device runs the dispatches)"),
             ("time per call", String(format: "%.3f ms (sum of kernel medians over %d calls)", total, calls)),
         ]
         for (name, value) in rows { page += "<tr><th>\(name)</th><td>\(Self.escaped(value))</td></tr>\n" }
         page += "</table>\n"
 
-        page += "<h2>Kernels</h2>\n<table id=\"kernels\"><tr><th>kernel</th><th>median</th><th>share</th><th></th><th>tiles</th><th>workers</th></tr>\n"
+        let (unit, parts) = vulkanDevice == nil ? ("kernel", "tiles") : ("dispatch (device time)", "workgroups")
+        page += "<h2>Kernels</h2>\n<table id=\"kernels\"><tr><th>\(unit)</th><th>median</th><th>share</th><th></th>"
+        page += "<th>\(parts)</th><th>workers</th></tr>\n"
         for kernel in kernels.sorted(by: { $0.medianMilliseconds > $1.medianMilliseconds }) {
             let share = total > 0 ? kernel.medianMilliseconds / total : 0
             let median =

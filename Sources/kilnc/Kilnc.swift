@@ -108,7 +108,7 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Where `run`, `verify` and `bench` run the model.
+/// Where `run`, `verify`, `bench` and `report` run the model.
 struct DeviceOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -334,7 +334,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let (prepared, config) = try model.prepare(device: device.device)
         let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
-        reportFallback(loaded)
+        reportFallback(loaded.runtime.fallbackReason)
         let tensors = try TensorFile.readAll(directory: inputs, prefix: "input")
         let runtime = loaded.runtime
         try setInputs(runtime, from: tensors, directory: inputs, fixed: Set(config.constants.keys))
@@ -397,7 +397,7 @@ struct Verify: ParsableCommand {
         let expected = try TensorFile.readAll(directory: directory, prefix: "output")
         let loaded = try LoadedModel(prepared: prepared, targets: target.resolve(config), device: device.device)
         let runtime = loaded.runtime
-        reportFallback(loaded)
+        reportFallback(loaded.runtime.fallbackReason)
         guard expected.count == runtime.outputs.count else {
             throw DriverError(
                 "\(directory) holds \(expected.count) outputs; the model has \(runtime.outputs.count)")
@@ -459,7 +459,7 @@ struct Bench: ParsableCommand {
         let loaded = try LoadedModel(
             prepared: prepared, targets: target.resolve(config), threads: threads.map(KilnThreads.workers),
             device: device.device)
-        reportFallback(loaded)
+        reportFallback(loaded.runtime.fallbackReason)
         try chooseExtent(loaded.runtime)
         try Benchmark.fillInputs(loaded.runtime)
         var result = Benchmark.measure(loaded.runtime, name: prepared.fileName, runs: runs, warmup: warmup)
@@ -520,8 +520,8 @@ struct Bench: ParsableCommand {
 /// Says on standard error why a model asked to run on Vulkan runs on the
 /// CPU (where the compiler left the Vulkan build out, the runtime's reason
 /// names the node that kept it out).
-func reportFallback(_ loaded: LoadedModel) {
-    guard let reason = loaded.runtime.fallbackReason else { return }
+func reportFallback(_ reason: String?) {
+    guard let reason else { return }
     FileHandle.standardError.write(Data("kilnc: running on the CPU: \(reason)\n".utf8))
 }
 

@@ -18,6 +18,7 @@ struct Report: ParsableCommand {
     @Option(help: "Profiled calls the kernel times are medians over.") var runs = 50
     @Option(help: "Threads running kernels, the caller included (default: the config's, else 1).")
     var threads: Int?
+    @OptionGroup var device: DeviceOptions
 
     func validate() throws {
         if let threads, !(1...ModelConfig.maximumThreads).contains(threads) {
@@ -27,11 +28,14 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let (prepared, config) = try model.prepare()
+        let (prepared, config) = try model.prepare(device: device.device)
         guard let build = target.resolve(config).first else { throw ValidationError("no target CPU") }
         let report = try ModelReport.profile(
-            prepared, target: build, threads: .workers(threads ?? prepared.defaultThreads), calls: runs)
+            prepared, target: build, threads: .workers(threads ?? prepared.defaultThreads), calls: runs,
+            device: device.device)
+        reportFallback(report.fallbackReason)
         _ = try OutputWriter.write(report.html, to: output)
         print("wrote \(output): \(report.kernels.count) kernels, \(prepared.graph.nodes.count) nodes")
+        if let device = report.vulkanDevice { print("timed on \(device)") }
     }
 }

@@ -3,6 +3,7 @@
 // as Chromium renders it is checked by Scripts/check-report.sh.
 
 import Foundation
+import Kiln
 import KilnCompiler
 import KilnDriver
 import Testing
@@ -33,5 +34,35 @@ import Testing
         #expect(html.contains("y: float32[64,64]"))
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
         #expect(!html.contains("src=") && !html.contains("href="), "self-contained: nothing to fetch")
+    }
+
+    /// On a Vulkan device the kernels are the dispatches, timed by the
+    /// device's timestamps, with their workgroups; the page says which device.
+    @Test func aVulkanReportTimesTheDispatches() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-report-\(UUID().uuidString).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var softmax = Onnx_NodeProto()
+        (softmax.opType, softmax.name, softmax.input, softmax.output) = ("Softmax", "rows", ["x"], ["s"])
+        var neg = Onnx_NodeProto()
+        (neg.opType, neg.name, neg.input, neg.output) = ("Neg", "negate", ["s"], ["y"])
+        try writeONNXModel(
+            to: path, nodes: [softmax, neg], inputs: [onnxValueInfo("x", .float32, [256, 64])],
+            outputs: [onnxValueInfo("y", .float32, [256, 64])])
+        var config = ModelConfig()
+        config.backends = [.cpu, .vulkan]
+        let prepared = try Compiler.prepare(modelPath: path, config: config)
+        let report = try ModelReport.profile(prepared, target: .host, threads: .inline, calls: 5, device: .vulkan)
+        let device = try #require(report.vulkanDevice)
+        #expect(report.fallbackReason == nil)
+        #expect(!report.kernels.isEmpty && report.kernels.allSatisfy { $0.calls == 5 && $0.workers == 1 && $0.tiles >= 1 })
+        #expect(report.kernels.contains { $0.name.hasPrefix("rows (Softmax") }, "\(report.kernels.map(\.name))")
+        let html = report.html
+        #expect(html.contains("<tr><th>device</th><td>Vulkan: \(ModelReport.escaped(device.description))</td></tr>"))
+        #expect(html.contains("<tr><th>dispatches</th><td>\(report.kernels.count)</td></tr>"))
+        #expect(html.contains("<th>dispatch (device time)</th>") && html.contains("<th>workgroups</th>"))
+
+        let cpu = try ModelReport.profile(prepared, target: .host, threads: .inline, calls: 5)
+        #expect(cpu.vulkanDevice == nil)
+        #expect(cpu.html.contains("<tr><th>device</th><td>CPU</td></tr>") && cpu.html.contains("<th>tiles</th>"))
     }
 }
