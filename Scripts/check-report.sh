@@ -13,7 +13,7 @@ command -v chromium >/dev/null || fail "chromium is not installed (make deps ins
 kilnc="$(cd "$repo" && swift build --product kilnc --show-bin-path)/kilnc"
 rm -rf "$work"
 mkdir -p "$work"
-# The last one is timed on lavapipe: its kernels are the Vulkan dispatches.
+# The last one is timed on the Vulkan device (lavapipe here): its kernels are the dispatches.
 for run in state/lstm_step:cpu resnet_small:cpu resnet_small:vulkan; do
     fixture="${run%:*}"
     device="${run#*:}"
@@ -27,6 +27,7 @@ for run in state/lstm_step:cpu resnet_small:cpu resnet_small:vulkan; do
     kernels="$(sed -n 's/.*: \([0-9]*\) kernels, \([0-9]*\) nodes$/\1/p' <<< "$summary")"
     nodes="$(sed -n 's/.*: \([0-9]*\) kernels, \([0-9]*\) nodes$/\2/p' <<< "$summary")"
     [ -n "$kernels" ] && [ -n "$nodes" ] || fail "unexpected kilnc report output: $summary"
+    [ "$kernels" -gt 0 ] || fail "the $name report times no kernels"
     browser=(chromium --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile")
     timeout 120 "${browser[@]}" --dump-dom "$page" > "$work/$name.dom" 2>/dev/null \
         || fail "chromium could not render $page"

@@ -55,6 +55,14 @@ public final class KilnModel {
     /// The Vulkan device calls run on, while ``activeDevice`` is `.vulkan`.
     public var vulkanDevice: KilnVulkan.Device? { activeDevice == .vulkan ? vulkan?.device : nil }
 
+    /// On Vulkan, the bytes of the arena the device allocates (the CPU
+    /// build's plan, then the shaders' own scratch) and of the blob it binds
+    /// (the shaders' constants and SPIR-V); nil on the CPU.
+    @_spi(Tools) public var vulkanMemory: (arena: Int, weights: Int)? {
+        guard activeDevice == .vulkan, let shader = vulkan?.descriptor.pointee else { return nil }
+        return (Int(shader.arenaSize), Int(shader.weightsSize))
+    }
+
     /// Whether the Vulkan build's dispatches run their forms with subgroup operations.
     @_spi(Testing) public var vulkanRunsSubgroupForms: Bool { vulkan?.runsSubgroupForms ?? false }
     /// The Vulkan executor, when loaded for Vulkan; its memory holds the arena.

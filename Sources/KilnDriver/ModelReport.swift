@@ -1,11 +1,12 @@
 // `kilnc report`: one self-contained HTML page about a compiled model, with
 // no external files, fonts or scripts: the fused graph as SVG, the memory
 // plan as a timeline, the sizes that matter, and per-kernel times from a
-// profiling run (on a Vulkan device, per dispatch by the device's timestamps). Everything taken from the model (names, op types) is
+// profiling run (on a Vulkan device, its dispatches' times by the device's
+// timestamps). Everything taken from the model (names, op types) is
 // escaped, since a model file is untrusted.
 
 import Foundation
-import Kiln
+@_spi(Tools) import Kiln
 import KilnCompiler
 
 /// What a report shows, gathered from the compiler and a profiling run.
@@ -25,10 +26,13 @@ public struct ModelReport {
     public var vulkanDevice: KilnVulkan.Device?
     /// Why a run asked to use Vulkan was timed on the CPU, if it was.
     public var fallbackReason: String?
+    /// On Vulkan, the bytes of the device's arena and of the blob it binds.
+    public var deviceMemory: (arena: Int, weights: Int)?
 
     public init(
         model: PreparedModel, plan: MemoryPlan, kernels: [KilnModel.KernelTiming], calls: Int, cpuVariant: String,
-        threads: Int, weightsBytes: Int, vulkanDevice: KilnVulkan.Device? = nil, fallbackReason: String? = nil
+        threads: Int, weightsBytes: Int, vulkanDevice: KilnVulkan.Device? = nil, fallbackReason: String? = nil,
+        deviceMemory: (arena: Int, weights: Int)? = nil
     ) {
         self.model = model
         self.plan = plan
@@ -39,6 +43,7 @@ public struct ModelReport {
         self.weightsBytes = weightsBytes
         self.vulkanDevice = vulkanDevice
         self.fallbackReason = fallbackReason
+        self.deviceMemory = deviceMemory
     }
 
     /// Compiles `prepared` for `target`, profiles `calls` calls on
@@ -47,16 +52,20 @@ public struct ModelReport {
     public static func profile(
         _ prepared: PreparedModel, target: TargetSelection, threads: KilnThreads, calls: Int, device: KilnDevice = .cpu
     ) throws -> ModelReport {
-        let loaded = try LoadedModel(prepared: prepared, targets: [target], threads: threads, device: device)
-        let profiled = try KilnModel(
-            descriptor: loaded.descriptor, expectedName: prepared.fileName, threads: threads,
-            profiling: true, profiledCalls: calls, device: device)
-        try Benchmark.fillInputs(profiled)
-        for _ in 0..<(calls + min(calls, 10)) { profiled.run() }
-        return ModelReport(
-            model: prepared, plan: Compiler.schedule(prepared, target: target).plan, kernels: profiled.kernelProfile(),
-            calls: calls, cpuVariant: profiled.cpuVariant, threads: profiled.threadCount, weightsBytes: profiled.weightsSize,
-            vulkanDevice: profiled.vulkanDevice, fallbackReason: profiled.fallbackReason)
+        // Loaded for its code only: the profiled instance is the one that opens the device.
+        let loaded = try LoadedModel(prepared: prepared, targets: [target], threads: .inline)
+        return try withExtendedLifetime(loaded) {
+            let profiled = try KilnModel(
+                descriptor: loaded.descriptor, expectedName: prepared.fileName, threads: threads,
+                profiling: true, profiledCalls: calls, device: device)
+            try Benchmark.fillInputs(profiled)
+            for _ in 0..<(calls + min(calls, 10)) { profiled.run() }
+            return ModelReport(
+                model: prepared, plan: Compiler.schedule(prepared, target: target).plan,
+                kernels: profiled.kernelProfile(), calls: calls, cpuVariant: profiled.cpuVariant,
+                threads: profiled.threadCount, weightsBytes: profiled.weightsSize, vulkanDevice: profiled.vulkanDevice,
+                fallbackReason: profiled.fallbackReason, deviceMemory: profiled.vulkanMemory)
+        }
     }
 
     /// The page.
@@ -64,6 +73,8 @@ public struct ModelReport {
         let graph = model.graph
         let title = "Kiln report: \(model.fileName)"
         let total = kernels.map(\.medianMilliseconds).reduce(0, +)
+        // Fewer than asked where the device failed during the run and the CPU took over.
+        let timedCalls = kernels.map(\.calls).max() ?? 0
         var page = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(Self.escaped(title))</title>
@@ -81,6 +92,15 @@ public struct ModelReport {
 
             """
         page += "<h2>Summary</h2><table>\n"
+        var arena = Self.bytes(plan.arenaSize) + (plan.stateBytes > 0 ? " (state \(Self.bytes(plan.stateBytes)))" : "")
+        var weights = Self.bytes(weightsBytes)
+        var scratch = Self.bytes(plan.workerScratchBytes) + " per thread"
+        if let deviceMemory {
+            scratch += " (CPU build)"
+            arena += "; on the device \(Self.bytes(deviceMemory.arena)), the shaders' scratch after the plan below"
+            weights += " in the binary (both builds); the device binds \(Self.bytes(deviceMemory.weights)): "
+            weights += "its constants and SPIR-V"
+        }
         let rows: [(String, String)] = [
             ("inputs", graph.apiInputs.map { "\(graph[$0].name): \(graph.type(of: $0))" }.joined(separator: ", ")),
             ("outputs", graph.apiOutputs.map { "\(graph[$0].name): \(graph.type(of: $0))" }.joined(separator: ", ")),
@@ -90,12 +110,14 @@ public struct ModelReport {
             ("nodes after fusion", "\(graph.nodes.count)"),
             ("device", vulkanDevice.map { "Vulkan: \($0)" } ?? "CPU" + (fallbackReason.map { " (\($0))" } ?? "")),
             (vulkanDevice == nil ? "kernels" : "dispatches", "\(kernels.count)"),
-            ("arena", Self.bytes(plan.arenaSize) + (plan.stateBytes > 0 ? " (state \(Self.bytes(plan.stateBytes)))" : "")),
-            ("worker scratch", Self.bytes(plan.workerScratchBytes) + " per thread"),
-            ("weights", Self.bytes(weightsBytes)),
+            ("arena", arena),
+            ("worker scratch", scratch),
+            ("weights", weights),
             ("CPU build", cpuVariant + (vulkanDevice == nil ? "" : " (what the CPU runs if the device fails)")),
             ("threads", vulkanDevice == nil ? "\(threads)" : "1 (the caller submits; the device runs the dispatches)"),
-            ("time per call", String(format: "%.3f ms (sum of kernel medians over %d calls)", total, calls)),
+            kernels.isEmpty && vulkanDevice != nil
+                ? ("time per call", "no per-dispatch times: the device writes no timestamps")
+                : ("time per call", String(format: "%.3f ms (sum of kernel medians over %d calls)", total, timedCalls)),
         ]
         for (name, value) in rows { page += "<tr><th>\(name)</th><td>\(Self.escaped(value))</td></tr>\n" }
         page += "</table>\n"
@@ -111,11 +133,14 @@ public struct ModelReport {
             page += "<tr><td>\(Self.escaped(kernel.name))</td><td class=\"n\">\(median)</td>"
             page += "<td class=\"n\">\(String(format: "%.1f %%", share * 100))</td>"
             page += "<td><div class=\"bar\" style=\"width: \(Int((share * 300).rounded()))px\"></div></td>"
-            page += "<td class=\"n\">\(kernel.tiles)</td><td class=\"n\">\(kernel.workers)</td></tr>\n"
+            let workers = vulkanDevice == nil ? "\(kernel.workers)" : "–"
+            page += "<td class=\"n\">\(kernel.tiles)</td><td class=\"n\">\(workers)</td></tr>\n"
         }
         page += "</table>\n"
         page += "<h2>Memory plan</h2>\n<p>Each buffer of the arena from the node that writes it to the last that reads it "
-        page += "(inputs and outputs live through the whole call; state stays between calls). Hover for names.</p>\n"
+        page += "(inputs and outputs live through the whole call; state stays between calls). Hover for names."
+        if vulkanDevice != nil { page += " The Vulkan build lays out the arena the same way." }
+        page += "</p>\n"
         page += "<div class=\"scroll\">\(memoryTimeline())</div>\n"
         page += "<h2>Fused graph</h2>\n<p>Nodes as compiled (after lowering and fusion), in rows by depth; hover for shapes.</p>\n"
         page += "<div class=\"scroll\">\(graphSVG())</div>\n"

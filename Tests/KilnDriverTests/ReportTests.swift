@@ -61,8 +61,16 @@ import Testing
         #expect(html.contains("<tr><th>dispatches</th><td>\(report.kernels.count)</td></tr>"))
         #expect(html.contains("<th>dispatch (device time)</th>") && html.contains("<th>workgroups</th>"))
 
-        let cpu = try ModelReport.profile(prepared, target: .host, threads: .inline, calls: 5)
-        #expect(cpu.vulkanDevice == nil)
+        let memory = try #require(report.deviceMemory)
+        #expect(memory.arena >= report.plan.arenaSize && memory.weights > 0 && memory.weights <= report.weightsBytes)
+        #expect(html.contains("; the device binds ") && html.contains("; on the device "))
+
+        var cpu = try ModelReport.profile(prepared, target: .host, threads: .inline, calls: 5)
+        #expect(cpu.vulkanDevice == nil && cpu.deviceMemory == nil)
         #expect(cpu.html.contains("<tr><th>device</th><td>CPU</td></tr>") && cpu.html.contains("<th>tiles</th>"))
+        // A fallback reason can quote the model file (the node that kept it off Vulkan): escaped.
+        cpu.fallbackReason = "node '<b>' & \"x\""
+        let page = cpu.html
+        #expect(page.contains("<td>CPU (node &#39;&lt;b&gt;&#39; &amp; &quot;x&quot;)</td>") && !page.contains("<b>"))
     }
 }

@@ -63,6 +63,22 @@ import Testing
         #expect(reason.contains("no Vulkan 1.1 driver"), "\(reason)")
     }
 
+    /// A report asked for the automatic device without a driver times the
+    /// CPU build, says so, and its page says why.
+    @Test func anAutomaticReportWithoutADriverSaysWhyItTimedTheCPU() throws {
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-report-\(UUID()).html").path
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let (status, out, err) = try kilnc(
+            ["report", lenet, "-o", page, "--runs", "3", "--device", "automatic"], environment: Self.noDriver)
+        #expect(status == 0, "\(out) \(err)")
+        #expect(err.contains("kilnc: running on the CPU: Vulkan is not available: "), "\(err)")
+        #expect(err.contains("no Vulkan 1.1 driver"), "\(err)")
+        #expect(!out.contains("timed on"), "\(out)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<tr><th>device</th><td>CPU (Vulkan is not available: "), "\(html.prefix(3000))")
+        #expect(html.contains("<th>tiles</th>"))
+    }
+
     @Test func benchNamesTheVulkanDevice() throws {
         let (status, out, err) = try kilnc(["bench", lenet, "--runs", "3", "--warmup", "1", "--device", "vulkan"])
         #expect(status == 0, "\(out) \(err)")
