@@ -504,7 +504,7 @@ struct Bench: ParsableCommand {
                     Benchmark.profile(loaded.runtime, runs: runs, warmup: warmup)
                 }
             if kernels.isEmpty {
-                FileHandle.standardError.write(Data("kilnc: \(result.device) writes no timestamps: no per-dispatch times\n".utf8))
+                reportNoTimestamps(result.device)
             }
             let total = kernels.map(\.median_ms).reduce(0, +)
             for kernel in kernels.sorted(by: { $0.median_ms > $1.median_ms }) {
@@ -515,6 +515,11 @@ struct Bench: ParsableCommand {
             }
         }
     }
+}
+
+/// Says on standard error that a profile of `device` has no per-dispatch times.
+func reportNoTimestamps(_ device: String) {
+    FileHandle.standardError.write(Data("kilnc: \(device) writes no timestamps: no per-dispatch times\n".utf8))
 }
 
 /// Says on standard error why a model asked to run on Vulkan runs on the

@@ -34,10 +34,7 @@ struct Report: ParsableCommand {
             prepared, target: build, threads: .workers(threads ?? prepared.defaultThreads), calls: runs,
             device: device.device)
         reportFallback(report.fallbackReason)
-        if let device = report.vulkanDevice, report.kernels.isEmpty {
-            let said = "kilnc: \(device.name) writes no timestamps: no per-dispatch times\n"
-            FileHandle.standardError.write(Data(said.utf8))
-        }
+        if let device = report.vulkanDevice, report.kernels.isEmpty { reportNoTimestamps(device.name) }
         _ = try OutputWriter.write(report.html, to: output)
         print("wrote \(output): \(report.kernels.count) kernels, \(prepared.graph.nodes.count) nodes")
         if let device = report.vulkanDevice { print("timed on \(device)") }
